@@ -1,0 +1,47 @@
+"""The one reader of the environment: every `EHCP_AUDIT_*` variable lands here."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; pass it down as an argument rather than reading the environment again."""
+
+    model_config = SettingsConfigDict(env_prefix="EHCP_AUDIT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Folder for the SQLite file, reports and Prefect's home.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///<data_dir>/ehcp-audit.db."
+    )
+    reports_dir: Path | None = Field(None, description="Where board summaries are written; default <data_dir>/reports.")
+    rubrics_dir: Path = Field(Path("rubrics"), description="Folder of rubric files (YAML).")
+    weak_criterion_share: float = Field(
+        0.4, ge=0, le=1, description="Share of sampled plans graded RI or Inadequate on a criterion that raises an improvement action."
+    )
+    weak_criterion_min_plans: int = Field(3, ge=1, description="A criterion must be weak in at least this many plans to raise an action.")
+    amendment_due_days: int = Field(28, ge=1, description="Days a case officer has to amend a plan graded RI or Inadequate.")
+    improvement_milestone_days: int = Field(90, ge=1, description="Days to an improvement action's first milestone.")
+    improvement_lead: str = Field("QA-LEAD", description="Code of the default lead for improvement actions.")
+    small_number_threshold: int = Field(5, ge=0, description="Board outputs flag groups with fewer plans than this.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'ehcp-audit.db').as_posix()}"
+
+    @property
+    def resolved_reports_dir(self) -> Path:
+        return self.reports_dir or self.data_dir / "reports"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

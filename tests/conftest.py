@@ -1,0 +1,42 @@
+"""Shared fixtures: a fresh in-memory store per test, an area, and a temp folder for files."""
+
+from __future__ import annotations
+
+import os
+
+# Prefect must never reach for the network or a shared home, even when a test imports it indirectly.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+import pytest
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
+
+from audit.db import init_db
+from audit.models import LocalArea
+
+
+@pytest.fixture
+def engine():
+    # StaticPool keeps one connection so every session sees the same in-memory database.
+    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    init_db(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def area(session) -> LocalArea:
+    area = LocalArea(code="TEST", name="Test area")
+    session.add(area)
+    session.commit()
+    session.refresh(area)
+    return area
