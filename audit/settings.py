@@ -16,6 +16,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EHCP_AUDIT_", env_file=".env", extra="ignore")
 
+    area_code: str = Field("LOCAL", description="The local area commands work on when --area is not given.")
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Folder for the SQLite file, reports and Prefect's home.")
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default sqlite:///<data_dir>/ehcp-audit.db."
@@ -23,9 +24,11 @@ class Settings(BaseSettings):
     reports_dir: Path | None = Field(None, description="Where board summaries are written; default <data_dir>/reports.")
     rubrics_dir: Path = Field(Path("rubrics"), description="Folder of rubric files (YAML).")
     weak_criterion_share: float = Field(
-        0.4, ge=0, le=1, description="Share of sampled plans graded RI or Inadequate on a criterion that raises an improvement action."
+        # With RI the most common grade nationally, most criteria are weak in half the sample; two thirds
+        # picks out the recurring themes a board can act on rather than one action per criterion.
+        0.65, ge=0, le=1, description="Share of sampled plans graded RI or Inadequate on a criterion that raises an improvement action."
     )
-    weak_criterion_min_plans: int = Field(3, ge=1, description="A criterion must be weak in at least this many plans to raise an action.")
+    weak_criterion_min_plans: int = Field(5, ge=1, description="A criterion must be weak in at least this many plans to raise an action.")
     amendment_due_days: int = Field(28, ge=1, description="Days a case officer has to amend a plan graded RI or Inadequate.")
     improvement_milestone_days: int = Field(90, ge=1, description="Days to an improvement action's first milestone.")
     improvement_lead: str = Field("QA-LEAD", description="Code of the default lead for improvement actions.")

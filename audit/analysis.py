@@ -1,0 +1,151 @@
+"""Results as pandas tables: grade distributions per service, section, team, phase and need.
+
+Every table lists every group a board would look for (all four services, every rubric section, every team
+in the register ...). A group with no graded plan has `plans == 0` and `good_or_better_pct is None`, which
+outputs show as "no data", never 0% or 100%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlmodel import Session, select
+
+from audit.assignment import cycle_rubric
+from audit.codes import SERVICES, Grade, Phase
+from audit.models import Cycle, Plan, PlanResult, SampledPlan, SectionResult
+from audit.results import counted_grades
+from audit.rubrics import Rubric
+from audit.scoring import service_grade
+from audit.timeliness import within_20_weeks
+
+GRADE_COLUMNS = [g.label for g in sorted(Grade, reverse=True)]  # best first, as boards read them
+
+
+@dataclass
+class CycleResults:
+    cycle: Cycle
+    rubric: Rubric
+    plans: pd.DataFrame  # one row per active sampled plan: register fields, grade (Int64), status
+    sections: pd.DataFrame  # one row per plan x section
+    services: pd.DataFrame  # one row per plan x service that applies: grade or incomplete
+    criteria: pd.DataFrame  # one row per plan x criterion graded
+    register_teams: list[str]
+    register_needs: list[str]
+
+
+def load_cycle_results(session: Session, cycle: Cycle) -> CycleResults:
+    """Read the stored results of a scored cycle into frames."""
+    rubric = cycle_rubric(session, cycle)
+    plan_rows = session.exec(
+        select(PlanResult, SampledPlan, Plan)
+        .join(SampledPlan, SampledPlan.id == PlanResult.sampled_plan_id)
+        .join(Plan, Plan.id == SampledPlan.plan_id)
+        .where(PlanResult.cycle_id == cycle.id)
+    ).all()
+    plans = pd.DataFrame([
+        {"sampled_plan_id": sp.id, "plan_id": p.id, "plan_ref": p.plan_ref, "team": p.team, "phase": p.phase,
+         "primary_need": p.primary_need, "setting_type": p.setting_type, "case_officer": p.case_officer,
+         "grade": pr.grade, "status": pr.status, "missing_sections": ", ".join(pr.missing_sections),
+         "within_20_weeks": within_20_weeks(p.request_date, p.final_issued_date),
+         "timescale_exception": p.timescale_exception}
+        for pr, sp, p in plan_rows
+    ], columns=["sampled_plan_id", "plan_id", "plan_ref", "team", "phase", "primary_need", "setting_type", "case_officer",
+                "grade", "status", "missing_sections", "within_20_weeks", "timescale_exception"])
+    plans["grade"] = plans["grade"].astype("Int64")
+    section_rows = session.exec(select(SectionResult).where(SectionResult.cycle_id == cycle.id)).all()
+    sections = pd.DataFrame([r.model_dump() for r in section_rows],
+                            columns=["sampled_plan_id", "section", "agency", "grade", "status"])
+    sections["grade"] = sections["grade"].astype("Int64")
+    services = _service_frame(rubric, sections)
+    crit = [
+        {"sampled_plan_id": sp, "section": sec, "criterion_id": cid, "grade": int(g)}
+        for (sp, sec), grades in counted_grades(session, cycle).items() for cid, g in grades.items()
+    ]
+    criteria = pd.DataFrame(crit, columns=["sampled_plan_id", "section", "criterion_id", "grade"])
+    teams = sorted(set(session.exec(select(Plan.team).where(Plan.area_id == cycle.area_id).distinct()).all()))
+    needs = sorted(set(session.exec(select(Plan.primary_need).where(Plan.area_id == cycle.area_id).distinct()).all()))
+    return CycleResults(cycle, rubric, plans, sections, services, criteria, teams, needs)
+
+
+def _service_frame(rubric: Rubric, sections: pd.DataFrame) -> pd.DataFrame:
+    """A service's grade for a plan: its applicable sections rolled up by the plan rule."""
+    rows = []
+    applicable = sections[sections["status"] != "not_applicable"]
+    for (sp_id, agency), group in applicable.groupby(["sampled_plan_id", "agency"], sort=False):
+        if (group["status"] == "incomplete").any():
+            rows.append({"sampled_plan_id": sp_id, "agency": agency, "grade": None, "status": "incomplete"})
+            continue
+        grades = {r.section: Grade(int(r.grade)) for r in group.itertuples()}
+        g = service_grade(rubric, grades, agency)
+        rows.append({"sampled_plan_id": sp_id, "agency": agency, "grade": int(g) if g else None, "status": "complete"})
+    frame = pd.DataFrame(rows, columns=["sampled_plan_id", "agency", "grade", "status"])
+    frame["grade"] = frame["grade"].astype("Int64")
+    return frame
+
+
+def distribution(frame: pd.DataFrame, by: str, groups: list[str], labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Counts per grade, incomplete count and % Good or better for each group, in the order given."""
+    out = []
+    for group in groups:
+        sub = frame[frame[by] == group]
+        graded = sub["grade"].dropna().astype(int)
+        counts = {g.label: int((graded == int(g)).sum()) for g in Grade}
+        n = int(len(graded))
+        good = counts["Outstanding"] + counts["Good"]
+        out.append({
+            "group": (labels or {}).get(group, group),
+            "plans": n,
+            **{label: counts[label] for label in GRADE_COLUMNS},
+            "incomplete": int((sub["status"] == "incomplete").sum()),
+            "good_or_better_pct": round(100 * good / n, 1) if n else None,
+        })
+    return pd.DataFrame(out, columns=["group", "plans", *GRADE_COLUMNS, "incomplete", "good_or_better_pct"])
+
+
+def overall(results: CycleResults) -> pd.DataFrame:
+    frame = results.plans.assign(all="All sampled plans")
+    return distribution(frame, "all", ["All sampled plans"])
+
+
+def by_service(results: CycleResults) -> pd.DataFrame:
+    return distribution(results.services, "agency", [s.value for s in SERVICES], {s.value: s.label for s in SERVICES})
+
+
+def by_section(results: CycleResults) -> pd.DataFrame:
+    codes = [s.code for s in results.rubric.sections]
+    labels = {s.code: f"{s.code}: {s.title}" for s in results.rubric.sections}
+    return distribution(results.sections, "section", codes, labels)
+
+
+def by_plan_field(results: CycleResults, field: str) -> pd.DataFrame:
+    groups = {"team": results.register_teams, "phase": Phase.values(), "primary_need": results.register_needs}.get(
+        field, sorted(results.plans[field].dropna().unique()))
+    return distribution(results.plans, field, list(groups))
+
+
+def grade_by_timeliness(results: CycleResults) -> pd.DataFrame:
+    """Cross-tab of plan grade against whether the plan was issued within 20 weeks."""
+    frame = results.plans.copy()
+    frame["issued"] = frame["within_20_weeks"].map({True: "Within 20 weeks", False: "Over 20 weeks"}).fillna("Not issued")
+    return distribution(frame, "issued", ["Within 20 weeks", "Over 20 weeks"])
+
+
+def weak_criteria(results: CycleResults, top: int = 10) -> pd.DataFrame:
+    """Criteria most often graded Requires Improvement or Inadequate, with the share of plans graded on each."""
+    crit = results.criteria
+    cols = ["criterion_id", "section", "criterion", "plans", "weak", "weak_pct"]
+    if crit.empty:
+        return pd.DataFrame(columns=cols)
+    stats = crit.assign(weak=crit["grade"] <= int(Grade.REQUIRES_IMPROVEMENT)).groupby(
+        ["criterion_id", "section"], as_index=False).agg(plans=("grade", "size"), weak=("weak", "sum"))
+    stats["weak_pct"] = (100 * stats["weak"] / stats["plans"]).round(1)
+    stats["criterion"] = stats["criterion_id"].map(lambda cid: results.rubric.criterion(cid)[1].text)
+    stats = stats[stats["weak"] > 0].sort_values(["weak_pct", "weak", "criterion_id"], ascending=[False, False, True])
+    return stats[cols].head(top).reset_index(drop=True)
+
+
+def incomplete_plans(results: CycleResults) -> pd.DataFrame:
+    frame = results.plans[results.plans["status"] == "incomplete"]
+    return frame[["plan_ref", "team", "missing_sections"]].sort_values("plan_ref").reset_index(drop=True)

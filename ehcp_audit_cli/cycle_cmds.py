@@ -1,0 +1,189 @@
+"""Commands for running audit cycles and handling scorecards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+from sqlmodel import select
+
+from audit.cycles import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
+from audit.errors import NotFound
+from audit.models import Auditor, Cycle, RubricVersion
+from audit.rubrics import find_rubric
+from audit.sampling import Exclusions
+from audit.scorecard_files import import_scorecard_file, write_template
+from audit.scorecards import assignments_for
+from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
+
+cycle_app = typer.Typer(help="Create, run and follow audit cycles.", no_args_is_help=True)
+scorecards_app = typer.Typer(help="Generate scorecard spreadsheets for auditors and import them back.",
+                             no_args_is_help=True)
+
+
+@cycle_app.command("create")
+@friendly
+def cycle_create(
+    name: str = typer.Option(..., "--name", help="A name the board will recognise, e.g. 'Quarterly audit Q3 2026'."),
+    rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric id or path."),
+    sample_size: int = typer.Option(..., "--sample-size", min=1, help="Number of plans to sample."),
+    due: str = typer.Option(..., "--due", help="Date scorecards are due (YYYY-MM-DD or DD/MM/YYYY)."),
+    strata: str = typer.Option("", "--strata", help="Comma-separated fields to stratify by, e.g. team,plan_stage."),
+    seed: int = typer.Option(1, "--seed", help="Random seed; the same seed and register give the same sample."),
+    exclude_months: int = typer.Option(12, "--exclude-audited-months", help="Exclude plans audited this recently."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """Create a cycle (nothing is sampled until it runs)."""
+    chosen = find_rubric(settings().rubrics_dir, rubric)
+    with store() as session:
+        cycle = create_cycle(
+            session, get_area(session, area or settings().area_code), chosen, name=name, sample_size=sample_size,
+            due_date=parse_date(due, "due date"), strata=[s.strip() for s in strata.split(",") if s.strip()],
+            seed=seed, exclusions=Exclusions(audited_within_months=exclude_months))
+        console.print(f"Created cycle {cycle.id} '{name}' with rubric {chosen.key} ({chosen.short_hash}). "
+                      f"Start it with: ehcp-audit cycle run {cycle.id}")
+
+
+@cycle_app.command("run")
+@friendly
+def cycle_run(
+    cycle_id: int = typer.Argument(..., help="Cycle number."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to judge lateness and timeliness on (default today)."),
+    finalise: bool = typer.Option(False, "--finalise", help="Score and report even with scorecards outstanding."),
+    simulate: bool = typer.Option(False, "--simulate-auditors", help="Demo only: synthetic auditors submit."),
+) -> None:
+    """Run or continue the cycle flow in Prefect: sample, assign, collect, score, report, actions."""
+    from flows.runtime import configure_local_prefect
+
+    configure_local_prefect(settings())
+    from flows.cycle import audit_cycle
+
+    with console.status("Running the cycle flow in Prefect (the first run starts a local server)..."):
+        outcome = audit_cycle(cycle_id, as_of=parse_date(as_of), finalise=finalise, simulate_auditors=simulate)
+    _print_outcome(cycle_id, outcome)
+
+
+def _print_outcome(cycle_id: int, outcome: dict) -> None:
+    progress = outcome["progress"]
+    if outcome["state"] == "waiting":
+        console.print(f"Cycle {cycle_id} is open: {progress['submitted']} of {progress['total']} scorecards in. "
+                      f"Waiting for: {', '.join(progress['waiting_for'])}. Run again when more are in, or use --finalise.")
+        return
+    scored = outcome["scored"]
+    console.print(f"Cycle {cycle_id}: {scored['complete']} plans graded, {scored['incomplete']} incomplete; "
+                  f"{outcome['actions_raised']} new actions.")
+    for fmt, path in outcome["reports"].items():
+        console.print(f"  Board summary ({fmt}): {path}")
+
+
+@cycle_app.command("status")
+@friendly
+def cycle_status(
+    cycle_id: Optional[int] = typer.Argument(None, help="Cycle number; omit to list cycles."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to judge lateness on (default today)."),
+) -> None:
+    """Progress per agency and auditor: submitted, in draft, not started, late."""
+    with store() as session:
+        if cycle_id is None:
+            table = Table("cycle", "name", "status", "rubric", "sample", "due")
+            for c, v in session.exec(select(Cycle, RubricVersion).join(RubricVersion)).all():
+                table.add_row(str(c.id), c.name, c.status, f"{v.key} {v.content_hash[:8]}", str(c.sample_size),
+                              c.due_date.isoformat())
+            console.print(table)
+            return
+        cycle = get_cycle(session, cycle_id)
+        p = cycle_progress(session, cycle, today=parse_date(as_of))
+        console.print(f"Cycle {cycle.id} '{cycle.name}' ({cycle.status}), due {cycle.due_date:%d %B %Y}: "
+                      f"{p.submitted} of {p.total} scorecards submitted, {p.draft} in draft, "
+                      f"{p.not_started} not started, {p.late} late.")
+        for title, bucket in (("agency", p.by_agency), ("auditor", p.by_auditor)):
+            table = Table(title, "submitted", "in draft", "not started", "late", "total")
+            for key, c in sorted(bucket.items()):
+                table.add_row(key, *(str(c[k]) for k in ("submitted", "draft", "not_started", "late", "total")))
+            console.print(table)
+        for ref, reason in p.withdrawn:
+            console.print(f"Withdrawn: {ref} ({reason})")
+
+
+@cycle_app.command("withdraw")
+@friendly
+def cycle_withdraw(
+    cycle_id: int = typer.Argument(..., help="Cycle number."),
+    plan_ref: str = typer.Argument(..., help="The sampled plan's reference."),
+    reason: str = typer.Option(..., "--reason", help="Why, e.g. 'ceased' or 'moved to another area'."),
+    replace: bool = typer.Option(True, "--replace/--no-replace", help="Draw a replacement from the same stratum."),
+) -> None:
+    """Withdraw a sampled plan with a reason, replacing it from the same stratum."""
+    with store() as session:
+        cycle = get_cycle(session, cycle_id)
+        replacement = withdraw_plan(session, cycle, plan_ref, reason, replace)
+        msg = f"Withdrew {plan_ref} from cycle {cycle_id} ({reason})."
+        if replace:
+            msg += (f" Replaced by {replacement.plan_id and _ref(session, replacement.plan_id)} from stratum "
+                    f"{replacement.stratum}." if replacement else " No replacement left in its stratum.")
+        console.print(msg)
+
+
+def _ref(session, plan_id: int) -> str:
+    from audit.models import Plan
+
+    return session.get(Plan, plan_id).plan_ref
+
+
+@cycle_app.command("close")
+@friendly
+def cycle_close(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> None:
+    """Close a cycle; outstanding audits are reported as incomplete."""
+    with store() as session:
+        close_cycle(session, get_cycle(session, cycle_id))
+    console.print(f"Closed cycle {cycle_id}. Produce the final summary with: ehcp-audit cycle run {cycle_id}")
+
+
+@scorecards_app.command("template")
+@friendly
+def scorecards_template(
+    cycle_id: int = typer.Argument(..., help="Cycle number."),
+    auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code; omit for every auditor."),
+    out: Path = typer.Option(Path("scorecards"), "--out", help="Folder to write into."),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv."),
+) -> None:
+    """Write each auditor's scorecard (one row per criterion, descriptors included)."""
+    if fmt not in ("xlsx", "csv"):
+        raise typer.BadParameter("use xlsx or csv", param_hint="--format")
+    with store() as session:
+        cycle = get_cycle(session, cycle_id)
+        query = select(Auditor).where(Auditor.area_id == cycle.area_id)
+        if auditor:
+            query = query.where(Auditor.code == auditor)
+        people = session.exec(query.order_by(Auditor.code)).all()
+        if auditor and not people:
+            raise NotFound(f"No auditor '{auditor}' in this area.")
+        written = 0
+        for person in people:
+            if not assignments_for(session, cycle, person):
+                continue
+            path = out / f"scorecard-cycle-{cycle.id}-{person.code}.{fmt}"
+            rows = write_template(session, cycle, person, path)
+            console.print(f"{path} ({rows} criteria)")
+            written += 1
+        if not written:
+            raise NotFound(f"No assignments in cycle {cycle_id} for {'auditor ' + auditor if auditor else 'anyone'}; "
+                           f"has the cycle been run?")
+
+
+@scorecards_app.command("import")
+@friendly
+def scorecards_import(
+    file: Path = typer.Argument(..., help="A filled-in scorecard (.xlsx or .csv)."),
+    draft: bool = typer.Option(False, "--draft", help="Save as a draft: grades may be incomplete."),
+    auditor: Optional[str] = typer.Option(None, "--auditor", help="Your auditor code (checked against the file)."),
+) -> None:
+    """Submit a scorecard file, all or nothing; late submissions are accepted and flagged."""
+    with store() as session:
+        result = import_scorecard_file(session, file, submit=not draft, auditor_code=auditor)
+    done = result.drafts if draft else result.submitted
+    console.print(f"{file.name}: {len(done)} scorecard(s) {'saved as draft' if draft else 'submitted'}"
+                  + (f", {len(result.late)} late" if result.late else "")
+                  + (f"; {len(result.skipped)} plan(s) left blank and not submitted" if result.skipped else "") + ".")

@@ -1,0 +1,165 @@
+"""`ehcp-audit`: load the register, run audit cycles, collect scorecards, report to the board."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from audit.analysis import load_cycle_results
+from audit.cycles import get_area, get_cycle
+from audit.errors import AuditError
+from audit.frames import plans_frame
+from audit.timeliness import compute_timeliness
+from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
+from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
+from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
+
+app = typer.Typer(
+    help="Multi-agency quality assurance of EHC plans: audit cycles, scorecards, board summaries and actions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(plans_app, name="plans")
+app.add_typer(auditors_app, name="auditors")
+app.add_typer(rubric_app, name="rubric")
+app.add_typer(cycle_app, name="cycle")
+app.add_typer(scorecards_app, name="scorecards")
+
+
+@app.command("timeliness")
+@friendly
+def timeliness(
+    as_of: str = typer.Option(date.today().isoformat(), "--as-of", help="Date the measures are taken on."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+    by: Optional[str] = typer.Option(None, "--by", help="Also break every measure down by a column, e.g. team."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """Statutory timeliness over the whole register, each figure with its definition."""
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("use table or json", param_hint="--format")
+    with store() as session:
+        frame = plans_frame(session, get_area(session, area or settings().area_code).id)
+    report = compute_timeliness(frame, parse_date(as_of), by=by)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        return
+    table = Table("measure", *(["group"] if by else []), "met", "total", "percent",
+                  title=f"Timeliness {report.period_start} to {report.period_end} (as of {report.as_of})")
+    for m in report.measures:
+        pct = "no data" if m.percent is None else f"{m.percent:.1f}%"
+        table.add_row(m.label, *([m.group or "all"] if by else []), str(m.met), str(m.total), pct)
+    console.print(table)
+    console.print("Definitions:")
+    seen = set()
+    for m in report.measures:
+        if m.key not in seen:
+            seen.add(m.key)
+            console.print(f"- {m.label}: {m.definition}", highlight=False)
+
+
+@app.command("report")
+@friendly
+def report(
+    cycle: int = typer.Option(..., "--cycle", help="Cycle number."),
+    fmt: str = typer.Option("html", "--format", help="html, md or json."),
+    out: Optional[Path] = typer.Option(None, "--out", help="File to write; default prints to the terminal."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
+) -> None:
+    """The board summary of a scored cycle."""
+    from reports.render import FORMATS, render
+    from reports.summary import build_summary
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    with store() as session:
+        results = load_cycle_results(session, get_cycle(session, cycle))
+        if results.plans.empty:
+            raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
+        summary = build_summary(session, results, parse_date(as_of) or date.today(), settings().small_number_threshold)
+    text = render(summary, fmt)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {out}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("demo")
+@friendly
+def demo(
+    plans: int = typer.Option(600, "--plans", help="Size of the synthetic register."),
+    sample_size: int = typer.Option(40, "--sample-size", help="Plans to sample."),
+    seed: int = typer.Option(7, "--seed", help="Seed for the synthetic area and the sample."),
+    late_auditor: bool = typer.Option(True, "--late-auditor/--no-late-auditor",
+                                      help="Leave one health auditor's scorecards out, to show incomplete audits."),
+) -> None:
+    """Run a whole cycle on a synthetic local area: register, rubric, sample, scorecards, board summary."""
+    from audit.auditors import import_auditors
+    from audit.cycles import create_cycle
+    from audit.register import import_register
+    from audit.rubrics import find_rubric
+    from audit.synthetic import write_synthetic_area
+    from flows.runtime import configure_local_prefect
+
+    s = settings()
+    today = date.today()
+    folder = Path(s.data_dir) / "demo"
+    files = write_synthetic_area(folder, seed=seed, n_plans=plans, as_of=today)
+    console.print(f"1. Synthetic local area written to {folder} ({plans} plans; no real people).")
+    rubric = find_rubric(s.rubrics_dir, "whole-plan")
+    with store() as session:
+        area = get_area(session, s.area_code, create=True, name="Demo local area (synthetic)")
+        reg = import_register(session, area, files["register"])
+    with store() as session:
+        aud = import_auditors(session, get_area(session, s.area_code), files["auditors"])
+    console.print(f"2. Imported {reg.rows} plans ({reg.created} new) and {aud.rows} auditors.")
+    with store() as session:
+        cycle = create_cycle(session, get_area(session, s.area_code), rubric, name=f"Demo quarterly audit {today:%B %Y}",
+                        sample_size=sample_size, due_date=today + timedelta(days=28),
+                        strata=["team", "plan_stage"], seed=seed)
+        cycle_id = cycle.id
+    console.print(f"3. Created cycle {cycle_id} with rubric '{rubric.title}' ({rubric.short_hash}), "
+                  f"sample {sample_size} stratified by team and new/annual review.")
+    configure_local_prefect(s)
+    from flows.cycle import audit_cycle
+    skip = _late_health_auditor(cycle_id) if late_auditor else []
+    console.print("4. Running the cycle flow in Prefect's local mode; simulated auditors submit their scorecards"
+                  + (f" (except {skip[0]}, who is late)" if skip else "") + "...")
+    with console.status("Prefect flow running (the first run starts a temporary local server)..."):
+        outcome = audit_cycle(cycle_id, as_of=today, simulate_auditors=True, simulation_seed=seed,
+                              skip_auditors=skip, finalise=True)
+    scored = outcome["scored"]
+    grades = ", ".join(f"{k} {v}" for k, v in scored["by_grade"].items())
+    console.print(f"5. Scored: {scored['complete']} plans graded ({grades}); {scored['incomplete']} incomplete; "
+                  f"{outcome['actions_raised']} actions raised.")
+    console.print(f"\n[bold]Board summary:[/] {outcome['reports']['html']}")
+    console.print(f"  also {outcome['reports']['md']} and {outcome['reports']['json']}")
+    console.print(f"Next: ehcp-audit cycle status {cycle_id} · ehcp-audit timeliness · "
+                  f"ehcp-audit scorecards template {cycle_id} --out scorecards/")
+
+
+def _late_health_auditor(cycle_id: int) -> list[str]:
+    """The health auditor with the most assignments, so the demo shows incomplete audits honestly."""
+    from collections import Counter
+
+    from audit.cycles import open_cycle
+    from audit.models import Assignment, Auditor
+    from sqlmodel import select
+
+    with store() as session:
+        open_cycle(session, get_cycle(session, cycle_id))
+        rows = session.exec(select(Auditor.code).join(Assignment, Assignment.auditor_id == Auditor.id)
+                            .where(Assignment.cycle_id == cycle_id, Auditor.agency == "health")).all()
+    counts = Counter(rows)
+    return [min(counts, key=lambda c: (-counts[c], c))] if counts else []
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

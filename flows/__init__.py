@@ -1,0 +1,1 @@
+"""Prefect flows that compose the audit domain. Nothing here re-implements domain rules."""

@@ -1,0 +1,122 @@
+"""The audit cycle flow: open, sample, assign, collect, score, aggregate, actions, report.
+
+Triggered by the QA lead (`ehcp-audit cycle run ID`), by the demo, and again whenever scorecards come in.
+Inputs: a cycle id (the cycle is created beforehand with its rubric, sample rule and due date).
+Outputs: stored samples, assignments, results and actions; the board summary as HTML, Markdown and JSON
+files and as a Prefect markdown artifact.
+
+Every task is rerunnable: it reads what is recorded and adds only what is missing, in one transaction.
+While scorecards are outstanding and the due date has not passed, the flow stops after "collect" and
+reports who it is waiting for; no worker is held while auditors work. Running it again picks up from there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.artifacts import create_markdown_artifact
+
+from audit.actions import raise_actions
+from audit.analysis import load_cycle_results
+from audit.codes import CycleStatus
+from audit.cycles import cycle_progress, get_cycle, open_cycle
+from audit.db import engine_from_settings, transaction
+from audit.results import score_cycle
+from audit.settings import Settings, get_settings
+from audit.simulated_auditors import submit_simulated
+from reports.render import render, write_summary
+from reports.summary import build_summary
+
+
+def _settings(database_url: str | None, data_dir: str | None) -> Settings:
+    overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
+    return get_settings().model_copy(update=overrides) if overrides else get_settings()
+
+
+@task(name="open-sample-assign", cache_policy=NO_CACHE)
+def open_step(settings: Settings, cycle_id: int) -> dict:
+    with transaction(engine_from_settings(settings)) as session:
+        cycle = get_cycle(session, cycle_id)
+        sampled, new = open_cycle(session, cycle)
+        return {"sampled": len(sampled), "new_assignments": len(new)}
+
+
+@task(name="simulate-auditors", cache_policy=NO_CACHE)
+def simulate_step(settings: Settings, cycle_id: int, seed: int, skip_auditors: list[str]) -> int:
+    with transaction(engine_from_settings(settings)) as session:
+        return submit_simulated(session, get_cycle(session, cycle_id), seed, set(skip_auditors))
+
+
+@task(name="collect", cache_policy=NO_CACHE)
+def collect_step(settings: Settings, cycle_id: int, as_of: date) -> dict:
+    with transaction(engine_from_settings(settings)) as session:
+        p = cycle_progress(session, get_cycle(session, cycle_id), today=as_of)
+        waiting = sorted(code for code, c in p.by_auditor.items() if c["submitted"] < c["total"])
+        return {"total": p.total, "submitted": p.submitted, "complete": p.complete, "waiting_for": waiting}
+
+
+@task(name="score", cache_policy=NO_CACHE)
+def score_step(settings: Settings, cycle_id: int, complete: bool) -> dict:
+    with transaction(engine_from_settings(settings)) as session:
+        cycle = get_cycle(session, cycle_id)
+        summary = score_cycle(session, cycle)
+        if complete and cycle.status == CycleStatus.open.value:
+            cycle.status = CycleStatus.scored.value
+            session.add(cycle)
+        return {"plans": summary.plans, "complete": summary.complete, "incomplete": summary.incomplete,
+                "by_grade": summary.by_grade}
+
+
+@task(name="raise-actions", cache_policy=NO_CACHE)
+def actions_step(settings: Settings, cycle_id: int, today: date) -> int:
+    with transaction(engine_from_settings(settings)) as session:
+        results = load_cycle_results(session, get_cycle(session, cycle_id))
+        return len(raise_actions(session, results, settings, today))
+
+
+@task(name="board-summary", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def report_step(settings: Settings, cycle_id: int, as_of: date) -> dict[str, str]:
+    with transaction(engine_from_settings(settings)) as session:
+        results = load_cycle_results(session, get_cycle(session, cycle_id))
+        summary = build_summary(session, results, as_of, settings.small_number_threshold)
+    paths = write_summary(summary, Path(settings.resolved_reports_dir))
+    create_markdown_artifact(key=f"board-summary-cycle-{cycle_id}", markdown=render(summary, "md"),
+                             description=f"Board summary for cycle {cycle_id}")
+    return {fmt: str(path) for fmt, path in paths.items()}
+
+
+@flow(name="audit-cycle", flow_run_name="audit-cycle-{cycle_id}", log_prints=True)
+def audit_cycle(
+    cycle_id: int,
+    as_of: date | None = None,
+    finalise: bool = False,
+    simulate_auditors: bool = False,
+    simulation_seed: int = 7,
+    skip_auditors: list[str] | None = None,
+    database_url: str | None = None,
+    data_dir: str | None = None,
+) -> dict:
+    """Run (or continue) one cycle. `finalise` scores and reports even with scorecards outstanding."""
+    settings = _settings(database_url, data_dir)
+    as_of = as_of or datetime.now(timezone.utc).date()
+    logger = get_run_logger()
+    opened = open_step(settings, cycle_id)
+    if simulate_auditors:
+        simulate_step(settings, cycle_id, simulation_seed, skip_auditors or [])
+    progress = collect_step(settings, cycle_id, as_of)
+    with transaction(engine_from_settings(settings)) as session:
+        cycle = get_cycle(session, cycle_id)
+        past_due = as_of > cycle.due_date or cycle.status == CycleStatus.closed.value
+    if not (progress["complete"] or finalise or past_due):
+        logger.info("Waiting for %s of %s scorecards", progress["total"] - progress["submitted"], progress["total"])
+        return {"state": "waiting", "opened": opened, "progress": progress}
+    scored = score_step(settings, cycle_id, progress["complete"])
+    raised = actions_step(settings, cycle_id, as_of)
+    paths = report_step(settings, cycle_id, as_of)
+    print(f"Cycle {cycle_id}: {scored['complete']} plans graded, {scored['incomplete']} incomplete; "
+          f"{raised} new actions; board summary at {paths['html']}")
+    return {"state": "reported", "opened": opened, "progress": progress, "scored": scored,
+            "actions_raised": raised, "reports": paths}
