@@ -1,0 +1,332 @@
+"""Tables in and out: reading a CSV or XLSX file, through an optional mapping file, into our columns.
+
+A mapping file lets an area import its case-management export as it is: it maps the export's
+headings to ours and the export's words to our codes. Both the register and the auditors import
+read (and write) their files here, so the rules (header row = row 1, blank rows skipped, extra
+columns ignored with a warning) are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from audit.errors import InputRejected, Problem
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def heading_key(text: str) -> str:
+    """How headings and mapped words are compared: surrounding space and case do not matter."""
+    return " ".join(text.split()).casefold()
+
+
+@dataclass
+class Mapping:
+    """A parsed mapping file: export heading -> our column, and per column export word -> our word."""
+
+    name: str = ""
+    columns: dict[str, str] = field(default_factory=dict)  # heading_key(export heading) -> our column
+    headings: dict[str, str] = field(default_factory=dict)  # our column -> export heading as written
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # our column -> {heading_key(word): ours}
+
+
+def load_mapping(
+    path: Path,
+    known_columns: list[str],
+    check_value: Callable[[str, str], str | None] | None = None,
+) -> Mapping:
+    """Read and validate a mapping file; raise InputRejected naming the mapping file."""
+    path = Path(path)
+    name = path.name
+    what = f"Mapping file {name}"
+
+    def reject(message: str, fix: str | None = None) -> InputRejected:
+        return InputRejected(what, [Problem(message, file=name, fix=fix)])
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise reject("the file does not exist", "check the path to the mapping file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise reject(f"the file cannot be read ({exc.__class__.__name__})", "save it as UTF-8 text") from None
+    try:
+        # BaseLoader keeps every scalar a string, so `Yes:` or `07:` stay the words the export uses.
+        data = yaml.load(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" near line {mark.line + 1}" if mark is not None else ""
+        raise reject(f"this is not valid YAML{where}", "check indentation and quote headings that contain ':'") from None
+
+    structure_fix = "see docs/formats.md, 'Mapping file': a 'columns:' and/or 'values:' section"
+    if data in (None, ""):
+        raise reject("the file is empty", structure_fix)
+    if not isinstance(data, dict):
+        raise reject("the file must be a set of sections, not a list or a single value", structure_fix)
+
+    problems: list[Problem] = []
+
+    def problem(message: str, fix: str | None = None) -> None:
+        problems.append(Problem(message, file=name, fix=fix))
+
+    def column_fix(target: str) -> str:
+        close = difflib.get_close_matches(target, known_columns, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"{hint}use one of: {', '.join(known_columns)}"
+
+    for key in data:
+        if key not in ("columns", "values"):
+            problem(f"unknown section '{key}'", "the sections are 'columns' and 'values'")
+
+    mapping = Mapping(name=name)
+    columns = data.get("columns") or {}
+    if not isinstance(columns, dict):
+        problem("'columns' must map each export heading to one of our column names", structure_fix)
+        columns = {}
+    for heading, target in columns.items():
+        if not isinstance(target, str):
+            problem(f"columns: '{heading}' must map to a single column name", structure_fix)
+            continue
+        target = target.strip()
+        if target not in known_columns:
+            problem(f"columns: '{heading}' maps to '{target}', which is not one of our columns", column_fix(target))
+        elif target in mapping.headings:
+            problem(f"columns: '{mapping.headings[target]}' and '{heading}' both map to '{target}'",
+                    "map one export heading to each column")
+        elif heading_key(heading) in mapping.columns:
+            problem(f"columns: the heading '{heading}' is listed twice", "list each heading once")
+        else:
+            mapping.columns[heading_key(heading)] = target
+            mapping.headings[target] = heading.strip()
+
+    values = data.get("values") or {}
+    if not isinstance(values, dict):
+        problem("'values' must list, for each of our columns, the export's words and our codes", structure_fix)
+        values = {}
+    for column, words in values.items():
+        if column not in known_columns:
+            problem(f"values: '{column}' is not one of our columns", column_fix(column))
+            continue
+        if not isinstance(words, dict):
+            problem(f"values: '{column}' must map each export word to our word", structure_fix)
+            continue
+        table: dict[str, str] = {}
+        for word, ours in words.items():
+            if not isinstance(ours, str):
+                problem(f"values: {column}: '{word}' must map to a single word", structure_fix)
+                continue
+            error = check_value(column, ours) if check_value else None
+            if error:
+                problem(f"values: {column}: '{word}' maps to '{ours}', {error}")
+                continue
+            if heading_key(word) in table:
+                problem(f"values: {column}: '{word}' is listed twice (case does not matter)", "list each word once")
+            table[heading_key(word)] = ours
+        mapping.values[column] = table
+
+    if problems:
+        raise InputRejected(what, problems)
+    return mapping
+
+
+@dataclass
+class Table:
+    """A file's data rows with its headings resolved to our column names."""
+
+    file: str
+    index: dict[str, int]  # our column -> position in each row
+    display: dict[str, str]  # our column -> the heading as written in the file (for messages)
+    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells); blank rows left out
+    warnings: list[str]
+    problems: list[Problem]
+
+
+def read_table(
+    path: Path,
+    what: str,
+    known_columns: list[str],
+    required_columns: list[str],
+    mapping: Mapping | None = None,
+) -> Table:
+    """Read a CSV/XLSX file's header and rows; unreadable or empty files raise InputRejected."""
+    path = Path(path)
+    name = path.name
+
+    def reject(message: str, fix: str | None = None) -> InputRejected:
+        return InputRejected(what, [Problem(message, file=name, fix=fix)])
+
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise reject(f"'{suffix or 'no extension'}' files cannot be read",
+                     "save the file as CSV (.csv) or Excel workbook (.xlsx)")
+    if not path.is_file():
+        raise reject("the file does not exist", "check the path and file name")
+    raw = _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
+
+    if not raw or not any(_filled(c) for c in raw[0]):
+        raise reject("the file is empty or its first row (the header) is blank",
+                     "put the column headings in row 1 and one plan per row below")
+
+    mapping = mapping or Mapping()
+    ours = {heading_key(c): c for c in known_columns}
+    index: dict[str, int] = {}
+    display: dict[str, str] = {}
+    warnings: list[str] = []
+    problems: list[Problem] = []
+    for position, cell in enumerate(raw[0]):
+        heading = cell_text(cell)
+        if not heading:
+            continue  # spreadsheets often carry empty trailing columns
+        key = heading_key(heading)
+        target = mapping.columns.get(key) or ours.get(key)
+        if target is None:
+            warnings.append(f"column '{heading}' is not one we use and was ignored")
+        elif target in index:
+            problems.append(Problem(
+                f"columns '{display[target]}' and '{heading}' both give {target}", file=name, row=1,
+                column=heading, fix="remove one of them, or correct the heading"))
+        else:
+            index[target] = position
+            display[target] = heading
+
+    for column in required_columns:
+        if column not in index:
+            heading = mapping.headings.get(column, column)
+            label = heading if heading == column else f"{heading}' (our '{column}')"
+            problems.append(Problem(
+                f"the required column '{label}' is missing", file=name, column=heading,
+                fix=f"add a column headed '{heading}' with a value on every row"))
+
+    width = len(raw[0])
+    rows = [
+        (number, (cells + [None] * (width - len(cells))) if len(cells) < width else cells)
+        for number, cells in enumerate(raw[1:], start=2)
+        if any(_filled(c) for c in cells)
+    ]
+    if not rows:
+        raise reject("the file has a header row but no data rows", "add one row per plan below the header")
+    return Table(name, index, display, rows, warnings, problems)
+
+
+def _read_csv(path: Path, reject) -> list[list[Any]]:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still saves "CSV" as cp1252
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise reject("the file is not readable text", "save it as 'CSV UTF-8' from your spreadsheet program")
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise reject(f"the file is not a readable CSV ({exc})", "save it again as CSV from your spreadsheet program") from None
+
+
+def _read_xlsx(path: Path, reject) -> list[list[Any]]:
+    import openpyxl  # imported here: CSV-only callers should not pay for it
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
+        raise reject("the file is not a readable Excel workbook",
+                     "open it in Excel and save it again as .xlsx, or export it as CSV") from None
+    try:
+        sheet = workbook.active or workbook.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    except Exception:
+        raise reject("the workbook's first sheet cannot be read",
+                     "open it in Excel and save it again as .xlsx, or export it as CSV") from None
+    finally:
+        workbook.close()
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def cell_text(cell: Any) -> str:
+    """A cell as trimmed text; spreadsheet numbers like 7.0 read as '7', date cells as YYYY-MM-DD."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time(0) else cell.isoformat(sep=" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+def write_table(rows: Any, path: Path, columns: list[str]) -> None:
+    """Write dicts (or a DataFrame, or models) as CSV or XLSX by extension: our headings, ISO dates, yes/no."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise ValueError(f"cannot write '{suffix}': use .csv or .xlsx")
+    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
+        rows = rows.to_dict("records")
+    records = [r if isinstance(r, dict) else r.model_dump() for r in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for record in records:
+                writer.writerow([_out_text(_plain(record.get(c))) for c in columns])
+        return
+
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(columns)
+    for record in records:
+        cells = []
+        for column in columns:
+            value = _plain(record.get(column))
+            if isinstance(value, date):
+                # A real date cell, shown as YYYY-MM-DD, as an area's own workbook would hold it.
+                cell = WriteOnlyCell(sheet, value=value if not isinstance(value, datetime) else value.date())
+                cell.number_format = "yyyy-mm-dd"
+                cells.append(cell)
+            else:
+                cells.append(_out_text(value))
+        sheet.append(cells)
+    workbook.save(path)
+
+
+def _plain(value: Any) -> Any:
+    """Turn pandas/numpy scalars and missing markers (NaN, NaT) into plain Python values."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, date)):
+        value = value.item()  # a numpy scalar
+    if isinstance(value, (float, datetime)) and value != value:  # NaN and NaT are not equal to themselves
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _out_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
