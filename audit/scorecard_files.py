@@ -114,27 +114,22 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     if not path.exists():
         raise InputRejected(f"Scorecard {path.name}", [Problem("the file does not exist", file=path.name)])
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise InputRejected(f"Scorecard {path.name}", [Problem(
+            f"'{suffix}' files are not scorecards", file=path.name, fix="use the .xlsx or .csv file generated for you")])
     try:
         if suffix == ".csv":
             with path.open(newline="", encoding="utf-8-sig") as fh:
-                reader = csv.reader(fh)
-                table = [row for row in reader]
-        elif suffix in (".xlsx", ".xlsm"):
+                table = list(csv.reader(fh))
+        else:
             wb = load_workbook(path, read_only=True, data_only=True)
             ws = wb["Scorecard"] if "Scorecard" in wb.sheetnames else wb.worksheets[0]
             table = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
             wb.close()
-        else:
-            raise InputRejected(f"Scorecard {path.name}", [Problem(
-                f"'{suffix}' files are not scorecards", file=path.name, fix="use the .xlsx or .csv file generated for you")])
-    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as exc:
+    except Exception as exc:  # csv, codecs and openpyxl raise assorted errors on damaged files
         raise InputRejected(f"Scorecard {path.name}", [Problem(
             f"the file cannot be read ({exc.__class__.__name__})", file=path.name,
-            fix="save it again as .xlsx or UTF-8 .csv")]) from None
-    except Exception as exc:  # openpyxl raises assorted errors on corrupt workbooks
-        raise InputRejected(f"Scorecard {path.name}", [Problem(
-            f"the workbook cannot be read ({exc.__class__.__name__})", file=path.name,
-            fix="save it again as .xlsx")]) from None
+            fix="save it again as .xlsx or UTF-8 .csv from the generated scorecard")]) from None
     if not table:
         raise InputRejected(f"Scorecard {path.name}", [Problem("the file is empty", file=path.name)])
     header = [h.strip() for h in table[0]]

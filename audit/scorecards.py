@@ -75,7 +75,10 @@ def save_scorecard(
     now: datetime | None = None,
     what: str = "Scorecard",
 ) -> Scorecard:
-    """Save a draft or submit; raises InputRejected/Conflict/NotFound and writes nothing on failure."""
+    """Save a draft or submit; raises InputRejected/Conflict/NotFound and writes nothing on failure.
+
+    On a Conflict from a simultaneous save the session has been rolled back.
+    """
     now = now or utcnow()
     if assignment.auditor_id != auditor.id:
         raise NotFound(f"Assignment {assignment.id} is not assigned to {auditor.code}.")
@@ -99,13 +102,14 @@ def save_scorecard(
                          auditor_id=auditor.id, source=source)
         session.add(card)
         try:
-            # The unique assignment_id constraint is what stops two simultaneous first saves making two cards.
-            with session.begin_nested():
-                session.flush()
+            session.flush()
         except IntegrityError:
+            # The unique assignment_id constraint is what stops two simultaneous first saves making two
+            # cards. The losing save's whole unit of work is abandoned, so nothing of it is half written.
+            session.rollback()
             raise Conflict(
-                f"Another save of assignment {assignment.id}'s scorecard happened at the same moment; "
-                "reload it and try again."
+                f"Someone else saved assignment {assignment.id}'s scorecard at the same moment, so yours was "
+                "not saved. Reload the scorecard to see what is stored, then save again."
             ) from None
     existing = {g.criterion_id: g for g in session.exec(
         select(CriterionGrade).where(CriterionGrade.scorecard_id == card.id)).all()}

@@ -1,0 +1,47 @@
+"""Test data factories: plans and auditors with sensible defaults, overridable per test."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+from pathlib import Path
+
+from audit.models import Auditor, LocalArea, Plan
+from audit.rubrics import find_rubric
+
+ROOT = Path(__file__).resolve().parents[1]
+_refs = count(1)
+
+
+def whole_plan_rubric():
+    return find_rubric(ROOT / "rubrics", "whole-plan")
+
+
+def make_plan(session, area: LocalArea, **overrides) -> Plan:
+    n = next(_refs)
+    fields = dict(
+        area_id=area.id, plan_ref=f"T-{n:06d}", team="North", phase="primary", year_group="4", primary_need="ASD",
+        setting_type="Mainstream primary", status="active", case_officer="CO-01",
+        request_date=date(2025, 1, 6), final_issued_date=date(2025, 5, 12),
+        education_advice_requested=date(2025, 1, 20), education_advice_received=date(2025, 2, 24),
+        health_advice_requested=date(2025, 1, 20), health_advice_received=date(2025, 3, 3),
+        last_review_meeting_date=date(2026, 4, 20), review_decision_date=date(2026, 5, 5),
+    )
+    fields.update(overrides)
+    plan = Plan(**fields)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def make_auditor(session, area: LocalArea, code: str, agency: str, **overrides) -> Auditor:
+    auditor = Auditor(area_id=area.id, code=code, agency=agency, **overrides)
+    session.add(auditor)
+    session.flush()
+    return auditor
+
+
+def make_auditor_pool(session, area: LocalArea, per_agency: int = 2) -> list[Auditor]:
+    codes = {"sen_team": "SEN", "education": "ED", "health": "HE", "social_care": "SC"}
+    return [make_auditor(session, area, f"AUD-{abbr}-{i:02d}", agency)
+            for agency, abbr in codes.items() for i in range(1, per_agency + 1)]
