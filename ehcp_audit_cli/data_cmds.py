@@ -66,14 +66,17 @@ def rubric_validate(path: Path = typer.Argument(..., help="A rubric file (YAML).
 @friendly
 def rubric_show(rubric: str = typer.Argument(..., help="Rubric id (e.g. whole-plan) or path.")) -> None:
     """Show a rubric's sections, agencies, criteria and roll-up rule."""
-    console.print(describe(find_rubric(settings().rubrics_dir, rubric)), highlight=False)
+    console.print(describe(find_rubric(settings().rubrics_dir, rubric)), highlight=False, soft_wrap=True)
 
 
 @rubric_app.command("list")
 @friendly
 def rubric_list() -> None:
     """List the rubrics in the rubrics folder."""
-    table = Table("id", "title", "kind", "version", "identity")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for heading in ("title", "kind", "version", "identity"):
+        table.add_column(heading)
     for key, r in sorted(load_rubrics_dir(settings().rubrics_dir).items()):
         table.add_row(key, r.title, r.kind + (f" ({r.theme})" if r.theme else ""), r.version_label, r.short_hash)
     console.print(table)
