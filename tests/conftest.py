@@ -40,3 +40,12 @@ def area(session) -> LocalArea:
     session.commit()
     session.refresh(area)
     return area
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for the whole run (it costs 15-30 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

@@ -1,0 +1,97 @@
+"""The audit-cycle flow in Prefect's local mode, and the demo path a new user takes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import Session, func, select
+from typer.testing import CliRunner
+
+from audit.auditors import import_auditors
+from audit.cycles import create_cycle, get_area
+from audit.db import engine_from_settings, transaction
+from audit.models import Action, Assignment, PlanResult, SampledPlan, Scorecard
+from audit.register import import_register
+from audit.settings import Settings, get_settings
+from audit.synthetic import write_synthetic_area
+from tests.factories import ROOT, whole_plan_rubric
+
+pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]
+TODAY = date.today()
+
+
+@pytest.fixture
+def store(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", rubrics_dir=ROOT / "rubrics")
+    files = write_synthetic_area(tmp_path / "area", seed=8, n_plans=200, as_of=TODAY)
+    with transaction(engine_from_settings(settings)) as session:
+        area = get_area(session, "LOCAL", create=True)
+        import_register(session, area, files["register"])
+    with transaction(engine_from_settings(settings)) as session:
+        import_auditors(session, get_area(session, "LOCAL"), files["auditors"])
+        cycle = create_cycle(session, get_area(session, "LOCAL"), whole_plan_rubric(), name="Flow test",
+                             sample_size=12, due_date=TODAY + timedelta(days=21), strata=["team"], seed=8)
+    return settings, cycle.id
+
+
+def counts(settings, cycle_id):
+    with Session(engine_from_settings(settings)) as s:
+        return {model.__name__: s.exec(select(func.count()).select_from(model)).one()
+                for model in (SampledPlan, Assignment, Scorecard, PlanResult, Action)}
+
+
+def run_flow(settings, cycle_id, **kwargs):
+    from flows.cycle import audit_cycle
+
+    return audit_cycle(cycle_id, as_of=TODAY, database_url=settings.resolved_database_url,
+                       data_dir=str(settings.data_dir), **kwargs)
+
+
+def test_the_flow_waits_for_auditors_then_reports_and_reruns_add_nothing(prefect_harness, store):
+    settings, cycle_id = store
+    waiting = run_flow(settings, cycle_id)
+    assert waiting["state"] == "waiting" and waiting["progress"]["submitted"] == 0
+    assert waiting["progress"]["waiting_for"], "it names who it is waiting for"
+    opened = counts(settings, cycle_id)
+    assert opened["SampledPlan"] == 12 and opened["Assignment"] > 12 and opened["Scorecard"] == 0
+
+    done = run_flow(settings, cycle_id, simulate_auditors=True)
+    assert done["state"] == "reported" and done["progress"]["complete"]
+    after = counts(settings, cycle_id)
+    assert after["Scorecard"] == after["Assignment"] and after["PlanResult"] == 12
+    summary = json.loads(open(done["reports"]["json"]).read())
+    assert summary["headline"]["plans_graded"] == 12
+    assert [r["group"] for r in summary["by_service"]] == ["SEN team", "Education", "Health", "Social care"]
+    assert summary["timeliness"]["measures"]
+
+    again = run_flow(settings, cycle_id, simulate_auditors=True)
+    assert again["state"] == "reported" and again["actions_raised"] == 0
+    assert counts(settings, cycle_id) == after
+    with Session(engine_from_settings(settings)) as s:
+        from audit.models import Cycle
+
+        assert s.get(Cycle, cycle_id).status == "scored"
+
+
+def test_the_demo_path(prefect_harness, tmp_path, monkeypatch):
+    monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(tmp_path / "demo-data"))
+    monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    from ehcp_audit_cli.main import app
+
+    try:
+        result = CliRunner().invoke(app, ["demo", "--plans", "300", "--sample-size", "15"], catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "Board summary:" in result.output
+    html = (tmp_path / "demo-data" / "reports" / "board-summary-cycle-1.html").read_text()
+    for heading in ("Results per service", "Timeliness", "Incomplete audits", "Actions raised"):
+        assert heading in html
+    assert "Final plan issued within 20 weeks" in html
+    summary = json.loads((tmp_path / "demo-data" / "reports" / "board-summary-cycle-1.json").read_text())
+    assert summary["headline"]["plans_incomplete"] > 0, "the demo's late health auditor shows incomplete audits"
+    assert summary["headline"]["plans_graded"] + summary["headline"]["plans_incomplete"] == 15
