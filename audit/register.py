@@ -135,7 +135,7 @@ def code_parser(values: list[str], what: str, separators: bool = False) -> Calla
 
 def _year_group(cell: Any) -> str:
     text = cell_text(cell).upper()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # isdigit alone accepts "¹" and other Unicode digits
         text = str(int(text))  # "07" is year 7
     if text in YEAR_GROUPS:
         return text
