@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from audit.cycles import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
 from audit.errors import NotFound
-from audit.models import Auditor, Cycle, RubricVersion
+from audit.models import Auditor, Cycle, Plan, RubricVersion
 from audit.rubrics import find_rubric
 from audit.sampling import Exclusions
 from audit.scorecard_files import import_scorecard_file, write_template
@@ -74,6 +74,10 @@ def _print_outcome(cycle_id: int, outcome: dict) -> None:
     scored = outcome["scored"]
     console.print(f"Cycle {cycle_id}: {scored['complete']} plans graded, {scored['incomplete']} incomplete; "
                   f"{outcome['actions_raised']} new actions.")
+    moderation = outcome.get("moderation") or {}
+    if moderation.get("double_marked"):
+        console.print(f"  {moderation['double_marked']} double-marked; {moderation['awaiting_moderation']} awaiting "
+                      f"moderation (ehcp-audit moderation queue {cycle_id}; agreement: ehcp-audit moderation stats {cycle_id}).")
     for fmt, path in outcome["reports"].items():
         console.print(f"  Board summary ({fmt}): {path}")
 
@@ -120,16 +124,11 @@ def cycle_withdraw(
         cycle = get_cycle(session, cycle_id)
         replacement = withdraw_plan(session, cycle, plan_ref, reason, replace)
         msg = f"Withdrew {plan_ref} from cycle {cycle_id} ({reason})."
-        if replace:
-            msg += (f" Replaced by {replacement.plan_id and _ref(session, replacement.plan_id)} from stratum "
-                    f"{replacement.stratum}." if replacement else " No replacement left in its stratum.")
+        if replacement:
+            msg += f" Replaced by {session.get(Plan, replacement.plan_id).plan_ref} from stratum {replacement.stratum}."
+        elif replace:
+            msg += " No plan is left in its stratum to replace it."
         console.print(msg)
-
-
-def _ref(session, plan_id: int) -> str:
-    from audit.models import Plan
-
-    return session.get(Plan, plan_id).plan_ref
 
 
 @cycle_app.command("close")

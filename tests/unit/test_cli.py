@@ -95,3 +95,47 @@ def test_a_qa_lead_path_through_the_commands(cli_env):
         frame[col] = pd.to_datetime(frame[col])
     expected = compute_timeliness(frame, date(2026, 11, 1)).to_dict()
     assert as_json["measures"] == expected["measures"]
+
+
+def test_scorecard_spreadsheets_status_and_withdraw_through_the_cli(cli_env):
+    import csv
+
+    from audit.cycles import get_cycle, open_cycle
+    from ehcp_audit_cli.common import store
+
+    files = write_synthetic_area(cli_env / "area", seed=6, n_plans=120, as_of=date(2026, 11, 1))
+    run("plans", "import", files["register"])
+    run("auditors", "import", files["auditors"])
+    run("cycle", "create", "--name", "Q4", "--sample-size", 6, "--due", "2099-01-31", "--strata", "team")
+    with store() as session:  # what `cycle run` does first, without starting Prefect
+        open_cycle(session, get_cycle(session, 1))
+    out = run("scorecards", "template", 1, "--out", cli_env / "cards", "--format", "csv")
+    assert out.exit_code == 0
+    cards = sorted((cli_env / "cards").glob("*.csv"))
+    assert cards and all("AUD-" in c.name for c in cards)
+    card = cards[0]
+    rows = list(csv.DictReader(card.open()))
+    for row in rows:
+        row["grade"], row["comment"] = "Requires Improvement", "Outcomes are not measurable."
+    rows[0]["grade"] = "Excellent"
+    with card.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    rejected = run("scorecards", "import", card)
+    assert rejected.exit_code == 1 and "row 2" in rejected.output and "'grade'" in rejected.output
+    assert "nothing was saved" in rejected.output
+    rows[0]["grade"] = "RI"
+    with card.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    accepted = run("scorecards", "import", card)
+    assert accepted.exit_code == 0 and "submitted" in accepted.output
+    status = run("cycle", "status", 1, "--as-of", "2026-11-02")
+    assert status.exit_code == 0 and "submitted" in status.output and card.stem.split("-1-")[-1] in status.output
+    plan_ref = rows[0]["plan_ref"]
+    withdrawn = run("cycle", "withdraw", 1, plan_ref, "--reason", "ceased")
+    assert withdrawn.exit_code == 0 and f"Withdrew {plan_ref}" in withdrawn.output
+    assert "Replaced by" in withdrawn.output or "No plan is left" in withdrawn.output
+    assert f"Withdrawn: {plan_ref} (ceased)" in run("cycle", "status", 1).output
