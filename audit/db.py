@@ -6,11 +6,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from audit import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from audit.errors import AuditError
 from audit.settings import Settings
 
 
@@ -35,7 +36,38 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - tr
 
 
 def init_db(engine: Engine) -> None:
+    """Create missing tables, then add columns a newer version introduced (see `add_missing_columns`)."""
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add new nullable columns to tables an older version created; returns 'table.column' for each.
+
+    Only what is safe without a migration: a nullable column with no server default. Anything else
+    stops with a sentence rather than failing later on a query. (Alembic migrations replace this for
+    production databases.)
+    """
+    inspector = inspect(engine)
+    added, blocked = [], []
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            existing = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in existing:
+                    continue
+                if not column.nullable or column.primary_key:
+                    blocked.append(f"{table.name}.{column.name}")
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+                added.append(f"{table.name}.{column.name}")
+    if blocked:
+        raise AuditError(
+            f"The database at {engine.url.render_as_string(hide_password=True)} was made by an older version and "
+            f"lacks required columns ({', '.join(blocked)}). Back it up and start a new one, or migrate it."
+        )
+    return added
 
 
 def engine_from_settings(settings: Settings) -> Engine:
