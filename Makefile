@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install demo test test-fast lint clean
+.PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools
 
 $(STAMP): pyproject.toml overrides.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,34 @@ $(STAMP): pyproject.toml overrides.txt
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# GOV.UK Frontend pinned to the version govuk-frontend-jinja 4.1.0 supports; axe-core for the browser tests;
+# swagger-ui-dist so the API docs page needs no CDN. Installed into node_modules/ (gitignored).
+WEB_ASSETS := node_modules/.web-assets-6.3.0
+$(WEB_ASSETS):
+	SCARF_ANALYTICS=false npm install --no-audit --no-fund --no-save --ignore-scripts govuk-frontend@6.3.0 axe-core@4 swagger-ui-dist@5
+	touch $(WEB_ASSETS)
+
+web-assets: $(WEB_ASSETS)
+
+# The board pack's PDF tests read PDFs with poppler-utils (pdfinfo, pdftotext, pdftoppm); WeasyPrint needs pango.
+pdf-tools:
+	command -v pdftoppm >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils)
+	$(BIN)/python -c "import weasyprint" 2>/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+
+# The browser tests drive Debian's chromium (never a browser downloaded by Playwright).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+serve: $(STAMP) $(WEB_ASSETS)
+	$(BIN)/ehcp-audit serve
+
+demo: $(STAMP) $(WEB_ASSETS)
 	$(BIN)/ehcp-audit demo
 
-test: $(STAMP)
+test: $(STAMP) $(WEB_ASSETS) chromium pdf-tools
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) pdf-tools
 	$(BIN)/pytest -n 2 -m "not prefect"
 
 clean:

@@ -22,6 +22,12 @@ PLAN_DATE_COLUMNS: list[str] = [
     "educational_psychology_advice_received",
     "last_review_meeting_date",
     "review_decision_date",
+    # optional clocks (issue 8); a register file may leave them out
+    "decision_to_assess_date",
+    "phase_transfer_date",
+    "phase_transfer_amended_date",
+    "transfer_in_notified_date",
+    "transfer_in_received_date",
 ]
 
 

@@ -64,6 +64,13 @@ class Plan(SQLModel, table=True):
     last_review_meeting_date: Optional[date] = None
     review_decision_date: Optional[date] = None
     imported_at: datetime = Field(default_factory=utcnow)
+    # Optional clocks added by issue 8 (docs/timeliness.md); an existing SQLite file needs these columns added.
+    decision_to_assess_date: Optional[date] = None
+    phase_transfer_date: Optional[date] = None
+    phase_transfer_to: Optional[str] = None
+    phase_transfer_amended_date: Optional[date] = None
+    transfer_in_notified_date: Optional[date] = None
+    transfer_in_received_date: Optional[date] = None
 
     def advice_authors(self) -> set[str]:
         return {
@@ -227,3 +234,103 @@ class Action(SQLModel, table=True):
     status: str = "not_started"
     evidence: dict = _json_dict()
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """Someone who signs in to the web app or calls the API; auditors link to their `Auditor` code."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True)
+    password_hash: str
+    role: str = Field(description="audit.users.ROLES: qa_lead, auditor, moderator, service_lead, board_member, admin")
+    auditor_id: Optional[int] = Field(default=None, foreign_key="auditor.id")
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, index=True)
+    label: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReminderLog(SQLModel, table=True):
+    """A reminder the QA lead recorded (or sent) to an auditor with outstanding scorecards."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    auditor_id: int = Field(foreign_key="auditor.id", index=True)
+    sent_at: datetime = Field(default_factory=utcnow)
+    channel: str = Field("recorded", description="recorded (no message sent) or email")
+    outstanding: int = 0
+
+
+class CycleModeration(SQLModel, table=True):
+    """The second-marking and moderation rules a cycle was run under, frozen when second marking is selected."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", unique=True, index=True)
+    rules: dict = _json_dict()
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ModeratedGrade(SQLModel, table=True):
+    """A moderator's agreed section grade for a double-marked plan; the two original scorecards are untouched."""
+
+    __table_args__ = (UniqueConstraint("sampled_plan_id", "section"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    sampled_plan_id: int = Field(foreign_key="sampledplan.id", index=True)
+    section: str
+    grade: int = Field(description="audit.codes.Grade value")
+    rationale: str
+    moderator_code: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CalibrationExercise(SQLModel, table=True):
+    """A reference plan every auditor grades, compared with the moderated reference grade per section."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="localarea.id", index=True)
+    name: str
+    plan_id: int = Field(foreign_key="plan.id")
+    rubric_version_id: int = Field(foreign_key="rubricversion.id")
+    reference: dict = _json_dict()
+    reference_rationale: dict = _json_dict()
+    moderator_code: Optional[str] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CalibrationGrade(SQLModel, table=True):
+    """One auditor's section grade in a calibration exercise."""
+
+    __table_args__ = (UniqueConstraint("exercise_id", "auditor_id", "section"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    exercise_id: int = Field(foreign_key="calibrationexercise.id", index=True)
+    auditor_id: int = Field(foreign_key="auditor.id", index=True)
+    section: str
+    grade: int = Field(description="audit.codes.Grade value")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DeliveryLog(SQLModel, table=True):
+    """One attempt to deliver a board pack (issue 8): where the files are and whether the email went."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    cycle_id: Optional[int] = Field(default=None, foreign_key="cycle.id", index=True)
+    channel: str = Field("email", description="email")
+    recipients: list = _json_list()
+    subject: str = ""
+    folder: str = Field("", description="Where the pack's files were written before sending.")
+    status: str = Field("pending", description="pending, sent, failed or skipped (no SMTP host or recipients)")
+    error: str = ""
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: Optional[datetime] = None

@@ -34,11 +34,14 @@ REGISTER_COLUMNS = (
     + ["final_issued_date", "timescale_exception"]
     + [f"{t}_advice_{k}" for t in ADVICE_TYPES for k in ("requested", "received", "author")]
     + ["last_review_meeting_date", "review_decision_date"]
+    + ["decision_to_assess_date", "phase_transfer_date", "phase_transfer_to", "phase_transfer_amended_date",
+       "transfer_in_notified_date", "transfer_in_received_date"]  # optional clocks (issue 8)
 )
 DATE_COLUMNS = ["request_date", "final_issued_date", *ADVICE_DATE_COLUMNS, "last_review_meeting_date",
-                "review_decision_date"]
+                "review_decision_date", "decision_to_assess_date", "phase_transfer_date",
+                "phase_transfer_amended_date", "transfer_in_notified_date", "transfer_in_received_date"]
 
-CODED_COLUMNS = {"phase", "year_group", "primary_need", "status", "timescale_exception"}
+CODED_COLUMNS = {"phase", "year_group", "primary_need", "status", "timescale_exception", "phase_transfer_to"}
 DATE_FIX = "use YYYY-MM-DD or DD/MM/YYYY"
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -148,6 +151,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "primary_need": code_parser(NeedCode.values(), "primary need code"),
     "status": code_parser(PlanStatus.values(), "plan status", separators=True),
     "timescale_exception": parse_yes_no,
+    "phase_transfer_to": code_parser(Phase.values(), "phase", separators=True),
     **{c: parse_date for c in DATE_COLUMNS},
 }
 

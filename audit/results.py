@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, delete, select
 
 from audit.assignment import applicable_sections, cycle_rubric
-from audit.codes import Grade, MarkerRole, SampleStatus, ScorecardStatus
-from audit.models import Assignment, CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, Scorecard, SectionResult
+from audit.codes import Grade, SampleStatus
+from audit.models import CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
+from audit.moderation import counted_sources
 from audit.rubrics import Rubric
 from audit.scoring import plan_grade, section_grade
 
@@ -29,27 +30,28 @@ class ScoreSummary:
 def counted_grades(session: Session, cycle: Cycle) -> dict[tuple[int, str], dict[str, Grade]]:
     """(sampled plan id, section) -> criterion grades from the scorecard that counts.
 
-    The first marker's submitted scorecard counts; moderation (second marking) will change which one.
+    `audit.moderation.counted_sources` decides: the first marker's, or the second marker's when the cycle's
+    policy takes the lower grade. A moderated section keeps the first marker's criteria here; its agreed
+    section grade is applied by `score_cycle`.
     """
+    sources = counted_sources(session, cycle)
+    cards = {c.scorecard_id for c in sources.values()}
     rows = session.exec(
-        select(Assignment.sampled_plan_id, CriterionGrade.section, CriterionGrade.criterion_id, CriterionGrade.grade)
-        .join(Scorecard, Scorecard.assignment_id == Assignment.id)
-        .join(CriterionGrade, CriterionGrade.scorecard_id == Scorecard.id)
-        .where(Assignment.cycle_id == cycle.id, Assignment.active == True,  # noqa: E712
-               Assignment.marker_role == MarkerRole.first.value,
-               Scorecard.status == ScorecardStatus.submitted.value)
-    ).all()
-    out: dict[tuple[int, str], dict[str, Grade]] = {}
-    for sp_id, section, cid, grade in rows:
+        select(CriterionGrade.scorecard_id, CriterionGrade.section, CriterionGrade.criterion_id, CriterionGrade.grade)
+        .where(CriterionGrade.scorecard_id.in_(cards))
+    ).all() if cards else []
+    by_card: dict[tuple[int, str], dict[str, Grade]] = {}
+    for card_id, section, cid, grade in rows:
         if grade is not None:
-            out.setdefault((sp_id, section), {})[cid] = Grade(grade)
-    return out
+            by_card.setdefault((card_id, section), {})[cid] = Grade(grade)
+    return {key: by_card[(c.scorecard_id, key[1])] for key, c in sources.items() if (c.scorecard_id, key[1]) in by_card}
 
 
 def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
     """Recompute and store section and plan results for every active sampled plan of the cycle."""
     rubric: Rubric = cycle_rubric(session, cycle)
     grades = counted_grades(session, cycle)
+    sources = counted_sources(session, cycle)  # a moderated section grade replaces the roll-up
     sampled = session.exec(
         select(SampledPlan, Plan).join(Plan, Plan.id == SampledPlan.plan_id)
         .where(SampledPlan.cycle_id == cycle.id, SampledPlan.status == SampleStatus.sampled.value)
@@ -66,7 +68,9 @@ def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
             if section.code not in applicable:
                 status, grade = "not_applicable", None
             else:
-                grade = section_grade(section, grades.get((sp.id, section.code), {}), rubric.rollup.section_method)
+                source = sources.get((sp.id, section.code))
+                grade = source.grade if source is not None and source.grade is not None else section_grade(
+                    section, grades.get((sp.id, section.code), {}), rubric.rollup.section_method)
                 status = "complete" if grade is not None else "incomplete"
                 if grade is None:
                     missing.append(section.code)

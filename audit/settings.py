@@ -33,6 +33,33 @@ class Settings(BaseSettings):
     improvement_milestone_days: int = Field(90, ge=1, description="Days to an improvement action's first milestone.")
     improvement_lead: str = Field("QA-LEAD", description="Code of the default lead for improvement actions.")
     small_number_threshold: int = Field(5, ge=0, description="Board outputs flag groups with fewer plans than this.")
+    second_marking_share: float = Field(0.2, ge=0, le=1, description="Share of each cycle's plans second-marked blind (random rule).")
+    second_marking_rules: list[str] = Field(
+        ["random", "extremes", "per_auditor"],
+        description="Combinable: random (the share), extremes (every Inadequate and Outstanding), per_auditor (one plan per first auditor).",
+    )
+    disagreement_gap: int = Field(2, ge=1, le=3, description="Section grades this many grades apart go to moderation.")
+    disagreement_on_overall: bool = Field(True, description="A different overall grade for the marked sections also goes to moderation.")
+    auto_agree_policy: str = Field(
+        "first", pattern="^(first|lower|moderator)$",
+        description="Which grade counts when the markers are within the rule: first, lower, or moderator (everything is moderated).",
+    )
+    secret_key: str | None = Field(
+        None, description="Signs web session cookies; default a random key generated once into <data_dir>/secret_key."
+    )
+    cookie_secure: bool | None = Field(
+        None, description="Send session cookies over HTTPS only; default true except when serving on loopback."
+    )
+    # Board pack delivery (issue 8): SMTP to the board's distribution list.
+    smtp_host: str | None = Field(None, description="SMTP server for the board pack; unset means the pack is written but not emailed.")
+    smtp_port: int = Field(25, description="SMTP port (587 with STARTTLS, 25 for a local relay).")
+    smtp_user: str | None = Field(None, description="SMTP login, if the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password, if the server needs one.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before sending.")
+    smtp_from: str = Field("ehcp-audit@localhost", description="From address of board pack emails.")
+    board_recipients: list[str] = Field(
+        [], description='Board distribution list, as JSON: ["board@example.org", "chair@example.org"].'
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -25,6 +25,8 @@ REGISTER_COLUMNS = [
     "educational_psychology_advice_requested", "educational_psychology_advice_received",
     "educational_psychology_advice_author",
     "last_review_meeting_date", "review_decision_date",
+    "decision_to_assess_date", "phase_transfer_date", "phase_transfer_to", "phase_transfer_amended_date",
+    "transfer_in_notified_date", "transfer_in_received_date",
 ]  # fmt: skip
 AUDITOR_COLUMNS = ["code", "agency", "team", "email", "active"]
 
@@ -286,7 +288,42 @@ def generate_register(
         data[f"{t}_advice_author"] = pd.Series(columns[t + "_author"], dtype=object)
     data["last_review_meeting_date"] = _dates(meeting)
     data["review_decision_date"] = _dates(decision)
+    data.update(_later_clocks(_rng(seed, 9), request, final, year_group, status, today))
     return pd.DataFrame(data, columns=REGISTER_COLUMNS)
+
+
+def _later_clocks(rng: np.random.Generator, request: np.ndarray, final: np.ndarray, year_group: np.ndarray,
+                  status: np.ndarray, today: np.int64) -> dict[str, np.ndarray]:
+    """The optional clocks (issue 8) from their own random stream, so the columns above are unchanged."""
+    n = len(request)
+    decision = request + np.where(rng.random(n) < 0.8, rng.integers(14, 43, n), _late(rng, n, 43, 14.0, 120))
+    decision = np.where(decision <= today, decision, _NAT)
+    # Children now in Reception, Year 7 and Year 12 moved phase last September; the amended plan was due by
+    # 15 February (31 March into post-16) of that year.
+    day = np.datetime64(int(today), "D").astype(object)
+    september = date(day.year if day.month >= 9 else day.year - 1, 9, 1)
+    moved_to = {"R": Phase.primary.value, "7": Phase.secondary.value, "12": Phase.post_16.value}
+    to = np.array([moved_to.get(str(g)) for g in year_group], dtype=object)
+    moved = (to != None) & (status == PlanStatus.active.value) & (final != _NAT)  # noqa: E711
+    deadline = np.array([np.datetime64(date(september.year, 3, 31) if t == Phase.post_16.value
+                                       else date(september.year, 2, 15), "D").astype(np.int64) for t in to])
+    amended = deadline + np.where(rng.random(n) < 0.7, -rng.integers(0, 60, n), _late(rng, n, 1, 30.0, 150))
+    amended = np.where(moved & (amended <= today), amended, _NAT)
+    transfer = np.full(n, np.datetime64(september, "D").astype(np.int64))
+    # About 3% of finalised plans came in from another area.
+    came_in = (rng.random(n) < 0.03) & (final != _NAT)
+    notified = np.where(came_in, final + rng.integers(30, 400, n), _NAT)
+    notified = np.where(notified <= today, notified, _NAT)
+    received = notified + np.where(rng.random(n) < 0.75, rng.integers(0, 21, n), _late(rng, n, 22, 15.0, 90))
+    received = np.where((notified != _NAT) & (received <= today), received, _NAT)
+    return {
+        "decision_to_assess_date": _dates(decision),
+        "phase_transfer_date": _dates(np.where(moved, transfer, _NAT)),
+        "phase_transfer_to": pd.Series(np.where(moved, to, None), dtype=object),
+        "phase_transfer_amended_date": _dates(amended),
+        "transfer_in_notified_date": _dates(notified),
+        "transfer_in_received_date": _dates(received),
+    }
 
 
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:

@@ -15,14 +15,29 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from audit.codes import AdviceType, PlanStatus
+from audit.codes import AdviceType, Phase, PlanStatus
 from audit.frames import PLAN_DATE_COLUMNS
+from audit.workdays import working_day_deadlines
 
 TWENTY_WEEKS_DAYS = 140
 SIX_WEEKS_DAYS = 42
 FOUR_WEEKS_DAYS = 28
 REVIEW_MONTHS = 12
+TRANSFER_WORKING_DAYS = 15
 NOT_RECORDED = "(not recorded)"
+# Optional register columns (docs/formats.md): a register without them still imports, and a measure whose
+# dates are recorded for no plan at all says "no data" rather than counting every plan as late.
+OPTIONAL_DATE_COLUMNS: list[str] = [
+    "decision_to_assess_date",
+    "phase_transfer_date",
+    "phase_transfer_amended_date",
+    "transfer_in_notified_date",
+    "transfer_in_received_date",
+]
+# reg 18(1): by 31 March for secondary school to a post-16 institution, by 15 February otherwise.
+PHASE_TRANSFER_DEADLINES = {Phase.post_16.value: (3, 31)}
+PHASE_TRANSFER_DEFAULT_DEADLINE = (2, 15)
+_REQUIRED_DATES = [c for c in PLAN_DATE_COLUMNS if c not in OPTIONAL_DATE_COLUMNS]
 
 _ADVICE_LABELS = {
     AdviceType.education: "Education",
@@ -157,20 +172,29 @@ class _Register:
     active: np.ndarray
     exception: np.ndarray
     groups: pd.Series | None
+    transfer_to: np.ndarray  # phase_transfer_to as text ("" when not recorded)
+    recorded: frozenset[str]  # optional date columns with at least one date on the register
 
     @classmethod
     def from_frame(cls, plans: pd.DataFrame, by: str | None) -> "_Register":
-        needed = PLAN_DATE_COLUMNS + ["status", "timescale_exception"] + ([by] if by else [])
+        needed = _REQUIRED_DATES + ["status", "timescale_exception"] + ([by] if by else [])
         missing = [c for c in needed if c not in plans.columns]
         if missing:
             raise ValueError(
                 f"the plans frame has no column(s) {', '.join(missing)}; build it with audit.frames.plans_frame"
             )
+        days = {c: _day_numbers(pd.to_datetime(plans[c])) for c in _REQUIRED_DATES}
+        for column in OPTIONAL_DATE_COLUMNS:
+            days[column] = (_day_numbers(pd.to_datetime(plans[column])) if column in plans.columns
+                            else np.full(len(plans), np.nan))
+        to = plans["phase_transfer_to"] if "phase_transfer_to" in plans.columns else pd.Series([""] * len(plans))
         return cls(
-            days={c: _day_numbers(pd.to_datetime(plans[c])) for c in PLAN_DATE_COLUMNS},
+            days=days,
             active=plans["status"].eq(PlanStatus.active.value).to_numpy(dtype=bool),
             exception=_flag(plans["timescale_exception"]),
             groups=plans[by].astype("string").fillna(NOT_RECORDED) if by else None,
+            transfer_to=to.astype("string").fillna("").str.strip().str.lower().to_numpy(dtype=object),
+            recorded=frozenset(c for c in OPTIONAL_DATE_COLUMNS if not np.isnan(days[c]).all()),
         )
 
 
@@ -225,6 +249,9 @@ def _all_flags(register: _Register, window: _Window) -> Iterator[_Flags]:
         yield _advice_flags(register, window, advice)
     yield _annual_review_flags(register, window)
     yield _review_decision_flags(register, window)
+    yield _decision_to_assess_flags(register, window)
+    yield _phase_transfer_flags(register, window)
+    yield _transfer_in_flags(register, window)
 
 
 def _final_plan_flags(register: _Register, window: _Window) -> Iterator[_Flags]:
@@ -328,6 +355,99 @@ def _review_decision_flags(register: _Register, window: _Window) -> _Flags:
         FOUR_WEEKS_DAYS,
     )
     return spec, population, met
+
+
+def _decision_to_assess_flags(register: _Register, window: _Window) -> _Flags:
+    request = register.days["request_date"]
+    decision = register.days["decision_to_assess_date"]
+    population, met = _stopped_or_overdue(request, decision, window, SIX_WEEKS_DAYS)
+    spec = _Spec(
+        "decision_to_assess_6_weeks",
+        "Decision whether to assess within 6 weeks of the request",
+        f"Decisions whether to assess made {window.text()}, plus requests with no decision by "
+        f"{_day(window.end)} that became overdue (day 43) in that period. Met when the decision was made "
+        "0 to 42 days (6 weeks) after the request."
+        + _unrecorded(register, "decision_to_assess_date"),
+        SIX_WEEKS_DAYS,
+    )
+    return spec, *_only_if_recorded(register, population, met, "decision_to_assess_date")
+
+
+def _phase_transfer_flags(register: _Register, window: _Window) -> _Flags:
+    transfer = register.days["phase_transfer_date"]
+    amended = register.days["phase_transfer_amended_date"]
+    deadline = _phase_transfer_deadlines(transfer, register.transfer_to)
+    population = window.contains(deadline)
+    # An amendment dated after as_of had not happened; the deadline is on or before as_of, so <= covers it.
+    met = population & (amended <= deadline)
+    spec = _Spec(
+        "phase_transfer_amended_by_deadline",
+        "Phase transfer: plan amended by 15 February (31 March into post-16)",
+        f"Plans moving phase whose amendment deadline fell {window.text()}: 15 February of the calendar "
+        "year of the transfer, or 31 March for a move into post-16 (phase_transfer_to = post_16). Met when "
+        "the amended plan was issued on or before the deadline; no amendment date counts as not met."
+        + _unrecorded(register, "phase_transfer_date"),
+        None,
+    )
+    return spec, population, met
+
+
+def _phase_transfer_deadlines(transfer: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """15 February (31 March into post-16) of each transfer's calendar year, as day numbers (NaN if none)."""
+    result = np.full(transfer.shape, np.nan)
+    known = ~np.isnan(transfer)
+    if known.any():
+        years = transfer[known].astype(np.int64).astype("datetime64[D]").astype("datetime64[Y]")
+        months_days = [PHASE_TRANSFER_DEADLINES.get(t, PHASE_TRANSFER_DEFAULT_DEADLINE) for t in to[known]]
+        offsets = np.array([_DAYS_BEFORE_MONTH[m] + d - 1 for m, d in months_days], dtype=np.int64)
+        # 15 Feb and 31 Mar: 31 March is day 89 of a common year, day 90 of a leap year.
+        leap = _is_leap(years.astype(np.int64) + 1970) & np.array([m > 2 for m, _ in months_days])
+        result[known] = years.astype("datetime64[D]").astype(np.int64) + offsets + leap
+    return result
+
+
+_DAYS_BEFORE_MONTH = {1: 0, 2: 31, 3: 59}
+
+
+def _is_leap(years: np.ndarray) -> np.ndarray:
+    return (years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))
+
+
+def _transfer_in_flags(register: _Register, window: _Window) -> _Flags:
+    notified = register.days["transfer_in_notified_date"]
+    received = register.days["transfer_in_received_date"]
+    deadline = working_day_deadlines(notified, TRANSFER_WORKING_DAYS)
+    stopped_in_window = window.contains(received)
+    running = ~(received <= window.last)
+    population = stopped_in_window | (running & window.contains(deadline + 1))
+    met = stopped_in_window & (received >= notified) & (received <= deadline)
+    spec = _Spec(
+        "transfer_in_15_working_days",
+        "Plans transferred in from another area within 15 working days",
+        f"Plans transferred in whose plan was received {window.text()}, plus transfers not received by "
+        f"{_day(window.end)} whose deadline passed in that period. Met when the plan was received within the "
+        "15 working days beginning with the day the old area became aware of the move (transfer_in_notified_date); "
+        "working days are Monday to Friday except England and Wales bank holidays."
+        + _unrecorded(register, "transfer_in_notified_date"),
+        None,
+    )
+    return spec, population, met
+
+
+def _unrecorded(register: _Register, column: str) -> str:
+    if column in register.recorded:
+        return ""
+    return f" The register records no {column} for any plan, so this measure has no data."
+
+
+def _only_if_recorded(
+    register: _Register, population: np.ndarray, met: np.ndarray, column: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """An unrecorded column would make every clock look late; report no data instead."""
+    if column in register.recorded:
+        return population, met
+    empty = np.zeros(population.shape, dtype=bool)
+    return empty, empty
 
 
 def _stopped_or_overdue(

@@ -16,9 +16,12 @@ from audit.cycles import get_area, get_cycle
 from audit.errors import AuditError
 from audit.frames import plans_frame
 from audit.timeliness import compute_timeliness
+from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
 from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
+from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
+from ehcp_audit_cli.web_cmds import serve, users_app
 
 app = typer.Typer(
     help="Multi-agency quality assurance of EHC plans: audit cycles, scorecards, board summaries and actions.",
@@ -30,6 +33,12 @@ app.add_typer(auditors_app, name="auditors")
 app.add_typer(rubric_app, name="rubric")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(scorecards_app, name="scorecards")
+app.add_typer(moderation_app, name="moderation")
+app.add_typer(calibration_app, name="calibration")
+app.add_typer(users_app, name="users")
+app.command("serve")(serve)
+app.command("board-pack")(board_pack_cmd)
+app.command("trends")(trends_cmd)
 
 
 @app.command("timeliness")
@@ -67,7 +76,7 @@ def timeliness(
 @friendly
 def report(
     cycle: int = typer.Option(..., "--cycle", help="Cycle number."),
-    fmt: str = typer.Option("html", "--format", help="html, md or json."),
+    fmt: str = typer.Option("html", "--format", help="html, md or json (the summary); pdf or xlsx (the board pack, needs --out)."),
     out: Optional[Path] = typer.Option(None, "--out", help="File to write; default prints to the terminal."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
 ) -> None:
@@ -75,6 +84,8 @@ def report(
     from reports.render import FORMATS, render
     from reports.summary import build_summary
 
+    if fmt in ("pdf", "xlsx"):
+        return pack_file(cycle, fmt, out, as_of)
     if fmt not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     with store() as session:
@@ -143,6 +154,14 @@ def demo(
     console.print(f"  also {outcome['reports']['md']} and {outcome['reports']['json']}")
     console.print(f"Next: ehcp-audit cycle status {cycle_id} · ehcp-audit timeliness · "
                   f"ehcp-audit scorecards template {cycle_id} --out scorecards/")
+    from audit.users import DEMO_PASSWORD, ensure_demo_users
+
+    with store() as session:
+        accounts = [(u.username, u.role, code) for u, code in ensure_demo_users(session, get_area(session, s.area_code))]
+    console.print(f"\n[bold]Web app:[/] ehcp-audit serve (http://127.0.0.1:8000/). Demo accounts, password "
+                  f"'{DEMO_PASSWORD}':", highlight=False)
+    for username, role, code in accounts:
+        console.print(f"  {username:32} {role}{' as ' + code if code else ''}", highlight=False)
 
 
 def _late_health_auditor(cycle_id: int) -> list[str]:

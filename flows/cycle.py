@@ -1,4 +1,4 @@
-"""The audit cycle flow: open, sample, assign, collect, score, aggregate, actions, report.
+"""The audit cycle flow: open, sample, assign, collect, second marking, moderation, score, aggregate, actions, report.
 
 Triggered by the QA lead (`ehcp-audit cycle run ID`), by the demo, and again whenever scorecards come in.
 Inputs: a cycle id (the cycle is created beforehand with its rubric, sample rule and due date).
@@ -8,6 +8,10 @@ files and as a Prefect markdown artifact.
 Every task is rerunnable: it reads what is recorded and adds only what is missing, in one transaction.
 While scorecards are outstanding and the due date has not passed, the flow stops after "collect" and
 reports who it is waiting for; no worker is held while auditors work. Running it again picks up from there.
+Once the first scorecards are in, a share of the pieces is second-marked blind (audit.moderation): the flow
+adds those assignments and waits for them the same way. Disagreements go to the moderation queue; the flow
+does not wait for the moderator: it scores with the counted grades (the first marker's until a section is
+moderated), says how many plans await moderation, and a rerun after moderation rescores.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from audit.analysis import load_cycle_results
 from audit.codes import CycleStatus
 from audit.cycles import cycle_progress, get_cycle, open_cycle
 from audit.db import engine_from_settings, transaction
+from audit.moderation import ModerationRules, double_marked, moderation_queue, select_second_marking
 from audit.results import score_cycle
 from audit.settings import Settings, get_settings
 from audit.simulated_auditors import submit_simulated
@@ -58,6 +63,22 @@ def collect_step(settings: Settings, cycle_id: int, as_of: date) -> dict:
         p = cycle_progress(session, get_cycle(session, cycle_id), today=as_of)
         waiting = sorted(code for code, c in p.by_auditor.items() if c["submitted"] < c["total"])
         return {"total": p.total, "submitted": p.submitted, "complete": p.complete, "waiting_for": waiting}
+
+
+@task(name="second-marking", cache_policy=NO_CACHE)
+def second_marking_step(settings: Settings, cycle_id: int, as_of: date) -> dict:
+    with transaction(engine_from_settings(settings)) as session:
+        chosen = select_second_marking(session, get_cycle(session, cycle_id), ModerationRules.from_settings(settings),
+                                       today=as_of)
+        return {"created": len(chosen.created), "unavailable": chosen.unavailable}
+
+
+@task(name="moderation", cache_policy=NO_CACHE)
+def moderation_step(settings: Settings, cycle_id: int) -> dict:
+    with transaction(engine_from_settings(settings)) as session:
+        cycle = get_cycle(session, cycle_id)
+        return {"double_marked": len(double_marked(session, cycle)),
+                "awaiting_moderation": len(moderation_queue(session, cycle))}
 
 
 @task(name="score", cache_policy=NO_CACHE)
@@ -115,10 +136,20 @@ def audit_cycle(
     if not (progress["complete"] or finalise or past_due):
         logger.info("Waiting for %s of %s scorecards", progress["total"] - progress["submitted"], progress["total"])
         return {"state": "waiting", "opened": opened, "progress": progress}
+    second = second_marking_step(settings, cycle_id, as_of)
+    if second["created"]:
+        if simulate_auditors:
+            simulate_step(settings, cycle_id, simulation_seed, skip_auditors or [])
+        progress = collect_step(settings, cycle_id, as_of)
+        if not (progress["complete"] or finalise or past_due):
+            logger.info("Waiting for %s second-marking scorecards", progress["total"] - progress["submitted"])
+            return {"state": "waiting", "opened": opened, "progress": progress, "second_marking": second}
+    moderation = moderation_step(settings, cycle_id)
     scored = score_step(settings, cycle_id, progress["complete"])
     raised = actions_step(settings, cycle_id, as_of)
     paths = report_step(settings, cycle_id, as_of)
     print(f"Cycle {cycle_id}: {scored['complete']} plans graded, {scored['incomplete']} incomplete; "
-          f"{raised} new actions; board summary at {paths['html']}")
-    return {"state": "reported", "opened": opened, "progress": progress, "scored": scored,
-            "actions_raised": raised, "reports": paths}
+          f"{raised} new actions; {moderation['awaiting_moderation']} awaiting moderation; "
+          f"board summary at {paths['html']}")
+    return {"state": "reported", "opened": opened, "progress": progress, "second_marking": second,
+            "moderation": moderation, "scored": scored, "actions_raised": raised, "reports": paths}

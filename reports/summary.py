@@ -14,6 +14,7 @@ from audit.codes import Agency, Grade
 from audit.cycles import cycle_progress
 from audit.frames import plans_frame
 from audit.models import LocalArea, RubricVersion
+from audit.moderation import moderation_overview
 from audit.timeliness import compute_timeliness
 
 SCHEMA = "ehcp-audit/board-summary/1"
@@ -22,6 +23,13 @@ SCHEMA = "ehcp-audit/board-summary/1"
 def _records(frame: pd.DataFrame) -> list[dict]:
     """DataFrame rows as plain dicts; pandas' JSON writer turns NaN/NA into None and numpy types into Python."""
     return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def _moderation(session: Session, cycle) -> dict:
+    """Second marking and agreement, with every table as records (coefficients None where undefined)."""
+    overview = moderation_overview(session, cycle)
+    overview["agreement"] = {k: _records(v) for k, v in overview["agreement"].items()}
+    return overview
 
 
 def build_summary(session: Session, results: analysis.CycleResults, as_of: date, small_number: int = 5) -> dict:
@@ -72,6 +80,7 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
              "status": a.status, "detail": a.detail}
             for a in actions
         ],
+        "moderation": _moderation(session, cycle),
         "grades": analysis.GRADE_COLUMNS,
         "services": [a.label for a in (Agency.sen_team, Agency.education, Agency.health, Agency.social_care)],
         "grade_order_note": "Grades best first: " + ", ".join(g.label for g in sorted(Grade, reverse=True)),

@@ -49,3 +49,22 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+# --- the board pack (issue 8): one store with four scored cycles, built once per test session ---------
+
+
+@pytest.fixture(scope="session")
+def board_store(tmp_path_factory):
+    """Three routine cycles (the middle one on a changed rubric) and one themed cycle, scored, in a file DB."""
+    from tests_board_data import build_board_store
+
+    return build_board_store(tmp_path_factory.mktemp("board"))
+
+
+@pytest.fixture(scope="session")
+def board_pack_files(board_store):
+    """The latest routine cycle's pack built and written once: (pack view-model, {format: path})."""
+    from tests_board_data import write_board_pack
+
+    return write_board_pack(board_store)

@@ -310,7 +310,7 @@ def test_a_decision_in_the_period_for_a_meeting_before_it_is_counted():
 
 def test_an_empty_register_shows_no_data_for_every_measure():
     report = compute_timeliness(register(), AS_OF)
-    assert [m.key for m in report.measures] == ALL_KEYS
+    assert [m.key for m in report.measures][: len(ALL_KEYS)] == ALL_KEYS  # issue 8 appends measures
     assert all(m.total == 0 and m.percent is None and m.shown == "no data" for m in report.measures)
     assert all(m["percent"] is None for m in report.to_dict()["measures"])
 

@@ -1,0 +1,183 @@
+"""Commands for moderation (second marking, the moderation queue, agreement) and calibration exercises."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+from rich.table import Table
+from sqlmodel import select
+
+from audit.agreement import agreement_tables
+from audit.calibration import (create_exercise, distance_by_auditor, distance_report, get_exercise, record_grades,
+                               set_reference)
+from audit.codes import Grade
+from audit.cycles import get_area, get_cycle
+from audit.errors import NotFound
+from audit.models import Auditor
+from audit.moderation import agreement_units, moderate, moderation_queue, score_labels, side_by_side
+from audit.rubrics import find_rubric
+from ehcp_audit_cli.common import console, friendly, settings, store
+
+moderation_app = typer.Typer(help="Second marking: the moderation queue, agreed grades and agreement statistics.",
+                             no_args_is_help=True)
+calibration_app = typer.Typer(help="Calibration exercises: every auditor grades one reference plan.",
+                              no_args_is_help=True)
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    """SECTION=VALUE options into a dict."""
+    out = {}
+    for item in values:
+        if "=" not in item:
+            raise typer.BadParameter(f"'{item}' should be SECTION=VALUE, e.g. F=\"Requires Improvement\"", param_hint=what)
+        key, value = item.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _grades(values: list[str]) -> dict[str, Grade]:
+    try:
+        return {k: Grade.parse(v) for k, v in _pairs(values, "--grade").items()}
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--grade") from None
+
+
+def _print_frame(frame, title: str) -> None:
+    table = Table(*[str(c) for c in frame.columns], title=title)
+    for row in frame.itertuples(index=False):
+        table.add_row(*["–" if v is None or v != v else str(v) for v in row])
+    console.print(table)
+
+
+@moderation_app.command("queue")
+@friendly
+def queue(
+    cycle_id: int = typer.Argument(..., help="Cycle number."),
+    plan: Optional[str] = typer.Option(None, "--plan", help="Show this plan's two scorecards side by side."),
+) -> None:
+    """Plans whose two markers disagree beyond the rule, waiting for a moderator."""
+    with store() as session:
+        items = moderation_queue(session, get_cycle(session, cycle_id))
+        if not items:
+            console.print(f"Nothing awaits moderation in cycle {cycle_id}.")
+            return
+        table = Table("plan", "agency", "first", "second", "sections", "why", title=f"Moderation queue, cycle {cycle_id}")
+        for p in items:
+            grades = ", ".join(f"{c}: {p.first.sections.get(c).label if c in p.first.sections else '–'} / "
+                               f"{p.second.sections.get(c).label if c in p.second.sections else '–'}"
+                               for c in p.first.assignment.sections)
+            table.add_row(p.plan_ref, p.agency, p.first.auditor.code, p.second.auditor.code, grades, "; ".join(p.disagreement))
+        console.print(table)
+        for p in items:
+            if plan == p.plan_ref:
+                _print_frame(side_by_side(p, session), f"{p.plan_ref} ({p.agency}): first and second scorecards")
+
+
+@moderation_app.command("agree")
+@friendly
+def agree(
+    cycle_id: int = typer.Argument(..., help="Cycle number."),
+    plan: str = typer.Argument(..., help="Plan reference."),
+    agency: str = typer.Option(..., "--agency", help="Whose sections: sen_team, education, health or social_care."),
+    moderator: str = typer.Option(..., "--moderator", help="The moderator's code (not one of the two markers)."),
+    grade: list[str] = typer.Option(..., "--grade", help="SECTION=GRADE, once per section, e.g. F=RI."),
+    rationale: list[str] = typer.Option(..., "--rationale", help="SECTION=why, once per section."),
+) -> None:
+    """Record the agreed grade and rationale per section; the two original scorecards are kept."""
+    grades, reasons = _grades(grade), _pairs(rationale, "--rationale")
+    with store() as session:
+        rows = moderate(session, get_cycle(session, cycle_id), plan, agency, moderator,
+                        {code: (g, reasons.get(code, "")) for code, g in grades.items()})
+    console.print(f"Agreed {len(rows)} section grade(s) for {plan}. Rerun the cycle to rescore: "
+                  f"ehcp-audit cycle run {cycle_id}")
+
+
+@moderation_app.command("scores")
+@friendly
+def scores(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> None:
+    """Every section score labelled first, second or moderated, and which one counts."""
+    with store() as session:
+        frame = score_labels(session, get_cycle(session, cycle_id))
+    _print_frame(frame, f"Scores, cycle {cycle_id}")
+
+
+@moderation_app.command("stats")
+@friendly
+def stats(
+    cycle_id: int = typer.Argument(..., help="Cycle number."),
+    by: str = typer.Option("all", "--by", help="cycle, agency, section, auditor or all."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    """Agreement between first and second markers: raw agreement beside alpha (ordinal) and AC1 with its CI."""
+    with store() as session:
+        tables = agreement_tables(agreement_units(session, get_cycle(session, cycle_id)))
+    keys = list(tables) if by == "all" else [by]
+    if any(k not in tables for k in keys):
+        raise typer.BadParameter("use cycle, agency, section, auditor or all", param_hint="--by")
+    if fmt == "json":
+        sys.stdout.write(json.dumps({k: json.loads(tables[k].to_json(orient="records")) for k in keys}, indent=2) + "\n")
+        return
+    for k in keys:
+        _print_frame(tables[k], f"Agreement by {k}, cycle {cycle_id}")
+    console.print("Raw agreement is shown beside every coefficient; notes say when a sample is too small to mean much.")
+
+
+@calibration_app.command("create")
+@friendly
+def calibration_create(
+    plan: str = typer.Option(..., "--plan", help="Reference plan's reference in the register."),
+    name: str = typer.Option(..., "--name", help="e.g. 'Calibration, spring term'."),
+    rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric id or path."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """The QA lead picks a reference plan for every auditor to grade."""
+    chosen = find_rubric(settings().rubrics_dir, rubric)
+    with store() as session:
+        ex = create_exercise(session, get_area(session, area or settings().area_code), chosen, plan, name)
+        console.print(f"Created calibration exercise {ex.id} on plan {plan}.")
+
+
+@calibration_app.command("grade")
+@friendly
+def calibration_grade(
+    exercise: int = typer.Argument(..., help="Exercise number."),
+    auditor: str = typer.Option(..., "--auditor", help="Auditor code."),
+    grade: list[str] = typer.Option(..., "--grade", help="SECTION=GRADE, once per section graded."),
+) -> None:
+    """Record one auditor's section grades for the reference plan."""
+    with store() as session:
+        ex = get_exercise(session, exercise)
+        who = session.exec(select(Auditor).where(Auditor.area_id == ex.area_id, Auditor.code == auditor)).first()
+        if who is None:
+            raise NotFound(f"No auditor {auditor} in this area.")
+        record_grades(session, ex, who, _grades(grade))
+    console.print(f"Recorded {auditor}'s grades for exercise {exercise}.")
+
+
+@calibration_app.command("reference")
+@friendly
+def calibration_reference(
+    exercise: int = typer.Argument(..., help="Exercise number."),
+    moderator: str = typer.Option(..., "--moderator", help="Moderator's code."),
+    grade: list[str] = typer.Option(..., "--grade", help="SECTION=GRADE, the moderated reference grade."),
+    rationale: list[str] = typer.Option(..., "--rationale", help="SECTION=why."),
+) -> None:
+    """Record the moderated reference grade per section."""
+    reasons = _pairs(rationale, "--rationale")
+    with store() as session:
+        set_reference(session, get_exercise(session, exercise), moderator,
+                      {c: (g, reasons.get(c, "")) for c, g in _grades(grade).items()})
+    console.print(f"Reference grades recorded for exercise {exercise}.")
+
+
+@calibration_app.command("report")
+@friendly
+def calibration_report(exercise: int = typer.Argument(..., help="Exercise number.")) -> None:
+    """Each auditor's distance from the reference grade per section (+ = more generous than the reference)."""
+    with store() as session:
+        report = distance_report(session, get_exercise(session, exercise))
+    _print_frame(report, f"Calibration exercise {exercise}: distance from the reference per section")
+    _print_frame(distance_by_auditor(report), "Per auditor")
