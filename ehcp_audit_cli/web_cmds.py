@@ -1,0 +1,103 @@
+"""Commands for the web app: serve it, and manage the people who sign in to it."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from audit.users import ROLES, create_api_token, create_user, get_user, list_users, set_active, set_role
+from ehcp_audit_cli.common import console, friendly, settings, store
+
+users_app = typer.Typer(help="Accounts for the web app and API: add users, change roles, issue API tokens.",
+                        no_args_is_help=True)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; loopback by default."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+) -> None:
+    """Start the web app (pages for each role and the JSON API at /api/v1, docs at /api/docs)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    s = settings()
+    if s.cookie_secure is None:
+        # Plain HTTP is only acceptable on this machine; anywhere else cookies need HTTPS.
+        s = s.model_copy(update={"cookie_secure": not is_loopback(host)})
+    console.print(f"Serving on http://{host}:{port}/ (secure cookies: {'on' if s.cookie_secure else 'off, loopback only'}). "
+                  "Press Ctrl+C to stop.")
+    uvicorn.run(create_app(s), host=host, port=port, log_level="warning")
+
+
+@users_app.command("add")
+@friendly
+def users_add(
+    username: str = typer.Argument(..., help="The name the person signs in with."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code this account grades as (auditors)."),
+    password: Optional[str] = typer.Option(None, "--password", help="Password (at least 10 characters); asked for if omitted."),
+) -> None:
+    """Add a user who can sign in to the web app."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with store() as session:
+        user = create_user(session, username, password, role, auditor)
+        console.print(f"Added {user.username} ({role}{', auditor ' + auditor if auditor else ''}).")
+
+
+@users_app.command("list")
+@friendly
+def users_list() -> None:
+    """List users, their roles and auditor codes."""
+    with store() as session:
+        table = Table("username", "role", "auditor", "active")
+        for user, aud in list_users(session):
+            table.add_row(user.username, user.role, aud.code if aud else "", "yes" if user.active else "no")
+        console.print(table)
+
+
+@users_app.command("set-role")
+@friendly
+def users_set_role(
+    username: str = typer.Argument(..., help="The user."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code (when the new role is auditor)."),
+) -> None:
+    """Change a user's role."""
+    with store() as session:
+        set_role(session, get_user(session, username), role, auditor)
+    console.print(f"{username} is now {role}.")
+
+
+@users_app.command("deactivate")
+@friendly
+def users_deactivate(username: str = typer.Argument(..., help="The user.")) -> None:
+    """Switch an account off (it can no longer sign in or use its API tokens)."""
+    with store() as session:
+        set_active(session, get_user(session, username), False)
+    console.print(f"{username} can no longer sign in.")
+
+
+@users_app.command("token")
+@friendly
+def users_token(
+    username: str = typer.Argument(..., help="The user the token acts as."),
+    label: str = typer.Option("", "--label", help="What the token is for, e.g. 'case management system'."),
+) -> None:
+    """Issue an API bearer token for a user; it is shown once, only its hash is kept."""
+    with store() as session:
+        token = create_api_token(session, get_user(session, username), label)
+    console.print(token, highlight=False, soft_wrap=True)

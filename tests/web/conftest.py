@@ -1,0 +1,120 @@
+"""A synthetic area with an open cycle and one demo account per role, copied fresh for every web test."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from audit.auditors import import_auditors
+from audit.cycles import create_cycle, get_area, open_cycle
+from audit.db import engine_from_settings, transaction
+from audit.models import Assignment, User
+from audit.register import import_register
+from audit.settings import Settings
+from audit.synthetic import write_synthetic_area
+from audit.users import DEMO_PASSWORD, ensure_demo_users
+from tests.factories import ROOT, whole_plan_rubric
+from web.app import create_app
+
+AREA = "WEBTEST"
+
+
+def web_settings(folder) -> Settings:
+    return Settings(data_dir=folder, area_code=AREA, rubrics_dir=ROOT / "rubrics", secret_key="k" * 48,
+                    cookie_secure=False, reports_dir=folder / "reports")
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """Built once per worker: 150 synthetic plans, their auditors, an open cycle of 4 plans, demo accounts."""
+    folder = tmp_path_factory.mktemp("web-template")
+    settings = web_settings(folder)
+    files = write_synthetic_area(folder / "area", seed=11, n_plans=150, as_of=date.today())
+    engine = engine_from_settings(settings)
+    with transaction(engine) as session:
+        area = get_area(session, AREA, create=True, name="Web test area")
+        import_register(session, area, files["register"])
+    with transaction(engine) as session:
+        area = get_area(session, AREA)
+        import_auditors(session, area, files["auditors"])
+        cycle = create_cycle(session, area, whole_plan_rubric(), name="Web test cycle", sample_size=4,
+                             due_date=date.today() + timedelta(days=21), seed=3)
+        open_cycle(session, cycle)
+    with transaction(engine) as session:
+        ensure_demo_users(session, get_area(session, AREA))
+    engine.dispose()
+    path = folder / "ehcp-audit.db"
+    with sqlite3.connect(path) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def settings(template_db, tmp_path) -> Settings:
+    shutil.copy(template_db, tmp_path / "ehcp-audit.db")
+    return web_settings(tmp_path)
+
+
+@pytest.fixture
+def triggered():
+    """Calls the app made to continue the cycle flow (instead of running Prefect)."""
+    return []
+
+
+@pytest.fixture
+def app(settings, triggered):
+    app = create_app(settings)
+    app.state.continue_cycle = lambda s, cycle_id, finalise=False: triggered.append((cycle_id, finalise))
+    return app
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+
+
+def flows_started(app) -> None:
+    """Wait for the flow threads the app started (here they only record the call)."""
+    for thread in app.state.flow_threads:
+        thread.join(10)
+
+
+def engine_of(app):
+    return app.state.engine
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "every page carries a CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in through the form; returns the session's CSRF token for later posts."""
+    token = csrf_of(client.get("/sign-in").text)
+    response = client.post("/sign-in", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get(response.headers["location"], follow_redirects=True).text)
+
+
+def user_named(app, username: str) -> User:
+    with transaction(engine_of(app)) as session:
+        return session.exec(select(User).where(User.username == username)).one()
+
+
+def auditor_users(app) -> list[User]:
+    with transaction(engine_of(app)) as session:
+        return list(session.exec(select(User).where(User.role == "auditor").order_by(User.username)).all())
+
+
+def assignments_of(app, user: User) -> list[Assignment]:
+    with transaction(engine_of(app)) as session:
+        return list(session.exec(select(Assignment).where(Assignment.auditor_id == user.auditor_id)
+                                 .order_by(Assignment.id)).all())

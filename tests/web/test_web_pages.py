@@ -1,0 +1,96 @@
+"""QA lead, board and admin pages: create and start a cycle, follow it, withdraw, remind, close, read results."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from audit.db import transaction
+from audit.models import Cycle, Plan, ReminderLog, SampledPlan, User
+from tests.web.conftest import engine_of, flows_started, sign_in
+
+
+def test_qa_lead_creates_a_cycle_with_errors_kept_then_starts_it(app, client):
+    token = sign_in(client, "demo-qa-lead")
+    assert "Create a cycle" in client.get("/cycles/new").text
+    bad = {"csrf_token": token, "name": "Spring audit", "rubric": "whole-plan", "sample_size": "lots",
+           "strata": ["team"], "day": "31", "month": "2", "year": "2030", "seed": "1"}
+    r = client.post("/cycles/new", data=bad)
+    assert r.status_code == 400 and "There is a problem" in r.text
+    assert "Enter the number of plans to sample" in r.text and "real date" in r.text
+    assert 'value="Spring audit"' in r.text
+    due = date.today() + timedelta(days=30)
+    good = {**bad, "sample_size": "3", "day": str(due.day), "month": str(due.month), "year": str(due.year)}
+    r = client.post("/cycles/new", data=good)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "Spring audit" in page and "Start cycle" in page and "Stratified by" in page
+    cycle_id = int(r.headers["location"].rsplit("/", 1)[1])
+    r = client.post(f"/cycles/{cycle_id}/start", data={"csrf_token": token})
+    page = client.get(r.headers["location"]).text
+    assert "The cycle has started" in page and "By agency" in page and "By auditor" in page
+    assert "0 of " in page and "not started" in page
+
+
+def test_qa_lead_withdraws_and_replaces_a_plan_records_reminders_and_closes(app, client, triggered):
+    token = sign_in(client, "demo-qa-lead")
+    with transaction(engine_of(app)) as session:
+        ref = session.exec(select(Plan.plan_ref).join(SampledPlan).where(SampledPlan.cycle_id == 1)).first()
+    r = client.post("/cycles/1/withdraw", data={"csrf_token": token, "plan_ref": ref, "reason": ""})
+    assert r.status_code == 400 and "Enter why the plan is withdrawn" in r.text
+    r = client.post("/cycles/1/withdraw", data={"csrf_token": token, "plan_ref": ref, "reason": "ceased",
+                                               "replace": "yes"})
+    page = client.get(r.headers["location"]).text
+    assert "The plan was withdrawn" in page and "Withdrawn: ceased" in page and "Replacement" in page
+    r = client.post("/cycles/1/reminders", data={"csrf_token": token})
+    page = client.get(r.headers["location"]).text
+    assert "No message was sent" in page and "Recorded only" in page
+    with transaction(engine_of(app)) as session:
+        assert session.exec(select(ReminderLog)).all()
+    r = client.post("/cycles/1/close", data={"csrf_token": token})
+    assert "The cycle is closed" in client.get(r.headers["location"]).text
+    flows_started(app)
+    assert triggered == [(1, True)], "closing lets the flow score and report"
+    with transaction(engine_of(app)) as session:
+        assert session.get(Cycle, 1).status == "closed"
+
+
+def test_board_sees_latest_summary_tables_charts_and_downloads(app, client):
+    from audit.actions import raise_actions
+    from audit.analysis import load_cycle_results
+    from audit.cycles import get_cycle
+    from audit.results import score_cycle
+    from audit.simulated_auditors import submit_simulated
+
+    sign_in(client, "demo-board-member")
+    assert "No cycle has results yet" in client.get("/results").text
+    with transaction(engine_of(app)) as session:
+        cycle = get_cycle(session, 1)
+        submit_simulated(session, cycle, seed=2)
+        score_cycle(session, cycle)
+        raise_actions(session, load_cycle_results(session, cycle), app.state.settings, date.today())
+    listing = client.get("/results").text
+    assert "Latest summary" in listing and "Web test cycle" in listing
+    page = client.get("/results/1").text
+    for text in ("By service", "Good or better by service", "Timeliness", "Actions", "Download the board summary"):
+        assert text in page, text
+    download = client.get("/results/1/download/md")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    assert client.get("/results/1/download/json").json()["cycle"]["id"] == 1
+    assert client.get("/results/1/download/exe").status_code == 404
+
+
+def test_admin_adds_a_user_changes_a_role_and_sees_errors(app, client):
+    token = sign_in(client, "demo-admin")
+    r = client.post("/admin/users", data={"csrf_token": token, "username": "pat", "password": "short", "role": "board_member"})
+    assert r.status_code == 400 and "at least 10 characters" in r.text and 'value="pat"' in r.text
+    r = client.post("/admin/users", data={"csrf_token": token, "username": "pat", "password": "long-enough-1",
+                                          "role": "board_member"})
+    assert r.status_code == 303 and "pat" in client.get("/admin/users").text
+    with transaction(engine_of(app)) as session:
+        pat = session.exec(select(User).where(User.username == "pat")).one()
+    r = client.post(f"/admin/users/{pat.id}/role", data={"csrf_token": token, "role": "service_lead"})
+    assert r.status_code == 303
+    with transaction(engine_of(app)) as session:
+        assert session.get(User, pat.id).role == "service_lead"

@@ -1,0 +1,216 @@
+"""The JSON API (/api/v1): submit scorecards and read results, for case-management systems and dashboards.
+
+Authenticate with `Authorization: Bearer <token>` (from `ehcp-audit users token USERNAME`), or with the web
+session cookie plus an `X-CSRF-Token` header on writes. Docs at /api/docs, schema at /api/openapi.json.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from audit.assignment import cycle_rubric
+from audit.codes import Grade, ScorecardStatus
+from audit.cycles import assignment_state, cycle_progress, get_area
+from audit.errors import Conflict, InputRejected, NotFound
+from audit.models import Auditor, Cycle, Scorecard, User
+from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, load_entries, save_scorecard
+from web.auditor import continue_if_complete, own_assignment
+from web.board import cycles_with_results, summary_for
+from web.deps import RESULTS_ROLES, Refused, one_save_at_a_time, public, require_role, store
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+docs = APIRouter(prefix="/api", include_in_schema=False)
+Auditing = Annotated[User, Depends(require_role("auditor"))]
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    auditor_code: str | None = None
+
+
+class CriterionOut(BaseModel):
+    section: str
+    criterion_id: str
+    text: str
+    descriptors: dict[str, str]
+    grade: str | None = None
+    comment: str = ""
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    cycle_id: int
+    plan_ref: str
+    sections: list[str]
+    due_date: date
+    status: str = Field(description="not_started, draft, late or submitted")
+
+
+class AssignmentDetail(AssignmentOut):
+    criteria: list[CriterionOut]
+
+
+class GradeIn(BaseModel):
+    criterion_id: str
+    grade: str | None = Field(None, description="Outstanding, Good, Requires Improvement, Inadequate, or 1-4; null = not yet")
+    comment: str = ""
+
+
+class ScorecardIn(BaseModel):
+    submit: bool = Field(False, description="false saves a draft; true submits (then it cannot change)")
+    grades: list[GradeIn]
+
+
+class ScorecardOut(BaseModel):
+    assignment_id: int
+    status: str
+    submitted_at: datetime | None
+    late: bool
+    cycle_complete: bool = Field(description="true when this was the cycle's last scorecard (the flow continues)")
+
+
+class CycleOut(BaseModel):
+    id: int
+    name: str
+    status: str
+    due_date: date
+    has_results: bool
+
+
+class ProgressOut(BaseModel):
+    cycle_id: int
+    total: int
+    submitted: int
+    draft: int
+    not_started: int
+    late: int
+    complete: bool
+    by_agency: dict[str, dict[str, int]]
+    by_auditor: dict[str, dict[str, int]]
+
+
+class ProblemOut(BaseModel):
+    detail: str
+    problems: list[str] = []
+
+
+@router.get("/me", response_model=Me)
+def me(request: Request, user: Annotated[User, Depends(require_role())]):
+    with store(request) as session:
+        auditor = session.get(Auditor, user.auditor_id) if user.auditor_id else None
+    return Me(username=user.username, role=user.role, auditor_code=auditor.code if auditor else None)
+
+
+@router.get("/assignments", response_model=list[AssignmentOut])
+def my_assignments(request: Request, user: Auditing):
+    """The signed-in auditor's active assignments in every cycle."""
+    out = []
+    with store(request) as session:
+        auditor = session.get(Auditor, user.auditor_id)
+        for cycle in session.exec(select(Cycle).where(Cycle.area_id == auditor.area_id).order_by(Cycle.id)).all():
+            for a, plan in assignments_for(session, cycle, auditor):
+                card = session.exec(select(Scorecard).where(Scorecard.assignment_id == a.id)).first()
+                out.append(AssignmentOut(id=a.id, cycle_id=cycle.id, plan_ref=plan.plan_ref, sections=a.sections,
+                                         due_date=a.due_date, status=assignment_state(card, a, date.today())))
+    return out
+
+
+@router.get("/assignments/{assignment_id}", response_model=AssignmentDetail,
+            responses={404: {"model": ProblemOut}})
+def assignment_detail(request: Request, assignment_id: int, user: Auditing):
+    """One of your assignments with its criteria, descriptors and what is saved so far."""
+    with store(request) as session:
+        a, _, cycle, plan = own_assignment(session, user, assignment_id)
+        rubric = cycle_rubric(session, cycle)
+        card = session.exec(select(Scorecard).where(Scorecard.assignment_id == a.id)).first()
+        entries = load_entries(session, card) if card else {}
+        criteria = []
+        for section, cid in assigned_criteria(rubric, a):
+            _, c = rubric.criterion(cid)
+            e = entries.get(cid)
+            criteria.append(CriterionOut(section=section, criterion_id=cid, text=c.text,
+                                         descriptors={g.label: d for g, d in c.descriptors.items()},
+                                         grade=e.grade.label if e and e.grade else None, comment=e.comment if e else ""))
+        return AssignmentDetail(id=a.id, cycle_id=cycle.id, plan_ref=plan.plan_ref, sections=a.sections,
+                                due_date=a.due_date, status=assignment_state(card, a, date.today()), criteria=criteria)
+
+
+@router.put("/assignments/{assignment_id}/scorecard", response_model=ScorecardOut,
+            responses={404: {"model": ProblemOut}, 409: {"model": ProblemOut}, 422: {"model": ProblemOut}})
+def put_scorecard(request: Request, assignment_id: int, body: ScorecardIn, user: Auditing):
+    """Save a draft or submit, through the same checks as the web form and spreadsheet import."""
+    entries, problems = {}, []
+    for g in body.grades:
+        try:
+            entries[g.criterion_id] = GradeEntry(Grade.parse(g.grade) if g.grade not in (None, "") else None, g.comment)
+        except ValueError as exc:
+            problems.append(f"criterion {g.criterion_id}: {exc}")
+    if problems:
+        return JSONResponse({"detail": "The scorecard was rejected; nothing was saved.", "problems": problems}, 422)
+    with one_save_at_a_time(assignment_id), store(request) as session:
+        a, auditor, cycle, _ = own_assignment(session, user, assignment_id)
+        try:
+            with session.begin_nested():
+                card = save_scorecard(session, a, auditor, cycle_rubric(session, cycle), entries,
+                                      submit=body.submit, source="api")
+        except InputRejected as exc:
+            return JSONResponse({"detail": f"{exc.what} was rejected; nothing was saved.",
+                                 "problems": [str(p) for p in exc.problems]}, 422)
+        except Conflict as exc:
+            return JSONResponse({"detail": str(exc), "problems": []}, 409)
+        except NotFound as exc:
+            raise Refused("object", str(exc), 404) from None
+        out = ScorecardOut(assignment_id=a.id, status=card.status, submitted_at=card.submitted_at, late=card.late,
+                           cycle_complete=False)
+    if body.submit and out.status == ScorecardStatus.submitted.value:
+        with store(request) as session:
+            out.cycle_complete = continue_if_complete(request, session, session.get(Cycle, cycle.id))
+    return out
+
+
+@router.get("/cycles", response_model=list[CycleOut])
+def cycles(request: Request, user: Annotated[User, Depends(require_role(*RESULTS_ROLES))]):
+    with store(request) as session:
+        area = get_area(session, request.app.state.settings.area_code)
+        scored = {c.id for c in cycles_with_results(session, area.code)}
+        rows = session.exec(select(Cycle).where(Cycle.area_id == area.id).order_by(Cycle.id)).all()
+        return [CycleOut(id=c.id, name=c.name, status=c.status, due_date=c.due_date, has_results=c.id in scored)
+                for c in rows]
+
+
+@router.get("/cycles/{cycle_id}/progress", response_model=ProgressOut, responses={404: {"model": ProblemOut}})
+def progress(request: Request, cycle_id: int, user: Annotated[User, Depends(require_role("qa_lead"))]):
+    with store(request) as session:
+        cycle = session.get(Cycle, cycle_id)
+        if cycle is None:
+            raise Refused("object", f"There is no cycle {cycle_id}.", 404)
+        p = cycle_progress(session, cycle)
+        return ProgressOut(cycle_id=cycle.id, total=p.total, submitted=p.submitted, draft=p.draft,
+                           not_started=p.not_started, late=p.late, complete=p.complete, by_agency=p.by_agency,
+                           by_auditor=p.by_auditor)
+
+
+@router.get("/cycles/{cycle_id}/summary", responses={404: {"model": ProblemOut}})
+def summary(request: Request, cycle_id: int, user: Annotated[User, Depends(require_role(*RESULTS_ROLES))]) -> dict:
+    """The board summary of a scored cycle (schema ehcp-audit/board-summary/1, see docs/formats.md)."""
+    return summary_for(request, cycle_id)
+
+
+@docs.get("/openapi.json", dependencies=[Depends(public())])
+def openapi(request: Request):
+    return JSONResponse(request.app.openapi())
+
+
+@docs.get("/docs", dependencies=[Depends(public())])
+def swagger(request: Request):
+    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="ehcp-audit API",
+                               swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+                               swagger_css_url="/static/swagger-ui/swagger-ui.css", swagger_favicon_url="/assets/images/favicon.ico")

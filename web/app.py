@@ -1,0 +1,69 @@
+"""The app factory: middleware, static GOV.UK Frontend files, routers, and how refusals are shown."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from audit.db import engine_from_settings
+from audit.settings import Settings
+from web import admin, api, auditor, auth, board, qa
+from web.deps import Refused, make_templates, page
+from web.trigger import continue_cycle_flow
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE_MODULES = ROOT / "node_modules"  # filled by `make web-assets`
+SESSION_HOURS = 8
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, or one generated once and kept in the data folder (readable by its owner only)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="ehcp-audit API", version="1", docs_url=None, redoc_url=None, openapi_url=None,
+                  description="Submit scorecards and read audit results. Authenticate with a bearer token "
+                              "from `ehcp-audit users token USERNAME`.")
+    app.state.settings = settings
+    app.state.engine = engine_from_settings(settings)
+    app.state.templates = make_templates()
+    app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
+    app.state.flow_threads = []
+    app.add_middleware(
+        SessionMiddleware, secret_key=secret_key(settings), session_cookie="ehcp_session",
+        max_age=SESSION_HOURS * 3600, same_site="lax",
+        https_only=True if settings.cookie_secure is None else settings.cookie_secure,
+    )
+    govuk = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
+    # The GOV.UK CSS refers to /assets/... absolutely.
+    app.mount("/assets", StaticFiles(directory=govuk / "assets", check_dir=False), name="assets")
+    app.mount("/static/govuk", StaticFiles(directory=govuk, check_dir=False), name="govuk")
+    app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
+              name="swagger-ui")
+    for module in (auth, auditor, qa, board, admin, api):
+        app.include_router(module.router)
+    app.include_router(api.docs)
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.message, "reason": exc.reason}, status_code=exc.status,
+                                headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None)
+        if exc.reason == "signin":
+            return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+        return page(request, "refused.html", status=exc.status, message=exc.message, reason=exc.reason)
+
+    return app

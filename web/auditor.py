@@ -1,0 +1,192 @@
+"""Auditors: their assignments, the scorecard form (draft, submit, read-only after) and the confirmation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session, select
+from starlette.datastructures import FormData
+
+from audit.assignment import cycle_rubric
+from audit.codes import Agency, Grade, ScorecardStatus
+from audit.cycles import assignment_state, cycle_progress
+from audit.errors import Conflict, InputRejected, NotFound
+from audit.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
+from audit.rubrics import Rubric
+from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, check_entries, load_entries, save_scorecard
+from web.deps import Refused, form_data, one_save_at_a_time, page, require_role, store
+from web.trigger import launch
+
+router = APIRouter(include_in_schema=False)
+Auditing = Annotated[User, Depends(require_role("auditor"))]
+STATE_TAGS = {
+    "submitted": ("Submitted", "govuk-tag--green"),
+    "draft": ("In draft", "govuk-tag--blue"),
+    "not_started": ("Not started", "govuk-tag--grey"),
+    "late": ("Late", "govuk-tag--red"),
+}
+
+
+def own_assignment(session: Session, user: User, assignment_id: int) -> tuple[Assignment, Auditor, Cycle, Plan]:
+    """The assignment if it is the signed-in auditor's; anyone else's is 'not found' (object-level check)."""
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None or user.auditor_id is None or assignment.auditor_id != user.auditor_id:
+        raise Refused("object", f"There is no assignment {assignment_id} among your audits.", 404)
+    plan = session.exec(select(Plan).join(SampledPlan, SampledPlan.plan_id == Plan.id)
+                        .where(SampledPlan.id == assignment.sampled_plan_id)).one()
+    return assignment, session.get(Auditor, assignment.auditor_id), session.get(Cycle, assignment.cycle_id), plan
+
+
+def continue_if_complete(request: Request, session: Session, cycle: Cycle) -> bool:
+    """After a submission: if every scorecard is in, let the cycle flow continue (without blocking the request)."""
+    if not cycle_progress(session, cycle).complete:
+        return False
+    launch(request.app, cycle.id)
+    return True
+
+
+@router.get("/my-audits")
+def my_audits(request: Request, user: Auditing):
+    with store(request) as session:
+        auditor = session.get(Auditor, user.auditor_id)
+        cycles = session.exec(select(Cycle).where(Cycle.area_id == auditor.area_id).order_by(Cycle.id.desc())).all()
+        groups = []
+        for cycle in cycles:
+            rows = []
+            for assignment, plan in assignments_for(session, cycle, auditor):
+                card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
+                state = assignment_state(card, assignment, _today())
+                rows.append({"id": assignment.id, "plan_ref": plan.plan_ref, "sections": ", ".join(assignment.sections),
+                             "due": assignment.due_date, "state": state, "tag": STATE_TAGS[state]})
+            if rows:
+                groups.append({"cycle": cycle, "rows": rows})
+    return page(request, "my_audits.html", title="My audits", groups=groups, auditor=auditor,
+                agency=Agency(auditor.agency).label)
+
+
+@router.get("/my-audits/{assignment_id}")
+def scorecard_page(request: Request, assignment_id: int, user: Auditing, saved: bool = False):
+    with store(request) as session:
+        assignment, auditor, cycle, plan = own_assignment(session, user, assignment_id)
+        rubric = cycle_rubric(session, cycle)
+        card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
+        entries = load_entries(session, card) if card else {}
+        submitted = card is not None and card.status == ScorecardStatus.submitted.value
+        values = {cid: (str(int(e.grade)) if e.grade else "", e.comment) for cid, e in entries.items()}
+        state = assignment_state(card, assignment, _today())
+    return page(request, "scorecard.html", title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle,
+                assignment=assignment, card=card, submitted=submitted, saved=saved, tag=STATE_TAGS[state],
+                criteria=_criteria_view(rubric, assignment, values, {}), closed=cycle.status == "closed")
+
+
+@router.post("/my-audits/{assignment_id}")
+def save_scorecard_form(request: Request, assignment_id: int, user: Auditing,
+                        form: Annotated[FormData, Depends(form_data)]):
+    submit = form.get("action") == "submit"
+    with one_save_at_a_time(assignment_id), store(request) as session:
+        assignment, auditor, cycle, plan = own_assignment(session, user, assignment_id)
+        rubric = cycle_rubric(session, cycle)
+        values = {cid: (str(form.get(f"grade-{cid}", "")), str(form.get(f"comment-{cid}", "")))
+                  for _, cid in assigned_criteria(rubric, assignment)}
+        conflict = _blocked(session, assignment, cycle)
+        entries, field_errors = _parse(values)
+        if conflict is None:
+            for cid, problem in check_entries(rubric, assignment, entries, submit):
+                field_errors.setdefault((cid, problem.column), _message(cid, problem.column, str(problem)))
+        if not field_errors and conflict is None:
+            try:
+                with session.begin_nested():
+                    save_scorecard(session, assignment, auditor, rubric, entries, submit=submit, source="web")
+            except Conflict as exc:
+                conflict = str(exc)
+            except (InputRejected, NotFound) as exc:  # checked above; kept so nothing is ever half saved
+                conflict = str(exc)
+    if field_errors or conflict:
+        errors = [{"text": conflict, "href": "#scorecard"}] if conflict else [
+            {"text": text, "href": f"#{column}-{cid}"} for (cid, column), text in field_errors.items()]
+        return page(request, "scorecard.html", status=409 if conflict else 400,
+                    title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle, assignment=assignment,
+                    card=None, submitted=False, saved=False, errors=errors, tag=None, closed=False,
+                    criteria=_criteria_view(rubric, assignment, values, field_errors))
+    if not submit:
+        return RedirectResponse(f"/my-audits/{assignment_id}?saved=true", status_code=303)
+    with store(request) as session:
+        continue_if_complete(request, session, session.get(Cycle, cycle.id))
+    return RedirectResponse(f"/my-audits/{assignment_id}/submitted", status_code=303)
+
+
+@router.get("/my-audits/{assignment_id}/submitted")
+def confirmation(request: Request, assignment_id: int, user: Auditing):
+    with store(request) as session:
+        assignment, _, cycle, plan = own_assignment(session, user, assignment_id)
+        card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
+    if card is None or card.status != ScorecardStatus.submitted.value:
+        return RedirectResponse(f"/my-audits/{assignment_id}", status_code=303)
+    return page(request, "submitted.html", title="Scorecard submitted", plan=plan, cycle=cycle,
+                assignment=assignment, card=card)
+
+
+def _blocked(session: Session, assignment: Assignment, cycle: Cycle) -> str | None:
+    """Why this scorecard takes no grades now (submitted, withdrawn, cycle closed), before checking the form."""
+    card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
+    if card is not None and card.status == ScorecardStatus.submitted.value:
+        return (f"This scorecard was already submitted on {card.submitted_at:%d %B %Y at %H:%M} UTC. Submitted "
+                "scorecards cannot be changed; nothing you entered just now was saved.")
+    if not assignment.active:
+        return "This plan was withdrawn from the cycle, so its scorecard no longer takes grades."
+    if cycle.status == "closed":
+        return "This cycle is closed, so its scorecards no longer take grades."
+    return None
+
+
+def _today():
+    from datetime import date
+
+    return date.today()
+
+
+def _parse(values: dict[str, tuple[str, str]]) -> tuple[dict[str, GradeEntry], dict[tuple[str, str], str]]:
+    entries, errors = {}, {}
+    for cid, (grade, comment) in values.items():
+        if grade in ("", None):
+            parsed = None
+        else:
+            try:
+                parsed = Grade(int(grade))
+            except ValueError:
+                errors[(cid, "grade")] = f"Choose a grade for {cid} from the list"
+                continue
+        entries[cid] = GradeEntry(parsed, comment)
+    return entries, errors
+
+
+def _message(cid: str, column: str | None, fallback: str) -> str:
+    if column == "grade":
+        return f"Choose a grade for {cid}"
+    if column == "comment":
+        return (f"Enter a comment for {cid}: say what needs to improve (a comment is required for "
+                "Requires Improvement and Inadequate)")
+    return fallback
+
+
+def _criteria_view(rubric: Rubric, assignment: Assignment, values: dict[str, tuple[str, str]],
+                   errors: dict[tuple[str, str], str]) -> list[dict]:
+    """Sections and criteria in rubric order with descriptors, what was typed and any error per field."""
+    sections = []
+    for section in rubric.sections:
+        if section.code not in assignment.sections:
+            continue
+        criteria = []
+        for c in section.criteria:
+            grade, comment = values.get(c.id, ("", ""))
+            criteria.append({
+                "id": c.id, "text": c.text, "grade": grade, "comment": comment,
+                "grade_label": Grade(int(grade)).label if grade.isdigit() and int(grade) in Grade._value2member_map_ else "",
+                "choices": [{"value": str(int(g)), "label": g.label, "descriptor": c.descriptors.get(g, "")}
+                            for g in sorted(Grade, reverse=True)],
+                "grade_error": errors.get((c.id, "grade")), "comment_error": errors.get((c.id, "comment")),
+            })
+        sections.append({"code": section.code, "title": section.title, "criteria": criteria})
+    return sections

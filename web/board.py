@@ -1,0 +1,63 @@
+"""The board and service leads: latest and previous cycles' results, per-service tables and charts, downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session, select
+
+from audit.analysis import load_cycle_results
+from audit.cycles import get_area
+from audit.models import Cycle, PlanResult, User
+from reports.render import FORMATS, render
+from reports.summary import build_summary
+from web.deps import RESULTS_ROLES, Refused, page, require_role, store
+
+router = APIRouter(include_in_schema=False)
+Reading = Annotated[User, Depends(require_role(*RESULTS_ROLES))]
+MEDIA = {"html": "text/html", "md": "text/markdown", "json": "application/json"}
+
+
+def cycles_with_results(session: Session, area_code: str) -> list[Cycle]:
+    """Cycles of the area that have been scored at least once, newest first."""
+    area = get_area(session, area_code)
+    return list(session.exec(
+        select(Cycle).where(Cycle.area_id == area.id, Cycle.id.in_(select(PlanResult.cycle_id)))
+        .order_by(Cycle.id.desc())
+    ).all())
+
+
+def summary_for(request: Request, cycle_id: int) -> dict:
+    """The board summary view-model, built from the store as of today (the same one the flow writes)."""
+    settings = request.app.state.settings
+    with store(request) as session:
+        cycle = session.get(Cycle, cycle_id)
+        if cycle is None or cycle not in cycles_with_results(session, settings.area_code):
+            raise Refused("object", f"Cycle {cycle_id} has no results yet.", 404)
+        return build_summary(session, load_cycle_results(session, cycle), date.today(),
+                             settings.small_number_threshold)
+
+
+@router.get("/results")
+def results(request: Request, user: Reading):
+    with store(request) as session:
+        cycles = cycles_with_results(session, request.app.state.settings.area_code)
+    return page(request, "results.html", title="Audit results", cycles=cycles)
+
+
+@router.get("/results/{cycle_id}")
+def cycle_results(request: Request, cycle_id: int, user: Reading):
+    s = summary_for(request, cycle_id)
+    return page(request, "summary.html", title=f"Results: {s['cycle']['name']}", s=s, formats=FORMATS)
+
+
+@router.get("/results/{cycle_id}/download/{fmt}")
+def download(request: Request, cycle_id: int, fmt: str, user: Reading):
+    if fmt not in FORMATS:
+        raise Refused("object", f"There is no '{fmt}' download; choose one of {', '.join(FORMATS)}.", 404)
+    s = summary_for(request, cycle_id)
+    return Response(render(s, fmt), media_type=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="board-summary-cycle-{cycle_id}.{fmt}"'})

@@ -1,0 +1,37 @@
+"""Continuing the cycle flow when the last scorecard comes in: the web layer only triggers, the flow works."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from audit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def continue_cycle_flow(settings: Settings, cycle_id: int, finalise: bool = False) -> None:
+    """Run `audit_cycle` for the cycle (it picks up where it stopped); started in its own thread by `launch`."""
+    from flows.runtime import configure_local_prefect
+
+    configure_local_prefect(settings)
+    from flows.cycle import audit_cycle
+
+    try:
+        audit_cycle(cycle_id, finalise=finalise, database_url=settings.resolved_database_url,
+                    data_dir=str(settings.data_dir))
+    except Exception:  # a failed run is visible in Prefect and can be rerun; the auditor's save stands
+        log.exception("The cycle flow for cycle %s failed; rerun it with: ehcp-audit cycle run %s", cycle_id, cycle_id)
+
+
+def launch(app, cycle_id: int, finalise: bool = False) -> threading.Thread:
+    """Start `app.state.continue_cycle` in its own thread and return at once.
+
+    Not a BackgroundTask: those run inside the request's ASGI call, so a browser reusing the connection for
+    the redirect would wait for the whole flow.
+    """
+    thread = threading.Thread(target=app.state.continue_cycle, args=(app.state.settings, cycle_id, finalise),
+                              name=f"cycle-flow-{cycle_id}", daemon=True)
+    thread.start()
+    app.state.flow_threads.append(thread)
+    return thread
