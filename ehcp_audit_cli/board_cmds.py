@@ -1,0 +1,95 @@
+"""`ehcp-audit board-pack` and `ehcp-audit trends`: the SEND board pack and the trend across cycles."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from audit.cycles import get_area, get_cycle
+from audit.errors import AuditError
+from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
+
+
+@friendly
+def board_pack_cmd(
+    cycle: Optional[int] = typer.Option(None, "--cycle", help="Cycle number (default: the latest with results)."),
+    service: Optional[str] = typer.Option(None, "--service", help="Only this service's pack: sen_team, education, health or social_care."),
+    send: bool = typer.Option(False, "--send/--no-send", help="Email the pack to EHCP_AUDIT_BOARD_RECIPIENTS (runs the Prefect flow)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date the figures are taken on (default today)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write to (default <reports>/cycle-N)."),
+) -> None:
+    """Render the board pack (HTML, Markdown, PDF, XLSX, JSON); with --send, render, publish and email it."""
+    day = parse_date(as_of) or date.today()
+    if send:
+        from flows.runtime import configure_local_prefect
+
+        configure_local_prefect(settings())
+        from flows.board_pack import board_pack
+
+        outcome = board_pack(cycle_id=cycle, as_of=day)
+        console.print(f"Board pack in {outcome['folder']}; email: {outcome['delivery']}")
+        return
+    from reports.pack import build_pack, write_pack
+
+    with store() as session:
+        chosen = _cycle(session, cycle)
+        pack = build_pack(session, chosen, day, settings().small_number_threshold, service=service)
+        folder = out or Path(settings().resolved_reports_dir) / f"cycle-{chosen.id}"
+    for fmt, path in write_pack(pack, folder).items():
+        console.print(f"{fmt:>5}: {path}")
+
+
+@friendly
+def trends_cmd(
+    series: str = typer.Option("Overall", "--series", help="Overall, Service or Section."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """% Good or better cycle on cycle, with sample sizes, 95% Wilson intervals and rubric breaks."""
+    from reports.trends import cycle_trends
+
+    with store() as session:
+        trends = cycle_trends(session, get_area(session, area or settings().area_code).id)
+    for title, frame in (("Routine cycles", trends.routine), ("Themed cycles (not part of the trend)", trends.themed)):
+        frame = frame[frame["series"] == series]
+        table = Table("group", "cycle", "due", "rubric", "break", "plans", "% Good or better", "95% interval",
+                      title=title)
+        t = settings().small_number_threshold
+        for r in frame.itertuples():
+            small = 0 < r.plans < t
+            pct = "no data" if r.pct is None or r.pct != r.pct else ("suppressed" if small else f"{r.pct:.1f}%")
+            ci = "" if small or r.ci_low is None or r.ci_low != r.ci_low else f"{r.ci_low:.0f}–{r.ci_high:.0f}%"
+            table.add_row(r.group, r.cycle, r.date, f"{r.rubric} {r.rubric_version}",
+                          "rubric changed" if r.rubric_break else "", f"<{t}" if small else str(r.plans), pct, ci)
+        console.print(table)
+
+
+def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -> None:
+    """`ehcp-audit report --format pdf|xlsx`: the board pack in one binary format."""
+    from reports.pack import build_pack, render_html
+    from reports.pdf import html_to_pdf
+    from reports.xlsx import pack_workbook
+
+    if out is None:
+        raise typer.BadParameter(f"{fmt} is binary: give a file with --out", param_hint="--out")
+    with store() as session:
+        pack = build_pack(session, get_cycle(session, cycle), parse_date(as_of) or date.today(),
+                          settings().small_number_threshold)
+    data = html_to_pdf(render_html(pack, for_pdf=True)) if fmt == "pdf" else pack_workbook(pack)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    console.print(f"Wrote {out}")
+
+
+def _cycle(session, cycle_id: Optional[int]):
+    from reports.trends import reported_cycles
+
+    if cycle_id is not None:
+        return get_cycle(session, cycle_id)
+    cycles = reported_cycles(session, get_area(session, settings().area_code).id)
+    if not cycles:
+        raise AuditError("No cycle has results yet. Run one first: ehcp-audit cycle run ID")
+    return cycles[-1]

@@ -1,0 +1,76 @@
+"""A short feedback note for the case officer of each audited plan: grades, comments on weak criteria, the task.
+
+Pseudonymised: the plan is named by its reference and people by codes. Comments come from the scorecard
+that counts for each section (first marker, or the moderated source), as audit.moderation decides.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from audit import analysis
+from audit.codes import ActionKind, Grade
+from audit.models import Action, CriterionGrade
+from audit.moderation import counted_sources
+
+
+def feedback_notes(session: Session, results: analysis.CycleResults) -> list[dict]:
+    """One note per sampled plan of the cycle, ordered by plan reference."""
+    cycle, rubric = results.cycle, results.rubric
+    sources = counted_sources(session, cycle)
+    cards = {c.scorecard_id for c in sources.values()}
+    weak_rows = session.exec(
+        select(CriterionGrade).where(CriterionGrade.scorecard_id.in_(cards),
+                                     CriterionGrade.grade <= int(Grade.REQUIRES_IMPROVEMENT))
+    ).all() if cards else []
+    weak = {(r.scorecard_id, r.section): [] for r in weak_rows}
+    for r in weak_rows:
+        weak[(r.scorecard_id, r.section)].append(r)
+    tasks = {a.plan_id: a for a in session.exec(
+        select(Action).where(Action.cycle_id == cycle.id, Action.kind == ActionKind.amendment.value)).all()}
+    notes = []
+    for plan in results.plans.sort_values("plan_ref").itertuples():
+        sections = results.sections[results.sections["sampled_plan_id"] == plan.sampled_plan_id]
+        rows, comments = [], []
+        for section in rubric.sections:
+            found = sections[sections["section"] == section.code]
+            if found.empty:
+                continue
+            r = found.iloc[0]
+            grade = "not applicable" if r["status"] == "not_applicable" else (
+                "not yet graded" if pd_na(r["grade"]) else Grade(int(r["grade"])).label)
+            rows.append({"section": f"{section.code}: {section.title}", "grade": grade})
+            source = sources.get((plan.sampled_plan_id, section.code))
+            for c in weak.get((source.scorecard_id, section.code), []) if source else []:
+                text = rubric.criterion(c.criterion_id)[1].text
+                comments.append({"criterion": f"{c.criterion_id}: {text}", "grade": Grade(c.grade).label,
+                                 "comment": c.comment or "(no comment recorded)"})
+        task = tasks.get(plan.plan_id)
+        notes.append({
+            "plan_ref": plan.plan_ref, "case_officer": plan.case_officer, "cycle": cycle.name,
+            "rubric": f"{rubric.title} ({rubric.short_hash})",
+            "overall": "incomplete" if pd_na(plan.grade) else Grade(int(plan.grade)).label,
+            "sections": rows, "weak_criteria": comments,
+            "task": None if task is None else {"title": task.title, "detail": task.detail,
+                                               "due": task.milestone.isoformat()},
+        })
+    return notes
+
+
+def pd_na(value) -> bool:
+    return value is None or value != value or str(value) == "<NA>"
+
+
+def render_note(note: dict) -> str:
+    """The note as Markdown (short enough to paste into an email)."""
+    lines = [f"# Audit feedback: plan {note['plan_ref']}", "",
+             f"For case officer {note['case_officer']} · {note['cycle']} · rubric {note['rubric']}", "",
+             f"**Overall grade: {note['overall']}**", "", "| Section | Grade |", "|---|---|"]
+    lines += [f"| {r['section']} | {r['grade']} |" for r in note["sections"]]
+    lines += ["", "## What the auditors said about the weak criteria", ""]
+    lines += [f"- **{c['criterion']}** ({c['grade']}): {c['comment']}" for c in note["weak_criteria"]] or [
+        "No criterion was graded Requires Improvement or Inadequate."]
+    lines += ["", "## What happens next", ""]
+    task = note["task"]
+    lines.append(f"{task['title']}, by {task['due']}. {task['detail']}" if task else "No amendment is needed.")
+    return "\n".join(lines) + "\n"

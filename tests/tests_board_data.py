@@ -1,0 +1,76 @@
+"""Test data for the board pack: a synthetic area with scored cycles (imported by tests/conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import yaml
+from sqlmodel import Session, create_engine
+
+from audit.actions import raise_actions
+from audit.analysis import load_cycle_results
+from audit.auditors import import_auditors
+from audit.cycles import create_cycle, open_cycle
+from audit.db import init_db
+from audit.models import LocalArea
+from audit.register import import_register
+from audit.results import score_cycle
+from audit.rubrics import find_rubric, rubric_from_content
+from audit.settings import Settings
+from audit.simulated_auditors import submit_simulated
+from audit.synthetic import write_synthetic_area
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = date(2026, 11, 1)
+
+
+def changed_rubric():
+    """The whole-plan rubric with one descriptor reworded and a new version label: a new content hash."""
+    content = yaml.safe_load((ROOT / "rubrics" / "whole-plan.yaml").read_text(encoding="utf-8"))
+    content["version"] = "2026.2"
+    content["sections"][0]["criteria"][0]["text"] += " (reworded)"
+    return rubric_from_content(content, "whole-plan 2026.2")
+
+
+def build_board_store(folder: Path) -> dict:
+    url = f"sqlite:///{folder / 'board.db'}"
+    engine = create_engine(url)
+    init_db(engine)
+    whole = find_rubric(ROOT / "rubrics", "whole-plan")
+    themed = find_rubric(ROOT / "rubrics", "themed-health-advice")
+    plan = [("Cycle May", whole, 5), ("Cycle Aug", changed_rubric(), 8), ("Health advice themed", themed, 9),
+            ("Cycle Nov", whole, 11)]
+    ids = []
+    with Session(engine, expire_on_commit=False) as session:
+        area = LocalArea(code="BOARD", name="Board test area")
+        session.add(area)
+        session.commit()
+        files = write_synthetic_area(folder / "area", seed=21, n_plans=400, as_of=TODAY)
+        import_register(session, area, files["register"])
+        import_auditors(session, area, files["auditors"])
+        for i, (name, rubric, month) in enumerate(plan):
+            created = datetime(2026, month - 2, 1, tzinfo=timezone.utc)
+            cycle = create_cycle(session, area, rubric, name=name, sample_size=30, due_date=date(2026, month, 1),
+                                 seed=i + 3, created_at=created)
+            open_cycle(session, cycle)
+            submit_simulated(session, cycle, seed=i + 3, now=created)
+            score_cycle(session, cycle)
+            raise_actions(session, load_cycle_results(session, cycle), Settings(), TODAY)
+            cycle.status = "scored"
+            session.add(cycle)
+            session.commit()
+            ids.append(cycle.id)
+    engine.dispose()
+    return {"url": url, "cycles": ids, "today": TODAY, "folder": folder, "area_code": "BOARD"}
+
+
+def write_board_pack(store: dict, service: str | None = None):
+    from audit.models import Cycle
+    from reports.pack import build_pack, write_pack
+
+    engine = create_engine(store["url"])
+    with Session(engine) as session:
+        pack = build_pack(session, session.get(Cycle, store["cycles"][-1]), store["today"], 5, service=service)
+    engine.dispose()
+    return pack, write_pack(pack, store["folder"] / "reports")

@@ -1,0 +1,59 @@
+"""The PDF pack: an A4 document with page numbers and a contents list, rows never split, suppression shown."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (make test installs it)")
+
+
+def run(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def pdf(board_pack_files):
+    return board_pack_files[1]["pdf"]
+
+
+def test_it_is_an_a4_document_of_several_pages(pdf):
+    info = run("pdfinfo", str(pdf))
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 5
+
+
+def test_every_page_is_numbered_and_the_contents_give_page_numbers(pdf):
+    pages = int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(pdf))).group(1))
+    for page in range(1, pages + 1):
+        assert f"Page {page} of {pages}" in run("pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-")
+    first = run("pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-")
+    assert "Contents" in first
+    timeliness_page = int(re.search(r"Timeliness\s*\.*\s*(\d+)", first).group(1))
+    text = run("pdftotext", "-f", str(timeliness_page), "-l", str(timeliness_page), str(pdf), "-")
+    assert "Timeliness\nOver the whole register" in text  # the section's heading is on the page listed
+
+
+def test_suppression_is_applied_and_said(pdf):
+    text = run("pdftotext", "-layout", str(pdf), "-")
+    assert "<5" in text and "Small numbers" in text
+
+
+def test_no_table_row_is_cut_across_pages(pdf, board_pack_files):
+    pack = board_pack_files[0]
+    actions = next(t for s in pack["sections"] for t in s["tables"] if t["key"] == "actions")
+    pages = int(re.search(r"Pages:\s+(\d+)", run("pdfinfo", str(pdf))).group(1))
+    texts = [" ".join(run("pdftotext", "-f", str(p), "-l", str(p), str(pdf), "-").split()) for p in range(1, pages + 1)]
+    for row in actions["rows"]:
+        words = row["cells"][0]["text"].split()
+        # A wrapped cell interleaves with its neighbours in extracted text, so compare its two ends.
+        start, end = " ".join(words[:3]), " ".join(words[-2:])
+        assert any(start in page and end in page for page in texts), f"row split across pages: {start} ... {end}"
+
+
+def test_pages_render_to_images(pdf, tmp_path):
+    run("pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "page"))
+    assert len(list(tmp_path.glob("page-*.png"))) == 2
