@@ -1,13 +1,18 @@
-"""Reminders to auditors with outstanding scorecards: recorded here; sending by email is a later issue."""
+"""Reminders to auditors with outstanding scorecards: what each one has outstanding, and the record of each
+reminder. Sending the email is I/O and lives outside the domain (flows/mail.py, called from web/qa.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from sqlmodel import Session, select
 
+from sqlmodel import col
+
+from audit.codes import ScorecardStatus
 from audit.cycles import cycle_progress
-from audit.models import Auditor, Cycle, ReminderLog
+from audit.models import Assignment, Auditor, Cycle, Plan, ReminderLog, SampledPlan, Scorecard
 
 
 def record_reminders(session: Session, cycle: Cycle, today: date | None = None, now: datetime | None = None) -> list[ReminderLog]:
@@ -26,6 +31,47 @@ def record_reminders(session: Session, cycle: Cycle, today: date | None = None, 
         logs.append(log)
     session.flush()
     return logs
+
+
+@dataclass
+class Outstanding:
+    """One auditor's assignments not yet submitted: (plan ref, sections, due date) each."""
+
+    auditor_id: int
+    code: str
+    email: str | None
+    items: list[tuple[str, list[str], date]] = field(default_factory=list)
+
+
+def outstanding_by_auditor(session: Session, cycle: Cycle) -> list[Outstanding]:
+    """Every auditor with active assignments in the cycle not yet submitted, by code."""
+    rows = session.exec(
+        select(Assignment, Auditor, Plan.plan_ref, Scorecard.status)
+        .join(Auditor, Auditor.id == Assignment.auditor_id)
+        .join(SampledPlan, SampledPlan.id == Assignment.sampled_plan_id)
+        .join(Plan, Plan.id == SampledPlan.plan_id)
+        .join(Scorecard, col(Scorecard.assignment_id) == Assignment.id, isouter=True)
+        .where(Assignment.cycle_id == cycle.id, Assignment.active == True)  # noqa: E712
+    ).all()
+    found: dict[str, Outstanding] = {}
+    for assignment, auditor, plan_ref, status in rows:
+        if status == ScorecardStatus.submitted.value:
+            continue
+        entry = found.setdefault(auditor.code, Outstanding(auditor.id, auditor.code, auditor.email or None))
+        entry.items.append((plan_ref, list(assignment.sections), assignment.due_date))
+    for entry in found.values():
+        entry.items.sort(key=lambda item: (item[2], item[0]))
+    return [found[code] for code in sorted(found)]
+
+
+def record_reminder(session: Session, cycle: Cycle, auditor_id: int, outstanding: int, channel: str,
+                    status: str | None = None, error: str | None = None, now: datetime | None = None) -> ReminderLog:
+    """Record one reminder with its outcome (for email: sent, failed or no email address)."""
+    log = ReminderLog(cycle_id=cycle.id, auditor_id=auditor_id, sent_at=now or datetime.now(timezone.utc),
+                      channel=channel, outstanding=outstanding, status=status, error=error)
+    session.add(log)
+    session.flush()
+    return log
 
 
 def reminders_for(session: Session, cycle: Cycle) -> list[tuple[ReminderLog, str]]:

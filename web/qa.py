@@ -1,7 +1,8 @@
-"""QA leads: create and start cycles, follow progress, withdraw and replace plans, record reminders, close."""
+"""QA leads: create and start cycles, follow progress, withdraw and replace plans, send (or record) reminders, close."""
 
 from __future__ import annotations
 
+import smtplib
 from datetime import date
 from typing import Annotated
 
@@ -14,8 +15,9 @@ from audit.codes import CycleStatus
 from audit.cycles import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, open_cycle, withdraw_plan
 from audit.errors import AuditError
 from audit.models import Cycle, Plan, RubricVersion, SampledPlan, User
-from audit.reminders import record_reminders, reminders_for
+from audit.reminders import outstanding_by_auditor, record_reminder, record_reminders, reminders_for
 from audit.rubrics import load_rubrics_dir
+from flows.mail import reminder_message, send_email, smtp_configured
 from web.deps import Refused, form_data, page, require_role, store
 from web.trigger import launch
 
@@ -95,6 +97,7 @@ def _cycle_page(request: Request, session, cycle: Cycle, done: str = "", errors:
     sampled = session.exec(select(SampledPlan, Plan).join(Plan, Plan.id == SampledPlan.plan_id)
                            .where(SampledPlan.cycle_id == cycle.id).order_by(Plan.plan_ref)).all()
     return page(request, "cycle.html", status=status, title=cycle.name, cycle=cycle, version=version,
+                smtp=smtp_configured(request.app.state.settings),
                 progress=progress, sampled=sampled, reminders=reminders_for(session, cycle), done=done,
                 errors=errors or [], values=values or {}, strata_labels=dict(STRATA))
 
@@ -134,9 +137,32 @@ def withdraw(request: Request, cycle_id: int, user: Leading, form: Annotated[For
 
 @router.post("/cycles/{cycle_id}/reminders")
 def reminders(request: Request, cycle_id: int, user: Leading):
+    settings = request.app.state.settings
+    if not smtp_configured(settings):
+        with store(request) as session:
+            logs = record_reminders(session, _cycle(session, request, cycle_id))
+        return RedirectResponse(f"/cycles/{cycle_id}?done=reminders-{len(logs)}", status_code=303)
     with store(request) as session:
-        logs = record_reminders(session, _cycle(session, request, cycle_id))
-    return RedirectResponse(f"/cycles/{cycle_id}?done=reminders-{len(logs)}", status_code=303)
+        cycle = _cycle(session, request, cycle_id)
+        cycle_name, work = cycle.name, outstanding_by_auditor(session, cycle)
+    url = str(request.url_for("my_audits"))
+    counts = {"sent": 0, "failed": 0, "no email address": 0}
+    for entry in work:
+        status, error = "no email address", None
+        if entry.email:
+            # Sent outside any transaction; each outcome is recorded once the send has succeeded or failed.
+            try:
+                send_email(settings, reminder_message(settings, entry.email, cycle_name, entry.items, url),
+                           to_addrs=[entry.email])
+                status = "sent"
+            except (OSError, smtplib.SMTPException, ValueError) as exc:
+                status, error = "failed", f"{type(exc).__name__}: {exc}"
+        counts[status] += 1
+        with store(request) as session:
+            record_reminder(session, _cycle(session, request, cycle_id), entry.auditor_id, len(entry.items),
+                            "email", status, error)
+    done = f"emailed-{counts['sent']}-{counts['failed']}-{counts['no email address']}"
+    return RedirectResponse(f"/cycles/{cycle_id}?done={done}", status_code=303)
 
 
 @router.post("/cycles/{cycle_id}/close")

@@ -1,0 +1,46 @@
+"""The one SMTP sender: the board pack (flows/board_pack.py) and auditor reminders (web/qa.py) both use it.
+
+Plain I/O, no Prefect and no domain rules: build an `EmailMessage`, then `send_email`. Settings:
+EHCP_AUDIT_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _FROM.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from audit.settings import Settings
+
+
+def smtp_configured(settings: Settings) -> bool:
+    """Email can be sent only when an SMTP host is set."""
+    return bool(settings.smtp_host)
+
+
+def send_email(settings: Settings, message: EmailMessage, to_addrs: list[str] | None = None) -> None:
+    """Send over SMTP with the configured host, port, STARTTLS and login; raises OSError/SMTPException on failure."""
+    if not settings.smtp_host:
+        raise ValueError("No SMTP host configured: set EHCP_AUDIT_SMTP_HOST")
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
+        smtp.send_message(message, to_addrs=to_addrs)
+
+
+def reminder_message(settings: Settings, to: str, cycle_name: str, items: list, my_audits_url: str) -> EmailMessage:
+    """A reminder to one auditor: their outstanding plan references (pseudonymised), sections and due dates.
+
+    `items` holds (plan_ref, sections, due_date) tuples; no other detail of the child or the plan is included.
+    """
+    message = EmailMessage()
+    message["Subject"] = f"Reminder: {len(items)} audit scorecard(s) outstanding in {cycle_name}"
+    message["From"] = settings.smtp_from
+    message["To"] = to
+    lines = [f"- {ref}: {', '.join(sections) or 'all sections'}, due {due.strftime('%-d %B %Y')}"
+             for ref, sections, due in items]
+    message.set_content(
+        f"You have {len(items)} audit scorecard(s) not yet submitted in {cycle_name}:\n\n" + "\n".join(lines)
+        + f"\n\nOpen them in My audits: {my_audits_url}\n")
+    return message
