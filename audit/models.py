@@ -267,6 +267,8 @@ class ReminderLog(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=utcnow)
     channel: str = Field("recorded", description="recorded (no message sent) or email")
     outstanding: int = 0
+    status: Optional[str] = Field(None, description="For email: sent, failed or no email address; None when only recorded.")
+    error: Optional[str] = Field(None, description="Why an email failed.")
 
 
 class CycleModeration(SQLModel, table=True):

@@ -14,7 +14,6 @@ fails the failure is recorded (DeliveryLog, artifact) and the run ends Failed so
 
 from __future__ import annotations
 
-import smtplib
 from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,8 +26,9 @@ from sqlmodel import select
 from audit.analysis import load_cycle_results
 from audit.cycles import get_area, get_cycle
 from audit.db import engine_from_settings, transaction
-from audit.models import DeliveryLog, utcnow
+from audit.models import DeliveryLog, PlanResult, utcnow
 from audit.settings import Settings, get_settings
+from flows.mail import send_email
 from reports.feedback import feedback_notes, render_note
 from reports.pack import SERVICE_MEASURES, build_pack, render_markdown, write_pack
 from reports.trends import reported_cycles
@@ -111,13 +111,8 @@ def build_message(settings: Settings, rendered: dict) -> EmailMessage:
 
 
 def send_message(settings: Settings, message: EmailMessage) -> None:
-    """Send over SMTP with the configured host, port, STARTTLS and login."""
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password or "")
-        smtp.send_message(message, to_addrs=settings.board_recipients)
+    """Send to the board's distribution list through the shared SMTP sender (flows/mail.py)."""
+    send_email(settings, message, to_addrs=list(settings.board_recipients))
 
 
 @task(name="email-board", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=10)
@@ -148,6 +143,10 @@ def board_pack(
     """Render, publish and (with `send`) email the board pack; the files are on disk before any email."""
     settings = _settings(database_url, data_dir)
     as_of = as_of or (month_end(month) if month else datetime.now(timezone.utc).date())
+    if cycle_id is not None and not _has_results(settings, cycle_id):
+        # The after-cycle trigger also fires when a cycle run stops to wait for scorecards: no partial pack.
+        print(f"Cycle {cycle_id} has no results yet (still collecting scorecards): no board pack made")
+        return {"cycle_id": cycle_id, "delivery": "not made: the cycle has no results yet"}
     rendered = render_step(settings, cycle_id, as_of)
     publish_step(rendered)
     print(f"Board pack for cycle {rendered['cycle_id']} written to {rendered['folder']}")
@@ -174,6 +173,12 @@ def board_pack(
                              markdown=f"**Board pack not emailed.** {error}\n\nThe pack is in `{rendered['folder']}`.",
                              description="Board pack delivery failed")
     raise DeliveryFailed(f"Board pack for cycle {rendered['cycle_id']} not emailed: {error}; files in {rendered['folder']}")
+
+
+def _has_results(settings: Settings, cycle_id: int) -> bool:
+    with transaction(engine_from_settings(settings)) as session:
+        get_cycle(session, cycle_id)  # an unknown cycle is an error, not "no results"
+        return session.exec(select(PlanResult.id).where(PlanResult.cycle_id == cycle_id).limit(1)).first() is not None
 
 
 def delivery_history(settings: Settings, cycle_id: int | None = None) -> list[DeliveryLog]:

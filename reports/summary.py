@@ -15,6 +15,7 @@ from audit.cycles import cycle_progress
 from audit.frames import plans_frame
 from audit.models import LocalArea, RubricVersion
 from audit.moderation import moderation_overview
+from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 from audit.timeliness import compute_timeliness
 
 SCHEMA = "ehcp-audit/board-summary/1"
@@ -23,6 +24,35 @@ SCHEMA = "ehcp-audit/board-summary/1"
 def _records(frame: pd.DataFrame) -> list[dict]:
     """DataFrame rows as plain dicts; pandas' JSON writer turns NaN/NA into None and numpy types into Python."""
     return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+GRADE_ROW_COLUMNS = [("group", "Group", TEXT), ("plans", "Plans graded", COUNT),
+                     *[(g, g, COUNT) for g in analysis.GRADE_COLUMNS],
+                     ("incomplete", "Incomplete", COUNT), ("good_or_better_pct", "Good or better", PERCENT)]
+GRADE_ROW_PARTS = (("Outstanding", "Good"), ("Requires Improvement", "Inadequate"))
+MEASURE_COLUMNS = [("label", "Measure", TEXT), ("total", "Total", COUNT), ("met", "Met", COUNT),
+                   ("not_met", "Not met", COUNT), ("percent", "Percent", PERCENT)]
+WEAK_COLUMNS = [("criterion_id", "Criterion", TEXT), ("plans", "Plans", COUNT), ("weak", "Weak", COUNT),
+                ("weak_pct", "Share", PERCENT)]
+
+
+def suppress(rows: list[dict], columns: list, threshold: int, size: str, parts: tuple = ()) -> list[dict]:
+    """The rows with small counts replaced as the board pack does (reports.suppression is the one rule):
+    a hidden count becomes its shown text ("<5" or "[c]"), a hidden percentage None, and the row says so."""
+    table = make_table("summary", "summary", columns, rows, threshold=threshold, size=size, parts=parts)
+    out = []
+    for row, shown in zip(rows, table["rows"]):
+        new = dict(row)
+        for (key, _, kind), cell in zip(columns, shown["cells"]):
+            if cell["suppressed"]:
+                new[key] = cell["text"] if kind == COUNT else None
+        new["suppressed"] = any(cell["suppressed"] for cell in shown["cells"])
+        out.append(new)
+    return out
+
+
+def _grade_rows(frame: pd.DataFrame, threshold: int) -> list[dict]:
+    return suppress(_records(frame), GRADE_ROW_COLUMNS, threshold, "plans", GRADE_ROW_PARTS)
 
 
 def _moderation(session: Session, cycle) -> dict:
@@ -42,7 +72,8 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
     progress = cycle_progress(session, cycle, today=as_of)
     timeliness = compute_timeliness(plans_frame(session, cycle.area_id), as_of)
     actions = cycle_actions(session, cycle.id)
-    most_common = max(analysis.GRADE_COLUMNS, key=lambda g: head[g]) if head["plans"] else None
+    too_few = 0 < head["plans"] < small_number  # a headline percentage of a handful of plans is suppressed too
+    most_common = max(analysis.GRADE_COLUMNS, key=lambda g: head[g]) if head["plans"] and not too_few else None
     return {
         "schema": SCHEMA,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -58,23 +89,26 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
             "plans_sampled": int(len(results.plans)),
             "plans_graded": head["plans"],
             "plans_incomplete": head["incomplete"],
-            "good_or_better_pct": head["good_or_better_pct"],
+            "good_or_better_pct": None if too_few else head["good_or_better_pct"],
             "most_common_grade": most_common,
             "scorecards_submitted": progress.submitted,
             "scorecards_expected": progress.total,
             "scorecards_late": progress.late,
             "withdrawn": [{"plan_ref": ref, "reason": reason} for ref, reason in progress.withdrawn],
         },
-        "grade_distribution": _records(overall),
-        "by_service": _records(analysis.by_service(results)),
-        "by_section": _records(analysis.by_section(results)),
-        "by_team": _records(analysis.by_plan_field(results, "team")),
-        "by_phase": _records(analysis.by_plan_field(results, "phase")),
-        "by_primary_need": _records(analysis.by_plan_field(results, "primary_need")),
-        "grade_by_timeliness": _records(analysis.grade_by_timeliness(results)),
-        "timeliness": timeliness.to_dict(),
+        "suppression_note": note(small_number),
+        "grade_distribution": _grade_rows(overall, small_number),
+        "by_service": _grade_rows(analysis.by_service(results), small_number),
+        "by_section": _grade_rows(analysis.by_section(results), small_number),
+        "by_team": _grade_rows(analysis.by_plan_field(results, "team"), small_number),
+        "by_phase": _grade_rows(analysis.by_plan_field(results, "phase"), small_number),
+        "by_primary_need": _grade_rows(analysis.by_plan_field(results, "primary_need"), small_number),
+        "grade_by_timeliness": _grade_rows(analysis.grade_by_timeliness(results), small_number),
+        "timeliness": {**(t := timeliness.to_dict()),
+                       "measures": suppress(t["measures"], MEASURE_COLUMNS, small_number, "total",
+                                            (("met", "not_met"),))},
         "incomplete": _records(analysis.incomplete_plans(results)),
-        "weak_criteria": _records(analysis.weak_criteria(results)),
+        "weak_criteria": suppress(_records(analysis.weak_criteria(results)), WEAK_COLUMNS, small_number, "plans"),
         "actions": [
             {"kind": a.kind, "title": a.title, "lead": a.lead, "milestone": a.milestone.isoformat(),
              "status": a.status, "detail": a.detail}

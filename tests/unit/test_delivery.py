@@ -107,3 +107,25 @@ def test_the_flow_writes_first_then_sends_and_records(prefect_harness, smtp, boa
     assert [(log.status, log.attempts) for log in logs[-2:]] == [("sent", 1), ("failed", 4)]
     assert "Connection refused" in logs[-1].error or "Errno" in logs[-1].error
     assert (folder / f"board-pack-cycle-{cycle_id}.pdf").exists()
+
+
+def test_no_pack_for_a_cycle_still_collecting_scorecards(tmp_path):
+    """The after-cycle trigger also fires when a cycle run stops to wait: it must not make a partial pack."""
+    from datetime import date
+
+    import flows.board_pack as module
+    from audit.cycles import create_cycle, get_area
+    from audit.db import engine_from_settings, transaction
+    from audit.errors import NotFound
+    from tests.factories import whole_plan_rubric
+
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'collecting.db'}")
+    with transaction(engine_from_settings(settings)) as session:
+        area = get_area(session, settings.area_code, create=True)
+        cycle = create_cycle(session, area, whole_plan_rubric(), name="Collecting", sample_size=5,
+                             due_date=date(2099, 1, 1))
+    outcome = module.board_pack.fn(cycle_id=cycle.id, database_url=settings.database_url, data_dir=str(tmp_path))
+    assert outcome["delivery"].startswith("not made")
+    assert not (tmp_path / "reports").exists()
+    with pytest.raises(NotFound):
+        module.board_pack.fn(cycle_id=999, database_url=settings.database_url, data_dir=str(tmp_path))

@@ -45,7 +45,7 @@ def test_qa_lead_withdraws_and_replaces_a_plan_records_reminders_and_closes(app,
     assert "The plan was withdrawn" in page and "Withdrawn: ceased" in page and "Replacement" in page
     r = client.post("/cycles/1/reminders", data={"csrf_token": token})
     page = client.get(r.headers["location"]).text
-    assert "No message was sent" in page and "Recorded only" in page
+    assert "No email was sent" in page and "Recorded only" in page
     with transaction(engine_of(app)) as session:
         assert session.exec(select(ReminderLog)).all()
     r = client.post("/cycles/1/close", data={"csrf_token": token})

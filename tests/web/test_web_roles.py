@@ -30,6 +30,10 @@ EXPECTED = {
     ("POST", "/cycles/{cycle_id}/withdraw"): {"qa_lead"},
     ("POST", "/cycles/{cycle_id}/reminders"): {"qa_lead"},
     ("POST", "/cycles/{cycle_id}/close"): {"qa_lead"},
+    ("GET", "/cycles/{cycle_id}/moderation"): {"qa_lead", "moderator"},
+    ("GET", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): {"qa_lead", "moderator"},
+    ("POST", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): {"qa_lead", "moderator"},
+    ("GET", "/cycles/{cycle_id}/agreement"): {"qa_lead", "moderator"},
     ("GET", "/results"): RESULTS,
     ("GET", "/results/{cycle_id}"): RESULTS,
     ("GET", "/results/{cycle_id}/download/{fmt}"): RESULTS,
@@ -87,7 +91,8 @@ def username_for(role: str) -> str:
 def filled(app):
     auditor = auditor_users(app)[0]
     return auditor, {"assignment_id": assignments_of(app, auditor)[0].id, "cycle_id": 1,
-                     "user_id": user_named(app, "demo-board-member").id, "fmt": "html"}
+                     "user_id": user_named(app, "demo-board-member").id, "fmt": "html",
+                     "sampled_plan_id": 1}
 
 
 def request(client, method, path, token=None):
