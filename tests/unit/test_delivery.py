@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import email
-import socket
-from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
+
+from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 from sqlmodel import Session, create_engine, select
 
 from audit.models import DeliveryLog
@@ -16,30 +14,6 @@ from audit.settings import Settings
 from flows.board_pack import build_message, month_end, send_message
 
 RECIPIENTS = ["board@example.org", "chair@example.org"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:  # aiosmtpd's Controller cannot take port 0: it connects to itself
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 def settings_for(port: int, **extra) -> Settings:

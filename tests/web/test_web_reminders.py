@@ -3,12 +3,10 @@ each recorded with its outcome; a dead server is recorded as failed and shown; w
 
 from __future__ import annotations
 
-import email
-import socket
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
+
+from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -16,30 +14,6 @@ from audit.db import transaction
 from audit.models import Assignment, Auditor, Cycle, Plan, ReminderLog, SampledPlan, Scorecard
 from tests.web.conftest import engine_of, sign_in
 from web.app import create_app
-
-
-def free_port() -> int:
-    with socket.socket() as s:  # aiosmtpd's Controller cannot take port 0: it connects to itself
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 def client_for(settings, port: int) -> TestClient:
