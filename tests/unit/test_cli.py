@@ -97,6 +97,15 @@ def test_a_qa_lead_path_through_the_commands(cli_env):
     assert as_json["measures"] == expected["measures"]
 
 
+def write_rows(path, rows):
+    import csv
+
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def test_scorecard_spreadsheets_status_and_withdraw_through_the_cli(cli_env):
     import csv
 
@@ -118,18 +127,12 @@ def test_scorecard_spreadsheets_status_and_withdraw_through_the_cli(cli_env):
     for row in rows:
         row["grade"], row["comment"] = "Requires Improvement", "Outcomes are not measurable."
     rows[0]["grade"] = "Excellent"
-    with card.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(card, rows)
     rejected = run("scorecards", "import", card)
     assert rejected.exit_code == 1 and "row 2" in rejected.output and "'grade'" in rejected.output
     assert "nothing was saved" in rejected.output
     rows[0]["grade"] = "RI"
-    with card.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(card, rows)
     accepted = run("scorecards", "import", card)
     assert accepted.exit_code == 0 and "submitted" in accepted.output
     status = run("cycle", "status", 1, "--as-of", "2026-11-02")
