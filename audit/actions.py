@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
-from audit.analysis import CycleResults
+from audit.analysis import CycleResults, criterion_stats
 from audit.codes import ActionKind, BragStatus, Grade
 from audit.models import Action, Plan
 from audit.settings import Settings
@@ -52,8 +52,7 @@ def raise_actions(session: Session, results: CycleResults, settings: Settings, t
         ))
     crit = results.criteria
     if not crit.empty:
-        stats = crit.assign(weak=crit["grade"] <= int(Grade.REQUIRES_IMPROVEMENT)).groupby(
-            ["criterion_id", "section"]).agg(plans=("grade", "size"), weak=("weak", "sum")).reset_index()
+        stats = criterion_stats(results)
         for row in stats.itertuples():
             share = row.weak / row.plans
             if row.weak < settings.weak_criterion_min_plans or share < settings.weak_criterion_share:

@@ -132,15 +132,21 @@ def grade_by_timeliness(results: CycleResults) -> pd.DataFrame:
     return distribution(frame, "issued", ["Within 20 weeks", "Over 20 weeks"])
 
 
-def weak_criteria(results: CycleResults, top: int = 10) -> pd.DataFrame:
-    """Criteria most often graded Requires Improvement or Inadequate, with the share of plans graded on each."""
+def criterion_stats(results: CycleResults) -> pd.DataFrame:
+    """Per criterion: plans graded on it, how many RI or Inadequate, and that share in percent."""
     crit = results.criteria
-    cols = ["criterion_id", "section", "criterion", "plans", "weak", "weak_pct"]
-    if crit.empty:
-        return pd.DataFrame(columns=cols)
     stats = crit.assign(weak=crit["grade"] <= int(Grade.REQUIRES_IMPROVEMENT)).groupby(
         ["criterion_id", "section"], as_index=False).agg(plans=("grade", "size"), weak=("weak", "sum"))
     stats["weak_pct"] = (100 * stats["weak"] / stats["plans"]).round(1)
+    return stats
+
+
+def weak_criteria(results: CycleResults, top: int = 10) -> pd.DataFrame:
+    """Criteria most often graded Requires Improvement or Inadequate, with the share of plans graded on each."""
+    cols = ["criterion_id", "section", "criterion", "plans", "weak", "weak_pct"]
+    if results.criteria.empty:
+        return pd.DataFrame(columns=cols)
+    stats = criterion_stats(results)
     stats["criterion"] = stats["criterion_id"].map(lambda cid: results.rubric.criterion(cid)[1].text)
     stats = stats[stats["weak"] > 0].sort_values(["weak_pct", "weak", "criterion_id"], ascending=[False, False, True])
     return stats[cols].head(top).reset_index(drop=True)

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from audit.assignment import assign_cycle
 from audit.codes import CycleStatus, SampleStatus, ScorecardStatus
 from audit.errors import AuditError, NotFound
-from audit.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan, Scorecard
+from audit.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan, Scorecard, utcnow
 from audit.rubrics import Rubric, store_rubric
 from audit.sampling import Exclusions, draw_replacement, sample_cycle, validate_strata
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def get_area(session: Session, code: str, create: bool = False, name: str | None = None) -> LocalArea:

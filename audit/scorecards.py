@@ -8,19 +8,15 @@ submitted scorecard is never changed. The caller owns the transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from audit.codes import Grade, ScorecardStatus
 from audit.errors import Conflict, InputRejected, NotFound, Problem
-from audit.models import Assignment, Auditor, CriterionGrade, Cycle, Plan, SampledPlan, Scorecard
+from audit.models import Assignment, Auditor, CriterionGrade, Cycle, Plan, SampledPlan, Scorecard, utcnow
 from audit.rubrics import Rubric
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

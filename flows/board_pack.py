@@ -28,6 +28,7 @@ from audit.cycles import get_area, get_cycle
 from audit.db import engine_from_settings, transaction
 from audit.models import DeliveryLog, PlanResult, utcnow
 from audit.settings import Settings, get_settings
+from flows.runtime import flow_settings
 from flows.mail import send_email
 from reports.feedback import feedback_notes, render_note
 from reports.pack import SERVICE_MEASURES, build_pack, render_markdown, write_pack
@@ -39,8 +40,7 @@ class DeliveryFailed(RuntimeError):
 
 
 def _settings(database_url: str | None, data_dir: str | None) -> Settings:
-    overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
-    return get_settings().model_copy(update=overrides) if overrides else get_settings()
+    return flow_settings(get_settings(), database_url, data_dir)
 
 
 def month_end(month: str) -> date:

@@ -31,16 +31,14 @@ from audit.db import engine_from_settings, transaction
 from audit.moderation import ModerationRules, double_marked, moderation_queue, select_second_marking
 from audit.results import score_cycle
 from audit.settings import Settings, get_settings
+from flows.runtime import flow_settings
 from audit.simulated_auditors import submit_simulated
 from reports.render import render, write_summary
 from reports.summary import build_summary
 
 
 def _settings(database_url: str | None, data_dir: str | None) -> Settings:
-    overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
-    base = get_settings()
-    # model_copy(update=...) would skip validation and leave paths as strings.
-    return Settings(**{**base.model_dump(), **overrides}) if overrides else base
+    return flow_settings(get_settings(), database_url, data_dir)
 
 
 @task(name="open-sample-assign", cache_policy=NO_CACHE)

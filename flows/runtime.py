@@ -22,3 +22,9 @@ def configure_local_prefect(settings: Settings) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+
+
+def flow_settings(base: Settings, database_url: str | None, data_dir: str | None) -> Settings:
+    """`base` with a flow run's overrides, validated (model_copy(update=...) would leave paths as strings)."""
+    overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
+    return Settings(**{**base.model_dump(), **overrides}) if overrides else base
