@@ -242,10 +242,18 @@ class User(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(index=True, unique=True)
     password_hash: str
-    role: str = Field(description="audit.users.ROLES: qa_lead, auditor, moderator, service_lead, board_member, admin")
+    role: str = Field(description="audit.permissions.Role: qa_lead, auditor, moderator, service_lead, board_member, "
+                                  "parent_carer_auditor, admin")
     auditor_id: Optional[int] = Field(default=None, foreign_key="auditor.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Access control and sign-in (issue 7); nullable so older database files gain them (audit.db).
+    service: Optional[str] = Field(default=None, description="A service lead's agency (audit.codes.SERVICES): "
+                                                             "the results they may see.")
+    session_generation: Optional[int] = Field(default=0, description="Raised by 'sign out everywhere': sessions "
+                                                                     "issued under an older value stop working.")
+    sso_subject: Optional[str] = Field(default=None, unique=True, index=True,
+                                       description="The single sign-on identity (OIDC claim) linked by an admin.")
 
 
 class ApiToken(SQLModel, table=True):
@@ -336,3 +344,19 @@ class DeliveryLog(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: Optional[datetime] = None
+
+
+# --- Sign-in throttling (issue 7, web-sec) -----------------------------------------------------------------
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in, counted per account and per client address to throttle guessing.
+
+    `key` is a SHA-256 of the kind and the username or address, so the table holds no addresses in clear;
+    rows older than the throttling window are deleted as new failures come in.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(description="account or address")
+    key: str = Field(index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)

@@ -50,6 +50,23 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = Field(
         None, description="Send session cookies over HTTPS only; default true except when serving on loopback."
     )
+    # Sign-in, sessions and single sign-on (issue 7, docs/security.md).
+    session_idle_minutes: int = Field(30, ge=1, description="A web session ends after this long without a request.")
+    session_absolute_hours: float = Field(8, gt=0, description="A web session ends this long after sign-in, however busy.")
+    cookie_samesite: str = Field("lax", pattern="^(lax|strict)$",
+                                 description="SameSite of the session cookie: lax (default; single sign-on needs it) or strict.")
+    hsts_seconds: int = Field(31536000, ge=0, description="Strict-Transport-Security max-age, sent when cookies are secure.")
+    login_max_failures_per_account: int = Field(5, ge=1, description="Failed sign-ins for one username before it is throttled.")
+    login_max_failures_per_address: int = Field(20, ge=1, description="Failed sign-ins from one client address before it is throttled.")
+    login_throttle_minutes: int = Field(15, ge=1, description="The window failures are counted over, and how long throttling lasts.")
+    oidc_enabled: bool = Field(False, description="Offer single sign-on through OpenID Connect (e.g. Microsoft Entra ID).")
+    oidc_discovery_url: str | None = Field(
+        None, description="The provider's .well-known/openid-configuration URL, e.g. "
+                          "https://login.microsoftonline.com/<tenant id>/v2.0/.well-known/openid-configuration.")
+    oidc_client_id: str | None = Field(None, description="The app's client id at the provider.")
+    oidc_client_secret: str | None = Field(None, description="The app's client secret at the provider.")
+    oidc_subject_claim: str = Field("sub", description="The ID token claim an account is linked by (Entra ID: oid).")
+    oidc_label: str = Field("your organisation's account", description="Shown on the sign-in button: 'Sign in with ...'.")
     # Board pack delivery (issue 8): SMTP to the board's distribution list.
     smtp_host: str | None = Field(None, description="SMTP server for the board pack; unset means the pack is written but not emailed.")
     smtp_port: int = Field(25, description="SMTP port (587 with STARTTLS, 25 for a local relay).")

@@ -14,19 +14,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from audit.codes import ScorecardStatus
+from audit.codes import SERVICES, Agency, ScorecardStatus
 from audit.errors import AuditError, Conflict, NotFound
 from audit.models import ApiToken, Assignment, Auditor, LocalArea, Scorecard, User
+from audit.permissions import AUDITOR_ROLES, ROLE_LABELS, ROLES, Role, check_role
 
-ROLES = ("qa_lead", "auditor", "moderator", "service_lead", "board_member", "admin")
-ROLE_LABELS = {
-    "qa_lead": "QA lead",
-    "auditor": "Auditor",
-    "moderator": "Moderator",
-    "service_lead": "Service lead",
-    "board_member": "Board member",
-    "admin": "Admin",
-}
+__all__ = ["ROLES", "ROLE_LABELS"]  # re-exported: older imports read the roles from here
 MIN_PASSWORD_LENGTH = 10
 DEMO_PASSWORD = "demo-password-2026"  # printed by `ehcp-audit demo`; only for the synthetic area
 
@@ -36,10 +29,23 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-def _check_role(role: str) -> str:
-    if role not in ROLES:
-        raise AuditError(f"'{role}' is not a role; use one of {', '.join(ROLES)}.")
-    return role
+def _check_links(role: str, auditor_id: int | None, service: str | None) -> None:
+    """Roles that grade need an auditor code; a service lead needs the service whose results they see."""
+    check_role(role)
+    if role in AUDITOR_ROLES and auditor_id is None:
+        raise AuditError(f"A {ROLE_LABELS[role].lower()} account needs the auditor code it signs in as "
+                         "(for example AUD-ED-01).")
+    if role == Role.service_lead.value and service is None:
+        raise AuditError("A service lead account needs its service: one of "
+                         f"{', '.join(s.value for s in SERVICES)}.")
+
+
+def _check_service(service: str | None) -> str | None:
+    if service in (None, ""):
+        return None
+    if service not in {s.value for s in SERVICES}:
+        raise AuditError(f"'{service}' is not a service; use one of {', '.join(s.value for s in SERVICES)}.")
+    return service
 
 
 def _auditor_by_code(session: Session, code: str) -> Auditor:
@@ -50,21 +56,23 @@ def _auditor_by_code(session: Session, code: str) -> Auditor:
 
 
 def create_user(
-    session: Session, username: str, password: str, role: str, auditor_code: str | None = None
+    session: Session, username: str, password: str, role: str, auditor_code: str | None = None,
+    service: str | None = None,
 ) -> User:
-    """Add an account; auditors must be linked to their auditor code."""
+    """Add an account; auditors link to their auditor code, service leads to their service."""
     username = username.strip().lower()
     if not username:
         raise AuditError("Enter a username.")
-    _check_role(role)
+    check_role(role)
+    service = _check_service(service)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuditError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"There is already a user called '{username}'.")
-    if role == "auditor" and not auditor_code:
-        raise AuditError("An auditor account needs the auditor code it signs in as (for example AUD-ED-01).")
     auditor_id = _auditor_by_code(session, auditor_code).id if auditor_code else None
-    user = User(username=username, password_hash=_hasher.hash(password), role=role, auditor_id=auditor_id)
+    _check_links(role, auditor_id, service)
+    user = User(username=username, password_hash=_hasher.hash(password), role=role, auditor_id=auditor_id,
+                service=service if role == Role.service_lead.value else None)
     session.add(user)
     session.flush()
     return user
@@ -92,13 +100,15 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def set_role(session: Session, user: User, role: str, auditor_code: str | None = None) -> User:
-    """Change a user's role (an auditor keeps or gets an auditor link)."""
-    user.role = _check_role(role)
-    if auditor_code:
-        user.auditor_id = _auditor_by_code(session, auditor_code).id
-    if role == "auditor" and user.auditor_id is None:
-        raise AuditError("An auditor account needs the auditor code it signs in as (for example AUD-ED-01).")
+def set_role(session: Session, user: User, role: str, auditor_code: str | None = None,
+             service: str | None = None) -> User:
+    """Change a user's role (an auditor keeps or gets an auditor link, a service lead a service)."""
+    check_role(role)
+    service = _check_service(service) or (user.service if role == Role.service_lead.value else None)
+    auditor_id = _auditor_by_code(session, auditor_code).id if auditor_code else user.auditor_id
+    _check_links(role, auditor_id, service)
+    user.role, user.auditor_id = role, auditor_id
+    user.service = service if role == Role.service_lead.value else None
     session.add(user)
     session.flush()
     return user
@@ -135,10 +145,40 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
+def sign_out_everywhere(session: Session, user: User) -> User:
+    """End every session of the user (on every device) and revoke their API tokens."""
+    user.session_generation = (user.session_generation or 0) + 1
+    for token in session.exec(select(ApiToken).where(ApiToken.user_id == user.id)).all():
+        session.delete(token)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def link_sso(session: Session, user: User, subject: str | None) -> User:
+    """Link (or with None, unlink) the single sign-on identity an admin checked belongs to this account."""
+    subject = (subject or "").strip() or None
+    if subject is not None:
+        other = session.exec(select(User).where(User.sso_subject == subject, User.id != user.id)).first()
+        if other is not None:
+            raise Conflict(f"The sign-on identity '{subject}' is already linked to {other.username}.")
+    user.sso_subject = subject
+    session.add(user)
+    session.flush()
+    return user
+
+
+def user_for_sso(session: Session, subject: str) -> User | None:
+    """The active account linked to this sign-on identity, or None (accounts are never created from claims)."""
+    user = session.exec(select(User).where(User.sso_subject == subject)).first() if subject else None
+    return user if user is not None and user.active else None
+
+
 def ensure_demo_users(session: Session, area: LocalArea, password: str = DEMO_PASSWORD) -> list[tuple[User, str]]:
     """One account per role (two auditors of different agencies, most outstanding work first); rerunnable.
 
-    Returns (user, auditor code or "") for every demo account.
+    The parent carer forum auditor signs in as a parent carer forum auditor code when the area has one; the
+    service lead sees health's results. Returns (user, auditor code or "") for every demo account.
     """
     rows = session.exec(
         select(Auditor, Scorecard.status)
@@ -157,16 +197,22 @@ def ensure_demo_users(session: Session, area: LocalArea, password: str = DEMO_PA
             chosen.append(by_code[code])
         if len(chosen) == 2:
             break
-    wanted = [(f"demo-{role.replace('_', '-')}", role, None) for role in ROLES if role != "auditor"]
+    forum = session.exec(select(Auditor).where(Auditor.area_id == area.id,
+                                               Auditor.agency == Agency.parent_carer_forum.value)
+                         .order_by(Auditor.code)).first()
+    wanted = [(f"demo-{role.replace('_', '-')}", role, None) for role in ROLES if role not in AUDITOR_ROLES]
     wanted += [(f"demo-auditor-{a.agency.replace('_', '-')}", "auditor", a.code) for a in chosen]
+    if forum is not None:
+        wanted.append(("demo-parent-carer-auditor", Role.parent_carer_auditor.value, forum.code))
     accounts = []
     for username, role, code in wanted:
+        service = Agency.health.value if role == Role.service_lead.value else None
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None:
-            user = create_user(session, username, password, role, code)
+            user = create_user(session, username, password, role, code, service)
         else:
             user.password_hash = _hasher.hash(password)
             user.active = True
-            set_role(session, user, role, code)
+            set_role(session, user, role, code, service)
         accounts.append((user, code or ""))
     return accounts

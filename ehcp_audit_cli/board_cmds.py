@@ -9,12 +9,15 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from audit.codes import Agency
 from audit.cycles import get_area, get_cycle
 from audit.errors import AuditError
-from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
+from audit.permissions import Permission
+from ehcp_audit_cli.common import console, friendly, needs, parse_date, results_scope, settings, store
 
 
 @friendly
+@needs(Permission.send_board_pack)
 def board_pack_cmd(
     cycle: Optional[int] = typer.Option(None, "--cycle", help="Cycle number (default: the latest with results)."),
     service: Optional[str] = typer.Option(None, "--service", help="Only this service's pack: sen_team, education, health or social_care."),
@@ -44,6 +47,7 @@ def board_pack_cmd(
 
 
 @friendly
+@needs(Permission.view_results)
 def trends_cmd(
     series: str = typer.Option("Overall", "--series", help="Overall, Service or Section."),
     area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
@@ -51,10 +55,15 @@ def trends_cmd(
     """% Good or better cycle on cycle, with sample sizes, 95% Wilson intervals and rubric breaks."""
     from reports.trends import cycle_trends
 
+    service = results_scope()
+    if service and series != "Service":  # a service lead sees their own service's line only
+        raise AuditError("Your account sees one service's results: use --series Service.")
     with store() as session:
         trends = cycle_trends(session, get_area(session, area or settings().area_code).id)
     for title, frame in (("Routine cycles", trends.routine), ("Themed cycles (not part of the trend)", trends.themed)):
         frame = frame[frame["series"] == series]
+        if service:
+            frame = frame[frame["group"] == Agency(service).label]
         table = Table("group", "cycle", "due", "rubric", "break", "plans", "% Good or better", "95% interval",
                       title=title)
         t = settings().small_number_threshold
@@ -77,7 +86,7 @@ def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -
         raise typer.BadParameter(f"{fmt} is binary: give a file with --out", param_hint="--out")
     with store() as session:
         pack = build_pack(session, get_cycle(session, cycle), parse_date(as_of) or date.today(),
-                          settings().small_number_threshold)
+                          settings().small_number_threshold, service=results_scope())
     data = html_to_pdf(render_html(pack, for_pdf=True)) if fmt == "pdf" else pack_workbook(pack)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

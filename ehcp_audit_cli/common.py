@@ -1,4 +1,11 @@
-"""What every command shares: settings, the store, and turning domain errors into sentences."""
+"""What every command shares: settings, the store, the permission check, and domain errors as sentences.
+
+Who a command acts as: the CLI is an operator's tool, run on the server by someone who can read the
+database anyway, so by default it acts as the operator and the matrix is not applied. With `--as-user NAME`
+(or EHCP_AUDIT_AS_USER) a command takes that account's role and `needs` applies the same permission matrix
+as the pages and the API (audit.permissions): a way to run scheduled or delegated jobs with least privilege,
+not a way to authenticate (docs/security.md, "The command line").
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from sqlmodel import Session
 
 from audit.db import engine_from_settings, transaction
 from audit.errors import AuditError, InputRejected
+from audit.permissions import Permission, require, results_service
 from audit.settings import Settings, get_settings
 
 console = Console()
@@ -28,6 +36,53 @@ def settings() -> Settings:
 def store() -> Iterator[Session]:
     with transaction(engine_from_settings(settings())) as session:
         yield session
+
+
+_acting: dict[str, str | None] = {"user": None}  # set by the root command's --as-user
+
+
+def act_as(username: str | None) -> None:
+    """Record the account later commands act as (None: the operator)."""
+    _acting["user"] = username.strip().lower() if username else None
+
+
+def acting_user() -> str | None:
+    return _acting["user"]
+
+
+def results_scope() -> str | None:
+    """The one service whose results the acting account may see; None for the operator and unscoped roles."""
+    username = acting_user()
+    if username is None:
+        return None
+    from audit.users import get_user
+
+    with store() as session:
+        user = get_user(session, username)
+        return results_service(user.role, user.service)
+
+
+def needs(permission: Permission) -> Callable:
+    """Declare the permission a command needs and, when it acts as an account, check it (the one matrix)."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            username = acting_user()
+            if username is not None:
+                from audit.users import get_user
+
+                with store() as session:
+                    user = get_user(session, username)
+                    if not user.active:
+                        raise AuditError(f"The account '{username}' is switched off.")
+                    require(user.role, permission)
+            return fn(*args, **kwargs)
+
+        wrapper.permission = permission  # read by the test that walks every command against the matrix
+        return wrapper
+
+    return decorate
 
 
 def friendly(fn: Callable) -> Callable:

@@ -16,7 +16,8 @@ from audit.rubrics import find_rubric
 from audit.sampling import Exclusions
 from audit.scorecard_files import import_scorecard_file, write_template
 from audit.scorecards import assignments_for
-from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
+from audit.permissions import Permission
+from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
 
 cycle_app = typer.Typer(help="Create, run and follow audit cycles.", no_args_is_help=True)
 scorecards_app = typer.Typer(help="Generate scorecard spreadsheets for auditors and import them back.",
@@ -25,6 +26,7 @@ scorecards_app = typer.Typer(help="Generate scorecard spreadsheets for auditors 
 
 @cycle_app.command("create")
 @friendly
+@needs(Permission.manage_cycles)
 def cycle_create(
     name: str = typer.Option(..., "--name", help="A name the board will recognise, e.g. 'Quarterly audit Q3 2026'."),
     rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric id or path."),
@@ -48,6 +50,7 @@ def cycle_create(
 
 @cycle_app.command("run")
 @friendly
+@needs(Permission.manage_cycles)
 def cycle_run(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to judge lateness and timeliness on (default today)."),
@@ -84,6 +87,7 @@ def _print_outcome(cycle_id: int, outcome: dict) -> None:
 
 @cycle_app.command("status")
 @friendly
+@needs(Permission.manage_cycles)
 def cycle_status(
     cycle_id: Optional[int] = typer.Argument(None, help="Cycle number; omit to list cycles."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to judge lateness on (default today)."),
@@ -113,6 +117,7 @@ def cycle_status(
 
 @cycle_app.command("withdraw")
 @friendly
+@needs(Permission.manage_cycles)
 def cycle_withdraw(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
     plan_ref: str = typer.Argument(..., help="The sampled plan's reference."),
@@ -133,6 +138,7 @@ def cycle_withdraw(
 
 @cycle_app.command("close")
 @friendly
+@needs(Permission.manage_cycles)
 def cycle_close(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> None:
     """Close a cycle; outstanding audits are reported as incomplete."""
     with store() as session:
@@ -142,6 +148,7 @@ def cycle_close(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> No
 
 @scorecards_app.command("template")
 @friendly
+@needs(Permission.manage_cycles)
 def scorecards_template(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
     auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code; omit for every auditor."),
@@ -174,6 +181,7 @@ def scorecards_template(
 
 @scorecards_app.command("import")
 @friendly
+@needs(Permission.manage_cycles)
 def scorecards_import(
     file: Path = typer.Argument(..., help="A filled-in scorecard (.xlsx or .csv)."),
     draft: bool = typer.Option(False, "--draft", help="Save as a draft: grades may be incomplete."),

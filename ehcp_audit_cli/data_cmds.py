@@ -12,7 +12,8 @@ from audit.auditors import import_auditors
 from audit.cycles import get_area
 from audit.register import import_register
 from audit.rubrics import describe, find_rubric, load_rubric_file, load_rubrics_dir
-from ehcp_audit_cli.common import console, friendly, settings, store
+from audit.permissions import Permission
+from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
 plans_app = typer.Typer(help="Load the area's EHC plan register.", no_args_is_help=True)
 auditors_app = typer.Typer(help="Load the area's auditors (codes, agency, team; no names).", no_args_is_help=True)
@@ -23,6 +24,7 @@ AreaOpt = typer.Option(None, "--area", help="Local area code (default: EHCP_AUDI
 
 @plans_app.command("import")
 @friendly
+@needs(Permission.import_data)
 def plans_import(
     file: Path = typer.Argument(..., help="Register as .csv or .xlsx (columns in docs/formats.md)."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML mapping of the export's headings and words."),
@@ -41,6 +43,7 @@ def plans_import(
 
 @auditors_app.command("import")
 @friendly
+@needs(Permission.import_data)
 def auditors_import(
     file: Path = typer.Argument(..., help="Auditors as .csv or .xlsx: code, agency, team, email, active."),
     area: Optional[str] = AreaOpt,
@@ -55,6 +58,7 @@ def auditors_import(
 
 @rubric_app.command("validate")
 @friendly
+@needs(Permission.import_data)
 def rubric_validate(path: Path = typer.Argument(..., help="A rubric file (YAML).")) -> None:
     """Check a rubric file and list every problem."""
     rubric = load_rubric_file(path)
@@ -64,6 +68,7 @@ def rubric_validate(path: Path = typer.Argument(..., help="A rubric file (YAML).
 
 @rubric_app.command("show")
 @friendly
+@needs(Permission.import_data)
 def rubric_show(rubric: str = typer.Argument(..., help="Rubric id (e.g. whole-plan) or path.")) -> None:
     """Show a rubric's sections, agencies, criteria and roll-up rule."""
     console.print(describe(find_rubric(settings().rubrics_dir, rubric)), highlight=False, soft_wrap=True)
@@ -71,6 +76,7 @@ def rubric_show(rubric: str = typer.Argument(..., help="Rubric id (e.g. whole-pl
 
 @rubric_app.command("list")
 @friendly
+@needs(Permission.import_data)
 def rubric_list() -> None:
     """List the rubrics in the rubrics folder."""
     table = Table()

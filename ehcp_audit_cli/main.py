@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Optional
@@ -17,7 +18,8 @@ from audit.errors import AuditError
 from audit.frames import plans_frame
 from audit.timeliness import compute_timeliness
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
-from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
+from audit.permissions import Permission
+from ehcp_audit_cli.common import act_as, console, friendly, needs, parse_date, results_scope, settings, store
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
@@ -41,8 +43,19 @@ app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)
 
 
+@app.callback()
+def main(
+    as_user: Optional[str] = typer.Option(
+        None, "--as-user", envvar="EHCP_AUDIT_AS_USER",
+        help="Act as this account: its role's permissions apply (docs/security.md). Default: the operator."),
+) -> None:
+    """Multi-agency quality assurance of EHC plans: audit cycles, scorecards, board summaries and actions."""
+    act_as(as_user)
+
+
 @app.command("timeliness")
 @friendly
+@needs(Permission.view_results)
 def timeliness(
     as_of: str = typer.Option(date.today().isoformat(), "--as-of", help="Date the measures are taken on."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
@@ -55,6 +68,11 @@ def timeliness(
     with store() as session:
         frame = plans_frame(session, get_area(session, area or settings().area_code).id)
     report = compute_timeliness(frame, parse_date(as_of), by=by)
+    service = results_scope()
+    if service:  # a service lead: the clocks their service answers for (as in their board pack)
+        from reports.pack import SERVICE_MEASURES
+
+        report = replace(report, measures=[m for m in report.measures if m.key in SERVICE_MEASURES[service]])
     if fmt == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
         return
@@ -74,6 +92,7 @@ def timeliness(
 
 @app.command("report")
 @friendly
+@needs(Permission.view_results)
 def report(
     cycle: int = typer.Option(..., "--cycle", help="Cycle number."),
     fmt: str = typer.Option("html", "--format", help="html, md or json (the summary); pdf or xlsx (the board pack, needs --out)."),
@@ -92,7 +111,8 @@ def report(
         results = load_cycle_results(session, get_cycle(session, cycle))
         if results.plans.empty:
             raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
-        summary = build_summary(session, results, parse_date(as_of) or date.today(), settings().small_number_threshold)
+        summary = build_summary(session, results, parse_date(as_of) or date.today(), settings().small_number_threshold,
+                                service=results_scope())
     text = render(summary, fmt)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +124,7 @@ def report(
 
 @app.command("demo")
 @friendly
+@needs(Permission.operate_service)
 def demo(
     plans: int = typer.Option(600, "--plans", help="Size of the synthetic register."),
     sample_size: int = typer.Option(40, "--sample-size", help="Plans to sample."),

@@ -19,7 +19,8 @@ from audit.errors import NotFound
 from audit.models import Auditor
 from audit.moderation import agreement_units, moderate, moderation_queue, score_labels, side_by_side
 from audit.rubrics import find_rubric
-from ehcp_audit_cli.common import console, friendly, settings, store
+from audit.permissions import Permission
+from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
 moderation_app = typer.Typer(help="Second marking: the moderation queue, agreed grades and agreement statistics.",
                              no_args_is_help=True)
@@ -54,6 +55,7 @@ def _print_frame(frame, title: str) -> None:
 
 @moderation_app.command("queue")
 @friendly
+@needs(Permission.moderate)
 def queue(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
     plan: Optional[str] = typer.Option(None, "--plan", help="Show this plan's two scorecards side by side."),
@@ -78,6 +80,7 @@ def queue(
 
 @moderation_app.command("agree")
 @friendly
+@needs(Permission.moderate)
 def agree(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
     plan: str = typer.Argument(..., help="Plan reference."),
@@ -97,6 +100,7 @@ def agree(
 
 @moderation_app.command("scores")
 @friendly
+@needs(Permission.moderate)
 def scores(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> None:
     """Every section score labelled first, second or moderated, and which one counts."""
     with store() as session:
@@ -106,6 +110,7 @@ def scores(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> None:
 
 @moderation_app.command("stats")
 @friendly
+@needs(Permission.moderate)
 def stats(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
     by: str = typer.Option("all", "--by", help="cycle, agency, section, auditor or all."),
@@ -127,6 +132,7 @@ def stats(
 
 @calibration_app.command("create")
 @friendly
+@needs(Permission.moderate)
 def calibration_create(
     plan: str = typer.Option(..., "--plan", help="Reference plan's reference in the register."),
     name: str = typer.Option(..., "--name", help="e.g. 'Calibration, spring term'."),
@@ -142,6 +148,7 @@ def calibration_create(
 
 @calibration_app.command("grade")
 @friendly
+@needs(Permission.moderate)
 def calibration_grade(
     exercise: int = typer.Argument(..., help="Exercise number."),
     auditor: str = typer.Option(..., "--auditor", help="Auditor code."),
@@ -159,6 +166,7 @@ def calibration_grade(
 
 @calibration_app.command("reference")
 @friendly
+@needs(Permission.moderate)
 def calibration_reference(
     exercise: int = typer.Argument(..., help="Exercise number."),
     moderator: str = typer.Option(..., "--moderator", help="Moderator's code."),
@@ -175,6 +183,7 @@ def calibration_reference(
 
 @calibration_app.command("report")
 @friendly
+@needs(Permission.moderate)
 def calibration_report(exercise: int = typer.Argument(..., help="Exercise number.")) -> None:
     """Each auditor's distance from the reference grade per section (+ = more generous than the reference)."""
     with store() as session:

@@ -8,8 +8,11 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from audit.users import ROLES, create_api_token, create_user, get_user, list_users, set_active, set_role
-from ehcp_audit_cli.common import console, friendly, settings, store
+from audit.codes import SERVICES
+from audit.users import (ROLES, create_api_token, create_user, get_user, link_sso, list_users, set_active, set_role,
+                         sign_out_everywhere)
+from audit.permissions import Permission
+from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
 users_app = typer.Typer(help="Accounts for the web app and API: add users, change roles, issue API tokens.",
                         no_args_is_help=True)
@@ -24,6 +27,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+SERVICE_HELP = f"The service a service lead sees results for: {', '.join(s.value for s in SERVICES)}."
+
+
+@friendly
+@needs(Permission.operate_service)
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; loopback by default."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
@@ -44,22 +52,25 @@ def serve(
 
 @users_app.command("add")
 @friendly
+@needs(Permission.manage_users)
 def users_add(
     username: str = typer.Argument(..., help="The name the person signs in with."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code this account grades as (auditors)."),
+    service: Optional[str] = typer.Option(None, "--service", help=SERVICE_HELP),
     password: Optional[str] = typer.Option(None, "--password", help="Password (at least 10 characters); asked for if omitted."),
 ) -> None:
     """Add a user who can sign in to the web app."""
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with store() as session:
-        user = create_user(session, username, password, role, auditor)
+        user = create_user(session, username, password, role, auditor, service)
         console.print(f"Added {user.username} ({role}{', auditor ' + auditor if auditor else ''}).")
 
 
 @users_app.command("list")
 @friendly
+@needs(Permission.manage_users)
 def users_list() -> None:
     """List users, their roles and auditor codes."""
     with store() as session:
@@ -71,19 +82,22 @@ def users_list() -> None:
 
 @users_app.command("set-role")
 @friendly
+@needs(Permission.manage_users)
 def users_set_role(
     username: str = typer.Argument(..., help="The user."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code (when the new role is auditor)."),
+    service: Optional[str] = typer.Option(None, "--service", help=SERVICE_HELP),
 ) -> None:
     """Change a user's role."""
     with store() as session:
-        set_role(session, get_user(session, username), role, auditor)
+        set_role(session, get_user(session, username), role, auditor, service)
     console.print(f"{username} is now {role}.")
 
 
 @users_app.command("deactivate")
 @friendly
+@needs(Permission.manage_users)
 def users_deactivate(username: str = typer.Argument(..., help="The user.")) -> None:
     """Switch an account off (it can no longer sign in or use its API tokens)."""
     with store() as session:
@@ -93,6 +107,7 @@ def users_deactivate(username: str = typer.Argument(..., help="The user.")) -> N
 
 @users_app.command("token")
 @friendly
+@needs(Permission.manage_users)
 def users_token(
     username: str = typer.Argument(..., help="The user the token acts as."),
     label: str = typer.Option("", "--label", help="What the token is for, e.g. 'case management system'."),
@@ -101,3 +116,27 @@ def users_token(
     with store() as session:
         token = create_api_token(session, get_user(session, username), label)
     console.print(token, highlight=False, soft_wrap=True)
+
+
+@users_app.command("sign-out-everywhere")
+@friendly
+@needs(Permission.manage_users)
+def users_sign_out_everywhere(username: str = typer.Argument(..., help="The user.")) -> None:
+    """End every web session of a user, on every device, and revoke their API tokens."""
+    with store() as session:
+        sign_out_everywhere(session, get_user(session, username))
+    console.print(f"{username} is signed out everywhere; their API tokens no longer work.")
+
+
+@users_app.command("link-sso")
+@friendly
+@needs(Permission.manage_users)
+def users_link_sso(
+    username: str = typer.Argument(..., help="The user."),
+    subject: Optional[str] = typer.Option(None, "--subject", help="The identity's subject claim at the provider "
+                                          "(Entra ID: the object id, oid). Leave out to unlink."),
+) -> None:
+    """Link a user to their single sign-on identity (checked by you; roles never come from the provider)."""
+    with store() as session:
+        link_sso(session, get_user(session, username), subject)
+    console.print(f"{username} {'signs in as ' + subject if subject else 'has no single sign-on identity'}.")

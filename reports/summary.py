@@ -6,14 +6,14 @@ import json
 from datetime import date, datetime, timezone
 
 import pandas as pd
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from audit import analysis
 from audit.actions import cycle_actions
 from audit.codes import Agency, Grade
 from audit.cycles import cycle_progress
 from audit.frames import plans_frame
-from audit.models import LocalArea, RubricVersion
+from audit.models import Auditor, LocalArea, RubricVersion
 from audit.moderation import moderation_overview
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 from audit.timeliness import compute_timeliness
@@ -62,8 +62,9 @@ def _moderation(session: Session, cycle) -> dict:
     return overview
 
 
-def build_summary(session: Session, results: analysis.CycleResults, as_of: date, small_number: int = 5) -> dict:
-    """Everything the board sees for one cycle, as plain data."""
+def build_summary(session: Session, results: analysis.CycleResults, as_of: date, small_number: int = 5,
+                  service: str | None = None) -> dict:
+    """Everything the board sees for one cycle, as plain data; with `service`, only that service's part."""
     cycle = results.cycle
     area = session.get(LocalArea, cycle.area_id)
     version = session.get(RubricVersion, cycle.rubric_version_id)
@@ -74,8 +75,9 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
     actions = cycle_actions(session, cycle.id)
     too_few = 0 < head["plans"] < small_number  # a headline percentage of a handful of plans is suppressed too
     most_common = max(analysis.GRADE_COLUMNS, key=lambda g: head[g]) if head["plans"] and not too_few else None
-    return {
+    summary = {
         "schema": SCHEMA,
+        "service": None,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "area": {"code": area.code, "name": area.name},
         "cycle": {
@@ -111,7 +113,7 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
         "weak_criteria": suppress(_records(analysis.weak_criteria(results)), WEAK_COLUMNS, small_number, "plans"),
         "actions": [
             {"kind": a.kind, "title": a.title, "lead": a.lead, "milestone": a.milestone.isoformat(),
-             "status": a.status, "detail": a.detail}
+             "status": a.status, "detail": a.detail, "section": a.section}
             for a in actions
         ],
         "moderation": _moderation(session, cycle),
@@ -119,3 +121,51 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
         "services": [a.label for a in (Agency.sen_team, Agency.education, Agency.health, Agency.social_care)],
         "grade_order_note": "Grades best first: " + ", ".join(g.label for g in sorted(Grade, reverse=True)),
     }
+    return summary if service is None else _for_service(session, summary, results, progress, service)
+
+
+def _for_service(session: Session, summary: dict, results: analysis.CycleResults, progress, service: str) -> dict:
+    """One service's part of the summary (what a service lead may see), cut the way the per-service board
+    pack is: its grade row, its sections, its criteria, its clocks, its actions and its auditors' agreement.
+    Plan-level tables (team, phase, need) mix every service's sections, so they are left out."""
+    from reports.pack import SERVICE_MEASURES  # the one list of which clocks each service answers for
+
+    agency = Agency(service)
+    sections = {s.code for s in results.rubric.sections if s.agency == agency.value}
+    labels = {s.code: f"{s.code}: {s.title}" for s in results.rubric.sections}
+    mine = [r for r in summary["by_service"] if r["group"] == agency.label]
+    counts = progress.by_agency.get(agency.value, {})
+    head = mine[0] if mine else {"plans": 0, "incomplete": 0, "good_or_better_pct": None}
+    graded = head["plans"] if isinstance(head["plans"], int) else 0
+    auditors = set(session.exec(select(Auditor.code).where(Auditor.agency == agency.value)).all())
+    moderation = summary["moderation"]
+    agreement = moderation["agreement"]
+    weak = analysis.weak_criteria(results, top=len(results.criteria) + 1)
+    improvement_sections = sections | ({None} if agency is Agency.sen_team else set())  # amendments: case officers
+    summary.update({
+        "service": {"code": agency.value, "label": agency.label},
+        "headline": {**summary["headline"], "plans_graded": head["plans"], "plans_incomplete": head["incomplete"],
+                     "good_or_better_pct": head["good_or_better_pct"],
+                     "most_common_grade": max(analysis.GRADE_COLUMNS, key=lambda g: head[g])
+                     if graded and not head.get("suppressed") else None,
+                     "scorecards_submitted": counts.get("submitted", 0), "scorecards_expected": counts.get("total", 0),
+                     "scorecards_late": counts.get("late", 0)},
+        "grade_distribution": mine, "by_service": mine,
+        "by_section": [r for r in summary["by_section"] if r["group"] in {labels[c] for c in sections}],
+        "by_team": [], "by_phase": [], "by_primary_need": [], "grade_by_timeliness": [],
+        "timeliness": {**summary["timeliness"], "measures": [
+            m for m in summary["timeliness"]["measures"] if m["key"] in SERVICE_MEASURES[agency.value]]},
+        "incomplete": [r for r in summary["incomplete"]
+                       if sections & {code.strip() for code in str(r["missing_sections"]).split(",")}],
+        "weak_criteria": suppress(_records(weak[weak["section"].isin(sections)].head(10)), WEAK_COLUMNS,
+                                  summary["small_number_threshold"], "plans"),
+        "actions": [a for a in summary["actions"] if a["section"] in improvement_sections],
+        "moderation": {**moderation, "awaiting_moderation": [
+            r for r in moderation["awaiting_moderation"] if r["agency"] == agency.label], "agreement": {
+            "cycle": agreement["cycle"],
+            "agency": [r for r in agreement["agency"] if r["group"] == agency.label],
+            "section": [r for r in agreement["section"] if r["group"] in {labels[c] for c in sections}],
+            "auditor": [r for r in agreement["auditor"] if r["group"] in auditors]}},
+        "services": [agency.label],
+    })
+    return summary

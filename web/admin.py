@@ -1,4 +1,7 @@
-"""Admins: add users, change roles, switch accounts off and on (the same functions as `ehcp-audit users`)."""
+"""Admins: add users, change roles and services, switch accounts off and on, sign a user out everywhere.
+
+The same domain functions as `ehcp-audit users`.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,13 @@ from starlette.datastructures import FormData
 
 from audit.errors import AuditError
 from audit.models import User
-from audit.users import ROLES, create_user, list_users, set_active, set_role
-from web.deps import Refused, form_data, page, require_role, store
+from audit.codes import SERVICES
+from audit.users import ROLES, create_user, list_users, set_active, set_role, sign_out_everywhere
+from audit.permissions import Permission
+from web.deps import Refused, allow, form_data, page, store
 
 router = APIRouter(include_in_schema=False)
-Administering = Annotated[User, Depends(require_role("admin"))]
+Administering = Annotated[User, Depends(allow(Permission.manage_users))]
 
 
 def _users_page(request: Request, status: int = 200, errors: list | None = None, values: dict | None = None,
@@ -22,7 +27,8 @@ def _users_page(request: Request, status: int = 200, errors: list | None = None,
     with store(request) as session:
         rows = list_users(session)
     return page(request, "users.html", status=status, title="Users", rows=rows, roles=ROLES, errors=errors or [],
-                values=values or {"username": "", "role": "", "auditor": ""}, done=done)
+                values=values or {"username": "", "role": "", "auditor": "", "service": ""}, done=done,
+                services=[(s.value, s.label) for s in SERVICES])
 
 
 @router.get("/admin/users")
@@ -32,14 +38,14 @@ def users(request: Request, user: Administering, done: str = ""):
 
 @router.post("/admin/users")
 def add_user(request: Request, user: Administering, form: Annotated[FormData, Depends(form_data)]):
-    values = {k: str(form.get(k, "")).strip() for k in ("username", "role", "auditor")}
+    values = {k: str(form.get(k, "")).strip() for k in ("username", "role", "auditor", "service")}
     try:
         with store(request) as session:
             create_user(session, values["username"], str(form.get("password", "")), values["role"],
-                        values["auditor"] or None)
+                        values["auditor"] or None, values["service"] or None)
     except AuditError as exc:
         field = "password" if "password" in str(exc) else "auditor" if "auditor" in str(exc) else (
-            "role" if "role" in str(exc) else "username")
+            "service" if "service" in str(exc) else "role" if "role" in str(exc) else "username")
         return _users_page(request, 400, [{"text": str(exc), "href": f"#{field}"}], values)
     return RedirectResponse("/admin/users?done=added", status_code=303)
 
@@ -49,7 +55,8 @@ def change_role(request: Request, user_id: int, user: Administering, form: Annot
     try:
         with store(request) as session:
             target = _target(session, user_id)
-            set_role(session, target, str(form.get("role", "")), str(form.get("auditor", "")).strip() or None)
+            set_role(session, target, str(form.get("role", "")), str(form.get("auditor", "")).strip() or None,
+                     str(form.get("service", "")).strip() or None)
     except AuditError as exc:
         return _users_page(request, 400, [{"text": str(exc), "href": f"#role-{user_id}"}])
     return RedirectResponse("/admin/users?done=role", status_code=303)
@@ -62,6 +69,13 @@ def change_active(request: Request, user_id: int, user: Administering, form: Ann
     with store(request) as session:
         set_active(session, _target(session, user_id), form.get("active") == "yes")
     return RedirectResponse("/admin/users?done=active", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/sign-out-everywhere")
+def sign_out_user(request: Request, user_id: int, user: Administering):
+    with store(request) as session:
+        sign_out_everywhere(session, _target(session, user_id))
+    return RedirectResponse("/admin/users?done=signed-out", status_code=303)
 
 
 def _target(session, user_id: int) -> User:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
@@ -23,11 +23,13 @@ from audit.models import Auditor, Cycle, Scorecard, User
 from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, load_entries, save_scorecard
 from web.auditor import continue_if_complete, own_assignment
 from web.board import cycles_with_results, summary_for
-from web.deps import RESULTS_ROLES, Refused, one_save_at_a_time, public, require_role, store
+from audit.permissions import Permission
+from web.deps import Refused, allow, one_save_at_a_time, public, store
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 docs = APIRouter(prefix="/api", include_in_schema=False)
-Auditing = Annotated[User, Depends(require_role("auditor"))]
+Auditing = Annotated[User, Depends(allow(Permission.grade_plans))]
+Reading = Annotated[User, Depends(allow(Permission.view_results))]
 
 
 class Me(BaseModel):
@@ -103,7 +105,7 @@ class ProblemOut(BaseModel):
 
 
 @router.get("/me", response_model=Me)
-def me(request: Request, user: Annotated[User, Depends(require_role())]):
+def me(request: Request, user: Annotated[User, Depends(allow(Permission.use_account))]):
     with store(request) as session:
         auditor = session.get(Auditor, user.auditor_id) if user.auditor_id else None
     return Me(username=user.username, role=user.role, auditor_code=auditor.code if auditor else None)
@@ -177,7 +179,7 @@ def put_scorecard(request: Request, assignment_id: int, body: ScorecardIn, user:
 
 
 @router.get("/cycles", response_model=list[CycleOut])
-def cycles(request: Request, user: Annotated[User, Depends(require_role(*RESULTS_ROLES))]):
+def cycles(request: Request, user: Reading):
     with store(request) as session:
         area = get_area(session, request.app.state.settings.area_code)
         scored = {c.id for c in cycles_with_results(session, area.code)}
@@ -187,7 +189,7 @@ def cycles(request: Request, user: Annotated[User, Depends(require_role(*RESULTS
 
 
 @router.get("/cycles/{cycle_id}/progress", response_model=ProgressOut, responses={404: {"model": ProblemOut}})
-def progress(request: Request, cycle_id: int, user: Annotated[User, Depends(require_role("qa_lead"))]):
+def progress(request: Request, cycle_id: int, user: Annotated[User, Depends(allow(Permission.manage_cycles))]):
     with store(request) as session:
         cycle = session.get(Cycle, cycle_id)
         if cycle is None:
@@ -199,9 +201,9 @@ def progress(request: Request, cycle_id: int, user: Annotated[User, Depends(requ
 
 
 @router.get("/cycles/{cycle_id}/summary", responses={404: {"model": ProblemOut}})
-def summary(request: Request, cycle_id: int, user: Annotated[User, Depends(require_role(*RESULTS_ROLES))]) -> dict:
+def summary(request: Request, cycle_id: int, user: Reading) -> dict:
     """The board summary of a scored cycle (schema ehcp-audit/board-summary/1, see docs/formats.md)."""
-    return summary_for(request, cycle_id)
+    return summary_for(request, cycle_id, user)
 
 
 @docs.get("/openapi.json", dependencies=[Depends(public())])
@@ -211,6 +213,14 @@ def openapi(request: Request):
 
 @docs.get("/docs", dependencies=[Depends(public())])
 def swagger(request: Request):
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="ehcp-audit API",
+    html = get_swagger_ui_html(openapi_url="/api/openapi.json", title="ehcp-audit API",
                                swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-                               swagger_css_url="/static/swagger-ui/swagger-ui.css", swagger_favicon_url="/assets/images/favicon.ico")
+                               swagger_css_url="/static/swagger-ui/swagger-ui.css",
+                               swagger_favicon_url="/assets/images/favicon.ico")
+    # Swagger UI starts from an inline script (given this request's nonce) and styles itself inline, so this
+    # page alone allows inline styles; scripts stay limited to this site and the nonce.
+    nonce = request.state.csp_nonce
+    body = html.body.decode().replace("<script>", f'<script nonce="{nonce}">')
+    policy = (f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+              "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+    return HTMLResponse(body, headers={"Content-Security-Policy": policy})

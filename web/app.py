@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -11,14 +12,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from audit.db import engine_from_settings
+from audit.models import utcnow
 from audit.settings import Settings
-from web import admin, api, auditor, auth, board, moderation, qa
+from web import admin, api, auditor, auth, board, moderation, qa, sso
 from web.deps import Refused, make_templates, page
+from web.headers import SecurityHeaders
 from web.trigger import continue_cycle_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "node_modules"  # filled by `make web-assets`
-SESSION_HOURS = 8
+STATIC = Path(__file__).parent / "static"
 
 
 def secret_key(settings: Settings) -> str:
@@ -42,18 +45,23 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates()
     app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
     app.state.flow_threads = []
+    app.state.clock = utcnow  # tests move it to expire sessions and throttling
+    secure = True if settings.cookie_secure is None else settings.cookie_secure
+    # The cookie is HttpOnly (Starlette always sets it), SameSite and, unless serving plain HTTP on
+    # loopback, Secure; the session's own idle and absolute limits are checked in web.deps.
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key(settings), session_cookie="ehcp_session",
-        max_age=SESSION_HOURS * 3600, same_site="lax",
-        https_only=True if settings.cookie_secure is None else settings.cookie_secure,
+        max_age=int(settings.session_absolute_hours * 3600), same_site=settings.cookie_samesite, https_only=secure,
     )
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)
     govuk = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
     # The GOV.UK CSS refers to /assets/... absolutely.
     app.mount("/assets", StaticFiles(directory=govuk / "assets", check_dir=False), name="assets")
     app.mount("/static/govuk", StaticFiles(directory=govuk, check_dir=False), name="govuk")
+    app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, auditor, qa, moderation, board, admin, api):
+    for module in (auth, sso, auditor, qa, moderation, board, admin, api):
         app.include_router(module.router)
     app.include_router(api.docs)
 
@@ -63,7 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"detail": exc.message, "reason": exc.reason}, status_code=exc.status,
                                 headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None)
         if exc.reason == "signin":
-            return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+            query = {"next": request.url.path, **({"ended": exc.ended} if exc.ended else {})}
+            return RedirectResponse(f"/sign-in?{urlencode(query)}", status_code=303)
         return page(request, "refused.html", status=exc.status, message=exc.message, reason=exc.reason)
 
     return app

@@ -16,11 +16,12 @@ from audit.errors import Conflict, InputRejected, NotFound
 from audit.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
 from audit.rubrics import Rubric
 from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, check_entries, load_entries, save_scorecard
-from web.deps import Refused, form_data, one_save_at_a_time, page, require_role, store
+from audit.permissions import Permission
+from web.deps import Refused, allow, form_data, one_save_at_a_time, page, store
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False)
-Auditing = Annotated[User, Depends(require_role("auditor"))]
+Auditing = Annotated[User, Depends(allow(Permission.grade_plans))]
 STATE_TAGS = {
     "submitted": ("Submitted", "govuk-tag--green"),
     "draft": ("In draft", "govuk-tag--blue"),

@@ -1,50 +1,84 @@
-"""Signing in and out, and the start page that sends each role to its own pages."""
+"""Signing in and out (with throttling), your account, "sign out everywhere", and the start page."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from audit.codes import Agency
 from audit.models import User
-from audit.users import authenticate
-from web.deps import HOME_FOR_ROLE, page, public, require_role, store
+from audit.permissions import DESCRIPTIONS, Permission, permissions_of
+from audit.throttle import clear_account, record_failure, throttled
+from audit.users import authenticate, sign_out_everywhere
+from web.deps import SIGNED_OUT, allow, home_page, now, page, public, start_session, store
 
 router = APIRouter(include_in_schema=False)
+Account = Annotated[User, Depends(allow(Permission.use_account))]
+WRONG = "Enter a correct username and password"
 
 
-@router.get("/", dependencies=[Depends(require_role())])
-def home(request: Request):
-    return RedirectResponse(HOME_FOR_ROLE[request.state.user.role], status_code=303)
+@router.get("/")
+def home(request: Request, user: Account):
+    return RedirectResponse(home_page(user), status_code=303)
 
 
 @router.get("/sign-in", dependencies=[Depends(public())])
-def sign_in_page(request: Request, next: str = "/"):
-    return page(request, "sign_in.html", title="Sign in", next=_safe_next(next), username="")
+def sign_in_page(request: Request, next: str = "/", ended: str = ""):
+    return _sign_in_page(request, next=next, ended=ended)
+
+
+def _sign_in_page(request: Request, status: int = 200, errors: list | None = None, username: str = "",
+                  next: str = "/", ended: str = ""):
+    settings = request.app.state.settings
+    notice = SIGNED_OUT.get(ended, "").format(idle=settings.session_idle_minutes,
+                                               absolute=f"{settings.session_absolute_hours:g}")
+    return page(request, "sign_in.html", status=status, title="Sign in", errors=errors or [], username=username,
+                next=_safe_next(next), notice=notice, sso=settings.oidc_enabled, sso_label=settings.oidc_label)
 
 
 @router.post("/sign-in", dependencies=[Depends(public())])
 def sign_in(request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
             next: Annotated[str, Form()] = "/"):
+    settings, moment = request.app.state.settings, now(request)
+    address = request.client.host if request.client else None
     with store(request) as session:
+        if throttled(session, settings, username, address, moment):
+            # The same words whether or not the username exists, and no password is checked while paused.
+            text = (f"There have been too many failed attempts to sign in. Wait {settings.login_throttle_minutes} "
+                    "minutes, then try again. If you have forgotten your password, ask your admin to reset it.")
+            return _sign_in_page(request, 429, [{"text": text, "href": "#username"}], username, next)
         user = authenticate(session, username, password)
+        if user is None:
+            record_failure(session, settings, username, address, moment)
+        else:
+            clear_account(session, username)
     if user is None:
-        errors = [{"text": "Enter a correct username and password", "href": "#username"}]
-        return page(request, "sign_in.html", status=400, title="Sign in", errors=errors, username=username,
-                    next=_safe_next(next))
-    # A fresh session and CSRF token on sign-in, so a token planted before sign-in is worthless.
-    request.session.clear()
-    request.session["user_id"] = user.id
-    request.session["csrf"] = secrets.token_urlsafe(32)
-    return RedirectResponse(_safe_next(next) if next != "/" else HOME_FOR_ROLE[user.role], status_code=303)
+        return _sign_in_page(request, 400, [{"text": WRONG, "href": "#username"}], username, next)
+    start_session(request, user)
+    return RedirectResponse(_safe_next(next) if next != "/" else home_page(user), status_code=303)
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, user: Annotated[User, Depends(require_role())]):
+def sign_out(request: Request, user: Account):
     request.session.clear()
     return RedirectResponse("/sign-in", status_code=303)
+
+
+@router.get("/account")
+def account(request: Request, user: Account, done: str = ""):
+    held = [{"name": p.value, "text": DESCRIPTIONS[p]} for p in permissions_of(user.role)]
+    service = Agency(user.service).label if user.service else ""
+    return page(request, "account.html", title="Your account", permissions=held, done=done, service_label=service)
+
+
+@router.post("/account/sign-out-everywhere")
+def sign_out_all(request: Request, user: Account):
+    with store(request) as session:
+        sign_out_everywhere(session, session.get(User, user.id))
+    request.session.clear()
+    return RedirectResponse("/sign-in?ended=everywhere", status_code=303)
 
 
 def _safe_next(target: str) -> str:

@@ -1,4 +1,8 @@
-"""The board and service leads: latest and previous cycles' results, per-service tables and charts, downloads."""
+"""The board and service leads: latest and previous cycles' results, per-service tables and charts, downloads.
+
+Board members (and QA leads, moderators) see every service; a service lead sees their own service's part
+(audit.permissions.results_service), on the pages, in the downloads and through the API alike.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,16 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from audit.analysis import load_cycle_results
+from audit.codes import Agency
 from audit.cycles import get_area
 from audit.models import Cycle, PlanResult, User
 from reports.render import FORMATS, render
 from reports.summary import build_summary
-from web.deps import RESULTS_ROLES, Refused, page, require_role, store
+from audit.permissions import AccessDenied, Permission, results_service
+from web.deps import Refused, allow, page, store
 
 router = APIRouter(include_in_schema=False)
-Reading = Annotated[User, Depends(require_role(*RESULTS_ROLES))]
+Reading = Annotated[User, Depends(allow(Permission.view_results))]
 MEDIA = {"html": "text/html", "md": "text/markdown", "json": "application/json"}
 
 
@@ -30,27 +36,32 @@ def cycles_with_results(session: Session, area_code: str) -> list[Cycle]:
     ).all())
 
 
-def summary_for(request: Request, cycle_id: int) -> dict:
-    """The board summary view-model, built from the store as of today (the same one the flow writes)."""
+def summary_for(request: Request, cycle_id: int, user: User) -> dict:
+    """The board summary view-model as of today (the one the flow writes), cut to what the user may see."""
     settings = request.app.state.settings
+    try:
+        service = results_service(user.role, user.service)
+    except AccessDenied as exc:
+        raise Refused("role", str(exc)) from None
     with store(request) as session:
         cycle = session.get(Cycle, cycle_id)
         if cycle is None or cycle not in cycles_with_results(session, settings.area_code):
             raise Refused("object", f"Cycle {cycle_id} has no results yet.", 404)
         return build_summary(session, load_cycle_results(session, cycle), date.today(),
-                             settings.small_number_threshold)
+                             settings.small_number_threshold, service=service)
 
 
 @router.get("/results")
 def results(request: Request, user: Reading):
     with store(request) as session:
         cycles = cycles_with_results(session, request.app.state.settings.area_code)
-    return page(request, "results.html", title="Audit results", cycles=cycles)
+    label = Agency(user.service).label if user.service and results_service(user.role, user.service) else ""
+    return page(request, "results.html", title="Audit results", cycles=cycles, service_label=label)
 
 
 @router.get("/results/{cycle_id}")
 def cycle_results(request: Request, cycle_id: int, user: Reading):
-    s = summary_for(request, cycle_id)
+    s = summary_for(request, cycle_id, user)
     return page(request, "summary.html", title=f"Results: {s['cycle']['name']}", s=s, formats=FORMATS)
 
 
@@ -58,6 +69,7 @@ def cycle_results(request: Request, cycle_id: int, user: Reading):
 def download(request: Request, cycle_id: int, fmt: str, user: Reading):
     if fmt not in FORMATS:
         raise Refused("object", f"There is no '{fmt}' download; choose one of {', '.join(FORMATS)}.", 404)
-    s = summary_for(request, cycle_id)
+    s = summary_for(request, cycle_id, user)
+    name = f"board-summary-cycle-{cycle_id}" + (f"-{s['service']['code']}" if s["service"] else "")
     return Response(render(s, fmt), media_type=MEDIA[fmt], headers={
-        "Content-Disposition": f'attachment; filename="board-summary-cycle-{cycle_id}.{fmt}"'})
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})

@@ -1,8 +1,13 @@
-"""What every route shares: the store, the signed-in user, the one role check (which also guards CSRF), pages.
+"""What every route shares: the store, the signed-in user, the one permission check (which also guards CSRF).
 
-Every route depends on `require_role(...)` or `public()`; both check the CSRF token of any unsafe request
-made with the session cookie (form field `csrf_token` or header `X-CSRF-Token`). Requests with an API
-bearer token carry no cookie, so they need no CSRF token.
+Every route depends on `allow(permission)` or `public()`. `allow` asks audit.permissions (the one matrix
+for pages, API and CLI) whether the user's role holds the permission; object-level scopes (own
+assignments, own service) are enforced where the objects are loaded. Both check the CSRF token of any
+unsafe request made with the session cookie (form field `csrf_token` or header `X-CSRF-Token`). Requests
+with an API bearer token carry no cookie, so they need no CSRF token.
+
+Sessions are signed cookies holding the user id, the account's session generation (raised by "sign out
+everywhere"), when the session began and when it was last used; expired or outdated ones are cleared.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import hmac
 import secrets
 import threading
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -21,28 +27,29 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from audit.db import transaction
-from audit.models import User
-from audit.users import ROLE_LABELS, ROLES, user_for_token
+from audit.models import User, utcnow
+from audit.permissions import ROLE_LABELS, Permission, permits
+from audit.users import user_for_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-HOME_FOR_ROLE = {
-    "auditor": "/my-audits",
-    "qa_lead": "/cycles",
-    "board_member": "/results",
-    "service_lead": "/results",
-    "moderator": "/results",
-    "admin": "/admin/users",
+# Start pages and navigation, by the permission that opens them (first held = start page).
+PAGES = [(Permission.grade_plans, "My audits", "/my-audits"), (Permission.manage_cycles, "Cycles", "/cycles"),
+         (Permission.view_results, "Results", "/results"), (Permission.manage_users, "Users", "/admin/users")]
+ACCOUNT_PAGE = "/account"
+SIGNED_OUT = {  # why a session ended, shown on the sign-in page (?ended=...)
+    "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",
+    "absolute": "You were signed out because your session reached its limit of {absolute} hours. Sign in again.",
+    "everywhere": "You were signed out because this account was signed out on every device. Sign in again.",
 }
-RESULTS_ROLES = ("qa_lead", "board_member", "service_lead", "moderator")
 
 
 class Refused(Exception):
-    """A request the app turns down; `reason` is signin, role, csrf or object."""
+    """A request the app turns down; `reason` is signin, role, csrf, object or throttled."""
 
-    def __init__(self, reason: str, message: str, status: int = 403):
-        self.reason, self.message, self.status = reason, message, status
+    def __init__(self, reason: str, message: str, status: int = 403, ended: str | None = None):
+        self.reason, self.message, self.status, self.ended = reason, message, status, ended
         super().__init__(message)
 
 
@@ -96,6 +103,31 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def now(request: Request) -> datetime:
+    """The app's clock (tests move it to expire sessions and throttling)."""
+    return request.app.state.clock()
+
+
+def start_session(request: Request, user: User) -> None:
+    """A fresh session and CSRF token at sign-in, so anything planted before sign-in is worthless."""
+    stamp = int(now(request).timestamp())
+    request.session.clear()
+    request.session.update({"user_id": user.id, "generation": user.session_generation or 0, "began": stamp,
+                            "seen": stamp, "csrf": secrets.token_urlsafe(32)})
+
+
+def _session_ended(request: Request, user: User) -> str | None:
+    """Why the session cookie no longer signs this user in (a SIGNED_OUT key), or None while it is good."""
+    settings, stamp = request.app.state.settings, now(request).timestamp()
+    if request.session.get("generation") != (user.session_generation or 0):
+        return "everywhere"
+    if stamp - request.session.get("began", 0) > settings.session_absolute_hours * 3600:
+        return "absolute"
+    if stamp - request.session.get("seen", 0) > settings.session_idle_minutes * 60:
+        return "idle"
+    return None
+
+
 def _load_user(request: Request) -> User | None:
     token = _bearer(request)
     with store(request) as session:
@@ -106,31 +138,36 @@ def _load_user(request: Request) -> User | None:
             return user
         user_id = request.session.get("user_id")
         user = session.get(User, user_id) if user_id else None
-    if user is not None and not user.active:
+    if user is None:
+        return None
+    if not user.active:
         request.session.clear()
         return None
+    ended = _session_ended(request, user)
+    if ended:
+        request.session.clear()
+        raise Refused("signin", "Your session has ended. Sign in again.", 401, ended=ended)
+    request.session["seen"] = int(now(request).timestamp())
     return user
 
 
-def require_role(*roles: str) -> Callable:
-    """The dependency every signed-in route uses: signed in, one of `roles` (none = any), CSRF on writes."""
-    allowed = tuple(roles) or ROLES
-    unknown = set(allowed) - set(ROLES)
-    if unknown:
-        raise ValueError(f"unknown roles {unknown}")
+def allow(permission: Permission | str) -> Callable:
+    """The dependency every signed-in route uses: signed in, the role holds `permission`, CSRF on writes."""
+    permission = Permission(permission)
 
     async def check(request: Request) -> User:
         user = _load_user(request)
         if user is None:
             raise Refused("signin", "Sign in to continue.", 401)
-        if user.role not in allowed:
-            raise Refused("role", f"Your role ({ROLE_LABELS[user.role]}) does not give access to this page.")
+        if not permits(user.role, permission):
+            raise Refused("role", f"Your role ({ROLE_LABELS.get(user.role, user.role)}) does not give access to "
+                                  "this page.")
         if request.method not in SAFE_METHODS and not _bearer(request):
             await _check_csrf(request)
         request.state.user = user
         return user
 
-    check.roles = allowed  # read by the test that every route has a role check
+    check.permission = permission  # read by the test that walks every route against the matrix
     return check
 
 
@@ -141,7 +178,7 @@ def public() -> Callable:
         if request.method not in SAFE_METHODS:
             await _check_csrf(request)
 
-    check.roles = ("public",)
+    check.permission = "public"
     return check
 
 
@@ -160,28 +197,29 @@ def make_templates() -> Jinja2Templates:
         autoescape=True,
     )
     env.globals["role_labels"] = ROLE_LABELS
+    env.globals["account_page"] = ACCOUNT_PAGE
     return Jinja2Templates(env=env)
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any):
-    """Render a page with what every page needs: the user, the CSRF token and the navigation."""
+    """Render a page with what every page needs: the user, the CSRF token, the CSP nonce and the navigation."""
     user = getattr(request.state, "user", None)
     context.setdefault("errors", [])
     return request.app.state.templates.TemplateResponse(
-        request, name, {"user": user, "csrf_token": csrf_token(request), "nav": _nav(user), **context},
+        request, name, {"user": user, "csrf_token": csrf_token(request), "nav": nav(user),
+                        "cspNonce": getattr(request.state, "csp_nonce", None), **context},
         status_code=status,
     )
 
 
-def _nav(user: User | None) -> list[dict]:
+def home_page(user: User) -> str:
+    """Where signing in (or "/") takes this user: the first page their role's permissions open."""
+    return next((href for permission, _, href in PAGES if permits(user.role, permission)), ACCOUNT_PAGE)
+
+
+def nav(user: User | None) -> list[dict]:
+    """The service navigation: a link for each page the user's permissions open, then their account."""
     if user is None:
         return []
-    items = {
-        "auditor": [("My audits", "/my-audits")],
-        "qa_lead": [("Cycles", "/cycles"), ("Results", "/results")],
-        "board_member": [("Results", "/results")],
-        "service_lead": [("Results", "/results")],
-        "moderator": [("Results", "/results")],
-        "admin": [("Users", "/admin/users")],
-    }[user.role]
-    return [{"text": text, "href": href} for text, href in items]
+    items = [{"text": text, "href": href} for permission, text, href in PAGES if permits(user.role, permission)]
+    return items + [{"text": "Your account", "href": ACCOUNT_PAGE}]

@@ -18,11 +18,12 @@ from audit.codes import Agency, Grade
 from audit.errors import AuditError, Conflict, InputRejected
 from audit.models import Auditor, User
 from audit.moderation import double_marked, moderate, moderation_overview, moderation_queue, score_labels, side_by_side
-from web.deps import Refused, form_data, page, require_role, store
+from audit.permissions import Permission
+from web.deps import Refused, allow, form_data, page, store
 from web.qa import _cycle
 
 router = APIRouter(include_in_schema=False)
-Moderating = Annotated[User, Depends(require_role("qa_lead", "moderator"))]
+Moderating = Annotated[User, Depends(allow(Permission.moderate))]
 AGREEMENT_TABLES = [("cycle", "Whole cycle"), ("agency", "By agency"), ("section", "By section"),
                     ("auditor", "By auditor")]
 

@@ -18,11 +18,12 @@ from audit.models import Cycle, Plan, RubricVersion, SampledPlan, User
 from audit.reminders import outstanding_by_auditor, record_reminder, record_reminders, reminders_for
 from audit.rubrics import load_rubrics_dir
 from flows.mail import reminder_message, send_email, smtp_configured
-from web.deps import Refused, form_data, page, require_role, store
+from audit.permissions import Permission
+from web.deps import Refused, allow, form_data, page, store
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False)
-Leading = Annotated[User, Depends(require_role("qa_lead"))]
+Leading = Annotated[User, Depends(allow(Permission.manage_cycles))]
 STRATA = [("team", "Team or locality"), ("plan_stage", "New plan or annual review"), ("phase", "Phase"),
           ("primary_need", "Primary need"), ("setting_type", "Setting type")]
 

@@ -16,7 +16,7 @@ from audit.cycles import create_cycle, get_area, open_cycle
 from audit.db import engine_from_settings, transaction
 from audit.models import Assignment, User
 from audit.register import import_register
-from audit.settings import Settings
+from audit.settings import Settings, get_settings
 from audit.synthetic import write_synthetic_area
 from audit.users import DEMO_PASSWORD, ensure_demo_users
 from tests.factories import ROOT, whole_plan_rubric
@@ -118,3 +118,53 @@ def assignments_of(app, user: User) -> list[Assignment]:
     with transaction(engine_of(app)) as session:
         return list(session.exec(select(Assignment).where(Assignment.auditor_id == user.auditor_id)
                                  .order_by(Assignment.id)).all())
+
+
+@pytest.fixture
+def scored(app):
+    """Cycle 1 with every scorecard in (simulated auditors), scored and its actions raised: it has results."""
+    from audit.actions import raise_actions
+    from audit.analysis import load_cycle_results
+    from audit.cycles import get_cycle
+    from audit.results import score_cycle
+    from audit.simulated_auditors import submit_simulated
+
+    with transaction(engine_of(app)) as session:
+        cycle = get_cycle(session, 1)
+        submit_simulated(session, cycle, seed=2)
+        score_cycle(session, cycle)
+        raise_actions(session, load_cycle_results(session, cycle), app.state.settings, date.today())
+    return 1
+
+
+@pytest.fixture
+def cli_store(settings, monkeypatch):
+    """The CLI on the web tests' store (demo accounts for every role), with the slow bodies stubbed out."""
+    from audit.errors import AuditError
+
+    monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("EHCP_AUDIT_AREA_CODE", settings.area_code)
+    monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
+    monkeypatch.delenv("EHCP_AUDIT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("EHCP_AUDIT_AS_USER", raising=False)
+    monkeypatch.chdir(settings.data_dir)
+
+    def stop(*args, **kwargs):
+        raise AuditError("stopped by the test once the command was let in")
+
+    # Past the permission check these would start a server or Prefect: stop them there.
+    monkeypatch.setattr("uvicorn.run", stop)
+    monkeypatch.setattr("flows.runtime.configure_local_prefect", stop)
+    monkeypatch.setattr("audit.synthetic.write_synthetic_area", stop)
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+def run_cli(*args: str):
+    """Invoke `ehcp-audit` in this process (with the cli_store fixture's environment)."""
+    from typer.testing import CliRunner
+
+    from ehcp_audit_cli.main import app as cli_app
+
+    return CliRunner().invoke(cli_app, list(args), catch_exceptions=False)

@@ -56,20 +56,10 @@ def test_qa_lead_withdraws_and_replaces_a_plan_records_reminders_and_closes(app,
         assert session.get(Cycle, 1).status == "closed"
 
 
-def test_board_sees_latest_summary_tables_charts_and_downloads(app, client):
-    from audit.actions import raise_actions
-    from audit.analysis import load_cycle_results
-    from audit.cycles import get_cycle
-    from audit.results import score_cycle
-    from audit.simulated_auditors import submit_simulated
-
+def test_board_sees_latest_summary_tables_charts_and_downloads(app, client, request):
     sign_in(client, "demo-board-member")
     assert "No cycle has results yet" in client.get("/results").text
-    with transaction(engine_of(app)) as session:
-        cycle = get_cycle(session, 1)
-        submit_simulated(session, cycle, seed=2)
-        score_cycle(session, cycle)
-        raise_actions(session, load_cycle_results(session, cycle), app.state.settings, date.today())
+    request.getfixturevalue("scored")
     listing = client.get("/results").text
     assert "Latest summary" in listing and "Web test cycle" in listing
     page = client.get("/results/1").text
@@ -91,6 +81,9 @@ def test_admin_adds_a_user_changes_a_role_and_sees_errors(app, client):
     with transaction(engine_of(app)) as session:
         pat = session.exec(select(User).where(User.username == "pat")).one()
     r = client.post(f"/admin/users/{pat.id}/role", data={"csrf_token": token, "role": "service_lead"})
+    assert r.status_code == 400 and "needs its service" in r.text
+    r = client.post(f"/admin/users/{pat.id}/role", data={"csrf_token": token, "role": "service_lead",
+                                                          "service": "health"})
     assert r.status_code == 303
     with transaction(engine_of(app)) as session:
-        assert session.get(User, pat.id).role == "service_lead"
+        assert session.get(User, pat.id).role == "service_lead" and session.get(User, pat.id).service == "health"
