@@ -24,6 +24,7 @@ from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, loa
 from web.auditor import continue_if_complete, own_assignment
 from web.board import cycles_with_results, summary_for
 from audit.permissions import Permission
+from audit.plan_details import plan_details
 from web.deps import Refused, allow, one_save_at_a_time, public, store
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
@@ -56,7 +57,14 @@ class AssignmentOut(BaseModel):
     status: str = Field(description="not_started, draft, late or submitted")
 
 
+class PlanOut(BaseModel):
+    fields: dict[str, str] = Field(description="Pseudonymised register fields: plan reference, team, phase, ...")
+    officers: dict[str, str] | None = Field(
+        description="Case officer and advice authors (codes); null for roles without see_officer_names")
+
+
 class AssignmentDetail(AssignmentOut):
+    plan: PlanOut
     criteria: list[CriterionOut]
 
 
@@ -142,6 +150,7 @@ def assignment_detail(request: Request, assignment_id: int, user: Auditing):
                                          descriptors={g.label: d for g, d in c.descriptors.items()},
                                          grade=e.grade.label if e and e.grade else None, comment=e.comment if e else ""))
         return AssignmentDetail(id=a.id, cycle_id=cycle.id, plan_ref=plan.plan_ref, sections=a.sections,
+                                plan=PlanOut(**plan_details(plan, user.role)),
                                 due_date=a.due_date, status=assignment_state(card, a, date.today()), criteria=criteria)
 
 

@@ -17,6 +17,7 @@ from audit.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecar
 from audit.rubrics import Rubric
 from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, check_entries, load_entries, save_scorecard
 from audit.permissions import Permission
+from audit.plan_details import plan_details
 from web.deps import Refused, allow, form_data, one_save_at_a_time, page, store
 from web.trigger import launch
 
@@ -78,6 +79,7 @@ def scorecard_page(request: Request, assignment_id: int, user: Auditing, saved: 
         values = {cid: (str(int(e.grade)) if e.grade else "", e.comment) for cid, e in entries.items()}
         state = assignment_state(card, assignment, _today())
     return page(request, "scorecard.html", title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle,
+                details=plan_details(plan, user.role),
                 assignment=assignment, card=card, submitted=submitted, saved=saved, tag=STATE_TAGS[state],
                 criteria=_criteria_view(rubric, assignment, values, {}), closed=cycle.status == "closed")
 
@@ -109,6 +111,7 @@ def save_scorecard_form(request: Request, assignment_id: int, user: Auditing,
             {"text": text, "href": f"#{column}-{cid}"} for (cid, column), text in field_errors.items()]
         return page(request, "scorecard.html", status=409 if conflict else 400,
                     title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle, assignment=assignment,
+                    details=plan_details(plan, user.role),
                     card=None, submitted=False, saved=False, errors=errors, tag=None, closed=False,
                     criteria=_criteria_view(rubric, assignment, values, field_errors))
     if not submit:
