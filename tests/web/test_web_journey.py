@@ -1,5 +1,7 @@
 """The whole journey in Debian's chromium: QA lead -> two auditors (one by keyboard, one error first) -> board.
 
+Keyboard-only journeys for the QA lead and the board member are in test_web_keyboard.py.
+
 Every page is screenshotted to test-artifacts/screenshots/ and checked with axe-core: no serious or
 critical violations. The last submission lets the real cycle flow continue in Prefect (test harness).
 """
@@ -7,37 +9,23 @@ critical violations. The last submission lets the real cycle flow continue in Pr
 from __future__ import annotations
 
 import contextvars
-import shutil
-import socket
-import threading
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from audit.cycles import get_area
 from audit.db import engine_from_settings, transaction
 from audit.users import create_user
-from tests.factories import ROOT, make_auditor, make_plan
+from tests.factories import make_auditor, make_plan
+from tests.web.browser import Pages, click_and_wait, enter_and_wait, served, tab_to
+from tests.web.browser import sign_in as browser_sign_in
 from tests.web.conftest import web_settings
 from web.app import create_app
 from web.trigger import continue_cycle_flow
 
 pytestmark = [pytest.mark.browser, pytest.mark.prefect, pytest.mark.xdist_group("prefect")]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "journey-password-1"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -65,85 +53,17 @@ def server(tmp_path_factory, prefect_harness):
         flows.append(f"done {cycle_id}")
 
     app.state.continue_cycle = continue_in_harness
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", flows
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `make web-assets`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
-class Pages:
-    """Screenshots and an axe-core check of every page visited."""
-
-    def __init__(self):
-        self.n = 0
-        SHOTS.mkdir(parents=True, exist_ok=True)
-
-    def check(self, page, name: str) -> None:
-        self.n += 1
-        page.screenshot(path=str(SHOTS / f"{self.n:02d}-{name}.png"), full_page=True)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run()")
-        bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        assert bad == [], f"{name}: {bad}"
-
-
-def tab_to(page, test: str, limit: int = 150) -> None:
-    """Press Tab until `test` (JS on document.activeElement `el`) is true: how a keyboard user gets there."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"() => {{ const el = document.activeElement; return !!(el && ({test})); }}"):
-            return
-    raise AssertionError(f"Tab never reached {test}")
-
-
-def click_and_wait(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
-
-
-def enter_and_wait(page) -> None:
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    with served(app) as base:
+        yield base, flows
 
 
 def sign_in(page, base, pages, username, name, keyboard=False):
-    page.goto(f"{base}/sign-in")
-    pages.check(page, f"{name}-sign-in")
-    if keyboard:
-        tab_to(page, "el.id === 'username'")
-        page.keyboard.type(username)
-        tab_to(page, "el.id === 'password'")
-        page.keyboard.type(PASSWORD)
-        enter_and_wait(page)
-    else:
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        click_and_wait(page, "button:has-text('Sign in')")
+    browser_sign_in(page, base, pages, username, PASSWORD, name, keyboard)
 
 
 def test_the_whole_journey_in_a_real_browser(server, browser):
     base, flows = server
-    pages = Pages()
+    pages = Pages("journey")
     due = date.today() + timedelta(days=20)
 
     # QA lead: create and start a cycle.

@@ -1,0 +1,106 @@
+"""What the browser tests share: the app under uvicorn on loopback, axe-core and screenshots, keyboard moves.
+
+The browser is Debian's chromium driven by Playwright's Python package (never `playwright install`). axe-core
+is evaluated through the DevTools protocol rather than injected as a <script> tag, so the app's strict
+Content-Security-Policy stays on while the pages are checked.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import uvicorn
+
+from tests.factories import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """Run the app under uvicorn on a free loopback port for the duration; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+class Pages:
+    """Screenshots (test-artifacts/screenshots/<journey>-NN-<name>.png) and axe-core on every page visited."""
+
+    def __init__(self, journey: str):
+        self.journey, self.n = journey, 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.axe = AXE.read_text(encoding="utf-8")
+
+    def check(self, page, name: str) -> None:
+        self.n += 1
+        page.screenshot(path=str(SHOTS / f"{self.journey}-{self.n:02d}-{name}.png"), full_page=True)
+        if not page.evaluate("() => typeof axe !== 'undefined'"):
+            page.evaluate(self.axe)
+        result = page.evaluate("async () => await axe.run()")
+        bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert bad == [], f"{name}: {bad}"
+
+
+def focused(page, test: str) -> bool:
+    return page.evaluate(f"() => {{ const el = document.activeElement; return !!(el && ({test})); }}")
+
+
+def tab_to(page, test: str, limit: int = 150) -> None:
+    """Press Tab until `test` (JS on document.activeElement `el`) is true: how a keyboard user gets there."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused(page, test):
+            return
+    raise AssertionError(f"Tab never reached {test}")
+
+
+def click_and_wait(page, selector: str) -> None:
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def enter_and_wait(page) -> None:
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def sign_in(page, base: str, pages: Pages, username: str, password: str, name: str, keyboard: bool = False) -> None:
+    page.goto(f"{base}/sign-in")
+    pages.check(page, f"{name}-sign-in")
+    if keyboard:
+        tab_to(page, "el.id === 'username'")
+        page.keyboard.type(username)
+        tab_to(page, "el.id === 'password'")
+        page.keyboard.type(password)
+        enter_and_wait(page)
+    else:
+        page.fill("#username", username)
+        page.fill("#password", password)
+        click_and_wait(page, "button:has-text('Sign in')")
