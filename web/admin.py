@@ -16,7 +16,7 @@ from audit.models import User
 from audit.codes import SERVICES
 from audit.users import ROLES, create_user, list_users, set_active, set_role, sign_out_everywhere
 from audit.permissions import Permission
-from web.deps import Refused, allow, form_data, page, store
+from web.deps import Id, Refused, allow, form_data, page, store
 
 router = APIRouter(include_in_schema=False)
 Administering = Annotated[User, Depends(allow(Permission.manage_users))]
@@ -51,7 +51,7 @@ def add_user(request: Request, user: Administering, form: Annotated[FormData, De
 
 
 @router.post("/admin/users/{user_id}/role")
-def change_role(request: Request, user_id: int, user: Administering, form: Annotated[FormData, Depends(form_data)]):
+def change_role(request: Request, user_id: Id, user: Administering, form: Annotated[FormData, Depends(form_data)]):
     try:
         with store(request) as session:
             target = _target(session, user_id)
@@ -63,7 +63,7 @@ def change_role(request: Request, user_id: int, user: Administering, form: Annot
 
 
 @router.post("/admin/users/{user_id}/active")
-def change_active(request: Request, user_id: int, user: Administering, form: Annotated[FormData, Depends(form_data)]):
+def change_active(request: Request, user_id: Id, user: Administering, form: Annotated[FormData, Depends(form_data)]):
     if user_id == user.id:
         return _users_page(request, 400, [{"text": "You cannot switch off your own account.", "href": "#users"}])
     with store(request) as session:
@@ -72,7 +72,7 @@ def change_active(request: Request, user_id: int, user: Administering, form: Ann
 
 
 @router.post("/admin/users/{user_id}/sign-out-everywhere")
-def sign_out_user(request: Request, user_id: int, user: Administering):
+def sign_out_user(request: Request, user_id: Id, user: Administering):
     with store(request) as session:
         sign_out_everywhere(session, _target(session, user_id))
     return RedirectResponse("/admin/users?done=signed-out", status_code=303)

@@ -7,7 +7,7 @@ session cookie plus an `X-CSRF-Token` header on writes. Docs at /api/docs, schem
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -25,9 +25,9 @@ from web.auditor import continue_if_complete, own_assignment
 from web.board import cycles_with_results, summary_for
 from audit.permissions import Permission
 from audit.plan_details import plan_details
-from web.deps import Refused, allow, one_save_at_a_time, public, store
+from web.deps import Id, Refused, allow, one_save_at_a_time, public, store
 
-router = APIRouter(prefix="/api/v1", tags=["v1"])
+router = APIRouter(prefix="/api/v1", tags=["v1"])  # refusals documented below, once the model exists
 docs = APIRouter(prefix="/api", include_in_schema=False)
 Auditing = Annotated[User, Depends(allow(Permission.grade_plans))]
 Reading = Annotated[User, Depends(allow(Permission.view_results))]
@@ -68,10 +68,14 @@ class AssignmentDetail(AssignmentOut):
     criteria: list[CriterionOut]
 
 
+GradeName = Literal["Outstanding", "Good", "Requires Improvement", "Inadequate", "4", "3", "2", "1"]
+
+
 class GradeIn(BaseModel):
     criterion_id: str
-    grade: str | None = Field(None, description="Outstanding, Good, Requires Improvement, Inadequate, or 1-4; null = not yet")
-    comment: str = ""
+    grade: GradeName | None = Field(None, description="The grade's name, or 4 (Outstanding) to 1 (Inadequate); "
+                                                      "null = not graded yet (drafts only)")
+    comment: str = Field("", description="Required for Requires Improvement and Inadequate when submitting")
 
 
 class ScorecardIn(BaseModel):
@@ -108,8 +112,18 @@ class ProgressOut(BaseModel):
 
 
 class ProblemOut(BaseModel):
+    """Every refusal and rejection: what happened, each problem, and why access was refused (if it was)."""
+
     detail: str
     problems: list[str] = []
+    reason: str | None = Field(None, description="For refusals: signin, role, csrf or object")
+
+
+# Every operation can meet these: no or a bad token (401), a role without the permission (403), a
+# malformed request (422, each problem listed).
+router.responses.update({401: {"model": ProblemOut, "description": "Not signed in, or the token is not valid"},
+                         403: {"model": ProblemOut, "description": "The role does not give access"},
+                         422: {"model": ProblemOut, "description": "The request was rejected; nothing was saved"}})
 
 
 @router.get("/me", response_model=Me)
@@ -135,7 +149,7 @@ def my_assignments(request: Request, user: Auditing):
 
 @router.get("/assignments/{assignment_id}", response_model=AssignmentDetail,
             responses={404: {"model": ProblemOut}})
-def assignment_detail(request: Request, assignment_id: int, user: Auditing):
+def assignment_detail(request: Request, assignment_id: Id, user: Auditing):
     """One of your assignments with its criteria, descriptors and what is saved so far."""
     with store(request) as session:
         a, _, cycle, plan = own_assignment(session, user, assignment_id)
@@ -156,7 +170,7 @@ def assignment_detail(request: Request, assignment_id: int, user: Auditing):
 
 @router.put("/assignments/{assignment_id}/scorecard", response_model=ScorecardOut,
             responses={404: {"model": ProblemOut}, 409: {"model": ProblemOut}, 422: {"model": ProblemOut}})
-def put_scorecard(request: Request, assignment_id: int, body: ScorecardIn, user: Auditing):
+def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: Auditing):
     """Save a draft or submit, through the same checks as the web form and spreadsheet import."""
     entries, problems = {}, []
     for g in body.grades:
@@ -198,7 +212,7 @@ def cycles(request: Request, user: Reading):
 
 
 @router.get("/cycles/{cycle_id}/progress", response_model=ProgressOut, responses={404: {"model": ProblemOut}})
-def progress(request: Request, cycle_id: int, user: Annotated[User, Depends(allow(Permission.manage_cycles))]):
+def progress(request: Request, cycle_id: Id, user: Annotated[User, Depends(allow(Permission.manage_cycles))]):
     with store(request) as session:
         cycle = session.get(Cycle, cycle_id)
         if cycle is None:
@@ -210,7 +224,7 @@ def progress(request: Request, cycle_id: int, user: Annotated[User, Depends(allo
 
 
 @router.get("/cycles/{cycle_id}/summary", responses={404: {"model": ProblemOut}})
-def summary(request: Request, cycle_id: int, user: Reading) -> dict:
+def summary(request: Request, cycle_id: Id, user: Reading) -> dict:
     """The board summary of a scored cycle (schema ehcp-audit/board-summary/1, see docs/formats.md)."""
     return summary_for(request, cycle_id, user)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -74,5 +75,14 @@ def create_app(settings: Settings) -> FastAPI:
             query = {"next": request.url.path, **({"ended": exc.ended} if exc.ended else {})}
             return RedirectResponse(f"/sign-in?{urlencode(query)}", status_code=303)
         return page(request, "refused.html", status=exc.status, message=exc.message, reason=exc.reason)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        """Malformed requests: the API's problem format (every problem listed), or a page's "not found"."""
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "The request was rejected; nothing was saved.", "problems": problems}, 422)
+        return page(request, "refused.html", status=404, reason="object",
+                    message="There is no such page. Check the address, or go to your start page.")
 
     return app

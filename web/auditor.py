@@ -18,7 +18,7 @@ from audit.rubrics import Rubric
 from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, check_entries, load_entries, save_scorecard
 from audit.permissions import Permission
 from audit.plan_details import plan_details
-from web.deps import Refused, allow, form_data, one_save_at_a_time, page, store
+from web.deps import Id, Refused, allow, form_data, one_save_at_a_time, page, store
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +69,7 @@ def my_audits(request: Request, user: Auditing):
 
 
 @router.get("/my-audits/{assignment_id}")
-def scorecard_page(request: Request, assignment_id: int, user: Auditing, saved: bool = False):
+def scorecard_page(request: Request, assignment_id: Id, user: Auditing, saved: bool = False):
     with store(request) as session:
         assignment, auditor, cycle, plan = own_assignment(session, user, assignment_id)
         rubric = cycle_rubric(session, cycle)
@@ -85,7 +85,7 @@ def scorecard_page(request: Request, assignment_id: int, user: Auditing, saved: 
 
 
 @router.post("/my-audits/{assignment_id}")
-def save_scorecard_form(request: Request, assignment_id: int, user: Auditing,
+def save_scorecard_form(request: Request, assignment_id: Id, user: Auditing,
                         form: Annotated[FormData, Depends(form_data)]):
     submit = form.get("action") == "submit"
     with one_save_at_a_time(assignment_id), store(request) as session:
@@ -122,7 +122,7 @@ def save_scorecard_form(request: Request, assignment_id: int, user: Auditing,
 
 
 @router.get("/my-audits/{assignment_id}/submitted")
-def confirmation(request: Request, assignment_id: int, user: Auditing):
+def confirmation(request: Request, assignment_id: Id, user: Auditing):
     with store(request) as session:
         assignment, _, cycle, plan = own_assignment(session, user, assignment_id)
         card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()

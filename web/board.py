@@ -20,7 +20,7 @@ from audit.models import Cycle, PlanResult, User
 from reports.render import FORMATS, render
 from reports.summary import build_summary
 from audit.permissions import AccessDenied, Permission, results_service
-from web.deps import Refused, allow, page, store
+from web.deps import Id, Refused, allow, page, store
 
 router = APIRouter(include_in_schema=False)
 Reading = Annotated[User, Depends(allow(Permission.view_results))]
@@ -60,13 +60,13 @@ def results(request: Request, user: Reading):
 
 
 @router.get("/results/{cycle_id}")
-def cycle_results(request: Request, cycle_id: int, user: Reading):
+def cycle_results(request: Request, cycle_id: Id, user: Reading):
     s = summary_for(request, cycle_id, user)
     return page(request, "summary.html", title=f"Results: {s['cycle']['name']}", s=s, formats=FORMATS)
 
 
 @router.get("/results/{cycle_id}/download/{fmt}")
-def download(request: Request, cycle_id: int, fmt: str, user: Reading):
+def download(request: Request, cycle_id: Id, fmt: str, user: Reading):
     if fmt not in FORMATS:
         raise Refused("object", f"There is no '{fmt}' download; choose one of {', '.join(FORMATS)}.", 404)
     s = summary_for(request, cycle_id, user)

@@ -18,8 +18,9 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Annotated, Any, Callable, Iterator
 
+from fastapi import Path as PathParam
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
@@ -31,6 +32,9 @@ from audit.models import User, utcnow
 from audit.permissions import ROLE_LABELS, Permission, permits
 from audit.users import user_for_token
 
+# A record number in a path: positive and within the database's 64-bit integers (a larger one would make the
+# database driver fail instead of answering "not found").
+Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"

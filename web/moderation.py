@@ -19,7 +19,7 @@ from audit.errors import AuditError, Conflict, InputRejected
 from audit.models import Auditor, User
 from audit.moderation import double_marked, moderate, moderation_overview, moderation_queue, score_labels, side_by_side
 from audit.permissions import Permission
-from web.deps import Refused, allow, form_data, page, store
+from web.deps import Id, Refused, allow, form_data, page, store
 from web.qa import _cycle
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +39,7 @@ def _agency(code: str) -> str:
 
 
 @router.get("/cycles/{cycle_id}/moderation")
-def queue_page(request: Request, cycle_id: int, user: Moderating):
+def queue_page(request: Request, cycle_id: Id, user: Moderating):
     with store(request) as session:
         cycle = _cycle(session, request, cycle_id)
         queue = [{"sampled_plan_id": p.sampled_plan_id, "plan_ref": p.plan_ref, "agency": _agency(p.agency),
@@ -85,13 +85,13 @@ def _plan_page(request: Request, session, cycle, sampled_plan_id: int, errors: l
 
 
 @router.get("/cycles/{cycle_id}/moderation/{sampled_plan_id}")
-def plan_page(request: Request, cycle_id: int, sampled_plan_id: int, user: Moderating, done: str = ""):
+def plan_page(request: Request, cycle_id: Id, sampled_plan_id: Id, user: Moderating, done: str = ""):
     with store(request) as session:
         return _plan_page(request, session, _cycle(session, request, cycle_id), sampled_plan_id, done=done)
 
 
 @router.post("/cycles/{cycle_id}/moderation/{sampled_plan_id}")
-def record(request: Request, cycle_id: int, sampled_plan_id: int, user: Moderating,
+def record(request: Request, cycle_id: Id, sampled_plan_id: Id, user: Moderating,
            form: Annotated[FormData, Depends(form_data)]):
     agency, section = str(form.get("agency", "")), str(form.get("section", ""))
     grade, rationale = str(form.get("grade", "")), str(form.get("rationale", ""))
@@ -126,7 +126,7 @@ def record(request: Request, cycle_id: int, sampled_plan_id: int, user: Moderati
 
 
 @router.get("/cycles/{cycle_id}/agreement")
-def agreement_page(request: Request, cycle_id: int, user: Moderating):
+def agreement_page(request: Request, cycle_id: Id, user: Moderating):
     with store(request) as session:
         cycle = _cycle(session, request, cycle_id)
         overview = moderation_overview(session, cycle)

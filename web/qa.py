@@ -19,7 +19,7 @@ from audit.reminders import outstanding_by_auditor, record_reminder, record_remi
 from audit.rubrics import load_rubrics_dir
 from flows.mail import reminder_message, send_email, smtp_configured
 from audit.permissions import Permission
-from web.deps import Refused, allow, form_data, page, store
+from web.deps import Id, Refused, allow, form_data, page, store
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False)
@@ -86,7 +86,7 @@ def create_cycle_form(request: Request, user: Leading, form: Annotated[FormData,
 
 
 @router.get("/cycles/{cycle_id}")
-def cycle_page(request: Request, cycle_id: int, user: Leading, done: str = ""):
+def cycle_page(request: Request, cycle_id: Id, user: Leading, done: str = ""):
     with store(request) as session:
         return _cycle_page(request, session, _cycle(session, request, cycle_id), done=done)
 
@@ -104,7 +104,7 @@ def _cycle_page(request: Request, session, cycle: Cycle, done: str = "", errors:
 
 
 @router.post("/cycles/{cycle_id}/start")
-def start_cycle(request: Request, cycle_id: int, user: Leading):
+def start_cycle(request: Request, cycle_id: Id, user: Leading):
     with store(request) as session:
         cycle = _cycle(session, request, cycle_id)
         if cycle.status != CycleStatus.draft.value:
@@ -115,7 +115,7 @@ def start_cycle(request: Request, cycle_id: int, user: Leading):
 
 
 @router.post("/cycles/{cycle_id}/withdraw")
-def withdraw(request: Request, cycle_id: int, user: Leading, form: Annotated[FormData, Depends(form_data)]):
+def withdraw(request: Request, cycle_id: Id, user: Leading, form: Annotated[FormData, Depends(form_data)]):
     plan_ref, reason = str(form.get("plan_ref", "")), str(form.get("reason", "")).strip()
     replace = form.get("replace") == "yes"
     errors = []
@@ -137,7 +137,7 @@ def withdraw(request: Request, cycle_id: int, user: Leading, form: Annotated[For
 
 
 @router.post("/cycles/{cycle_id}/reminders")
-def reminders(request: Request, cycle_id: int, user: Leading):
+def reminders(request: Request, cycle_id: Id, user: Leading):
     settings = request.app.state.settings
     if not smtp_configured(settings):
         with store(request) as session:
@@ -167,7 +167,7 @@ def reminders(request: Request, cycle_id: int, user: Leading):
 
 
 @router.post("/cycles/{cycle_id}/close")
-def close(request: Request, cycle_id: int, user: Leading):
+def close(request: Request, cycle_id: Id, user: Leading):
     with store(request) as session:
         close_cycle(session, _cycle(session, request, cycle_id))
     # Closing finalises: the flow scores what is in and reports the rest as incomplete.

@@ -12,7 +12,7 @@ from audit.codes import Grade
 from audit.db import transaction
 from audit.models import Scorecard
 from audit.users import create_api_token, get_user
-from tests.web.conftest import assignments_of, auditor_users, engine_of
+from tests.web.conftest import assignments_of, auditor_users, engine_of, sign_in
 from tests.web.test_web_auditor import criteria_of
 
 
@@ -98,3 +98,18 @@ def test_users_cli_adds_users_and_issues_tokens(settings, monkeypatch, app):
         get_settings.cache_clear()
     with TestClient(app) as c:
         assert c.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["username"] == "casey"
+
+
+def test_malformed_requests_get_every_problem_in_the_api_format_and_pages_a_not_found(app, client):
+    auditor = auditor_users(app)[0]
+    token = sign_in(client, auditor.username)
+    aid = assignments_of(app, auditor)[0].id
+    r = client.put(f"/api/v1/assignments/{aid}/scorecard", headers={"X-CSRF-Token": token},
+                   json={"submit": "maybe", "grades": [{"criterion_id": "B1", "grade": "Brilliant"}]})
+    body = r.json()
+    assert r.status_code == 422 and body["detail"].startswith("The request was rejected")
+    assert len(body["problems"]) == 2 and any("grade" in p for p in body["problems"])
+    too_big = 2**70
+    assert client.get(f"/api/v1/assignments/{too_big}").status_code == 422
+    page = client.get(f"/my-audits/{too_big}")
+    assert page.status_code == 404 and "There is no such page" in page.text
