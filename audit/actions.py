@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
 from audit.analysis import CycleResults, criterion_stats
-from audit.codes import ActionKind, BragStatus, Grade
+from audit.codes import ActionKind, Grade, TaskStatus
 from audit.models import Action, Plan
 from audit.settings import Settings
 
@@ -47,7 +47,7 @@ def raise_actions(session: Session, results: CycleResults, settings: Settings, t
             title=f"Amend plan {plan.plan_ref} (graded {grade.label})",
             detail="Sections to amend: " + (", ".join(sorted(weak_sections)) or "see scorecard comments"),
             lead=plan.case_officer, milestone=amendment_due(plan, today, settings.amendment_due_days),
-            status=BragStatus.not_started.value,
+            status=TaskStatus.not_started.value,
             evidence={"cycle_id": cycle.id, "plan_ref": plan.plan_ref, "grade": grade.label},
         ))
     crit = results.criteria
@@ -71,7 +71,7 @@ def raise_actions(session: Session, results: CycleResults, settings: Settings, t
                 detail=f"{row.weak} of {row.plans} plans ({100 * share:.0f}%) graded Requires Improvement or "
                        f"Inadequate on this criterion in cycle {cycle.id}.",
                 lead=settings.improvement_lead, milestone=today + timedelta(days=settings.improvement_milestone_days),
-                status=BragStatus.not_started.value,
+                status=TaskStatus.not_started.value,
                 evidence={"cycle_id": cycle.id, "weak": int(row.weak), "plans": int(row.plans),
                           "share": round(share, 3), "plan_refs": plan_refs},
             ))
