@@ -150,6 +150,10 @@ class SampleStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+# The stratum of a plan added to a cycle's sample to be re-audited after its amendment (issue 5).
+REAUDIT_STRATUM = "re-audit"
+
+
 class MarkerRole(StrEnum):
     """Every score says what it is (issue 4 adds second and moderated)."""
 

@@ -81,6 +81,7 @@ def report(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
 ) -> None:
     """The board summary of a scored cycle."""
+    from audit.scales import load_scales
     from reports.render import FORMATS, render
     from reports.summary import build_summary
 
@@ -92,7 +93,8 @@ def report(
         results = load_cycle_results(session, get_cycle(session, cycle))
         if results.plans.empty:
             raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
-        summary = build_summary(session, results, parse_date(as_of) or date.today(), settings().small_number_threshold)
+        summary = build_summary(session, results, parse_date(as_of) or date.today(), settings().small_number_threshold,
+                                load_scales(settings().scales_dir))
     text = render(summary, fmt)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,7 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
             cycle = get_cycle(session, cycle_id)
         folder = Path(settings.resolved_reports_dir) / f"cycle-{cycle.id}"
         t = settings.small_number_threshold
-        pack = build_pack(session, cycle, as_of, t)
+        pack = build_pack(session, cycle, as_of, t, scales_dir=settings.scales_dir)
         paths = {fmt: str(p) for fmt, p in write_pack(pack, folder).items()}
         services = {}
         for service in SERVICE_MEASURES:

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from audit.analysis import load_cycle_results
 from audit.cycles import get_area
 from audit.models import Cycle, PlanResult, User
+from audit.scales import load_scales
 from reports.render import FORMATS, render
 from reports.summary import build_summary
 from web.deps import RESULTS_ROLES, Refused, page, require_role, store
@@ -38,7 +39,7 @@ def summary_for(request: Request, cycle_id: int) -> dict:
         if cycle is None or cycle not in cycles_with_results(session, settings.area_code):
             raise Refused("object", f"Cycle {cycle_id} has no results yet.", 404)
         return build_summary(session, load_cycle_results(session, cycle), date.today(),
-                             settings.small_number_threshold)
+                             settings.small_number_threshold, load_scales(settings.scales_dir))
 
 
 @router.get("/results")
