@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
@@ -12,86 +12,31 @@ from sqlmodel import select
 from audit.amendments import before_after, get_task, mark_done
 from audit.analysis import load_cycle_results
 from audit.codes import REAUDIT_STRATUM, Grade
-from audit.cycles import create_cycle, open_cycle
-from audit.db import engine_from_settings, transaction
 from audit.improvement import history
-from audit.models import (Action, ActionEvidence, ActionLink, Assignment, Auditor, Cycle, ImprovementAction,
-                          ImprovementPlan, LocalArea, Plan, SampledPlan, StatusProposal)
+from audit.models import (Action, ActionEvidence, ActionLink, Assignment, Cycle, ImprovementAction, ImprovementPlan,
+                          LocalArea, Plan, SampledPlan, StatusProposal)
 from audit.proposals import decide, latest_proposal
 from audit.reminders import overdue_amendment_items
-from audit.results import score_cycle
 from audit.scales import load_scales
-from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
-from audit.settings import Settings
-from flows.cycle import actions_step, proposals_step
 from reports.improvement import build_improvement_report
-from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric
+from tests.improvement_data import LoopArea
 
 scenarios("improvement/improvement.feature")
 
-RUBRIC = whole_plan_rubric()
-FIRST = date(2026, 1, 5)
-
-
 @pytest.fixture
 def ctx(tmp_path):
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'store.db'}",
-                        rubrics_dir=ROOT / "rubrics", reports_dir=tmp_path / "reports")
-    engine = engine_from_settings(settings)
-    yield {"settings": settings, "engine": engine, "cycles": []}
-    engine.dispose()
+    context = {}
+    yield context
+    if "loop" in context:
+        context["loop"].close()
 
 
 def _store(ctx):
-    return transaction(ctx["engine"])
-
-
-def _new_cycle(ctx, open_it: bool = True) -> int:
-    """The next quarterly whole-plan cycle of six plans, created three months after the last."""
-    n = len(ctx["cycles"])
-    created = datetime.combine(FIRST + timedelta(days=91 * n), time(9), tzinfo=timezone.utc)
-    with _store(ctx) as session:
-        area = session.exec(select(LocalArea)).one()
-        cycle = create_cycle(session, area, RUBRIC, name=f"Quarter {n + 1}", sample_size=6,
-                             due_date=created.date() + timedelta(days=28), seed=n + 1, created_at=created)
-        if open_it:
-            open_cycle(session, cycle)
-        ctx["cycles"].append(cycle.id)
-        return cycle.id
-
-
-def _grade(ctx, cycle_id: int, grade_for) -> None:
-    """Submit every scorecard of the cycle: grade_for(plan_ref, rank among sampled plans, criterion) -> Grade."""
-    with _store(ctx) as session:
-        rows = session.exec(select(Assignment, Plan, SampledPlan)
-                            .join(SampledPlan, SampledPlan.id == Assignment.sampled_plan_id)
-                            .join(Plan, Plan.id == SampledPlan.plan_id)
-                            .where(Assignment.cycle_id == cycle_id)).all()
-        random = sorted({p.plan_ref for _, p, sp in rows if sp.stratum != REAUDIT_STRATUM})
-        for assignment, plan, _ in rows:
-            rank = random.index(plan.plan_ref) if plan.plan_ref in random else -1
-            entries = {}
-            for _, cid in assigned_criteria(RUBRIC, assignment):
-                grade = grade_for(plan.plan_ref, rank, cid)
-                entries[cid] = GradeEntry(grade, "needs work" if grade.is_weak else "")
-            save_scorecard(session, assignment, session.get(Auditor, assignment.auditor_id), RUBRIC, entries,
-                           submit=True, source="test", now=datetime.now(timezone.utc))
-        score_cycle(session, session.get(Cycle, cycle_id))
-
-
-def _f2_weak_in(k: int):
-    return lambda ref, rank, cid: Grade.REQUIRES_IMPROVEMENT if cid == "F2" and 0 <= rank < k else Grade.GOOD
+    return ctx["loop"].store()
 
 
 def _today(ctx, cycle_id: int) -> date:
-    with _store(ctx) as session:
-        return session.get(Cycle, cycle_id).due_date
-
-
-def _run_step(ctx, cycle_id: int) -> None:
-    today = _today(ctx, cycle_id)
-    actions_step.fn(ctx["settings"], cycle_id, today)
-    proposals_step.fn(ctx["settings"], cycle_id, today)
+    return ctx["loop"].due(cycle_id)
 
 
 def _action(session) -> ImprovementAction:
@@ -105,18 +50,15 @@ def _label(status_key: str | None) -> str | None:
 # Background ---------------------------------------------------------------------------------------------
 
 @given(parsers.parse("a local area with {n:d} plans and auditors in every agency"))
-def local_area(ctx, n):
-    with _store(ctx) as session:
-        area = LocalArea(code="LOOP", name="Loop area")
-        session.add(area)
-        session.flush()
-        make_auditor_pool(session, area, per_agency=2)
-        ctx["plans"] = [make_plan(session, area, case_officer=f"CO-{i % 4 + 1:02d}").plan_ref for i in range(n)]
+def local_area(ctx, n, tmp_path):
+    ctx["loop"] = LoopArea(tmp_path, plans=n)
+    ctx["cycles"] = ctx["loop"].cycles
 
 
 @given("the shipped improvement rules and status scales")
 def shipped_rules(ctx):
-    assert ctx["settings"].improvement_rules_file is None and ctx["settings"].scales_dir is None
+    settings = ctx["loop"].settings
+    assert settings.improvement_rules_file is None and settings.scales_dir is None
 
 
 # Raising --------------------------------------------------------------------------------------------------
@@ -124,20 +66,20 @@ def shipped_rules(ctx):
 @when(parsers.parse("a whole-plan cycle is scored with criterion F2 Requires Improvement in {k:d} of 6 plans"))
 @when(parsers.parse("a later cycle is scored with criterion F2 weak in {k:d} of 6 plans"))
 def cycle_with_f2_weak(ctx, k):
-    _grade(ctx, _new_cycle(ctx), _f2_weak_in(k))
+    ctx["loop"].cycle_weak("F2", k)
 
 
 @given(parsers.parse("a cycle with criterion F2 weak in {k:d} of 6 plans raised an action"))
 def raised_action(ctx, k):
     cycle_with_f2_weak(ctx, k)
-    _run_step(ctx, ctx["cycles"][-1])
+    ctx["loop"].run_step(ctx["cycles"][-1])
     with _store(ctx) as session:
         assert _action(session).raised_cycle_id == ctx["cycles"][-1]
 
 
 @when("the cycle flow raises actions and proposes statuses")
 def flow_step(ctx):
-    _run_step(ctx, ctx["cycles"][-1])
+    ctx["loop"].run_step(ctx["cycles"][-1])
 
 
 @then(parsers.parse('the "{name}" plan has one action, to improve criterion F2'))
@@ -267,12 +209,12 @@ def override_kept(ctx, label):
 
 @given("a whole-plan cycle in which one plan was graded Inadequate throughout")
 def inadequate_plan(ctx):
-    cycle_id = _new_cycle(ctx)
+    cycle_id = ctx["loop"].new_cycle()
     with _store(ctx) as session:
         refs = sorted(p.plan_ref for p in session.exec(
             select(Plan).join(SampledPlan, SampledPlan.plan_id == Plan.id).where(SampledPlan.cycle_id == cycle_id)))
     ctx["weak_ref"] = refs[0]
-    _grade(ctx, cycle_id, lambda ref, rank, cid: Grade.INADEQUATE if ref == ctx["weak_ref"] else Grade.GOOD)
+    ctx["loop"].grade(cycle_id, lambda ref, rank, cid: Grade.INADEQUATE if ref == ctx["weak_ref"] else Grade.GOOD)
 
 
 def _task(session) -> Action:
@@ -316,7 +258,7 @@ def task_done(ctx, note):
 
 @when("the next whole-plan cycle is opened")
 def next_cycle(ctx):
-    _new_cycle(ctx)
+    ctx["loop"].new_cycle()
 
 
 @then(parsers.parse("the plan is in the new cycle as a re-audit on top of the random sample of {n:d}"))
@@ -332,7 +274,7 @@ def in_new_cycle(ctx, n):
 
 @when("the new cycle is scored with the plan graded Good throughout")
 def rescored(ctx):
-    _grade(ctx, ctx["cycles"][-1], lambda ref, rank, cid: Grade.GOOD)
+    ctx["loop"].grade(ctx["cycles"][-1], lambda ref, rank, cid: Grade.GOOD)
 
 
 @then(parsers.parse("the new cycle's figures count the {n:d} randomly sampled plans, the re-audit apart"))
@@ -369,7 +311,7 @@ def before_and_after(ctx, before, after):
 @when("the cycle flow raises actions and proposes statuses for every cycle again")
 def rerun_all(ctx):
     for cycle_id in ctx["cycles"]:
-        _run_step(ctx, cycle_id)
+        ctx["loop"].run_step(cycle_id)
 
 
 @then("there is one action for criterion F2 with one evidence entry per cycle and one proposal")
