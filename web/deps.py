@@ -178,9 +178,9 @@ def _nav(user: User | None) -> list[dict]:
         return []
     items = {
         "auditor": [("My audits", "/my-audits")],
-        "qa_lead": [("Cycles", "/cycles"), ("Results", "/results")],
-        "board_member": [("Results", "/results")],
-        "service_lead": [("Results", "/results")],
+        "qa_lead": [("Cycles", "/cycles"), ("Results", "/results"), ("Improvement", "/improvement")],
+        "board_member": [("Results", "/results"), ("Improvement", "/improvement")],
+        "service_lead": [("Results", "/results"), ("Improvement", "/improvement")],
         "moderator": [("Results", "/results")],
         "admin": [("Users", "/admin/users")],
     }[user.role]

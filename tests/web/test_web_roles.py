@@ -10,6 +10,7 @@ from audit.users import ROLES
 from tests.web.conftest import assignments_of, auditor_users, csrf_of, sign_in, user_named
 
 RESULTS = {"qa_lead", "board_member", "service_lead", "moderator"}
+IMPROVEMENT = {"qa_lead", "board_member", "service_lead"}
 EVERYONE = set(ROLES)
 PUBLIC = {"public"}
 # The intended access, written out independently of the code so a change to either shows up here.
@@ -37,6 +38,13 @@ EXPECTED = {
     ("GET", "/results"): RESULTS,
     ("GET", "/results/{cycle_id}"): RESULTS,
     ("GET", "/results/{cycle_id}/download/{fmt}"): RESULTS,
+    ("GET", "/improvement"): IMPROVEMENT,
+    ("GET", "/improvement/plans/{plan_id}"): IMPROVEMENT,
+    ("GET", "/improvement/plans/{plan_id}/download/{fmt}"): IMPROVEMENT,
+    ("GET", "/improvement/actions/{action_id}"): IMPROVEMENT,
+    ("POST", "/improvement/proposals/{proposal_id}"): {"qa_lead"},
+    ("GET", "/improvement/tasks"): IMPROVEMENT,
+    ("POST", "/improvement/tasks/{task_id}/done"): {"qa_lead"},
     ("GET", "/admin/users"): {"admin"},
     ("POST", "/admin/users"): {"admin"},
     ("POST", "/admin/users/{user_id}/role"): {"admin"},
@@ -92,7 +100,7 @@ def filled(app):
     auditor = auditor_users(app)[0]
     return auditor, {"assignment_id": assignments_of(app, auditor)[0].id, "cycle_id": 1,
                      "user_id": user_named(app, "demo-board-member").id, "fmt": "html",
-                     "sampled_plan_id": 1}
+                     "sampled_plan_id": 1, "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1}
 
 
 def request(client, method, path, token=None):
