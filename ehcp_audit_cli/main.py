@@ -157,7 +157,7 @@ def demo(
     console.print(f"\n[bold]Board summary:[/] {outcome['reports']['html']}")
     console.print(f"  also {outcome['reports']['md']} and {outcome['reports']['json']}")
     console.print(f"Next: ehcp-audit cycle status {cycle_id} · ehcp-audit timeliness · "
-                  f"ehcp-audit scorecards template {cycle_id} --out scorecards/")
+                  f"ehcp-audit scorecards template {cycle_id} --out scorecards/ · ehcp-audit improvement status")
     from audit.users import DEMO_PASSWORD, ensure_demo_users
 
     with store() as session:
