@@ -1,84 +1,77 @@
-"""Raise actions from a scored cycle: amendment tasks for weak plans, improvement actions for weak criteria.
+"""Raise actions from a scored cycle: amendment tasks for weak plans, improvement-plan actions by the rules.
 
-Each action has a key built from what raised it (cycle + plan, or cycle + criterion), backed by a unique
-constraint, so rerunning the step never raises the same action twice.
+Amendment tasks (audit.amendments) have a key built from the cycle and the plan; improvement actions and
+their evidence come from the rules file (audit.improvement_rules). Both sit under unique constraints, so
+rerunning the step never raises the same thing twice.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, select
 
-from audit.analysis import CycleResults, criterion_stats
-from audit.codes import ActionKind, BragStatus, Grade
-from audit.models import Action, Plan
+from audit.amendments import amendment_due, raise_amendments
+from audit.analysis import CycleResults
+from audit.improvement import SYSTEM
+from audit.improvement_rules import Applied, RuleSet, apply_rules, load_rules
+from audit.models import Action, ActionEvidence, ImprovementAction, ImprovementPlan
+from audit.scales import StatusScale, load_scales
 from audit.settings import Settings
 
-
-def amendment_due(plan: Plan, today: date, days: int) -> date:
-    """`days` from today, but never later than the day before the plan's next annual review is due."""
-    due = today + timedelta(days=days)
-    last = plan.last_review_meeting_date or plan.final_issued_date
-    if last:
-        next_review = last + relativedelta(months=12)
-        if today < next_review - timedelta(days=1) < due:
-            due = next_review - timedelta(days=1)
-    return due
+__all__ = ["Raised", "amendment_due", "cycle_actions", "cycle_improvement_actions", "raise_actions"]
 
 
-def raise_actions(session: Session, results: CycleResults, settings: Settings, today: date) -> list[Action]:
-    """Add the actions this cycle's findings call for that are not raised yet; returns the new ones."""
-    cycle = results.cycle
-    keys = set(session.exec(select(Action.key).where(Action.cycle_id == cycle.id)).all())
-    new: list[Action] = []
-    weak_plans = results.plans[results.plans["grade"].notna() & (results.plans["grade"] <= int(Grade.REQUIRES_IMPROVEMENT))]
-    for row in weak_plans.itertuples():
-        plan = session.get(Plan, row.plan_id)
-        key = f"amend:{cycle.id}:{plan.id}"
-        if key in keys:
-            continue
-        grade = Grade(int(row.grade))
-        weak_sections = results.sections[(results.sections["sampled_plan_id"] == row.sampled_plan_id)
-                                         & (results.sections["grade"] <= int(Grade.REQUIRES_IMPROVEMENT))]["section"]
-        new.append(Action(
-            area_id=cycle.area_id, key=key, kind=ActionKind.amendment.value, cycle_id=cycle.id, plan_id=plan.id,
-            title=f"Amend plan {plan.plan_ref} (graded {grade.label})",
-            detail="Sections to amend: " + (", ".join(sorted(weak_sections)) or "see scorecard comments"),
-            lead=plan.case_officer, milestone=amendment_due(plan, today, settings.amendment_due_days),
-            status=BragStatus.not_started.value,
-            evidence={"cycle_id": cycle.id, "plan_ref": plan.plan_ref, "grade": grade.label},
-        ))
-    crit = results.criteria
-    if not crit.empty:
-        stats = criterion_stats(results)
-        for row in stats.itertuples():
-            share = row.weak / row.plans
-            if row.weak < settings.weak_criterion_min_plans or share < settings.weak_criterion_share:
-                continue
-            key = f"improve:{cycle.id}:{row.criterion_id}"
-            if key in keys:
-                continue
-            _, criterion = results.rubric.criterion(row.criterion_id)
-            plan_refs = sorted(results.plans.set_index("sampled_plan_id").loc[
-                crit[(crit["criterion_id"] == row.criterion_id) & (crit["grade"] <= int(Grade.REQUIRES_IMPROVEMENT))]
-                ["sampled_plan_id"], "plan_ref"].tolist())
-            new.append(Action(
-                area_id=cycle.area_id, key=key, kind=ActionKind.improvement.value, cycle_id=cycle.id,
-                section=row.section, criterion_id=row.criterion_id,
-                title=f"Improve criterion {row.criterion_id}: {criterion.text}",
-                detail=f"{row.weak} of {row.plans} plans ({100 * share:.0f}%) graded Requires Improvement or "
-                       f"Inadequate on this criterion in cycle {cycle.id}.",
-                lead=settings.improvement_lead, milestone=today + timedelta(days=settings.improvement_milestone_days),
-                status=BragStatus.not_started.value,
-                evidence={"cycle_id": cycle.id, "weak": int(row.weak), "plans": int(row.plans),
-                          "share": round(share, 3), "plan_refs": plan_refs},
-            ))
-    session.add_all(new)
+@dataclass
+class Raised:
+    """What one run of the step added."""
+
+    amendments: list[Action]
+    applied: Applied
+
+    @property
+    def improvements(self) -> list[ImprovementAction]:
+        return self.applied.new_actions
+
+    @property
+    def count(self) -> int:
+        """New amendment tasks and new improvement actions (evidence added to existing actions not counted)."""
+        return len(self.amendments) + len(self.applied.new_actions)
+
+
+def raise_actions(session: Session, results: CycleResults, settings: Settings, today: date,
+                  rules: RuleSet | None = None, scales: dict[str, StatusScale] | None = None) -> Raised:
+    """Add the amendment tasks and improvement actions this cycle's findings call for that are not there yet."""
+    amendments = raise_amendments(session, results.cycle, settings, today)
+    applied = apply_rules(session, results, rules or load_rules(settings), scales or load_scales(settings.scales_dir),
+                          today, SYSTEM)
     session.flush()
-    return new
+    return Raised(amendments, applied)
 
 
 def cycle_actions(session: Session, cycle_id: int) -> list[Action]:
+    """The cycle's amendment tasks (improvement actions are in `cycle_improvement_actions`)."""
     return list(session.exec(select(Action).where(Action.cycle_id == cycle_id).order_by(Action.kind, Action.key)).all())
+
+
+def cycle_improvement_actions(session: Session, cycle_id: int, scales: dict[str, StatusScale]) -> list[dict]:
+    """Improvement actions the cycle raised or evidenced, as rows for the board: reference, action, lead, status."""
+    rows = session.exec(
+        select(ImprovementAction, ImprovementPlan, ActionEvidence)
+        .join(ActionEvidence, ActionEvidence.action_id == ImprovementAction.id)
+        .join(ImprovementPlan, ImprovementPlan.id == ImprovementAction.plan_id)
+        .where(ActionEvidence.cycle_id == cycle_id).order_by(ImprovementAction.plan_id, ImprovementAction.position)
+    ).all()
+    out: dict[int, dict] = {}
+    for action, plan, evidence in rows:
+        scale = scales.get(plan.scale)
+        status = scale.status(action.status) if scale else None
+        entry = out.setdefault(action.id, {
+            "kind": "improvement", "reference": action.reference, "plan": plan.name,
+            "title": f"{action.reference} {action.action}", "lead": action.lead,
+            "milestone": action.action_due.isoformat() if action.action_due else action.action_milestone,
+            "status": status.label if status else "not yet graded",
+            "new": action.raised_cycle_id == cycle_id, "detail": []})
+        entry["detail"].append(evidence.reason)
+    return [e | {"detail": "; ".join(e["detail"])} for e in out.values()]

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit.assignment import cycle_rubric
-from audit.codes import SERVICES, Grade, Phase
+from audit.codes import REAUDIT_STRATUM, SERVICES, Grade, Phase
 from audit.models import Cycle, Plan, PlanResult, SampledPlan, SectionResult
 from audit.results import counted_grades
 from audit.rubrics import Rubric
@@ -35,15 +35,22 @@ class CycleResults:
     register_needs: list[str]
 
 
-def load_cycle_results(session: Session, cycle: Cycle) -> CycleResults:
-    """Read the stored results of a scored cycle into frames."""
+def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = False) -> CycleResults:
+    """Read the stored results of a scored cycle into frames.
+
+    Plans added on top of the random sample to be re-audited (audit.amendments) are left out unless asked
+    for, so every figure describes the random sample.
+    """
     rubric = cycle_rubric(session, cycle)
-    plan_rows = session.exec(
+    query = (
         select(PlanResult, SampledPlan, Plan)
         .join(SampledPlan, SampledPlan.id == PlanResult.sampled_plan_id)
         .join(Plan, Plan.id == SampledPlan.plan_id)
         .where(PlanResult.cycle_id == cycle.id)
-    ).all()
+    )
+    if not include_reaudits:
+        query = query.where(SampledPlan.stratum != REAUDIT_STRATUM)
+    plan_rows = session.exec(query).all()
     plans = pd.DataFrame([
         {"sampled_plan_id": sp.id, "plan_id": p.id, "plan_ref": p.plan_ref, "team": p.team, "phase": p.phase,
          "primary_need": p.primary_need, "setting_type": p.setting_type, "case_officer": p.case_officer,
@@ -54,14 +61,15 @@ def load_cycle_results(session: Session, cycle: Cycle) -> CycleResults:
     ], columns=["sampled_plan_id", "plan_id", "plan_ref", "team", "phase", "primary_need", "setting_type", "case_officer",
                 "grade", "status", "missing_sections", "within_20_weeks", "timescale_exception"])
     plans["grade"] = plans["grade"].astype("Int64")
+    kept = set(plans["sampled_plan_id"])
     section_rows = session.exec(select(SectionResult).where(SectionResult.cycle_id == cycle.id)).all()
-    sections = pd.DataFrame([r.model_dump() for r in section_rows],
+    sections = pd.DataFrame([r.model_dump() for r in section_rows if r.sampled_plan_id in kept],
                             columns=["sampled_plan_id", "section", "agency", "grade", "status"])
     sections["grade"] = sections["grade"].astype("Int64")
     services = _service_frame(rubric, sections)
     crit = [
         {"sampled_plan_id": sp, "section": sec, "criterion_id": cid, "grade": int(g)}
-        for (sp, sec), grades in counted_grades(session, cycle).items() for cid, g in grades.items()
+        for (sp, sec), grades in counted_grades(session, cycle).items() if sp in kept for cid, g in grades.items()
     ]
     criteria = pd.DataFrame(crit, columns=["sampled_plan_id", "section", "criterion_id", "grade"])
     teams = sorted(set(session.exec(select(Plan.team).where(Plan.area_id == cycle.area_id).distinct()).all()))
@@ -139,6 +147,30 @@ def criterion_stats(results: CycleResults) -> pd.DataFrame:
         ["criterion_id", "section"], as_index=False).agg(plans=("grade", "size"), weak=("weak", "sum"))
     stats["weak_pct"] = (100 * stats["weak"] / stats["plans"]).round(1)
     return stats
+
+
+def weak_by(results: CycleResults, level: str) -> pd.DataFrame:
+    """Per criterion, section or service: plans graded on it, how many RI or Inadequate, and which plans those were.
+
+    Sections and services count only plans with that part complete; "not applicable" is not a grade.
+    """
+    if level == "criterion":
+        frame = results.criteria.rename(columns={"criterion_id": "target"})
+    elif level == "section":
+        frame = results.sections[results.sections["status"] == "complete"].rename(columns={"section": "target"})
+    elif level == "service":
+        frame = results.services[results.services["status"] == "complete"].rename(columns={"agency": "target"})
+    else:
+        raise ValueError(f"unknown level {level}")
+    frame = frame[frame["grade"].notna()]
+    frame = frame.assign(weak=frame["grade"].astype(int) <= int(Grade.REQUIRES_IMPROVEMENT))
+    refs = results.plans.set_index("sampled_plan_id")["plan_ref"]
+    rows = [{"target": target, "plans": int(len(group)), "weak": int(group["weak"].sum()),
+             "plan_refs": sorted(refs.reindex(group.loc[group["weak"], "sampled_plan_id"]).dropna().tolist())}
+            for target, group in frame.groupby("target", sort=True)]
+    out = pd.DataFrame(rows, columns=["target", "plans", "weak", "plan_refs"])
+    out["share"] = out["weak"] / out["plans"]
+    return out
 
 
 def weak_criteria(results: CycleResults, top: int = 10) -> pd.DataFrame:

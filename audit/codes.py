@@ -150,6 +150,10 @@ class SampleStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+# The stratum of a plan added to a cycle's sample to be re-audited after its amendment (issue 5).
+REAUDIT_STRATUM = "re-audit"
+
+
 class MarkerRole(StrEnum):
     """Every score says what it is (issue 4 adds second and moderated)."""
 
@@ -168,11 +172,17 @@ class ActionKind(StrEnum):
     improvement = "improvement"  # an action on the area's improvement plan
 
 
-class BragStatus(StrEnum):
-    """The WSoA BRAG scale (domain.md); issue 5 makes scales configurable."""
+class TaskStatus(StrEnum):
+    """An amendment task's life (issue 5): raised, done by the case officer, re-audited in a later cycle."""
 
-    completed_and_embedded = "completed_and_embedded"
-    completed = "completed"
-    progressing = "progressing"
-    little_or_no_progress = "little_or_no_progress"
     not_started = "not_started"
+    done = "done"
+    reaudited = "reaudited"
+
+
+class LinkLevel(StrEnum):
+    """What an improvement action can be linked to, and what a rule can watch."""
+
+    criterion = "criterion"
+    section = "section"
+    service = "service"

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from audit.amendments import schedule_reaudits
 from audit.assignment import assign_cycle
 from audit.codes import CycleStatus, SampleStatus, ScorecardStatus
 from audit.errors import AuditError, NotFound
@@ -76,7 +77,9 @@ def open_cycle(session: Session, cycle: Cycle) -> tuple[list[SampledPlan], list[
     """Sample and assign; safe to rerun (only what is missing is added)."""
     if cycle.status == CycleStatus.closed.value:
         raise AuditError(f"Cycle {cycle.id} is closed; create a new cycle instead.")
-    sampled = sample_cycle(session, cycle)
+    sampled = list(sample_cycle(session, cycle))
+    # Plans whose amendment task is done are re-audited by the next whole-plan cycle (audit.amendments).
+    sampled += [row for row in schedule_reaudits(session, cycle) if row not in sampled]
     new_assignments = assign_cycle(session, cycle)
     if cycle.status == CycleStatus.draft.value:
         cycle.status = CycleStatus.open.value

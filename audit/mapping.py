@@ -162,14 +162,7 @@ def read_table(
     def reject(message: str, fix: str | None = None) -> InputRejected:
         return InputRejected(what, [Problem(message, file=name, fix=fix)])
 
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise reject(f"'{suffix or 'no extension'}' files cannot be read",
-                     "save the file as CSV (.csv) or Excel workbook (.xlsx)")
-    if not path.is_file():
-        raise reject("the file does not exist", "check the path and file name")
-    raw = _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
-
+    raw = read_grid(path, what)
     if not raw or not any(_filled(c) for c in raw[0]):
         raise reject("the file is empty or its first row (the header) is blank",
                      "put the column headings in row 1 and one plan per row below")
@@ -213,6 +206,22 @@ def read_table(
     if not rows:
         raise reject("the file has a header row but no data rows", "add one row per plan below the header")
     return Table(name, index, display, rows, warnings, problems)
+
+
+def read_grid(path: Path, what: str) -> list[list[Any]]:
+    """Every row of a CSV file or of a workbook's first sheet, cells as read; unreadable files raise InputRejected."""
+    path = Path(path)
+
+    def reject(message: str, fix: str | None = None) -> InputRejected:
+        return InputRejected(what, [Problem(message, file=path.name, fix=fix)])
+
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise reject(f"'{suffix or 'no extension'}' files cannot be read",
+                     "save the file as CSV (.csv) or Excel workbook (.xlsx)")
+    if not path.is_file():
+        raise reject("the file does not exist", "check the path and file name")
+    return _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
 
 
 def _read_csv(path: Path, reject) -> list[list[Any]]:

@@ -55,6 +55,8 @@ class Permission(StrEnum):
     moderate = "moderate"
     view_results = "view_results"
     send_board_pack = "send_board_pack"
+    view_improvement = "view_improvement"
+    manage_improvement = "manage_improvement"
     manage_users = "manage_users"
     operate_service = "operate_service"
 
@@ -68,6 +70,8 @@ DESCRIPTIONS = {
     Permission.moderate: "Moderation queue, agreed grades, agreement statistics, calibration.",
     Permission.view_results: "Results pages, board summaries and downloads, trends, timeliness.",
     Permission.send_board_pack: "Build and email the board pack.",
+    Permission.view_improvement: "Improvement plans, BRAG on a page, exceptions, amendment tasks (read).",
+    Permission.manage_improvement: "Import plans, link actions, accept or override proposed statuses, close tasks.",
     Permission.manage_users: "Add users, change roles, switch accounts off, issue API tokens, sign users out.",
     Permission.operate_service: "Run the web server and the synthetic demo (operators on the server).",
 }
@@ -96,6 +100,9 @@ MATRIX: dict[Permission, dict[Role, Scope]] = {
     Permission.view_results: {Role.qa_lead: _ALL, Role.moderator: _ALL, Role.board_member: _ALL,
                               Role.service_lead: _OWN_SERVICE},
     Permission.send_board_pack: {Role.qa_lead: _ALL},
+    # Improvement plans are the partnership's shared plan: every service lead reads all of it.
+    Permission.view_improvement: {Role.qa_lead: _ALL, Role.board_member: _ALL, Role.service_lead: _ALL},
+    Permission.manage_improvement: {Role.qa_lead: _ALL},
     Permission.manage_users: {Role.admin: _ALL},
     Permission.operate_service: {Role.admin: _ALL},
 }

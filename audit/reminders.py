@@ -1,5 +1,8 @@
 """Reminders to auditors with outstanding scorecards: what each one has outstanding, and the record of each
-reminder. Sending the email is I/O and lives outside the domain (flows/mail.py, called from web/qa.py)."""
+reminder. Sending the email is I/O and lives outside the domain (flows/mail.py, called from web/qa.py).
+
+Overdue amendment tasks (audit.amendments) are chased through the same path: `overdue_amendment_items` lists
+them as chase items and `record_chase` records each chase."""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ from sqlmodel import Session, select
 
 from sqlmodel import col
 
+from audit.amendments import get_task, overdue_tasks, task_event
 from audit.codes import ScorecardStatus
 from audit.cycles import cycle_progress
-from audit.models import Assignment, Auditor, Cycle, Plan, ReminderLog, SampledPlan, Scorecard
+from audit.models import AmendmentEvent, Assignment, Auditor, Cycle, Plan, ReminderLog, SampledPlan, Scorecard
 
 
 def record_reminders(session: Session, cycle: Cycle, today: date | None = None, now: datetime | None = None) -> list[ReminderLog]:
@@ -80,3 +84,50 @@ def reminders_for(session: Session, cycle: Cycle) -> list[tuple[ReminderLog, str
         select(ReminderLog, Auditor.code).join(Auditor, Auditor.id == ReminderLog.auditor_id)
         .where(ReminderLog.cycle_id == cycle.id).order_by(ReminderLog.sent_at.desc(), Auditor.code)
     ).all())
+
+
+# --- Overdue amendment tasks (issue 5), for the daily reminder and escalation flow ----------------------
+
+
+@dataclass(frozen=True)
+class ChaseItem:
+    """One overdue amendment task to chase. The contract the reminder flow relies on:
+
+    - `who` is the case officer's code (pseudonymised); `email` is that code's address in the auditors list
+      when the officer is also an auditor, else None (the flow then records the chase without sending);
+    - `subject` is the plan's reference; `due` the task's due date; `days_overdue` counted from `today`;
+    - `times_chased` and `last_chased` come from earlier `record_chase` calls, for escalation.
+    """
+
+    kind: str
+    task_id: int
+    who: str
+    email: str | None
+    subject: str
+    title: str
+    due: date
+    days_overdue: int
+    times_chased: int = 0
+    last_chased: datetime | None = None
+
+
+def overdue_amendment_items(session: Session, area_id: int, today: date) -> list[ChaseItem]:
+    """Every amendment task past its due date and not done, oldest first, as chase items."""
+    emails = {a.code: a.email for a in session.exec(select(Auditor).where(Auditor.area_id == area_id)).all() if a.email}
+    items = []
+    for task, plan in overdue_tasks(session, area_id, today):
+        chases = session.exec(select(AmendmentEvent.at).where(AmendmentEvent.task_id == task.id,
+                                                              AmendmentEvent.kind == "chased")
+                              .order_by(AmendmentEvent.at)).all()
+        items.append(ChaseItem("amendment", task.id, task.lead, emails.get(task.lead), plan.plan_ref, task.title,
+                               task.milestone, (today - task.milestone).days, len(chases),
+                               chases[-1] if chases else None))
+    return items
+
+
+def record_chase(session: Session, item: ChaseItem, channel: str = "recorded", status: str | None = None,
+                 error: str | None = None, by: str = "ehcp-audit", now: datetime | None = None):
+    """Record that an overdue task was chased (and, for email, whether it was sent); returns the event."""
+    detail = {"channel": channel, "days_overdue": item.days_overdue, "status": status, "error": error}
+    return task_event(session, get_task(session, item.task_id), "chased", by,
+                      f"overdue by {item.days_overdue} day(s) (due {item.due.isoformat()})", detail, now=now)

@@ -57,7 +57,7 @@ def rubric_from_content(content: object, source: str) -> Rubric:
 def load_rubric_file(path: Path) -> Rubric:
     """Read one YAML rubric file; syntax errors and content problems come back as InputRejected."""
     path = Path(path)
-    return rubric_from_content(_read_yaml(path), path.name)
+    return rubric_from_content(read_yaml_file(path), path.name)
 
 
 def load_rubrics_dir(directory: Path) -> dict[str, Rubric]:
@@ -173,22 +173,23 @@ def describe(rubric: Rubric) -> str:
     return "\n".join(lines)
 
 
-def _read_yaml(path: Path) -> object:
+def read_yaml_file(path: Path, what: str = "Rubric file") -> object:
+    """Parse a YAML file strictly (a key written twice is an error); problems come back as InputRejected."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputRejected(
-            f"Rubric file {path}", [Problem(file=path.name, message="the file does not exist", fix="check the path")]
+            f"{what} {path}", [Problem(file=path.name, message="the file does not exist", fix="check the path")]
         ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise InputRejected(
-            f"Rubric file {path}",
+            f"{what} {path}",
             [Problem(file=path.name, message=f"the file cannot be read ({err})", fix="save it as UTF-8 text")],
         ) from None
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:
-        raise InputRejected(f"Rubric file {path.name}", [_yaml_problem(path.name, err)]) from None
+        raise InputRejected(f"{what} {path.name}", [_yaml_problem(path.name, err)]) from None
 
 
 def _yaml_problem(name: str, err: yaml.YAMLError) -> Problem:

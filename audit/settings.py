@@ -78,6 +78,18 @@ class Settings(BaseSettings):
         [], description='Board distribution list, as JSON: ["board@example.org", "chair@example.org"].'
     )
 
+    # Improvement plans (issue 5): status scales and rules as data, the plan-level amendment loop.
+    scales_dir: Path | None = Field(
+        None, description="An area's own folder of status scale files (YAML), beside the shipped BRAG and APP scales."
+    )
+    improvement_rules_file: Path | None = Field(
+        None, description="Rules that turn audit findings into improvement actions (YAML); default config/improvement-rules.yaml."
+    )
+    amendment_due_working_days: int | None = Field(
+        None, ge=1, description="If set, amendment tasks are due this many working days after they are raised "
+                                "(instead of EHCP_AUDIT_AMENDMENT_DUE_DAYS calendar days); never past the plan's next review.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -40,7 +40,8 @@ def board_pack_cmd(
 
     with store() as session:
         chosen = _cycle(session, cycle)
-        pack = build_pack(session, chosen, day, settings().small_number_threshold, service=service)
+        pack = build_pack(session, chosen, day, settings().small_number_threshold, service=service,
+                          scales_dir=settings().scales_dir)
         folder = out or Path(settings().resolved_reports_dir) / f"cycle-{chosen.id}"
     for fmt, path in write_pack(pack, folder).items():
         console.print(f"{fmt:>5}: {path}")
@@ -86,7 +87,7 @@ def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -
         raise typer.BadParameter(f"{fmt} is binary: give a file with --out", param_hint="--out")
     with store() as session:
         pack = build_pack(session, get_cycle(session, cycle), parse_date(as_of) or date.today(),
-                          settings().small_number_threshold, service=results_scope())
+                          settings().small_number_threshold, service=results_scope(), scales_dir=settings().scales_dir)
     data = html_to_pdf(render_html(pack, for_pdf=True)) if fmt == "pdf" else pack_workbook(pack)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

@@ -22,6 +22,7 @@ from audit.permissions import Permission
 from ehcp_audit_cli.common import act_as, console, friendly, needs, parse_date, results_scope, settings, store
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
+from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.web_cmds import serve, users_app
 
@@ -38,6 +39,7 @@ app.add_typer(scorecards_app, name="scorecards")
 app.add_typer(moderation_app, name="moderation")
 app.add_typer(calibration_app, name="calibration")
 app.add_typer(users_app, name="users")
+app.add_typer(improvement_app, name="improvement")
 app.command("serve")(serve)
 app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)
@@ -100,6 +102,7 @@ def report(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
 ) -> None:
     """The board summary of a scored cycle."""
+    from audit.scales import load_scales
     from reports.render import FORMATS, render
     from reports.summary import build_summary
 
@@ -112,7 +115,7 @@ def report(
         if results.plans.empty:
             raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
         summary = build_summary(session, results, parse_date(as_of) or date.today(), settings().small_number_threshold,
-                                service=results_scope())
+                                service=results_scope(), scales=load_scales(settings().scales_dir))
     text = render(summary, fmt)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -174,7 +177,7 @@ def demo(
     console.print(f"\n[bold]Board summary:[/] {outcome['reports']['html']}")
     console.print(f"  also {outcome['reports']['md']} and {outcome['reports']['json']}")
     console.print(f"Next: ehcp-audit cycle status {cycle_id} · ehcp-audit timeliness · "
-                  f"ehcp-audit scorecards template {cycle_id} --out scorecards/")
+                  f"ehcp-audit scorecards template {cycle_id} --out scorecards/ · ehcp-audit improvement status")
     from audit.users import DEMO_PASSWORD, ensure_demo_users
 
     with store() as session:

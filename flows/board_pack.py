@@ -62,13 +62,14 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
             cycle = get_cycle(session, cycle_id)
         folder = Path(settings.resolved_reports_dir) / f"cycle-{cycle.id}"
         t = settings.small_number_threshold
-        pack = build_pack(session, cycle, as_of, t)
+        pack = build_pack(session, cycle, as_of, t, scales_dir=settings.scales_dir)
         paths = {fmt: str(p) for fmt, p in write_pack(pack, folder).items()}
         services = {}
         for service in SERVICE_MEASURES:
             services[service] = str(write_pack(build_pack(session, cycle, as_of, t, service=service),
                                                folder / "services")["pdf"])
-        notes = feedback_notes(session, load_cycle_results(session, cycle))
+        # Re-audited plans are left out of the board's figures but their case officers still get a note.
+        notes = feedback_notes(session, load_cycle_results(session, cycle, include_reaudits=True))
     (folder / "feedback").mkdir(parents=True, exist_ok=True)
     for note in notes:
         path = folder / "feedback" / f"{note['plan_ref']}.md"

@@ -1,9 +1,12 @@
-"""The audit cycle flow: open, sample, assign, collect, second marking, moderation, score, aggregate, actions, report.
+"""The audit cycle flow: open, sample, assign, collect, second marking, moderation, score, aggregate, actions,
+status proposals, report.
 
 Triggered by the QA lead (`ehcp-audit cycle run ID`), by the demo, and again whenever scorecards come in.
 Inputs: a cycle id (the cycle is created beforehand with its rubric, sample rule and due date).
-Outputs: stored samples, assignments, results and actions; the board summary as HTML, Markdown and JSON
-files and as a Prefect markdown artifact.
+Outputs: stored samples (with re-audits of amended plans), assignments, results, amendment tasks,
+improvement-plan actions and their evidence (by the rules in config/improvement-rules.yaml), status
+proposals for linked actions; the board summary as HTML, Markdown and JSON files and as a Prefect markdown
+artifact.
 
 Every task is rerunnable: it reads what is recorded and adds only what is missing, in one transaction.
 While scorecards are outstanding and the due date has not passed, the flow stops after "collect" and
@@ -24,12 +27,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact
 
 from audit.actions import raise_actions
+from audit.amendments import record_reaudits
 from audit.analysis import load_cycle_results
 from audit.codes import CycleStatus
 from audit.cycles import cycle_progress, get_cycle, open_cycle
 from audit.db import engine_from_settings, transaction
+from audit.improvement_rules import load_rules
 from audit.moderation import ModerationRules, double_marked, moderation_queue, select_second_marking
+from audit.proposals import propose_statuses
 from audit.results import score_cycle
+from audit.scales import load_scales
 from audit.settings import Settings, get_settings
 from flows.runtime import flow_settings
 from audit.simulated_auditors import submit_simulated
@@ -92,17 +99,32 @@ def score_step(settings: Settings, cycle_id: int, complete: bool) -> dict:
 
 
 @task(name="raise-actions", cache_policy=NO_CACHE)
-def actions_step(settings: Settings, cycle_id: int, today: date) -> int:
+def actions_step(settings: Settings, cycle_id: int, today: date) -> dict:
+    """Amendment tasks, improvement actions and evidence by the rules, and re-audits this cycle completed."""
     with transaction(engine_from_settings(settings)) as session:
-        results = load_cycle_results(session, get_cycle(session, cycle_id))
-        return len(raise_actions(session, results, settings, today))
+        cycle = get_cycle(session, cycle_id)
+        raised = raise_actions(session, load_cycle_results(session, cycle), settings, today)
+        reaudited = record_reaudits(session, cycle)
+        return {"count": raised.count, "amendments": len(raised.amendments),
+                "improvement_actions": len(raised.improvements), "evidence": len(raised.applied.evidence),
+                "reaudited": len(reaudited)}
+
+
+@task(name="propose-statuses", cache_policy=NO_CACHE)
+def proposals_step(settings: Settings, cycle_id: int, today: date) -> dict:
+    """A proposed status from the data for every action linked to what this cycle graded."""
+    rules, scales = load_rules(settings), load_scales(settings.scales_dir)
+    with transaction(engine_from_settings(settings)) as session:
+        changed = propose_statuses(session, get_cycle(session, cycle_id), rules.evidence, scales, today)
+        return {"proposals": len(changed), "regressions": sum(1 for p in changed if p.regressed)}
 
 
 @task(name="board-summary", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def report_step(settings: Settings, cycle_id: int, as_of: date) -> dict[str, str]:
     with transaction(engine_from_settings(settings)) as session:
         results = load_cycle_results(session, get_cycle(session, cycle_id))
-        summary = build_summary(session, results, as_of, settings.small_number_threshold)
+        summary = build_summary(session, results, as_of, settings.small_number_threshold,
+                                load_scales(settings.scales_dir))
     paths = write_summary(summary, Path(settings.resolved_reports_dir))
     create_markdown_artifact(key=f"board-summary-cycle-{cycle_id}", markdown=render(summary, "md"),
                              description=f"Board summary for cycle {cycle_id}")
@@ -145,9 +167,12 @@ def audit_cycle(
     moderation = moderation_step(settings, cycle_id)
     scored = score_step(settings, cycle_id, progress["complete"])
     raised = actions_step(settings, cycle_id, as_of)
+    proposals = proposals_step(settings, cycle_id, as_of)
     paths = report_step(settings, cycle_id, as_of)
     print(f"Cycle {cycle_id}: {scored['complete']} plans graded, {scored['incomplete']} incomplete; "
-          f"{raised} new actions; {moderation['awaiting_moderation']} awaiting moderation; "
+          f"{raised['count']} new actions; {proposals['proposals']} status proposals "
+          f"({proposals['regressions']} regressions); {moderation['awaiting_moderation']} awaiting moderation; "
           f"board summary at {paths['html']}")
     return {"state": "reported", "opened": opened, "progress": progress, "second_marking": second,
-            "moderation": moderation, "scored": scored, "actions_raised": raised, "reports": paths}
+            "moderation": moderation, "scored": scored, "actions_raised": raised["count"], "improvement": raised,
+            "proposals": proposals, "reports": paths}

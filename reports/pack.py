@@ -18,12 +18,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlmodel import Session
 
 from audit import analysis
-from audit.actions import cycle_actions
+from audit.actions import cycle_actions, cycle_improvement_actions
 from audit.codes import SERVICES, Agency
 from audit.frames import plans_frame
 from audit.models import Cycle, LocalArea, RubricVersion
+from audit.scales import load_scales
 from audit.timeliness import Measure, TimelinessReport, compute_timeliness
 from reports import charts
+from reports.improvement import pack_section
 from reports.suppression import COUNT, INTERVAL, PERCENT, TEXT, is_small_group, make_table, note
 from reports.trends import Trends, cycle_trends, wilson_interval
 
@@ -52,7 +54,8 @@ _env = Environment(
 )
 
 
-def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, service: str | None = None) -> dict:
+def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, service: str | None = None,
+               scales_dir: Path | None = None) -> dict:
     """Everything in the board pack for one cycle (or one service's part of it), tables suppressed."""
     if service is not None and service not in SERVICE_MEASURES:
         raise ValueError(f"Unknown service '{service}'; use one of {', '.join(SERVICE_MEASURES)}")
@@ -117,7 +120,11 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
             grade_table("by_need", "Grades per primary need", analysis.by_plan_field(results, "primary_need"),
                         "Primary need", t),
         ]))
-    sections.append(_findings_section(session, results, keep, t))
+    scales = load_scales(scales_dir)
+    sections.append(_findings_section(session, results, keep, t, scales))
+    improvement = None if service else pack_section(session, cycle.area_id, scales, as_of)
+    if improvement:
+        sections.append(improvement)
     return pack
 
 
@@ -271,7 +278,7 @@ def _quality_section(results: analysis.CycleResults, t: int) -> dict:
                     "If the intervals of the two rows overlap, this sample does not show a difference.")
 
 
-def _findings_section(session: Session, results: analysis.CycleResults, keep: dict, t: int) -> dict:
+def _findings_section(session: Session, results: analysis.CycleResults, keep: dict, t: int, scales: dict) -> dict:
     weak = analysis.weak_criteria(results, top=10)
     weak = weak[weak["section"].isin(keep["sections"])]
     weak_rows = [r | {"criterion": f"{r['criterion_id']}: {r['criterion']}", "strong": r["plans"] - r["weak"]}
@@ -279,6 +286,7 @@ def _findings_section(session: Session, results: analysis.CycleResults, keep: di
     incomplete = analysis.incomplete_plans(results)
     actions = [a for a in cycle_actions(session, results.cycle.id)
                if a.section is None or a.section in keep["sections"]]
+    improvements = cycle_improvement_actions(session, results.cycle.id, scales)
     if len(keep["sections"]) < len(results.rubric.sections) and "A" not in keep["sections"]:
         actions = [a for a in actions if a.section is not None]  # amendment tasks belong to the SEN team
     tables = [
@@ -293,7 +301,8 @@ def _findings_section(session: Session, results: analysis.CycleResults, keep: di
             ("title", "Action", TEXT), ("kind", "Kind", TEXT), ("lead", "Lead", TEXT),
             ("milestone", "Milestone", TEXT), ("status", "Status", TEXT)],
             [{"title": a.title, "kind": a.kind, "lead": a.lead, "milestone": a.milestone.isoformat(),
-              "status": a.status.replace("_", " ")} for a in actions], threshold=t),
+              "status": a.status.replace("_", " ")} for a in actions]
+            + (improvements if len(keep["sections"]) == len(results.rubric.sections) else []), threshold=t),
     ]
     return _section("findings", "Findings and actions", tables, [],
                     "Plans are known by pseudonymised references; people by codes.")

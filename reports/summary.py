@@ -9,12 +9,13 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit import analysis
-from audit.actions import cycle_actions
+from audit.actions import cycle_actions, cycle_improvement_actions
 from audit.codes import Agency, Grade
 from audit.cycles import cycle_progress
 from audit.frames import plans_frame
 from audit.models import Auditor, LocalArea, RubricVersion
 from audit.moderation import moderation_overview
+from audit.scales import StatusScale, load_scales
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 from audit.timeliness import compute_timeliness
 
@@ -63,7 +64,7 @@ def _moderation(session: Session, cycle) -> dict:
 
 
 def build_summary(session: Session, results: analysis.CycleResults, as_of: date, small_number: int = 5,
-                  service: str | None = None) -> dict:
+                  service: str | None = None, scales: dict[str, StatusScale] | None = None) -> dict:
     """Everything the board sees for one cycle, as plain data; with `service`, only that service's part."""
     cycle = results.cycle
     area = session.get(LocalArea, cycle.area_id)
@@ -115,7 +116,8 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
             {"kind": a.kind, "title": a.title, "lead": a.lead, "milestone": a.milestone.isoformat(),
              "status": a.status, "detail": a.detail, "section": a.section}
             for a in actions
-        ],
+        ] + [{k: row[k] for k in ("kind", "title", "lead", "milestone", "status", "detail")}
+             for row in cycle_improvement_actions(session, cycle.id, scales or load_scales())],
         "moderation": _moderation(session, cycle),
         "grades": analysis.GRADE_COLUMNS,
         "services": [a.label for a in (Agency.sen_team, Agency.education, Agency.health, Agency.social_care)],

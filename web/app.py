@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from audit.db import engine_from_settings
 from audit.models import utcnow
 from audit.settings import Settings
-from web import admin, api, auditor, auth, board, moderation, qa, sso
+from web import admin, api, auditor, auth, board, improvement, moderation, qa, sso
 from web.deps import Refused, make_templates, page
 from web.headers import SecurityHeaders
 from web.trigger import continue_cycle_flow
@@ -62,7 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, sso, auditor, qa, moderation, board, admin, api):
+    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api):
         app.include_router(module.router)
     app.include_router(api.docs)
 

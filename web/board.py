@@ -17,6 +17,7 @@ from audit.analysis import load_cycle_results
 from audit.codes import Agency
 from audit.cycles import get_area
 from audit.models import Cycle, PlanResult, User
+from audit.scales import load_scales
 from reports.render import FORMATS, render
 from reports.summary import build_summary
 from audit.permissions import AccessDenied, Permission, results_service
@@ -48,7 +49,8 @@ def summary_for(request: Request, cycle_id: int, user: User) -> dict:
         if cycle is None or cycle not in cycles_with_results(session, settings.area_code):
             raise Refused("object", f"Cycle {cycle_id} has no results yet.", 404)
         return build_summary(session, load_cycle_results(session, cycle), date.today(),
-                             settings.small_number_threshold, service=service)
+                             settings.small_number_threshold, service=service,
+                             scales=load_scales(settings.scales_dir))
 
 
 @router.get("/results")

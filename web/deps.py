@@ -40,7 +40,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 # Start pages and navigation, by the permission that opens them (first held = start page).
 PAGES = [(Permission.grade_plans, "My audits", "/my-audits"), (Permission.manage_cycles, "Cycles", "/cycles"),
-         (Permission.view_results, "Results", "/results"), (Permission.manage_users, "Users", "/admin/users")]
+         (Permission.view_results, "Results", "/results"),
+         (Permission.view_improvement, "Improvement", "/improvement"), (Permission.manage_users, "Users", "/admin/users")]
 ACCOUNT_PAGE = "/account"
 SIGNED_OUT = {  # why a session ended, shown on the sign-in page (?ended=...)
     "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",

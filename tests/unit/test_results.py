@@ -13,7 +13,7 @@ from audit.analysis import (by_plan_field, by_section, by_service, distribution,
                             load_cycle_results, weak_criteria)
 from audit.codes import Grade
 from audit.cycles import create_cycle, open_cycle
-from audit.models import Action, Assignment, Auditor, PlanResult, SectionResult
+from audit.models import ActionEvidence, ActionLink, Assignment, Auditor, ImprovementAction, PlanResult, SectionResult
 from audit.results import score_cycle
 from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.settings import Settings
@@ -119,24 +119,28 @@ def test_actions_amend_weak_plans_and_raise_themes_once(session, area):
     results = load_cycle_results(session, cycle)
     settings = Settings(weak_criterion_share=0.65, weak_criterion_min_plans=5)
     raised = raise_actions(session, results, settings, NOW.date())
-    improvements = [a for a in raised if a.kind == "improvement"]
-    assert [a.criterion_id for a in improvements] == ["E1"]
-    assert improvements[0].evidence["plan_refs"] == sorted(p.plan_ref for p in plans)
-    assert improvements[0].evidence["weak"] == 6 and improvements[0].lead == settings.improvement_lead
-    assert not [a for a in raised if a.kind == "amendment"]  # every plan is Good overall
-    assert raise_actions(session, results, settings, NOW.date()) == []
-    assert len(session.exec(select(Action)).all()) == 1
+    # The settings' thresholds still drive the default criterion rule; the shipped section rule sees E too.
+    assert [(f.level, f.target) for f in raised.applied.findings] == [("criterion", "E1"), ("section", "E")]
+    improvement = raised.improvements[0]
+    links = session.exec(select(ActionLink).where(ActionLink.action_id == improvement.id)).all()
+    assert [(link.level, link.target, link.rubric) for link in links] == [("criterion", "E1", "whole-plan")]
+    evidence = raised.applied.evidence[0]
+    assert evidence.plan_refs == sorted(p.plan_ref for p in plans) and (evidence.weak, evidence.plans) == (6, 6)
+    assert improvement.lead == settings.improvement_lead and improvement.reference == "Q.1"
+    assert raised.amendments == []  # every plan is Good overall
+    again = raise_actions(session, results, settings, NOW.date())
+    assert again.count == 0 and again.applied.evidence == []
+    assert len(session.exec(select(ImprovementAction)).all()) == 2
+    assert len(session.exec(select(ActionEvidence)).all()) == 2
     stricter = Settings(weak_criterion_share=0.65, weak_criterion_min_plans=7)
-    other = raise_actions(session, results, stricter, NOW.date())
-    assert other == []
+    assert [f.level for f in raise_actions(session, results, stricter, NOW.date()).applied.findings] == ["section"]
 
 
 def test_amendment_is_due_before_the_next_review(session, area):
     cycle, (plan,) = open_one_plan_cycle(session, area, last_review_meeting_date=date(2025, 11, 20))
     grade_all(session, cycle, {}, default=I)
     score_cycle(session, cycle)
-    (action,) = [a for a in raise_actions(session, load_cycle_results(session, cycle), Settings(), NOW.date())
-                 if a.kind == "amendment"]
+    (action,) = raise_actions(session, load_cycle_results(session, cycle), Settings(), NOW.date()).amendments
     # 28 days from 1 November would be 29 November, past the review due 20 November: due the day before.
     assert (action.lead, action.milestone) == (plan.case_officer, date(2026, 11, 19))
     assert action.detail.startswith("Sections to amend: A, B")

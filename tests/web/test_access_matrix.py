@@ -46,6 +46,13 @@ ROUTES = {
     ("GET", "/results"): P.view_results,
     ("GET", "/results/{cycle_id}"): P.view_results,
     ("GET", "/results/{cycle_id}/download/{fmt}"): P.view_results,
+    ("GET", "/improvement"): P.view_improvement,
+    ("GET", "/improvement/plans/{plan_id}"): P.view_improvement,
+    ("GET", "/improvement/plans/{plan_id}/download/{fmt}"): P.view_improvement,
+    ("GET", "/improvement/actions/{action_id}"): P.view_improvement,
+    ("POST", "/improvement/proposals/{proposal_id}"): P.manage_improvement,
+    ("GET", "/improvement/tasks"): P.view_improvement,
+    ("POST", "/improvement/tasks/{task_id}/done"): P.manage_improvement,
     ("GET", "/admin/users"): P.manage_users,
     ("POST", "/admin/users"): P.manage_users,
     ("POST", "/admin/users/{user_id}/role"): P.manage_users,
@@ -93,6 +100,15 @@ COMMANDS = {
     ("users", "token"): (P.manage_users, ["nobody"]),
     ("users", "sign-out-everywhere"): (P.manage_users, ["nobody"]),
     ("users", "link-sso"): (P.manage_users, ["nobody", "--subject", "x"]),
+    ("improvement", "import"): (P.manage_improvement, ["missing.csv", "--layout", "app", "--name", "x", "--by", "Q"]),
+    ("improvement", "export"): (P.view_improvement, ["999", "out.csv"]),
+    ("improvement", "status"): (P.view_improvement, ["999"]),
+    ("improvement", "accept"): (P.manage_improvement, ["999", "--reason", "why", "--by", "Q"]),
+    ("improvement", "link"): (P.manage_improvement, ["999", "1.1", "--criterion", "F2", "--reason", "why", "--by", "Q"]),
+    ("improvement", "tasks"): (P.view_improvement, []),
+    ("improvement", "task-done"): (P.manage_improvement, ["999", "--note", "x", "--by", "Q"]),
+    ("improvement", "chase"): (P.manage_improvement, []),
+    ("improvement", "check"): (P.view_improvement, []),
     ("serve",): (P.operate_service, []),
     ("demo",): (P.operate_service, []),
     ("board-pack",): (P.send_board_pack, ["--cycle", "999"]),
@@ -129,7 +145,8 @@ def params_for(app, role: str) -> dict:
     first_auditor = auditor_users(app)[0]
     own = assignments_of(app, user_named(app, demo_username(role, app))) if role == "auditor" else []
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
-            "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1}
+            "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
+            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):

@@ -358,5 +358,6 @@ def amendment_task(ctx):
 @then("raising actions again adds nothing")
 def rerun_actions(ctx):
     count = len(ctx["session"].exec(select(Action)).all())
-    assert raise_actions(ctx["session"], ctx["results"], Settings(), TODAY) == []
+    again = raise_actions(ctx["session"], ctx["results"], Settings(), TODAY)
+    assert again.count == 0 and again.applied.evidence == []
     assert len(ctx["session"].exec(select(Action)).all()) == count

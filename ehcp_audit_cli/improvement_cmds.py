@@ -1,0 +1,259 @@
+"""`ehcp-audit improvement ...`: import and export action plans, see and decide statuses, link actions, tasks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+from sqlmodel import select
+
+from audit.amendments import get_task, mark_done, tasks_of
+from audit.cycles import get_area
+from audit.errors import AuditError
+from audit.improvement import get_plan, link_action, plans_of
+from audit.improvement_rules import load_rules
+from audit.models import ImprovementAction
+from audit.plan_files import export_plan, import_plan
+from audit.plan_layouts import LAYOUTS
+from audit.proposals import decide, get_proposal
+from audit.reminders import overdue_amendment_items, record_chase
+from audit.rubrics import find_rubric
+from audit.scales import get_scale, load_scale_file, load_scales
+from audit.permissions import Permission
+from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
+from reports.improvement import build_improvement_report, render_improvement
+
+improvement_app = typer.Typer(help="The improvement plan: import/export WSoA and APP tables, BRAG on a page, "
+                                   "status proposals, links to the rubric, amendment tasks.", no_args_is_help=True)
+DEFAULT_SCALE = {"wsoa": "brag", "app": "app"}
+BY = typer.Option(..., "--by", help="Your code, recorded as who made the change.")
+
+
+def _area_id(session, area: str | None) -> int:
+    return get_area(session, area or settings().area_code, create=True).id
+
+
+def _scales():
+    return load_scales(settings().scales_dir)
+
+
+@improvement_app.command("import")
+@friendly
+@needs(Permission.manage_improvement)
+def import_cmd(
+    file: Path = typer.Argument(..., help="CSV or XLSX laid out as the WSoA or the APP (docs/improvement.md)."),
+    layout: str = typer.Option(..., "--layout", help="wsoa or app."),
+    name: str = typer.Option(..., "--name", help="A name for the plan, e.g. 'APP 2021'."),
+    scale: Optional[str] = typer.Option(None, "--scale", help="Status scale; default brag for a WSoA, app for an APP."),
+    by: str = BY,
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """Import an improvement plan, all or nothing; every problem is listed with its row, column and fix."""
+    if layout not in LAYOUTS:
+        raise typer.BadParameter(f"use one of {', '.join(LAYOUTS)}", param_hint="--layout")
+    chosen = get_scale(_scales(), scale or DEFAULT_SCALE[layout])
+    with store() as session:
+        area_row = get_area(session, area or settings().area_code, create=True)
+        result = import_plan(session, area_row, file, layout=layout, scale=chosen, name=name, by=by)
+        console.print(str(result), highlight=False)
+
+
+@improvement_app.command("export")
+@friendly
+@needs(Permission.view_improvement)
+def export_cmd(
+    plan: str = typer.Argument(..., help="Plan id or name."),
+    out: Path = typer.Argument(..., help="File to write: .csv or .xlsx."),
+    layout: Optional[str] = typer.Option(None, "--layout", help="wsoa or app; default the plan's own."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """Export a plan in its layout (an imported plan comes back with the same rows and columns)."""
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise typer.BadParameter("name the file .csv or .xlsx", param_hint="OUT")
+    if layout is not None and layout not in LAYOUTS:
+        raise typer.BadParameter(f"use one of {', '.join(LAYOUTS)}", param_hint="--layout")
+    with store() as session:
+        found = get_plan(session, _area_id(session, area), plan)
+        path = export_plan(session, found, get_scale(_scales(), found.scale), out, layout)
+    console.print(f"Wrote {path}")
+
+
+@improvement_app.command("status")
+@friendly
+@needs(Permission.view_improvement)
+def status_cmd(
+    plan: Optional[str] = typer.Argument(None, help="Plan id or name; leave out to list the plans."),
+    fmt: str = typer.Option("table", "--format", help="table, json, html or md."),
+    out: Optional[Path] = typer.Option(None, "--out", help="File to write (html, md, json); default the terminal."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for overdue milestones (default today)."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """BRAG on a page, the exception report and the proposals awaiting a decision."""
+    if fmt not in ("table", "json", "html", "md"):
+        raise typer.BadParameter("use table, json, html or md", param_hint="--format")
+    with store() as session:
+        area_id = _area_id(session, area)
+        if plan is None:
+            for p in plans_of(session, area_id):
+                console.print(f"{p.id}  {p.name}  ({p.layout.upper()}, scale {p.scale})", highlight=False)
+            if not plans_of(session, area_id):
+                console.print("No improvement plan yet: import one, or run a cycle whose findings raise actions.")
+            return
+        report = build_improvement_report(session, get_plan(session, area_id, plan), _scales(),
+                                          parse_date(as_of) or date.today())
+    if fmt != "table":
+        text = json.dumps(report, indent=2, default=str) + "\n" if fmt == "json" else render_improvement(report, fmt)
+        if out:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+            console.print(f"Wrote {out}")
+        else:
+            sys.stdout.write(text)
+        return
+    table = Table("ref", "action", "lead", "status", "milestone", "exception", title=f"BRAG on a page: {report['plan']['name']}")
+    for a in report["actions"]:
+        table.add_row(a["reference"], a["action"][:60], a["lead"], a["status"], a["due"] or a["action_milestone"],
+                      ", ".join(a["flags"]))
+    console.print(table)
+    for p in report["proposals"]:
+        console.print(f"Proposal {p['id']} for {p['reference']} after {p['cycle']}: {p['proposed']}"
+                      f"{' (regression)' if p['regressed'] else ''}. {p['basis']}", highlight=False)
+    if report["proposals"]:
+        console.print("Decide: ehcp-audit improvement accept PROPOSAL --by CODE --reason TEXT [--override STATUS]")
+
+
+@improvement_app.command("accept")
+@friendly
+@needs(Permission.manage_improvement)
+def accept_cmd(
+    proposal: int = typer.Argument(..., help="Proposal number (shown by 'improvement status PLAN')."),
+    reason: str = typer.Option(..., "--reason", help="Why; kept with the proposal."),
+    override: Optional[str] = typer.Option(None, "--override", help="Set this status instead of the proposed one."),
+    by: str = BY,
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """Accept the status proposed from audit evidence, or override it; both are kept."""
+    with store() as session:
+        found = get_proposal(session, proposal, _area_id(session, area))
+        action = session.get(ImprovementAction, found.action_id)
+        scale = get_scale(_scales(), get_plan(session, _area_id(session, area), action.plan_id).scale)
+        decide(session, found, scale, by, reason, override=override)
+        console.print(f"Action {action.reference} is now '{scale.status(action.status).label}' "
+                      f"({found.decision} by {by}).", highlight=False)
+
+
+@improvement_app.command("link")
+@friendly
+@needs(Permission.manage_improvement)
+def link_cmd(
+    plan: str = typer.Argument(..., help="Plan id or name."),
+    reference: str = typer.Argument(..., help="The action's reference, e.g. 1.2 or 2.1.ii."),
+    criterion: Optional[str] = typer.Option(None, "--criterion", help="Rubric criterion id, e.g. F2."),
+    section: Optional[str] = typer.Option(None, "--section", help="Plan section, e.g. F."),
+    service: Optional[str] = typer.Option(None, "--service", help="sen_team, education, health or social_care."),
+    rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric the criterion or section belongs to."),
+    reason: str = typer.Option(..., "--reason", help="Why this action should improve it."),
+    by: str = BY,
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """Link an action to the criterion, section or service it should improve, so audits can evidence it."""
+    chosen = [(level, target) for level, target in (("criterion", criterion), ("section", section),
+                                                     ("service", service)) if target]
+    if len(chosen) != 1:
+        raise typer.BadParameter("give one of --criterion, --section or --service")
+    level, target = chosen[0]
+    with store() as session:
+        found = get_plan(session, _area_id(session, area), plan)
+        action = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == found.id,
+                                                              ImprovementAction.reference == reference)).first()
+        if action is None:
+            raise AuditError(f"Plan '{found.name}' has no action {reference}.")
+        _, created = link_action(session, action, level, target, by, reason,
+                                 None if level == "service" else find_rubric(settings().rubrics_dir, rubric))
+    console.print(f"Action {reference} {'is now' if created else 'was already'} linked to {level} {target}.")
+
+
+@improvement_app.command("tasks")
+@friendly
+@needs(Permission.view_improvement)
+def tasks_cmd(
+    overdue: bool = typer.Option(False, "--overdue", help="Only tasks past their due date and not done."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """Amendment tasks for plans graded Requires Improvement or Inadequate, with their status."""
+    day = parse_date(as_of) or date.today()
+    with store() as session:
+        rows = tasks_of(session, _area_id(session, area))
+    table = Table("task", "plan", "case officer", "due", "status", title="Amendment tasks")
+    for task, plan in rows:
+        late = task.status == "not_started" and task.milestone < day
+        if overdue and not late:
+            continue
+        table.add_row(str(task.id), plan.plan_ref, task.lead, task.milestone.isoformat(),
+                      "overdue" if late else task.status.replace("_", " "))
+    console.print(table)
+
+
+@improvement_app.command("task-done")
+@friendly
+@needs(Permission.manage_improvement)
+def task_done_cmd(
+    task: int = typer.Argument(..., help="Task number (shown by 'improvement tasks')."),
+    note: str = typer.Option(..., "--note", help="What was amended."),
+    by: str = BY,
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """Mark an amendment task done; the next whole-plan cycle re-audits the plan."""
+    with store() as session:
+        found = mark_done(session, get_task(session, task, _area_id(session, area)), by, note)
+        console.print(f"Task {found.id} done; plan {found.evidence.get('plan_ref')} will be re-audited in the next "
+                      "whole-plan cycle.", highlight=False)
+
+
+@improvement_app.command("chase")
+@friendly
+@needs(Permission.manage_improvement)
+def chase_cmd(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
+    record: bool = typer.Option(False, "--record", help="Record a chase for each (no email is sent from here)."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """List overdue amendment tasks as the reminder flow chases them; --record records each chase."""
+    with store() as session:
+        items = overdue_amendment_items(session, _area_id(session, area), parse_date(as_of) or date.today())
+        for item in items:
+            if record:
+                record_chase(session, item, by="cli")
+            console.print(f"Task {item.task_id}: plan {item.subject}, case officer {item.who}, due {item.due}, "
+                          f"{item.days_overdue} day(s) overdue, chased {item.times_chased + record} time(s).",
+                          highlight=False)
+    if not items:
+        console.print("No amendment task is overdue.")
+
+
+@improvement_app.command("check")
+@friendly
+@needs(Permission.view_improvement)
+def check_cmd(
+    scale_file: Optional[Path] = typer.Option(None, "--scale", help="Check one status scale file."),
+    rules_file: Optional[Path] = typer.Option(None, "--rules", help="Check a rules file (default the one in use)."),
+) -> None:
+    """Check the status scales and the rules that raise actions; every problem is listed with its fix."""
+    if scale_file:
+        scale = load_scale_file(scale_file)
+        console.print(f"{scale_file.name}: scale '{scale.key}' is valid ({', '.join(scale.labels())}).")
+        return
+    scales = _scales()
+    rules = load_rules(settings(), rules_file)
+    get_scale(scales, rules.scale)
+    console.print(f"Scales: {', '.join(sorted(scales))}.")
+    for rule in rules.rules:
+        console.print(f"Rule {rule.id}: {rule.level} weak in {rule.weak_share:.0%} of plans (at least "
+                      f"{rule.min_weak}) -> plan '{rules.plan}', area {rule.area[0]}"
+                      f"{'' if rule.enabled else ' (disabled)'}.", highlight=False)

@@ -1,0 +1,78 @@
+"""`ehcp-audit improvement`: import, export round trip, status, link, accept, tasks and checks, errors as sentences."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlmodel import select
+
+from audit.cycles import create_cycle, get_area
+from audit.db import engine_from_settings, transaction
+from audit.models import Action, ImprovementAction, StatusProposal
+from audit.settings import get_settings
+from tests.factories import ROOT, make_plan, whole_plan_rubric
+from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
+
+FIXTURES = ROOT / "tests" / "fixtures" / "improvement"
+
+
+def test_import_export_status_link_and_accept_through_the_cli(cli_env, tmp_path):  # noqa: F811
+    imported = run("improvement", "import", FIXTURES / "wsoa-plan.csv", "--layout", "wsoa", "--name", "WSoA 2018",
+                   "--by", "QA-LEAD")
+    assert imported.exit_code == 0, imported.output
+    assert "Imported plan 1 'WSoA 2018' (WSOA): 2 areas of weakness, 5 actions, 7 statuses" in imported.output
+    out = tmp_path / "back.csv"
+    assert run("improvement", "export", "WSoA 2018", out).exit_code == 0
+    assert out.read_text(encoding="utf-8").splitlines() == (FIXTURES / "wsoa-plan.csv").read_text(
+        encoding="utf-8").splitlines()
+    listing = run("improvement", "status")
+    assert "1  WSoA 2018  (WSOA, scale brag)" in listing.output
+    grid = run("improvement", "status", "1", "--as-of", "2019-02-01")
+    assert "BRAG on a page: WSoA 2018" in grid.output and "Little or no" not in grid.output  # 1.2.i is Progressing
+    assert "overdue since 30 Sep 2018" in grid.output and "overdue since 30 Apr 2019" not in grid.output
+    data = json.loads(run("improvement", "status", "1", "--format", "json").output)
+    assert [a["reference"] for a in data["actions"]] == ["1.1.i", "1.1.ii", "1.2.i", "2.1.i", "2.1.ii"]
+    linked = run("improvement", "link", "1", "1.2.i", "--criterion", "F2", "--reason", "provision quantified",
+                 "--by", "QA-LEAD")
+    assert linked.exit_code == 0 and "is now linked to criterion F2" in linked.output
+    wrong = run("improvement", "link", "1", "1.2.i", "--criterion", "Z9", "--reason", "x", "--by", "QA-LEAD")
+    assert wrong.exit_code == 1 and "The rubric 'whole-plan' has no criterion 'Z9'" in wrong.output
+
+    with transaction(engine_from_settings(get_settings())) as session:
+        area = get_area(session, get_settings().area_code)
+        plan = make_plan(session, area)
+        cycle = create_cycle(session, area, whole_plan_rubric(), name="Q1", sample_size=1, due_date=date(2030, 1, 1))
+        action = session.exec(select(ImprovementAction).where(ImprovementAction.reference == "1.2.i")).one()
+        session.add(StatusProposal(action_id=action.id, cycle_id=cycle.id, proposed="completed-and-embedded",
+                                   basis="Improvement held for 2 cycles"))
+        session.add(Action(area_id=area.id, key="amend:x", kind="amendment", cycle_id=cycle.id, plan_id=plan.id,
+                           title="Amend plan", lead="CO-01", milestone=date(2026, 1, 1),
+                           evidence={"plan_ref": plan.plan_ref}))
+    missing_reason = run("improvement", "accept", "1", "--reason", " ", "--by", "QA-LEAD")
+    assert missing_reason.exit_code == 1 and "Give a reason" in missing_reason.output
+    accepted = run("improvement", "accept", "1", "--reason", "audits agree", "--by", "QA-LEAD")
+    assert accepted.exit_code == 0 and "is now 'Completed and embedded' (accepted by QA-LEAD)" in accepted.output
+    tasks = run("improvement", "tasks", "--overdue", "--as-of", "2026-02-01")
+    assert "overdue" in tasks.output and "CO-01" in tasks.output
+    chased = run("improvement", "chase", "--as-of", "2026-02-01", "--record")
+    assert "31 day(s) overdue, chased 1 time(s)" in chased.output
+    done = run("improvement", "task-done", "1", "--note", "rewritten", "--by", "CO-01")
+    assert done.exit_code == 0 and "will be re-audited in the next whole-plan cycle" in done.output
+    assert "No amendment task is overdue" in run("improvement", "chase", "--as-of", "2026-02-01").output
+
+
+def test_a_bad_file_or_config_is_a_sentence_with_the_fix(cli_env, tmp_path):  # noqa: F811
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Ref,Area of remaining weakness,Action\n1,Weak,1. Do it\n", encoding="utf-8")
+    result = run("improvement", "import", bad, "--layout", "app", "--name", "x", "--by", "QA-LEAD")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "bad.csv, row 1, column 'lead': the APP column for 'lead' is missing" in " ".join(result.output.split())
+    assert run("improvement", "import", bad, "--layout", "excel", "--name", "x", "--by", "Q").exit_code == 2
+    scale = tmp_path / "scale.yaml"
+    scale.write_text("id: ours\ntitle: Ours\nstatuses:\n  - {key: done, label: Done, colour: green, role: embedded}\n")
+    checked = run("improvement", "check", "--scale", scale)
+    assert checked.exit_code == 1 and "no status has the role 'on_track'" in checked.output
+    ok = run("improvement", "check")
+    assert ok.exit_code == 0 and "Rule weak-criterion: criterion weak in 65% of plans (at least 5)" in ok.output
+    assert run("improvement", "accept", "42", "--reason", "x", "--by", "Q").output.count("No status proposal 42") == 1

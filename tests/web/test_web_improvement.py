@@ -1,0 +1,186 @@
+"""The improvement pages: BRAG on a page for the board, decisions on proposals and done tasks for the QA lead."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from audit.actions import raise_actions
+from audit.analysis import load_cycle_results
+from audit.cycles import get_area, get_cycle
+from audit.db import transaction
+from audit.improvement import link_action
+from audit.models import Action, ImprovementAction, StatusProposal
+from audit.plan_files import import_plan
+from audit.results import score_cycle
+from audit.scales import load_scales
+from audit.simulated_auditors import submit_simulated
+from tests.factories import ROOT, whole_plan_rubric
+from tests.web.conftest import AREA, auditor_users, engine_of, sign_in
+
+
+@pytest.fixture
+def plan(app):
+    """The APP fixture imported into the web area, action 1.1 linked to F2 with a proposal awaiting a decision,
+    and the open cycle scored so weak plans have amendment tasks."""
+    with transaction(engine_of(app)) as session:
+        area = get_area(session, AREA)
+        cycle = get_cycle(session, 1)
+        submit_simulated(session, cycle, seed=2)
+        score_cycle(session, cycle)
+        raise_actions(session, load_cycle_results(session, cycle), app.state.settings, date.today())
+        imported = import_plan(session, area, ROOT / "tests/fixtures/improvement/app-plan.csv", layout="app",
+                               scale=load_scales()["app"], name="APP 2021", by="QA-LEAD")
+        action = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == imported.plan.id,
+                                                              ImprovementAction.reference == "1.1")).one()
+        link_action(session, action, "criterion", "F2", "QA-LEAD", "provision", whole_plan_rubric())
+        proposal = StatusProposal(action_id=action.id, cycle_id=cycle.id, proposed="complete",
+                                  basis="Improvement held for 2 cycles: Criterion F2 80% -> 20% -> 10%")
+        session.add(proposal)
+        session.flush()
+        tasks = session.exec(select(Action).where(Action.kind == "amendment").order_by(Action.id)).all()
+        assert tasks, "the simulated grades leave at least one weak plan"
+        return {"plan_id": imported.plan.id, "action_id": action.id, "proposal_id": proposal.id,
+                "task_id": tasks[0].id}
+
+
+def test_the_board_sees_brag_on_a_page_exceptions_and_downloads_but_no_forms(client, plan):
+    sign_in(client, "demo-board-member")
+    listing = client.get("/improvement").text
+    assert "APP 2021" in listing and "open amendment task" in listing
+    page = client.get(f"/improvement/plans/{plan['plan_id']}").text
+    for text in ("BRAG on a page", "Exception report", "Actions by lead", "Actions by area of weakness",
+                 'govuk-tag--yellow">Minor delay', 'govuk-tag--grey">Complete', "overdue since 31 Mar 2022",
+                 "Statuses proposed from audit evidence"):
+        assert text in page, text
+    action = client.get(f"/improvement/actions/{plan['action_id']}").text
+    assert "Improvement held for 2 cycles" in action and "Record decision" not in action
+    html = client.get(f"/improvement/plans/{plan['plan_id']}/download/html")
+    assert html.status_code == 200 and "BRAG on a page" in html.text and "attachment" in html.headers[
+        "content-disposition"]
+    csv = client.get(f"/improvement/plans/{plan['plan_id']}/download/csv").text
+    assert csv.splitlines()[0] == (ROOT / "tests/fixtures/improvement/app-plan.csv").read_text().splitlines()[0]
+    assert client.get(f"/improvement/plans/{plan['plan_id']}/download/xlsx").content[:2] == b"PK"
+    assert client.get(f"/improvement/plans/{plan['plan_id']}/download/pdf").status_code == 404
+    tasks = client.get("/improvement/tasks").text
+    assert "Amendment tasks" in tasks and "Mark done" not in tasks
+
+
+def test_a_qa_lead_accepts_a_proposal_only_with_a_reason(app, client, plan):
+    token = sign_in(client, "demo-qa-lead")
+    url = f"/improvement/proposals/{plan['proposal_id']}"
+    assert "Record decision" in client.get(f"/improvement/actions/{plan['action_id']}").text
+    refused = client.post(url, data={"csrf_token": token, "decision": "accept", "reason": " "})
+    assert refused.status_code == 400 and "There is a problem" in refused.text
+    assert "Enter the reason for your decision" in refused.text
+    with transaction(engine_of(app)) as session:
+        assert session.get(StatusProposal, plan["proposal_id"]).decision is None
+    done = client.post(url, data={"csrf_token": token, "decision": "accept", "reason": "Two quarters agree"})
+    assert done.status_code == 303
+    page = client.get(done.headers["location"]).text
+    assert "Your decision was recorded" in page and "Accepted by demo-qa-lead" in page and "Two quarters agree" in page
+    with transaction(engine_of(app)) as session:
+        assert session.get(ImprovementAction, plan["action_id"]).status == "complete"
+    again = client.post(url, data={"csrf_token": token, "decision": "accept", "reason": "again"})
+    assert again.status_code == 400 and "already accepted" in again.text
+
+
+def test_an_override_needs_a_status_and_keeps_the_proposal(app, client, plan):
+    token = sign_in(client, "demo-qa-lead")
+    url = f"/improvement/proposals/{plan['proposal_id']}"
+    missing = client.post(url, data={"csrf_token": token, "decision": "override", "reason": "not yet"})
+    assert missing.status_code == 400 and "Choose the status to set instead" in missing.text
+    assert "not yet" in missing.text, "what was typed is kept"
+    client.post(url, data={"csrf_token": token, "decision": "override", "status": "minor-delay",
+                           "reason": "only one provider has signed"})
+    with transaction(engine_of(app)) as session:
+        proposal = session.get(StatusProposal, plan["proposal_id"])
+        assert (proposal.proposed, proposal.decision, proposal.decided_status) == ("complete", "overridden",
+                                                                                    "minor-delay")
+        assert session.get(ImprovementAction, plan["action_id"]).status == "minor-delay"
+
+
+def test_decisions_and_done_tasks_need_the_csrf_token_and_the_qa_lead_role(app, client, plan):
+    token = sign_in(client, "demo-board-member")
+    refused = client.post(f"/improvement/proposals/{plan['proposal_id']}",
+                          data={"csrf_token": token, "decision": "accept", "reason": "board says so"})
+    assert refused.status_code == 403 and "does not give access" in refused.text
+    client.post("/sign-out", data={"csrf_token": token})
+    sign_in(client, "demo-qa-lead")
+    forged = client.post(f"/improvement/proposals/{plan['proposal_id']}",
+                         data={"decision": "accept", "reason": "no token"})
+    assert forged.status_code == 403 and "expired" in forged.text
+    forged = client.post(f"/improvement/tasks/{plan['task_id']}/done", data={"note": "no token"})
+    assert forged.status_code == 403
+    with transaction(engine_of(app)) as session:
+        assert session.get(StatusProposal, plan["proposal_id"]).decision is None
+        assert session.get(Action, plan["task_id"]).status == "not_started"
+
+
+def test_an_auditor_cannot_see_the_improvement_plan(app, client, plan):
+    sign_in(client, auditor_users(app)[0].username)
+    assert client.get("/improvement").status_code == 403
+    assert client.get(f"/improvement/actions/{plan['action_id']}").status_code == 403
+
+
+def test_a_qa_lead_marks_an_amendment_task_done_with_a_note(app, client, plan):
+    token = sign_in(client, "demo-qa-lead")
+    url = f"/improvement/tasks/{plan['task_id']}/done"
+    empty = client.post(url, data={"csrf_token": token, "note": ""})
+    assert empty.status_code == 400 and "Enter what was amended in the plan" in empty.text
+    done = client.post(url, data={"csrf_token": token, "note": "Section F quantified with the school"})
+    assert done.status_code == 303
+    assert "re-audited in the next whole-plan cycle" in client.get(done.headers["location"]).text
+    with transaction(engine_of(app)) as session:
+        task = session.get(Action, plan["task_id"])
+        assert (task.status, task.done_by) == ("done", "demo-qa-lead")
+    assert client.post("/improvement/tasks/999999/done", data={"csrf_token": token, "note": "x"}).status_code == 404
+    assert client.get("/improvement/plans/999999").status_code == 404
+
+
+@pytest.mark.browser
+def test_the_pages_pass_axe_and_an_override_is_recorded_in_chromium(app, plan):
+    """In Debian's chromium: each page has no serious or critical axe-core violation; an override is recorded."""
+    import threading
+    import time
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.test_web_journey import AXE, CHROMIUM, LAUNCH_ARGS, Pages, free_port
+
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make web-assets`")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.1)
+    base, pages = f"http://127.0.0.1:{port}", Pages()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            page = browser.new_page()
+            page.goto(f"{base}/sign-in")
+            page.fill("#username", "demo-qa-lead")
+            page.fill("#password", "demo-password-2026")
+            with page.expect_navigation():
+                page.click("button:has-text('Sign in')")
+            for name, path in (("improvement", "/improvement"), ("plan", f"/improvement/plans/{plan['plan_id']}"),
+                               ("tasks", "/improvement/tasks"), ("action", f"/improvement/actions/{plan['action_id']}")):
+                page.goto(base + path)
+                pages.check(page, f"improvement-{name}")
+            page.check("input[name=decision][value=override]")
+            page.select_option("#status", "on-track")
+            page.fill("#reason", "providers signed in the last week")
+            with page.expect_navigation():
+                page.click("button:has-text('Record decision')")
+            pages.check(page, "improvement-decided")
+            assert "Overridden by demo-qa-lead" in page.content()
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)

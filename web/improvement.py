@@ -1,0 +1,186 @@
+"""The improvement plan for the QA lead, the board and service leads: BRAG on a page, exceptions, actions by lead
+and area, each action's evidence and history, amendment tasks with before and after grades.
+
+QA leads also accept or override the status proposed from audit evidence (with a reason) and mark amendment
+tasks done. Every rule lives in audit.proposals and audit.amendments; these pages only show and collect.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from audit.amendments import before_after, get_task, mark_done, tasks_of
+from audit.cycles import get_area
+from audit.errors import AuditError, NotFound
+from audit.improvement import evidence_of, get_plan, history, links_of, plans_of
+from audit.improvement_rules import describe_target
+from audit.models import Cycle, ImprovementAction, ImprovementPlan, User
+from audit.plan_files import export_plan
+from audit.proposals import decide, get_proposal, proposals_of
+from audit.scales import get_scale, load_scales
+from reports.improvement import build_improvement_report, render_improvement
+from audit.permissions import Permission, permits
+from web.deps import Refused, allow, form_data, page, store
+
+router = APIRouter(include_in_schema=False)
+Reading = Annotated[User, Depends(allow(Permission.view_improvement))]
+Deciding = Annotated[User, Depends(allow(Permission.manage_improvement))]
+DOWNLOADS = {"html": "text/html", "md": "text/markdown", "csv": "text/csv",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _area_id(session, request: Request) -> int:
+    return get_area(session, request.app.state.settings.area_code, create=True).id
+
+
+def _plan(session, request: Request, plan_id: int) -> ImprovementPlan:
+    try:
+        return get_plan(session, _area_id(session, request), plan_id)
+    except NotFound:
+        raise Refused("object", f"There is no improvement plan {plan_id}.", 404) from None
+
+
+def _action(session, request: Request, action_id: int) -> tuple[ImprovementAction, ImprovementPlan]:
+    action = session.get(ImprovementAction, action_id)
+    plan = session.get(ImprovementPlan, action.plan_id) if action else None
+    if plan is None or plan.area_id != _area_id(session, request):
+        raise Refused("object", f"There is no action {action_id}.", 404)
+    return action, plan
+
+
+def _scales(request: Request) -> dict:
+    return load_scales(request.app.state.settings.scales_dir)
+
+
+@router.get("/improvement")
+def plans_page(request: Request, user: Reading):
+    with store(request) as session:
+        area_id = _area_id(session, request)
+        plans = plans_of(session, area_id)
+        tasks = tasks_of(session, area_id)
+    return page(request, "improvement_plans.html", title="Improvement plans", plans=plans,
+                open_tasks=sum(t.status == "not_started" for t, _ in tasks),
+                overdue=sum(t.status == "not_started" and t.milestone < date.today() for t, _ in tasks))
+
+
+@router.get("/improvement/plans/{plan_id}")
+def plan_page(request: Request, plan_id: int, user: Reading):
+    with store(request) as session:
+        report = build_improvement_report(session, _plan(session, request, plan_id), _scales(request), date.today())
+    return page(request, "improvement_plan.html", title=report["title"], r=report, downloads=list(DOWNLOADS),
+                can_decide=permits(user.role, Permission.manage_improvement))
+
+
+@router.get("/improvement/plans/{plan_id}/download/{fmt}")
+def download(request: Request, plan_id: int, fmt: str, user: Reading):
+    if fmt not in DOWNLOADS:
+        raise Refused("object", f"There is no '{fmt}' download; choose one of {', '.join(DOWNLOADS)}.", 404)
+    with store(request) as session:
+        plan = _plan(session, request, plan_id)
+        scales = _scales(request)
+        if fmt in ("html", "md"):
+            body = render_improvement(build_improvement_report(session, plan, scales, date.today()), fmt).encode()
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                path = export_plan(session, plan, get_scale(scales, plan.scale), Path(folder) / f"plan.{fmt}")
+                body = path.read_bytes()
+    name = f"improvement-plan-{plan_id}" + (f"-{plan.layout}" if fmt in ("csv", "xlsx") else "")
+    return Response(body, media_type=DOWNLOADS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def _action_page(request: Request, session, action: ImprovementAction, plan: ImprovementPlan, user: User,
+                 errors: list | None = None, values: dict | None = None, status: int = 200, done: str = ""):
+    scale = get_scale(_scales(request), plan.scale)
+    label = {s.key: s.label for s in scale.statuses}
+    proposals = [{"p": p, "cycle": session.get(Cycle, p.cycle_id).name, "proposed": label.get(p.proposed, p.proposed),
+                  "decided": label.get(p.decided_status, "")} for p in proposals_of(session, action.id)]
+    evidence = [{"e": e, "cycle": session.get(Cycle, e.cycle_id).name} for e in evidence_of(session, action.id)]
+    current = scale.status(action.status)
+    return page(request, "improvement_action.html", status=status, title=f"Action {action.reference}", action=action,
+                plan=plan, current=current, statuses=scale.statuses, proposals=proposals, evidence=evidence,
+                links=[describe_target(link.level, link.target) + (f" ({link.rubric})" if link.rubric else "")
+                       for link in links_of(session, action.id)],
+                history=history(session, action.id), can_decide=permits(user.role, Permission.manage_improvement),
+                errors=errors or [], values=values or {}, done=done)
+
+
+@router.get("/improvement/actions/{action_id}")
+def action_page(request: Request, action_id: int, user: Reading, done: str = ""):
+    with store(request) as session:
+        action, plan = _action(session, request, action_id)
+        return _action_page(request, session, action, plan, user, done=done)
+
+
+@router.post("/improvement/proposals/{proposal_id}")
+def decide_proposal(request: Request, proposal_id: int, user: Deciding,
+                    form: Annotated[FormData, Depends(form_data)]):
+    choice, override = str(form.get("decision", "")), str(form.get("status", ""))
+    reason = str(form.get("reason", "")).strip()
+    errors = []
+    if choice not in ("accept", "override"):
+        errors.append({"text": "Choose whether to accept the proposed status or set another", "href": "#decision"})
+    if choice == "override" and not override:
+        errors.append({"text": "Choose the status to set instead", "href": "#status"})
+    if not reason:
+        errors.append({"text": "Enter the reason for your decision; it is kept with the proposal", "href": "#reason"})
+    with store(request) as session:
+        try:
+            proposal = get_proposal(session, proposal_id, _area_id(session, request))
+        except NotFound:
+            raise Refused("object", f"There is no proposal {proposal_id}.", 404) from None
+        action, plan = _action(session, request, proposal.action_id)
+        if not errors:
+            try:
+                decide(session, proposal, get_scale(_scales(request), plan.scale), user.username, reason,
+                       override=override if choice == "override" else None)
+                return RedirectResponse(f"/improvement/actions/{action.id}?done=decided", status_code=303)
+            except AuditError as exc:
+                errors.append({"text": str(exc), "href": "#decision"})
+        return _action_page(request, session, action, plan, user, errors=errors, status=400,
+                            values={"decision": choice, "status": override, "reason": reason,
+                                    "proposal_id": proposal_id})
+
+
+def _tasks_page(request: Request, session, area_id: int, user: User, status: int = 200, **context):
+    today = date.today()
+    rows = [{"task": t, "plan_ref": p.plan_ref, "overdue": t.status == "not_started" and t.milestone < today}
+            for t, p in tasks_of(session, area_id)]
+    context = {"done": "", "errors": [], "values": {}} | context
+    return page(request, "improvement_tasks.html", status=status, title="Amendment tasks", rows=rows,
+                before_after=before_after(session, area_id), can_decide=permits(user.role, Permission.manage_improvement), **context)
+
+
+@router.get("/improvement/tasks")
+def tasks_page(request: Request, user: Reading, done: str = ""):
+    with store(request) as session:
+        return _tasks_page(request, session, _area_id(session, request), user, done=done)
+
+
+@router.post("/improvement/tasks/{task_id}/done")
+def task_done(request: Request, task_id: int, user: Deciding, form: Annotated[FormData, Depends(form_data)]):
+    note = str(form.get("note", "")).strip()
+    errors = []
+    with store(request) as session:
+        area_id = _area_id(session, request)
+        try:
+            task = get_task(session, task_id, area_id)
+        except NotFound:
+            raise Refused("object", f"There is no amendment task {task_id}.", 404) from None
+        if not note:
+            errors.append({"text": "Enter what was amended in the plan", "href": f"#note-{task_id}"})
+        else:
+            try:
+                mark_done(session, task, user.username, note)
+                return RedirectResponse("/improvement/tasks?done=task", status_code=303)
+            except AuditError as exc:
+                errors.append({"text": str(exc), "href": f"#note-{task_id}"})
+        return _tasks_page(request, session, area_id, user, status=400, errors=errors,
+                           values={"task_id": task_id, "note": note})
