@@ -26,16 +26,17 @@ def home(request: Request, user: Account):
 
 @router.get("/sign-in", dependencies=[Depends(public())])
 def sign_in_page(request: Request, next: str = "/", ended: str = ""):
-    return _sign_in_page(request, next=next, ended=ended)
+    return sign_in_form(request, next=next, ended=ended)
 
 
-def _sign_in_page(request: Request, status: int = 200, errors: list | None = None, username: str = "",
-                  next: str = "/", ended: str = ""):
+def sign_in_form(request: Request, status: int = 200, errors: list | None = None, username: str = "",
+                 next: str = "/", ended: str = ""):
+    """The sign-in page, with errors, why the last session ended, and single sign-on when configured."""
     settings = request.app.state.settings
     notice = SIGNED_OUT.get(ended, "").format(idle=settings.session_idle_minutes,
                                                absolute=f"{settings.session_absolute_hours:g}")
     return page(request, "sign_in.html", status=status, title="Sign in", errors=errors or [], username=username,
-                next=_safe_next(next), notice=notice, sso=settings.oidc_enabled, sso_label=settings.oidc_label)
+                next=safe_next(next), notice=notice, sso=settings.oidc_enabled, sso_label=settings.oidc_label)
 
 
 @router.post("/sign-in", dependencies=[Depends(public())])
@@ -48,16 +49,16 @@ def sign_in(request: Request, username: Annotated[str, Form()] = "", password: A
             # The same words whether or not the username exists, and no password is checked while paused.
             text = (f"There have been too many failed attempts to sign in. Wait {settings.login_throttle_minutes} "
                     "minutes, then try again. If you have forgotten your password, ask your admin to reset it.")
-            return _sign_in_page(request, 429, [{"text": text, "href": "#username"}], username, next)
+            return sign_in_form(request, 429, [{"text": text, "href": "#username"}], username, next)
         user = authenticate(session, username, password)
         if user is None:
             record_failure(session, settings, username, address, moment)
         else:
             clear_account(session, username)
     if user is None:
-        return _sign_in_page(request, 400, [{"text": WRONG, "href": "#username"}], username, next)
+        return sign_in_form(request, 400, [{"text": WRONG, "href": "#username"}], username, next)
     start_session(request, user)
-    return RedirectResponse(_safe_next(next) if next != "/" else home_page(user), status_code=303)
+    return RedirectResponse(safe_next(next) if next != "/" else home_page(user), status_code=303)
 
 
 @router.post("/sign-out")
@@ -81,6 +82,6 @@ def sign_out_all(request: Request, user: Account):
     return RedirectResponse("/sign-in?ended=everywhere", status_code=303)
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     """Only paths on this site: never an absolute or protocol-relative URL (open redirect)."""
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"

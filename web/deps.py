@@ -28,7 +28,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from audit.db import transaction
-from audit.models import User, utcnow
+from audit.models import User
 from audit.permissions import ROLE_LABELS, Permission, permits
 from audit.users import user_for_token
 
@@ -51,7 +51,7 @@ SIGNED_OUT = {  # why a session ended, shown on the sign-in page (?ended=...)
 
 
 class Refused(Exception):
-    """A request the app turns down; `reason` is signin, role, csrf, object or throttled."""
+    """A request the app turns down; `reason` is signin, role, csrf or object (`ended`: why a session ended)."""
 
     def __init__(self, reason: str, message: str, status: int = 403, ended: str | None = None):
         self.reason, self.message, self.status, self.ended = reason, message, status, ended

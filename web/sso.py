@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from audit.users import user_for_sso
-from web.auth import _safe_next, _sign_in_page
+from web.auth import safe_next, sign_in_form
 from web.deps import Refused, home_page, public, start_session, store
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,7 @@ def _client(request: Request):
 @router.get("/sign-in/sso", dependencies=[Depends(public())])
 async def start(request: Request, next: str = "/"):
     client = _client(request)
-    request.session["sso_next"] = _safe_next(next)
+    request.session["sso_next"] = safe_next(next)
     return await client.authorize_redirect(request, str(request.url_for("sso_callback")))
 
 
@@ -52,7 +52,7 @@ async def callback(request: Request):
         token = await client.authorize_access_token(request)
     except OAuthError as exc:  # a refused consent, a replayed or forged response, a bad token
         text = f"Single sign-on did not complete ({exc.error}). Try again, or sign in with your password."
-        return _sign_in_page(request, 400, [{"text": text, "href": "#username"}])
+        return sign_in_form(request, 400, [{"text": text, "href": "#username"}])
     claims = token.get("userinfo") or {}
     subject = str(claims.get(settings.oidc_subject_claim) or "")
     with store(request) as session:
@@ -60,7 +60,7 @@ async def callback(request: Request):
     if user is None:
         text = (f"Your organisation's account ({settings.oidc_subject_claim} {subject or 'missing'}) is not linked "
                 "to an account here. Ask your admin to link it, then try again.")
-        return _sign_in_page(request, 403, [{"text": text, "href": "#username"}])
+        return sign_in_form(request, 403, [{"text": text, "href": "#username"}])
     target = request.session.get("sso_next", "/")
     start_session(request, user)
     return RedirectResponse(target if target != "/" else home_page(user), status_code=303)

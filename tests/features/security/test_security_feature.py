@@ -13,7 +13,7 @@ from sqlmodel import select
 from audit.db import transaction
 from audit.models import Assignment, Auditor, Plan, SampledPlan, User, utcnow
 from audit.users import DEMO_PASSWORD, create_api_token
-from tests.web.conftest import app, auditor_users, csrf_of, engine_of, settings, template_db, triggered, user_named  # noqa: F401
+from tests.web.conftest import app, csrf_of, engine_of, settings, template_db, triggered, user_named  # noqa: F401  (fixtures)
 from tests.web.conftest import sign_in as sign_in_through_form
 
 scenarios("security/access.feature")
