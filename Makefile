@@ -11,6 +11,7 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools
+.PHONY: postgresql test-sqlite test-postgresql db-upgrade prefect-server prefect-deploy prefect-worker prefect-serve
 
 $(STAMP): pyproject.toml overrides.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +46,19 @@ serve: $(STAMP) $(WEB_ASSETS)
 demo: $(STAMP) $(WEB_ASSETS)
 	$(BIN)/ehcp-audit demo
 
-test: $(STAMP) $(WEB_ASSETS) chromium pdf-tools
-	$(BIN)/pytest -n 2 --dist loadgroup
+# The whole suite twice: on SQLite, then on PostgreSQL (a throwaway cluster the tests start and remove;
+# docs/production.md). The browser tests drive the UI, not the store, so they run in the SQLite pass only.
+test: test-sqlite test-postgresql
+
+test-sqlite: $(STAMP) $(WEB_ASSETS) chromium pdf-tools
+	EHCP_AUDIT_TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup
+
+test-postgresql: $(STAMP) $(WEB_ASSETS) pdf-tools postgresql
+	EHCP_AUDIT_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 --dist loadgroup -m "not browser"
+
+# Debian's PostgreSQL server binaries (initdb, pg_ctl) for the PostgreSQL test pass and the benchmarks.
+postgresql: $(STAMP)
+	$(BIN)/python scripts/pg_cluster.py install >/dev/null
 
 test-fast: $(STAMP) pdf-tools
 	$(BIN)/pytest -n 2 -m "not prefect"
