@@ -65,3 +65,28 @@ test-fast: $(STAMP) pdf-tools
 
 clean:
 	rm -rf $(VENV) data out .pytest_cache
+
+# --- Production mode (issue 6; docs/production.md) ---------------------------------------------------------------
+POOL ?= ehcp-audit
+PREFECT_PORT ?= 4200
+
+# Create or upgrade the audit store's schema (EHCP_AUDIT_DATABASE_URL).
+db-upgrade: $(STAMP)
+	$(BIN)/ehcp-audit db upgrade
+
+# The Prefect server on PostgreSQL: make prefect-server PG_URL=postgresql+asyncpg://user:pass@host/prefect
+prefect-server: $(STAMP)
+	@test -n "$(PG_URL)" || (echo "Set PG_URL=postgresql+asyncpg://... (the Prefect server's own database)"; exit 1)
+	PREFECT_API_DATABASE_CONNECTION_URL="$(PG_URL)" $(BIN)/prefect server start --host 0.0.0.0 --port $(PREFECT_PORT)
+
+# Register every deployment (programmes included) for a process work pool, then run a worker for it.
+prefect-deploy: $(STAMP)
+	$(BIN)/prefect work-pool inspect $(POOL) >/dev/null 2>&1 || $(BIN)/prefect work-pool create $(POOL) --type process
+	$(BIN)/ehcp-audit prefect deploy --pool $(POOL)
+
+prefect-worker: $(STAMP)
+	$(BIN)/prefect worker start --pool $(POOL)
+
+# Or serve every deployment from one process (one machine).
+prefect-serve: $(STAMP)
+	$(BIN)/ehcp-audit prefect serve

@@ -96,6 +96,7 @@ def chase_history_cmd(cycle: Optional[int] = typer.Option(None, "--cycle", help=
 def prefect_serve(
     programme_interval: Optional[float] = typer.Option(
         None, "--programme-interval", help="Testing only: open programme cycles every N seconds instead of on schedule."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Run at most this many flows at once."),
 ) -> None:
     """Serve every deployment from this process (schedules, triggers and runs) until stopped."""
     from flows.runtime import configure_local_prefect
@@ -103,7 +104,7 @@ def prefect_serve(
     configure_local_prefect(settings())
     from flows.deployments import serve_all
 
-    serve_all(programme_interval)
+    serve_all(programme_interval, limit)
 
 
 @prefect_app.command("deploy")

@@ -92,9 +92,9 @@ def register(pool: str, settings: Settings | None = None) -> list[str]:
     return names
 
 
-def serve_all(programme_interval: float | None = None) -> None:  # pragma: no cover - long-running
-    """Serve every deployment from this process until stopped."""
-    serve(*deployments(programme_interval=programme_interval))
+def serve_all(programme_interval: float | None = None, limit: int | None = None) -> None:  # pragma: no cover
+    """Serve every deployment from this process until stopped, running at most `limit` flows at once."""
+    serve(*deployments(programme_interval=programme_interval), limit=limit)
 
 
 if __name__ == "__main__":  # pragma: no cover - long-running

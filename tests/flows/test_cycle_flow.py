@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
-from audit.db import engine_from_settings, transaction
+from audit.db import engine_from_settings
 from audit.models import Action, Assignment, PlanResult, SampledPlan, Scorecard
 from audit.settings import Settings, get_settings
 from tests.factories import ROOT, synthetic_cycle
