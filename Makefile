@@ -11,6 +11,7 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools
+.PHONY: postgresql test-sqlite test-postgresql db-upgrade prefect-server prefect-deploy prefect-worker prefect-serve
 
 $(STAMP): pyproject.toml overrides.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,11 +46,47 @@ serve: $(STAMP) $(WEB_ASSETS)
 demo: $(STAMP) $(WEB_ASSETS)
 	$(BIN)/ehcp-audit demo
 
-test: $(STAMP) $(WEB_ASSETS) chromium pdf-tools
-	$(BIN)/pytest -n 2 --dist loadgroup
+# The whole suite twice: on SQLite, then on PostgreSQL (a throwaway cluster the tests start and remove;
+# docs/production.md). The browser tests drive the UI, not the store, so they run in the SQLite pass only.
+test: test-sqlite test-postgresql
+
+test-sqlite: $(STAMP) $(WEB_ASSETS) chromium pdf-tools
+	EHCP_AUDIT_TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup
+
+test-postgresql: $(STAMP) $(WEB_ASSETS) pdf-tools postgresql
+	EHCP_AUDIT_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 --dist loadgroup -m "not browser"
+
+# Debian's PostgreSQL server binaries (initdb, pg_ctl) for the PostgreSQL test pass and the benchmarks.
+postgresql: $(STAMP)
+	$(BIN)/python scripts/pg_cluster.py install >/dev/null
 
 test-fast: $(STAMP) pdf-tools
 	$(BIN)/pytest -n 2 -m "not prefect"
 
 clean:
 	rm -rf $(VENV) data out .pytest_cache
+
+# --- Production mode (issue 6; docs/production.md) ---------------------------------------------------------------
+POOL ?= ehcp-audit
+PREFECT_PORT ?= 4200
+
+# Create or upgrade the audit store's schema (EHCP_AUDIT_DATABASE_URL).
+db-upgrade: $(STAMP)
+	$(BIN)/ehcp-audit db upgrade
+
+# The Prefect server on PostgreSQL: make prefect-server PG_URL=postgresql+asyncpg://user:pass@host/prefect
+prefect-server: $(STAMP)
+	@test -n "$(PG_URL)" || (echo "Set PG_URL=postgresql+asyncpg://... (the Prefect server's own database)"; exit 1)
+	PREFECT_API_DATABASE_CONNECTION_URL="$(PG_URL)" $(BIN)/prefect server start --host 0.0.0.0 --port $(PREFECT_PORT)
+
+# Register every deployment (programmes included) for a process work pool, then run a worker for it.
+prefect-deploy: $(STAMP)
+	$(BIN)/prefect work-pool inspect $(POOL) >/dev/null 2>&1 || $(BIN)/prefect work-pool create $(POOL) --type process
+	$(BIN)/ehcp-audit prefect deploy --pool $(POOL)
+
+prefect-worker: $(STAMP)
+	$(BIN)/prefect worker start --pool $(POOL)
+
+# Or serve every deployment from one process (one machine).
+prefect-serve: $(STAMP)
+	$(BIN)/ehcp-audit prefect serve

@@ -27,8 +27,15 @@ def get_area(session: Session, code: str, create: bool = False, name: str | None
     return area
 
 
-def get_cycle(session: Session, cycle_id: int) -> Cycle:
-    cycle = session.get(Cycle, cycle_id)
+def get_cycle(session: Session, cycle_id: int, lock: bool = False) -> Cycle:
+    """The cycle, or NotFound. `lock` holds its row until commit, so two runs of one step on one cycle queue
+    rather than collide (PostgreSQL; SQLite lets one writer in at a time anyway). The lock is FOR NO KEY UPDATE:
+    rows that merely refer to the cycle (new assignments, reminders) can still be written meanwhile."""
+    if lock:
+        cycle = session.exec(select(Cycle).where(Cycle.id == cycle_id).with_for_update(key_share=True)
+                             .execution_options(populate_existing=True)).first()
+    else:
+        cycle = session.get(Cycle, cycle_id)
     if cycle is None:
         raise NotFound(f"No cycle {cycle_id}. 'ehcp-audit cycle status' lists the cycles.")
     return cycle

@@ -1,21 +1,40 @@
-"""Engine and sessions. SQLite by default; any SQLAlchemy URL through settings."""
+"""Engine and sessions. SQLite by default; PostgreSQL (psycopg 3) or any SQLAlchemy URL through settings.
+
+The schema is kept by Alembic (audit/migrate.py, audit/migrations/). `init_db` is what every entry point
+calls: a new database gets the tables and is stamped at the latest revision; a SQLite file made by an older
+version is migrated on the spot; any other database that is behind stops with a sentence asking for
+`ehcp-audit db upgrade` (production upgrades are deliberate, with a backup first: docs/production.md).
+"""
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from audit import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from audit import migrate, models  # noqa: F401  (models registers the tables on SQLModel.metadata)
 from audit.errors import AuditError
 from audit.settings import Settings
 
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://...` means psycopg 3 here (SQLAlchemy would otherwise look for psycopg2)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
 
 def make_engine(url: str) -> Engine:
+    """A new engine for `url`: SQLite with WAL and foreign keys on, others with connections checked before use."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -36,18 +55,49 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - tr
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables, then add columns a newer version introduced (see `add_missing_columns`)."""
+    """Make the schema current: create and stamp a new database, migrate an old SQLite file, refuse the rest."""
+    tables = set(inspect(engine).get_table_names())
+    if not tables - {"alembic_version"}:
+        SQLModel.metadata.create_all(engine)
+        migrate.stamp(engine, "head")
+        return
+    revision = migrate.current_revision(engine)
+    if revision is None:
+        adopt_unversioned(engine)
+    elif revision != migrate.head_revision():
+        if engine.dialect.name != "sqlite":
+            raise AuditError(
+                f"The database at {_shown(engine)} is at schema revision {revision}; this version needs "
+                f"{migrate.head_revision()}. Back it up, then run: ehcp-audit db upgrade")
+        migrate.upgrade(engine)
+    # Tables added on a branch before their migration exists (see docs/production.md) are created here; a
+    # database made by `db upgrade` already has every table and this changes nothing.
     SQLModel.metadata.create_all(engine)
-    add_missing_columns(engine)
+
+
+def adopt_unversioned(engine: Engine) -> list[str]:
+    """Bring a database made before migrations existed to the current tables, then stamp it; returns columns added.
+
+    Only what is safe without a migration is done: missing tables, and missing nullable columns with no
+    server default. A missing required column stops with a sentence rather than failing later on a query.
+    """
+    SQLModel.metadata.create_all(engine)
+    added = add_missing_columns(engine)
+    migrate.stamp(engine, "head")
+    return added
+
+
+def upgrade_database(engine: Engine) -> tuple[str | None, str]:
+    """`ehcp-audit db upgrade`: adopt a pre-migration database if need be, then migrate to head; (before, after)."""
+    before = migrate.current_revision(engine)
+    if before is None and set(inspect(engine).get_table_names()) & set(SQLModel.metadata.tables):
+        adopt_unversioned(engine)
+    migrate.upgrade(engine)
+    return before, migrate.current_revision(engine) or ""
 
 
 def add_missing_columns(engine: Engine) -> list[str]:
-    """Add new nullable columns to tables an older version created; returns 'table.column' for each.
-
-    Only what is safe without a migration: a nullable column with no server default. Anything else
-    stops with a sentence rather than failing later on a query. (Alembic migrations replace this for
-    production databases.)
-    """
+    """Add the nullable columns an unversioned (pre-migration) database lacks; returns 'table.column' for each."""
     inspector = inspect(engine)
     added, blocked = [], []
     with engine.begin() as connection:
@@ -64,16 +114,39 @@ def add_missing_columns(engine: Engine) -> list[str]:
                 added.append(f"{table.name}.{column.name}")
     if blocked:
         raise AuditError(
-            f"The database at {engine.url.render_as_string(hide_password=True)} was made by an older version and "
+            f"The database at {_shown(engine)} was made by an older version and "
             f"lacks required columns ({', '.join(blocked)}). Back it up and start a new one, or migrate it."
         )
     return added
 
 
+def _shown(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
 def engine_from_settings(settings: Settings) -> Engine:
-    engine = make_engine(settings.resolved_database_url)
-    init_db(engine)
-    return engine
+    """The process's one engine for the configured database, its schema made current on first use."""
+    url = normalise_url(settings.resolved_database_url)
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = make_engine(url)
+            init_db(engine)
+            _engines[url] = engine
+        return engine
+
+
+def forget_engine(url: str) -> None:
+    """Close and drop the cached engine for `url` (before the database is removed or replaced)."""
+    with _engines_lock:
+        engine = _engines.pop(normalise_url(url), None)
+    if engine is not None:
+        engine.dispose()
+
+
+def database_kind(url: str) -> str:
+    """'sqlite' or 'postgresql' (the SQLAlchemy backend name of a URL)."""
+    return make_url(normalise_url(url)).get_backend_name()
 
 
 @contextmanager

@@ -90,6 +90,18 @@ class Settings(BaseSettings):
                                 "(instead of EHCP_AUDIT_AMENDMENT_DUE_DAYS calendar days); never past the plan's next review.",
     )
 
+    # Production mode (issue 6): the daily chase of auditors, escalation to agency leads, links in emails.
+    remind_due_soon_days: int = Field(3, ge=0, description="Remind an auditor when an assignment is due within this many days.")
+    escalate_after_days: int = Field(7, ge=0, description="Tell the agency lead when an assignment is this many days overdue.")
+    agency_leads: dict[str, str] = Field(
+        {}, description='Agency lead email per agency, as JSON: {"health": "health-lead@example.org"}.'
+    )
+    web_base_url: str | None = Field(None, description="The web app's address for links in emails, e.g. https://audit.example.org.")
+    flow_trigger: str = Field(
+        "local", pattern="^(local|deployment)$",
+        description="How the web app continues a cycle: local (in its own process) or deployment (a Prefect worker runs it).",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -23,6 +23,8 @@ from ehcp_audit_cli.common import act_as, console, friendly, needs, parse_date, 
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.improvement_cmds import improvement_app
+from ehcp_audit_cli.db_cmds import db_app
+from ehcp_audit_cli.schedule_cmds import chase_app, prefect_app, programme_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.web_cmds import serve, users_app
 
@@ -40,6 +42,10 @@ app.add_typer(moderation_app, name="moderation")
 app.add_typer(calibration_app, name="calibration")
 app.add_typer(users_app, name="users")
 app.add_typer(improvement_app, name="improvement")
+app.add_typer(db_app, name="db")
+app.add_typer(programme_app, name="programme")
+app.add_typer(chase_app, name="chase")
+app.add_typer(prefect_app, name="prefect")
 app.command("serve")(serve)
 app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)

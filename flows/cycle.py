@@ -39,6 +39,7 @@ from audit.results import score_cycle
 from audit.scales import load_scales
 from audit.settings import Settings, get_settings
 from flows.runtime import flow_settings
+from flows.steps import crash_point, step_transaction
 from audit.simulated_auditors import submit_simulated
 from reports.render import render, write_summary
 from reports.summary import build_summary
@@ -50,21 +51,21 @@ def _settings(database_url: str | None, data_dir: str | None) -> Settings:
 
 @task(name="open-sample-assign", cache_policy=NO_CACHE)
 def open_step(settings: Settings, cycle_id: int) -> dict:
-    with transaction(engine_from_settings(settings)) as session:
-        cycle = get_cycle(session, cycle_id)
+    with step_transaction(settings, "open-sample-assign") as session:
+        cycle = get_cycle(session, cycle_id, lock=True)
         sampled, new = open_cycle(session, cycle)
         return {"sampled": len(sampled), "new_assignments": len(new)}
 
 
 @task(name="simulate-auditors", cache_policy=NO_CACHE)
 def simulate_step(settings: Settings, cycle_id: int, seed: int, skip_auditors: list[str]) -> int:
-    with transaction(engine_from_settings(settings)) as session:
-        return submit_simulated(session, get_cycle(session, cycle_id), seed, set(skip_auditors))
+    with step_transaction(settings, "simulate-auditors") as session:
+        return submit_simulated(session, get_cycle(session, cycle_id, lock=True), seed, set(skip_auditors))
 
 
 @task(name="collect", cache_policy=NO_CACHE)
 def collect_step(settings: Settings, cycle_id: int, as_of: date) -> dict:
-    with transaction(engine_from_settings(settings)) as session:
+    with step_transaction(settings, "collect") as session:
         p = cycle_progress(session, get_cycle(session, cycle_id), today=as_of)
         waiting = sorted(code for code, c in p.by_auditor.items() if c["submitted"] < c["total"])
         return {"total": p.total, "submitted": p.submitted, "complete": p.complete, "waiting_for": waiting}
@@ -72,15 +73,15 @@ def collect_step(settings: Settings, cycle_id: int, as_of: date) -> dict:
 
 @task(name="second-marking", cache_policy=NO_CACHE)
 def second_marking_step(settings: Settings, cycle_id: int, as_of: date) -> dict:
-    with transaction(engine_from_settings(settings)) as session:
-        chosen = select_second_marking(session, get_cycle(session, cycle_id), ModerationRules.from_settings(settings),
-                                       today=as_of)
+    with step_transaction(settings, "second-marking") as session:
+        chosen = select_second_marking(session, get_cycle(session, cycle_id, lock=True),
+                                       ModerationRules.from_settings(settings), today=as_of)
         return {"created": len(chosen.created), "unavailable": chosen.unavailable}
 
 
 @task(name="moderation", cache_policy=NO_CACHE)
 def moderation_step(settings: Settings, cycle_id: int) -> dict:
-    with transaction(engine_from_settings(settings)) as session:
+    with step_transaction(settings, "moderation") as session:
         cycle = get_cycle(session, cycle_id)
         return {"double_marked": len(double_marked(session, cycle)),
                 "awaiting_moderation": len(moderation_queue(session, cycle))}
@@ -88,8 +89,8 @@ def moderation_step(settings: Settings, cycle_id: int) -> dict:
 
 @task(name="score", cache_policy=NO_CACHE)
 def score_step(settings: Settings, cycle_id: int, complete: bool) -> dict:
-    with transaction(engine_from_settings(settings)) as session:
-        cycle = get_cycle(session, cycle_id)
+    with step_transaction(settings, "score") as session:
+        cycle = get_cycle(session, cycle_id, lock=True)
         summary = score_cycle(session, cycle)
         if complete and cycle.status == CycleStatus.open.value:
             cycle.status = CycleStatus.scored.value
@@ -101,8 +102,8 @@ def score_step(settings: Settings, cycle_id: int, complete: bool) -> dict:
 @task(name="raise-actions", cache_policy=NO_CACHE)
 def actions_step(settings: Settings, cycle_id: int, today: date) -> dict:
     """Amendment tasks, improvement actions and evidence by the rules, and re-audits this cycle completed."""
-    with transaction(engine_from_settings(settings)) as session:
-        cycle = get_cycle(session, cycle_id)
+    with step_transaction(settings, "raise-actions") as session:
+        cycle = get_cycle(session, cycle_id, lock=True)
         raised = raise_actions(session, load_cycle_results(session, cycle), settings, today)
         reaudited = record_reaudits(session, cycle)
         return {"count": raised.count, "amendments": len(raised.amendments),
@@ -114,18 +115,19 @@ def actions_step(settings: Settings, cycle_id: int, today: date) -> dict:
 def proposals_step(settings: Settings, cycle_id: int, today: date) -> dict:
     """A proposed status from the data for every action linked to what this cycle graded."""
     rules, scales = load_rules(settings), load_scales(settings.scales_dir)
-    with transaction(engine_from_settings(settings)) as session:
+    with step_transaction(settings, "propose-statuses") as session:
         changed = propose_statuses(session, get_cycle(session, cycle_id), rules.evidence, scales, today)
         return {"proposals": len(changed), "regressions": sum(1 for p in changed if p.regressed)}
 
 
 @task(name="board-summary", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def report_step(settings: Settings, cycle_id: int, as_of: date) -> dict[str, str]:
-    with transaction(engine_from_settings(settings)) as session:
+    with step_transaction(settings, "board-summary") as session:
         results = load_cycle_results(session, get_cycle(session, cycle_id))
         summary = build_summary(session, results, as_of, settings.small_number_threshold,
                                 load_scales(settings.scales_dir))
     paths = write_summary(summary, Path(settings.resolved_reports_dir))
+    crash_point("board-summary", "files-written")
     create_markdown_artifact(key=f"board-summary-cycle-{cycle_id}", markdown=render(summary, "md"),
                              description=f"Board summary for cycle {cycle_id}")
     return {fmt: str(path) for fmt, path in paths.items()}

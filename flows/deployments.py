@@ -1,43 +1,101 @@
-"""Where and when flows run: the board pack monthly and after each audit cycle completes.
+"""Where and when flows run: the audit programme's schedules, the daily chase and due-date sweep, the board pack.
 
-Run `python -m flows.deployments` (or `prefect deploy` with the same objects) to serve them. The board
-pack is triggered after a cycle by an event trigger on the audit-cycle flow run completing, rather than
-by calling it from inside `audit_cycle`: a slow or failing email then never holds up or fails the cycle,
-and the pack can be rerun on its own. The cycle id is read from the completed run's name.
+Two ways to run them, same code:
+- `ehcp-audit prefect serve` (or `python -m flows.deployments`): one long-running process serves every
+  deployment and runs their flows itself. Simple; one machine.
+- `ehcp-audit prefect deploy --pool NAME` registers the same deployments with a Prefect server for a process
+  work pool; `prefect worker start --pool NAME` on one or more machines runs them (docs/production.md).
+
+Each active audit programme becomes one deployment, `open-programme-cycle/programme-<id>`, scheduled with its
+cron expression in its time zone: Prefect owns the clock. A changed cadence takes effect when the deployments
+are registered (or served) again. The board pack is triggered after a cycle by an event trigger on the
+audit-cycle flow run completing, rather than by calling it from inside `audit_cycle`: a slow or failing email
+then never holds up or fails the cycle, and the pack can be rerun on its own.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 from prefect import serve
 from prefect.events import DeploymentEventTrigger
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Interval
 
+from audit.db import engine_from_settings, transaction
+from audit.programmes import programmes
+from audit.settings import Settings, get_settings
 from flows.board_pack import board_pack
+from flows.chase import chase
 from flows.cycle import audit_cycle
+from flows.programme import continue_due_cycles, open_programme_cycle
 
+ROOT = Path(__file__).resolve().parents[1]
 MONTHLY = Cron("0 7 1 * *", timezone="Europe/London")  # 07:00 on the 1st: the month just ended
+DAILY_CHASE = Cron("0 8 * * 1-5", timezone="Europe/London")  # 08:00 on weekdays
+DAILY_DUE = Cron("30 6 * * *", timezone="Europe/London")  # before the chase, so finished cycles are not chased
+ENTRYPOINTS = {
+    "audit-cycle": "flows/cycle.py:audit_cycle",
+    "board-pack": "flows/board_pack.py:board_pack",
+    "chase": "flows/chase.py:chase",
+    "continue-due-cycles": "flows/programme.py:continue_due_cycles",
+    "open-programme-cycle": "flows/programme.py:open_programme_cycle",
+}
 
 
-def deployments() -> list:
-    """The deployments, built (not yet served)."""
-    monthly = board_pack.to_deployment(
-        name="board-pack-monthly", schedules=[MONTHLY], parameters={"send": True},
-        description="The board pack for the latest cycle with results, as of the end of last month.",
-    )
-    after_cycle = board_pack.to_deployment(
-        name="board-pack-after-cycle",
-        triggers=[DeploymentEventTrigger(
-            expect={"prefect.flow-run.Completed"},
-            match_related={"prefect.resource.role": "flow", "prefect.resource.name": "audit-cycle"},
-            # The run is named audit-cycle-<id> (flows/cycle.py), so the name carries the cycle id.
-            parameters={"cycle_id": "{{ event.resource['prefect.resource.name'] | replace('audit-cycle-', '') }}",
-                        "send": True},
-        )],
-        description="The board pack for a cycle, after its audit-cycle flow run completes.",
-    )
-    cycle = audit_cycle.to_deployment(name="audit-cycle", description="Run or continue an audit cycle.")
-    return [monthly, after_cycle, cycle]
+def deployment_specs(settings: Settings, programme_interval: float | None = None) -> list[tuple]:
+    """(flow, deployment name, keyword arguments) for every deployment; `programme_interval` (seconds) replaces
+    the programmes' cron schedules with a short interval (for tests and demonstrations only)."""
+    specs = [
+        (board_pack, "board-pack-monthly", dict(
+            schedules=[MONTHLY], parameters={"send": True},
+            description="The board pack for the latest cycle with results, as of the end of last month.")),
+        (board_pack, "board-pack-after-cycle", dict(
+            triggers=[DeploymentEventTrigger(
+                expect={"prefect.flow-run.Completed"},
+                match_related={"prefect.resource.role": "flow", "prefect.resource.name": "audit-cycle"},
+                # The run is named audit-cycle-<id> (flows/cycle.py), so the name carries the cycle id.
+                parameters={"cycle_id": "{{ event.resource['prefect.resource.name'] | replace('audit-cycle-', '') }}",
+                            "send": True},
+            )],
+            description="The board pack for a cycle, after its audit-cycle flow run completes.")),
+        (audit_cycle, "audit-cycle", dict(description="Run or continue an audit cycle (triggered by the last submission).")),
+        (chase, "chase-daily", dict(schedules=[DAILY_CHASE],
+                                    description="Remind auditors of scorecards due soon or overdue; escalate to agency leads.")),
+        (continue_due_cycles, "continue-due-cycles-daily", dict(
+            schedules=[DAILY_DUE], description="Score and report open cycles whose due date has passed.")),
+    ]
+    with transaction(engine_from_settings(settings)) as session:
+        active = [(p.id, p.name, p.cron, p.timezone) for p in programmes(session, active_only=True)]
+    for programme_id, name, cron, zone in active:
+        schedule = (Interval(timedelta(seconds=programme_interval)) if programme_interval
+                    else Cron(cron, timezone=zone))
+        specs.append((open_programme_cycle, f"programme-{programme_id}", dict(
+            schedules=[schedule], parameters={"programme_id": programme_id},
+            description=f"Audit programme '{name}': opens a cycle at each scheduled time ({cron}, {zone}).")))
+    return specs
+
+
+def deployments(settings: Settings | None = None, programme_interval: float | None = None) -> list:
+    """The deployments, built for `serve` (not yet served)."""
+    return [flow.to_deployment(name=name, **kwargs)
+            for flow, name, kwargs in deployment_specs(settings or get_settings(), programme_interval)]
+
+
+def register(pool: str, settings: Settings | None = None) -> list[str]:
+    """Register every deployment with the Prefect server (PREFECT_API_URL) for the process work pool `pool`."""
+    names = []
+    for flow, name, kwargs in deployment_specs(settings or get_settings()):
+        source = flow.from_source(source=str(ROOT), entrypoint=ENTRYPOINTS[flow.name])
+        source.deploy(name=name, work_pool_name=pool, print_next_steps=False, **kwargs)
+        names.append(f"{flow.name}/{name}")
+    return names
+
+
+def serve_all(programme_interval: float | None = None, limit: int | None = None) -> None:  # pragma: no cover
+    """Serve every deployment from this process until stopped, running at most `limit` flows at once."""
+    serve(*deployments(programme_interval=programme_interval), limit=limit)
 
 
 if __name__ == "__main__":  # pragma: no cover - long-running
-    serve(*deployments())
+    serve_all()

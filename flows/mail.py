@@ -1,4 +1,5 @@
-"""The one SMTP sender: the board pack (flows/board_pack.py) and auditor reminders (web/qa.py) both use it.
+"""The one SMTP sender: the board pack (flows/board_pack.py), auditor reminders (web/qa.py) and the daily chase
+(flows/chase.py) all use it.
 
 Plain I/O, no Prefect and no domain rules: build an `EmailMessage`, then `send_email`. Settings:
 EHCP_AUDIT_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _FROM.
@@ -43,4 +44,16 @@ def reminder_message(settings: Settings, to: str, cycle_name: str, items: list, 
     message.set_content(
         f"You have {len(items)} audit scorecard(s) not yet submitted in {cycle_name}:\n\n" + "\n".join(lines)
         + f"\n\nOpen them in My audits: {my_audits_url}\n")
+    return message
+
+
+def chase_message(settings: Settings, to: str, subject: str, lines: list[str]) -> EmailMessage:
+    """A chase email (audit/chasing.py): one line per assignment, pseudonymised references only."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.smtp_from
+    message["To"] = to
+    link = f"\n\nOpen them in My audits: {settings.web_base_url.rstrip('/')}/my-audits" if settings.web_base_url else ""
+    message.set_content("These audit scorecards are not yet submitted:\n\n" + "\n".join(f"- {line}" for line in lines)
+                        + link + "\n\nThis is an automatic message from ehcp-audit; you get it once for each item.\n")
     return message

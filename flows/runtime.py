@@ -28,3 +28,10 @@ def flow_settings(base: Settings, database_url: str | None, data_dir: str | None
     """`base` with a flow run's overrides, validated (model_copy(update=...) would leave paths as strings)."""
     overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
     return Settings(**{**base.model_dump(), **overrides}) if overrides else base
+
+
+def request_deployment_run(name: str, parameters: dict) -> str:
+    """Ask the Prefect server to run a deployment ("flow/deployment") and return at once with the run's id."""
+    from prefect.deployments import run_deployment
+
+    return str(run_deployment(name, parameters=parameters, timeout=0).id)

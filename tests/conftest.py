@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh in-memory store per test, an area, and a temp folder for files."""
+"""Shared fixtures: a fresh store per test (SQLite in memory, or PostgreSQL: tests/databases.py), an area, files."""
 
 from __future__ import annotations
 
@@ -9,17 +9,49 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# The CLI prints rich tables; without a terminal rich wraps them at 80 columns, wherever the console was made.
+os.environ["COLUMNS"] = "200"
 
 import pytest
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from audit.db import init_db
+from audit.db import init_db, make_engine
 from audit.models import LocalArea
+from tests.databases import BACKEND, drop_store, new_store_url, on_postgresql, server_url, start_cluster, stop_cluster
+from tests.prefect_server import prefect_server  # noqa: F401  (a fixture: a real Prefect server for subprocesses)
+
+
+def pytest_configure(config):
+    start_cluster(config)  # EHCP_AUDIT_TEST_DATABASE=postgresql: a throwaway cluster for the whole run
+
+
+def pytest_unconfigure(config):
+    stop_cluster(config)
+
+
+def pytest_report_header(config):
+    return f"database: {BACKEND}" + (f" ({server_url()})" if on_postgresql() else "")
 
 
 @pytest.fixture
-def engine():
+def database_url(tmp_path):
+    """A new empty store's URL on the database under test; pass it as Settings(database_url=...)."""
+    url = new_store_url(tmp_path)
+    yield url
+    drop_store(url)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    if on_postgresql():
+        url = new_store_url(tmp_path)
+        engine = make_engine(url)
+        init_db(engine)
+        yield engine
+        engine.dispose()
+        drop_store(url)
+        return
     # StaticPool keeps one connection so every session sees the same in-memory database.
     engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
     init_db(engine)

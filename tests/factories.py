@@ -45,3 +45,22 @@ def make_auditor_pool(session, area: LocalArea, per_agency: int = 2) -> list[Aud
     codes = {"sen_team": "SEN", "education": "ED", "health": "HE", "social_care": "SC"}
     return [make_auditor(session, area, f"AUD-{abbr}-{i:02d}", agency)
             for agency, abbr in codes.items() for i in range(1, per_agency + 1)]
+
+
+def synthetic_cycle(settings, folder: Path, *, n_plans: int, sample_size: int, due: date, today: date,
+                    seed: int = 8, strata: tuple[str, ...] = ("team",), name: str = "Flow test") -> int:
+    """A synthetic area (register and auditors) in `settings`' store with one cycle created, not yet run; its id."""
+    from audit.auditors import import_auditors
+    from audit.cycles import create_cycle, get_area
+    from audit.db import engine_from_settings, transaction
+    from audit.register import import_register
+    from audit.synthetic import write_synthetic_area
+
+    files = write_synthetic_area(Path(folder) / "area", seed=seed, n_plans=n_plans, as_of=today)
+    with transaction(engine_from_settings(settings)) as session:
+        import_register(session, get_area(session, settings.area_code, create=True), files["register"])
+    with transaction(engine_from_settings(settings)) as session:
+        area = get_area(session, settings.area_code)
+        import_auditors(session, area, files["auditors"])
+        return create_cycle(session, area, whole_plan_rubric(), name=name, sample_size=sample_size, due_date=due,
+                            strata=list(strata), seed=seed).id

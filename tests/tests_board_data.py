@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session, create_engine
 
+from tests.databases import new_store_url
+
 from audit.actions import raise_actions
 from audit.analysis import load_cycle_results
 from audit.auditors import import_auditors
@@ -34,7 +36,7 @@ def changed_rubric():
 
 
 def build_board_store(folder: Path) -> dict:
-    url = f"sqlite:///{folder / 'board.db'}"
+    url = new_store_url(folder, "board")
     engine = create_engine(url)
     init_db(engine)
     whole = find_rubric(ROOT / "rubrics", "whole-plan")

@@ -15,6 +15,7 @@ from audit.codes import CycleStatus
 from audit.cycles import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, open_cycle, withdraw_plan
 from audit.errors import AuditError
 from audit.models import Cycle, Plan, RubricVersion, SampledPlan, User
+from audit.chasing import chase_history
 from audit.reminders import outstanding_by_auditor, record_reminder, record_reminders, reminders_for
 from audit.rubrics import load_rubrics_dir
 from flows.mail import reminder_message, send_email, smtp_configured
@@ -24,6 +25,11 @@ from web.trigger import launch
 
 router = APIRouter(include_in_schema=False)
 Leading = Annotated[User, Depends(allow(Permission.manage_cycles))]
+CHASE_RULES = {"assignment-due-soon": "Due soon (auditor)", "assignment-overdue": "Overdue (auditor)",
+               "assignment-escalation": "Escalated to agency lead"}
+CHASE_OUTCOMES = {"sent": "Email sent", "sending": "Being sent, or interrupted while sending", "failed": "Failed",
+                  "no_address": "Not emailed: no address", "no_smtp": "Not emailed: email not set up",
+                  "unknown": "Interrupted: may not have been sent"}
 STRATA = [("team", "Team or locality"), ("plan_stage", "New plan or annual review"), ("phase", "Phase"),
           ("primary_need", "Primary need"), ("setting_type", "Setting type")]
 
@@ -100,6 +106,7 @@ def _cycle_page(request: Request, session, cycle: Cycle, done: str = "", errors:
     return page(request, "cycle.html", status=status, title=cycle.name, cycle=cycle, version=version,
                 smtp=smtp_configured(request.app.state.settings),
                 progress=progress, sampled=sampled, reminders=reminders_for(session, cycle), done=done,
+                chases=chase_history(session, cycle.id), chase_rules=CHASE_RULES, chase_outcomes=CHASE_OUTCOMES,
                 errors=errors or [], values=values or {}, strata_labels=dict(STRATA))
 
 

@@ -11,13 +11,20 @@ log = logging.getLogger(__name__)
 
 
 def continue_cycle_flow(settings: Settings, cycle_id: int, finalise: bool = False) -> None:
-    """Run `audit_cycle` for the cycle (it picks up where it stopped); started in its own thread by `launch`."""
+    """Run `audit_cycle` for the cycle (it picks up where it stopped), here or (EHCP_AUDIT_FLOW_TRIGGER=deployment)
+    on a Prefect worker; started in its own thread by `launch`."""
     from flows.runtime import configure_local_prefect
 
     configure_local_prefect(settings)
-    from flows.cycle import audit_cycle
-
     try:
+        if settings.flow_trigger == "deployment":
+            # Production: a Prefect worker runs it (with its own settings: no database URL in the parameters).
+            from flows.runtime import request_deployment_run
+
+            request_deployment_run("audit-cycle/audit-cycle", {"cycle_id": cycle_id, "finalise": finalise})
+            return
+        from flows.cycle import audit_cycle
+
         audit_cycle(cycle_id, finalise=finalise, database_url=settings.resolved_database_url,
                     data_dir=str(settings.data_dir))
     except Exception:  # a failed run is visible in Prefect and can be rerun; the auditor's save stands

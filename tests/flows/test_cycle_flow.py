@@ -9,31 +9,20 @@ import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
-from audit.auditors import import_auditors
-from audit.cycles import create_cycle, get_area
-from audit.db import engine_from_settings, transaction
+from audit.db import engine_from_settings
 from audit.models import Action, Assignment, PlanResult, SampledPlan, Scorecard
-from audit.register import import_register
 from audit.settings import Settings, get_settings
-from audit.synthetic import write_synthetic_area
-from tests.factories import ROOT, whole_plan_rubric
+from tests.factories import ROOT, synthetic_cycle
 
 pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]
 TODAY = date.today()
 
 
 @pytest.fixture
-def store(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data", rubrics_dir=ROOT / "rubrics")
-    files = write_synthetic_area(tmp_path / "area", seed=8, n_plans=200, as_of=TODAY)
-    with transaction(engine_from_settings(settings)) as session:
-        area = get_area(session, "LOCAL", create=True)
-        import_register(session, area, files["register"])
-    with transaction(engine_from_settings(settings)) as session:
-        import_auditors(session, get_area(session, "LOCAL"), files["auditors"])
-        cycle = create_cycle(session, get_area(session, "LOCAL"), whole_plan_rubric(), name="Flow test",
-                             sample_size=12, due_date=TODAY + timedelta(days=21), strata=["team"], seed=8)
-    return settings, cycle.id
+def store(tmp_path, database_url):
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rubrics_dir=ROOT / "rubrics")
+    return settings, synthetic_cycle(settings, tmp_path, n_plans=200, sample_size=12, due=TODAY + timedelta(days=21),
+                                     today=TODAY)
 
 
 def counts(settings, cycle_id):
@@ -75,8 +64,9 @@ def test_the_flow_waits_for_auditors_then_reports_and_reruns_add_nothing(prefect
         assert s.get(Cycle, cycle_id).status == "scored"
 
 
-def test_the_demo_path(prefect_harness, tmp_path, monkeypatch):
+def test_the_demo_path(prefect_harness, tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(tmp_path / "demo-data"))
+    monkeypatch.setenv("EHCP_AUDIT_DATABASE_URL", database_url)
     monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()

@@ -18,10 +18,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def cli_env(tmp_path, monkeypatch):
+def cli_env(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
-    monkeypatch.delenv("EHCP_AUDIT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("EHCP_AUDIT_DATABASE_URL", database_url)
     monkeypatch.setenv("COLUMNS", "200")  # rich wraps tables to the terminal width
     get_settings.cache_clear()
     yield tmp_path

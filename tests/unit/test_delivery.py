@@ -83,7 +83,7 @@ def test_the_flow_writes_first_then_sends_and_records(prefect_harness, smtp, boa
     assert (folder / f"board-pack-cycle-{cycle_id}.pdf").exists()
 
 
-def test_no_pack_for_a_cycle_still_collecting_scorecards(tmp_path):
+def test_no_pack_for_a_cycle_still_collecting_scorecards(tmp_path, database_url):
     """The after-cycle trigger also fires when a cycle run stops to wait: it must not make a partial pack."""
     from datetime import date
 
@@ -93,7 +93,7 @@ def test_no_pack_for_a_cycle_still_collecting_scorecards(tmp_path):
     from audit.errors import NotFound
     from tests.factories import whole_plan_rubric
 
-    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'collecting.db'}")
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
     with transaction(engine_from_settings(settings)) as session:
         area = get_area(session, settings.area_code, create=True)
         cycle = create_cycle(session, area, whole_plan_rubric(), name="Collecting", sample_size=5,

@@ -95,9 +95,9 @@ def test_withdrawn_assignment_takes_no_grades(session, cycle):
         save_scorecard(session, a, session.get(Auditor, a.auditor_id), RUBRIC, all_good(a), submit=True, source="web")
 
 
-def test_two_simultaneous_first_saves_store_one_scorecard(tmp_path):
-    # A real file database: each session gets its own connection, as two web requests would.
-    engine = make_engine(f"sqlite:///{tmp_path / 'race.db'}")
+def test_two_simultaneous_first_saves_store_one_scorecard(database_url):
+    # A real file database (or PostgreSQL): each session gets its own connection, as two web requests would.
+    engine = make_engine(database_url)
     init_db(engine)
     with Session(engine, expire_on_commit=False) as s:
         area = LocalArea(code="RACE", name="Race")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -13,20 +11,22 @@ from sqlmodel import select
 
 from audit.auditors import import_auditors
 from audit.cycles import create_cycle, get_area, open_cycle
-from audit.db import engine_from_settings, transaction
+from audit.db import engine_from_settings, forget_engine, transaction
 from audit.models import Assignment, User
 from audit.register import import_register
 from audit.settings import Settings, get_settings
 from audit.synthetic import write_synthetic_area
 from audit.users import DEMO_PASSWORD, ensure_demo_users
+from tests.databases import copy_store, drop_store, new_store_url
 from tests.factories import ROOT, whole_plan_rubric
 from web.app import create_app
 
 AREA = "WEBTEST"
 
 
-def web_settings(folder) -> Settings:
-    return Settings(data_dir=folder, area_code=AREA, rubrics_dir=ROOT / "rubrics", secret_key="k" * 48,
+def web_settings(folder, database_url: str | None = None) -> Settings:
+    """The web tests' settings; the store is `database_url`, or a new one on the database under test."""
+    return Settings(data_dir=folder, database_url=database_url or new_store_url(folder), area_code=AREA, rubrics_dir=ROOT / "rubrics", secret_key="k" * 48,
                     cookie_secure=False, reports_dir=folder / "reports")
 
 
@@ -48,17 +48,15 @@ def template_db(tmp_path_factory):
         open_cycle(session, cycle)
     with transaction(engine) as session:
         ensure_demo_users(session, get_area(session, AREA))
-    engine.dispose()
-    path = folder / "ehcp-audit.db"
-    with sqlite3.connect(path) as con:
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
+    forget_engine(settings.database_url)  # a template is copied only with no connection open to it
+    return settings.database_url
 
 
 @pytest.fixture
 def settings(template_db, tmp_path) -> Settings:
-    shutil.copy(template_db, tmp_path / "ehcp-audit.db")
-    return web_settings(tmp_path)
+    url = copy_store(template_db, tmp_path)
+    yield web_settings(tmp_path, url)
+    drop_store(url)
 
 
 @pytest.fixture
@@ -145,7 +143,7 @@ def cli_store(settings, monkeypatch):
     monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("EHCP_AUDIT_AREA_CODE", settings.area_code)
     monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
-    monkeypatch.delenv("EHCP_AUDIT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("EHCP_AUDIT_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.delenv("EHCP_AUDIT_AS_USER", raising=False)
     monkeypatch.chdir(settings.data_dir)
 

@@ -81,6 +81,7 @@ def test_users_cli_adds_users_and_issues_tokens(settings, monkeypatch, app):
     from ehcp_audit_cli.main import app as cli
 
     monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("EHCP_AUDIT_DATABASE_URL", settings.database_url)
     get_settings.cache_clear()
     try:
         runner = CliRunner()

@@ -106,3 +106,22 @@ def test_without_smtp_the_button_records_only_and_says_so(app, client):
     assert "No email was sent" in page and "EHCP_AUDIT_SMTP_HOST" in page and "Recorded only" in page
     with transaction(engine_of(app)) as session:
         assert {log.channel for log in session.exec(select(ReminderLog)).all()} == {"recorded"}
+
+
+def test_the_cycle_page_shows_who_the_daily_chase_reached_and_how(app, client):
+    from datetime import date
+
+    from audit.chasing import Overdue, claim, finish
+
+    with transaction(engine_of(app)) as session:
+        chases = Overdue().find(session, date(2099, 1, 1))
+        sent = claim(session, chases[:1])
+        finish(session, list(sent), "sent")
+        failed = claim(session, chases[1:2])
+        finish(session, list(failed), "failed", "SMTPRecipientsRefused: no such mailbox")
+    sign_in(client, "demo-qa-lead")
+    html = client.get("/cycles/1").text
+    assert "Automatic reminders and escalations" in html
+    assert "Overdue (auditor)" in html and "Email sent" in html
+    assert "Failed: SMTPRecipientsRefused: no such mailbox" in html
+    assert chases[0].recipient_label in html
