@@ -227,7 +227,7 @@ def _parse_wsoa(p: _Parser) -> PlanTable:
     headings: dict[str, str] = {}
     area: tuple[str, str] | None = None
     finding, finding_no, in_finding = "", "", 0
-    headers, repeated_group, blank_group = 0, 0, 0
+    headers, repeated_group, blank_group, header_on_top = 0, 0, 0, False
     i = 0
     while i < len(p.grid):
         cells, number = p.grid[i], i + 1
@@ -251,6 +251,7 @@ def _parse_wsoa(p: _Parser) -> PlanTable:
                           "use the same columns, with the same headings, in every area's table")
             elif not headers:
                 p.read_header(i)
+                header_on_top = area is None
             headers += 1
             i += 1
             continue
@@ -294,7 +295,7 @@ def _parse_wsoa(p: _Parser) -> PlanTable:
         i += 1
     options = {"header_rows": p.header_rows, "fields": p.fields,
                "periods": [f[7:] for f in p.fields if f and f.startswith("period:")],
-               "header": "per_area" if headers > 1 else "once",
+               "header": "once" if headers == 1 and header_on_top else "per_area",
                "group_cells": "every" if repeated_group > blank_group else "first", "area_headings": headings}
     return PlanTable(WSOA, areas, rows, options)
 
@@ -312,6 +313,9 @@ def _parse_app(p: _Parser) -> PlanTable:
         if p.is_header(cells) and not seen_header:
             i += p.read_header(i)
             seen_header = True
+            continue
+        if seen_header and _trimmed(cells) in [_trimmed(h) for h in p.header_rows]:
+            i += 1  # a header repeated (as on each printed page) adds nothing
             continue
         if not seen_header:
             p.problem(number, None, "the first row is not the APP header",

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from audit.amendments import get_task, mark_done, tasks_of
+from audit.amendments import before_after, get_task, mark_done, tasks_of
 from audit.cycles import get_area
 from audit.errors import AuditError
 from audit.improvement import get_plan, link_action, plans_of
@@ -189,7 +189,8 @@ def tasks_cmd(
     """Amendment tasks for plans graded Requires Improvement or Inadequate, with their status."""
     day = parse_date(as_of) or date.today()
     with store() as session:
-        rows = tasks_of(session, _area_id(session, area))
+        area_id = _area_id(session, area)
+        rows, comparison = tasks_of(session, area_id), before_after(session, area_id)
     table = Table("task", "plan", "case officer", "due", "status", title="Amendment tasks")
     for task, plan in rows:
         late = task.status == "not_started" and task.milestone < day
@@ -198,6 +199,11 @@ def tasks_cmd(
         table.add_row(str(task.id), plan.plan_ref, task.lead, task.milestone.isoformat(),
                       "overdue" if late else task.status.replace("_", " "))
     console.print(table)
+    if comparison and not overdue:
+        again = Table("plan", "audited in", "before", "re-audited in", "after", title="Re-audited: before and after")
+        for row in comparison:
+            again.add_row(row["plan_ref"], row["raised_in"], row["before"], row["reaudit_cycle"], row["after"])
+        console.print(again)
 
 
 @improvement_app.command("task-done")

@@ -122,9 +122,10 @@ def render_improvement(report: dict, fmt: str = "html") -> str:
 
 def pack_section(session: Session, area_id: int, scales: dict[str, StatusScale], as_of: date) -> dict | None:
     """The board pack's 'Improvement plan' section: every plan's BRAG on a page, exceptions, by lead and area,
-    and re-audits before and after; None when the area has no improvement plan yet."""
+    and re-audits before and after; None when the area has neither a plan nor a re-audit yet."""
     plans = plans_of(session, area_id)
-    if not plans:
+    comparison = before_after(session, area_id)
+    if not plans and not comparison:
         return None
     tables = []
     for plan in plans:
@@ -149,7 +150,7 @@ def pack_section(session: Session, area_id: int, scales: dict[str, StatusScale],
     tables.append(make_table("reaudits", "Plans amended and re-audited: grades before and after", [
         ("plan_ref", "Plan", TEXT), ("raised_in", "Audited in", TEXT), ("before", "Before", TEXT),
         ("reaudit_cycle", "Re-audited in", TEXT), ("after", "After", TEXT), ("change", "Change", TEXT)],
-        [r | {"change": r["change"] or ""} for r in report["before_after"]], threshold=0))
+        [r | {"change": r["change"] or ""} for r in comparison], threshold=0))
     return {"id": "improvement", "title": "Improvement plan", "tables": tables, "charts": [],
             "intro": "Every action's status on the plan's own scale, the exceptions the board should look at, and "
                      "plans re-audited after amendment. Statuses proposed from audit evidence are decided by the "

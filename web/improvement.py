@@ -37,7 +37,10 @@ DOWNLOADS = {"html": "text/html", "md": "text/markdown", "csv": "text/csv",
 
 
 def _area_id(session, request: Request) -> int:
-    return get_area(session, request.app.state.settings.area_code, create=True).id
+    try:
+        return get_area(session, request.app.state.settings.area_code).id
+    except NotFound as exc:
+        raise Refused("object", str(exc), 404) from None
 
 
 def _plan(session, request: Request, plan_id: int) -> ImprovementPlan:

@@ -10,7 +10,8 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from audit.db import engine_from_settings
-from audit.models import Action, Assignment, PlanResult, SampledPlan, Scorecard
+from audit.models import (Action, ActionEvent, ActionEvidence, ActionLink, Assignment, ImprovementAction, PlanResult,
+                          SampledPlan, Scorecard, StatusProposal)
 from audit.settings import Settings, get_settings
 from tests.factories import ROOT, synthetic_cycle
 
@@ -28,7 +29,8 @@ def store(tmp_path, database_url):
 def counts(settings, cycle_id):
     with Session(engine_from_settings(settings)) as s:
         return {model.__name__: s.exec(select(func.count()).select_from(model)).one()
-                for model in (SampledPlan, Assignment, Scorecard, PlanResult, Action)}
+                for model in (SampledPlan, Assignment, Scorecard, PlanResult, Action, ImprovementAction, ActionEvidence,
+                              ActionLink, StatusProposal, ActionEvent)}
 
 
 def run_flow(settings, cycle_id, **kwargs):
@@ -55,8 +57,10 @@ def test_the_flow_waits_for_auditors_then_reports_and_reruns_add_nothing(prefect
     assert [r["group"] for r in summary["by_service"]] == ["SEN team", "Education", "Health", "Social care"]
     assert summary["timeliness"]["measures"]
 
+    assert after["ImprovementAction"] > 0 and after["ActionEvidence"] >= after["ImprovementAction"]
     again = run_flow(settings, cycle_id, simulate_auditors=True)
     assert again["state"] == "reported" and again["actions_raised"] == 0
+    assert again["improvement"]["evidence"] == 0 and again["proposals"]["proposals"] == 0
     assert counts(settings, cycle_id) == after
     with Session(engine_from_settings(settings)) as s:
         from audit.models import Cycle

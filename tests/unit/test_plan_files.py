@@ -207,3 +207,19 @@ def test_milestones_are_read_as_people_write_them():
     assert milestone_dates("Sept 2019") == [date(2019, 9, 30)]
     assert milestone_dates("by 2026-12-01 or 15/01/2027") == [date(2026, 12, 1), date(2027, 1, 15)]
     assert milestone_dates("See above") == []
+
+
+def test_a_wsoa_with_one_header_on_top_and_an_app_with_repeated_headers_read_the_same(session, area, tmp_path):
+    with (FIXTURES / "wsoa-plan.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    once = [rows[1], rows[0]] + rows[2:6] + rows[7:]  # the header once at the top, not under each area
+    imported = import_plan(session, area, _write(tmp_path / "once.csv", once), layout="wsoa", scale=SCALES["brag"],
+                           name="once", by="QA-LEAD")
+    assert (imported.areas, imported.actions) == (2, 5)
+    assert grid(export_plan(session, imported.plan, SCALES["brag"], tmp_path / "once-out.csv")) == grid(
+        tmp_path / "once.csv")
+    app = _app_rows()
+    repeated = app[:4] + app[:2] + app[4:]  # the two header rows again, as on a printed page
+    again = import_plan(session, area, _write(tmp_path / "pages.csv", repeated), layout="app", scale=SCALES["app"],
+                        name="pages", by="QA-LEAD")
+    assert again.actions == 4

@@ -56,6 +56,7 @@ Feature: Closing the loop: audit findings feed the improvement plan and the plan
     Then the new cycle's figures count the 6 randomly sampled plans, the re-audit apart
     And the task is recorded as re-audited
     And the before and after grades are reported side by side: "Inadequate" then "Good"
+    And the board pack shows the plan's grades before and after its re-audit
 
   Scenario: Rerunning the flow step does not duplicate an action or its evidence
     Given a cycle with criterion F2 weak in 5 of 6 plans raised an action

@@ -19,6 +19,7 @@ from audit.proposals import decide, latest_proposal
 from audit.reminders import overdue_amendment_items
 from audit.scales import load_scales
 from reports.improvement import build_improvement_report
+from reports.pack import build_pack
 from tests.improvement_data import LoopArea
 
 scenarios("improvement/improvement.feature")
@@ -304,6 +305,16 @@ def before_and_after(ctx, before, after):
         plan = session.exec(select(ImprovementPlan)).first()
         assert plan is None  # one weak plan is not a theme: no improvement action was raised
         assert session.exec(select(Action).where(Action.kind == "amendment")).all() == [_task(session)]
+
+
+@then("the board pack shows the plan's grades before and after its re-audit")
+def pack_before_after(ctx):
+    with _store(ctx) as session:
+        pack = build_pack(session, session.get(Cycle, ctx["cycles"][-1]), _today(ctx, ctx["cycles"][-1]))
+    section = next(s for s in pack["sections"] if s["id"] == "improvement")
+    (table,) = [t for t in section["tables"] if t["key"] == "reaudits"]
+    (row,) = [[c["text"] for c in r["cells"]] for r in table["rows"]]
+    assert row == [ctx["weak_ref"], "Quarter 1", "Inadequate", "Quarter 2", "Good", "better"]
 
 
 # Reruns ---------------------------------------------------------------------------------------------------
