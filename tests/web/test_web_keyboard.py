@@ -1,9 +1,8 @@
-"""Keyboard alone, in Debian's chromium: the QA lead's and the board member's journeys.
+"""Keyboard alone, in Debian's chromium: the QA lead's, the board member's and an admin's journeys.
 
-The QA lead creates a cycle, starts it, reads its progress, records reminders and withdraws a plan; an admin
-adds a service lead and opens their account page; the
-board member opens the latest summary, downloads it and opens a previous cycle. Only Tab, Shift+Tab, arrow
-keys, Space, typing and Enter are used. Every page is screenshotted (test-artifacts/screenshots/) and
+The QA lead creates a cycle, starts it, reads its progress, records reminders and withdraws a plan; the
+board member opens the latest summary, downloads it and opens a previous cycle; an admin adds a service
+lead and opens their account page. Only Tab, arrow keys, Space, typing and Enter are used. Every page is screenshotted (test-artifacts/screenshots/) and
 checked with axe-core: no serious or critical violations. (The auditor's keyboard journey is in
 test_web_journey.py, with the real cycle flow.)
 """
