@@ -10,7 +10,6 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from oidc_provider_mock import run_server_in_thread
 from sqlmodel import func, select
 
 from audit.db import transaction
@@ -25,6 +24,8 @@ SUBJECT = "qa-lead-object-id-4711"
 
 @pytest.fixture(scope="module")
 def provider():
+    from oidc_provider_mock import run_server_in_thread  # imported here: it is only a test provider
+
     with run_server_in_thread(require_client_registration=True, require_nonce=True) as server:
         base = f"http://localhost:{server.server_port}"
         client = httpx.post(f"{base}/oauth2/clients", json={"redirect_uris": [CALLBACK]}).json()

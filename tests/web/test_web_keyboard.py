@@ -1,8 +1,8 @@
-"""Keyboard alone, in Debian's chromium: the QA lead's and the board member's journeys.
+"""Keyboard alone, in Debian's chromium: the QA lead's, the board member's and an admin's journeys.
 
 The QA lead creates a cycle, starts it, reads its progress, records reminders and withdraws a plan; the
-board member opens the latest summary, downloads it and opens a previous cycle. Only Tab, Shift+Tab, arrow
-keys, Space, typing and Enter are used. Every page is screenshotted (test-artifacts/screenshots/) and
+board member opens the latest summary, downloads it and opens a previous cycle; an admin adds a service
+lead and opens their account page. Only Tab, arrow keys, Space, typing and Enter are used. Every page is screenshotted (test-artifacts/screenshots/) and
 checked with axe-core: no serious or critical violations. (The auditor's keyboard journey is in
 test_web_journey.py, with the real cycle flow.)
 """
@@ -140,3 +140,28 @@ def test_a_board_member_reads_and_downloads_summaries_by_keyboard_alone(two_scor
     assert "Web test cycle" in board.content()
     pages.check(board, "previous-summary")
     assert refused == [], "the Content-Security-Policy blocked something the pages need"
+
+
+def test_an_admin_adds_a_service_lead_by_keyboard_alone(two_scored_cycles, browser):
+    base, pages = two_scored_cycles, Pages("keyboard-admin")
+    admin = browser.new_context().new_page()
+    sign_in(admin, base, pages, "demo-admin", DEMO_PASSWORD, "admin", keyboard=True)
+    assert "Add a user" in admin.content()
+    pages.check(admin, "users")
+    tab_to(admin, "el.id === 'username'")
+    admin.keyboard.type("health-lead")
+    tab_to(admin, "el.id === 'password'")
+    admin.keyboard.type("a-long-password-1")
+    tab_to(admin, "el.id === 'role'")
+    admin.keyboard.type("Service lead")  # typing a label chooses it in a closed select
+    tab_to(admin, "el.id === 'service'")
+    admin.keyboard.type("Health")
+    tab_to(admin, button("Add user"))
+    enter_and_wait(admin)
+    assert "The user was added" in admin.content() and "health-lead" in admin.content()
+    pages.check(admin, "user-added")
+
+    tab_to(admin, link("/account"))
+    enter_and_wait(admin)
+    assert "Sign out everywhere" in admin.content()
+    pages.check(admin, "account")
