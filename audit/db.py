@@ -13,6 +13,8 @@ from sqlmodel import Session, SQLModel, create_engine
 from audit import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from audit.errors import AuditError
 from audit.settings import Settings
+from audit.trail import watch_engine
+from audit.trail_guard import install_trail_guards
 
 
 def make_engine(url: str) -> Engine:
@@ -22,8 +24,10 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    watch_engine(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
@@ -36,9 +40,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - tr
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables, then add columns a newer version introduced (see `add_missing_columns`)."""
+    """Create missing tables, add columns a newer version introduced (see `add_missing_columns`), and make
+    the audit trail append-only and recorded on this engine (audit.trail, audit.trail_guard)."""
     SQLModel.metadata.create_all(engine)
     add_missing_columns(engine)
+    install_trail_guards(engine)
+    watch_engine(engine)
 
 
 def add_missing_columns(engine: Engine) -> list[str]:

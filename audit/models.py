@@ -336,3 +336,27 @@ class DeliveryLog(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: Optional[datetime] = None
+
+
+# --- Issue 7, data protection (trail helper): audit trail, safeguarding route, retention purge -------------
+
+
+class TrailEntry(SQLModel, table=True):
+    """One append-only audit trail entry: who changed what, when, with before and after values.
+
+    Written only by audit.trail's session and connection listeners; database triggers refuse UPDATE and
+    DELETE (audit/trail_guard.py). Each entry's hash covers the previous entry's hash, so an edit made
+    outside the application breaks the chain (`ehcp-audit trail verify`).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(index=True, description="web:USER, api:USER, cli:OS-USER, flow:NAME or system")
+    action: str = Field(description="create, update, delete; bulk create, bulk update, bulk delete for statements")
+    table_name: str = Field(index=True)
+    row_key: Optional[str] = Field(default=None, index=True, description="Primary key of the row; None for a bulk statement.")
+    rows: int = Field(1, description="Rows the entry covers (a bulk statement's row count).")
+    before: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    prev_hash: str = Field(unique=True, description="The previous entry's hash ('' for the first entry).")
+    entry_hash: str = Field(unique=True)

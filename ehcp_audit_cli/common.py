@@ -15,6 +15,7 @@ from sqlmodel import Session
 from audit.db import engine_from_settings, transaction
 from audit.errors import AuditError, InputRejected
 from audit.settings import Settings, get_settings
+from audit.trail import acting_as, cli_actor
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,7 +27,8 @@ def settings() -> Settings:
 
 @contextmanager
 def store() -> Iterator[Session]:
-    with transaction(engine_from_settings(settings())) as session:
+    """One unit of work; the audit trail records its changes as done by the operator (cli:<OS user>)."""
+    with acting_as(cli_actor()), transaction(engine_from_settings(settings())) as session:
         yield session
 
 

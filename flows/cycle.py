@@ -31,6 +31,7 @@ from audit.db import engine_from_settings, transaction
 from audit.moderation import ModerationRules, double_marked, moderation_queue, select_second_marking
 from audit.results import score_cycle
 from audit.settings import Settings, get_settings
+from audit.trail import as_actor
 from flows.runtime import flow_settings
 from audit.simulated_auditors import submit_simulated
 from reports.render import render, write_summary
@@ -110,6 +111,7 @@ def report_step(settings: Settings, cycle_id: int, as_of: date) -> dict[str, str
 
 
 @flow(name="audit-cycle", flow_run_name="audit-cycle-{cycle_id}", log_prints=True)
+@as_actor("flow:audit-cycle")  # the audit trail names the flow as the actor of what it writes
 def audit_cycle(
     cycle_id: int,
     as_of: date | None = None,

@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from audit.db import engine_from_settings
 from audit.settings import Settings
 from web import admin, api, auditor, auth, board, moderation, qa
+from web import trail  # issue 7, data protection
 from web.deps import Refused, make_templates, page
 from web.trigger import continue_cycle_flow
 
@@ -53,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/govuk", StaticFiles(directory=govuk, check_dir=False), name="govuk")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, auditor, qa, moderation, board, admin, api):
+    for module in (auth, auditor, qa, moderation, board, admin, api, trail):
         app.include_router(module.router)
     app.include_router(api.docs)
 

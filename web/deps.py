@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 
 from audit.db import transaction
 from audit.models import User
+from audit.trail import set_actor
 from audit.users import ROLE_LABELS, ROLES, user_for_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -128,6 +129,7 @@ def require_role(*roles: str) -> Callable:
         if request.method not in SAFE_METHODS and not _bearer(request):
             await _check_csrf(request)
         request.state.user = user
+        set_actor(f"{'api' if _bearer(request) else 'web'}:{user.username}")  # who the audit trail names
         return user
 
     check.roles = allowed  # read by the test that every route has a role check
@@ -178,10 +180,10 @@ def _nav(user: User | None) -> list[dict]:
         return []
     items = {
         "auditor": [("My audits", "/my-audits")],
-        "qa_lead": [("Cycles", "/cycles"), ("Results", "/results")],
+        "qa_lead": [("Cycles", "/cycles"), ("Results", "/results"), ("Audit trail", "/trail")],
         "board_member": [("Results", "/results")],
         "service_lead": [("Results", "/results")],
         "moderator": [("Results", "/results")],
-        "admin": [("Users", "/admin/users")],
+        "admin": [("Users", "/admin/users"), ("Audit trail", "/trail")],
     }[user.role]
     return [{"text": text, "href": href} for text, href in items]

@@ -48,6 +48,9 @@ EXPECTED = {
     ("GET", "/api/v1/cycles"): RESULTS,
     ("GET", "/api/v1/cycles/{cycle_id}/progress"): {"qa_lead"},
     ("GET", "/api/v1/cycles/{cycle_id}/summary"): RESULTS,
+    # issue 7, data protection (trail helper)
+    ("GET", "/trail"): {"qa_lead", "admin"},
+    ("GET", "/trail/export.csv"): {"qa_lead", "admin"},
     ("GET", "/api/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
 }
