@@ -14,7 +14,7 @@ from typing import Any
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"  # what spreadsheets themselves use to mark "this is text"
 # A tag or comment opener: "<b", "</", "<!", "<?". "<5" or "a < b" are ordinary text.
-_MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
 # C0 control characters other than tab, line feed and carriage return (PostgreSQL refuses NUL outright).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from audit.codes import Agency, Grade
 from audit.errors import InputRejected, NotFound, Problem
+from audit.limits import DEFAULT_YAML_BYTES, check_file_size
 from audit.models import RubricVersion
 from audit.rubric_model import Cap, Criterion, Rollup, Rubric, Section
 from audit.rubric_schema import normalise
@@ -174,6 +175,7 @@ def describe(rubric: Rubric) -> str:
 
 
 def _read_yaml(path: Path) -> object:
+    check_file_size(path, f"Rubric file {path.name}", DEFAULT_YAML_BYTES, "EHCP_AUDIT_MAX_YAML_BYTES")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -203,7 +205,14 @@ def _yaml_problem(name: str, err: yaml.YAMLError) -> Problem:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key written twice in one block (PyYAML silently keeps the last)."""
+    """SafeLoader that rejects a key written twice in one block (PyYAML silently keeps the last), and aliases
+    (a few lines of "*a" references can stand for billions of values)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed; write the text out in full",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

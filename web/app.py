@@ -14,6 +14,7 @@ from audit.db import engine_from_settings
 from audit.settings import Settings
 from web import admin, api, auditor, auth, board, moderation, qa
 from web import trail  # issue 7, data protection
+from web.request_guard import RequestGuard
 from web.deps import Refused, make_templates, page
 from web.trigger import continue_cycle_flow
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=SESSION_HOURS * 3600, same_site="lax",
         https_only=True if settings.cookie_secure is None else settings.cookie_secure,
     )
+    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # outermost: before any body is parsed
     govuk = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
     # The GOV.UK CSS refers to /assets/... absolutely.
     app.mount("/assets", StaticFiles(directory=govuk / "assets", check_dir=False), name="assets")
