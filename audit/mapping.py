@@ -63,7 +63,7 @@ def load_mapping(
         raise reject(f"the file cannot be read ({exc.__class__.__name__})", "save it as UTF-8 text") from None
     try:
         # BaseLoader keeps every scalar a string, so `Yes:` or `07:` stay the words the export uses.
-        data = yaml.load(text, Loader=NoAliasLoader)  # nosec B506 - a BaseLoader: every value stays a string
+        data = yaml.load(text, Loader=NoAliasLoader)  # nosec B506  # a BaseLoader: every value stays a string
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" near line {mark.line + 1}" if mark is not None else ""

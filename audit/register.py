@@ -360,16 +360,15 @@ def _sqlite_insert(connection: Any, rows: list[dict]) -> None:
     a register has only a few thousand distinct dates.
     """
     table = Plan.__table__
-    columns = list(rows[0])
+    # SQLAlchemy writes the statement (qmark placeholders), so no SQL is built from strings here.
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    columns = list(compiled.positiontup)  # the order of its placeholders
     values = []  # column by column: map() over a list is much cheaper than a per-value generator
     for column in columns:
         process = table.c[column].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
         cells = [row[column] for row in rows]
         values.append(list(map(_memo_values(process), cells)) if process else cells)
-    quote = connection.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
-    connection.exec_driver_sql(sql, list(zip(*values)))
+    connection.exec_driver_sql(str(compiled), list(zip(*values)))
 
 
 def _memo_values(process: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -188,7 +188,7 @@ def _read_yaml(path: Path) -> object:
             [Problem(file=path.name, message=f"the file cannot be read ({err})", fix="save it as UTF-8 text")],
         ) from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)  # nosec B506  # _StrictLoader is a SafeLoader subclass
     except yaml.YAMLError as err:
         raise InputRejected(f"Rubric file {path.name}", [_yaml_problem(path.name, err)]) from None
 

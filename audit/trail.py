@@ -35,7 +35,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import Delete, Update, event, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
@@ -303,11 +303,37 @@ def _key_columns(table: Any, names: list[str]) -> list[str]:
     return next((keys for keys in candidates if keys and all(k in names for k in keys)), [])
 
 
+def _count_before_returning(conn: Connection, clauseelement: Any, multiparams: Any, params: Any,
+                            execution_options: Any) -> None:
+    """Count the rows an UPDATE/DELETE ... RETURNING will touch, before it runs.
+
+    The ORM adds RETURNING (when it compiles the statement) to bulk updates it cannot evaluate in Python, a
+    subquery in the WHERE clause for example, and then the cursor's row count is not known until the ORM has
+    read the returned rows.
+    """
+    conn.info.pop("ehcp_trail_count", None)
+    if not isinstance(clauseelement, (Update, Delete)) or _flushing(conn):
+        return
+    # Only ORM-enabled statements: the ORM adds RETURNING when it compiles them; Core ones keep rowcount.
+    if clauseelement._propagate_attrs.get("compile_state_plugin") != "orm":
+        return
+    if not _audited(getattr(clauseelement, "table", None)) or len(multiparams or []) > 1:
+        return
+    query = select(func.count()).select_from(clauseelement.table)
+    if clauseelement.whereclause is not None:
+        query = query.where(clauseelement.whereclause)
+    bound = (multiparams[0] if multiparams else None) or params or {}
+    conn.info["ehcp_trail_count"] = conn.execute(query, bound).scalar_one()
+
+
 def _record_statement(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
                       executemany: bool) -> None:
     if _flushing(conn):
         return
-    entry = _statement_entry(statement, parameters, context, executemany, cursor.rowcount)
+    rowcount = cursor.rowcount
+    if cursor.description is not None and (context.isupdate or context.isdelete):
+        rowcount = conn.info.pop("ehcp_trail_count", rowcount)
+    entry = _statement_entry(statement, parameters, context, executemany, rowcount)
     if entry is not None:
         _append(conn, [entry])
 
@@ -316,6 +342,7 @@ def watch_engine(engine: Engine) -> None:
     """Record statements run outside ORM flushes on this engine (idempotent; audit.db calls it)."""
     if not event.contains(engine, "after_cursor_execute", _record_statement):
         event.listen(engine, "after_cursor_execute", _record_statement)
+        event.listen(engine, "before_execute", _count_before_returning)
 
 
 # --- reading and verifying -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
+from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
 from ehcp_audit_cli.trail_cmds import trail_app
 from ehcp_audit_cli.web_cmds import serve, users_app
 
@@ -38,6 +39,8 @@ app.add_typer(moderation_app, name="moderation")
 app.add_typer(calibration_app, name="calibration")
 app.add_typer(users_app, name="users")
 app.add_typer(trail_app, name="trail")
+app.add_typer(safeguarding_app, name="safeguarding")
+app.add_typer(retention_app, name="retention")
 app.command("serve")(serve)
 app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from prefect import serve
 from prefect.events import DeploymentEventTrigger
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Interval
 
 from flows.board_pack import board_pack
 from flows.cycle import audit_cycle
+from flows.retention import retention_purge
+from flows.safeguarding import safeguarding_alerts
 
 MONTHLY = Cron("0 7 1 * *", timezone="Europe/London")  # 07:00 on the 1st: the month just ended
+NIGHTLY = Cron("30 2 * * *", timezone="Europe/London")  # the retention purge, out of working hours
+EVERY_TEN_MINUTES = Interval(600)  # safeguarding alerts that failed are retried this often
 
 
 def deployments() -> list:
@@ -36,7 +40,12 @@ def deployments() -> list:
         description="The board pack for a cycle, after its audit-cycle flow run completes.",
     )
     cycle = audit_cycle.to_deployment(name="audit-cycle", description="Run or continue an audit cycle.")
-    return [monthly, after_cycle, cycle]
+    # Issue 7, data protection: the nightly retention purge and the safeguarding alert retries.
+    purge = retention_purge.to_deployment(name="retention-purge", schedules=[NIGHTLY],
+                                          description="Purge free text older than the retention period.")
+    alerts = safeguarding_alerts.to_deployment(name="safeguarding-alerts", schedules=[EVERY_TEN_MINUTES],
+                                               description="Retry safeguarding alerts that could not be emailed.")
+    return [monthly, after_cycle, cycle, purge, alerts]
 
 
 if __name__ == "__main__":  # pragma: no cover - long-running

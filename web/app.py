@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from audit.db import engine_from_settings
 from audit.settings import Settings
 from web import admin, api, auditor, auth, board, moderation, qa
-from web import trail  # issue 7, data protection
+from web import safeguarding, trail  # issue 7, data protection
 from web.request_guard import RequestGuard
 from web.deps import Refused, make_templates, page
 from web.trigger import continue_cycle_flow
@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/govuk", StaticFiles(directory=govuk, check_dir=False), name="govuk")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, auditor, qa, moderation, board, admin, api, trail):
+    for module in (auth, auditor, qa, moderation, board, admin, api, trail, safeguarding):
         app.include_router(module.router)
     app.include_router(api.docs)
 

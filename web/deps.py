@@ -180,7 +180,8 @@ def _nav(user: User | None) -> list[dict]:
         return []
     items = {
         "auditor": [("My audits", "/my-audits")],
-        "qa_lead": [("Cycles", "/cycles"), ("Results", "/results"), ("Audit trail", "/trail")],
+        "qa_lead": [("Cycles", "/cycles"), ("Results", "/results"), ("Safeguarding", "/safeguarding"),
+                    ("Audit trail", "/trail")],
         "board_member": [("Results", "/results")],
         "service_lead": [("Results", "/results")],
         "moderator": [("Results", "/results")],

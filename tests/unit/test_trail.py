@@ -220,3 +220,15 @@ def test_import_through_a_transaction_is_recorded_once(engine, area, tmp_path):
         import_auditors(s, s.get(LocalArea, area.id), tmp_path / "a.csv")
     assert [(e.table_name, e.action) for e in entries(engine)] == [
         ("localarea", "create"), ("plan", "bulk create"), ("auditor", "bulk create")]
+
+
+def test_an_orm_update_the_orm_adds_returning_to_is_counted_right(engine, session, area):
+    for code in ("R-1", "R-2", "R-3"):
+        make_auditor(session, area, code, "health")
+    session.commit()
+    # A subquery cannot be evaluated in Python, so the ORM fetches the matched keys with RETURNING.
+    session.execute(update(Auditor).where(Auditor.id.in_(select(Auditor.id).where(Auditor.code != "R-2")))
+                    .values(team="Ward 9"))
+    session.commit()
+    last = entries(engine)[-1]
+    assert (last.action, last.rows, last.after["columns"]) == ("bulk update", 2, ["team"])

@@ -51,6 +51,15 @@ EXPECTED = {
     # issue 7, data protection (trail helper)
     ("GET", "/trail"): {"qa_lead", "admin"},
     ("GET", "/trail/export.csv"): {"qa_lead", "admin"},
+    ("GET", "/my-audits/{assignment_id}/safeguarding"): {"auditor"},
+    ("POST", "/my-audits/{assignment_id}/safeguarding"): {"auditor"},
+    ("GET", "/my-audits/{assignment_id}/safeguarding/{flag_id}"): {"auditor"},
+    ("POST", "/api/v1/assignments/{assignment_id}/safeguarding"): {"auditor"},
+    ("GET", "/safeguarding"): {"qa_lead"},
+    ("GET", "/safeguarding/{flag_id}"): {"qa_lead"},
+    ("POST", "/safeguarding/{flag_id}/notes"): {"qa_lead"},
+    ("POST", "/safeguarding/{flag_id}/close"): {"qa_lead"},
+    ("POST", "/safeguarding/{flag_id}/notify"): {"qa_lead"},
     ("GET", "/api/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
 }
@@ -95,7 +104,7 @@ def filled(app):
     auditor = auditor_users(app)[0]
     return auditor, {"assignment_id": assignments_of(app, auditor)[0].id, "cycle_id": 1,
                      "user_id": user_named(app, "demo-board-member").id, "fmt": "html",
-                     "sampled_plan_id": 1}
+                     "sampled_plan_id": 1, "flag_id": 1}
 
 
 def request(client, method, path, token=None):
