@@ -1,4 +1,5 @@
-"""Where and when flows run: the board pack monthly and after each audit cycle completes.
+"""Where and when flows run: the board pack monthly and after each audit cycle completes; the retention purge
+nightly; safeguarding alerts that failed, retried every ten minutes.
 
 Run `python -m flows.deployments` (or `prefect deploy` with the same objects) to serve them. The board
 pack is triggered after a cycle by an event trigger on the audit-cycle flow run completing, rather than
