@@ -94,7 +94,7 @@ def save_scorecard_form(request: Request, assignment_id: int, user: Auditing,
         entries, field_errors = _parse(values)
         if conflict is None:
             for cid, problem in check_entries(rubric, assignment, entries, submit):
-                field_errors.setdefault((cid, problem.column), _message(cid, problem.column, _sentence(problem)))
+                field_errors.setdefault((cid, problem.column), _message(cid, problem.column, problem.sentence()))
         if not field_errors and conflict is None:
             try:
                 with session.begin_nested():
@@ -168,12 +168,7 @@ def _message(cid: str, column: str | None, fallback: str) -> str:
     if column == "comment" and "without a comment" in fallback:
         return (f"Enter a comment for {cid}: say what needs to improve (a comment is required for "
                 "Requires Improvement and Inadequate)")
-    return fallback[:1].upper() + fallback[1:]  # e.g. a comment that is too long or reads as a formula
-
-
-def _sentence(problem) -> str:
-    """A Problem as the error summary shows it: what is wrong, then the fix, without the column label."""
-    return problem.message + (f". {problem.fix[:1].upper()}{problem.fix[1:]}." if problem.fix else "")
+    return fallback  # e.g. a comment that is too long or reads as a formula
 
 
 def _criteria_view(rubric: Rubric, assignment: Assignment, values: dict[str, tuple[str, str]],

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
 
 from audit.cycles import get_area
-from audit.errors import AuditError, InputRejected, Problem
+from audit.errors import AuditError, InputRejected
 from audit.models import SafeguardingFlag, User
 from audit.safeguarding import add_note, close_flag, flag_view, get_flag, list_flags, raise_flag
 from flows.alerts import notify_contacts, why_not_sendable
@@ -43,11 +43,6 @@ class FlagOut(BaseModel):
     plan_ref: str
     status: str = Field(description="open or closed")
     notify_status: str = Field(description="sent: the designated contact was emailed; failed: it is retried")
-
-
-def _sentence(problem: Problem) -> str:
-    fix = f". {problem.fix[:1].upper()}{problem.fix[1:]}." if problem.fix else ""
-    return problem.message[:1].upper() + problem.message[1:] + fix
 
 
 def _raise_and_notify(request: Request, user: User, assignment_id: int, concern: str) -> tuple[SafeguardingFlag, str]:
@@ -82,7 +77,7 @@ def concern_submit(request: Request, assignment_id: int, user: Flagging, form: A
         flag, _ = _raise_and_notify(request, user, assignment_id, concern)
     except InputRejected as exc:
         return _form_page(request, user, assignment_id, concern,
-                          [{"text": _sentence(p), "href": "#concern"} for p in exc.problems])
+                          [{"text": p.sentence(), "href": "#concern"} for p in exc.problems])
     return RedirectResponse(f"/my-audits/{assignment_id}/safeguarding/{flag.id}", status_code=303)
 
 
@@ -106,7 +101,7 @@ def api_raise(request: Request, assignment_id: int, body: ConcernIn, user: Flagg
         flag, plan_ref = _raise_and_notify(request, user, assignment_id, body.concern)
     except InputRejected as exc:
         return JSONResponse({"detail": f"{exc.what} was rejected; nothing was saved.",
-                             "problems": [_sentence(p) for p in exc.problems]}, 422)
+                             "problems": [p.sentence() for p in exc.problems]}, 422)
     return FlagOut(id=flag.id, assignment_id=assignment_id, plan_ref=plan_ref, status=flag.status,
                    notify_status=flag.notify_status)
 
@@ -153,7 +148,7 @@ def _follow_up(request: Request, flag_id: int, user: User, form: FormData, field
             action(session, _flag(request, session, flag_id), text, user.username,
                    max_chars=request.app.state.settings.max_text_chars)
     except InputRejected as exc:
-        return _flag_page(request, flag_id, [{"text": _sentence(p), "href": f"#{field}"} for p in exc.problems],
+        return _flag_page(request, flag_id, [{"text": p.sentence(), "href": f"#{field}"} for p in exc.problems],
                           {field: text}, status=400)
     except AuditError as exc:  # e.g. the flag was closed meanwhile
         return _flag_page(request, flag_id, [{"text": str(exc), "href": f"#{field}"}], {field: text}, status=409)

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 from faker import Faker
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 

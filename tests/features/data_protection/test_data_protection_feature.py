@@ -15,7 +15,7 @@ from sqlmodel import select
 from audit.analysis import load_cycle_results
 from audit.cycles import create_cycle, open_cycle
 from audit.errors import Conflict, InputRejected
-from audit.models import Assignment, Auditor, CriterionGrade, Plan, PurgeRecord, SafeguardingFlag, Scorecard, TrailEntry
+from audit.models import Assignment, Auditor, CriterionGrade, Plan, PurgeRecord, Scorecard, TrailEntry
 from audit.register import import_register, write_register
 from audit.results import score_cycle
 from audit.retention import COMMENTS, RetentionPolicy, purge_expired
