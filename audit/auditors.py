@@ -13,9 +13,10 @@ from sqlmodel import Session
 
 from audit.codes import Agency
 from audit.errors import InputRejected, Problem
+from audit.limits import Limits
 from audit.mapping import cell_text, read_table, write_table
 from audit.models import Auditor, LocalArea
-from audit.register import BadCell, ImportReport, code_parser, parse_yes_no
+from audit.register import BadCell, ImportReport, code_parser, parse_yes_no, text_cell_checker
 
 AUDITOR_COLUMNS = ["code", "agency", "team", "email", "active"]
 AUDITOR_REQUIRED = ["code", "agency"]
@@ -35,11 +36,14 @@ def _email(cell: Any) -> str:
 _PARSERS = {"agency": _agency, "email": _email, "active": parse_yes_no}
 
 
-def read_auditors(path: Path) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+def read_auditors(path: Path, limits: Limits | None = None) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """Parse and validate an auditors file: (rows, columns present, warnings); raise InputRejected."""
     path = Path(path)
     what = f"Auditors file {path.name}"
-    table = read_table(path, what, AUDITOR_COLUMNS, AUDITOR_REQUIRED)
+    limits = limits or Limits()
+    table = read_table(path, what, AUDITOR_COLUMNS, AUDITOR_REQUIRED, limits=limits)
+    check_text = text_cell_checker(limits.cell_chars)
+    check_code = text_cell_checker(limits.cell_chars, person_code=True)
     problems = list(table.problems)
     present = [c for c in AUDITOR_COLUMNS if c in table.index]
     warnings = [
@@ -57,6 +61,10 @@ def read_auditors(path: Path) -> tuple[list[dict[str, Any]], list[str], list[str
                 if column in AUDITOR_REQUIRED:
                     problems.append(Problem(f"is empty; every auditor needs a {column}", fix="fill in the value",
                                             **where))
+                continue
+            bad = (check_code if column == "code" else check_text)(cell_text(cell))
+            if bad is not None:
+                problems.append(Problem(bad[0], fix=bad[1], **where))
                 continue
             parser = _PARSERS.get(column, cell_text)
             try:
@@ -76,9 +84,9 @@ def read_auditors(path: Path) -> tuple[list[dict[str, Any]], list[str], list[str
     return rows, present, warnings
 
 
-def import_auditors(session: Session, area: LocalArea, path: Path) -> ImportReport:
+def import_auditors(session: Session, area: LocalArea, path: Path, limits: Limits | None = None) -> ImportReport:
     """Validate an auditors file whole, then create or update the area's auditors by code in one transaction."""
-    rows, present, warnings = read_auditors(path)
+    rows, present, warnings = read_auditors(path, limits)
     area_id = area.id
     compare = [c for c in present if c != "code"]  # absent optional columns keep stored values
     query = select(Auditor.id, Auditor.code, *(getattr(Auditor, c) for c in compare)).where(

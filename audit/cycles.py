@@ -9,11 +9,23 @@ from sqlmodel import Session, col, select
 
 from audit.amendments import schedule_reaudits
 from audit.assignment import assign_cycle
+from audit.cells import text_problem
 from audit.codes import CycleStatus, SampleStatus, ScorecardStatus
 from audit.errors import AuditError, NotFound
+from audit.limits import DEFAULT_TEXT_CHARS
 from audit.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan, Scorecard, utcnow
 from audit.rubrics import Rubric, store_rubric
 from audit.sampling import Exclusions, draw_replacement, sample_cycle, validate_strata
+
+
+CYCLE_NAME_CHARS = 200  # shown in page titles, email subjects and board pack headings
+
+
+def _check_text(what: str, text: str, max_chars: int, one_line: bool = False) -> None:
+    """Refuse free text that is too long or would act as markup or a spreadsheet formula (audit.cells)."""
+    bad = text_problem(text, max_chars, allow_newlines=not one_line)
+    if bad is not None:
+        raise AuditError(f"{what} {bad[0]}: {bad[1]}.")
 
 
 def get_area(session: Session, code: str, create: bool = False, name: str | None = None) -> LocalArea:
@@ -57,6 +69,7 @@ def create_cycle(
     """Record a cycle against an immutable rubric version; nothing is sampled yet."""
     if sample_size < 1:
         raise AuditError("Sample size must be at least 1.")
+    _check_text("The cycle name", name, CYCLE_NAME_CHARS, one_line=True)
     strata = list(strata or [])
     validate_strata(strata)
     version = store_rubric(session, rubric)
@@ -102,6 +115,7 @@ def withdraw_plan(
     """Withdraw a sampled plan with a reason (kept), optionally replacing it from the same stratum."""
     if not reason.strip():
         raise AuditError("Give a reason for withdrawing the plan (for example 'ceased', 'moved to another area').")
+    _check_text("The reason for withdrawing", reason, DEFAULT_TEXT_CHARS)
     row = session.exec(
         select(SampledPlan)
         .join(Plan, Plan.id == SampledPlan.plan_id)

@@ -20,6 +20,8 @@ from sqlmodel import Session, SQLModel, create_engine
 from audit import migrate, models  # noqa: F401  (models registers the tables on SQLModel.metadata)
 from audit.errors import AuditError
 from audit.settings import Settings
+from audit.trail import watch_engine
+from audit.trail_guard import install_trail_guards
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -41,8 +43,10 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    watch_engine(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
@@ -60,6 +64,7 @@ def init_db(engine: Engine) -> None:
     if not tables - {"alembic_version"}:
         SQLModel.metadata.create_all(engine)
         migrate.stamp(engine, "head")
+        _guard_trail(engine)
         return
     revision = migrate.current_revision(engine)
     if revision is None:
@@ -73,6 +78,13 @@ def init_db(engine: Engine) -> None:
     # Tables added on a branch before their migration exists (see docs/production.md) are created here; a
     # database made by `db upgrade` already has every table and this changes nothing.
     SQLModel.metadata.create_all(engine)
+    _guard_trail(engine)
+
+
+def _guard_trail(engine: Engine) -> None:
+    """Make the audit trail append-only and recorded on this engine (audit.trail, audit.trail_guard)."""
+    install_trail_guards(engine)
+    watch_engine(engine)
 
 
 def adopt_unversioned(engine: Engine) -> list[str]:

@@ -28,6 +28,11 @@ class Problem:
             text += f". Fix: {self.fix}"
         return text
 
+    def sentence(self) -> str:
+        """What is wrong and the fix, without the location: for a form's error message beside its field."""
+        fix = f". {self.fix[:1].upper()}{self.fix[1:]}." if self.fix else ""
+        return self.message[:1].upper() + self.message[1:] + fix
+
 
 class AuditError(Exception):
     """A failure a user caused and can fix; the CLI prints it as a sentence, never a traceback."""

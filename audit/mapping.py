@@ -18,7 +18,9 @@ from typing import Any, Callable
 
 import yaml
 
+from audit.cells import escape_formula
 from audit.errors import InputRejected, Problem
+from audit.limits import DEFAULT_YAML_BYTES, Limits, check_file_size, check_row_count
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -42,6 +44,7 @@ def load_mapping(
     path: Path,
     known_columns: list[str],
     check_value: Callable[[str, str], str | None] | None = None,
+    max_bytes: int = DEFAULT_YAML_BYTES,
 ) -> Mapping:
     """Read and validate a mapping file; raise InputRejected naming the mapping file."""
     path = Path(path)
@@ -51,6 +54,7 @@ def load_mapping(
     def reject(message: str, fix: str | None = None) -> InputRejected:
         return InputRejected(what, [Problem(message, file=name, fix=fix)])
 
+    check_file_size(path, what, max_bytes, "EHCP_AUDIT_MAX_YAML_BYTES")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -59,10 +63,13 @@ def load_mapping(
         raise reject(f"the file cannot be read ({exc.__class__.__name__})", "save it as UTF-8 text") from None
     try:
         # BaseLoader keeps every scalar a string, so `Yes:` or `07:` stay the words the export uses.
-        data = yaml.load(text, Loader=yaml.BaseLoader)
+        data = yaml.load(text, Loader=NoAliasLoader)  # nosec B506  # a BaseLoader: every value stays a string
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" near line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or ""
+        if "alias" in reason:
+            raise reject(f"the file uses YAML aliases (*name){where}", "write each value out in full") from None
         raise reject(f"this is not valid YAML{where}", "check indentation and quote headings that contain ':'") from None
 
     structure_fix = "see docs/formats.md, 'Mapping file': a 'columns:' and/or 'values:' section"
@@ -136,6 +143,16 @@ def load_mapping(
     return mapping
 
 
+class NoAliasLoader(yaml.BaseLoader):
+    """BaseLoader without aliases: a few lines of "*a" references can expand to billions of values."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "found an alias, which is not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 @dataclass
 class Table:
     """A file's data rows with its headings resolved to our column names."""
@@ -154,14 +171,18 @@ def read_table(
     known_columns: list[str],
     required_columns: list[str],
     mapping: Mapping | None = None,
+    limits: Limits | None = None,
 ) -> Table:
-    """Read a CSV/XLSX file's header and rows; unreadable or empty files raise InputRejected."""
+    """Read a CSV/XLSX file's header and rows; unreadable, oversized or empty files raise InputRejected."""
     path = Path(path)
     name = path.name
+    limits = limits or Limits()
 
     def reject(message: str, fix: str | None = None) -> InputRejected:
         return InputRejected(what, [Problem(message, file=name, fix=fix)])
 
+    if path.is_file():
+        check_file_size(path, what, limits.file_bytes)
     raw = read_grid(path, what)
     if not raw or not any(_filled(c) for c in raw[0]):
         raise reject("the file is empty or its first row (the header) is blank",
@@ -205,6 +226,7 @@ def read_table(
     ]
     if not rows:
         raise reject("the file has a header row but no data rows", "add one row per plan below the header")
+    check_row_count(len(rows), limits.rows, name, what)
     return Table(name, index, display, rows, warnings, problems)
 
 
@@ -244,7 +266,8 @@ def _read_xlsx(path: Path, reject) -> list[list[Any]]:
     import openpyxl  # imported here: CSV-only callers should not pay for it
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # Formulas are read as their text ("=..."), never as a cached result: they are refused, not trusted.
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
         raise reject("the file is not a readable Excel workbook",
                      "open it in Excel and save it again as .xlsx, or export it as CSV") from None
@@ -294,7 +317,7 @@ def write_table(rows: Any, path: Path, columns: list[str]) -> None:
             writer = csv.writer(handle)
             writer.writerow(columns)
             for record in records:
-                writer.writerow([_out_text(_plain(record.get(c))) for c in columns])
+                writer.writerow([escape_formula(_out_text(_plain(record.get(c)))) for c in columns])
         return
 
     import openpyxl
@@ -313,7 +336,7 @@ def write_table(rows: Any, path: Path, columns: list[str]) -> None:
                 cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             else:
-                cells.append(_out_text(value))
+                cells.append(escape_formula(_out_text(value)))
         sheet.append(cells)
     workbook.save(path)
 

@@ -18,8 +18,10 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit.assignment import cycle_rubric, is_conflicted
+from audit.cells import text_problem
 from audit.codes import Agency, Grade, MarkerRole, SampleStatus, ScorecardStatus
 from audit.errors import AuditError, Conflict, InputRejected, NotFound, Problem
+from audit.limits import DEFAULT_TEXT_CHARS
 from audit.models import (Assignment, Auditor, CriterionGrade, Cycle, CycleModeration, ModeratedGrade, Plan,
                           SampledPlan, Scorecard)
 from audit.rubrics import Rubric
@@ -342,6 +344,8 @@ def moderate(
         if not str(rationale).strip():
             problems.append(Problem(f"section {code} has no rationale", column="rationale",
                                     fix="say why this grade was agreed"))
+        elif (bad := text_problem(str(rationale), DEFAULT_TEXT_CHARS)) is not None:
+            problems.append(Problem(f"the rationale for section {code} {bad[0]}", column="rationale", fix=bad[1]))
     if problems:
         raise InputRejected(f"Moderation of {plan_ref}", problems)
     rows = [ModeratedGrade(cycle_id=cycle.id, sampled_plan_id=piece.sampled_plan_id, section=code, grade=int(Grade(g)),

@@ -57,6 +57,9 @@ class Permission(StrEnum):
     send_board_pack = "send_board_pack"
     view_improvement = "view_improvement"
     manage_improvement = "manage_improvement"
+    flag_safeguarding = "flag_safeguarding"
+    follow_up_safeguarding = "follow_up_safeguarding"
+    view_audit_trail = "view_audit_trail"
     manage_users = "manage_users"
     operate_service = "operate_service"
 
@@ -72,6 +75,9 @@ DESCRIPTIONS = {
     Permission.send_board_pack: "Build and email the board pack.",
     Permission.view_improvement: "Improvement plans, BRAG on a page, exceptions, amendment tasks (read).",
     Permission.manage_improvement: "Import plans, link actions, accept or override proposed statuses, close tasks.",
+    Permission.flag_safeguarding: "Flag a safeguarding concern about an assigned plan (pages and API).",
+    Permission.follow_up_safeguarding: "See safeguarding concerns, record follow-up, close them, resend alerts.",
+    Permission.view_audit_trail: "Read, filter, export and verify the append-only audit trail.",
     Permission.manage_users: "Add users, change roles, switch accounts off, issue API tokens, sign users out.",
     Permission.operate_service: "Run the web server and the synthetic demo (operators on the server).",
 }
@@ -103,6 +109,10 @@ MATRIX: dict[Permission, dict[Role, Scope]] = {
     # Improvement plans are the partnership's shared plan: every service lead reads all of it.
     Permission.view_improvement: {Role.qa_lead: _ALL, Role.board_member: _ALL, Role.service_lead: _ALL},
     Permission.manage_improvement: {Role.qa_lead: _ALL},
+    # Anyone grading a plan can raise a concern about it; the object check keeps it to their own assignments.
+    Permission.flag_safeguarding: {Role.auditor: _OWN_WORK, Role.parent_carer_auditor: _OWN_WORK},
+    Permission.follow_up_safeguarding: {Role.qa_lead: _ALL},
+    Permission.view_audit_trail: {Role.qa_lead: _ALL, Role.admin: _ALL},
     Permission.manage_users: {Role.admin: _ALL},
     Permission.operate_service: {Role.admin: _ALL},
 }

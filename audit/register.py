@@ -15,8 +15,10 @@ from typing import Any, Callable
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
+from audit.cells import text_problem
 from audit.codes import YEAR_GROUPS, AdviceType, NeedCode, Phase, PlanStatus
 from audit.errors import InputRejected, Problem
+from audit.limits import Limits
 from audit.mapping import Mapping, cell_text, heading_key, load_mapping, read_table, write_table
 from audit.models import LocalArea, Plan, utcnow
 
@@ -41,6 +43,7 @@ DATE_COLUMNS = ["request_date", "final_issued_date", *ADVICE_DATE_COLUMNS, "last
                 "review_decision_date", "decision_to_assess_date", "phase_transfer_date",
                 "phase_transfer_amended_date", "transfer_in_notified_date", "transfer_in_received_date"]
 
+PERSON_COLUMNS = {"case_officer", *AUTHOR_COLUMNS}  # people, by code: never a name (docs/data-protection.md)
 CODED_COLUMNS = {"phase", "year_group", "primary_need", "status", "timescale_exception", "phase_transfer_to"}
 DATE_FIX = "use YYYY-MM-DD or DD/MM/YYYY"
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -186,23 +189,48 @@ def _memo(parser: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
     return parse
 
 
-def read_mapping(path: Path) -> Mapping:
+def text_cell_checker(max_chars: int, person_code: bool = False) -> Callable[[str], tuple[str, str] | None]:
+    """audit.cells.text_problem for one column's cells, remembering values already accepted (they repeat).
+
+    A `person_code` column (case officer, advice author, auditor) refuses what looks like a name or an email
+    address (a space or an '@'): people are known by codes only.
+    """
+    accepted: set[str] = set()
+
+    def check(text: str) -> tuple[str, str] | None:
+        if text in accepted:
+            return None
+        problem = text_problem(text, max_chars, allow_newlines=False)
+        if problem is None and person_code and (" " in text or "@" in text):
+            problem = ("looks like a name or an email address, but people are known by codes only",
+                       "use the person's staff or auditor code (for example CO-07), never their name")
+        if problem is None:
+            accepted.add(text)
+        return problem
+
+    return check
+
+
+def read_mapping(path: Path, limits: Limits | None = None) -> Mapping:
     """Load and validate a register mapping file; raise InputRejected naming it."""
-    return load_mapping(path, REGISTER_COLUMNS, _check_mapped_value)
+    return load_mapping(path, REGISTER_COLUMNS, _check_mapped_value, (limits or Limits()).yaml_bytes)
 
 
-def read_register(path: Path, mapping: Path | None = None) -> RegisterRows:
+def read_register(path: Path, mapping: Path | None = None, limits: Limits | None = None) -> RegisterRows:
     """Parse and validate a register file; raise InputRejected listing every problem."""
     path = Path(path)
     what = f"Plan register {path.name}"
-    mapped = read_mapping(mapping) if mapping is not None else None
-    table = read_table(path, what, REGISTER_COLUMNS, REQUIRED_COLUMNS, mapped)
+    limits = limits or Limits()
+    mapped = read_mapping(mapping, limits) if mapping is not None else None
+    table = read_table(path, what, REGISTER_COLUMNS, REQUIRED_COLUMNS, mapped, limits)
     problems = list(table.problems)
     name, display = table.file, table.display
     present = [c for c in REGISTER_COLUMNS if c in table.index]
     words = mapped.values if mapped else {}
-    # One (column, position, parser, value map, required) tuple per column: the loop below runs 100,000 times.
-    plan = [(c, table.index[c], _memo(PARSERS.get(c)), words.get(c), c in REQUIRED_COLUMNS) for c in present]
+    # One (column, position, parser or text check, value map, required, parsed) tuple per column: the loop
+    # below runs 100,000 times.
+    plan = [(c, table.index[c], _memo(PARSERS.get(c)) or text_cell_checker(limits.cell_chars, c in PERSON_COLUMNS),
+             words.get(c), c in REQUIRED_COLUMNS, c in PARSERS) for c in present]
     fix_suffix = f", or map the export's word under 'values:' in {mapped.name}" if mapped else ""
     blank = {c: (False if c == "timescale_exception" else None) for c in REGISTER_COLUMNS}
 
@@ -211,7 +239,7 @@ def read_register(path: Path, mapping: Path | None = None) -> RegisterRows:
     for number, cells in table.rows:
         row = dict(blank)
         failed: set[str] = set()
-        for column, position, parser, value_map, required in plan:
+        for column, position, parser, value_map, required, parsed in plan:
             cell = cells[position]
             if value_map and not isinstance(cell, date):
                 cell = value_map.get(heading_key(cell_text(cell)), cell)
@@ -220,8 +248,13 @@ def read_register(path: Path, mapping: Path | None = None) -> RegisterRows:
                     problems.append(Problem(f"is empty; every plan needs a {column}", name, number,
                                             display[column], "fill in the value"))
                 continue
-            if parser is None:
-                row[column] = cell_text(cell)
+            if not parsed:  # free text (references, codes, teams, settings): checked, not parsed
+                text = cell_text(cell)
+                bad = parser(text)
+                if bad is not None:
+                    failed.add(column)
+                    problems.append(Problem(bad[0], name, number, display[column], bad[1]))
+                row[column] = text
                 continue
             try:
                 row[column] = parser(cell)
@@ -271,9 +304,11 @@ def _row_problems(
     return problems
 
 
-def import_register(session: Session, area: LocalArea, path: Path, mapping: Path | None = None) -> ImportReport:
+def import_register(
+    session: Session, area: LocalArea, path: Path, mapping: Path | None = None, limits: Limits | None = None
+) -> ImportReport:
     """Validate a register file whole, then create or update the area's plans by plan_ref in one transaction."""
-    parsed = read_register(path, mapping)
+    parsed = read_register(path, mapping, limits)
     area_id = area.id
     compare = [c for c in parsed.columns if c != "plan_ref"]  # absent optional columns keep stored values
     query = select(Plan.id, Plan.plan_ref, *(getattr(Plan, c) for c in compare)).where(Plan.area_id == area_id)
@@ -325,16 +360,15 @@ def _sqlite_insert(connection: Any, rows: list[dict]) -> None:
     a register has only a few thousand distinct dates.
     """
     table = Plan.__table__
-    columns = list(rows[0])
+    # SQLAlchemy writes the statement (qmark placeholders), so no SQL is built from strings here.
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    columns = list(compiled.positiontup)  # the order of its placeholders
     values = []  # column by column: map() over a list is much cheaper than a per-value generator
     for column in columns:
         process = table.c[column].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
         cells = [row[column] for row in rows]
         values.append(list(map(_memo_values(process), cells)) if process else cells)
-    quote = connection.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
-    connection.exec_driver_sql(sql, list(zip(*values)))
+    connection.exec_driver_sql(str(compiled), list(zip(*values)))
 
 
 def _memo_values(process: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -11,8 +11,10 @@ import math
 import re
 from typing import Any
 
+from audit.cells import text_problem
 from audit.codes import AdviceType, Agency, Grade
 from audit.errors import Problem
+from audit.limits import DEFAULT_TEXT_CHARS
 from audit.rubric_model import KINDS, SECTION_METHODS
 
 TOP_KEYS = ("id", "title", "version", "kind", "theme", "rollup", "sections")
@@ -62,6 +64,9 @@ class _Checker:
         text = " ".join(str(value).split())
         if required and not text:
             self.problem(where, f"'{key}' is empty", f"write the {key} after '{key}:'")
+        bad = text_problem(text, DEFAULT_TEXT_CHARS)
+        if bad is not None:  # rubric text is printed in scorecards, spreadsheets and web pages
+            self.problem(where, f"'{key}' {bad[0]}", bad[1])
         return text
 
     def code(self, raw: dict, key: str, path: str) -> str:
@@ -212,6 +217,8 @@ def _descriptors(check: _Checker, raw: Any, path: str) -> dict[str, str]:
         found[grade] = " ".join(str(text).split()) if text is not None else ""
         if not found[grade] or isinstance(text, (dict, list, bool)):
             check.problem(path, f"the descriptor for '{grade.label}' is empty", f"write what {grade.label} looks like for this criterion")
+        elif (bad := text_problem(found[grade], DEFAULT_TEXT_CHARS)) is not None:
+            check.problem(path, f"the descriptor for '{grade.label}' {bad[0]}", bad[1])
     for grade in _GRADES_BEST_FIRST:
         if grade not in found:
             check.problem(path, f"no descriptor for '{grade.label}'", f"add a '{grade.label}:' line under descriptors")

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from audit.codes import Agency, Grade
 from audit.errors import InputRejected, NotFound, Problem
+from audit.limits import DEFAULT_YAML_BYTES, check_file_size
 from audit.models import RubricVersion
 from audit.rubric_model import Cap, Criterion, Rollup, Rubric, Section
 from audit.rubric_schema import normalise
@@ -175,6 +176,7 @@ def describe(rubric: Rubric) -> str:
 
 def read_yaml_file(path: Path, what: str = "Rubric file") -> object:
     """Parse a YAML file strictly (a key written twice is an error); problems come back as InputRejected."""
+    check_file_size(path, f"{what} {path.name}", DEFAULT_YAML_BYTES, "EHCP_AUDIT_MAX_YAML_BYTES")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -187,7 +189,7 @@ def read_yaml_file(path: Path, what: str = "Rubric file") -> object:
             [Problem(file=path.name, message=f"the file cannot be read ({err})", fix="save it as UTF-8 text")],
         ) from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)  # nosec B506  # _StrictLoader is a SafeLoader subclass
     except yaml.YAMLError as err:
         raise InputRejected(f"{what} {path.name}", [_yaml_problem(path.name, err)]) from None
 
@@ -204,7 +206,14 @@ def _yaml_problem(name: str, err: yaml.YAMLError) -> Problem:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key written twice in one block (PyYAML silently keeps the last)."""
+    """SafeLoader that rejects a key written twice in one block (PyYAML silently keeps the last), and aliases
+    (a few lines of "*a" references can stand for billions of values)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed; write the text out in full",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

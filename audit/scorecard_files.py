@@ -17,8 +17,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, select
 
 from audit.assignment import cycle_rubric
+from audit.cells import escape_formula, unescape_formula
 from audit.codes import GRADE_LABELS, Grade
 from audit.errors import Conflict, InputRejected, NotFound, Problem
+from audit.limits import Limits, check_file_size, check_row_count
 from audit.models import Assignment, Auditor, Cycle, Scorecard
 from audit.scorecards import GradeEntry, assignments_for, check_entries, load_entries, save_scorecard
 
@@ -63,7 +65,7 @@ def write_template(session: Session, cycle: Cycle, auditor: Auditor, path: Path)
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=COLUMNS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({c: escape_formula(row[c]) for c in COLUMNS} for row in rows)
         return len(rows)
     _write_xlsx(rows, path, cycle, auditor)
     return len(rows)
@@ -75,7 +77,7 @@ def _write_xlsx(rows: list[dict], path: Path, cycle: Cycle, auditor: Auditor) ->
     ws.title = "Scorecard"
     ws.append(COLUMNS)
     for row in rows:
-        ws.append([row[c] for c in COLUMNS])
+        ws.append([escape_formula(row[c]) for c in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     widths = {"criterion": 50, "outstanding": 40, "good": 40, "requires_improvement": 40, "inadequate": 40,
@@ -109,20 +111,22 @@ def _write_xlsx(rows: list[dict], path: Path, cycle: Cycle, auditor: Auditor) ->
     wb.save(path)
 
 
-def read_rows(path: Path) -> list[tuple[int, dict]]:
-    """(spreadsheet row number, row) pairs; header is row 1."""
+def read_rows(path: Path, limits: Limits | None = None) -> list[tuple[int, dict]]:
+    """(spreadsheet row number, row) pairs; header is row 1. Text our export escaped is read back as it was."""
+    limits = limits or Limits()
     if not path.exists():
         raise InputRejected(f"Scorecard {path.name}", [Problem("the file does not exist", file=path.name)])
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise InputRejected(f"Scorecard {path.name}", [Problem(
             f"'{suffix}' files are not scorecards", file=path.name, fix="use the .xlsx or .csv file generated for you")])
+    check_file_size(path, f"Scorecard {path.name}", limits.file_bytes)
     try:
         if suffix == ".csv":
             with path.open(newline="", encoding="utf-8-sig") as fh:
                 table = list(csv.reader(fh))
         else:
-            wb = load_workbook(path, read_only=True, data_only=True)
+            wb = load_workbook(path, read_only=True, data_only=False)  # a formula is read as its text and refused
             ws = wb["Scorecard"] if "Scorecard" in wb.sheetnames else wb.worksheets[0]
             table = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
             wb.close()
@@ -142,7 +146,9 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     for number, raw in enumerate(table[1:], start=2):
         if not any(str(v).strip() for v in raw):
             continue
-        out.append((number, {h: (str(raw[i]).strip() if i < len(raw) else "") for i, h in enumerate(header)}))
+        out.append((number, {h: unescape_formula(str(raw[i]).strip()) if i < len(raw) else ""
+                             for i, h in enumerate(header)}))
+    check_row_count(len(out), limits.rows, path.name, f"Scorecard {path.name}")
     return out
 
 
@@ -155,10 +161,12 @@ class ScorecardImport:
     late: list[int] = field(default_factory=list)
 
 
-def import_scorecard_file(session: Session, path: Path, *, submit: bool = True, auditor_code: str | None = None) -> ScorecardImport:
+def import_scorecard_file(session: Session, path: Path, *, submit: bool = True, auditor_code: str | None = None,
+                          limits: Limits | None = None) -> ScorecardImport:
     """Import every graded plan in the file in one transaction, or nothing with every problem listed."""
     name = path.name
-    rows = read_rows(path)
+    limits = limits or Limits()
+    rows = read_rows(path, limits)
     problems: list[Problem] = []
     groups: dict[int, list[tuple[int, dict]]] = {}
     for number, row in rows:

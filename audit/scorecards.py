@@ -13,8 +13,10 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from audit.cells import text_problem
 from audit.codes import Grade, ScorecardStatus
 from audit.errors import Conflict, InputRejected, NotFound, Problem
+from audit.limits import DEFAULT_TEXT_CHARS
 from audit.models import Assignment, Auditor, CriterionGrade, Cycle, Plan, SampledPlan, Scorecard, utcnow
 from audit.rubrics import Rubric
 
@@ -33,10 +35,15 @@ def assigned_criteria(rubric: Rubric, assignment: Assignment) -> list[tuple[str,
 
 
 def check_entries(
-    rubric: Rubric, assignment: Assignment, entries: dict[str, GradeEntry], submit: bool
+    rubric: Rubric, assignment: Assignment, entries: dict[str, GradeEntry], submit: bool,
+    max_comment_chars: int = DEFAULT_TEXT_CHARS,
 ) -> list[tuple[str, Problem]]:
     """Every problem with a set of grades, keyed by criterion id; `column` is the field (grade or comment)."""
     problems: list[tuple[str, Problem]] = []
+    for cid, entry in entries.items():
+        bad = text_problem(entry.comment, max_comment_chars)
+        if bad is not None:
+            problems.append((cid, Problem(f"the comment for criterion {cid} {bad[0]}", column="comment", fix=bad[1])))
     expected = {cid for _, cid in assigned_criteria(rubric, assignment)}
     for cid in entries:
         if cid not in expected:

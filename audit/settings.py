@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from audit import limits
+
 DEFAULT_DATA_DIR = Path("data")
 
 
@@ -77,6 +79,27 @@ class Settings(BaseSettings):
     board_recipients: list[str] = Field(
         [], description='Board distribution list, as JSON: ["board@example.org", "chair@example.org"].'
     )
+    # Issue 7, data protection (trail helper): safeguarding contacts, retention, limits on what is accepted.
+    safeguarding_contacts: list[str] = Field(
+        [], description='Designated safeguarding contact(s), emailed at once when an auditor flags a concern, as JSON: '
+                        '["safeguarding@example.org"].'
+    )
+    comment_retention_days: int = Field(
+        730, ge=30, description="Scorecard comments and moderation rationales older than this are purged (kept: grades)."
+    )
+    safeguarding_retention_days: int = Field(
+        365, ge=30, description="A closed safeguarding flag's concern text and notes are purged this long after closure."
+    )
+    max_import_bytes: int = Field(limits.DEFAULT_FILE_BYTES, ge=1_000,
+                                  description="Largest register, auditors or scorecard file read (bytes).")
+    max_import_rows: int = Field(limits.DEFAULT_ROWS, ge=1, description="Most data rows read from one file.")
+    max_cell_chars: int = Field(limits.DEFAULT_CELL_CHARS, ge=10,
+                                description="Longest value of a register or auditors cell (codes, teams, settings).")
+    max_text_chars: int = Field(limits.DEFAULT_TEXT_CHARS, ge=100,
+                                description="Longest free text: comments, rationales, concerns, notes.")
+    max_yaml_bytes: int = Field(limits.DEFAULT_YAML_BYTES, ge=1_000, description="Largest rubric or mapping file (bytes).")
+    max_request_bytes: int = Field(limits.DEFAULT_REQUEST_BYTES, ge=10_000,
+                                   description="Largest web form or API request body (bytes).")
 
     # Improvement plans (issue 5): status scales and rules as data, the plan-level amendment loop.
     scales_dir: Path | None = Field(

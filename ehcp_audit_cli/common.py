@@ -23,6 +23,7 @@ from audit.db import engine_from_settings, transaction
 from audit.errors import AuditError, InputRejected
 from audit.permissions import Permission, require, results_service
 from audit.settings import Settings, get_settings
+from audit.trail import acting_as, cli_actor
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,7 +35,8 @@ def settings() -> Settings:
 
 @contextmanager
 def store() -> Iterator[Session]:
-    with transaction(engine_from_settings(settings())) as session:
+    """One unit of work; the audit trail records its changes as done by the operator (cli:<OS user>)."""
+    with acting_as(cli_actor()), transaction(engine_from_settings(settings())) as session:
         yield session
 
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from audit.cycles import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
 from audit.errors import NotFound
+from audit.limits import Limits
 from audit.models import Auditor, Cycle, Plan, RubricVersion
 from audit.rubrics import find_rubric
 from audit.sampling import Exclusions
@@ -189,7 +190,8 @@ def scorecards_import(
 ) -> None:
     """Submit a scorecard file, all or nothing; late submissions are accepted and flagged."""
     with store() as session:
-        result = import_scorecard_file(session, file, submit=not draft, auditor_code=auditor)
+        result = import_scorecard_file(session, file, submit=not draft, auditor_code=auditor,
+                                       limits=Limits.from_settings(settings()))
     done = result.drafts if draft else result.submitted
     console.print(f"{file.name}: {len(done)} scorecard(s) {'saved as draft' if draft else 'submitted'}"
                   + (f", {len(result.late)} late" if result.late else "")

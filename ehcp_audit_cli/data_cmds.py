@@ -10,6 +10,7 @@ from rich.table import Table
 
 from audit.auditors import import_auditors
 from audit.cycles import get_area
+from audit.limits import Limits
 from audit.register import import_register
 from audit.rubrics import describe, find_rubric, load_rubric_file, load_rubrics_dir
 from audit.permissions import Permission
@@ -34,7 +35,7 @@ def plans_import(
     """Import or update plans from a register file, all or nothing."""
     with console.status(f"Validating and importing {file.name}..."), store() as session:
         area_row = get_area(session, area or settings().area_code, create=True, name=area_name)
-        report = import_register(session, area_row, file, mapping)
+        report = import_register(session, area_row, file, mapping, Limits.from_settings(settings()))
     console.print(f"Imported {report.rows} plans from {file.name}: {report.created} new, {report.updated} updated, "
                   f"{report.unchanged} unchanged.")
     for warning in report.warnings:
@@ -51,7 +52,7 @@ def auditors_import(
     """Import or update auditors, all or nothing."""
     with store() as session:
         area_row = get_area(session, area or settings().area_code, create=True)
-        report = import_auditors(session, area_row, file)
+        report = import_auditors(session, area_row, file, Limits.from_settings(settings()))
     console.print(f"Imported {report.rows} auditors: {report.created} new, {report.updated} updated, "
                   f"{report.unchanged} unchanged.")
 

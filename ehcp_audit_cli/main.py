@@ -26,6 +26,8 @@ from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.db_cmds import db_app
 from ehcp_audit_cli.schedule_cmds import chase_app, prefect_app, programme_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
+from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
+from ehcp_audit_cli.trail_cmds import trail_app
 from ehcp_audit_cli.web_cmds import serve, users_app
 
 app = typer.Typer(
@@ -46,6 +48,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(programme_app, name="programme")
 app.add_typer(chase_app, name="chase")
 app.add_typer(prefect_app, name="prefect")
+app.add_typer(trail_app, name="trail")
+app.add_typer(safeguarding_app, name="safeguarding")
+app.add_typer(retention_app, name="retention")
 app.command("serve")(serve)
 app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)

@@ -28,6 +28,7 @@ from audit.cycles import get_area, get_cycle
 from audit.db import engine_from_settings, transaction
 from audit.models import DeliveryLog, PlanResult, utcnow
 from audit.settings import Settings, get_settings
+from audit.trail import as_actor
 from flows.runtime import flow_settings
 from flows.mail import send_email
 from reports.feedback import feedback_notes, render_note
@@ -133,6 +134,7 @@ def _record(settings: Settings, log_id: int, status: str, error: str = "") -> No
 
 
 @flow(name="board-pack", flow_run_name="board-pack-{cycle_id}-{month}", log_prints=True)
+@as_actor("flow:board-pack")  # the audit trail names the flow as the actor of what it writes
 def board_pack(
     cycle_id: int | None = None,
     month: str | None = None,

@@ -38,6 +38,7 @@ from audit.proposals import propose_statuses
 from audit.results import score_cycle
 from audit.scales import load_scales
 from audit.settings import Settings, get_settings
+from audit.trail import as_actor
 from flows.runtime import flow_settings
 from flows.steps import crash_point, step_transaction
 from audit.simulated_auditors import submit_simulated
@@ -134,6 +135,7 @@ def report_step(settings: Settings, cycle_id: int, as_of: date) -> dict[str, str
 
 
 @flow(name="audit-cycle", flow_run_name="audit-cycle-{cycle_id}", log_prints=True)
+@as_actor("flow:audit-cycle")  # the audit trail names the flow as the actor of what it writes
 def audit_cycle(
     cycle_id: int,
     as_of: date | None = None,

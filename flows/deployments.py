@@ -1,4 +1,5 @@
-"""Where and when flows run: the audit programme's schedules, the daily chase and due-date sweep, the board pack.
+"""Where and when flows run: the audit programme's schedules, the daily chase and due-date sweep, the board pack,
+the nightly retention purge, and retries of safeguarding alerts that failed.
 
 Two ways to run them, same code:
 - `ehcp-audit prefect serve` (or `python -m flows.deployments`): one long-running process serves every
@@ -29,17 +30,23 @@ from flows.board_pack import board_pack
 from flows.chase import chase
 from flows.cycle import audit_cycle
 from flows.programme import continue_due_cycles, open_programme_cycle
+from flows.retention import retention_purge
+from flows.safeguarding import safeguarding_alerts
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTHLY = Cron("0 7 1 * *", timezone="Europe/London")  # 07:00 on the 1st: the month just ended
 DAILY_CHASE = Cron("0 8 * * 1-5", timezone="Europe/London")  # 08:00 on weekdays
 DAILY_DUE = Cron("30 6 * * *", timezone="Europe/London")  # before the chase, so finished cycles are not chased
+NIGHTLY = Cron("30 2 * * *", timezone="Europe/London")  # the retention purge, out of working hours
+EVERY_TEN_MINUTES = Interval(600)  # safeguarding alerts that failed are retried this often
 ENTRYPOINTS = {
     "audit-cycle": "flows/cycle.py:audit_cycle",
     "board-pack": "flows/board_pack.py:board_pack",
     "chase": "flows/chase.py:chase",
     "continue-due-cycles": "flows/programme.py:continue_due_cycles",
     "open-programme-cycle": "flows/programme.py:open_programme_cycle",
+    "retention-purge": "flows/retention.py:retention_purge",
+    "safeguarding-alerts": "flows/safeguarding.py:safeguarding_alerts",
 }
 
 
@@ -64,6 +71,11 @@ def deployment_specs(settings: Settings, programme_interval: float | None = None
                                     description="Remind auditors of scorecards due soon or overdue; escalate to agency leads.")),
         (continue_due_cycles, "continue-due-cycles-daily", dict(
             schedules=[DAILY_DUE], description="Score and report open cycles whose due date has passed.")),
+        # Issue 7, data protection: the nightly retention purge and the safeguarding alert retries.
+        (retention_purge, "retention-purge", dict(
+            schedules=[NIGHTLY], description="Purge free text older than the retention period.")),
+        (safeguarding_alerts, "safeguarding-alerts", dict(
+            schedules=[EVERY_TEN_MINUTES], description="Retry safeguarding alerts that could not be emailed.")),
     ]
     with transaction(engine_from_settings(settings)) as session:
         active = [(p.id, p.name, p.cron, p.timezone) for p in programmes(session, active_only=True)]

@@ -1,5 +1,5 @@
-"""The one SMTP sender: the board pack (flows/board_pack.py), auditor reminders (web/qa.py) and the daily chase
-(flows/chase.py) all use it.
+"""The one SMTP sender: the board pack (flows/board_pack.py), auditor reminders (web/qa.py), the daily chase
+(flows/chase.py) and safeguarding alerts (flows/alerts.py) all use it.
 
 Plain I/O, no Prefect and no domain rules: build an `EmailMessage`, then `send_email`. Settings:
 EHCP_AUDIT_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _FROM.
@@ -8,6 +8,7 @@ EHCP_AUDIT_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS, _FROM.
 from __future__ import annotations
 
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
 
 from audit.settings import Settings
@@ -56,4 +57,21 @@ def chase_message(settings: Settings, to: str, subject: str, lines: list[str]) -
     link = f"\n\nOpen them in My audits: {settings.web_base_url.rstrip('/')}/my-audits" if settings.web_base_url else ""
     message.set_content("These audit scorecards are not yet submitted:\n\n" + "\n".join(f"- {line}" for line in lines)
                         + link + "\n\nThis is an automatic message from ehcp-audit; you get it once for each item.\n")
+def safeguarding_message(settings: Settings, to: list[str], plan_ref: str, cycle_name: str, raised_by: str,
+                         raised_at: datetime, concern: str, flag_url: str | None) -> EmailMessage:
+    """The alert to the designated safeguarding contact(s): the plan by its pseudonymised reference and the concern.
+
+    The subject names no plan or child; the body carries what the contact needs to act at once.
+    """
+    message = EmailMessage()
+    message["Subject"] = "Safeguarding concern raised during an EHC plan audit"
+    message["From"] = settings.smtp_from
+    message["To"] = ", ".join(to)
+    where = f"Open it to record follow-up and close it: {flag_url}\n" if flag_url else (
+        "Follow it up under Safeguarding in the audit service.\n")
+    message.set_content(
+        f"An auditor ({raised_by}) raised a safeguarding concern on {raised_at:%d %B %Y at %H:%M} UTC while "
+        f"reviewing plan {plan_ref} in {cycle_name}.\n\nConcern:\n{concern}\n\n{where}\n"
+        "Find the child from the plan reference in your case management system. If a child may be in immediate "
+        "danger, call the police on 999.\n")
     return message

@@ -2,7 +2,8 @@
 
 Cells hold numbers where the pack shows numbers and the pack's text where it shows words ("<5",
 "no data"); a suppressed number is never written. Text that a spreadsheet would read as a formula
-(starting with = + - @, or a tab or carriage return) is prefixed with an apostrophe.
+(starting with = + - @, or a tab or carriage return) is prefixed with an apostrophe by audit.cells, the one
+escape every export uses.
 """
 
 from __future__ import annotations
@@ -15,13 +16,9 @@ from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from audit.cells import escape_formula as safe_text
+
 _BAD_SHEET_CHARS = re.compile(r"[\[\]\*\?/\\:]")
-
-
-def safe_text(text: str) -> str:
-    """Text a spreadsheet will show as text, never run as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def pack_workbook(pack: dict) -> bytes:

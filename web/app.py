@@ -16,6 +16,8 @@ from audit.db import engine_from_settings
 from audit.models import utcnow
 from audit.settings import Settings
 from web import admin, api, auditor, auth, board, improvement, moderation, qa, sso
+from web import safeguarding, trail  # issue 7, data protection
+from web.request_guard import RequestGuard
 from web.deps import Refused, make_templates, page
 from web.headers import SecurityHeaders
 from web.trigger import continue_cycle_flow
@@ -55,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=int(settings.session_absolute_hours * 3600), same_site=settings.cookie_samesite, https_only=secure,
     )
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)
+    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # outermost: before any body is parsed
     govuk = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
     # The GOV.UK CSS refers to /assets/... absolutely.
     app.mount("/assets", StaticFiles(directory=govuk / "assets", check_dir=False), name="assets")
@@ -62,7 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api):
+    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -97,7 +97,7 @@ def save_scorecard_form(request: Request, assignment_id: Id, user: Auditing,
         entries, field_errors = _parse(values)
         if conflict is None:
             for cid, problem in check_entries(rubric, assignment, entries, submit):
-                field_errors.setdefault((cid, problem.column), _message(cid, problem.column, str(problem)))
+                field_errors.setdefault((cid, problem.column), _message(cid, problem.column, problem.sentence()))
         if not field_errors and conflict is None:
             try:
                 with session.begin_nested():
@@ -169,10 +169,10 @@ def _parse(values: dict[str, tuple[str, str]]) -> tuple[dict[str, GradeEntry], d
 def _message(cid: str, column: str | None, fallback: str) -> str:
     if column == "grade":
         return f"Choose a grade for {cid}"
-    if column == "comment":
+    if column == "comment" and "without a comment" in fallback:
         return (f"Enter a comment for {cid}: say what needs to improve (a comment is required for "
                 "Requires Improvement and Inadequate)")
-    return fallback
+    return fallback  # e.g. a comment that is too long or reads as a formula
 
 
 def _criteria_view(rubric: Rubric, assignment: Assignment, values: dict[str, tuple[str, str]],

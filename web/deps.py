@@ -31,6 +31,7 @@ from audit.db import transaction
 from audit.models import User
 from audit.permissions import ROLE_LABELS, Permission, permits
 from audit.users import user_for_token
+from audit.trail import set_actor
 
 # A record number in a path: positive and within the database's 64-bit integers (a larger one would make the
 # database driver fail instead of answering "not found").
@@ -41,7 +42,9 @@ CSRF_HEADER = "x-csrf-token"
 # Start pages and navigation, by the permission that opens them (first held = start page).
 PAGES = [(Permission.grade_plans, "My audits", "/my-audits"), (Permission.manage_cycles, "Cycles", "/cycles"),
          (Permission.view_results, "Results", "/results"),
-         (Permission.view_improvement, "Improvement", "/improvement"), (Permission.manage_users, "Users", "/admin/users")]
+         (Permission.view_improvement, "Improvement", "/improvement"),
+         (Permission.follow_up_safeguarding, "Safeguarding", "/safeguarding"), (Permission.manage_users, "Users", "/admin/users"),
+         (Permission.view_audit_trail, "Audit trail", "/trail")]
 ACCOUNT_PAGE = "/account"
 SIGNED_OUT = {  # why a session ended, shown on the sign-in page (?ended=...)
     "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",
@@ -170,6 +173,7 @@ def allow(permission: Permission | str) -> Callable:
         if request.method not in SAFE_METHODS and not _bearer(request):
             await _check_csrf(request)
         request.state.user = user
+        set_actor(f"{'api' if _bearer(request) else 'web'}:{user.username}")  # who the audit trail names
         return user
 
     check.permission = permission  # read by the test that walks every route against the matrix

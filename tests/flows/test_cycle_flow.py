@@ -66,6 +66,11 @@ def test_the_flow_waits_for_auditors_then_reports_and_reruns_add_nothing(prefect
         from audit.models import Cycle
 
         assert s.get(Cycle, cycle_id).status == "scored"
+        from audit.models import TrailEntry
+
+        # The audit trail names the flow as the actor of what it wrote (issue 7).
+        flow_tables = set(s.exec(select(TrailEntry.table_name).where(TrailEntry.actor == "flow:audit-cycle")).all())
+        assert {"sampledplan", "assignment", "scorecard", "planresult"} <= flow_tables
 
 
 def test_the_demo_path(prefect_harness, tmp_path, monkeypatch, database_url):

@@ -53,6 +53,17 @@ ROUTES = {
     ("POST", "/improvement/proposals/{proposal_id}"): P.manage_improvement,
     ("GET", "/improvement/tasks"): P.view_improvement,
     ("POST", "/improvement/tasks/{task_id}/done"): P.manage_improvement,
+    ("GET", "/my-audits/{assignment_id}/safeguarding"): P.flag_safeguarding,
+    ("POST", "/my-audits/{assignment_id}/safeguarding"): P.flag_safeguarding,
+    ("GET", "/my-audits/{assignment_id}/safeguarding/{flag_id}"): P.flag_safeguarding,
+    ("POST", "/api/v1/assignments/{assignment_id}/safeguarding"): P.flag_safeguarding,
+    ("GET", "/safeguarding"): P.follow_up_safeguarding,
+    ("GET", "/safeguarding/{flag_id}"): P.follow_up_safeguarding,
+    ("POST", "/safeguarding/{flag_id}/notes"): P.follow_up_safeguarding,
+    ("POST", "/safeguarding/{flag_id}/close"): P.follow_up_safeguarding,
+    ("POST", "/safeguarding/{flag_id}/notify"): P.follow_up_safeguarding,
+    ("GET", "/trail"): P.view_audit_trail,
+    ("GET", "/trail/export.csv"): P.view_audit_trail,
     ("GET", "/admin/users"): P.manage_users,
     ("POST", "/admin/users"): P.manage_users,
     ("POST", "/admin/users/{user_id}/role"): P.manage_users,
@@ -120,6 +131,13 @@ COMMANDS = {
     ("chase", "history"): (P.manage_cycles, []),
     ("prefect", "serve"): (P.operate_service, None),
     ("prefect", "deploy"): (P.operate_service, None),
+    ("trail", "show"): (P.view_audit_trail, []),
+    ("trail", "export"): (P.view_audit_trail, None),
+    ("trail", "verify"): (P.view_audit_trail, []),
+    ("safeguarding", "list"): (P.follow_up_safeguarding, []),
+    ("safeguarding", "notify"): (P.follow_up_safeguarding, None),
+    ("retention", "purge"): (P.operate_service, None),
+    ("retention", "history"): (P.operate_service, []),
     ("serve",): (P.operate_service, []),
     ("demo",): (P.operate_service, []),
     ("board-pack",): (P.send_board_pack, ["--cycle", "999"]),
@@ -128,7 +146,7 @@ COMMANDS = {
     ("report",): (P.view_results, ["--cycle", "999"]),
 }
 # What the refusal-only commands need to parse, so the walk reaches the permission check.
-REQUIRED = {("db", "revision"): ["-m", "x"], ("prefect", "deploy"): ["--pool", "p"]}
+REQUIRED = {("db", "revision"): ["-m", "x"], ("prefect", "deploy"): ["--pool", "p"], ("trail", "export"): ["--out", "t.csv"]}
 REFUSED = "does not give access"
 
 
@@ -159,7 +177,7 @@ def params_for(app, role: str) -> dict:
     own = assignments_of(app, user_named(app, demo_username(role, app))) if role == "auditor" else []
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
-            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1}
+            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):

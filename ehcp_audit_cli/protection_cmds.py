@@ -1,0 +1,90 @@
+"""`ehcp-audit safeguarding` and `ehcp-audit retention`: follow safeguarding alerts, purge old free text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from audit.cycles import get_area
+from audit.db import engine_from_settings
+from audit.retention import RetentionPolicy, purge_expired, purge_history
+from audit.safeguarding import list_flags
+from audit.trail import acting_as, cli_actor
+from audit.trail_search import utc_text
+from audit.permissions import Permission
+from ehcp_audit_cli.common import console, friendly, needs, settings, store
+
+safeguarding_app = typer.Typer(help="Safeguarding concerns flagged by auditors: list them, retry failed alerts.",
+                               no_args_is_help=True)
+retention_app = typer.Typer(help="Retention: purge comments and closed safeguarding concerns past the retention "
+                                 "period, and show what was purged.", no_args_is_help=True)
+
+
+@safeguarding_app.command("list")
+@friendly
+@needs(Permission.follow_up_safeguarding)
+def safeguarding_list(
+    status: Optional[str] = typer.Option("open", "--status", help="open, closed or all."),
+    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+) -> None:
+    """List safeguarding flags (reference, plan, who raised it, email status); the concern text is on the web page."""
+    with store() as session:
+        views = list_flags(session, get_area(session, area or settings().area_code).id,
+                           None if status == "all" else status)
+        table = Table("flag", "plan", "raised (UTC)", "by", "status", "email", "notes")
+        for v in views:
+            f = v.flag
+            email = f.notify_status + (f" ({f.notify_error})" if f.notify_status == "failed" else "")
+            table.add_row(f"SG-{f.id}", v.plan_ref, utc_text(f.raised_at), f.raised_by, f.status, email,
+                          str(len(v.notes)))
+    console.print(table)
+
+
+@safeguarding_app.command("notify")
+@friendly
+@needs(Permission.follow_up_safeguarding)
+def safeguarding_notify() -> None:
+    """Email the designated contact about every flag whose alert failed or was lost (the flow does this too)."""
+    from flows.alerts import retry_notifications, why_not_sendable
+
+    s = settings()
+    problem = why_not_sendable(s)
+    with acting_as(cli_actor()):
+        counts = retry_notifications(s, engine_from_settings(s))
+    console.print(f"{counts['sent']} alert(s) sent, {counts['failed']} still failing.")
+    if problem and counts["failed"]:
+        console.print(f"[yellow]Note:[/] {problem}.")
+
+
+@retention_app.command("purge")
+@friendly
+@needs(Permission.operate_service)
+def retention_purge_cmd(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be purged; change nothing."),
+) -> None:
+    """Purge scorecard comments, moderation rationales and closed safeguarding concerns past the retention period."""
+    s = settings()
+    with store() as session:
+        result = purge_expired(session, RetentionPolicy.from_settings(s), reports_dir=Path(s.resolved_reports_dir),
+                               dry_run=dry_run)
+    for line in result.lines():
+        console.print(line[:1].upper() + line[1:] + ".")
+    if not dry_run:
+        console.print(f"Recorded as done by {result.by} at {utc_text(result.at)}; 'ehcp-audit retention history' "
+                      "lists every purge.")
+
+
+@retention_app.command("history")
+@friendly
+@needs(Permission.operate_service)
+def retention_history(limit: int = typer.Option(20, "--limit", min=1, help="How many records, newest first.")) -> None:
+    """Every purge: when, by whom, what, how many and the cut-off."""
+    with store() as session:
+        records = purge_history(session, limit)
+    table = Table("when (UTC)", "by", "what", "rows", "older than")
+    for r in records:
+        table.add_row(utc_text(r.at), r.by, r.what, str(r.rows), utc_text(r.cutoff)[:10])
+    console.print(table)

@@ -1,0 +1,75 @@
+"""Every request: the audit trail's actor starts as web:anonymous, and oversized bodies are refused (413).
+
+A pure ASGI middleware, so the size is enforced on the body as it streams in (a client can leave out or
+understate Content-Length) before any form or JSON parser sees it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from audit.trail import ACTOR
+
+
+class BodyTooLarge(Exception):
+    """The request body passed the limit while it was being read."""
+
+
+class RequestGuard:
+    """Refuse request bodies over `max_bytes` with 413 and a sentence; name anonymous requests in the trail."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        token = ACTOR.set("web:anonymous")  # require_role names the signed-in user once it knows them
+        try:
+            declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                return await self._refuse(scope, send)
+            started, seen, too_large = False, 0, False
+
+            async def counted_receive():
+                nonlocal seen, too_large
+                message = await receive()
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    too_large = True
+                    raise BodyTooLarge()
+                return message
+
+            async def guarded_send(message):
+                nonlocal started
+                if too_large:
+                    # The app turned the interrupted read into its own error (FastAPI answers 400 "error
+                    # parsing the body"); the 413 says what really happened.
+                    if message["type"] == "http.response.start" and not started:
+                        started = True
+                        await self._refuse(scope, send)
+                    return
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+            try:
+                await self.app(scope, counted_receive, guarded_send)
+            except BodyTooLarge:
+                if not started:
+                    await self._refuse(scope, send)
+        finally:
+            ACTOR.reset(token)
+
+    async def _refuse(self, scope, send):
+        text = (f"The request was larger than {self.max_bytes:,} bytes, so it was not read. Shorten what you "
+                "entered (or split the upload) and try again.")
+        if scope["path"].startswith("/api/"):
+            body, kind = json.dumps({"detail": text, "reason": "too_large"}).encode(), b"application/json"
+        else:
+            body = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Too large – EHC plan audit'
+                    f'</title></head><body><h1>The form was too large</h1><p>{text}</p>'
+                    "<p>Use your browser's Back button to return to the form.</p></body></html>").encode()
+            kind = b"text/html; charset=utf-8"
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
