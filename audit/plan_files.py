@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from audit.cells import escape_formula
 from audit.errors import InputRejected
 from audit.improvement import actions_of, add_action, add_event, create_plan, ensure_area
 from audit.mapping import cell_text, read_grid
@@ -142,7 +143,7 @@ def export_plan(session: Session, plan: ImprovementPlan, scale: StatusScale, pat
     tmp = path.with_name(path.name + ".tmp")
     if suffix == ".csv":
         with tmp.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows([[_guard(c) for c in row] for row in grid])
+            csv.writer(handle).writerows([[escape_formula(c) for c in row] for row in grid])
     else:
         _write_xlsx(tmp, grid, table, scale)
     tmp.replace(path)
@@ -183,10 +184,6 @@ def _write_xlsx(path: Path, grid: list[list[str]], table: PlanTable, scale: Stat
     for c in range(1, max(len(r) for r in grid) + 1):
         sheet.column_dimensions[get_column_letter(c)].width = 28
     book.save(path)
-
-
-def _guard(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _unguard(text: str) -> str:

@@ -126,7 +126,7 @@ def report_step(settings: Settings, cycle_id: int, as_of: date) -> dict[str, str
     with step_transaction(settings, "board-summary") as session:
         results = load_cycle_results(session, get_cycle(session, cycle_id))
         summary = build_summary(session, results, as_of, settings.small_number_threshold,
-                                load_scales(settings.scales_dir))
+                                scales=load_scales(settings.scales_dir))
     paths = write_summary(summary, Path(settings.resolved_reports_dir))
     crash_point("board-summary", "files-written")
     create_markdown_artifact(key=f"board-summary-cycle-{cycle_id}", markdown=render(summary, "md"),

@@ -57,6 +57,9 @@ def chase_message(settings: Settings, to: str, subject: str, lines: list[str]) -
     link = f"\n\nOpen them in My audits: {settings.web_base_url.rstrip('/')}/my-audits" if settings.web_base_url else ""
     message.set_content("These audit scorecards are not yet submitted:\n\n" + "\n".join(f"- {line}" for line in lines)
                         + link + "\n\nThis is an automatic message from ehcp-audit; you get it once for each item.\n")
+    return message
+
+
 def safeguarding_message(settings: Settings, to: list[str], plan_ref: str, cycle_name: str, raised_by: str,
                          raised_at: datetime, concern: str, flag_url: str | None) -> EmailMessage:
     """The alert to the designated safeguarding contact(s): the plan by its pseudonymised reference and the concern.

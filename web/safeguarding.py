@@ -17,7 +17,8 @@ from audit.safeguarding import add_note, close_flag, flag_view, get_flag, list_f
 from flows.alerts import notify_contacts, why_not_sendable
 from web.auditor import own_assignment
 from audit.permissions import Permission
-from web.deps import Refused, allow, form_data, page, store
+from web.api import ProblemOut
+from web.deps import Id, Refused, allow, form_data, page, store
 
 # Who may raise a flag, and who follows flags up (the permission matrix will take these over).
 
@@ -92,9 +93,13 @@ def concern_recorded(request: Request, assignment_id: int, flag_id: int, user: F
 
 
 @router.post("/api/v1/assignments/{assignment_id}/safeguarding", status_code=201, response_model=FlagOut,
-             tags=["v1"], responses={404: {"description": "not one of your assignments"},
-                                     422: {"description": "the concern was rejected; nothing was saved"}})
-def api_raise(request: Request, assignment_id: int, body: ConcernIn, user: Flagging):
+             tags=["v1"], responses={
+                 401: {"model": ProblemOut, "description": "Not signed in, or the token is not valid"},
+                 403: {"model": ProblemOut, "description": "The role does not give access"},
+                 404: {"model": ProblemOut, "description": "Not one of your assignments"},
+                 413: {"model": ProblemOut, "description": "The request is too large"},
+                 422: {"model": ProblemOut, "description": "The concern was rejected; nothing was saved"}})
+def api_raise(request: Request, assignment_id: Id, body: ConcernIn, user: Flagging):
     """Flag a safeguarding concern on one of your assignments; the designated contact is emailed at once."""
     try:
         flag, plan_ref = _raise_and_notify(request, user, assignment_id, body.concern)

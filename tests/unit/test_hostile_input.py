@@ -201,7 +201,8 @@ def test_register_and_template_exports_escape_hostile_stored_text(session, area,
     assert all(c.data_type != "f" for row in openpyxl.load_workbook(path)["Scorecard"].iter_rows() for c in row)
 
 
-EXPORT_MODULES = ["audit/mapping.py", "audit/scorecard_files.py", "audit/trail_search.py", "reports/xlsx.py"]
+EXPORT_MODULES = ["audit/mapping.py", "audit/plan_files.py", "audit/scorecard_files.py", "audit/trail_search.py",
+                  "reports/xlsx.py"]
 
 
 @pytest.mark.parametrize("module", EXPORT_MODULES)

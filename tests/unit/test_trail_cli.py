@@ -6,6 +6,7 @@ import csv
 import sqlite3
 from datetime import date
 
+from audit.settings import get_settings
 from audit.synthetic import write_synthetic_area
 from audit.trail import cli_actor
 from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
@@ -43,7 +44,10 @@ def test_verify_prints_the_head_and_reports_an_entry_changed_outside_the_app(cli
     head = next(line.split("Head: ")[1].strip() for line in ok.output.splitlines() if line.startswith("Head: "))
     assert run("trail", "verify", "--expect", head).exit_code == 0
     assert run("trail", "verify", "--expect", "nonsense").exit_code != 0
-    with sqlite3.connect(cli_env / "data" / "ehcp-audit.db") as db:
+    url = get_settings().resolved_database_url
+    if not url.startswith("sqlite"):
+        return  # the PostgreSQL triggers are tested in test_trail_postgres.py
+    with sqlite3.connect(url.split("///", 1)[1]) as db:
         db.execute("DROP TRIGGER trailentry_no_update")
         db.execute("UPDATE trailentry SET actor = 'cli:someone-else' WHERE id = 1")
     broken = run("trail", "verify")

@@ -149,7 +149,7 @@ def test_the_pages_pass_axe_and_an_override_is_recorded_in_chromium(app, plan):
     import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from tests.web.test_web_journey import AXE, CHROMIUM, LAUNCH_ARGS, Pages, free_port
+    from tests.web.browser import AXE, CHROMIUM, LAUNCH_ARGS, Pages, free_port
 
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `make web-assets`")
@@ -159,7 +159,7 @@ def test_the_pages_pass_axe_and_an_override_is_recorded_in_chromium(app, plan):
     thread.start()
     while not server.started:
         time.sleep(0.1)
-    base, pages = f"http://127.0.0.1:{port}", Pages()
+    base, pages = f"http://127.0.0.1:{port}", Pages("improvement")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)

@@ -9,7 +9,6 @@ test_web_journey.py, with the real cycle flow.)
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from audit.simulated_auditors import submit_simulated
 from audit.users import DEMO_PASSWORD
 from tests.factories import whole_plan_rubric
 from tests.web.browser import Pages, enter_and_wait, focused, served, sign_in, tab_to
+from tests.databases import copy_store
 from tests.web.conftest import web_settings
 from web.app import create_app
 
@@ -31,8 +31,7 @@ pytestmark = [pytest.mark.browser]
 def two_scored_cycles(template_db, tmp_path_factory):
     """The web test area with cycle 1 and a second cycle scored (so results have a latest and a previous)."""
     folder = tmp_path_factory.mktemp("keyboard")
-    shutil.copy(template_db, folder / "ehcp-audit.db")
-    settings = web_settings(folder)
+    settings = web_settings(folder, copy_store(template_db, folder))
     engine = engine_from_settings(settings)
     with transaction(engine) as session:
         submit_simulated(session, get_cycle(session, 1), seed=2)
