@@ -141,34 +141,15 @@ def test_a_qa_lead_marks_an_amendment_task_done_with_a_note(app, client, plan):
 
 
 @pytest.mark.browser
-def test_the_pages_pass_axe_and_an_override_is_recorded_in_chromium(app, plan):
+def test_the_pages_pass_axe_and_an_override_is_recorded_in_chromium(app, plan, browser):
     """In Debian's chromium: each page has no serious or critical axe-core violation; an override is recorded."""
-    import threading
-    import time
+    from tests.web.browser import Pages, served, sign_in
 
-    import uvicorn
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.browser import AXE, CHROMIUM, LAUNCH_ARGS, Pages, free_port
-
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `make web-assets`")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.1)
-    base, pages = f"http://127.0.0.1:{port}", Pages("improvement")
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-            page = browser.new_page()
-            page.goto(f"{base}/sign-in")
-            page.fill("#username", "demo-qa-lead")
-            page.fill("#password", "demo-password-2026")
-            with page.expect_navigation():
-                page.click("button:has-text('Sign in')")
+    pages = Pages("improvement")
+    with served(app) as base:
+        page = browser.new_page()
+        try:
+            sign_in(page, base, pages, "demo-qa-lead", "demo-password-2026", "improvement")
             for name, path in (("improvement", "/improvement"), ("plan", f"/improvement/plans/{plan['plan_id']}"),
                                ("tasks", "/improvement/tasks"), ("action", f"/improvement/actions/{plan['action_id']}")):
                 page.goto(base + path)
@@ -180,7 +161,5 @@ def test_the_pages_pass_axe_and_an_override_is_recorded_in_chromium(app, plan):
                 page.click("button:has-text('Record decision')")
             pages.check(page, "improvement-decided")
             assert "Overridden by demo-qa-lead" in page.content()
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(10)
+        finally:
+            page.close()
