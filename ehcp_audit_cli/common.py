@@ -113,3 +113,13 @@ def parse_date(text: str | None, what: str = "date") -> date | None:
         except ValueError:
             continue
     raise typer.BadParameter(f"'{text}' is not a {what}; use YYYY-MM-DD or DD/MM/YYYY")
+
+
+def write_out(text: str, out) -> None:
+    """Write a report to the file `out` (its folder made), or to standard output when no file is given."""
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {out}")
+    else:
+        sys.stdout.write(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Optional
@@ -25,7 +24,7 @@ from audit.reminders import overdue_amendment_items, record_chase
 from audit.rubrics import find_rubric
 from audit.scales import get_scale, load_scale_file, load_scales
 from audit.permissions import Permission
-from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
+from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store, write_out
 from reports.improvement import build_improvement_report, render_improvement
 
 improvement_app = typer.Typer(help="The improvement plan: import/export WSoA and APP tables, BRAG on a page, "
@@ -108,12 +107,7 @@ def status_cmd(
                                           parse_date(as_of) or date.today())
     if fmt != "table":
         text = json.dumps(report, indent=2, default=str) + "\n" if fmt == "json" else render_improvement(report, fmt)
-        if out:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
-            console.print(f"Wrote {out}")
-        else:
-            sys.stdout.write(text)
+        write_out(text, out)
         return
     table = Table("ref", "action", "lead", "status", "milestone", "exception", title=f"BRAG on a page: {report['plan']['name']}")
     for a in report["actions"]:

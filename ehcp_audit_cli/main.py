@@ -19,7 +19,7 @@ from audit.frames import plans_frame
 from audit.timeliness import compute_timeliness
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
 from audit.permissions import Permission
-from ehcp_audit_cli.common import act_as, console, friendly, needs, parse_date, results_scope, settings, store
+from ehcp_audit_cli.common import act_as, console, friendly, needs, parse_date, results_scope, settings, store, write_out
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.improvement_cmds import improvement_app
@@ -127,13 +127,7 @@ def report(
             raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
         summary = build_summary(session, results, parse_date(as_of) or date.today(), settings().small_number_threshold,
                                 service=results_scope(), scales=load_scales(settings().scales_dir))
-    text = render(summary, fmt)
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        console.print(f"Wrote {out}")
-    else:
-        sys.stdout.write(text)
+    write_out(render(summary, fmt), out)
 
 
 @app.command("demo")
