@@ -85,6 +85,8 @@ def test_password_and_token_hashes_are_never_copied(engine, session, area):
 
 
 def test_comments_are_recorded_by_length_only_so_a_purge_removes_them(engine, session, area):
+    if engine.dialect.name != "sqlite":  # the recording is the same on both; the bare row needs SQLite's pragma
+        pytest.skip("a grade row without its scorecard needs foreign keys off, which only SQLite allows")
     session.add(CriterionGrade(scorecard_id=1, section="A", criterion_id="A1", grade=2, comment="Outcomes vague"))
     session.execute(text("PRAGMA foreign_keys=OFF"))  # a bare grade row, without its scorecard, for this check
     session.commit()
