@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -17,6 +18,14 @@ from audit.trail import SECRET, acting_as, as_actor, cli_actor, current_actor, v
 from audit.trail_guard import POSTGRESQL_GUARDS, SQLITE_GUARDS, guard_statements
 from audit.users import create_api_token, create_user
 from tests.factories import make_auditor, make_plan
+
+
+def remove_guard(connection, operation: str) -> None:
+    """What someone holding the database could do: drop the trigger that refuses an UPDATE or DELETE."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("DROP TRIGGER trailentry_no_change ON trailentry"))
+    else:
+        connection.execute(text(f"DROP TRIGGER trailentry_no_{operation}"))
 
 
 def entries(engine) -> list[TrailEntry]:
@@ -121,9 +130,10 @@ def test_core_and_driver_statements_outside_a_flush_are_recorded_too(engine, ses
     session.execute(insert(Auditor), [{"area_id": area.id, "code": f"C-{i}", "agency": "health"} for i in range(3)])
     session.execute(update(Auditor).where(Auditor.code == "C-1").values(team="Ward 2"))
     session.exec(delete(Auditor).where(Auditor.code == "C-2"))
+    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"  # the driver's own placeholder
     session.connection().exec_driver_sql(
-        'INSERT INTO "auditor" ("area_id", "code", "agency", "team", "active") VALUES (?, ?, ?, ?, ?)',
-        [(area.id, "D-1", "education", "", 1)])
+        f'INSERT INTO "auditor" ("area_id", "code", "agency", "team", "active") VALUES ({", ".join([mark] * 5)})',
+        [(area.id, "D-1", "education", "", True)])
     session.commit()
     recorded = [(e.action, e.rows) for e in entries(engine) if e.table_name == "auditor"]
     assert recorded == [("bulk create", 3), ("bulk update", 1), ("bulk delete", 1), ("bulk create", 1)]
@@ -153,10 +163,13 @@ def test_the_chain_verifies_and_names_the_first_entry_changed_outside_the_app(en
     check = verify_chain(session)
     assert check.ok and check.entries == len(entries(engine)) and check.head_id == entries(engine)[-1].id
     target = entries(engine)[2]
+    session.rollback()  # end the reading transaction: PostgreSQL's DROP TRIGGER waits for every reader's lock
     with engine.begin() as connection:  # someone with the database file, bypassing the application
-        connection.execute(text("DROP TRIGGER trailentry_no_update"))
-        connection.execute(text("UPDATE trailentry SET after = json_set(after, '$.team', 'Elsewhere') WHERE id = :id"),
-                           {"id": target.id})
+        remove_guard(connection, "update")
+        after = {**target.after, "team": "Elsewhere"}
+        cast = "CAST(:after AS JSON)" if engine.dialect.name == "postgresql" else ":after"
+        connection.execute(text(f"UPDATE trailentry SET after = {cast} WHERE id = :id"),
+                           {"id": target.id, "after": json.dumps(after)})
     check = verify_chain(session)
     assert not check.ok and check.broken_at == target.id and "changed" in check.problem
 
@@ -167,8 +180,9 @@ def test_a_removed_entry_breaks_the_link_and_a_kept_head_catches_a_shortened_tai
         session.commit()
     head = verify_chain(session)
     ids = [e.id for e in entries(engine)]
+    session.rollback()  # as above: release the reader's lock before the trigger is dropped
     with engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER trailentry_no_delete"))
+        remove_guard(connection, "delete")
         connection.execute(text("DELETE FROM trailentry WHERE id = :id"), {"id": ids[1]})
     check = verify_chain(session)
     assert check.broken_at == ids[2] and "removed" in check.problem
