@@ -33,9 +33,10 @@ from audit.permissions import ROLE_LABELS, Permission, permits
 from audit.users import user_for_token
 from audit.trail import set_actor
 
-# A record number in a path: positive and within the database's 64-bit integers (a larger one would make the
-# database driver fail instead of answering "not found").
-Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+# A record number in a path: positive and within the id columns' range (INTEGER, 32-bit on PostgreSQL); a larger
+# one would make the database driver fail with a server error instead of the page answering "not found".
+MAX_ID = 2**31 - 1
+Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"

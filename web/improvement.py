@@ -27,7 +27,7 @@ from audit.proposals import decide, get_proposal, proposals_of
 from audit.scales import get_scale, load_scales
 from reports.improvement import build_improvement_report, render_improvement
 from audit.permissions import Permission, permits
-from web.deps import Refused, allow, form_data, page, store
+from web.deps import Id, Refused, allow, form_data, page, store
 
 router = APIRouter(include_in_schema=False)
 Reading = Annotated[User, Depends(allow(Permission.view_improvement))]
@@ -74,7 +74,7 @@ def plans_page(request: Request, user: Reading):
 
 
 @router.get("/improvement/plans/{plan_id}")
-def plan_page(request: Request, plan_id: int, user: Reading):
+def plan_page(request: Request, plan_id: Id, user: Reading):
     with store(request) as session:
         report = build_improvement_report(session, _plan(session, request, plan_id), _scales(request), date.today())
     return page(request, "improvement_plan.html", title=report["title"], r=report, downloads=list(DOWNLOADS),
@@ -82,7 +82,7 @@ def plan_page(request: Request, plan_id: int, user: Reading):
 
 
 @router.get("/improvement/plans/{plan_id}/download/{fmt}")
-def download(request: Request, plan_id: int, fmt: str, user: Reading):
+def download(request: Request, plan_id: Id, fmt: str, user: Reading):
     if fmt not in DOWNLOADS:
         raise Refused("object", f"There is no '{fmt}' download; choose one of {', '.join(DOWNLOADS)}.", 404)
     with store(request) as session:
@@ -116,14 +116,14 @@ def _action_page(request: Request, session, action: ImprovementAction, plan: Imp
 
 
 @router.get("/improvement/actions/{action_id}")
-def action_page(request: Request, action_id: int, user: Reading, done: str = ""):
+def action_page(request: Request, action_id: Id, user: Reading, done: str = ""):
     with store(request) as session:
         action, plan = _action(session, request, action_id)
         return _action_page(request, session, action, plan, user, done=done)
 
 
 @router.post("/improvement/proposals/{proposal_id}")
-def decide_proposal(request: Request, proposal_id: int, user: Deciding,
+def decide_proposal(request: Request, proposal_id: Id, user: Deciding,
                     form: Annotated[FormData, Depends(form_data)]):
     choice, override = str(form.get("decision", "")), str(form.get("status", ""))
     reason = str(form.get("reason", "")).strip()
@@ -168,7 +168,7 @@ def tasks_page(request: Request, user: Reading, done: str = ""):
 
 
 @router.post("/improvement/tasks/{task_id}/done")
-def task_done(request: Request, task_id: int, user: Deciding, form: Annotated[FormData, Depends(form_data)]):
+def task_done(request: Request, task_id: Id, user: Deciding, form: Annotated[FormData, Depends(form_data)]):
     note = str(form.get("note", "")).strip()
     errors = []
     with store(request) as session:

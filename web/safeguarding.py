@@ -66,12 +66,12 @@ def _form_page(request: Request, user: User, assignment_id: int, concern: str = 
 
 
 @router.get("/my-audits/{assignment_id}/safeguarding", include_in_schema=False)
-def concern_form(request: Request, assignment_id: int, user: Flagging):
+def concern_form(request: Request, assignment_id: Id, user: Flagging):
     return _form_page(request, user, assignment_id)
 
 
 @router.post("/my-audits/{assignment_id}/safeguarding", include_in_schema=False)
-def concern_submit(request: Request, assignment_id: int, user: Flagging, form: Annotated[FormData, Depends(form_data)]):
+def concern_submit(request: Request, assignment_id: Id, user: Flagging, form: Annotated[FormData, Depends(form_data)]):
     concern = str(form.get("concern", ""))
     try:
         flag, _ = _raise_and_notify(request, user, assignment_id, concern)
@@ -82,7 +82,7 @@ def concern_submit(request: Request, assignment_id: int, user: Flagging, form: A
 
 
 @router.get("/my-audits/{assignment_id}/safeguarding/{flag_id}", include_in_schema=False)
-def concern_recorded(request: Request, assignment_id: int, flag_id: int, user: Flagging):
+def concern_recorded(request: Request, assignment_id: Id, flag_id: int, user: Flagging):
     with store(request) as session:
         assignment, _, _, plan = own_assignment(session, user, assignment_id)
         flag = session.get(SafeguardingFlag, flag_id)
