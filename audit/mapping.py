@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import yaml
 
 from audit.errors import InputRejected, Problem
+from audit.table_columns import Column, blank_cells, csv_columns, read_csv_text, row_columns
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -138,14 +139,21 @@ def load_mapping(
 
 @dataclass
 class Table:
-    """A file's data rows with its headings resolved to our column names."""
+    """A file's data rows with its headings resolved to our column names; blank rows left out."""
 
     file: str
     index: dict[str, int]  # our column -> position in each row
     display: dict[str, str]  # our column -> the heading as written in the file (for messages)
-    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells); blank rows left out
+    columns: list[Column]  # the data by file position, factorised (audit.table_columns)
+    numbers: list[int]  # spreadsheet row number of each data row (header = 1)
     warnings: list[str]
     problems: list[Problem]
+
+    @property
+    def rows(self) -> list[tuple[int, list[Any]]]:
+        """(spreadsheet row number, cells) per data row, for readers that go row by row."""
+        values = [c.values() for c in self.columns]
+        return [(number, list(cells)) for number, cells in zip(self.numbers, zip(*values))] if values else []
 
 
 def read_table(
@@ -168,9 +176,9 @@ def read_table(
                      "save the file as CSV (.csv) or Excel workbook (.xlsx)")
     if not path.is_file():
         raise reject("the file does not exist", "check the path and file name")
-    raw = _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
+    header, columns, blank = _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
 
-    if not raw or not any(_filled(c) for c in raw[0]):
+    if not any(_filled(c) for c in header):
         raise reject("the file is empty or its first row (the header) is blank",
                      "put the column headings in row 1 and one plan per row below")
 
@@ -180,7 +188,7 @@ def read_table(
     display: dict[str, str] = {}
     warnings: list[str] = []
     problems: list[Problem] = []
-    for position, cell in enumerate(raw[0]):
+    for position, cell in enumerate(header):
         heading = cell_text(cell)
         if not heading:
             continue  # spreadsheets often carry empty trailing columns
@@ -204,18 +212,13 @@ def read_table(
                 f"the required column '{label}' is missing", file=name, column=heading,
                 fix=f"add a column headed '{heading}' with a value on every row"))
 
-    width = len(raw[0])
-    rows = [
-        (number, (cells + [None] * (width - len(cells))) if len(cells) < width else cells)
-        for number, cells in enumerate(raw[1:], start=2)
-        if any(_filled(c) for c in cells)
-    ]
-    if not rows:
+    keep = np.flatnonzero(~blank)
+    if not len(keep):
         raise reject("the file has a header row but no data rows", "add one row per plan below the header")
-    return Table(name, index, display, rows, warnings, problems)
+    return Table(name, index, display, [c.take(keep) for c in columns], (keep + 2).tolist(), warnings, problems)
 
 
-def _read_csv(path: Path, reject) -> list[list[Any]]:
+def _read_csv(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]:
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still saves "CSV" as cp1252
         try:
@@ -225,13 +228,25 @@ def _read_csv(path: Path, reject) -> list[list[Any]]:
             continue
     else:
         raise reject("the file is not readable text", "save it as 'CSV UTF-8' from your spreadsheet program")
+    fast = csv_columns(text)  # pandas' C reader; the csv module reads what it refuses
+    if fast is not None:
+        header, columns, _ = fast
+        blank = np.logical_and.reduce([blank_cells(c) for c in columns]) if columns else np.zeros(0, bool)
+        return header, columns, blank
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        raw = read_csv_text(text)
     except csv.Error as exc:
         raise reject(f"the file is not a readable CSV ({exc})", "save it again as CSV from your spreadsheet program") from None
+    return _split(raw)
 
 
-def _read_xlsx(path: Path, reject) -> list[list[Any]]:
+def _split(raw: list[list[Any]]) -> tuple[list[Any], list[Column], np.ndarray]:
+    header = raw[0] if raw else []
+    columns, blank = row_columns(raw[1:], len(header))
+    return header, columns, blank
+
+
+def _read_xlsx(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]:
     import openpyxl  # imported here: CSV-only callers should not pay for it
 
     try:
@@ -241,12 +256,26 @@ def _read_xlsx(path: Path, reject) -> list[list[Any]]:
                      "open it in Excel and save it again as .xlsx, or export it as CSV") from None
     try:
         sheet = workbook.active or workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        raw = _calamine_rows(path, sheet.title)
+        if raw is None:  # python-calamine missing or unable: openpyxl reads it, ten times slower
+            raw = [list(r) for r in sheet.iter_rows(values_only=True)]
     except Exception:
         raise reject("the workbook's first sheet cannot be read",
                      "open it in Excel and save it again as .xlsx, or export it as CSV") from None
     finally:
         workbook.close()
+    return _split(raw)
+
+
+def _calamine_rows(path: Path, title: str) -> list[list[Any]] | None:
+    """The sheet's rows read by python-calamine (Rust); empty cells as None, as openpyxl gives them."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(title).to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - any failure falls back to openpyxl, which reports damage clearly
+        return None
+    return [[None if c == "" else c for c in row] for row in rows]
 
 
 def _filled(cell: Any) -> bool:
