@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -247,6 +249,13 @@ def _split(raw: list[list[Any]]) -> tuple[list[Any], list[Column], np.ndarray]:
 
 
 def _read_xlsx(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]:
+    raw = _calamine_rows(path)
+    if raw is None:  # python-calamine missing or unable: openpyxl reads it (ten times slower) or says why not
+        raw = _openpyxl_rows(path, reject)
+    return _split(raw)
+
+
+def _openpyxl_rows(path: Path, reject) -> list[list[Any]]:
     import openpyxl  # imported here: CSV-only callers should not pay for it
 
     try:
@@ -256,26 +265,33 @@ def _read_xlsx(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]
                      "open it in Excel and save it again as .xlsx, or export it as CSV") from None
     try:
         sheet = workbook.active or workbook.worksheets[0]
-        raw = _calamine_rows(path, sheet.title)
-        if raw is None:  # python-calamine missing or unable: openpyxl reads it, ten times slower
-            raw = [list(r) for r in sheet.iter_rows(values_only=True)]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
     except Exception:
         raise reject("the workbook's first sheet cannot be read",
                      "open it in Excel and save it again as .xlsx, or export it as CSV") from None
     finally:
         workbook.close()
-    return _split(raw)
 
 
-def _calamine_rows(path: Path, title: str) -> list[list[Any]] | None:
-    """The sheet's rows read by python-calamine (Rust); empty cells as None, as openpyxl gives them."""
+def _calamine_rows(path: Path) -> list[list[Any]] | None:
+    """The active sheet's rows read by python-calamine (Rust); empty cells as None, as openpyxl gives them."""
     try:
         from python_calamine import CalamineWorkbook
 
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(title).to_python(skip_empty_area=False)
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(min(_active_tab(path), len(workbook.sheet_names) - 1))
+        rows = sheet.to_python(skip_empty_area=False)
     except Exception:  # noqa: BLE001 - any failure falls back to openpyxl, which reports damage clearly
         return None
     return [[None if c == "" else c for c in row] for row in rows]
+
+
+def _active_tab(path: Path) -> int:
+    """The sheet the workbook was saved on (what openpyxl calls `active`), from xl/workbook.xml."""
+    with zipfile.ZipFile(path) as archive:
+        head = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    found = re.search(r'<(?:\w+:)?workbookView\b[^>]*\bactiveTab="(\d+)"', head)
+    return int(found.group(1)) if found else 0
 
 
 def _filled(cell: Any) -> bool:
