@@ -43,8 +43,11 @@ def _sqlite(connection: Any, table: Table, columns: dict[str, list[Any]], consta
         elif process is None:
             converted.append(values)
         else:
-            once = {v: process(v) for v in dict.fromkeys(values)}
-            converted.append([once[v] for v in values])
+            try:
+                once = {v: process(v) for v in dict.fromkeys(values)}
+                converted.append([once[v] for v in values])
+            except TypeError:  # unhashable values (JSON lists): convert each
+                converted.append([process(v) for v in values])
     names = list(columns) + list(constants)
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in names)}) "

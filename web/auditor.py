@@ -85,7 +85,7 @@ def scorecard_page(request: Request, assignment_id: int, user: Auditing, saved: 
 def save_scorecard_form(request: Request, assignment_id: int, user: Auditing,
                         form: Annotated[FormData, Depends(form_data)]):
     submit = form.get("action") == "submit"
-    with one_save_at_a_time(assignment_id), store(request) as session:
+    with one_save_at_a_time(assignment_id), store(request, write=True) as session:
         assignment, auditor, cycle, plan = own_assignment(session, user, assignment_id)
         rubric = cycle_rubric(session, cycle)
         values = {cid: (str(form.get(f"grade-{cid}", "")), str(form.get(f"comment-{cid}", "")))
