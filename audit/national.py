@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from audit.analysis import GRADE_COLUMNS
 from audit.codes import Grade
+from audit.frames import PLAN_DATE_COLUMNS
 from audit.models import RubricVersion
 from audit.rubrics import Rubric, rubric_from_version
 from audit.scoring import service_grade
@@ -49,10 +50,10 @@ def national_results(engine: Engine, as_of: date | None = None, cycle_ids: list[
     """Read the chosen cycles (default: each area's latest with results) and aggregate them; timeliness as of a date."""
     con = open_store(engine)
     try:
-        load_results(con, cycle_ids)
         with Session(engine) as session:
             rubrics = {v.id: rubric_from_version(v) for v in session.exec(select(RubricVersion)).all()}
-        results = aggregate(con, rubrics)
+        load_results(con, rubrics, cycle_ids)
+        results = aggregate(con)
         if as_of is not None:
             results.timeliness = area_timeliness(con, as_of)
         return results
@@ -72,8 +73,7 @@ def open_store(engine: Engine) -> duckdb.DuckDBPyConnection:
     con.execute("CREATE SCHEMA store")
     with engine.connect() as connection:
         for table in STORE_TABLES:
-            frame = pd.read_sql_table(table, connection)  # noqa: F841 - read by DuckDB's replacement scan
-            con.execute(f"CREATE TABLE store.{table} AS SELECT * FROM frame")
+            _table(con, f"store.{table}", pd.read_sql_table(table, connection))
     return con
 
 
@@ -92,8 +92,13 @@ def _load_sqlite_scanner(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def load_results(con: duckdb.DuckDBPyConnection, cycle_ids: list[int] | None = None) -> None:
-    """Tables `chosen` (one cycle per area), `plans` and `sections` in DuckDB's memory, from the store."""
+def load_results(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], cycle_ids: list[int] | None = None) -> None:
+    """Tables `chosen` (one cycle per area), `plans`, `sections` and `services` in DuckDB's memory.
+
+    Each store table is read once. Service grades are worked out here, as `analysis.load_cycle_results` does
+    for one cycle: each plan's section grades per agency are packed into one integer (a base-5 digit per
+    section), and each distinct pattern is graded once by `audit.scoring.service_grade`.
+    """
     if cycle_ids is None:
         con.execute("""
             CREATE OR REPLACE TABLE chosen AS
@@ -103,6 +108,10 @@ def load_results(con: duckdb.DuckDBPyConnection, cycle_ids: list[int] | None = N
     else:
         con.execute("CREATE OR REPLACE TABLE chosen AS SELECT id AS cycle_id, area_id, rubric_version_id "
                     "FROM store.cycle WHERE list_contains(?, id)", [list(cycle_ids)])
+    versions = [v for (v,) in con.sql("SELECT DISTINCT rubric_version_id FROM chosen").fetchall()]
+    _table(con, "layout", pd.DataFrame([(v, s.code, s.agency, 5 ** i) for v in versions
+                                        for i, s in enumerate(rubrics[v].sections)],
+                                       columns=["rubric_version_id", "section", "agency", "place"]))
     con.execute("""
         CREATE OR REPLACE TABLE plans AS
         SELECT ch.area_id, ch.cycle_id, ch.rubric_version_id, pr.sampled_plan_id, p.team, pr.grade, pr.status
@@ -112,13 +121,57 @@ def load_results(con: duckdb.DuckDBPyConnection, cycle_ids: list[int] | None = N
         JOIN store.plan p ON p.id = sp.plan_id""")
     con.execute("""
         CREATE OR REPLACE TABLE sections AS
-        SELECT ch.area_id, ch.rubric_version_id, s.sampled_plan_id, s.section, s.agency, s.grade, s.status
+        SELECT ch.area_id, ch.rubric_version_id, s.sampled_plan_id, s.section, s.grade, s.status
         FROM store.sectionresult s JOIN chosen ch ON ch.cycle_id = s.cycle_id""")
+    _service_grades(con, rubrics, sorted({s.agency for v in versions for s in rubrics[v].sections}))
 
 
-def aggregate(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric]) -> NationalResults:
-    """Every distribution over the loaded `plans` and `sections` tables."""
-    _service_grades(con, rubrics)
+def _service_grades(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], agencies: list[str]) -> None:
+    """Table `services`: one row per plan and agency with a section that applies, graded by the rubric's rule."""
+    packed = ", ".join(
+        f"sum(s.grade * l.place) FILTER (WHERE l.agency = '{a}' AND s.status = 'complete') AS p{i}, "
+        f"bool_or(s.status = 'incomplete') FILTER (WHERE l.agency = '{a}') AS i{i}, "
+        f"count(*) FILTER (WHERE l.agency = '{a}' AND s.status <> 'not_applicable') AS n{i}"
+        for i, a in enumerate(agencies))
+    con.execute(f"""
+        CREATE OR REPLACE TABLE pieces AS
+        SELECT s.area_id, s.rubric_version_id, s.sampled_plan_id, {packed}
+        FROM sections s JOIN layout l ON l.rubric_version_id = s.rubric_version_id AND l.section = s.section
+        GROUP BY ALL""")
+    graded = []
+    for i, agency in enumerate(agencies):
+        for version, pattern in con.sql(f"SELECT DISTINCT rubric_version_id, p{i} FROM pieces "
+                                        f"WHERE n{i} > 0 AND NOT i{i}").fetchall():
+            grade = service_grade(rubrics[version], _unpack(rubrics[version], int(pattern or 0)), agency)
+            graded.append((version, agency, pattern, None if grade is None else int(grade)))
+    _table(con, "lookup", pd.DataFrame(graded, columns=["rubric_version_id", "agency", "pattern", "grade"]))
+    con.execute("CREATE OR REPLACE TABLE services AS " + " UNION ALL ".join(f"""
+        SELECT p.area_id, p.sampled_plan_id, '{a}' AS agency, CASE WHEN p.i{i} THEN NULL ELSE l.grade END AS grade,
+               CASE WHEN p.i{i} THEN 'incomplete' ELSE 'complete' END AS status
+        FROM pieces p LEFT JOIN lookup l
+          ON l.rubric_version_id = p.rubric_version_id AND l.agency = '{a}' AND l.pattern = p.p{i}
+        WHERE p.n{i} > 0""" for i, a in enumerate(agencies)))
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """A DuckDB table holding a copy of `frame`."""
+    con.register("_frame", frame)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
+    con.unregister("_frame")
+
+
+def _unpack(rubric: Rubric, pattern: int) -> dict[str, Grade]:
+    """The section grades packed into a pattern: base-5 digit i is section i's grade (0 = not graded)."""
+    grades = {}
+    for section in rubric.sections:
+        pattern, digit = divmod(pattern, 5)
+        if digit:
+            grades[section.code] = Grade(digit)
+    return grades
+
+
+def aggregate(con: duckdb.DuckDBPyConnection) -> NationalResults:
+    """Every distribution over the loaded `plans`, `sections` and `services` tables."""
     areas = con.sql("""
         SELECT ch.area_id, a.code AS area, a.name, ch.cycle_id, count(p.sampled_plan_id) AS sampled
         FROM chosen ch JOIN store.localarea a ON a.id = ch.area_id LEFT JOIN plans p ON p.cycle_id = ch.cycle_id
@@ -134,28 +187,6 @@ def aggregate(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric]) -> Nat
         by_section=_distribution(con, "sections", ["section"], codes),
         timeliness=None,
     )
-
-
-def _service_grades(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric]) -> None:
-    """Table `services`: one row per plan and agency with a section that applies, graded by the rubric's rule."""
-    con.execute("""
-        CREATE OR REPLACE TABLE pieces AS
-        SELECT area_id, rubric_version_id, sampled_plan_id, agency, bool_or(status = 'incomplete') AS incomplete,
-               string_agg(section || '=' || grade, ',' ORDER BY section) AS pattern
-        FROM sections WHERE status <> 'not_applicable' GROUP BY ALL""")
-    patterns = con.sql("SELECT DISTINCT rubric_version_id, agency, pattern FROM pieces WHERE NOT incomplete").fetchall()
-    graded = []
-    for version, agency, pattern in patterns:
-        grades = {code: Grade(int(g)) for code, g in (part.split("=") for part in pattern.split(","))}
-        grade = service_grade(rubrics[version], grades, agency)
-        graded.append((version, agency, pattern, int(grade) if grade is not None else None))
-    lookup = pd.DataFrame(graded, columns=["rubric_version_id", "agency", "pattern", "grade"])  # noqa: F841
-    con.execute("""
-        CREATE OR REPLACE TABLE services AS
-        SELECT p.area_id, p.sampled_plan_id, p.agency, CASE WHEN p.incomplete THEN NULL ELSE l.grade END AS grade,
-               CASE WHEN p.incomplete THEN 'incomplete' ELSE 'complete' END AS status
-        FROM pieces p LEFT JOIN lookup l
-          ON l.rubric_version_id = p.rubric_version_id AND l.agency = p.agency AND l.pattern = p.pattern""")
 
 
 def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], codes: dict) -> pd.DataFrame:
@@ -175,7 +206,8 @@ def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], c
 
 def area_timeliness(con: duckdb.DuckDBPyConnection, as_of: date) -> TimelinessReport:
     """Every timeliness measure over the chosen areas' registers, overall and per area code."""
-    register = con.sql("""
-        SELECT p.*, a.code AS area FROM store.plan p JOIN store.localarea a ON a.id = p.area_id
+    columns = ", ".join(f"p.{c}" for c in [*PLAN_DATE_COLUMNS, "status", "timescale_exception", "phase_transfer_to"])
+    register = con.sql(f"""
+        SELECT {columns}, a.code AS area FROM store.plan p JOIN store.localarea a ON a.id = p.area_id
         WHERE p.area_id IN (SELECT area_id FROM chosen)""").df()
     return compute_timeliness(register, as_of, by="area")
