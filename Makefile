@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools
+.PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools bench bench-postgres
 
 $(STAMP): pyproject.toml overrides.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,18 @@ test-fast: $(STAMP) pdf-tools
 
 clean:
 	rm -rf $(VENV) data out .pytest_cache
+
+# Benchmarks (issue 9): each bench/*.py writes its figures to bench/results/ and bench/results.md (docs/benchmarks.md).
+# Run on an idle machine; `make bench BENCHMARKS=board_pack` runs one. PostgreSQL (Debian) is for the PostgreSQL figures.
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCHMARKS ?= register_import national prefect_cycle auditors board_pack regional
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --override overrides.txt -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+bench-postgres:
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
+
+bench: $(BENCH_STAMP) pdf-tools bench-postgres
+	for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b || exit 1; done
+	$(BIN)/python -m bench.report

@@ -21,6 +21,7 @@ from ehcp_audit_cli.common import console, friendly, parse_date, settings, store
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
+from ehcp_audit_cli.regional_cmds import regional_cmd
 from ehcp_audit_cli.web_cmds import serve, users_app
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(users_app, name="users")
 app.command("serve")(serve)
 app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)
+app.command("regional")(regional_cmd)
 
 
 @app.command("timeliness")

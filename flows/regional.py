@@ -60,7 +60,7 @@ def regional_benchmark(
 
 def run_regional(area_codes: list[str] | None = None, workers: int = 2, **kwargs) -> dict:
     """Run the flow: areas in parallel on a local Dask cluster of `workers` processes, one area in process."""
-    if area_codes is not None and len(area_codes) <= 1 or workers <= 1:
+    if (area_codes is not None and len(area_codes) <= 1) or workers <= 1:
         return regional_benchmark(area_codes, **kwargs)
     from prefect_dask import DaskTaskRunner
 
