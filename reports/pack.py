@@ -349,9 +349,17 @@ def pack_json(pack: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_html(pack: dict, for_pdf: bool = False) -> str:
-    images = {k: "data:image/png;base64," + base64.b64encode(c["png"]).decode("ascii") for k, c in pack["charts"].items()}
-    return _env.get_template("pack.html.jinja").render(p=pack, images=images, for_pdf=for_pdf)
+def render_html(pack: dict, for_pdf: bool = False, part: str | None = None, pages: dict[str, int] | None = None) -> str:
+    """The pack as HTML; for the PDF, `part` renders only "front" (title and contents) or one section's id,
+    unnumbered, and `pages` gives the contents' page numbers when the parts are laid out separately."""
+    images = {k: "data:image/png;base64," + base64.b64encode(c["png"]).decode("ascii") for k, c in pack["charts"].items()
+              if part is None or any(part == s["id"] and k in s["charts"] for s in pack["sections"])}
+    return _env.get_template("pack.html.jinja").render(p=pack, images=images, for_pdf=for_pdf, part=part, pages=pages)
+
+
+def render_pages(pack: dict, count: int) -> str:
+    """`count` empty A4 pages carrying only the pack's header and "Page n of m" (stamped over the parts)."""
+    return _env.get_template("pack_pages.html.jinja").render(p=pack, count=count)
 
 
 def render_markdown(pack: dict, chart_folder: str = "charts") -> str:
@@ -370,10 +378,10 @@ def write_pack(pack: dict, folder: Path) -> dict[str, Path]:
 
 def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
     """Write several packs (the board's and each service's), their PDFs rendered side by side."""
-    from reports.pdf import html_to_pdfs
+    from reports.pack_pdf import packs_to_pdf
     from reports.xlsx import pack_workbook
 
-    pdfs = html_to_pdfs([render_html(pack, for_pdf=True) for pack, _ in packs])
+    pdfs = packs_to_pdf([pack for pack, _ in packs])
     written = []
     for (pack, folder), pdf in zip(packs, pdfs):
         folder = Path(folder)
