@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import ROOT, Figure, command_line, parser, record
+from bench.harness import ROOT, Figure, command_line, free_port, parser, record
 
 TARGET_P95_MS = 150.0
 PASSWORD = "bench-password-2026"
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser(__doc__.splitlines()[0], auditors=50, seconds=60.0, think=1.0, sample=600, spare=4,
                   repeat=1).parse_args(argv)
     store = prepare(args.tmp, args.auditors, args.spare, args.sample)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "EHCP_AUDIT_DATABASE_URL": store["url"], "EHCP_AUDIT_DATA_DIR": str(store["data"]),
            "EHCP_AUDIT_AREA_CODE": "LOAD", "EHCP_AUDIT_SECRET_KEY": "bench-secret-key-not-for-production"}
     cli = Path(sys.executable).parent / "ehcp-audit"
@@ -213,12 +213,6 @@ def _stored(url: str) -> tuple[set[int], int, int]:
             "(SELECT 1 FROM criteriongrade g WHERE g.scorecard_id = s.id AND g.grade IS NULL)")).scalar()
     engine.dispose()
     return submitted, int(duplicated), int(ungraded)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for(port: int, server: subprocess.Popen, timeout: float = 120) -> None:

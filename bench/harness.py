@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import platform
+import socket
 import statistics
 import sys
 import time
@@ -114,6 +115,13 @@ def timed(work: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None 
 def once(seconds: float) -> Runs:
     """A single measurement taken elsewhere (e.g. inside a flow) as Runs."""
     return Runs([seconds], os.getloadavg())
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (for a server the benchmark starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def machine() -> dict[str, Any]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from bench.harness import free_port
 
 URL_VARIABLE = "EHCP_AUDIT_BENCH_PG_URL"
 
@@ -38,7 +39,7 @@ def postgres_url() -> Iterator[str | None]:
         yield None
         return
     folder = Path(tempfile.mkdtemp(prefix="ehcp-bench-pg-"))
-    port = _free_port()
+    port = free_port()
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     data = folder / "data"
     try:
@@ -58,9 +59,3 @@ def postgres_url() -> Iterator[str | None]:
 
 def _run(command: list[str]) -> None:
     subprocess.run(command, check=True, capture_output=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
