@@ -11,7 +11,6 @@ the same grade-distribution group-bys on the same rows in memory: pandas on Data
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import duckdb
 import pandas as pd
