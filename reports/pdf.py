@@ -14,6 +14,7 @@ import atexit
 import logging
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 _pool: ProcessPoolExecutor | None = None
@@ -41,9 +42,13 @@ def _workers(size: int) -> ProcessPoolExecutor:
     if _pool is None or _pool._max_workers < size:  # noqa: SLF001 - grow the pool rather than keep two
         if _pool is not None:
             _pool.shutdown()
-        # forkserver, not fork: the caller may be a Prefect worker or web server with threads running.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["weasyprint"])
+        # fork when this process has one thread (the CLI, a benchmark): workers start at once with nothing to
+        # import again. forkserver when threads run (a Prefect worker, the web app): forking those is unsafe.
+        if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+        else:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["weasyprint"])
         _pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
         atexit.register(_pool.shutdown)
     return _pool

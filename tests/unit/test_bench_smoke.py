@@ -63,3 +63,12 @@ def test_prefect_cycle_benchmark(prefect_harness, tmp_path):
 
 def test_report_without_results_says_so(tmp_path):
     assert "No benchmark has been run yet" in report.render([])
+
+
+@pytest.mark.prefect
+@pytest.mark.xdist_group("prefect")
+def test_regional_benchmark(prefect_harness, tmp_path):
+    from bench import regional
+
+    data, md = run(regional, tmp_path, "--plans", 2000, "--national-areas", 3, "--areas", 2)
+    assert data["figures"][0]["reference"] and "Regional benchmarking flow" in md
