@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools
+.PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools bench
 .PHONY: postgresql test-sqlite test-postgresql db-upgrade prefect-server prefect-deploy prefect-worker prefect-serve
 
 $(STAMP): pyproject.toml overrides.txt
@@ -90,3 +90,11 @@ prefect-worker: $(STAMP)
 # Or serve every deployment from one process (one machine).
 prefect-serve: $(STAMP)
 	$(BIN)/ehcp-audit prefect serve
+
+# Benchmarks (issue 9): each bench/*.py writes its figures to bench/results/ and bench/results.md (docs/benchmarks.md).
+# Run on an idle machine; `make bench BENCHMARKS=board_pack` runs one. PostgreSQL (Debian) is for the PostgreSQL figures.
+BENCHMARKS ?= register_import national prefect_cycle auditors board_pack regional
+
+bench: $(STAMP) pdf-tools postgresql
+	for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b || exit 1; done
+	$(BIN)/python -m bench.report

@@ -171,3 +171,18 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Session]:
+    """`transaction` for a unit of work that reads, then writes; on SQLite it takes the write lock first.
+
+    SQLite refuses (rather than waits for) a write in a transaction whose reads are older than another
+    connection's commit ("database is locked"). BEGIN IMMEDIATE queues the whole unit behind other writers
+    instead, within the busy timeout; readers are never blocked (WAL).
+    """
+    with transaction(engine) as session:
+        connection = session.connection()
+        if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield session

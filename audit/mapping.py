@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import yaml
 
 from audit.cells import escape_formula
 from audit.errors import InputRejected, Problem
 from audit.limits import DEFAULT_YAML_BYTES, Limits, check_file_size, check_row_count
+from audit.table_columns import Column, blank_cells, csv_columns, read_csv_text, row_columns
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -155,14 +158,21 @@ class NoAliasLoader(yaml.BaseLoader):
 
 @dataclass
 class Table:
-    """A file's data rows with its headings resolved to our column names."""
+    """A file's data rows with its headings resolved to our column names; blank rows left out."""
 
     file: str
     index: dict[str, int]  # our column -> position in each row
     display: dict[str, str]  # our column -> the heading as written in the file (for messages)
-    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells); blank rows left out
+    columns: list[Column]  # the data by file position, factorised (audit.table_columns)
+    numbers: list[int]  # spreadsheet row number of each data row (header = 1)
     warnings: list[str]
     problems: list[Problem]
+
+    @property
+    def rows(self) -> list[tuple[int, list[Any]]]:
+        """(spreadsheet row number, cells) per data row, for readers that go row by row."""
+        values = [c.values() for c in self.columns]
+        return [(number, list(cells)) for number, cells in zip(self.numbers, zip(*values))] if values else []
 
 
 def read_table(
@@ -181,10 +191,11 @@ def read_table(
     def reject(message: str, fix: str | None = None) -> InputRejected:
         return InputRejected(what, [Problem(message, file=name, fix=fix)])
 
-    if path.is_file():
-        check_file_size(path, what, limits.file_bytes)
-    raw = read_grid(path, what)
-    if not raw or not any(_filled(c) for c in raw[0]):
+    suffix = _readable_suffix(path, reject)
+    check_file_size(path, what, limits.file_bytes)
+    header, columns, blank = _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
+
+    if not any(_filled(c) for c in header):
         raise reject("the file is empty or its first row (the header) is blank",
                      "put the column headings in row 1 and one plan per row below")
 
@@ -194,7 +205,7 @@ def read_table(
     display: dict[str, str] = {}
     warnings: list[str] = []
     problems: list[Problem] = []
-    for position, cell in enumerate(raw[0]):
+    for position, cell in enumerate(header):
         heading = cell_text(cell)
         if not heading:
             continue  # spreadsheets often carry empty trailing columns
@@ -218,16 +229,11 @@ def read_table(
                 f"the required column '{label}' is missing", file=name, column=heading,
                 fix=f"add a column headed '{heading}' with a value on every row"))
 
-    width = len(raw[0])
-    rows = [
-        (number, (cells + [None] * (width - len(cells))) if len(cells) < width else cells)
-        for number, cells in enumerate(raw[1:], start=2)
-        if any(_filled(c) for c in cells)
-    ]
-    if not rows:
+    keep = np.flatnonzero(~blank)
+    if not len(keep):
         raise reject("the file has a header row but no data rows", "add one row per plan below the header")
-    check_row_count(len(rows), limits.rows, name, what)
-    return Table(name, index, display, rows, warnings, problems)
+    check_row_count(len(keep), limits.rows, name, what)
+    return Table(name, index, display, [c.take(keep) for c in columns], (keep + 2).tolist(), warnings, problems)
 
 
 def read_grid(path: Path, what: str) -> list[list[Any]]:
@@ -237,32 +243,68 @@ def read_grid(path: Path, what: str) -> list[list[Any]]:
     def reject(message: str, fix: str | None = None) -> InputRejected:
         return InputRejected(what, [Problem(message, file=path.name, fix=fix)])
 
+    if _readable_suffix(path, reject) != ".csv":
+        return _xlsx_rows(path, reject)
+    try:
+        return read_csv_text(_csv_text(path, reject))
+    except csv.Error as exc:
+        raise reject(f"the file is not a readable CSV ({exc})", "save it again as CSV from your spreadsheet program") from None
+
+
+def _readable_suffix(path: Path, reject) -> str:
+    """The file's lower-case suffix, once it is known to exist and to be a kind we read."""
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         raise reject(f"'{suffix or 'no extension'}' files cannot be read",
                      "save the file as CSV (.csv) or Excel workbook (.xlsx)")
     if not path.is_file():
         raise reject("the file does not exist", "check the path and file name")
-    return _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
+    return suffix
 
 
-def _read_csv(path: Path, reject) -> list[list[Any]]:
+def _csv_text(path: Path, reject) -> str:
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still saves "CSV" as cp1252
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise reject("the file is not readable text", "save it as 'CSV UTF-8' from your spreadsheet program")
+    raise reject("the file is not readable text", "save it as 'CSV UTF-8' from your spreadsheet program")
+
+
+def _read_csv(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]:
+    text = _csv_text(path, reject)
+    fast = csv_columns(text)  # pandas' C reader; the csv module reads what it refuses
+    if fast is not None:
+        header, columns, _ = fast
+        blank = np.logical_and.reduce([blank_cells(c) for c in columns]) if columns else np.zeros(0, bool)
+        return header, columns, blank
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        raw = read_csv_text(text)
     except csv.Error as exc:
         raise reject(f"the file is not a readable CSV ({exc})", "save it again as CSV from your spreadsheet program") from None
+    return _split(raw)
 
 
-def _read_xlsx(path: Path, reject) -> list[list[Any]]:
+def _split(raw: list[list[Any]]) -> tuple[list[Any], list[Column], np.ndarray]:
+    header = raw[0] if raw else []
+    columns, blank = row_columns(raw[1:], len(header))
+    return header, columns, blank
+
+
+def _read_xlsx(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]:
+    return _split(_xlsx_rows(path, reject))
+
+
+def _xlsx_rows(path: Path, reject) -> list[list[Any]]:
+    # calamine gives a formula's cached result (or nothing), so a workbook with formulas goes to openpyxl,
+    # which reads them as their text and the checks refuse them by name.
+    rows = None if _has_formulas(path) else _calamine_rows(path)
+    # python-calamine missing or unable: openpyxl reads it (ten times slower) or says why not
+    return rows if rows is not None else _openpyxl_rows(path, reject)
+
+
+def _openpyxl_rows(path: Path, reject) -> list[list[Any]]:
     import openpyxl  # imported here: CSV-only callers should not pay for it
 
     try:
@@ -279,6 +321,48 @@ def _read_xlsx(path: Path, reject) -> list[list[Any]]:
                      "open it in Excel and save it again as .xlsx, or export it as CSV") from None
     finally:
         workbook.close()
+
+
+def _calamine_rows(path: Path) -> list[list[Any]] | None:
+    """The active sheet's rows read by python-calamine (Rust); empty cells as None, as openpyxl gives them."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(min(_active_tab(path), len(workbook.sheet_names) - 1))
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - any failure falls back to openpyxl, which reports damage clearly
+        return None
+    return [[None if c == "" else c for c in row] for row in rows]
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet holds a formula (an <f> element), read in chunks: the XML may be large."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                    continue
+                with archive.open(member) as sheet:
+                    tail = b""
+                    while chunk := sheet.read(1 << 20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return True  # damaged: let openpyxl say so clearly
+    return False
+
+
+def _active_tab(path: Path) -> int:
+    """The sheet the workbook was saved on (what openpyxl calls `active`), from xl/workbook.xml."""
+    with zipfile.ZipFile(path) as archive:
+        head = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    found = re.search(r'<(?:\w+:)?workbookView\b[^>]*\bactiveTab="(\d+)"', head)
+    return int(found.group(1)) if found else 0
 
 
 def _filled(cell: Any) -> bool:

@@ -89,9 +89,12 @@ def _marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[int, st
     card_ids = [c.id for _, _, c in rows if c is not None and c.status == ScorecardStatus.submitted.value]
     criteria: dict[int, dict[str, Grade]] = {}
     if card_ids:
-        for g in session.exec(select(CriterionGrade).where(CriterionGrade.scorecard_id.in_(card_ids))).all():
-            if g.grade is not None:
-                criteria.setdefault(g.scorecard_id, {})[g.criterion_id] = Grade(g.grade)
+        # Plain columns, not ORM objects: a 200-plan cycle has tens of thousands of criterion grades.
+        for card_id, criterion_id, grade in session.exec(
+                select(CriterionGrade.scorecard_id, CriterionGrade.criterion_id, CriterionGrade.grade)
+                .where(CriterionGrade.scorecard_id.in_(card_ids))).all():
+            if grade is not None:
+                criteria.setdefault(card_id, {})[criterion_id] = Grade(grade)
     out: dict[tuple[int, str], dict[str, Mark]] = {}
     for a, auditor, card in rows:
         submitted = card is not None and card.status == ScorecardStatus.submitted.value
@@ -257,10 +260,11 @@ def disagreement_reasons(first: Mark, second: Mark, rules: ModerationRules) -> l
     return reasons
 
 
-def double_marked(session: Session, cycle: Cycle, rules: ModerationRules | None = None) -> list[Piece]:
+def double_marked(session: Session, cycle: Cycle, rules: ModerationRules | None = None,
+                  marks: dict[tuple[int, str], dict[str, Mark]] | None = None) -> list[Piece]:
     """Every piece whose first and second scorecards are both submitted, with its disagreement and moderation."""
     rules = rules or rules_for_cycle(session, cycle)
-    marks = _marks(session, cycle, cycle_rubric(session, cycle))
+    marks = marks if marks is not None else _marks(session, cycle, cycle_rubric(session, cycle))
     refs = dict(session.exec(select(SampledPlan.id, Plan.plan_ref).join(Plan, Plan.id == SampledPlan.plan_id)
                              .where(SampledPlan.cycle_id == cycle.id, SampledPlan.status == SampleStatus.sampled.value)).all())
     moderated: dict[int, dict[str, ModeratedGrade]] = {}
@@ -296,12 +300,13 @@ def counted_sources(session: Session, cycle: Cycle) -> dict[tuple[int, str], Cou
     rules = rules_for_cycle(session, cycle)
     rubric = cycle_rubric(session, cycle)
     out: dict[tuple[int, str], Counted] = {}
-    for (sp_id, _agency), roles in _marks(session, cycle, rubric).items():
+    marks = _marks(session, cycle, rubric)
+    for (sp_id, _agency), roles in marks.items():
         first = roles.get(MarkerRole.first.value)
         if first and first.submitted:
             for code in first.assignment.sections:
                 out[(sp_id, code)] = Counted("first", first.scorecard_id, None, "first marker (not double-marked)")
-    for piece in double_marked(session, cycle, rules):
+    for piece in double_marked(session, cycle, rules, marks):
         for code in piece.first.assignment.sections:
             key = (piece.sampled_plan_id, code)
             if code in piece.moderated:

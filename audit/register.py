@@ -9,17 +9,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import insert, select, update
+import numpy as np
+import pandas as pd
+from sqlalchemy import select, update
 from sqlmodel import Session
 
+from audit.bulk import insert_columns
+from audit.cell_checks import BadCell, ColumnRule, check_columns
 from audit.cells import text_problem
 from audit.codes import YEAR_GROUPS, AdviceType, NeedCode, Phase, PlanStatus
 from audit.errors import InputRejected, Problem
 from audit.limits import Limits
-from audit.mapping import Mapping, cell_text, heading_key, load_mapping, read_table, write_table
+from audit.mapping import Mapping, cell_text, load_mapping, read_table, write_table
 from audit.models import LocalArea, Plan, utcnow
 
 ADVICE_TYPES = AdviceType.values()
@@ -70,21 +75,21 @@ class ImportReport:
 
 @dataclass
 class RegisterRows:
-    """A validated register: typed rows keyed by Plan field, and the register columns the file had."""
+    """A validated register, column by column: every register column's typed values, one per data row."""
 
     file: str
-    rows: list[dict[str, Any]]
-    columns: list[str]
+    values: dict[str, list[Any]]  # every REGISTER_COLUMNS name -> values (absent columns hold blanks)
+    columns: list[str]  # the register columns the file had
     warnings: list[str] = field(default_factory=list)
 
+    def __len__(self) -> int:
+        return len(self.values["plan_ref"])
 
-class BadCell(ValueError):
-    """A cell that cannot be read; carries the message and the fix for the Problem."""
-
-    def __init__(self, message: str, fix: str):
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
+    @cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        """The same data as one dict per plan, keyed by Plan field."""
+        names = list(self.values)
+        return [dict(zip(names, row)) for row in zip(*self.values.values())]
 
 
 def _shown(cell: Any) -> str:
@@ -171,41 +176,18 @@ def _check_mapped_value(column: str, value: str) -> str | None:
     return None
 
 
-def _memo(parser: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
-    """Remember each text's parsed value: a register repeats the same dates and codes thousands of times."""
-    if parser is None:
-        return None
-    seen: dict[str, Any] = {}
-
-    def parse(cell: Any) -> Any:
-        if type(cell) is not str:
-            return parser(cell)
-        try:
-            return seen[cell]
-        except KeyError:
-            value = seen[cell] = parser(cell)  # a BadCell propagates and is not remembered
-            return value
-
-    return parse
-
-
 def text_cell_checker(max_chars: int, person_code: bool = False) -> Callable[[str], tuple[str, str] | None]:
-    """audit.cells.text_problem for one column's cells, remembering values already accepted (they repeat).
+    """audit.cells.text_problem for one column's cells.
 
     A `person_code` column (case officer, advice author, auditor) refuses what looks like a name or an email
     address (a space or an '@'): people are known by codes only.
     """
-    accepted: set[str] = set()
 
     def check(text: str) -> tuple[str, str] | None:
-        if text in accepted:
-            return None
         problem = text_problem(text, max_chars, allow_newlines=False)
         if problem is None and person_code and (" " in text or "@" in text):
             problem = ("looks like a name or an email address, but people are known by codes only",
                        "use the person's staff or auditor code (for example CO-07), never their name")
-        if problem is None:
-            accepted.add(text)
         return problem
 
     return check
@@ -223,85 +205,80 @@ def read_register(path: Path, mapping: Path | None = None, limits: Limits | None
     limits = limits or Limits()
     mapped = read_mapping(mapping, limits) if mapping is not None else None
     table = read_table(path, what, REGISTER_COLUMNS, REQUIRED_COLUMNS, mapped, limits)
-    problems = list(table.problems)
-    name, display = table.file, table.display
     present = [c for c in REGISTER_COLUMNS if c in table.index]
     words = mapped.values if mapped else {}
-    # One (column, position, parser or text check, value map, required, parsed) tuple per column: the loop
-    # below runs 100,000 times.
-    plan = [(c, table.index[c], _memo(PARSERS.get(c)) or text_cell_checker(limits.cell_chars, c in PERSON_COLUMNS),
-             words.get(c), c in REQUIRED_COLUMNS, c in PARSERS) for c in present]
-    fix_suffix = f", or map the export's word under 'values:' in {mapped.name}" if mapped else ""
-    blank = {c: (False if c == "timescale_exception" else None) for c in REGISTER_COLUMNS}
-
-    rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for number, cells in table.rows:
-        row = dict(blank)
-        failed: set[str] = set()
-        for column, position, parser, value_map, required, parsed in plan:
-            cell = cells[position]
-            if value_map and not isinstance(cell, date):
-                cell = value_map.get(heading_key(cell_text(cell)), cell)
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
-                if required:
-                    problems.append(Problem(f"is empty; every plan needs a {column}", name, number,
-                                            display[column], "fill in the value"))
-                continue
-            if not parsed:  # free text (references, codes, teams, settings): checked, not parsed
-                text = cell_text(cell)
-                bad = parser(text)
-                if bad is not None:
-                    failed.add(column)
-                    problems.append(Problem(bad[0], name, number, display[column], bad[1]))
-                row[column] = text
-                continue
-            try:
-                row[column] = parser(cell)
-            except BadCell as bad:
-                failed.add(column)
-                fix = bad.fix + (fix_suffix if column in CODED_COLUMNS else "")
-                problems.append(Problem(bad.message, name, number, display[column], fix))
-        problems.extend(_row_problems(row, failed, number, name, display))
-        ref = row["plan_ref"]
-        if ref is not None:
-            if ref in seen:
-                problems.append(Problem(f"plan reference '{ref}' is already on row {seen[ref]}", name, number,
-                                        display["plan_ref"], "give each plan one row"))
-            else:
-                seen[ref] = number
-        rows.append(row)
-
-    if problems:
-        raise InputRejected(what, problems)
-    return RegisterRows(name, rows, present, table.warnings)
+    suffix = f", or map the export's word under 'values:' in {mapped.name}" if mapped else ""
+    # Free text (references, codes, teams, settings) is checked, not parsed: length, markup, formulas, names.
+    rules = [ColumnRule(c, PARSERS.get(c), c in REQUIRED_COLUMNS, _blank(c), words.get(c),
+                        suffix if c in CODED_COLUMNS else "",
+                        None if c in PARSERS else text_cell_checker(limits.cell_chars, c in PERSON_COLUMNS))
+             for c in present]
+    checked = check_columns(table, rules)
+    numbers = table.numbers
+    values = {c: checked.values[c] if c in checked.values else [_blank(c)] * len(numbers) for c in REGISTER_COLUMNS}
+    problems = checked.problems + _row_problems(values, checked.failed, numbers, table.file, table.display)
+    problems += _duplicate_refs(values["plan_ref"], numbers, table.file, table.display)
+    if table.problems or problems:
+        raise InputRejected(what, table.problems + [p for _, p in sorted(problems, key=lambda x: x[0])])
+    return RegisterRows(table.file, values, present, table.warnings)
 
 
-def _row_problems(
-    row: dict[str, Any], failed: set[str], number: int, name: str, display: dict[str, str]
-) -> list[Problem]:
-    """Checks across the dates of one row: advice received after it was requested, final after request."""
+def _blank(column: str) -> Any:
+    return False if column == "timescale_exception" else None
+
+
+def _duplicate_refs(refs: list[Any], numbers: list[int], name: str, display: dict[str, str]) -> list:
+    """A plan reference on a second row names the row that already has it."""
+    series = pd.Series(refs, dtype=object)
+    again = np.flatnonzero(series.duplicated(keep="first").to_numpy() & series.notna().to_numpy())
+    if not len(again):
+        return []
+    repeated = set(series.iloc[again])
+    first: dict[Any, int] = {}
+    for i, ref in enumerate(refs):
+        if ref in repeated:
+            first.setdefault(ref, numbers[i])
+    return [((int(i), 2, 0), Problem(f"plan reference '{refs[i]}' is already on row {first[refs[i]]}", name,
+                                     numbers[i], display["plan_ref"], "give each plan one row")) for i in again]
+
+
+def _row_problems(values: dict[str, list[Any]], failed: dict[str, set[int]], numbers: list[int], name: str,
+                  display: dict[str, str]) -> list:
+    """Checks across the dates of each row: advice received after it was requested, final after request.
+
+    Compared as day numbers over whole columns; only rows that break a rule become Problems.
+    """
     problems = []
-    for advice in ADVICE_TYPES:
-        requested, received = row[f"{advice}_advice_requested"], row[f"{advice}_advice_received"]
-        if received is None or f"{advice}_advice_requested" in failed:
-            continue  # an unreadable request date is already reported
-        if requested is None:
-            column = f"{advice}_advice_requested"
-            problems.append(Problem(
-                f"{advice.replace('_', ' ')} advice was received ({received:%d/%m/%Y}) but no request date is given",
-                name, number, display.get(column, column),
-                "add the date the advice was requested, or clear the received date"))
-        elif received < requested:
-            problems.append(Problem(
-                f"advice received {received:%d/%m/%Y} is before it was requested ({requested:%d/%m/%Y})",
-                name, number, display[f"{advice}_advice_received"], "check both dates"))
-    final, request = row["final_issued_date"], row["request_date"]
-    if final is not None and request is not None and final < request:
-        problems.append(Problem(
-            f"the final plan ({final:%d/%m/%Y}) is dated before the request ({request:%d/%m/%Y})",
-            name, number, display["final_issued_date"], "check both dates"))
+    for k, advice in enumerate(ADVICE_TYPES):
+        asked, got = f"{advice}_advice_requested", f"{advice}_advice_received"
+        requested, received = _days(values[asked]), _days(values[got])
+        skip = np.zeros(len(numbers), dtype=bool)
+        skip[list(failed.get(asked, ()))] = True  # an unreadable request date is already reported
+        no_request = ~np.isnan(received) & np.isnan(requested) & ~skip
+        early = received < requested  # False wherever either is missing (NaN)
+        for i in np.flatnonzero(no_request | early):
+            req, rec = values[asked][i], values[got][i]
+            if req is None:
+                problem = Problem(
+                    f"{advice.replace('_', ' ')} advice was received ({rec:%d/%m/%Y}) but no request date is given",
+                    name, numbers[i], display.get(asked, asked),
+                    "add the date the advice was requested, or clear the received date")
+            else:
+                problem = Problem(f"advice received {rec:%d/%m/%Y} is before it was requested ({req:%d/%m/%Y})",
+                                  name, numbers[i], display[got], "check both dates")
+            problems.append(((int(i), 1, k), problem))
+    final, request = values["final_issued_date"], values["request_date"]
+    for i in np.flatnonzero(_days(final) < _days(request)):
+        problems.append(((int(i), 1, len(ADVICE_TYPES)), Problem(
+            f"the final plan ({final[i]:%d/%m/%Y}) is dated before the request ({request[i]:%d/%m/%Y})",
+            name, numbers[i], display["final_issued_date"], "check both dates")))
     return problems
+
+
+def _days(dates: list[date | None]) -> np.ndarray:
+    """Dates as day numbers (NaN when missing), each distinct date converted once."""
+    ordinal = {d: (np.nan if d is None else d.toordinal()) for d in dict.fromkeys(dates)}
+    return np.array([ordinal[d] for d in dates], dtype=float)
 
 
 def import_register(
@@ -309,79 +286,45 @@ def import_register(
 ) -> ImportReport:
     """Validate a register file whole, then create or update the area's plans by plan_ref in one transaction."""
     parsed = read_register(path, mapping, limits)
-    area_id = area.id
+    values, refs = parsed.values, parsed.values["plan_ref"]
     compare = [c for c in parsed.columns if c != "plan_ref"]  # absent optional columns keep stored values
-    query = select(Plan.id, Plan.plan_ref, *(getattr(Plan, c) for c in compare)).where(Plan.area_id == area_id)
+    query = select(Plan.id, Plan.plan_ref, *(getattr(Plan, c) for c in compare)).where(Plan.area_id == area.id)
     existing = {r[1]: (r[0], tuple(r[2:])) for r in session.execute(query)}
 
     now = utcnow()
-    inserts: list[dict[str, Any]] = []
+    new = list(range(len(refs)))
     updates: list[dict[str, Any]] = []
     unchanged = 0
-    for row in parsed.rows:
-        stored = existing.get(row["plan_ref"])
-        if stored is None:
-            inserts.append({**row, "area_id": area_id, "imported_at": now})
-        elif stored[1] == tuple(row[c] for c in compare):
-            unchanged += 1
-        else:
-            updates.append({"id": stored[0], **{c: row[c] for c in compare}, "imported_at": now})
+    if existing:  # a first import of an area skips the comparison entirely
+        new = []
+        for i, (ref, row) in enumerate(zip(refs, zip(*(values[c] for c in compare)))):
+            stored = existing.get(ref)
+            if stored is None:
+                new.append(i)
+            elif stored[1] == row:
+                unchanged += 1
+            else:
+                updates.append({"id": stored[0], **dict(zip(compare, row)), "imported_at": now})
+    inserts = values if len(new) == len(refs) else {c: [v[i] for i in new] for c, v in values.items()}
 
     warnings = list(parsed.warnings)
-    kept = len(existing.keys() - {r["plan_ref"] for r in parsed.rows})
+    kept = len(existing.keys() - set(refs))
     if kept:
         warnings.append(f"{kept} stored plan(s) are not in this file; they were kept as they are")
     try:
-        _write(session, inserts, updates)
+        _write(session, inserts, updates, {"area_id": area.id, "imported_at": now})
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return ImportReport(parsed.file, len(parsed.rows), len(inserts), len(updates), unchanged, warnings)
+    return ImportReport(parsed.file, len(refs), len(new), len(updates), unchanged, warnings)
 
 
-def _write(session: Session, inserts: list[dict], updates: list[dict]) -> None:
-    # Bulk statements, not one ORM object per plan. The ORM's bulk insert splits rows by which values
-    # are None (nearly one INSERT per plan), so new plans go in as one executemany on the table.
-    if inserts:
-        connection = session.connection()
-        if connection.dialect.name == "sqlite" and connection.dialect.paramstyle == "qmark":
-            _sqlite_insert(connection, inserts)
-        else:
-            session.execute(insert(Plan.__table__), inserts)
+def _write(session: Session, inserts: dict[str, list[Any]], updates: list[dict], constants: dict[str, Any]) -> None:
+    # Bulk statements, never one ORM object per plan (audit.bulk: executemany on SQLite, COPY on PostgreSQL).
+    insert_columns(session, Plan.__table__, inserts, constants)
     if updates:
         session.execute(update(Plan), updates)
-
-
-def _sqlite_insert(connection: Any, rows: list[dict]) -> None:
-    """executemany straight to sqlite3 with SQLAlchemy's own value conversions, remembered per value.
-
-    Converting 1.4 million dates one by one is most of the cost of a 100,000-plan import on SQLite;
-    a register has only a few thousand distinct dates.
-    """
-    table = Plan.__table__
-    # SQLAlchemy writes the statement (qmark placeholders), so no SQL is built from strings here.
-    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(rows[0]))
-    columns = list(compiled.positiontup)  # the order of its placeholders
-    values = []  # column by column: map() over a list is much cheaper than a per-value generator
-    for column in columns:
-        process = table.c[column].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
-        cells = [row[column] for row in rows]
-        values.append(list(map(_memo_values(process), cells)) if process else cells)
-    connection.exec_driver_sql(str(compiled), list(zip(*values)))
-
-
-def _memo_values(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    seen: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            result = seen[value] = process(value)
-            return result
-
-    return convert
 
 
 def write_register(rows: Any, path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from audit.codes import Grade
@@ -23,6 +24,13 @@ def roll_up(grades: list[tuple[Grade, float]], method: str) -> Grade:
     """Combine (grade, weight) pairs by `method`: weighted, best_fit or lowest."""
     if not grades:
         raise ValueError("nothing to roll up: no grades given")
+    return _roll_up(tuple((int(g), w) for g, w in grades), method)
+
+
+@lru_cache(maxsize=1 << 16)
+def _roll_up(grades: tuple[tuple[int, float], ...], method: str) -> Grade:
+    # Remembered: a cycle repeats the same few thousand grade patterns, and exact Fraction arithmetic
+    # costs far more than the lookup (scoring and the board pack roll up tens of thousands of sections).
     pairs = [(Grade(g), _exact(w)) for g, w in grades]
     if method == "weighted":
         return _weighted(pairs)

@@ -278,6 +278,13 @@ def _statement_entry(statement: str, parameters: Any, context: Any, executemany:
         names = [c.strip().strip('"`[]') for c in columns.group(1).split(",")] if columns else []
         batches = (parameters if executemany else [parameters]) if parameters is not None else []
         rows = [p for p in batches if isinstance(p, (tuple, list))] if names else []
+    count = rowcount if rowcount is not None and rowcount >= 0 else len(rows)
+    return _bulk_entry(verb, table, names, rows, statement, executemany, count)
+
+
+def _bulk_entry(verb: str, table: Any, names: list[str], rows: list, statement: str, executemany: bool,
+                count: int) -> dict:
+    """One entry for a whole statement: its SQL, the columns written and the key of every row."""
     written = [c.name for c in table.columns if c.key in names and not (verb == "update" and c.primary_key)]
     after: dict[str, Any] = {"sql": statement[:_SQL_SHOWN], "columns": written if verb != "delete" else []}
     key_columns = _key_columns(table, names)
@@ -289,7 +296,6 @@ def _statement_entry(statement: str, parameters: Any, context: Any, executemany:
     elif verb == "delete" and not executemany and rows:
         # A DELETE's parameters are its WHERE clause (e.g. the cycle whose results are rescored).
         after["parameters"] = {n: plain(v) for n, v in zip(names, rows[0])}
-    count = rowcount if rowcount is not None and rowcount >= 0 else len(rows)
     return _entry(current_actor(), utcnow(), f"bulk {verb}", table.name, None, count, None, after)
 
 
@@ -336,6 +342,12 @@ def _record_statement(conn: Connection, cursor: Any, statement: str, parameters:
     entry = _statement_entry(statement, parameters, context, executemany, rowcount)
     if entry is not None:
         _append(conn, [entry])
+
+
+def record_copy(connection: Connection, table: Any, names: list[str], rows: list[tuple], statement: str) -> None:
+    """The entry for rows loaded with PostgreSQL's COPY, which runs on the driver's cursor where no event sees it."""
+    if _audited(table) and rows:
+        _append(connection, [_bulk_entry("create", table, names, rows, statement, True, len(rows))])
 
 
 def watch_engine(engine: Engine) -> None:

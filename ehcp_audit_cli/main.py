@@ -27,6 +27,7 @@ from ehcp_audit_cli.db_cmds import db_app
 from ehcp_audit_cli.schedule_cmds import chase_app, prefect_app, programme_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
+from ehcp_audit_cli.regional_cmds import regional_cmd
 from ehcp_audit_cli.trail_cmds import trail_app
 from ehcp_audit_cli.web_cmds import serve, users_app
 
@@ -54,6 +55,7 @@ app.add_typer(retention_app, name="retention")
 app.command("serve")(serve)
 app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)
+app.command("regional")(regional_cmd)
 
 
 @app.callback()

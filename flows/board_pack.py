@@ -23,7 +23,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
 
-from audit.analysis import load_cycle_results
+from audit.analysis import has_reaudits, load_cycle_results
 from audit.cycles import get_area, get_cycle
 from audit.db import engine_from_settings, transaction
 from audit.models import DeliveryLog, PlanResult, utcnow
@@ -32,7 +32,7 @@ from audit.trail import as_actor
 from flows.runtime import flow_settings
 from flows.mail import send_email
 from reports.feedback import feedback_notes, render_note
-from reports.pack import SERVICE_MEASURES, build_pack, render_markdown, write_pack
+from reports.pack import SERVICE_MEASURES, build_pack, pack_data, render_markdown, write_packs
 from reports.trends import reported_cycles
 
 
@@ -63,14 +63,16 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
             cycle = get_cycle(session, cycle_id)
         folder = Path(settings.resolved_reports_dir) / f"cycle-{cycle.id}"
         t = settings.small_number_threshold
-        pack = build_pack(session, cycle, as_of, t, scales_dir=settings.scales_dir)
-        paths = {fmt: str(p) for fmt, p in write_pack(pack, folder).items()}
-        services = {}
-        for service in SERVICE_MEASURES:
-            services[service] = str(write_pack(build_pack(session, cycle, as_of, t, service=service),
-                                               folder / "services")["pdf"])
+        data = pack_data(session, cycle, as_of)  # read once for the board's pack and every service's
+        pack = build_pack(session, cycle, as_of, t, data=data, scales_dir=settings.scales_dir)
+        packs = [(pack, folder)] + [(build_pack(session, cycle, as_of, t, service=service, data=data),
+                                     folder / "services") for service in SERVICE_MEASURES]
         # Re-audited plans are left out of the board's figures but their case officers still get a note.
-        notes = feedback_notes(session, load_cycle_results(session, cycle, include_reaudits=True))
+        notes = feedback_notes(session, load_cycle_results(session, cycle, include_reaudits=True)
+                               if has_reaudits(session, cycle) else data.results)
+    written = write_packs(packs)
+    paths = {fmt: str(p) for fmt, p in written[0].items()}
+    services = {service: str(files["pdf"]) for service, files in zip(SERVICE_MEASURES, written[1:])}
     (folder / "feedback").mkdir(parents=True, exist_ok=True)
     for note in notes:
         path = folder / "feedback" / f"{note['plan_ref']}.md"

@@ -28,15 +28,17 @@ def feedback_notes(session: Session, results: analysis.CycleResults) -> list[dic
         weak[(r.scorecard_id, r.section)].append(r)
     tasks = {a.plan_id: a for a in session.exec(
         select(Action).where(Action.cycle_id == cycle.id, Action.kind == ActionKind.amendment.value)).all()}
+    # One pass over the section rows: filtering the frame per plan and section cost seconds for 200 plans.
+    by_plan: dict[tuple[int, str], dict] = {}
+    for r in results.sections.to_dict("records"):
+        by_plan.setdefault((r["sampled_plan_id"], r["section"]), r)
     notes = []
     for plan in results.plans.sort_values("plan_ref").itertuples():
-        sections = results.sections[results.sections["sampled_plan_id"] == plan.sampled_plan_id]
         rows, comments = [], []
         for section in rubric.sections:
-            found = sections[sections["section"] == section.code]
-            if found.empty:
+            r = by_plan.get((plan.sampled_plan_id, section.code))
+            if r is None:
                 continue
-            r = found.iloc[0]
             grade = "not applicable" if r["status"] == "not_applicable" else (
                 "not yet graded" if pd_na(r["grade"]) else Grade(int(r["grade"])).label)
             rows.append({"section": f"{section.code}: {section.title}", "grade": grade})

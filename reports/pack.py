@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -54,19 +55,45 @@ _env = Environment(
 )
 
 
+@dataclass(frozen=True)
+class PackData:
+    """What every pack of one cycle is built from, read once: results, the trend and the register's timeliness."""
+
+    results: analysis.CycleResults
+    area: LocalArea
+    version: RubricVersion
+    trends: Trends
+    timeliness: TimelinessReport
+    by_team: TimelinessReport
+    monthly: list[tuple[str, TimelinessReport]]
+
+
+def pack_data(session: Session, cycle: Cycle, as_of: date) -> PackData:
+    """Read a cycle's results, the trend up to it and the register's timeliness as of a date."""
+    results = analysis.load_cycle_results(session, cycle)
+    register = plans_frame(session, cycle.area_id)
+    return PackData(
+        results=results,
+        area=session.get(LocalArea, cycle.area_id),
+        version=session.get(RubricVersion, cycle.rubric_version_id),
+        trends=cycle_trends(session, cycle.area_id, upto=cycle, loaded={cycle.id: results}),
+        timeliness=compute_timeliness(register, as_of),
+        by_team=compute_timeliness(register, as_of, by="team"),
+        monthly=monthly_timeliness(register, as_of),
+    )
+
+
 def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, service: str | None = None,
-               scales_dir: Path | None = None) -> dict:
-    """Everything in the board pack for one cycle (or one service's part of it), tables suppressed."""
+               data: PackData | None = None, scales_dir: Path | None = None) -> dict:
+    """Everything in the board pack for one cycle (or one service's part of it), tables suppressed.
+
+    Pass `data` (from `pack_data`) to build several packs of one cycle (the per-service packs) from one read.
+    """
     if service is not None and service not in SERVICE_MEASURES:
         raise ValueError(f"Unknown service '{service}'; use one of {', '.join(SERVICE_MEASURES)}")
-    results = analysis.load_cycle_results(session, cycle)
-    area = session.get(LocalArea, cycle.area_id)
-    version = session.get(RubricVersion, cycle.rubric_version_id)
-    trends = cycle_trends(session, cycle.area_id, upto=cycle, loaded={cycle.id: results})
-    register = plans_frame(session, cycle.area_id)
-    timeliness = compute_timeliness(register, as_of)
-    by_team = compute_timeliness(register, as_of, by="team")
-    monthly = monthly_timeliness(register, as_of)
+    data = data or pack_data(session, cycle, as_of)
+    results, area, version, trends = data.results, data.area, data.version, data.trends
+    timeliness, by_team, monthly = data.timeliness, data.by_team, data.monthly
     label = Agency(service).label if service else None
     keep = _service_filter(results, service)
 
@@ -330,9 +357,17 @@ def pack_json(pack: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_html(pack: dict, for_pdf: bool = False) -> str:
-    images = {k: "data:image/png;base64," + base64.b64encode(c["png"]).decode("ascii") for k, c in pack["charts"].items()}
-    return _env.get_template("pack.html.jinja").render(p=pack, images=images, for_pdf=for_pdf)
+def render_html(pack: dict, for_pdf: bool = False, part: str | None = None, pages: dict[str, int] | None = None) -> str:
+    """The pack as HTML; for the PDF, `part` renders only "front" (title and contents) or one section's id,
+    unnumbered, and `pages` gives the contents' page numbers when the parts are laid out separately."""
+    images = {k: "data:image/png;base64," + base64.b64encode(c["png"]).decode("ascii") for k, c in pack["charts"].items()
+              if part is None or any(part == s["id"] and k in s["charts"] for s in pack["sections"])}
+    return _env.get_template("pack.html.jinja").render(p=pack, images=images, for_pdf=for_pdf, part=part, pages=pages)
+
+
+def render_pages(pack: dict, count: int) -> str:
+    """`count` empty A4 pages carrying only the pack's header and "Page n of m" (stamped over the parts)."""
+    return _env.get_template("pack_pages.html.jinja").render(p=pack, count=count)
 
 
 def render_markdown(pack: dict, chart_folder: str = "charts") -> str:
@@ -346,25 +381,31 @@ def file_stem(pack: dict) -> str:
 
 def write_pack(pack: dict, folder: Path) -> dict[str, Path]:
     """Write HTML, Markdown (with chart PNGs), PDF, XLSX and JSON; each file appears whole or not at all."""
-    from reports.pdf import html_to_pdf
+    return write_packs([(pack, Path(folder))])[0]
+
+
+def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
+    """Write several packs (the board's and each service's), their PDFs rendered side by side."""
+    from reports.pack_pdf import packs_to_pdf
     from reports.xlsx import pack_workbook
 
-    folder = Path(folder)
-    (folder / "charts").mkdir(parents=True, exist_ok=True)
-    stem = file_stem(pack)
-    for key, chart in pack["charts"].items():
-        _atomic(folder / "charts" / f"{stem}-{key}.png", chart["png"])
-    outputs = {
-        "html": render_html(pack).encode("utf-8"),
-        "md": render_markdown(pack).encode("utf-8"),
-        "json": pack_json(pack).encode("utf-8"),
-        "pdf": html_to_pdf(render_html(pack, for_pdf=True)),
-        "xlsx": pack_workbook(pack),
-    }
-    paths = {}
-    for fmt, data in outputs.items():
-        paths[fmt] = _atomic(folder / f"{stem}.{fmt}", data)
-    return paths
+    pdfs = packs_to_pdf([pack for pack, _ in packs])
+    written = []
+    for (pack, folder), pdf in zip(packs, pdfs):
+        folder = Path(folder)
+        (folder / "charts").mkdir(parents=True, exist_ok=True)
+        stem = file_stem(pack)
+        for key, chart in pack["charts"].items():
+            _atomic(folder / "charts" / f"{stem}-{key}.png", chart["png"])
+        outputs = {
+            "html": render_html(pack).encode("utf-8"),
+            "md": render_markdown(pack).encode("utf-8"),
+            "json": pack_json(pack).encode("utf-8"),
+            "pdf": pdf,
+            "xlsx": pack_workbook(pack),
+        }
+        written.append({fmt: _atomic(folder / f"{stem}.{fmt}", data) for fmt, data in outputs.items()})
+    return written
 
 
 def _atomic(path: Path, data: bytes) -> Path:

@@ -61,7 +61,7 @@ def cycle_trends(
     previous: dict[str | None, str] = {}  # last rubric hash per trend: routine (None) or a theme
     for cycle in reported_cycles(session, area_id, upto):
         version = session.get(RubricVersion, cycle.rubric_version_id)
-        results = (loaded or {}).get(cycle.id) or analysis.load_cycle_results(session, cycle)
+        results = (loaded or {}).get(cycle.id) or analysis.load_cycle_results(session, cycle, criteria=False)
         routine = version.kind != "themed"
         trend = None if routine else version.theme
         is_break = trend in previous and version.content_hash != previous[trend]

@@ -106,3 +106,13 @@ def board_pack_files(board_store):
     from tests_board_data import write_board_pack
 
     return write_board_pack(board_store)
+
+
+# --- regional comparison (issue 9): three synthetic areas with scored, second-marked cycles, built once ----------
+
+
+@pytest.fixture(scope="session")
+def regional_store(tmp_path_factory):
+    from tests_regional_data import build_regional_store
+
+    return build_regional_store(tmp_path_factory.mktemp("regional"))

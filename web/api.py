@@ -180,7 +180,7 @@ def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: 
             problems.append(f"criterion {g.criterion_id}: {exc}")
     if problems:
         return JSONResponse({"detail": "The scorecard was rejected; nothing was saved.", "problems": problems}, 422)
-    with one_save_at_a_time(assignment_id), store(request) as session:
+    with one_save_at_a_time(assignment_id), store(request, write=True) as session:
         a, auditor, cycle, _ = own_assignment(session, user, assignment_id)
         try:
             with session.begin_nested():

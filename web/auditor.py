@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from audit.assignment import cycle_rubric
 from audit.codes import Agency, Grade, ScorecardStatus
-from audit.cycles import assignment_state, cycle_progress
+from audit.cycles import assignment_state, cycle_complete
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
 from audit.rubrics import Rubric
@@ -43,7 +43,7 @@ def own_assignment(session: Session, user: User, assignment_id: int) -> tuple[As
 
 def continue_if_complete(request: Request, session: Session, cycle: Cycle) -> bool:
     """After a submission: if every scorecard is in, let the cycle flow continue (without blocking the request)."""
-    if not cycle_progress(session, cycle).complete:
+    if not cycle_complete(session, cycle):
         return False
     launch(request.app, cycle.id)
     return True
@@ -88,7 +88,7 @@ def scorecard_page(request: Request, assignment_id: Id, user: Auditing, saved: b
 def save_scorecard_form(request: Request, assignment_id: Id, user: Auditing,
                         form: Annotated[FormData, Depends(form_data)]):
     submit = form.get("action") == "submit"
-    with one_save_at_a_time(assignment_id), store(request) as session:
+    with one_save_at_a_time(assignment_id), store(request, write=True) as session:
         assignment, auditor, cycle, plan = own_assignment(session, user, assignment_id)
         rubric = cycle_rubric(session, cycle)
         values = {cid: (str(form.get(f"grade-{cid}", "")), str(form.get(f"comment-{cid}", "")))

@@ -27,7 +27,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from audit.db import transaction
+from audit.db import transaction, write_transaction
 from audit.models import User
 from audit.permissions import ROLE_LABELS, Permission, permits
 from audit.users import user_for_token
@@ -63,9 +63,13 @@ class Refused(Exception):
 
 
 @contextmanager
-def store(request: Request) -> Iterator[Session]:
-    """One unit of work, committed before the response is sent (so a redirect sees what was saved)."""
-    with transaction(request.app.state.engine) as session:
+def store(request: Request, write: bool = False) -> Iterator[Session]:
+    """One unit of work, committed before the response is sent (so a redirect sees what was saved).
+
+    `write=True` for a unit that reads and then writes (saving a scorecard): on SQLite it waits for the write
+    lock up front instead of failing when another save commits between its reads and its writes.
+    """
+    with (write_transaction if write else transaction)(request.app.state.engine) as session:
         yield session
 
 

@@ -227,3 +227,21 @@ def test_wrong_auditor_duplicate_import_and_unreadable_files(session, cycle, tmp
     with pytest.raises(InputRejected) as err:
         import_scorecard_file(session, headless)
     assert {p.column for p in err.value.problems} == {"assignment_id", "auditor", "criterion_id", "comment"}
+
+
+def test_cycle_complete_agrees_with_progress_as_scorecards_come_in(session, cycle):
+    from audit.cycles import cycle_complete, cycle_progress
+
+    def both():
+        return cycle_complete(session, cycle), cycle_progress(session, cycle).complete
+
+    assert both() == (False, False)
+    pending = session.exec(select(Assignment).where(Assignment.cycle_id == cycle.id).order_by(Assignment.id)).all()
+    for i, a in enumerate(pending):
+        last = i == len(pending) - 1
+        save_scorecard(session, a, session.get(Auditor, a.auditor_id), RUBRIC, all_good(a), submit=not last,
+                       source="web", now=NOW)
+        assert both() == (False, False)  # the last one is only a draft so far
+    save_scorecard(session, pending[-1], session.get(Auditor, pending[-1].auditor_id), RUBRIC, all_good(pending[-1]),
+                   submit=True, source="web", now=NOW)
+    assert both() == (True, True)

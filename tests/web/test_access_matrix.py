@@ -144,6 +144,7 @@ COMMANDS = {
     ("trends",): (P.view_results, ["--series", "Service"]),
     ("timeliness",): (P.view_results, []),
     ("report",): (P.view_results, ["--cycle", "999"]),
+    ("regional",): (P.view_results, None),  # runs a flow over every area: refusals only
 }
 # What the refusal-only commands need to parse, so the walk reaches the permission check.
 REQUIRED = {("db", "revision"): ["-m", "x"], ("prefect", "deploy"): ["--pool", "p"], ("trail", "export"): ["--out", "t.csv"]}

@@ -1,0 +1,30 @@
+"""`ehcp-audit regional`: compare areas across a region or the country (the regional benchmarking flow)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+import typer
+
+from audit.permissions import Permission
+from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings
+
+
+@friendly
+@needs(Permission.view_results)
+def regional_cmd(
+    areas: Optional[str] = typer.Option(None, "--areas", help="Area codes to compare, comma-separated (default: every area with results)."),
+    region: str = typer.Option("England", "--region", help="Name of the region, used in the title and file names."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date the timeliness measures are taken on (default today)."),
+    workers: int = typer.Option(2, "--workers", help="Worker processes for the areas (1 runs them one after another)."),
+) -> None:
+    """Compare areas side by side (grades, timeliness, agreement), small numbers suppressed; runs a Prefect flow."""
+    from flows.runtime import configure_local_prefect
+
+    configure_local_prefect(settings())
+    from flows.regional import run_regional
+
+    codes = [c.strip() for c in areas.split(",") if c.strip()] if areas else None
+    outcome = run_regional(codes, workers=workers, region=region, as_of=parse_date(as_of) or date.today())
+    console.print(f"Compared {len(outcome['areas'])} areas: {outcome['paths'].get('html')}")

@@ -1,0 +1,74 @@
+"""Every benchmark runs end to end at a tiny size and writes its figures, so none can rot (timings not checked)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import report
+
+
+def run(module, tmp_path, *args):
+    out, scratch = tmp_path / "results", tmp_path / "scratch"
+    assert module.main(["--repeat", "1", "--out", str(out), "--tmp", str(scratch), *map(str, args)]) == 0
+    return json.loads((out / f"{module.__name__.split('.')[-1]}.json").read_text()), (out / "results.md").read_text()
+
+
+def test_register_import_benchmark(tmp_path):
+    from bench import register_import
+
+    data, md = run(register_import, tmp_path, "--plans", 300, "--pg", 0)
+    labels = [f["label"] for f in data["figures"]]
+    assert any("CSV into SQLite" in label for label in labels) and any("XLSX" in label for label in labels)
+    csv = next(f for f in data["figures"] if "CSV into SQLite" in f["label"])
+    assert csv["reference"] and csv["ratio"] > 0 and csv["passed"] in (True, False)
+    assert "1. Register import" in md and "bare sqlite3 executemany" in md and data["machine"]["cores"]
+
+
+def test_national_benchmark(tmp_path):
+    from bench import national
+
+    data, md = run(national, tmp_path, "--plans", 3000, "--areas", 3)
+    assert len(data["figures"]) == 5 and "DuckDB group-bys" in md
+
+
+def test_board_pack_benchmark(tmp_path):
+    from bench import board_pack
+
+    data, md = run(board_pack, tmp_path, "--plans", 300, "--sample", 12, "--cycles", 2, "--cold", 0)
+    assert data["details"]["PDF pages"] is None or data["details"]["PDF pages"] >= 5
+    assert "5. Board pack" in md
+
+
+def test_auditors_benchmark(tmp_path):
+    from bench import auditors
+
+    data, _ = run(auditors, tmp_path, "--auditors", 4, "--spare", 8, "--sample", 12, "--seconds", 4, "--think", 0)
+    figures = {f["label"]: f for f in data["figures"]}
+    assert figures["errors"]["value"] == 0
+    assert figures["submissions lost or duplicated (checked in the database)"]["value"] == 0
+    assert figures["requests per second"]["value"] > 0
+
+
+@pytest.mark.prefect
+@pytest.mark.xdist_group("prefect")
+def test_prefect_cycle_benchmark(prefect_harness, tmp_path):
+    from bench import prefect_cycle
+
+    data, _ = run(prefect_cycle, tmp_path, "--plans", 300, "--sample", 8, "--cold", 0)
+    flow = data["figures"][0]
+    assert flow["reference"] and flow["ratio"] > 0
+
+
+def test_report_without_results_says_so(tmp_path):
+    assert "No benchmark has been run yet" in report.render([])
+
+
+@pytest.mark.prefect
+@pytest.mark.xdist_group("prefect")
+def test_regional_benchmark(prefect_harness, tmp_path):
+    from bench import regional
+
+    data, md = run(regional, tmp_path, "--plans", 2000, "--national-areas", 3, "--areas", 2)
+    assert data["figures"][0]["reference"] and "Regional benchmarking flow" in md

@@ -1,0 +1,71 @@
+"""National results in DuckDB give, per area, exactly what each area's own results give."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from audit import analysis, national
+from audit.codes import SERVICES
+from audit.cycles import get_area
+from audit.db import make_engine
+from audit.regional import latest_cycle
+
+COLUMNS = ["plans", *analysis.GRADE_COLUMNS, "incomplete", "good_or_better_pct"]
+
+
+@pytest.fixture(scope="module")
+def results(regional_store):
+    engine = make_engine(regional_store["url"])
+    yield engine, national.national_results(engine, regional_store["today"])
+    engine.dispose()
+
+
+def own(engine, code):
+    with Session(engine) as session:
+        return analysis.load_cycle_results(session, latest_cycle(session, get_area(session, code).id))
+
+
+def rows(frame, **where):
+    for key, value in where.items():
+        frame = frame[frame[key] == value]
+    return frame
+
+
+@pytest.mark.parametrize("code", ["NTH", "STH", "WEE"])
+def test_each_area_matches_its_own_results(results, code):
+    engine, nat = results
+    mine = own(engine, code)
+    overall = analysis.overall(mine).iloc[0]
+    row = rows(nat.by_area, area=code).iloc[0]
+    assert [row[c] for c in COLUMNS] == [overall[c] for c in COLUMNS]
+    services = analysis.by_service(mine)
+    for service in SERVICES:
+        expected = services[services["group"] == service.label].iloc[0]
+        found = rows(nat.by_area_service, area=code, agency=service.value)
+        if expected["plans"] == 0 and expected["incomplete"] == 0:
+            assert found.empty
+        else:
+            assert [found.iloc[0][c] for c in COLUMNS] == [expected[c] for c in COLUMNS]
+
+
+def test_sections_and_teams_add_up_to_the_areas(results):
+    _, nat = results
+    by_section = nat.by_area_section.groupby("area")["plans"].sum()
+    by_team = nat.by_area_team.groupby("area")["plans"].sum()
+    assert (by_team == nat.by_area.set_index("area")["plans"]).all()
+    assert (by_section > 0).all() and list(nat.by_section["section"]) == sorted(nat.by_section["section"])
+
+
+def test_timeliness_is_given_per_area(results, regional_store):
+    _, nat = results
+    groups = {m.group for m in nat.timeliness.measures}
+    assert groups == {None, *regional_store["areas"]}
+
+
+def test_without_the_sqlite_scanner_the_store_is_read_through_sqlalchemy(results, regional_store, monkeypatch):
+    engine, nat = results
+    monkeypatch.setattr(national, "_load_sqlite_scanner", lambda con: False)
+    again = national.national_results(engine)
+    assert again.by_area.equals(nat.by_area) and again.by_area_service.equals(nat.by_area_service)
+    assert again.timeliness is None
