@@ -47,14 +47,15 @@ demo: $(STAMP) $(WEB_ASSETS)
 	$(BIN)/ehcp-audit demo
 
 # The whole suite twice: on SQLite, then on PostgreSQL (a throwaway cluster the tests start and remove;
-# docs/production.md). The browser tests drive the UI, not the store, so they run in the SQLite pass only.
+# docs/production.md). The browser tests drive the UI, not the store, and the benchmarks' smoke tests build
+# their own SQLite stores, so both run in the SQLite pass only.
 test: test-sqlite test-postgresql
 
 test-sqlite: $(STAMP) $(WEB_ASSETS) chromium pdf-tools
 	EHCP_AUDIT_TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup
 
 test-postgresql: $(STAMP) $(WEB_ASSETS) pdf-tools postgresql
-	EHCP_AUDIT_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 --dist loadgroup -m "not browser"
+	EHCP_AUDIT_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 --dist loadgroup -m "not browser and not bench"
 
 # Debian's PostgreSQL server binaries (initdb, pg_ctl) for the PostgreSQL test pass and the benchmarks.
 postgresql: $(STAMP)
