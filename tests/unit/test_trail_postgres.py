@@ -1,8 +1,7 @@
 """The audit trail on PostgreSQL: the triggers refuse UPDATE, DELETE and TRUNCATE; concurrent writers keep one chain.
 
-Runs when EHCP_AUDIT_TEST_POSTGRES_URL points at a server the tests may create databases on (for example
-postgresql+psycopg://postgres@127.0.0.1:5432/postgres; docs/data-protection.md shows how to start a
-throwaway cluster) and psycopg is installed; skipped otherwise.
+Runs in the PostgreSQL pass of `make test` (on its throwaway cluster), or when EHCP_AUDIT_TEST_POSTGRES_URL
+points at a server the tests may create databases on; skipped in the SQLite pass.
 """
 
 from __future__ import annotations
@@ -19,9 +18,10 @@ from sqlmodel import Session, select
 from audit.db import init_db, make_engine, transaction
 from audit.models import Auditor, LocalArea, TrailEntry
 from audit.trail import acting_as, verify_chain
+from tests.databases import SERVER_URL_VAR
 
-SERVER = os.environ.get("EHCP_AUDIT_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not SERVER, reason="set EHCP_AUDIT_TEST_POSTGRES_URL to run against PostgreSQL")
+SERVER = os.environ.get("EHCP_AUDIT_TEST_POSTGRES_URL") or os.environ.get(SERVER_URL_VAR)
+pytestmark = pytest.mark.skipif(not SERVER, reason="runs in the PostgreSQL pass (or set EHCP_AUDIT_TEST_POSTGRES_URL)")
 
 
 @pytest.fixture
