@@ -51,19 +51,21 @@ def _sqlite(connection: Any, table: Table, columns: dict[str, list[Any]], consta
             except TypeError:  # unhashable values (JSON lists): convert each
                 converted.append([process(v) for v in values])
     names = list(columns) + list(constants)
-    quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in names)}) "
-           f"VALUES ({', '.join('?' for _ in names)})")
-    connection.exec_driver_sql(sql, list(zip(*converted)))
+    # SQLAlchemy writes the statement (qmark placeholders in this column order): no SQL built from strings.
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    order = [names.index(c) for c in compiled.positiontup]
+    connection.exec_driver_sql(str(compiled), list(zip(*(converted[i] for i in order))))
 
 
 def _copy(connection: Any, table: Table, columns: dict[str, list[Any]], constants: dict[str, Any]) -> None:
+    from psycopg import sql as pgsql  # only with psycopg, which this path needs
+
     names = list(columns) + list(constants)
-    quote = connection.dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in names)}) FROM STDIN"
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+        pgsql.Identifier(table.name), pgsql.SQL(", ").join(map(pgsql.Identifier, names)))
     rows = list(zip(*columns.values(), *(repeat(v) for v in constants.values())))
     cursor = connection.connection.dbapi_connection.cursor()
-    with cursor.copy(sql) as copy:
+    with cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
-    record_copy(connection, table, names, rows, sql)  # the audit trail does not see the driver's COPY
+    record_copy(connection, table, names, rows, statement.as_string(cursor))  # the audit trail does not see the driver's COPY

@@ -109,9 +109,12 @@ def load_results(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], cyc
         con.execute("CREATE OR REPLACE TABLE chosen AS SELECT id AS cycle_id, area_id, rubric_version_id "
                     "FROM store.cycle WHERE list_contains(?, id)", [list(cycle_ids)])
     versions = [v for (v,) in con.sql("SELECT DISTINCT rubric_version_id FROM chosen").fetchall()]
-    _table(con, "layout", pd.DataFrame([(v, s.code, s.agency, 5 ** i) for v in versions
+    agencies = sorted({s.agency for v in versions for s in rubrics[v].sections})
+    # Agencies are named in the rubric file, so the SQL below refers to them by position, never by name.
+    _table(con, "agency_names", pd.DataFrame({"idx": range(len(agencies)), "agency": agencies}))
+    _table(con, "layout", pd.DataFrame([(v, s.code, agencies.index(s.agency), 5 ** i) for v in versions
                                         for i, s in enumerate(rubrics[v].sections)],
-                                       columns=["rubric_version_id", "section", "agency", "place"]))
+                                       columns=["rubric_version_id", "section", "agency_idx", "place"]))
     con.execute("""
         CREATE OR REPLACE TABLE plans AS
         SELECT ch.area_id, ch.cycle_id, ch.rubric_version_id, pr.sampled_plan_id, p.team, pr.grade, pr.status
@@ -123,40 +126,41 @@ def load_results(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], cyc
         CREATE OR REPLACE TABLE sections AS
         SELECT ch.area_id, ch.rubric_version_id, s.sampled_plan_id, s.section, s.grade, s.status
         FROM store.sectionresult s JOIN chosen ch ON ch.cycle_id = s.cycle_id""")
-    _service_grades(con, rubrics, sorted({s.agency for v in versions for s in rubrics[v].sections}))
+    _service_grades(con, rubrics, agencies)
 
 
 def _service_grades(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], agencies: list[str]) -> None:
     """Table `services`: one row per plan and agency with a section that applies, graded by the rubric's rule."""
+    # Only integers (agency positions) are put into the SQL text.
     packed = ", ".join(
-        f"sum(s.grade * l.place) FILTER (WHERE l.agency = '{a}' AND s.status = 'complete') AS p{i}, "
-        f"bool_or(s.status = 'incomplete') FILTER (WHERE l.agency = '{a}') AS i{i}, "
-        f"count(*) FILTER (WHERE l.agency = '{a}' AND s.status <> 'not_applicable') AS n{i}"
-        for i, a in enumerate(agencies))
-    con.execute(f"""
-        CREATE OR REPLACE TABLE pieces AS
+        f"sum(s.grade * l.place) FILTER (WHERE l.agency_idx = {i} AND s.status = 'complete') AS p{i}, "
+        f"bool_or(s.status = 'incomplete') FILTER (WHERE l.agency_idx = {i}) AS i{i}, "
+        f"count(*) FILTER (WHERE l.agency_idx = {i} AND s.status <> 'not_applicable') AS n{i}"
+        for i in range(len(agencies)))
+    pieces = f"""CREATE OR REPLACE TABLE pieces AS
         SELECT s.area_id, s.rubric_version_id, s.sampled_plan_id, {packed}
         FROM sections s JOIN layout l ON l.rubric_version_id = s.rubric_version_id AND l.section = s.section
-        GROUP BY ALL""")
+        GROUP BY ALL"""  # nosec B608  # only agency positions (integers) are formatted in
+    con.execute(pieces)
     graded = []
     for i, agency in enumerate(agencies):
-        for version, pattern in con.sql(f"SELECT DISTINCT rubric_version_id, p{i} FROM pieces "
-                                        f"WHERE n{i} > 0 AND NOT i{i}").fetchall():
+        distinct = f"SELECT DISTINCT rubric_version_id, p{i} FROM pieces WHERE n{i} > 0 AND NOT i{i}"  # nosec B608  # an integer
+        for version, pattern in con.sql(distinct).fetchall():
             grade = service_grade(rubrics[version], _unpack(rubrics[version], int(pattern or 0)), agency)
-            graded.append((version, agency, pattern, None if grade is None else int(grade)))
-    _table(con, "lookup", pd.DataFrame(graded, columns=["rubric_version_id", "agency", "pattern", "grade"]))
+            graded.append((version, i, pattern, None if grade is None else int(grade)))
+    _table(con, "lookup", pd.DataFrame(graded, columns=["rubric_version_id", "agency_idx", "pattern", "grade"]))
     con.execute("CREATE OR REPLACE TABLE services AS " + " UNION ALL ".join(f"""
-        SELECT p.area_id, p.sampled_plan_id, '{a}' AS agency, CASE WHEN p.i{i} THEN NULL ELSE l.grade END AS grade,
+        SELECT p.area_id, p.sampled_plan_id, n.agency, CASE WHEN p.i{i} THEN NULL ELSE l.grade END AS grade,
                CASE WHEN p.i{i} THEN 'incomplete' ELSE 'complete' END AS status
-        FROM pieces p LEFT JOIN lookup l
-          ON l.rubric_version_id = p.rubric_version_id AND l.agency = '{a}' AND l.pattern = p.p{i}
-        WHERE p.n{i} > 0""" for i, a in enumerate(agencies)))
+        FROM pieces p JOIN agency_names n ON n.idx = {i} LEFT JOIN lookup l
+          ON l.rubric_version_id = p.rubric_version_id AND l.agency_idx = {i} AND l.pattern = p.p{i}
+        WHERE p.n{i} > 0""" for i in range(len(agencies))))  # nosec B608  # only agency positions (integers)
 
 
 def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     """A DuckDB table holding a copy of `frame`."""
     con.register("_frame", frame)
-    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")  # nosec B608  # our own table names
     con.unregister("_frame")
 
 
@@ -193,9 +197,9 @@ def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], c
     """Counts per grade, incomplete count and % Good or better per group (as audit.analysis.distribution)."""
     by = ", ".join(keys)
     counts = ", ".join(f'count(*) FILTER (WHERE grade = {_GRADE_VALUES[label]}) AS "{label}"' for label in GRADE_COLUMNS)
-    frame = con.sql(f"""
-        SELECT {by}, count(grade) AS plans, {counts}, count(*) FILTER (WHERE status = 'incomplete') AS incomplete
-        FROM {table} GROUP BY {by} ORDER BY {by}""").df()
+    query = f"""SELECT {by}, count(grade) AS plans, {counts}, count(*) FILTER (WHERE status = 'incomplete') AS incomplete
+        FROM {table} GROUP BY {by} ORDER BY {by}"""  # nosec B608  # table, keys and labels are this module's constants
+    frame = con.sql(query).df()
     good = frame["Outstanding"] + frame["Good"]
     # Python's round, as audit.analysis.distribution rounds, so a single area's figures match its own pack.
     frame["good_or_better_pct"] = [round(100 * g / n, 1) if n else None for g, n in zip(good, frame["plans"])]
@@ -207,7 +211,7 @@ def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], c
 def area_timeliness(con: duckdb.DuckDBPyConnection, as_of: date) -> TimelinessReport:
     """Every timeliness measure over the chosen areas' registers, overall and per area code."""
     columns = ", ".join(f"p.{c}" for c in [*PLAN_DATE_COLUMNS, "status", "timescale_exception", "phase_transfer_to"])
-    register = con.sql(f"""
-        SELECT {columns}, a.code AS area FROM store.plan p JOIN store.localarea a ON a.id = p.area_id
-        WHERE p.area_id IN (SELECT area_id FROM chosen)""").df()
+    query = f"""SELECT {columns}, a.code AS area FROM store.plan p JOIN store.localarea a ON a.id = p.area_id
+        WHERE p.area_id IN (SELECT area_id FROM chosen)"""  # nosec B608  # the columns are constants
+    register = con.sql(query).df()
     return compute_timeliness(register, as_of, by="area")
