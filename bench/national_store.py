@@ -8,6 +8,7 @@ distinct pattern. Rows go in through `audit.bulk.insert_columns`. Built once and
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -31,13 +32,23 @@ STAMP = datetime(2026, 11, 1, tzinfo=timezone.utc)
 INCOMPLETE_SHARE = 0.01  # plans with one section not yet graded
 
 
+def schema_fingerprint() -> str:
+    """A short hash of every table's columns and types in the models."""
+    from sqlmodel import SQLModel
+
+    import audit.models  # noqa: F401  # registers the tables
+
+    shape = sorted(f"{t.name}.{c.name}:{c.type}" for t in SQLModel.metadata.tables.values() for c in t.columns)
+    return hashlib.sha256("\n".join(shape).encode()).hexdigest()[:16]
+
+
 def national_store(folder: Path, n_plans: int = 640_000, n_areas: int = 150, seed: int = 3,
                    rebuild: bool = False) -> str:
     """The store's SQLAlchemy URL, building it first if needed."""
     folder = Path(folder) / f"national-{n_plans}-{n_areas}-{seed}"
     db, done = folder / "store.db", folder / "built"
-    if done.exists() and not rebuild:
-        return f"sqlite:///{db}"
+    if done.exists() and done.read_text() == schema_fingerprint() and not rebuild:
+        return f"sqlite:///{db}"  # built by this schema: a store from an older one is rebuilt, not misread
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     engine = make_engine(f"sqlite:///{db}")
@@ -51,7 +62,7 @@ def national_store(folder: Path, n_plans: int = 640_000, n_areas: int = 150, see
             _area(session, rubric, version.id, f"A{i + 1:03d}", int(size), seed * 1000 + i, rng)
             session.commit()
     engine.dispose()
-    done.write_text("ok")
+    done.write_text(schema_fingerprint())
     return f"sqlite:///{db}"
 
 

@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     work = args.tmp / "prefect-cycle" / "run.db"
 
     def fresh() -> None:
+        from audit.db import forget_engine
+
+        forget_engine(f"sqlite:///{work}")  # the last run's pooled connections must not outlive its file
         for suffix in ("-wal", "-shm"):
             Path(f"{work}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(base["db"], work)
