@@ -132,14 +132,14 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
+    except OSError:  # no /proc (not Linux): the figures are recorded without the CPU's name
         pass
     memory = None
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
+    except OSError:  # no /proc (not Linux): the figures are recorded without the memory size
         pass
     versions = {}
     for name in LIBRARIES:
