@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from audit.codes import MarkerRole, SampleStatus
 from audit.errors import AuditError
-from audit.models import Assignment, Auditor, Cycle, Plan, RubricVersion, SampledPlan
-from audit.rubrics import Rubric, rubric_from_version
+from audit.models import Assignment, Auditor, Cycle, Plan, SampledPlan
+from audit.rubrics import Rubric, stored_rubric
 
 
 def applicable_sections(rubric: Rubric, plan: Plan, agency: str) -> list[str]:
@@ -36,7 +36,7 @@ def is_conflicted(auditor: Auditor, plan: Plan) -> bool:
 
 
 def cycle_rubric(session: Session, cycle: Cycle) -> Rubric:
-    return rubric_from_version(session.get(RubricVersion, cycle.rubric_version_id))
+    return stored_rubric(session, cycle.rubric_version_id)
 
 
 def assign_cycle(session: Session, cycle: Cycle, marker_role: str = MarkerRole.first.value) -> list[Assignment]:

@@ -35,6 +35,7 @@ __all__ = [
     "load_rubrics_dir",
     "rubric_from_content",
     "rubric_from_version",
+    "stored_rubric",
     "store_rubric",
 ]
 
@@ -133,13 +134,36 @@ def store_rubric(session: Session, rubric: Rubric) -> RubricVersion:
     return version
 
 
+# Every scorecard page and save needs its cycle's rubric, and rebuilding one from stored content validates it
+# afresh (milliseconds, which 50 auditors at once turn into queueing). A stored version never changes: its content
+# hash is its identity. So a built rubric is kept per hash, bounded so a long-lived server cannot grow without end.
+_BUILT: dict[str, Rubric] = {}
+_BUILT_LIMIT = 256
+
+
 def rubric_from_version(version: RubricVersion) -> Rubric:
     """Rebuild the rubric a version was stored with, from its stored content; keeps the stored hash."""
+    built = _BUILT.get(version.content_hash)
+    if built is not None:
+        return built
     normalised, problems = normalise(copy.deepcopy(dict(version.content)), f"rubric version {version.content_hash[:12]}")
     if problems:
         raise InputRejected(f"Stored rubric version {version.content_hash[:12]}", problems)
     # The stored hash is the identity results point at, even if normalisation rules change later.
-    return _build(normalised, version.content_hash)
+    built = _build(normalised, version.content_hash)
+    if len(_BUILT) >= _BUILT_LIMIT:
+        _BUILT.clear()
+    _BUILT[version.content_hash] = built
+    return built
+
+
+def stored_rubric(session: Session, version_id: int) -> Rubric:
+    """The rubric stored as `version_id`; reads only its hash when that rubric is already built."""
+    content_hash = session.exec(select(RubricVersion.content_hash).where(RubricVersion.id == version_id)).first()
+    if content_hash is None:
+        raise NotFound(f"no stored rubric version {version_id}")
+    built = _BUILT.get(content_hash)
+    return built if built is not None else rubric_from_version(session.get(RubricVersion, version_id))
 
 
 def describe(rubric: Rubric) -> str:

@@ -20,6 +20,7 @@ from audit.rubrics import (
     rubric_from_content,
     rubric_from_version,
     store_rubric,
+    stored_rubric,
 )
 
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
@@ -378,6 +379,26 @@ def test_stored_version_is_unaffected_by_later_file_edits(session, tmp_path):
     assert rebuilt.rollup.plan_method == "best_fit"
     assert rebuilt.criterion("F1")[1].descriptors[Grade.GOOD] == "Good looks like this."
     assert rubric_from_version(newer).rollup.plan_method == "lowest"
+
+
+def test_stored_rubric_is_built_once_per_version_and_each_version_keeps_its_own_content(session, tmp_path):
+    path = write(tmp_path, small_rubric())
+    version = store_rubric(session, load_rubric_file(path))
+    edited = small_rubric()
+    edited["rollup"]["plan"] = "lowest"
+    write(tmp_path, edited)
+    newer = store_rubric(session, load_rubric_file(path))
+    session.commit()
+
+    first = stored_rubric(session, version.id)
+    assert stored_rubric(session, version.id) is first  # built once, then reused
+    assert first.rollup.plan_method == "best_fit"
+    assert stored_rubric(session, newer.id).rollup.plan_method == "lowest"
+
+
+def test_stored_rubric_names_a_missing_version(session):
+    with pytest.raises(NotFound, match="no stored rubric version 999"):
+        stored_rubric(session, 999)
 
 
 def test_mutating_a_rubric_after_storing_does_not_touch_the_stored_content(session):
