@@ -209,6 +209,8 @@ def make_templates() -> Jinja2Templates:
         ]),
         undefined=ChainableUndefined,  # the base template calls govukHeader() and govukFooter() without arguments
         autoescape=True,
+        # Templates ship with the app; checking each file's mtime on every render is wasted work under load.
+        auto_reload=False,
     )
     env.globals["role_labels"] = ROLE_LABELS
     env.globals["account_page"] = ACCOUNT_PAGE
