@@ -24,6 +24,7 @@ from fastapi import Path as PathParam
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -212,6 +213,13 @@ def make_templates() -> Jinja2Templates:
         # Templates ship with the app; checking each file's mtime on every render is wasted work under load.
         auto_reload=False,
     )
+    # GOV.UK's header and footer are the same on every page, yet their macros (the crown logo, the footer's
+    # licence text, which GOV.UK's page template renders twice to see whether it is empty) were over a third
+    # of a page's render time. They are rendered once, from the same macros, and reused.
+    env.globals["govuk_header"] = Markup(env.from_string(
+        '{% from "govuk_frontend_jinja/components/header/macro.html" import govukHeader %}{{ govukHeader({}) }}').render())
+    env.globals["govuk_footer"] = Markup(env.from_string(
+        '{% from "govuk_frontend_jinja/components/footer/macro.html" import govukFooter %}{{ govukFooter({}) }}').render())
     env.globals["role_labels"] = ROLE_LABELS
     env.globals["account_page"] = ACCOUNT_PAGE
     return Jinja2Templates(env=env)

@@ -1,4 +1,4 @@
-"""The scorecard's hand-written grade radios and comment box produce GOV.UK Frontend's own markup.
+"""Markup written for speed is GOV.UK Frontend's own: the scorecard's grade radios and comment box, the page chrome.
 
 web/templates/_grading.html writes out what govukRadios and govukTextarea would for the scorecard's options
 (a tenth of their render cost). These tests render both from the same criterion, in every state a scorecard
@@ -81,3 +81,12 @@ def test_text_from_the_rubric_and_the_auditor_is_escaped():
     assert "<script>" not in ours and "<b>" not in ours and "<why>" not in ours
     assert "&lt;/textarea&gt;&lt;script&gt;" in ours and "Needs &lt;b&gt;bold&lt;/b&gt; &amp; care" in ours
     assert normalised(ours) == normalised(render(GOVUK, c))
+
+
+def test_every_page_has_govuk_header_and_footer_once():
+    """The header and footer are rendered once per app from GOV.UK's macros and reused on every page."""
+    html = make_templates().env.from_string('{% extends "base.html" %}{% block page %}<p>Body</p>{% endblock %}').render(
+        title="A page", nav=[], user=None, errors=[], request=None)
+    assert html.count('class="govuk-header"') == 1 and html.count('class="govuk-footer"') == 1
+    assert html.index('class="govuk-header"') < html.index("<p>Body</p>") < html.index('class="govuk-footer"')
+    assert "Open Government Licence v3.0" in html and "© Crown copyright" in html
