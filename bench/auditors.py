@@ -1,14 +1,16 @@
 """Benchmark 4: 50 auditors at once, saving drafts and submitting scorecards through the web app for a minute.
 
-The benchmark starts the real app (`ehcp-audit serve`, uvicorn, SQLite by default) on loopback, signs in 50
-synthetic auditors (each with its own cookie session) and has each work through its assignments as a person
-would: open the scorecard page, save a draft, submit. Each auditor pauses `--think` seconds (0.5x to 1.5x,
-at random) between requests; `--think 0` is a stress test. It reports requests per second, median and 95th
-percentile latency, errors, and compares what the server said it saved with the database: every submission
-acknowledged is stored once, none lost, none duplicated. A few auditors in the pool are never signed in, so
-the cycle never completes and the cycle flow is not started mid-benchmark.
+The benchmark starts the real app (`ehcp-audit serve --workers N`, uvicorn, SQLite by default) on loopback and
+signs in 50 synthetic auditors (each with its own cookie session), spread over `--ramp` seconds as a team
+arriving at work would. Then, for the measured minute, each works through its assignments as a person would:
+list their audits, open the scorecard page, save a draft, submit. Each auditor pauses `--think` seconds (0.5x
+to 1.5x, at random) between requests; `--think 0` is a stress test. It reports requests per second, median and
+95th percentile latency of the minute's requests, the sign-ins' own 95th percentile (a password hash is slow by
+design, so sign-in is measured apart from the work), errors, and compares what the server said it saved with
+the database: every submission acknowledged is stored once, none lost, none duplicated. A few auditors in the
+pool are never signed in, so the cycle never completes and the cycle flow is not started mid-benchmark.
 
-    .venv/bin/python -m bench.auditors [--auditors 50] [--seconds 60] [--think 1.0] [--sample 600]
+    .venv/bin/python -m bench.auditors [--auditors 50] [--seconds 60] [--think 1.0] [--ramp 10] [--workers 1]
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -47,19 +50,21 @@ class Tally:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser(__doc__.splitlines()[0], auditors=50, seconds=60.0, think=1.0, sample=600, spare=4,
-                  repeat=1).parse_args(argv)
+    args = parser(__doc__.splitlines()[0], auditors=50, seconds=60.0, think=1.0, ramp=10.0, workers=1, sample=600,
+                  spare=4, repeat=1).parse_args(argv)
     store = prepare(args.tmp, args.auditors, args.spare, args.sample)
     port = free_port()
     env = {**os.environ, "EHCP_AUDIT_DATABASE_URL": store["url"], "EHCP_AUDIT_DATA_DIR": str(store["data"]),
            "EHCP_AUDIT_AREA_CODE": "LOAD", "EHCP_AUDIT_SECRET_KEY": "bench-secret-key-not-for-production"}
     cli = Path(sys.executable).parent / "ehcp-audit"
     log = (args.tmp / "auditors" / "server.log").open("wb")
-    server = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
+    server = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--workers", str(args.workers)], env=env, cwd=ROOT,
                               stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for(port, server)
-        tally, elapsed = asyncio.run(_load(f"http://127.0.0.1:{port}", store["users"], args.seconds, args.think))
+        signing_in, tally, elapsed = asyncio.run(_load(f"http://127.0.0.1:{port}", store["users"], args.seconds,
+                                                       args.think, args.ramp))
     finally:
         server.terminate()
         try:
@@ -70,13 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     stored, duplicated, wrong_grades = _stored(store["url"])
     lost = len(tally.submitted - stored)
     unexpected = len(stored - tally.submitted)
-    ms = sorted(x * 1000 for x in tally.latencies)
-    p95 = statistics.quantiles(ms, n=20)[-1] if len(ms) >= 20 else (ms[-1] if ms else 0.0)
+    ms = _milliseconds(tally)
+    sign_in_ms = _milliseconds(signing_in)
     figures = [
         Figure("requests per second", value=round(len(ms) / elapsed, 1), unit="req/s"),
         Figure("median latency", value=round(statistics.median(ms), 1) if ms else 0.0, unit="ms"),
-        Figure("95th percentile latency", value=round(p95, 1), unit="ms", target_value=TARGET_P95_MS),
-        Figure("errors", value=len(tally.errors), unit="", target_value=0),
+        Figure("95th percentile latency", value=_p95(ms), unit="ms", target_value=TARGET_P95_MS,
+               note="the minute's requests: list, open, save draft, submit"),
+        Figure("sign-in 95th percentile latency (before the minute)", value=_p95(sign_in_ms), unit="ms",
+               note=f"{len(store['users'])} sign-ins spread over {args.ramp:g} s; the password hash is slow on purpose"),
+        Figure("errors", value=len(tally.errors) + len(signing_in.errors), unit="", target_value=0),
         Figure("submissions lost or duplicated (checked in the database)", value=lost + duplicated + unexpected
                + wrong_grades, unit="", target_value=0,
                note=f"{len(tally.submitted)} acknowledged, {len(stored)} stored, {lost} lost, {duplicated} "
@@ -85,9 +93,18 @@ def main(argv: list[str] | None = None) -> int:
     record("auditors", command_line("bench.auditors", argv), figures, args.out,
            details={"load": f"{len(store['users'])} auditors signed in, {args.seconds:g} s, think time "
                             f"{args.think:g} s (0.5x-1.5x), {len(ms)} requests, {tally.drafts} drafts saved",
-                    "server": "ehcp-audit serve (uvicorn, one process) on loopback, SQLite (WAL)"},
-           notes=tally.errors[:5])
+                    "server": f"ehcp-audit serve --workers {args.workers} (uvicorn) on loopback, SQLite (WAL)"},
+           notes=(signing_in.errors + tally.errors)[:5])
     return 0
+
+
+def _milliseconds(tally: Tally) -> list[float]:
+    return sorted(x * 1000 for x in tally.latencies)
+
+
+def _p95(ms: list[float]) -> float:
+    p95 = statistics.quantiles(ms, n=20)[-1] if len(ms) >= 20 else (ms[-1] if ms else 0.0)
+    return round(p95, 1)
 
 
 def prepare(folder: Path, auditors: int, spare: int, sample: int) -> dict:
@@ -138,45 +155,55 @@ def prepare(folder: Path, auditors: int, spare: int, sample: int) -> dict:
     return {"url": f"sqlite:///{db}", "data": folder / "data", "users": users}
 
 
-async def _load(base: str, users: list[str], seconds: float, think: float) -> tuple[Tally, float]:
-    tally = Tally()
-    start = time.perf_counter()
-    deadline = start + seconds
-    await asyncio.gather(*(_auditor(base, name, deadline, think, tally, random.Random(i))
-                           for i, name in enumerate(users)))
-    return tally, time.perf_counter() - start
+async def _load(base: str, users: list[str], seconds: float, think: float, ramp: float) -> tuple[Tally, Tally, float]:
+    """Sign everyone in (spread over `ramp` seconds), then the measured minute of work; each auditor its own client."""
+    signing_in, working = Tally(), Tally()
+    rngs = [random.Random(i) for i in range(len(users))]
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=60)) for _ in users]
+        signed = await asyncio.gather(*(_sign_in(client, name, ramp, signing_in, rng)
+                                        for client, name, rng in zip(clients, users, rngs)))
+        start = time.perf_counter()
+        deadline = start + seconds
+        await asyncio.gather(*(_work(client, deadline, think, working, rng)
+                               for client, ok, rng in zip(clients, signed, rngs) if ok))
+        return signing_in, working, time.perf_counter() - start
 
 
-async def _auditor(base: str, username: str, deadline: float, think: float, tally: Tally,
-                   rng: random.Random) -> None:
-    """One auditor's session (own client, own cookies): sign in, then open, draft and submit each assignment."""
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        await _work(client, username, deadline, think, tally, rng)
+async def _call(client: httpx.AsyncClient, tally: Tally, method: str, url: str, expect: int,
+                **kwargs) -> httpx.Response | None:
+    """One timed request; an exception or an unexpected status is an error, with what was asked."""
+    began = time.perf_counter()
+    try:
+        response = await client.request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        tally.errors.append(f"{method} {url}: {exc.__class__.__name__}")
+        return None
+    tally.latencies.append(time.perf_counter() - began)
+    if response.status_code != expect:
+        tally.errors.append(f"{method} {url}: HTTP {response.status_code}")
+        return None
+    return response
 
 
-async def _work(client: httpx.AsyncClient, username: str, deadline: float, think: float, tally: Tally,
-                rng: random.Random) -> None:
+async def _sign_in(client: httpx.AsyncClient, username: str, ramp: float, tally: Tally, rng: random.Random) -> bool:
+    """Sign in at a random moment within the ramp, as a team arriving at work would, not all in one instant."""
+    await asyncio.sleep(rng.uniform(0, ramp))
+    page = await _call(client, tally, "GET", "/sign-in", 200)
+    if page is None:
+        return False
+    form = {"username": username, "password": PASSWORD, "csrf_token": CSRF.search(page.text).group(1), "next": "/"}
+    return await _call(client, tally, "POST", "/sign-in", 303, data=form) is not None
+
+
+async def _work(client: httpx.AsyncClient, deadline: float, think: float, tally: Tally, rng: random.Random) -> None:
+    """A signed-in auditor's minute: list their audits, then open, draft and submit one scorecard after another."""
     async def call(method: str, url: str, expect: int, **kwargs) -> httpx.Response | None:
         if think:
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-        began = time.perf_counter()
-        try:
-            response = await client.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            tally.errors.append(f"{method} {url}: {exc.__class__.__name__}")
-            return None
-        tally.latencies.append(time.perf_counter() - began)
-        if response.status_code != expect:
-            tally.errors.append(f"{method} {url}: HTTP {response.status_code}")
-            return None
-        return response
+        return await _call(client, tally, method, url, expect, **kwargs)
 
-    page = await call("GET", "/sign-in", 200)
-    if page is None:
-        return
-    signed = await call("POST", "/sign-in", 303, data={"username": username, "password": PASSWORD,
-                                                      "csrf_token": CSRF.search(page.text).group(1), "next": "/"})
-    listing = await call("GET", "/my-audits", 200) if signed is not None else None
+    listing = await call("GET", "/my-audits", 200)
     if listing is None:
         return
     for assignment in dict.fromkeys(int(x) for x in ASSIGNMENT.findall(listing.text)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Optional
 
 import typer
@@ -35,19 +36,32 @@ SERVICE_HELP = f"The service a service lead sees results for: {', '.join(s.value
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; loopback by default."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes; one per core serves more auditors at once."),
 ) -> None:
     """Start the web app (pages for each role and the JSON API at /api/v1, docs at /api/docs)."""
     import uvicorn
 
-    from web.app import create_app
+    from audit.db import engine_from_settings, forget_engine
+    from web.app import create_app, secret_key
 
     s = settings()
     if s.cookie_secure is None:
         # Plain HTTP is only acceptable on this machine; anywhere else cookies need HTTPS.
         s = s.model_copy(update={"cookie_secure": not is_loopback(host)})
-    console.print(f"Serving on http://{host}:{port}/ (secure cookies: {'on' if s.cookie_secure else 'off, loopback only'}). "
-                  "Press Ctrl+C to stop.")
-    uvicorn.run(create_app(s), host=host, port=port, log_level="warning")
+    console.print(f"Serving on http://{host}:{port}/ with {workers} process{'es' if workers > 1 else ''} (secure "
+                  f"cookies: {'on' if s.cookie_secure else 'off, loopback only'}). Press Ctrl+C to stop.")
+    if workers == 1:
+        uvicorn.run(create_app(s), host=host, port=port, log_level="warning")
+        return
+    # Each worker process builds its own app from the environment, so what was decided here travels there:
+    # the cookie setting, and the session key, generated now (if not configured) so every worker signs with it.
+    # The schema is made current here too, once, rather than by every worker racing to do it.
+    secret_key(s)
+    engine_from_settings(s)
+    forget_engine(s.resolved_database_url)  # each worker opens its own connections
+    os.environ["EHCP_AUDIT_COOKIE_SECURE"] = "true" if s.cookie_secure else "false"
+    uvicorn.run("web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
 
 
 @users_app.command("add")

@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from audit.db import engine_from_settings
 from audit.models import utcnow
-from audit.settings import Settings
+from audit.settings import Settings, get_settings
 from web import admin, api, auditor, auth, board, improvement, moderation, qa, sso
 from web import safeguarding, trail  # issue 7, data protection
 from web.request_guard import RequestGuard
@@ -37,6 +37,11 @@ def secret_key(settings: Settings) -> str:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
     return path.read_text(encoding="utf-8").strip()
+
+
+def app_from_environment() -> FastAPI:
+    """The app as configured by the environment: what each `ehcp-audit serve --workers N` process runs."""
+    return create_app(get_settings())
 
 
 def create_app(settings: Settings) -> FastAPI:

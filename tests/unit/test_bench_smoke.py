@@ -47,9 +47,12 @@ def test_board_pack_benchmark(tmp_path):
 def test_auditors_benchmark(tmp_path):
     from bench import auditors
 
-    data, _ = run(auditors, tmp_path, "--auditors", 4, "--spare", 8, "--sample", 12, "--seconds", 4, "--think", 0)
+    # Two server processes: the path `ehcp-audit serve --workers 2` takes (shared session key, one schema check).
+    data, _ = run(auditors, tmp_path, "--auditors", 4, "--spare", 8, "--sample", 12, "--seconds", 4, "--think", 0,
+                  "--ramp", 0.5, "--workers", 2)
     figures = {f["label"]: f for f in data["figures"]}
     assert figures["errors"]["value"] == 0
+    assert figures["sign-in 95th percentile latency (before the minute)"]["value"] > 0
     assert figures["submissions lost or duplicated (checked in the database)"]["value"] == 0
     assert figures["requests per second"]["value"] > 0
 
