@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools bench
+.PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools bench bytecode
 .PHONY: postgresql test-sqlite test-postgresql db-upgrade prefect-server prefect-deploy prefect-worker prefect-serve
 
 $(STAMP): pyproject.toml overrides.txt
@@ -18,7 +18,17 @@ $(STAMP): pyproject.toml overrides.txt
 	$(BIN)/pip install --quiet uv
 	# prefect 3.9 asks for a certifi newer than the registry serves; see docs/decisions.md.
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --override overrides.txt -e ".[test]"
+	$(MAKE) --no-print-directory bytecode
 	touch $(STAMP)
+
+# Precompile every module once. Machines that set PYTHONDONTWRITEBYTECODE=1 (this one does) never cache
+# bytecode, so each process (every CLI call, Prefect's temporary server, each test worker) compiled every
+# module it imported from source: about half of Prefect's start-up (docs/decisions.md). Some packages ship
+# modules for newer Pythons (whenever/_typing_312.py) that never compile here and are never imported, so
+# compileall's exit status is not a failure.
+PACKAGES := audit flows web reports ehcp_audit_cli bench
+bytecode:
+	@$(BIN)/python -m compileall -q -j 0 $(VENV)/lib $(PACKAGES) >/dev/null 2>&1 || true
 
 install: $(STAMP)
 
@@ -43,7 +53,7 @@ chromium:
 serve: $(STAMP) $(WEB_ASSETS)
 	$(BIN)/ehcp-audit serve
 
-demo: $(STAMP) $(WEB_ASSETS)
+demo: $(STAMP) $(WEB_ASSETS) bytecode
 	$(BIN)/ehcp-audit demo
 
 # The whole suite twice: on SQLite, then on PostgreSQL (a throwaway cluster the tests start and remove;
@@ -51,10 +61,10 @@ demo: $(STAMP) $(WEB_ASSETS)
 # their own SQLite stores, so both run in the SQLite pass only.
 test: test-sqlite test-postgresql
 
-test-sqlite: $(STAMP) $(WEB_ASSETS) chromium pdf-tools
+test-sqlite: $(STAMP) $(WEB_ASSETS) chromium pdf-tools bytecode
 	EHCP_AUDIT_TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup
 
-test-postgresql: $(STAMP) $(WEB_ASSETS) pdf-tools postgresql
+test-postgresql: $(STAMP) $(WEB_ASSETS) pdf-tools postgresql bytecode
 	EHCP_AUDIT_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 --dist loadgroup -m "not browser and not bench"
 
 # Debian's PostgreSQL server binaries (initdb, pg_ctl) for the PostgreSQL test pass and the benchmarks.
@@ -96,6 +106,6 @@ prefect-serve: $(STAMP)
 # Run on an idle machine; `make bench BENCHMARKS=board_pack` runs one. PostgreSQL (Debian) is for the PostgreSQL figures.
 BENCHMARKS ?= register_import national prefect_cycle auditors board_pack regional
 
-bench: $(STAMP) pdf-tools postgresql
+bench: $(STAMP) pdf-tools postgresql bytecode
 	for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b || exit 1; done
 	$(BIN)/python -m bench.report
