@@ -10,7 +10,7 @@ design, so sign-in is measured apart from the work), errors, and compares what t
 the database: every submission acknowledged is stored once, none lost, none duplicated. A few auditors in the
 pool are never signed in, so the cycle never completes and the cycle flow is not started mid-benchmark.
 
-    .venv/bin/python -m bench.auditors [--auditors 50] [--seconds 60] [--think 1.0] [--ramp 10] [--workers 1]
+    .venv/bin/python -m bench.auditors [--auditors 50] [--seconds 60] [--think 1.0] [--ramp 10] [--workers 2]
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Tally:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser(__doc__.splitlines()[0], auditors=50, seconds=60.0, think=1.0, ramp=10.0, workers=1, sample=600,
+    args = parser(__doc__.splitlines()[0], auditors=50, seconds=60.0, think=1.0, ramp=10.0, workers=2, sample=600,
                   spare=4, repeat=1).parse_args(argv)
     store = prepare(args.tmp, args.auditors, args.spare, args.sample)
     port = free_port()
