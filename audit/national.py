@@ -241,19 +241,25 @@ def aggregate(con: duckdb.DuckDBPyConnection) -> NationalResults:
         FROM chosen ch JOIN store.localarea a ON a.id = ch.area_id LEFT JOIN plans p ON p.cycle_id = ch.cycle_id
         GROUP BY ALL ORDER BY a.code""").df()
     codes = dict(zip(areas["area_id"], areas["area"]))
+    by_area_service = _distribution(con, "services", ["area_id", "agency"])
+    by_area_section = _distribution(con, "sections", ["area_id", "section"])
     return NationalResults(
         areas=areas,
-        by_area=_distribution(con, "plans", ["area_id"], codes),
-        by_area_service=_distribution(con, "services", ["area_id", "agency"], codes),
-        by_area_section=_distribution(con, "sections", ["area_id", "section"], codes),
-        by_area_team=_distribution(con, "plans", ["area_id", "team"], codes),
-        by_service=_distribution(con, "services", ["agency"], codes),
-        by_section=_distribution(con, "sections", ["section"], codes),
+        by_area=_with_area(_distribution(con, "plans", ["area_id"]), codes),
+        by_area_service=_with_area(by_area_service, codes),
+        by_area_section=_with_area(by_area_section, codes),
+        by_area_team=_with_area(_distribution(con, "plans", ["area_id", "team"]), codes),
+        # Counts add up, so the national ones are summed from the areas' rather than grouped from the rows again.
+        by_service=_summed(by_area_service, "agency"),
+        by_section=_summed(by_area_section, "section"),
         timeliness=None,
     )
 
 
-def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], codes: dict) -> pd.DataFrame:
+_COUNTS = ["plans", *GRADE_COLUMNS, "incomplete"]
+
+
+def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str]) -> pd.DataFrame:
     """Counts per grade, incomplete count and % Good or better per group (as audit.analysis.distribution)."""
     by = ", ".join(keys)
     # ENUM keys come out as text, as the store has them; their order is the text's (see load_chosen).
@@ -262,12 +268,23 @@ def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], c
     query = f"""SELECT {keys_out}, count(grade) AS plans, {counts},
         count(*) FILTER (WHERE status = 'incomplete') AS incomplete
         FROM {table} GROUP BY {by} ORDER BY {by}"""  # nosec B608  # table, keys and labels are this module's constants
-    frame = con.sql(query).df()
+    return _with_percent(con.sql(query).df())
+
+
+def _summed(by_area: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The distribution per `key` over all areas, from the one per area and `key` (sorted as DuckDB sorts text)."""
+    return _with_percent(by_area.groupby(key, sort=True, as_index=False)[_COUNTS].sum())
+
+
+def _with_percent(frame: pd.DataFrame) -> pd.DataFrame:
     good = frame["Outstanding"] + frame["Good"]
     # Python's round, as audit.analysis.distribution rounds, so a single area's figures match its own pack.
     frame["good_or_better_pct"] = [round(100 * g / n, 1) if n else None for g, n in zip(good, frame["plans"])]
-    if "area_id" in keys:
-        frame.insert(0, "area", frame["area_id"].map(codes))
+    return frame
+
+
+def _with_area(frame: pd.DataFrame, codes: dict) -> pd.DataFrame:
+    frame.insert(0, "area", frame["area_id"].map(codes))
     return frame
 
 
