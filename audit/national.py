@@ -5,14 +5,17 @@ Each area's latest scored cycle (or the cycles given) is read from the store. A 
 DuckDB's sqlite scanner (shipped on PyPI as duckdb-extension-sqlite-scanner, loaded from its file: nothing is
 downloaded); any other database is read through SQLAlchemy. A service's grade for a plan is the rubric's own
 roll-up (`audit.scoring.service_grade`), worked out once per distinct pattern of section grades and joined
-back, so the national figures use exactly the rule a single area's board pack uses.
+back, so the national figures use exactly the rule a single area's board pack uses. Timeliness is worked out
+by `audit.timeliness`, the same code as a single area's, on a second cursor while the results load.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Iterable
 
 import duckdb
 import pandas as pd
@@ -23,6 +26,7 @@ from audit.analysis import GRADE_COLUMNS
 from audit.codes import Grade
 from audit.frames import PLAN_DATE_COLUMNS
 from audit.models import RubricVersion
+from audit.rubric_model import Section
 from audit.rubrics import Rubric, rubric_from_version
 from audit.scoring import service_grade
 from audit.timeliness import TimelinessReport, compute_timeliness
@@ -30,6 +34,10 @@ from audit.timeliness import TimelinessReport, compute_timeliness
 STORE_TABLES = ["localarea", "plan", "cycle", "sampledplan", "planresult", "sectionresult"]
 DISTRIBUTION_COLUMNS = ["plans", *GRADE_COLUMNS, "incomplete", "good_or_better_pct"]
 _GRADE_VALUES = {g.label: int(g) for g in Grade}
+SECTION_STATUSES = ["complete", "incomplete", "not_applicable"]  # as audit.results.score_cycle stores them
+_SLOT = 3  # bits per section in a packed pattern: a grade (1-4) fits, and 21 sections fit a BIGINT
+_FULL = (1 << _SLOT) - 1
+MAX_SECTIONS = 63 // _SLOT
 
 
 @dataclass
@@ -52,13 +60,26 @@ def national_results(engine: Engine, as_of: date | None = None, cycle_ids: list[
     try:
         with Session(engine) as session:
             rubrics = {v.id: rubric_from_version(v) for v in session.exec(select(RubricVersion)).all()}
-        load_results(con, rubrics, cycle_ids)
-        results = aggregate(con)
-        if as_of is not None:
-            results.timeliness = area_timeliness(con, as_of)
+        choose_cycles(con, cycle_ids)
+        # Timeliness needs only the chosen areas' registers, so it runs on a second cursor while the results
+        # load: DuckDB lets go of the GIL while it scans, so its scans and the pandas work of the timeliness
+        # measures share the cores instead of taking turns. Leaving the block waits for it, even on an error.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            timeliness = None if as_of is None else pool.submit(_timeliness_on, con.cursor(), as_of)
+            load_chosen(con, rubrics)
+            results = aggregate(con)
+            results.timeliness = None if timeliness is None else timeliness.result()
         return results
     finally:
         con.close()
+
+
+def _timeliness_on(cursor: duckdb.DuckDBPyConnection, as_of: date) -> TimelinessReport:
+    try:
+        cursor.execute("SET enable_progress_bar = false")
+        return area_timeliness(cursor, as_of)
+    finally:
+        cursor.close()
 
 
 def open_store(engine: Engine) -> duckdb.DuckDBPyConnection:
@@ -93,12 +114,13 @@ def _load_sqlite_scanner(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def load_results(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], cycle_ids: list[int] | None = None) -> None:
-    """Tables `chosen` (one cycle per area), `plans`, `sections` and `services` in DuckDB's memory.
+    """Tables `chosen` (one cycle per area), `plans`, `sections` and `services` in DuckDB's memory."""
+    choose_cycles(con, cycle_ids)
+    load_chosen(con, rubrics)
 
-    Each store table is read once. Service grades are worked out here, as `analysis.load_cycle_results` does
-    for one cycle: each plan's section grades per agency are packed into one integer (a base-5 digit per
-    section), and each distinct pattern is graded once by `audit.scoring.service_grade`.
-    """
+
+def choose_cycles(con: duckdb.DuckDBPyConnection, cycle_ids: list[int] | None = None) -> None:
+    """Table `chosen`: the cycles given, or each area's latest cycle with results."""
     if cycle_ids is None:
         con.execute("""
             CREATE OR REPLACE TABLE chosen AS
@@ -108,13 +130,26 @@ def load_results(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], cyc
     else:
         con.execute("CREATE OR REPLACE TABLE chosen AS SELECT id AS cycle_id, area_id, rubric_version_id "
                     "FROM store.cycle WHERE list_contains(?, id)", [list(cycle_ids)])
+
+
+def load_chosen(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric]) -> None:
+    """Tables `plans`, `sections` and `services` for the `chosen` cycles, each store table read once.
+
+    Section codes, agencies and section statuses are ENUMs (one byte a row, compared as integers): the
+    7 million section rows are grouped by them twice. Their values are sorted, so their order is the text's.
+    """
     versions = [v for (v,) in con.sql("SELECT DISTINCT rubric_version_id FROM chosen").fetchall()]
-    agencies = sorted({s.agency for v in versions for s in rubrics[v].sections})
-    # Agencies are named in the rubric file, so the SQL below refers to them by position, never by name.
-    _table(con, "agency_names", pd.DataFrame({"idx": range(len(agencies)), "agency": agencies}))
-    _table(con, "layout", pd.DataFrame([(v, s.code, agencies.index(s.agency), 5 ** i) for v in versions
-                                        for i, s in enumerate(rubrics[v].sections)],
-                                       columns=["rubric_version_id", "section", "agency_idx", "place"]))
+    sections = [(v, k, s) for v in versions for k, s in enumerate(rubrics[v].sections)]
+    too_many = [rubrics[v].key for v in versions if len(rubrics[v].sections) > MAX_SECTIONS]
+    if too_many:
+        raise ValueError(f"rubric '{too_many[0]}' has more than {MAX_SECTIONS} sections, more than national results "
+                         "can pack into one number per plan")
+    _enum(con, "section_code", {s.code for _, _, s in sections})
+    _enum(con, "agency_code", {s.agency for _, _, s in sections})
+    _enum(con, "section_status", SECTION_STATUSES)
+    _table(con, "layout", pd.DataFrame([(v, s.code, 1 << (_SLOT * k)) for v, k, s in sections],
+                                       columns=["rubric_version_id", "section", "place"]),
+           "rubric_version_id, CAST(section AS section_code) AS section, place")
     con.execute("""
         CREATE OR REPLACE TABLE plans AS
         SELECT ch.area_id, ch.cycle_id, ch.rubric_version_id, pr.sampled_plan_id, p.team, pr.grade, pr.status
@@ -122,53 +157,78 @@ def load_results(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], cyc
         JOIN chosen ch ON ch.cycle_id = pr.cycle_id
         JOIN store.sampledplan sp ON sp.id = pr.sampled_plan_id
         JOIN store.plan p ON p.id = sp.plan_id""")
+    try:
+        con.execute("""
+            CREATE OR REPLACE TABLE sections AS
+            SELECT ch.area_id, ch.rubric_version_id, s.sampled_plan_id, CAST(s.section AS section_code) AS section,
+                   s.grade, CAST(s.status AS section_status) AS status
+            FROM store.sectionresult s JOIN chosen ch ON ch.cycle_id = s.cycle_id""")
+    except duckdb.ConversionException as error:
+        raise ValueError("a stored section result has a section its rubric does not have, or a status other than "
+                         f"{', '.join(SECTION_STATUSES)}; rescore that cycle ({error})") from error
+    _service_grades(con, rubrics, sections)
+
+
+def _service_grades(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric],
+                    sections: list[tuple[int, int, Section]]) -> None:
+    """Table `services`: one row per plan and agency with a section that applies, graded by the rubric's rule.
+
+    Each plan's sections are packed into three numbers, _SLOT bits per section in the rubric's order: the
+    grades of complete sections, and a mark on each incomplete and each applicable one. An agency's part is
+    then a mask away, and each distinct (rubric, agency, grades) pattern is graded once by
+    `audit.scoring.service_grade`. One grouping with three aggregates, where a column per agency took twelve.
+    """
+    masks: dict[tuple[int, str], int] = {}
+    for v, k, s in sections:
+        masks[v, s.agency] = masks.get((v, s.agency), 0) | (_FULL << (_SLOT * k))
+    _table(con, "masks", pd.DataFrame([(v, a, m) for (v, a), m in masks.items()],
+                                      columns=["rubric_version_id", "agency", "mask"]),
+           "rubric_version_id, CAST(agency AS agency_code) AS agency, mask")
     con.execute("""
-        CREATE OR REPLACE TABLE sections AS
-        SELECT ch.area_id, ch.rubric_version_id, s.sampled_plan_id, s.section, s.grade, s.status
-        FROM store.sectionresult s JOIN chosen ch ON ch.cycle_id = s.cycle_id""")
-    _service_grades(con, rubrics, agencies)
-
-
-def _service_grades(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric], agencies: list[str]) -> None:
-    """Table `services`: one row per plan and agency with a section that applies, graded by the rubric's rule."""
-    # Only integers (agency positions) are put into the SQL text.
-    packed = ", ".join(
-        f"sum(s.grade * l.place) FILTER (WHERE l.agency_idx = {i} AND s.status = 'complete') AS p{i}, "
-        f"bool_or(s.status = 'incomplete') FILTER (WHERE l.agency_idx = {i}) AS i{i}, "
-        f"count(*) FILTER (WHERE l.agency_idx = {i} AND s.status <> 'not_applicable') AS n{i}"
-        for i in range(len(agencies)))
-    pieces = f"""CREATE OR REPLACE TABLE pieces AS
-        SELECT s.area_id, s.rubric_version_id, s.sampled_plan_id, {packed}
+        CREATE OR REPLACE TABLE pieces AS
+        SELECT s.area_id, s.rubric_version_id, s.sampled_plan_id,
+               coalesce(bit_or(CAST(s.grade AS BIGINT) * l.place) FILTER (WHERE s.status = 'complete'), 0) AS graded,
+               coalesce(bit_or(l.place) FILTER (WHERE s.status = 'incomplete'), 0) AS incomplete,
+               coalesce(bit_or(l.place) FILTER (WHERE s.status <> 'not_applicable'), 0) AS applies
         FROM sections s JOIN layout l ON l.rubric_version_id = s.rubric_version_id AND l.section = s.section
-        GROUP BY ALL"""  # nosec B608  # only agency positions (integers) are formatted in
-    con.execute(pieces)
-    graded = []
-    for i, agency in enumerate(agencies):
-        distinct = f"SELECT DISTINCT rubric_version_id, p{i} FROM pieces WHERE n{i} > 0 AND NOT i{i}"  # nosec B608  # an integer
-        for version, pattern in con.sql(distinct).fetchall():
-            grade = service_grade(rubrics[version], _unpack(rubrics[version], int(pattern or 0)), agency)
-            graded.append((version, i, pattern, None if grade is None else int(grade)))
-    _table(con, "lookup", pd.DataFrame(graded, columns=["rubric_version_id", "agency_idx", "pattern", "grade"]))
-    con.execute("CREATE OR REPLACE TABLE services AS " + " UNION ALL ".join(f"""
-        SELECT p.area_id, p.sampled_plan_id, n.agency, CASE WHEN p.i{i} THEN NULL ELSE l.grade END AS grade,
-               CASE WHEN p.i{i} THEN 'incomplete' ELSE 'complete' END AS status
-        FROM pieces p JOIN agency_names n ON n.idx = {i} LEFT JOIN lookup l
-          ON l.rubric_version_id = p.rubric_version_id AND l.agency_idx = {i} AND l.pattern = p.p{i}
-        WHERE p.n{i} > 0""" for i in range(len(agencies))))  # nosec B608  # only agency positions (integers)
+        GROUP BY ALL""")
+    distinct = con.sql("""
+        SELECT DISTINCT p.rubric_version_id, m.agency, p.graded & m.mask AS pattern
+        FROM pieces p JOIN masks m ON m.rubric_version_id = p.rubric_version_id
+        WHERE p.applies & m.mask <> 0 AND p.incomplete & m.mask = 0""").fetchall()
+    graded = [service_grade(rubrics[v], _unpack(rubrics[v], pattern), agency) for v, agency, pattern in distinct]
+    lookup = pd.DataFrame(distinct, columns=["rubric_version_id", "agency", "pattern"])
+    lookup["grade"] = pd.array([None if g is None else int(g) for g in graded], dtype="Int64")
+    _table(con, "lookup", lookup, "rubric_version_id, CAST(agency AS agency_code) AS agency, pattern, grade")
+    con.execute("""
+        CREATE OR REPLACE TABLE services AS
+        SELECT p.area_id, p.sampled_plan_id, m.agency,
+               CASE WHEN p.incomplete & m.mask <> 0 THEN NULL ELSE g.grade END AS grade,
+               CASE WHEN p.incomplete & m.mask <> 0 THEN 'incomplete' ELSE 'complete' END AS status
+        FROM pieces p JOIN masks m ON m.rubric_version_id = p.rubric_version_id
+        LEFT JOIN lookup g
+          ON g.rubric_version_id = p.rubric_version_id AND g.agency = m.agency AND g.pattern = p.graded & m.mask
+        WHERE p.applies & m.mask <> 0""")
 
 
-def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    """A DuckDB table holding a copy of `frame`."""
+def _enum(con: duckdb.DuckDBPyConnection, name: str, values: Iterable[str]) -> None:
+    """An ENUM type of these values in sorted order; values reach DuckDB as data, never as SQL text."""
+    _table(con, "_values", pd.DataFrame({"value": list(values)}))
+    con.execute(f"CREATE OR REPLACE TYPE {name} AS ENUM (SELECT value FROM _values ORDER BY value)")  # nosec B608  # our own type names
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, columns: str = "*") -> None:
+    """A DuckDB table holding a copy of `frame` (`columns` may cast them)."""
     con.register("_frame", frame)
-    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")  # nosec B608  # our own table names
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {columns} FROM _frame")  # nosec B608  # our own names and casts
     con.unregister("_frame")
 
 
 def _unpack(rubric: Rubric, pattern: int) -> dict[str, Grade]:
-    """The section grades packed into a pattern: base-5 digit i is section i's grade (0 = not graded)."""
+    """The section grades packed into a pattern: slot k holds section k's grade (0 = not graded)."""
     grades = {}
-    for section in rubric.sections:
-        pattern, digit = divmod(pattern, 5)
+    for k, section in enumerate(rubric.sections):
+        digit = (pattern >> (_SLOT * k)) & _FULL
         if digit:
             grades[section.code] = Grade(digit)
     return grades
@@ -181,30 +241,50 @@ def aggregate(con: duckdb.DuckDBPyConnection) -> NationalResults:
         FROM chosen ch JOIN store.localarea a ON a.id = ch.area_id LEFT JOIN plans p ON p.cycle_id = ch.cycle_id
         GROUP BY ALL ORDER BY a.code""").df()
     codes = dict(zip(areas["area_id"], areas["area"]))
+    by_area_service = _distribution(con, "services", ["area_id", "agency"])
+    by_area_section = _distribution(con, "sections", ["area_id", "section"])
     return NationalResults(
         areas=areas,
-        by_area=_distribution(con, "plans", ["area_id"], codes),
-        by_area_service=_distribution(con, "services", ["area_id", "agency"], codes),
-        by_area_section=_distribution(con, "sections", ["area_id", "section"], codes),
-        by_area_team=_distribution(con, "plans", ["area_id", "team"], codes),
-        by_service=_distribution(con, "services", ["agency"], codes),
-        by_section=_distribution(con, "sections", ["section"], codes),
+        by_area=_with_area(_distribution(con, "plans", ["area_id"]), codes),
+        by_area_service=_with_area(by_area_service, codes),
+        by_area_section=_with_area(by_area_section, codes),
+        by_area_team=_with_area(_distribution(con, "plans", ["area_id", "team"]), codes),
+        # Counts add up, so the national ones are summed from the areas' rather than grouped from the rows again.
+        by_service=_summed(by_area_service, "agency"),
+        by_section=_summed(by_area_section, "section"),
         timeliness=None,
     )
 
 
-def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], codes: dict) -> pd.DataFrame:
+_COUNTS = ["plans", *GRADE_COLUMNS, "incomplete"]
+
+
+def _distribution(con: duckdb.DuckDBPyConnection, table: str, keys: list[str]) -> pd.DataFrame:
     """Counts per grade, incomplete count and % Good or better per group (as audit.analysis.distribution)."""
     by = ", ".join(keys)
+    # ENUM keys come out as text, as the store has them; their order is the text's (see load_chosen).
+    keys_out = ", ".join(k if k == "area_id" else f"CAST({k} AS VARCHAR) AS {k}" for k in keys)
     counts = ", ".join(f'count(*) FILTER (WHERE grade = {_GRADE_VALUES[label]}) AS "{label}"' for label in GRADE_COLUMNS)
-    query = f"""SELECT {by}, count(grade) AS plans, {counts}, count(*) FILTER (WHERE status = 'incomplete') AS incomplete
+    query = f"""SELECT {keys_out}, count(grade) AS plans, {counts},
+        count(*) FILTER (WHERE status = 'incomplete') AS incomplete
         FROM {table} GROUP BY {by} ORDER BY {by}"""  # nosec B608  # table, keys and labels are this module's constants
-    frame = con.sql(query).df()
+    return _with_percent(con.sql(query).df())
+
+
+def _summed(by_area: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The distribution per `key` over all areas, from the one per area and `key` (sorted as DuckDB sorts text)."""
+    return _with_percent(by_area.groupby(key, sort=True, as_index=False)[_COUNTS].sum())
+
+
+def _with_percent(frame: pd.DataFrame) -> pd.DataFrame:
     good = frame["Outstanding"] + frame["Good"]
     # Python's round, as audit.analysis.distribution rounds, so a single area's figures match its own pack.
     frame["good_or_better_pct"] = [round(100 * g / n, 1) if n else None for g, n in zip(good, frame["plans"])]
-    if "area_id" in keys:
-        frame.insert(0, "area", frame["area_id"].map(codes))
+    return frame
+
+
+def _with_area(frame: pd.DataFrame, codes: dict) -> pd.DataFrame:
+    frame.insert(0, "area", frame["area_id"].map(codes))
     return frame
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -193,7 +193,7 @@ class _Register:
             active=plans["status"].eq(PlanStatus.active.value).to_numpy(dtype=bool),
             exception=_flag(plans["timescale_exception"]),
             groups=plans[by].astype("string").fillna(NOT_RECORDED) if by else None,
-            transfer_to=to.astype("string").fillna("").str.strip().str.lower().to_numpy(dtype=object),
+            transfer_to=_each_distinct(to.astype("string").fillna(""), lambda text: text.str.strip().str.lower()),
             recorded=frozenset(c for c in OPTIONAL_DATE_COLUMNS if not np.isnan(days[c]).all()),
         )
 
@@ -202,11 +202,24 @@ def _flag(values: pd.Series) -> np.ndarray:
     """A yes/no column as booleans: True/False from the store, "yes"/"no" from a register file; blank is no."""
     if pd.api.types.is_bool_dtype(values):
         return values.to_numpy(dtype=bool, na_value=False)
-    text = values.astype("string").str.strip().str.lower()
-    return text.isin(_YES).to_numpy(dtype=bool, na_value=False)
+    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values):
+        # A store read without its column types (SQLite keeps 0/1); as text only 1 and 1.0 read as yes.
+        return values.eq(1).to_numpy(dtype=bool, na_value=False)
+    yes = _each_distinct(values.astype("string"), lambda text: text.str.strip().str.lower().isin(_YES))
+    return yes.astype(bool)
 
 
 _YES = ["true", "yes", "y", "1", "1.0"]
+
+
+def _each_distinct(text: pd.Series, clean: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """`clean` applied to each distinct value of a text column once, then spread back over its rows.
+
+    pandas' string methods loop in Python per row; a register repeats a handful of values over every plan,
+    so a national register (640,000 rows) is cleaned in milliseconds instead of a second.
+    """
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    return pd.Series(clean(pd.Series(distinct, dtype=text.dtype))).to_numpy(dtype=object)[codes]
 
 
 def _day_numbers(dates: pd.Series) -> np.ndarray:
@@ -484,8 +497,9 @@ def _with_groups(overall: list[Measure], flags: list[_Flags], groups: pd.Series)
     codes, names = pd.factorize(groups, sort=True)
     measures: list[Measure] = []
     for (spec, population, met), measure in zip(flags, overall):
-        totals = np.bincount(codes, weights=population, minlength=len(names))
-        mets = np.bincount(codes, weights=met, minlength=len(names))
+        # Counting the flagged rows' groups is several times quicker than weighting every row by its flag.
+        totals = np.bincount(codes[population], minlength=len(names))
+        mets = np.bincount(codes[met], minlength=len(names))
         measures.append(measure)
         measures.extend(_measure(spec, int(t), int(m), str(g)) for g, t, m in zip(names, totals, mets))
     return measures

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from dataclasses import replace
+
 import pytest
 from sqlmodel import Session
 
@@ -9,7 +13,9 @@ from audit import analysis, national
 from audit.codes import SERVICES
 from audit.cycles import get_area
 from audit.db import make_engine
+from audit.frames import plans_frame
 from audit.regional import latest_cycle
+from audit.timeliness import compute_timeliness
 
 COLUMNS = ["plans", *analysis.GRADE_COLUMNS, "incomplete", "good_or_better_pct"]
 
@@ -61,6 +67,25 @@ def test_timeliness_is_given_per_area(results, regional_store):
     _, nat = results
     groups = {m.group for m in nat.timeliness.measures}
     assert groups == {None, *regional_store["areas"]}
+
+
+@pytest.mark.parametrize("code", ["NTH", "STH", "WEE"])
+def test_each_area_timeliness_matches_its_own_report(results, regional_store, code):
+    engine, nat = results
+    with Session(engine) as session:
+        own = compute_timeliness(plans_frame(session, get_area(session, code).id), regional_store["today"])
+    assert [replace(m, group=None) for m in nat.timeliness.measures if m.group == code] == own.measures
+
+
+def test_a_section_its_rubric_does_not_have_is_refused_with_a_message(regional_store, tmp_path):
+    copy = tmp_path / "store.db"
+    shutil.copy(regional_store["folder"] / "regional.db", copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE sectionresult SET section = 'Z' WHERE id = (SELECT min(id) FROM sectionresult)")
+    engine = make_engine(f"sqlite:///{copy}")
+    with pytest.raises(ValueError, match="a section its rubric does not have"):
+        national.national_results(engine)
+    engine.dispose()
 
 
 def test_without_the_sqlite_scanner_the_store_is_read_through_sqlalchemy(results, regional_store, monkeypatch):
