@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from audit.analysis import GRADE_COLUMNS
-from audit.codes import Grade
+from audit.codes import REAUDIT_STRATUM, Grade
 from audit.frames import PLAN_DATE_COLUMNS
 from audit.models import RubricVersion
 from audit.rubric_model import Section
@@ -150,19 +150,28 @@ def load_chosen(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric]) -> N
     _table(con, "layout", pd.DataFrame([(v, s.code, 1 << (_SLOT * k)) for v, k, s in sections],
                                        columns=["rubric_version_id", "section", "place"]),
            "rubric_version_id, CAST(section AS section_code) AS section, place")
+    # Re-audits (plans audited again after an amendment) sit outside the random sample and out of its figures,
+    # as in each area's own results (analysis.load_cycle_results); they are few, so leaving them out of the
+    # sections is an anti-join on a small table.
+    con.execute("""
+        CREATE OR REPLACE TABLE reaudits AS
+        SELECT sp.id FROM store.sampledplan sp JOIN chosen ch ON ch.cycle_id = sp.cycle_id WHERE sp.stratum = ?""",
+                [REAUDIT_STRATUM])
     con.execute("""
         CREATE OR REPLACE TABLE plans AS
         SELECT ch.area_id, ch.cycle_id, ch.rubric_version_id, pr.sampled_plan_id, p.team, pr.grade, pr.status
         FROM store.planresult pr
         JOIN chosen ch ON ch.cycle_id = pr.cycle_id
         JOIN store.sampledplan sp ON sp.id = pr.sampled_plan_id
-        JOIN store.plan p ON p.id = sp.plan_id""")
+        JOIN store.plan p ON p.id = sp.plan_id
+        WHERE sp.stratum != ?""", [REAUDIT_STRATUM])
     try:
         con.execute("""
             CREATE OR REPLACE TABLE sections AS
             SELECT ch.area_id, ch.rubric_version_id, s.sampled_plan_id, CAST(s.section AS section_code) AS section,
                    s.grade, CAST(s.status AS section_status) AS status
-            FROM store.sectionresult s JOIN chosen ch ON ch.cycle_id = s.cycle_id""")
+            FROM store.sectionresult s JOIN chosen ch ON ch.cycle_id = s.cycle_id
+            WHERE s.sampled_plan_id NOT IN (SELECT id FROM reaudits)""")
     except duckdb.ConversionException as error:
         raise ValueError("a stored section result has a section its rubric does not have, or a status other than "
                          f"{', '.join(SECTION_STATUSES)}; rescore that cycle ({error})") from error

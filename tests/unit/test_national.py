@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from audit import analysis, national
-from audit.codes import SERVICES
+from audit.codes import REAUDIT_STRATUM, SERVICES
 from audit.cycles import get_area
 from audit.db import make_engine
 from audit.frames import plans_frame
@@ -85,6 +85,24 @@ def test_a_section_its_rubric_does_not_have_is_refused_with_a_message(regional_s
     engine = make_engine(f"sqlite:///{copy}")
     with pytest.raises(ValueError, match="a section its rubric does not have"):
         national.national_results(engine)
+    engine.dispose()
+
+
+def test_re_audited_plans_are_left_out_as_in_each_areas_own_results(regional_store, tmp_path):
+    copy = tmp_path / "store.db"
+    shutil.copy(regional_store["folder"] / "regional.db", copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    with Session(engine) as session:
+        cycle_id = latest_cycle(session, get_area(session, "NTH").id).id
+    with sqlite3.connect(copy) as db:  # five of the cycle's plans become re-audits after an amendment
+        db.execute("UPDATE sampledplan SET stratum = ? WHERE id IN (SELECT sampled_plan_id FROM planresult "
+                   "WHERE cycle_id = ? ORDER BY sampled_plan_id LIMIT 5)", (REAUDIT_STRATUM, cycle_id))
+    nat = national.national_results(engine, regional_store["today"])
+    mine = own(engine, "NTH")
+    overall = analysis.overall(mine).iloc[0]
+    row = rows(nat.by_area, area="NTH").iloc[0]
+    assert [row[c] for c in COLUMNS] == [overall[c] for c in COLUMNS]
+    assert rows(nat.by_area_section, area="NTH")["plans"].sum() == len(mine.sections.dropna(subset=["grade"]))
     engine.dispose()
 
 
