@@ -386,12 +386,13 @@ def write_pack(pack: dict, folder: Path) -> dict[str, Path]:
 
 def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
     """Write several packs (the board's and each service's), their PDFs rendered side by side."""
-    from reports.pack_pdf import packs_to_pdf
+    from reports.pack_pdf import start_pack_pdfs
     from reports.xlsx import pack_workbook
 
-    pdfs = packs_to_pdf([pack for pack, _ in packs])
+    # The PDFs are laid out in worker processes while this process writes every other format.
+    pdfs = start_pack_pdfs([pack for pack, _ in packs])
     written = []
-    for (pack, folder), pdf in zip(packs, pdfs):
+    for pack, folder in packs:
         folder = Path(folder)
         (folder / "charts").mkdir(parents=True, exist_ok=True)
         stem = file_stem(pack)
@@ -401,10 +402,11 @@ def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
             "html": render_html(pack).encode("utf-8"),
             "md": render_markdown(pack).encode("utf-8"),
             "json": pack_json(pack).encode("utf-8"),
-            "pdf": pdf,
             "xlsx": pack_workbook(pack),
         }
         written.append({fmt: _atomic(folder / f"{stem}.{fmt}", data) for fmt, data in outputs.items()})
+    for files, (pack, folder), pdf in zip(written, packs, pdfs.result()):
+        files["pdf"] = _atomic(Path(folder) / f"{file_stem(pack)}.pdf", pdf)
     return written
 
 
