@@ -1,7 +1,8 @@
-"""One pool of worker processes for the reports' CPU-bound rendering: PDF layout (WeasyPrint).
+"""One pool of worker processes for the reports' CPU-bound rendering: PDF layout (WeasyPrint) and charts.
 
-WeasyPrint holds the GIL, so threads would not help; the pack's PDF sections are laid out in these
-processes while the main process writes the other formats. `submit` returns a future either way: with one
+WeasyPrint and matplotlib hold the GIL, so threads would not help. The pack's charts are drawn in these
+processes while the main process reads the store and builds the tables, and its PDF sections are laid out
+in them while the main process writes the other formats. `submit` returns a future either way: with one
 core the work runs at once, in this process.
 """
 
@@ -37,7 +38,7 @@ def submit(fn: Callable[..., T], *args) -> Future[T]:
 
 def _workers() -> ProcessPoolExecutor:
     """One pool, one worker per core, for the life of the process: starting workers and importing WeasyPrint
-    costs about a second."""
+    and matplotlib costs about a second."""
     global _pool
     if _pool is None:
         # fork when this process has one thread (the CLI, a benchmark): workers start at once with nothing to
@@ -46,7 +47,7 @@ def _workers() -> ProcessPoolExecutor:
             context = multiprocessing.get_context("fork")
         else:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint"])
+            context.set_forkserver_preload(["weasyprint", "reports.charts"])
         _pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context)
         atexit.register(_pool.shutdown)
     return _pool
