@@ -27,6 +27,7 @@ from audit.models import Cycle, LocalArea, RubricVersion
 from audit.scales import load_scales
 from audit.timeliness import Measure, TimelinessReport, compute_timeliness
 from reports import charts, workers
+from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
 from reports.suppression import COUNT, INTERVAL, PERCENT, TEXT, is_small_group, make_table, note
 from reports.trends import Trends, cycle_trends, wilson_interval
@@ -84,6 +85,7 @@ def pack_data(session: Session, cycle: Cycle, as_of: date) -> PackData:
     )
 
 
+@earlier_objects_frozen()
 def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, service: str | None = None,
                data: PackData | None = None, scales_dir: Path | None = None) -> dict:
     """Everything in the board pack for one cycle (or one service's part of it), tables suppressed.
@@ -391,6 +393,7 @@ def write_pack(pack: dict, folder: Path) -> dict[str, Path]:
     return write_packs([(pack, Path(folder))])[0]
 
 
+@earlier_objects_frozen()
 def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
     """Write several packs (the board's and each service's), their PDFs rendered side by side."""
     from reports.pack_pdf import start_pack_pdfs
