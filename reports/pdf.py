@@ -19,16 +19,22 @@ from reports import workers
 
 def html_to_pdf(html: str) -> bytes:
     """Render a self-contained HTML document (images as data URIs) to PDF bytes."""
+    return html_to_pdf_pages(html)[0]
+
+
+def html_to_pdf_pages(html: str) -> tuple[bytes, int]:
+    """The PDF and its number of pages (WeasyPrint knows it; reading the PDF back to count costs more)."""
     from weasyprint import HTML  # imported here: it loads pango, which only PDF output needs
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    return HTML(string=html, base_url=".").write_pdf()
+    document = HTML(string=html, base_url=".").render()
+    return document.write_pdf(), len(document.pages)
 
 
-def start_pdfs(documents: Iterable[str]) -> list[Future[bytes]]:
-    """Start rendering documents in the worker processes, in the order given; each future gives a PDF.
+def start_pdfs(documents: Iterable[str]) -> list[Future[tuple[bytes, int]]]:
+    """Start rendering documents in the worker processes, in the order given; each future gives a PDF and
+    its number of pages.
 
     Each document is handed over as soon as it is taken from `documents`, so a generator of HTML keeps the
     workers busy while the rest is rendered to HTML."""
-    return [workers.submit(html_to_pdf, html) for html in documents]
-
+    return [workers.submit(html_to_pdf_pages, html) for html in documents]
