@@ -73,7 +73,8 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     section_rows = session.exec(
         select(SectionResult.sampled_plan_id, SectionResult.section, SectionResult.agency, SectionResult.grade,
                SectionResult.status).where(SectionResult.cycle_id == cycle.id)).all()
-    sections = pd.DataFrame.from_records(section_rows, columns=["sampled_plan_id", "section", "agency", "grade", "status"])
+    sections = pd.DataFrame.from_records(section_rows,
+                                         columns=["sampled_plan_id", "section", "agency", "grade", "status"])
     sections = sections[sections["sampled_plan_id"].isin(kept)].reset_index(drop=True)
     sections["grade"] = sections["grade"].astype("Int64")
     services = _service_frame(rubric, sections)
