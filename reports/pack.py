@@ -417,7 +417,8 @@ def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
         written.append({fmt: _atomic(folder / f"{stem}.{fmt}", data) for fmt, data in outputs.items()})
     for files, (pack, folder), pdf in zip(written, packs, pdfs.result()):
         files["pdf"] = _atomic(Path(folder) / f"{file_stem(pack)}.pdf", pdf)
-    return written
+    # In the order `ehcp-audit board-pack` has always listed them, though the PDF is now written last.
+    return [{fmt: files[fmt] for fmt in ("html", "md", "json", "pdf", "xlsx")} for files in written]
 
 
 def _atomic(path: Path, data: bytes) -> Path:
