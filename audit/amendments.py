@@ -160,11 +160,14 @@ def record_reaudits(session: Session, cycle: Cycle) -> list[Action]:
     return done
 
 
-def tasks_of(session: Session, area_id: int, status: str | None = None) -> list[tuple[Action, Plan]]:
+def tasks_of(session: Session, area_id: int, status: str | None = None,
+             reaudit_scheduled: bool = False) -> list[tuple[Action, Plan]]:
     query = (select(Action, Plan).join(Plan, Plan.id == Action.plan_id)
              .where(Action.area_id == area_id, Action.kind == ActionKind.amendment.value))
     if status:
         query = query.where(Action.status == status)
+    if reaudit_scheduled:
+        query = query.where(col(Action.reaudit_cycle_id).is_not(None))
     return list(session.exec(query.order_by(Action.milestone, Plan.plan_ref)).all())
 
 
@@ -189,9 +192,8 @@ def _grades(session: Session, cycle_id: int, plan_id: int) -> tuple[str, dict[st
 def before_after(session: Session, area_id: int) -> list[dict]:
     """Every re-audited (or scheduled) plan: its grade when the task was raised and at the re-audit, side by side."""
     out = []
-    for task, plan in tasks_of(session, area_id):
-        if task.reaudit_cycle_id is None:
-            continue
+    # Only the tasks with a re-audit: an area raises hundreds of tasks a year, and the board pack asks twice.
+    for task, plan in tasks_of(session, area_id, reaudit_scheduled=True):
         before, before_sections = _grades(session, task.cycle_id, plan.id)
         after, after_sections = _grades(session, task.reaudit_cycle_id, plan.id)
         change = None

@@ -51,29 +51,31 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     counts for each criterion is most of the cost.
     """
     rubric = cycle_rubric(session, cycle)
+    # Plain columns, not ORM objects and model_dump: a cycle has thousands of section rows, and trends read
+    # every earlier cycle as well.
     query = (
-        select(PlanResult, SampledPlan, Plan)
+        select(SampledPlan.id, Plan.id, Plan.plan_ref, Plan.team, Plan.phase, Plan.primary_need, Plan.setting_type,
+               Plan.case_officer, PlanResult.grade, PlanResult.status, PlanResult.missing_sections,
+               Plan.request_date, Plan.final_issued_date, Plan.timescale_exception)
         .join(SampledPlan, SampledPlan.id == PlanResult.sampled_plan_id)
         .join(Plan, Plan.id == SampledPlan.plan_id)
         .where(PlanResult.cycle_id == cycle.id)
     )
     if not include_reaudits:
         query = query.where(SampledPlan.stratum != REAUDIT_STRATUM)
-    plan_rows = session.exec(query).all()
-    plans = pd.DataFrame([
-        {"sampled_plan_id": sp.id, "plan_id": p.id, "plan_ref": p.plan_ref, "team": p.team, "phase": p.phase,
-         "primary_need": p.primary_need, "setting_type": p.setting_type, "case_officer": p.case_officer,
-         "grade": pr.grade, "status": pr.status, "missing_sections": ", ".join(pr.missing_sections),
-         "within_20_weeks": within_20_weeks(p.request_date, p.final_issued_date),
-         "timescale_exception": p.timescale_exception}
-        for pr, sp, p in plan_rows
+    plans = pd.DataFrame.from_records([
+        (*row[:10], ", ".join(row[10]), within_20_weeks(row[11], row[12]), row[13])
+        for row in session.exec(query).all()
     ], columns=["sampled_plan_id", "plan_id", "plan_ref", "team", "phase", "primary_need", "setting_type", "case_officer",
                 "grade", "status", "missing_sections", "within_20_weeks", "timescale_exception"])
     plans["grade"] = plans["grade"].astype("Int64")
     kept = set(plans["sampled_plan_id"])
-    section_rows = session.exec(select(SectionResult).where(SectionResult.cycle_id == cycle.id)).all()
-    sections = pd.DataFrame([r.model_dump() for r in section_rows if r.sampled_plan_id in kept],
-                            columns=["sampled_plan_id", "section", "agency", "grade", "status"])
+    section_rows = session.exec(
+        select(SectionResult.sampled_plan_id, SectionResult.section, SectionResult.agency, SectionResult.grade,
+               SectionResult.status).where(SectionResult.cycle_id == cycle.id)).all()
+    sections = pd.DataFrame.from_records(section_rows,
+                                         columns=["sampled_plan_id", "section", "agency", "grade", "status"])
+    sections = sections[sections["sampled_plan_id"].isin(kept)].reset_index(drop=True)
     sections["grade"] = sections["grade"].astype("Int64")
     services = _service_frame(rubric, sections)
     crit = [

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
@@ -25,7 +26,8 @@ from audit.frames import plans_frame
 from audit.models import Cycle, LocalArea, RubricVersion
 from audit.scales import load_scales
 from audit.timeliness import Measure, TimelinessReport, compute_timeliness
-from reports import charts
+from reports import charts, workers
+from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
 from reports.suppression import COUNT, INTERVAL, PERCENT, TEXT, is_small_group, make_table, note
 from reports.trends import Trends, cycle_trends, wilson_interval
@@ -83,6 +85,7 @@ def pack_data(session: Session, cycle: Cycle, as_of: date) -> PackData:
     )
 
 
+@earlier_objects_frozen()
 def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, service: str | None = None,
                data: PackData | None = None, scales_dir: Path | None = None) -> dict:
     """Everything in the board pack for one cycle (or one service's part of it), tables suppressed.
@@ -127,7 +130,7 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
     section_rows = section_rows[section_rows["group"].str.split(":").str[0].isin(keep["sections"])]
     charts_["grades_by_service"] = _chart(
         "Grades per service", "Stacked bars: share of plans at each grade, per service",
-        charts.grade_bars(_records(service_rows), GRADES, t, "Grades per service (share of graded plans)"))
+        charts.grade_bars, _records(service_rows), GRADES, t, "Grades per service (share of graded plans)")
     tables = [grade_table("by_service", "Grades per service", service_rows, "Service", t),
               grade_table("by_section", "Grades per plan section", section_rows, "Section", t)]
     if not service:
@@ -152,6 +155,7 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
     improvement = None if service else pack_section(session, cycle.area_id, scales, as_of)
     if improvement:
         sections.append(improvement)
+    pack["charts"] = _drawn(charts_)
     return pack
 
 
@@ -236,7 +240,7 @@ def _trend_section(trends: Trends, keep: dict, label: str | None, t: int, charts
                                      r.ci_low, r.ci_high, bool(r.rubric_break)) for r in points.itertuples()]
     charts_["trend_good_or_better"] = _chart(
         "% Good or better, cycle on cycle", "Lines per service with 95% Wilson intervals; dashed lines mark rubric changes",
-        charts.trend_lines(lines, "% Good or better per routine cycle (95% Wilson intervals)"))
+        charts.trend_lines, lines, "% Good or better per routine cycle (95% Wilson intervals)")
     tables = [_trend_table("trend_routine", "Routine cycles: % Good or better, cycle on cycle", frame, t)]
     themed = trends.themed
     themed = themed[(themed["series"] == "Service") & themed["group"].isin(keep["services"])
@@ -271,7 +275,7 @@ def _timeliness_section(report: TimelinessReport, by_team: TimelinessReport, mon
     teams = [m for m in by_team.measures if m.group is not None and (wanted is None or m.key in wanted)]
     charts_["timeliness_against_target"] = _chart(
         "Timeliness against the statutory target", "Bars: % of each measure met; dashed line: the target (100%)",
-        charts.timeliness_bars([m.to_dict() for m in overall], t, "Statutory timescales met (% of population)"))
+        charts.timeliness_bars, [m.to_dict() for m in overall], t, "Statutory timescales met (% of population)")
     month_keys = [k for k in MONTHLY_KEYS if wanted is None or k in wanted] or (wanted or [])[:4]
     lines = {}
     month_rows = []
@@ -284,7 +288,7 @@ def _timeliness_section(report: TimelinessReport, by_team: TimelinessReport, mon
         lines[monthly[0][1].get(key).label] = points
     charts_["timeliness_by_month"] = _chart(
         "Timeliness per month", "Lines: % met per calendar month for the key measures",
-        charts.trend_lines(lines, "Timeliness per month (% met)", ylabel="% met"))
+        charts.trend_lines, lines, "Timeliness per month (% met)", "% met")
     period = f"{report.period_start:%d %B %Y} to {report.period_end:%d %B %Y}"
     tables = [
         measure_table("timeliness", f"Statutory timescales, {period}", overall, t),
@@ -339,8 +343,13 @@ def _section(id_: str, title: str, tables: list[dict], chart_keys: list[str] | N
     return {"id": id_, "title": title, "intro": intro, "tables": tables, "charts": chart_keys or []}
 
 
-def _chart(title: str, alt: str, png: bytes) -> dict:
-    return {"title": title, "alt": alt, "png": png}
+def _chart(title: str, alt: str, draw: Callable[..., bytes], *args) -> dict:
+    """A chart drawn in a worker process while the rest of the pack is built; `_drawn` collects it."""
+    return {"title": title, "alt": alt, "png": workers.submit(draw, *args)}
+
+
+def _drawn(charts_: dict) -> dict:
+    return {key: chart | {"png": chart["png"].result()} for key, chart in charts_.items()}
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -384,14 +393,16 @@ def write_pack(pack: dict, folder: Path) -> dict[str, Path]:
     return write_packs([(pack, Path(folder))])[0]
 
 
+@earlier_objects_frozen()
 def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
     """Write several packs (the board's and each service's), their PDFs rendered side by side."""
-    from reports.pack_pdf import packs_to_pdf
+    from reports.pack_pdf import start_pack_pdfs
     from reports.xlsx import pack_workbook
 
-    pdfs = packs_to_pdf([pack for pack, _ in packs])
+    # The PDFs are laid out in worker processes while this process writes every other format.
+    pdfs = start_pack_pdfs([pack for pack, _ in packs])
     written = []
-    for (pack, folder), pdf in zip(packs, pdfs):
+    for pack, folder in packs:
         folder = Path(folder)
         (folder / "charts").mkdir(parents=True, exist_ok=True)
         stem = file_stem(pack)
@@ -401,11 +412,13 @@ def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
             "html": render_html(pack).encode("utf-8"),
             "md": render_markdown(pack).encode("utf-8"),
             "json": pack_json(pack).encode("utf-8"),
-            "pdf": pdf,
             "xlsx": pack_workbook(pack),
         }
         written.append({fmt: _atomic(folder / f"{stem}.{fmt}", data) for fmt, data in outputs.items()})
-    return written
+    for files, (pack, folder), pdf in zip(written, packs, pdfs.result()):
+        files["pdf"] = _atomic(Path(folder) / f"{file_stem(pack)}.pdf", pdf)
+    # In the order `ehcp-audit board-pack` has always listed them, though the PDF is now written last.
+    return [{fmt: files[fmt] for fmt in ("html", "md", "json", "pdf", "xlsx")} for files in written]
 
 
 def _atomic(path: Path, data: bytes) -> Path:

@@ -2,37 +2,79 @@
 
 WeasyPrint lays a document out on one core, and the pack's tables make the PDF by far its slowest format
 (about 2 ms of layout per table cell). Every section starts on a new page, so each section is laid out as its
-own document in a worker process (reports.pdf.html_to_pdfs). The front page (title, headline, contents) is
-rendered once the sections' page counts are known, so the contents give the right page numbers; pypdf joins
-the parts and stamps the running header and "Page n of m" on every page from one more small document.
+own document in a worker process (reports.pdf). The front page (title, headline, contents) is rendered once
+the sections' page counts are known, so the contents give the right page numbers; pypdf joins the parts and
+stamps the running header and "Page n of m" on every page from one more small document.
 The bookmarks (PDF outline) come from each part's headings; the contents list is text, not links.
+
+`start_pack_pdfs` returns as soon as the sections are handed to the workers, so the caller can write the
+other formats meanwhile; `PendingPdfs.result` waits for them and finishes the PDFs.
 """
 
 from __future__ import annotations
 
 import io
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 from pypdf import PdfReader, PdfWriter
 
+from reports import workers
 from reports.pack import render_html, render_pages
-from reports.pdf import html_to_pdfs
+from reports.pdf import start_pdfs
 
 
-def packs_to_pdf(packs: list[dict]) -> list[bytes]:
-    """Each pack as one PDF; every pack's sections are rendered in one pool, so five packs share the cores."""
-    jobs = [(i, section["id"]) for i, pack in enumerate(packs) for section in pack["sections"]]
-    parts = dict(zip(jobs, html_to_pdfs([render_html(packs[i], for_pdf=True, part=part) for i, part in jobs])))
-    counts = {job: len(PdfReader(io.BytesIO(pdf)).pages) for job, pdf in parts.items()}
-    fronts = html_to_pdfs([_front(i, pack, counts, first_page=2) for i, pack in enumerate(packs)])
-    # A front page that runs to more pages moves every section on: render it again with the right numbers.
-    lengths = [len(PdfReader(io.BytesIO(front)).pages) for front in fronts]
-    again = [i for i, n in enumerate(lengths) if n != 1]
-    for i, front in zip(again, html_to_pdfs([_front(i, packs[i], counts, lengths[i] + 1) for i in again])):
-        fronts[i] = front
-    totals = [lengths[i] + sum(counts[(i, s["id"])] for s in pack["sections"]) for i, pack in enumerate(packs)]
-    stamps = html_to_pdfs([render_pages(pack, total) for pack, total in zip(packs, totals)])
-    return [_join(pack, [fronts[i], *(parts[(i, s["id"])] for s in pack["sections"])], stamps[i])
-            for i, pack in enumerate(packs)]
+@dataclass
+class PendingPdfs:
+    """The packs' PDFs while their sections are laid out in the worker processes."""
+
+    packs: list[dict]
+    parts: dict[tuple[int, str], Future[tuple[bytes, int]]]  # (pack index, section id) -> PDF and pages
+
+    def result(self) -> list[bytes]:
+        """Each pack as one PDF, in the order the packs were given."""
+        parts = {job: future.result() for job, future in self.parts.items()}
+        counts = {job: pages for job, (_, pages) in parts.items()}
+        body = [sum(counts[(i, s["id"])] for s in pack["sections"]) for i, pack in enumerate(self.packs)]
+        front_pages = [1] * len(self.packs)
+        fronts, stamps = self._fronts_and_stamps(range(len(self.packs)), counts, front_pages, body)
+        # A front page that runs to more pages moves every section on: render it again with the right numbers.
+        again = [i for i, (_, pages) in enumerate(fronts) if pages != 1]
+        for i in again:
+            front_pages[i] = fronts[i][1]
+        for i, front, stamp in zip(again, *self._fronts_and_stamps(again, counts, front_pages, body)):
+            fronts[i], stamps[i] = front, stamp
+        # pypdf joins in pure Python (about 0.1 s a pack), so the packs are joined side by side in the workers.
+        joined = [workers.submit(_join, pack["title"],
+                                 [fronts[i][0], *(parts[(i, s["id"])][0] for s in pack["sections"])], stamps[i][0])
+                  for i, pack in enumerate(self.packs)]
+        return [future.result() for future in joined]
+
+    def _fronts_and_stamps(self, which, counts: dict, front_pages: list[int], body: list[int]):
+        """The front pages and the page stamps, laid out side by side: both need only the page counts."""
+        which = list(which)
+        fronts = start_pdfs(_front(i, self.packs[i], counts, first_page=front_pages[i] + 1) for i in which)
+        stamps = start_pdfs(render_pages(self.packs[i], front_pages[i] + body[i]) for i in which)
+        return [future.result() for future in fronts], [future.result() for future in stamps]
+
+
+def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
+    """Hand every section of every pack to the worker processes, the biggest first, and return at once.
+
+    The pool takes jobs in order: a big section handed over last would be laid out alone while the other
+    cores sit idle, so the sections go by their number of table cells, largest first.
+    """
+    jobs = sorted(((i, s) for i, pack in enumerate(packs) for s in pack["sections"]), key=lambda job: -_cells(job[1]))
+    futures = start_pdfs(render_html(packs[i], for_pdf=True, part=s["id"]) for i, s in jobs)
+    return PendingPdfs(packs, {(i, s["id"]): future for (i, s), future in zip(jobs, futures)})
+
+
+def _cells(section: dict) -> int:
+    return sum(len(table["rows"]) * len(table["columns"]) for table in section["tables"])
+
+
+def _page_count(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _front(index: int, pack: dict, counts: dict, first_page: int) -> str:
@@ -43,13 +85,13 @@ def _front(index: int, pack: dict, counts: dict, first_page: int) -> str:
     return render_html(pack, for_pdf=True, part="front", pages=pages)
 
 
-def _join(pack: dict, parts: list[bytes], stamp: bytes) -> bytes:
+def _join(title: str, parts: list[bytes], stamp: bytes) -> bytes:
     writer = PdfWriter()
     for part in parts:
         writer.append(PdfReader(io.BytesIO(part)))
     for page, numbers in zip(writer.pages, PdfReader(io.BytesIO(stamp)).pages):
         page.merge_page(numbers)
-    writer.add_metadata({"/Title": pack["title"], "/Creator": "ehcp-audit"})
+    writer.add_metadata({"/Title": title, "/Creator": "ehcp-audit"})
     writer.compress_identical_objects()  # one copy of the fonts and images the parts share
     buffer = io.BytesIO()
     writer.write(buffer)

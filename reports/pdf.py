@@ -4,51 +4,48 @@ The page rules live in the pack template (`for_pdf=True`): `@page` A4 margins, "
 bottom margin (its font set inside `@page`, since margin boxes do not inherit the body's), `thead`
 repeated on every page, `break-inside: avoid` on rows and charts, each section on a new page.
 
-WeasyPrint lays out on one core. The board pack flow writes five PDFs (the pack and one per service), so
-`html_to_pdfs` renders them side by side in worker processes, one per core.
+WeasyPrint lays out on one core, so several documents are rendered side by side in the worker processes
+of reports.workers: `start_pdfs` hands them over and returns at once with a future for each.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import multiprocessing
-import os
-import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Future
+from functools import cache
 
-_pool: ProcessPoolExecutor | None = None
+from reports import workers
 
 
 def html_to_pdf(html: str) -> bytes:
     """Render a self-contained HTML document (images as data URIs) to PDF bytes."""
+    return html_to_pdf_pages(html)[0]
+
+
+def html_to_pdf_pages(html: str) -> tuple[bytes, int]:
+    """The PDF and its number of pages (WeasyPrint knows it; reading the PDF back to count costs more)."""
     from weasyprint import HTML  # imported here: it loads pango, which only PDF output needs
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    return HTML(string=html, base_url=".").write_pdf()
+    document = HTML(string=html, base_url=".").render(font_config=_font_config())
+    return document.write_pdf(), len(document.pages)
 
 
-def html_to_pdfs(documents: list[str]) -> list[bytes]:
-    """Render several documents, in parallel worker processes when there is more than one core."""
-    workers = min(len(documents), os.cpu_count() or 1)
-    if workers <= 1:
-        return [html_to_pdf(html) for html in documents]
-    return list(_workers(workers).map(html_to_pdf, documents))
+@cache
+def _font_config():
+    """One font configuration per process: WeasyPrint otherwise sets up fontconfig and Pango again for every
+    document (about 5% of the pack's layout time, which is a dozen documents per pack). It only gathers
+    @font-face rules, and the templates have none."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
-def _workers(size: int) -> ProcessPoolExecutor:
-    """One pool for the life of the process: starting workers and importing WeasyPrint costs about a second."""
-    global _pool
-    if _pool is None or _pool._max_workers < size:  # noqa: SLF001 - grow the pool rather than keep two
-        if _pool is not None:
-            _pool.shutdown()
-        # fork when this process has one thread (the CLI, a benchmark): workers start at once with nothing to
-        # import again. forkserver when threads run (a Prefect worker, the web app): forking those is unsafe.
-        if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-        else:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint"])
-        _pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
-        atexit.register(_pool.shutdown)
-    return _pool
+def start_pdfs(documents: Iterable[str]) -> list[Future[tuple[bytes, int]]]:
+    """Start rendering documents in the worker processes, in the order given; each future gives a PDF and
+    its number of pages.
+
+    Each document is handed over as soon as it is taken from `documents`, so a generator of HTML keeps the
+    workers busy while the rest is rendered to HTML."""
+    return [workers.submit(html_to_pdf_pages, html) for html in documents]

@@ -1,0 +1,51 @@
+"""The reports' worker processes and heap: work runs in this process on one core, errors reach the caller,
+page counts come with each PDF, and a heap the application froze is left frozen."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from reports import workers
+from reports.heap import earlier_objects_frozen
+from reports.pdf import html_to_pdf_pages, start_pdfs
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_on_one_core_the_work_runs_here_and_its_error_reaches_the_caller(monkeypatch):
+    monkeypatch.setattr(workers, "cores", lambda: 1)
+    assert workers.submit(sum, [1, 2, 3]).result() == 6
+    with pytest.raises(ValueError, match="no such table"):
+        workers.submit(_fail, "no such table").result()
+
+
+def test_a_worker_process_error_reaches_the_caller():
+    with pytest.raises(ValueError, match="no such table"):
+        workers.submit(_fail, "no such table").result()
+
+
+def test_each_pdf_comes_with_its_page_count():
+    pages = "".join(f'<p style="break-before: page">Page {n}</p>' for n in range(3))
+    assert html_to_pdf_pages(f"<html><body>{pages}</body></html>")[1] == 3
+    ((pdf, count),) = [future.result() for future in start_pdfs(["<html><body><p>One</p></body></html>"])]
+    assert pdf.startswith(b"%PDF") and count == 1
+
+
+def test_the_pack_unfreezes_only_what_it_froze():
+    if gc.get_freeze_count():
+        pytest.skip("this test process froze its heap already")
+    with earlier_objects_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # as an application may at start-up
+    try:
+        frozen = gc.get_freeze_count()
+        with earlier_objects_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
