@@ -174,9 +174,10 @@ def _check(outcome: dict) -> None:
 
 def _prefect_environment(tmp: Path) -> None:
     """Prefect's local mode with its home in bench/tmp (kept between runs, as a worker's would be)."""
-    home = Path(tmp) / "prefect-home"
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("PREFECT_HOME", str(home))
+    os.environ.setdefault("PREFECT_HOME", str(Path(tmp) / "prefect-home"))
+    # `make bench` sets PREFECT_HOME to data/prefect, which a fresh clone does not have yet: Prefect's temporary
+    # server then cannot open its database and start-up times out.
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -11,7 +11,6 @@ from audit.settings import Settings
 def configure_local_prefect(settings: Settings) -> None:
     """Set Prefect's environment before it is imported; values already set by the user win."""
     home = Path(settings.data_dir).resolve() / "prefect"
-    home.mkdir(parents=True, exist_ok=True)
     defaults = {
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -22,6 +21,9 @@ def configure_local_prefect(settings: Settings) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    # A PREFECT_HOME set by the user (the Makefile sets one) may not exist yet on a fresh clone; Prefect's
+    # temporary server then cannot open its database and start-up times out.
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
 
 def flow_settings(base: Settings, database_url: str | None, data_dir: str | None) -> Settings:
