@@ -13,15 +13,12 @@ other formats meanwhile; `PendingPdfs.result` waits for them and finishes the PD
 
 from __future__ import annotations
 
-import io
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
-
 from reports import workers
 from reports.pack import render_html, render_pages
-from reports.pdf import start_pdfs
+from reports.pdf import join_pdfs, start_pdfs
 
 
 @dataclass
@@ -45,7 +42,7 @@ class PendingPdfs:
         for i, front, stamp in zip(again, *self._fronts_and_stamps(again, counts, front_pages, body)):
             fronts[i], stamps[i] = front, stamp
         # pypdf joins in pure Python (about 0.1 s a pack), so the packs are joined side by side in the workers.
-        joined = [workers.submit(_join, pack["title"],
+        joined = [workers.submit(join_pdfs, pack["title"],
                                  [fronts[i][0], *(parts[(i, s["id"])][0] for s in pack["sections"])], stamps[i][0])
                   for i, pack in enumerate(self.packs)]
         return [future.result() for future in joined]
@@ -83,16 +80,3 @@ def _front(index: int, pack: dict, counts: dict, first_page: int) -> str:
         pages[section["id"]] = page
         page += counts[(index, section["id"])]
     return render_html(pack, for_pdf=True, part="front", pages=pages)
-
-
-def _join(title: str, parts: list[bytes], stamp: bytes) -> bytes:
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)))
-    for page, numbers in zip(writer.pages, PdfReader(io.BytesIO(stamp)).pages):
-        page.merge_page(numbers)
-    writer.add_metadata({"/Title": title, "/Creator": "ehcp-audit"})
-    writer.compress_identical_objects()  # one copy of the fonts and images the parts share
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()

@@ -5,15 +5,19 @@ bottom margin (its font set inside `@page`, since margin boxes do not inherit th
 repeated on every page, `break-inside: avoid` on rows and charts, each section on a new page.
 
 WeasyPrint lays out on one core, so several documents are rendered side by side in the worker processes
-of reports.workers: `start_pdfs` hands them over and returns at once with a future for each.
+of reports.workers: `start_pdfs` hands them over and returns at once with a future for each. `join_pdfs`
+puts parts laid out separately together (pypdf), in a worker too.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable
 from concurrent.futures import Future
 from functools import cache
+
+from pypdf import PdfReader, PdfWriter
 
 from reports import workers
 
@@ -49,3 +53,19 @@ def start_pdfs(documents: Iterable[str]) -> list[Future[tuple[bytes, int]]]:
     Each document is handed over as soon as it is taken from `documents`, so a generator of HTML keeps the
     workers busy while the rest is rendered to HTML."""
     return [workers.submit(html_to_pdf_pages, html) for html in documents]
+
+
+def join_pdfs(title: str, parts: list[bytes], stamp: bytes) -> bytes:
+    """The parts as one PDF, each page overlaid with the same page of `stamp` (running header, page numbers).
+
+    Here rather than in reports.pack_pdf so a worker process that joins imports only this light module."""
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    for page, numbers in zip(writer.pages, PdfReader(io.BytesIO(stamp)).pages):
+        page.merge_page(numbers)
+    writer.add_metadata({"/Title": title, "/Creator": "ehcp-audit"})
+    writer.compress_identical_objects()  # one copy of the fonts and images the parts share
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -46,8 +46,9 @@ def _workers() -> ProcessPoolExecutor:
         if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
         else:
+            # Preload what the workers run: the pack's own modules (pandas, SQLModel) would add seconds.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", "reports.charts"])
+            context.set_forkserver_preload(["weasyprint", "reports.charts", "reports.pdf"])
         _pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context)
         atexit.register(_pool.shutdown)
     return _pool
