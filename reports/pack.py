@@ -399,26 +399,23 @@ def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
     from reports.pack_pdf import start_pack_pdfs
     from reports.xlsx import pack_workbook
 
-    # The PDFs are laid out in worker processes while this process writes every other format.
+    # The PDFs are laid out in worker processes while this process renders every other format. Nothing is
+    # written until the PDFs are in, so a failed layout leaves no pack half written.
     pdfs = start_pack_pdfs([pack for pack, _ in packs])
+    rendered = [{"html": render_html(pack).encode("utf-8"), "md": render_markdown(pack).encode("utf-8"),
+                 "json": pack_json(pack).encode("utf-8"), "xlsx": pack_workbook(pack)} for pack, _ in packs]
     written = []
-    for pack, folder in packs:
+    for (pack, folder), outputs, pdf in zip(packs, rendered, pdfs.result()):
         folder = Path(folder)
         (folder / "charts").mkdir(parents=True, exist_ok=True)
         stem = file_stem(pack)
         for key, chart in pack["charts"].items():
             _atomic(folder / "charts" / f"{stem}-{key}.png", chart["png"])
-        outputs = {
-            "html": render_html(pack).encode("utf-8"),
-            "md": render_markdown(pack).encode("utf-8"),
-            "json": pack_json(pack).encode("utf-8"),
-            "xlsx": pack_workbook(pack),
-        }
+        # In the order `ehcp-audit board-pack` has always listed them.
+        outputs = {"html": outputs["html"], "md": outputs["md"], "json": outputs["json"], "pdf": pdf,
+                   "xlsx": outputs["xlsx"]}
         written.append({fmt: _atomic(folder / f"{stem}.{fmt}", data) for fmt, data in outputs.items()})
-    for files, (pack, folder), pdf in zip(written, packs, pdfs.result()):
-        files["pdf"] = _atomic(Path(folder) / f"{file_stem(pack)}.pdf", pdf)
-    # In the order `ehcp-audit board-pack` has always listed them, though the PDF is now written last.
-    return [{fmt: files[fmt] for fmt in ("html", "md", "json", "pdf", "xlsx")} for files in written]
+    return written
 
 
 def _atomic(path: Path, data: bytes) -> Path:

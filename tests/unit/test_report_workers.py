@@ -1,5 +1,6 @@
 """The reports' worker processes and heap: work runs in this process on one core, errors reach the caller,
-page counts come with each PDF, and a heap the application froze is left frozen."""
+page counts come with each PDF, a failed PDF leaves no pack half written, and a heap the application froze
+is left frozen."""
 
 from __future__ import annotations
 
@@ -53,3 +54,25 @@ def test_the_pack_leaves_a_heap_the_application_froze_alone(monkeypatch):
     with earlier_objects_frozen():
         pass
     assert calls == []
+
+
+class _FailedLayout:
+    def result(self):
+        raise RuntimeError("WeasyPrint could not lay out the pack")
+
+
+def test_a_pdf_that_fails_leaves_no_pack_half_written(board_store, tmp_path, monkeypatch):
+    from sqlmodel import Session, create_engine
+
+    from audit.models import Cycle
+    from reports import pack_pdf
+    from reports.pack import build_pack, write_pack
+
+    engine = create_engine(board_store["url"])
+    with Session(engine) as session:
+        pack = build_pack(session, session.get(Cycle, board_store["cycles"][-1]), board_store["today"], 5)
+    engine.dispose()
+    monkeypatch.setattr(pack_pdf, "start_pack_pdfs", lambda packs: _FailedLayout())
+    with pytest.raises(RuntimeError, match="could not lay out"):
+        write_pack(pack, tmp_path / "reports")
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").rglob("*"))
