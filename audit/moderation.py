@@ -12,18 +12,28 @@ import math
 import random
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlmodel import Session, select
 
+from audit import clock
 from audit.assignment import cycle_rubric, is_conflicted
 from audit.cells import text_problem
 from audit.codes import Agency, Grade, MarkerRole, SampleStatus, ScorecardStatus
 from audit.errors import AuditError, Conflict, InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_TEXT_CHARS
-from audit.models import (Assignment, Auditor, CriterionGrade, Cycle, CycleModeration, ModeratedGrade, Plan,
-                          SampledPlan, Scorecard)
+from audit.models import (
+    Assignment,
+    Auditor,
+    CriterionGrade,
+    Cycle,
+    CycleModeration,
+    ModeratedGrade,
+    Plan,
+    SampledPlan,
+    Scorecard,
+)
 from audit.rubrics import Rubric
 from audit.scoring import section_grade, service_grade
 
@@ -151,7 +161,7 @@ def select_second_marking(
     """
     if session.exec(select(CycleModeration).where(CycleModeration.cycle_id == cycle.id)).first() is None:
         session.add(CycleModeration(cycle_id=cycle.id, rules=rules.to_dict()))
-    today = today or datetime.now(timezone.utc).date()
+    today = today or clock.today()
     rubric = cycle_rubric(session, cycle)
     marks = _marks(session, cycle, rubric)
     auditors = session.exec(select(Auditor).where(Auditor.area_id == cycle.area_id, Auditor.active == True)).all()  # noqa: E712
@@ -355,7 +365,7 @@ def moderate(
         raise InputRejected(f"Moderation of {plan_ref}", problems)
     rows = [ModeratedGrade(cycle_id=cycle.id, sampled_plan_id=piece.sampled_plan_id, section=code, grade=int(Grade(g)),
                            rationale=r.strip(), moderator_code=moderator_code,
-                           created_at=now or datetime.now(timezone.utc))
+                           created_at=now or clock.now())
             for code, (g, r) in agreed.items()]
     session.add_all(rows)
     session.flush()
@@ -408,7 +418,9 @@ def agreement_units(session: Session, cycle: Cycle) -> pd.DataFrame:
 
 def moderation_overview(session: Session, cycle: Cycle) -> dict:
     """Second marking, moderation and agreement for one cycle: plain data for the board and the QA lead."""
-    from audit.agreement import agreement_tables  # agreement is pure statistics; only this view needs it
+    from audit.agreement import (
+        agreement_tables,  # agreement is pure statistics; only this view needs it
+    )
 
     rules = rules_for_cycle(session, cycle)
     pieces = double_marked(session, cycle, rules)

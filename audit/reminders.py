@@ -7,22 +7,30 @@ them as chase items and `record_chase` records each chase."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from sqlmodel import col
-
+from audit import clock
 from audit.amendments import get_task, overdue_tasks, task_event
 from audit.codes import ScorecardStatus
 from audit.cycles import cycle_progress
-from audit.models import AmendmentEvent, Assignment, Auditor, Cycle, Plan, ReminderLog, SampledPlan, Scorecard
+from audit.models import (
+    AmendmentEvent,
+    Assignment,
+    Auditor,
+    Cycle,
+    Plan,
+    ReminderLog,
+    SampledPlan,
+    Scorecard,
+)
 
 
 def record_reminders(session: Session, cycle: Cycle, today: date | None = None, now: datetime | None = None) -> list[ReminderLog]:
     """Record one reminder for every auditor with scorecards not yet submitted; nothing is sent."""
     progress = cycle_progress(session, cycle, today=today)
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     logs = []
     for code, counts in sorted(progress.by_auditor.items()):
         outstanding = counts["total"] - counts["submitted"]
@@ -71,7 +79,7 @@ def outstanding_by_auditor(session: Session, cycle: Cycle) -> list[Outstanding]:
 def record_reminder(session: Session, cycle: Cycle, auditor_id: int, outstanding: int, channel: str,
                     status: str | None = None, error: str | None = None, now: datetime | None = None) -> ReminderLog:
     """Record one reminder with its outcome (for email: sent, failed or no email address)."""
-    log = ReminderLog(cycle_id=cycle.id, auditor_id=auditor_id, sent_at=now or datetime.now(timezone.utc),
+    log = ReminderLog(cycle_id=cycle.id, auditor_id=auditor_id, sent_at=now or clock.now(),
                       channel=channel, outstanding=outstanding, status=status, error=error)
     session.add(log)
     session.flush()

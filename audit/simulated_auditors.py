@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlmodel import Session, select
 
+from audit import clock
 from audit.assignment import cycle_rubric
 from audit.codes import ScorecardStatus
 from audit.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard
@@ -34,6 +35,6 @@ def submit_simulated(
         grades = simulate_grades(assigned_criteria(rubric, assignment), plan.plan_ref, auditor.code, seed)
         entries = {cid: GradeEntry(grade, comment) for cid, (grade, comment) in grades.items()}
         save_scorecard(session, assignment, auditor, rubric, entries, submit=True, source="simulated",
-                       now=now or datetime.now(timezone.utc))
+                       now=now or clock.now())
         count += 1
     return count

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
 
+from audit import clock
 from audit.codes import Agency
 from audit.cycles import get_area, get_cycle
 from audit.errors import AuditError
 from audit.permissions import Permission
-from ehcp_audit_cli.common import console, friendly, needs, parse_date, results_scope, settings, store
+from ehcp_audit_cli.common import (
+    console,
+    friendly,
+    needs,
+    parse_date,
+    results_scope,
+    settings,
+    store,
+)
 
 
 @friendly
@@ -26,7 +34,7 @@ def board_pack_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder to write to (default <reports>/cycle-N)."),
 ) -> None:
     """Render the board pack (HTML, Markdown, PDF, XLSX, JSON); with --send, render, publish and email it."""
-    day = parse_date(as_of) or date.today()
+    day = parse_date(as_of) or clock.today()
     if send:
         from flows.runtime import configure_local_prefect
 
@@ -86,7 +94,7 @@ def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -
     if out is None:
         raise typer.BadParameter(f"{fmt} is binary: give a file with --out", param_hint="--out")
     with store() as session:
-        pack = build_pack(session, get_cycle(session, cycle), parse_date(as_of) or date.today(),
+        pack = build_pack(session, get_cycle(session, cycle), parse_date(as_of) or clock.today(),
                           settings().small_number_threshold, service=results_scope(), scales_dir=settings().scales_dir)
     data = html_to_pdf(render_html(pack, for_pdf=True)) if fmt == "pdf" else pack_workbook(pack)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -11,20 +10,29 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
+from audit import clock
 from audit.amendments import before_after, get_task, mark_done, tasks_of
 from audit.cycles import get_area
 from audit.errors import AuditError
 from audit.improvement import get_plan, link_action, plans_of
 from audit.improvement_rules import load_rules
 from audit.models import ImprovementAction
+from audit.permissions import Permission
 from audit.plan_files import export_plan, import_plan
 from audit.plan_layouts import LAYOUTS
 from audit.proposals import decide, get_proposal
 from audit.reminders import overdue_amendment_items, record_chase
 from audit.rubrics import find_rubric
 from audit.scales import get_scale, load_scale_file, load_scales
-from audit.permissions import Permission
-from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store, write_out
+from ehcp_audit_cli.common import (
+    console,
+    friendly,
+    needs,
+    parse_date,
+    settings,
+    store,
+    write_out,
+)
 from reports.improvement import build_improvement_report, render_improvement
 
 improvement_app = typer.Typer(help="The improvement plan: import/export WSoA and APP tables, BRAG on a page, "
@@ -104,7 +112,7 @@ def status_cmd(
                 console.print("No improvement plan yet: import one, or run a cycle whose findings raise actions.")
             return
         report = build_improvement_report(session, get_plan(session, area_id, plan), _scales(),
-                                          parse_date(as_of) or date.today())
+                                          parse_date(as_of) or clock.today())
     if fmt != "table":
         text = json.dumps(report, indent=2, default=str) + "\n" if fmt == "json" else render_improvement(report, fmt)
         write_out(text, out)
@@ -181,7 +189,7 @@ def tasks_cmd(
     area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Amendment tasks for plans graded Requires Improvement or Inadequate, with their status."""
-    day = parse_date(as_of) or date.today()
+    day = parse_date(as_of) or clock.today()
     with store() as session:
         area_id = _area_id(session, area)
         rows, comparison = tasks_of(session, area_id), before_after(session, area_id)
@@ -226,7 +234,7 @@ def chase_cmd(
 ) -> None:
     """List overdue amendment tasks as the reminder flow chases them; --record records each chase."""
     with store() as session:
-        items = overdue_amendment_items(session, _area_id(session, area), parse_date(as_of) or date.today())
+        items = overdue_amendment_items(session, _area_id(session, area), parse_date(as_of) or clock.today())
         for item in items:
             if record:
                 record_chase(session, item, by="cli")

@@ -5,29 +5,40 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
 
+from audit import clock
 from audit.analysis import load_cycle_results
 from audit.cycles import get_area, get_cycle
 from audit.errors import AuditError
 from audit.frames import plans_frame
+from audit.permissions import Permission
 from audit.timeliness import compute_timeliness
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
-from audit.permissions import Permission
-from ehcp_audit_cli.common import act_as, console, friendly, needs, parse_date, results_scope, settings, store, write_out
+from ehcp_audit_cli.common import (
+    act_as,
+    console,
+    friendly,
+    needs,
+    parse_date,
+    results_scope,
+    settings,
+    store,
+    write_out,
+)
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
-from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.db_cmds import db_app
-from ehcp_audit_cli.schedule_cmds import chase_app, prefect_app, programme_app
+from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
 from ehcp_audit_cli.regional_cmds import regional_cmd
+from ehcp_audit_cli.schedule_cmds import chase_app, prefect_app, programme_app
 from ehcp_audit_cli.trail_cmds import trail_app
 from ehcp_audit_cli.web_cmds import serve, users_app
 
@@ -72,7 +83,7 @@ def main(
 @friendly
 @needs(Permission.view_results)
 def timeliness(
-    as_of: str = typer.Option(date.today().isoformat(), "--as-of", help="Date the measures are taken on."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date the measures are taken on (YYYY-MM-DD); default today."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     by: Optional[str] = typer.Option(None, "--by", help="Also break every measure down by a column, e.g. team."),
     area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
@@ -82,7 +93,7 @@ def timeliness(
         raise typer.BadParameter("use table or json", param_hint="--format")
     with store() as session:
         frame = plans_frame(session, get_area(session, area or settings().area_code).id)
-    report = compute_timeliness(frame, parse_date(as_of), by=by)
+    report = compute_timeliness(frame, parse_date(as_of) or clock.today(), by=by)
     service = results_scope()
     if service:  # a service lead: the clocks their service answers for (as in their board pack)
         from reports.pack import SERVICE_MEASURES
@@ -127,7 +138,7 @@ def report(
         results = load_cycle_results(session, get_cycle(session, cycle))
         if results.plans.empty:
             raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
-        summary = build_summary(session, results, parse_date(as_of) or date.today(), settings().small_number_threshold,
+        summary = build_summary(session, results, parse_date(as_of) or clock.today(), settings().small_number_threshold,
                                 service=results_scope(), scales=load_scales(settings().scales_dir))
     write_out(render(summary, fmt), out)
 
@@ -151,7 +162,7 @@ def demo(
     from flows.runtime import configure_local_prefect
 
     s = settings()
-    today = date.today()
+    today = clock.today()
     folder = Path(s.data_dir) / "demo"
     files = write_synthetic_area(folder, seed=seed, n_plans=plans, as_of=today)
     console.print(f"1. Synthetic local area written to {folder} ({plans} plans; no real people).")
@@ -199,9 +210,10 @@ def _late_health_auditor(cycle_id: int) -> list[str]:
     """The health auditor with the most assignments, so the demo shows incomplete audits honestly."""
     from collections import Counter
 
+    from sqlmodel import select
+
     from audit.cycles import open_cycle
     from audit.models import Assignment, Auditor
-    from sqlmodel import select
 
     with store() as session:
         open_cycle(session, get_cycle(session, cycle_id))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Optional
 
 import typer
 
+from audit import clock
 from audit.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings
 
@@ -26,5 +26,5 @@ def regional_cmd(
     from flows.regional import run_regional
 
     codes = [c.strip() for c in areas.split(",") if c.strip()] if areas else None
-    outcome = run_regional(codes, workers=workers, region=region, as_of=parse_date(as_of) or date.today())
+    outcome = run_regional(codes, workers=workers, region=region, as_of=parse_date(as_of) or clock.today())
     console.print(f"Compared {len(outcome['areas'])} areas: {outcome['paths'].get('html')}")

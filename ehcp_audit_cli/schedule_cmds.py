@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Optional
 
 import typer
 from rich.table import Table
 
+from audit import clock
 from audit.chasing import chase_history
 from audit.cycles import get_area
-from audit.programmes import CADENCE_WORDS, ProgrammeSpec, next_slots, programmes, scheduled_cycles, set_programme
-from audit.rubrics import find_rubric
 from audit.permissions import Permission
+from audit.programmes import (
+    CADENCE_WORDS,
+    ProgrammeSpec,
+    next_slots,
+    programmes,
+    scheduled_cycles,
+    set_programme,
+)
+from audit.rubrics import find_rubric
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
 
 programme_app = typer.Typer(help="The audit programme: recurring cycles on a schedule (monthly, termly or cron).",
@@ -44,7 +51,7 @@ def programme_set(
                          due_days=due_days, exclude_audited_months=exclude_months, timezone=zone, active=not paused)
     with store() as session:
         programme, created = set_programme(session, get_area(session, area or settings().area_code), spec)
-        upcoming = ", ".join(f"{s:%-d %b %Y %H:%M}" for s in next_slots(programme, datetime.now(timezone.utc)))
+        upcoming = ", ".join(f"{s:%-d %b %Y %H:%M}" for s in next_slots(programme, clock.now()))
         console.print(f"{'Created' if created else 'Changed'} programme {programme.id} '{programme.name}': "
                       f"{CADENCE_WORDS.get(programme.cadence, 'cron ' + programme.cron)}, sample {programme.sample_size}, "
                       f"due after {programme.due_days} days. Next: {upcoming}.", highlight=False)
@@ -61,7 +68,7 @@ def programme_list(area: Optional[str] = typer.Option(None, "--area", help="Loca
         table = Table("id", "name", "schedule", "sample", "due after", "state", "next start", "cycles opened")
         for p in programmes(session, get_area(session, area or settings().area_code).id):
             opened = ", ".join(str(c.id) for _, c in scheduled_cycles(session, p)) or "none"
-            upcoming = next_slots(p, datetime.now(timezone.utc), 1)[0]
+            upcoming = next_slots(p, clock.now(), 1)[0]
             table.add_row(str(p.id), p.name, f"{p.cadence} ({p.cron}, {p.timezone})", str(p.sample_size),
                           f"{p.due_days} days", "active" if p.active else "paused", f"{upcoming:%-d %b %Y %H:%M}", opened)
         console.print(table)

@@ -14,7 +14,7 @@ fails the failure is recorded (DeliveryLog, artifact) and the run ends Failed so
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -23,16 +23,23 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
 
+from audit import clock
 from audit.analysis import has_reaudits, load_cycle_results
 from audit.cycles import get_area, get_cycle
 from audit.db import engine_from_settings, transaction
 from audit.models import DeliveryLog, PlanResult, utcnow
 from audit.settings import Settings, get_settings
 from audit.trail import as_actor
-from flows.runtime import flow_settings
 from flows.mail import send_email
+from flows.runtime import flow_settings
 from reports.feedback import feedback_notes, render_note
-from reports.pack import SERVICE_MEASURES, build_pack, pack_data, render_markdown, write_packs
+from reports.pack import (
+    SERVICE_MEASURES,
+    build_pack,
+    pack_data,
+    render_markdown,
+    write_packs,
+)
 from reports.trends import reported_cycles
 
 
@@ -147,7 +154,7 @@ def board_pack(
 ) -> dict:
     """Render, publish and (with `send`) email the board pack; the files are on disk before any email."""
     settings = _settings(database_url, data_dir)
-    as_of = as_of or (month_end(month) if month else datetime.now(timezone.utc).date())
+    as_of = as_of or (month_end(month) if month else clock.today())
     if cycle_id is not None and not _has_results(settings, cycle_id):
         # The after-cycle trigger also fires when a cycle run stops to wait for scorecards: no partial pack.
         print(f"Cycle {cycle_id} has no results yet (still collecting scorecards): no board pack made")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import smtplib
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from audit import clock
 from audit.chasing import Chase, chase_rules, claim, finish, mark_interrupted
 from audit.settings import Settings, get_settings
 from flows.mail import chase_message, send_email, smtp_configured
@@ -58,7 +59,7 @@ def chase_step(settings: Settings, subject: str, recipient: str | None, chases: 
 def chase(today: date | None = None, database_url: str | None = None, data_dir: str | None = None) -> dict:
     """Send today's reminders and escalations; safe to rerun (nothing is sent twice)."""
     settings = flow_settings(get_settings(), database_url, data_dir)
-    today = today or datetime.now(timezone.utc).date()
+    today = today or clock.today()
     outcome: dict[str, int] = defaultdict(int)
     for rule_key, subject, chases in find_step(settings, today):
         by_recipient: dict[str | None, list[Chase]] = defaultdict(list)

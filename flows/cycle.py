@@ -19,13 +19,14 @@ moderated), says how many plans await moderation, and a rerun after moderation r
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 
+from audit import clock
 from audit.actions import raise_actions
 from audit.amendments import record_reaudits
 from audit.analysis import load_cycle_results
@@ -33,15 +34,20 @@ from audit.codes import CycleStatus
 from audit.cycles import cycle_progress, get_cycle, open_cycle
 from audit.db import engine_from_settings, transaction
 from audit.improvement_rules import load_rules
-from audit.moderation import ModerationRules, double_marked, moderation_queue, select_second_marking
+from audit.moderation import (
+    ModerationRules,
+    double_marked,
+    moderation_queue,
+    select_second_marking,
+)
 from audit.proposals import propose_statuses
 from audit.results import score_cycle
 from audit.scales import load_scales
 from audit.settings import Settings, get_settings
+from audit.simulated_auditors import submit_simulated
 from audit.trail import as_actor
 from flows.runtime import flow_settings
 from flows.steps import crash_point, step_transaction
-from audit.simulated_auditors import submit_simulated
 from reports.render import render, write_summary
 from reports.summary import build_summary
 
@@ -148,7 +154,7 @@ def audit_cycle(
 ) -> dict:
     """Run (or continue) one cycle. `finalise` scores and reports even with scorecards outstanding."""
     settings = _settings(database_url, data_dir)
-    as_of = as_of or datetime.now(timezone.utc).date()
+    as_of = as_of or clock.today()
     logger = get_run_logger()
     opened = open_step(settings, cycle_id)
     if simulate_auditors:

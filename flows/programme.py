@@ -9,12 +9,13 @@ passed with scorecards outstanding. No worker is held in between (docs/cycle.md)
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
 
+from audit import clock
 from audit.codes import CycleStatus
 from audit.models import Cycle
 from audit.programmes import cycle_for_slot, get_programme
@@ -29,7 +30,7 @@ def scheduled_start() -> datetime:
     from prefect.runtime import flow_run
 
     start = flow_run.scheduled_start_time
-    return datetime.fromisoformat(start.isoformat()) if start else datetime.now(timezone.utc)
+    return datetime.fromisoformat(start.isoformat()) if start else clock.now()
 
 
 @task(name="cycle-for-slot", cache_policy=NO_CACHE)
@@ -71,7 +72,7 @@ def continue_due_cycles(today: date | None = None, database_url: str | None = No
                         data_dir: str | None = None) -> list[int]:
     """Score and report every open cycle whose due date has passed (outstanding audits count as incomplete)."""
     settings = flow_settings(get_settings(), database_url, data_dir)
-    today = today or datetime.now(timezone.utc).date()
+    today = today or clock.today()
     due = past_due_step(settings, today)
     for cycle_id in due:
         audit_cycle(cycle_id, as_of=today, database_url=settings.resolved_database_url, data_dir=str(settings.data_dir))

@@ -12,13 +12,14 @@ processes; for a single area the flow runs with Prefect's default task runner, i
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from prefect import flow, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from audit import clock
 from audit.db import engine_from_settings, transaction
 from audit.regional import AreaFigures, area_figures, areas_with_results
 from audit.settings import get_settings
@@ -43,7 +44,7 @@ def regional_benchmark(
 ) -> dict:
     """Fan out one task per area, then build, write and publish the comparison."""
     settings = flow_settings(get_settings(), database_url, data_dir)
-    as_of = as_of or datetime.now(timezone.utc).date()
+    as_of = as_of or clock.today()
     if not area_codes:
         with transaction(engine_from_settings(settings)) as session:
             area_codes = areas_with_results(session)

@@ -7,11 +7,12 @@ and `pack_section` gives the board pack its tables. Plans are named by pseudonym
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
+from audit import clock
 from audit.amendments import before_after, tasks_of
 from audit.codes import TaskStatus
 from audit.improvement import actions_of, evidence_of, links_of, plans_of
@@ -50,7 +51,7 @@ def build_improvement_report(session: Session, plan: ImprovementPlan, scales: di
         "plan": {"id": plan.id, "name": plan.name, "layout": plan.layout.upper(), "scale": scale.title},
         "area": {"code": area.code, "name": area.name},
         "as_of": as_of.isoformat(),
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": clock.now().isoformat(timespec="seconds"),
         "columns": columns,
         "grid": grid,
         "actions": rows,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
-from audit import analysis
+from audit import analysis, clock
 from audit.actions import cycle_actions, cycle_improvement_actions
 from audit.codes import SERVICES, Agency
 from audit.frames import plans_frame
@@ -29,7 +29,15 @@ from audit.timeliness import Measure, TimelinessReport, compute_timeliness
 from reports import charts, workers
 from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
-from reports.suppression import COUNT, INTERVAL, PERCENT, TEXT, is_small_group, make_table, note
+from reports.suppression import (
+    COUNT,
+    INTERVAL,
+    PERCENT,
+    TEXT,
+    is_small_group,
+    make_table,
+    note,
+)
 from reports.trends import Trends, cycle_trends, wilson_interval
 
 SCHEMA = "ehcp-audit/board-pack/1"
@@ -105,7 +113,7 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
     t = threshold
     pack: dict = {
         "schema": SCHEMA,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": clock.now().isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
         "area": {"code": area.code, "name": area.name},
         "cycle": {"id": cycle.id, "name": cycle.name, "status": cycle.status, "due_date": cycle.due_date.isoformat()},

@@ -8,12 +8,13 @@ group of fewer than the threshold shows "<5" and no percentage in every format.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from audit import clock
 from audit.regional import AreaFigures
 from audit.timeliness import Measure
 from reports.pack import grade_table, measure_table
@@ -52,7 +53,7 @@ def regional_view(figures: list[AreaFigures], region: str, as_of: date, threshol
         "title": f"Regional comparison: {region}",
         "region": region,
         "as_of": as_of.isoformat(),
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": clock.now().isoformat(timespec="seconds"),
         "areas": [{"code": f.area, "name": f.name, "cycle": f.cycle, "due": f.cycle_due} for f in figures],
         "small_number_threshold": threshold,
         "suppression_note": note(threshold),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pandas as pd
 from sqlmodel import Session, select
 
-from audit import analysis
+from audit import analysis, clock
 from audit.actions import cycle_actions, cycle_improvement_actions
 from audit.codes import Agency, Grade
 from audit.cycles import cycle_progress
@@ -16,8 +16,8 @@ from audit.frames import plans_frame
 from audit.models import Auditor, LocalArea, RubricVersion
 from audit.moderation import moderation_overview
 from audit.scales import StatusScale, load_scales
-from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 from audit.timeliness import compute_timeliness
+from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 
 SCHEMA = "ehcp-audit/board-summary/1"
 
@@ -79,7 +79,7 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
     summary = {
         "schema": SCHEMA,
         "service": None,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": clock.now().isoformat(timespec="seconds"),
         "area": {"code": area.code, "name": area.name},
         "cycle": {
             "id": cycle.id, "name": cycle.name, "status": cycle.status, "due_date": cycle.due_date.isoformat(),
@@ -130,7 +130,9 @@ def _for_service(session: Session, summary: dict, results: analysis.CycleResults
     """One service's part of the summary (what a service lead may see), cut the way the per-service board
     pack is: its grade row, its sections, its criteria, its clocks, its actions and its auditors' agreement.
     Plan-level tables (team, phase, need) mix every service's sections, so they are left out."""
-    from reports.pack import SERVICE_MEASURES  # the one list of which clocks each service answers for
+    from reports.pack import (
+        SERVICE_MEASURES,  # the one list of which clocks each service answers for
+    )
 
     agency = Agency(service)
     sections = {s.code for s in results.rubric.sections if s.agency == agency.value}

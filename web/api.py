@@ -15,16 +15,23 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from audit import clock
 from audit.assignment import cycle_rubric
 from audit.codes import Grade, ScorecardStatus
 from audit.cycles import assignment_state, cycle_progress, get_area
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.models import Auditor, Cycle, Scorecard, User
-from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, load_entries, save_scorecard
-from web.auditor import continue_if_complete, own_assignment
-from web.board import cycles_with_results, summary_for
 from audit.permissions import Permission
 from audit.plan_details import plan_details
+from audit.scorecards import (
+    GradeEntry,
+    assigned_criteria,
+    assignments_for,
+    load_entries,
+    save_scorecard,
+)
+from web.auditor import continue_if_complete, own_assignment
+from web.board import cycles_with_results, summary_for
 from web.deps import Id, Refused, allow, one_save_at_a_time, public, store
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])  # refusals documented below, once the model exists
@@ -143,7 +150,7 @@ def my_assignments(request: Request, user: Auditing):
             for a, plan in assignments_for(session, cycle, auditor):
                 card = session.exec(select(Scorecard).where(Scorecard.assignment_id == a.id)).first()
                 out.append(AssignmentOut(id=a.id, cycle_id=cycle.id, plan_ref=plan.plan_ref, sections=a.sections,
-                                         due_date=a.due_date, status=assignment_state(card, a, date.today())))
+                                         due_date=a.due_date, status=assignment_state(card, a, clock.today())))
     return out
 
 
@@ -165,7 +172,7 @@ def assignment_detail(request: Request, assignment_id: Id, user: Auditing):
                                          grade=e.grade.label if e and e.grade else None, comment=e.comment if e else ""))
         return AssignmentDetail(id=a.id, cycle_id=cycle.id, plan_ref=plan.plan_ref, sections=a.sections,
                                 plan=PlanOut(**plan_details(plan, user.role)),
-                                due_date=a.due_date, status=assignment_state(card, a, date.today()), criteria=criteria)
+                                due_date=a.due_date, status=assignment_state(card, a, clock.today()), criteria=criteria)
 
 
 @router.put("/assignments/{assignment_id}/scorecard", response_model=ScorecardOut,

@@ -9,15 +9,23 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
+from audit import clock
 from audit.assignment import cycle_rubric
 from audit.codes import Agency, Grade, ScorecardStatus
 from audit.cycles import assignment_state, cycle_complete
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
-from audit.rubrics import Rubric
-from audit.scorecards import GradeEntry, assigned_criteria, assignments_for, check_entries, load_entries, save_scorecard
 from audit.permissions import Permission
 from audit.plan_details import plan_details
+from audit.rubrics import Rubric
+from audit.scorecards import (
+    GradeEntry,
+    assigned_criteria,
+    assignments_for,
+    check_entries,
+    load_entries,
+    save_scorecard,
+)
 from web.deps import Id, Refused, allow, form_data, one_save_at_a_time, page, store
 from web.trigger import launch
 
@@ -156,9 +164,8 @@ def _blocked(session: Session, assignment: Assignment, cycle: Cycle) -> str | No
 
 
 def _today():
-    from datetime import date
 
-    return date.today()
+    return clock.today()
 
 
 def _parse(values: dict[str, tuple[str, str]]) -> tuple[dict[str, GradeEntry], dict[tuple[str, str], str]]:

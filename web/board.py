@@ -6,21 +6,21 @@ Board members (and QA leads, moderators) see every service; a service lead sees 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
+from audit import clock
 from audit.analysis import load_cycle_results
 from audit.codes import Agency
 from audit.cycles import get_area
 from audit.models import Cycle, PlanResult, User
+from audit.permissions import AccessDenied, Permission, results_service
 from audit.scales import load_scales
 from reports.render import FORMATS, render
 from reports.summary import build_summary
-from audit.permissions import AccessDenied, Permission, results_service
 from web.deps import Id, Refused, allow, page, store
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +48,7 @@ def summary_for(request: Request, cycle_id: int, user: User) -> dict:
         cycle = session.get(Cycle, cycle_id)
         if cycle is None or cycle not in cycles_with_results(session, settings.area_code):
             raise Refused("object", f"Cycle {cycle_id} has no results yet.", 404)
-        return build_summary(session, load_cycle_results(session, cycle), date.today(),
+        return build_summary(session, load_cycle_results(session, cycle), clock.today(),
                              settings.small_number_threshold, service=service,
                              scales=load_scales(settings.scales_dir))
 

@@ -8,7 +8,6 @@ tasks done. Every rule lives in audit.proposals and audit.amendments; these page
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,17 +15,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from audit import clock
 from audit.amendments import before_after, get_task, mark_done, tasks_of
 from audit.cycles import get_area
 from audit.errors import AuditError, NotFound
 from audit.improvement import evidence_of, get_plan, history, links_of, plans_of
 from audit.improvement_rules import describe_target
 from audit.models import Cycle, ImprovementAction, ImprovementPlan, User
+from audit.permissions import Permission, permits
 from audit.plan_files import export_plan
 from audit.proposals import decide, get_proposal, proposals_of
 from audit.scales import get_scale, load_scales
 from reports.improvement import build_improvement_report, render_improvement
-from audit.permissions import Permission, permits
 from web.deps import Id, Refused, allow, form_data, page, store
 
 router = APIRouter(include_in_schema=False)
@@ -70,13 +70,13 @@ def plans_page(request: Request, user: Reading):
         tasks = tasks_of(session, area_id)
     return page(request, "improvement_plans.html", title="Improvement plans", plans=plans,
                 open_tasks=sum(t.status == "not_started" for t, _ in tasks),
-                overdue=sum(t.status == "not_started" and t.milestone < date.today() for t, _ in tasks))
+                overdue=sum(t.status == "not_started" and t.milestone < clock.today() for t, _ in tasks))
 
 
 @router.get("/improvement/plans/{plan_id}")
 def plan_page(request: Request, plan_id: Id, user: Reading):
     with store(request) as session:
-        report = build_improvement_report(session, _plan(session, request, plan_id), _scales(request), date.today())
+        report = build_improvement_report(session, _plan(session, request, plan_id), _scales(request), clock.today())
     return page(request, "improvement_plan.html", title=report["title"], r=report, downloads=list(DOWNLOADS),
                 can_decide=permits(user.role, Permission.manage_improvement))
 
@@ -89,7 +89,7 @@ def download(request: Request, plan_id: Id, fmt: str, user: Reading):
         plan = _plan(session, request, plan_id)
         scales = _scales(request)
         if fmt in ("html", "md"):
-            body = render_improvement(build_improvement_report(session, plan, scales, date.today()), fmt).encode()
+            body = render_improvement(build_improvement_report(session, plan, scales, clock.today()), fmt).encode()
         else:
             with tempfile.TemporaryDirectory() as folder:
                 path = export_plan(session, plan, get_scale(scales, plan.scale), Path(folder) / f"plan.{fmt}")
@@ -153,7 +153,7 @@ def decide_proposal(request: Request, proposal_id: Id, user: Deciding,
 
 
 def _tasks_page(request: Request, session, area_id: int, user: User, status: int = 200, **context):
-    today = date.today()
+    today = clock.today()
     rows = [{"task": t, "plan_ref": p.plan_ref, "overdue": t.status == "not_started" and t.milestone < today}
             for t, p in tasks_of(session, area_id)]
     context = {"done": "", "errors": [], "values": {}} | context
