@@ -40,6 +40,38 @@ def pytest_report_header(config):
     return f"database: {BACKEND}" + (f" ({server_url()})" if on_postgresql() else "")
 
 
+class TestClock:
+    """Sets the product's one clock (audit/clock.py) for a test: in this process and in its subprocesses."""
+
+    def __init__(self, monkeypatch):
+        self._monkeypatch = monkeypatch
+        self._frozen = None
+
+    def set(self, moment):
+        """Stop the clock at `moment` (a date means 09:00 UTC), here and in every child process."""
+        from audit import clock
+
+        self.release()
+        self._frozen = clock.freeze(moment)
+        at = self._frozen.__enter__()
+        for name, value in clock.environment_for(at).items():
+            self._monkeypatch.setenv(name, value)
+        return at
+
+    def release(self):
+        if self._frozen is not None:
+            self._frozen.__exit__(None, None, None)
+            self._frozen = None
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """`clock.set(date(2026, 11, 20))`: the product sees that moment until the test ends."""
+    test_clock = TestClock(monkeypatch)
+    yield test_clock
+    test_clock.release()
+
+
 @pytest.fixture
 def database_url(tmp_path):
     """A new empty store's URL on the database under test; pass it as Settings(database_url=...)."""
