@@ -26,16 +26,17 @@ import sys
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
+import audit.clock
 from bench.harness import ROOT, Figure, command_line, free_port, parser, record
 
 TARGET_P95_MS = 150.0
 PASSWORD = "bench-password-2026"
-AS_OF = date.today()
+AS_OF = audit.clock.today()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CRITERION = re.compile(r'name="grade-([^"]+)"')
 ASSIGNMENT = re.compile(r'href="/my-audits/(\d+)"')
@@ -111,13 +112,11 @@ def prepare(folder: Path, auditors: int, spare: int, sample: int) -> dict:
     """A fresh store: register, an auditor pool of `auditors + spare`, an opened cycle, one user per auditor."""
     from sqlmodel import Session
 
-    from audit.auditors import import_auditors
+    from audit.auditors import import_auditors, write_auditors
     from audit.cycles import create_cycle, get_area, open_cycle
     from audit.db import init_db, make_engine
-    from audit.register import import_register
+    from audit.register import import_register, write_register
     from audit.rubrics import find_rubric
-    from audit.auditors import write_auditors
-    from audit.register import write_register
     from audit.synthetic import generate_auditors, generate_register
     from audit.users import create_user
 

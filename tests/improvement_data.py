@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+import audit.clock
 from audit.assignment import cycle_rubric
 from audit.codes import REAUDIT_STRATUM, Grade
 from audit.cycles import create_cycle, open_cycle
@@ -73,7 +74,7 @@ class LoopArea:
                     grade = grade_for(plan.plan_ref, rank, cid)
                     entries[cid] = GradeEntry(grade, "needs work" if grade.is_weak else "")
                 save_scorecard(session, assignment, session.get(Auditor, assignment.auditor_id), rubric, entries,
-                               submit=True, source="test", now=datetime.now(timezone.utc))
+                               submit=True, source="test", now=audit.clock.now())
             score_cycle(session, cycle)
 
     def cycle_weak(self, criterion: str, k: int, rubric: Rubric | None = None) -> int:

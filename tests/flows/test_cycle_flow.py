@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
+import audit.clock
 from audit.db import engine_from_settings
-from audit.models import (Action, ActionEvent, ActionEvidence, ActionLink, Assignment, ImprovementAction, PlanResult,
-                          SampledPlan, Scorecard, StatusProposal)
+from audit.models import (
+    Action,
+    ActionEvent,
+    ActionEvidence,
+    ActionLink,
+    Assignment,
+    ImprovementAction,
+    PlanResult,
+    SampledPlan,
+    Scorecard,
+    StatusProposal,
+)
 from audit.settings import Settings, get_settings
 from tests.factories import ROOT, synthetic_cycle
 
 pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]
-TODAY = date.today()
+TODAY = audit.clock.today()
 
 
 @pytest.fixture

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+import audit.clock
 from audit.db import engine_from_settings, transaction
-from audit.models import Assignment, Auditor, CriterionGrade, PurgeRecord, SafeguardingFlag
+from audit.models import (
+    Assignment,
+    Auditor,
+    CriterionGrade,
+    PurgeRecord,
+    SafeguardingFlag,
+)
 from audit.safeguarding import raise_flag, record_notification
 from audit.settings import Settings
 from tests.factories import ROOT
@@ -16,7 +23,7 @@ from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 from tests.unit.test_retention import grade_with_comments
 
 pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]
-LONG_AGO = datetime.now(timezone.utc) - timedelta(days=3 * 365)
+LONG_AGO = audit.clock.now() - timedelta(days=3 * 365)
 
 
 @pytest.fixture
@@ -31,7 +38,7 @@ def store(tmp_path):
         for _ in range(2):
             make_plan(session, area)
         cycle = create_cycle(session, area, whole_plan_rubric(), name="Old cycle", sample_size=2,
-                             due_date=date.today() + timedelta(days=10))
+                             due_date=audit.clock.today() + timedelta(days=10))
         open_cycle(session, cycle)
         assignment = session.exec(select(Assignment).order_by(Assignment.id)).first()
         grade_with_comments(session, assignment, LONG_AGO)

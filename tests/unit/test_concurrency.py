@@ -4,11 +4,12 @@ end, nothing is stored twice, and concurrent scorings of one cycle queue instead
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+import audit.clock
 from audit.cycles import get_cycle, open_cycle
 from audit.db import engine_from_settings, forget_engine, make_engine, transaction
 from audit.errors import Conflict
@@ -21,7 +22,7 @@ from tests.factories import ROOT, synthetic_cycle
 from tests.store_dump import canonical_dump, duplicates
 
 pytestmark = pytest.mark.skipif(not on_postgresql(), reason="runs in the PostgreSQL pass (SQLite admits one writer)")
-NOW = datetime.now(timezone.utc)
+NOW = audit.clock.now()
 
 
 def score(engine, cycle_id: int) -> None:
@@ -36,8 +37,8 @@ def submit(engine, cycle_id: int, code: str, everyone: set[str]) -> None:
 
 def test_submissions_during_scoring_end_with_the_results_of_scoring_once(tmp_path, database_url):
     settings = Settings(data_dir=tmp_path, database_url=database_url, rubrics_dir=ROOT / "rubrics")
-    cycle_id = synthetic_cycle(settings, tmp_path, n_plans=80, sample_size=10, today=date.today(),
-                               due=date.today() + timedelta(days=20))
+    cycle_id = synthetic_cycle(settings, tmp_path, n_plans=80, sample_size=10, today=audit.clock.today(),
+                               due=audit.clock.today() + timedelta(days=20))
     with transaction(engine_from_settings(settings)) as session:
         open_cycle(session, session.get(Cycle, cycle_id))
         codes = set(session.exec(select(Auditor.code).join(Assignment, Assignment.auditor_id == Auditor.id)).all())

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -17,6 +17,7 @@ from faker import Faker
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
+import audit.clock
 from audit.actions import raise_actions
 from audit.analysis import load_cycle_results
 from audit.auditors import import_auditors
@@ -38,7 +39,7 @@ from reports.summary import build_summary
 from tests.factories import ROOT, whole_plan_rubric
 
 CONCERN = "Quokka-7741: the plan mentions an unexplained injury last summer."
-TODAY = date.today()
+TODAY = audit.clock.today()
 
 
 def known_names() -> set[str]:
@@ -64,6 +65,8 @@ NAMES = known_names() - product_vocabulary()
 
 def names_in(text_: str) -> set[str]:
     """Capitalised words of `text_` that are known first names or surnames and not the product's own words."""
+    # Embedded images (charts as base64 data URIs) are not text: "+/Lee" in a PNG's bytes is no name.
+    text_ = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+", " ", text_)
     return {w for w in re.findall(r"\b[A-Z][a-z]{2,}\b", text_) if w.casefold() in NAMES}
 
 

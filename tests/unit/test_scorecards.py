@@ -24,7 +24,8 @@ RUBRIC = whole_plan_rubric()
 
 
 @pytest.fixture
-def cycle(session, area):
+def cycle(session, area, clock):
+    clock.set(NOW)  # submissions are judged late against the product's clock: keep it inside the cycle
     make_auditor_pool(session, area, per_agency=1)
     for _ in range(2):
         make_plan(session, area)

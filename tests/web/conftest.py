@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+import audit.clock
 from audit.auditors import import_auditors
 from audit.cycles import create_cycle, get_area, open_cycle
 from audit.db import engine_from_settings, forget_engine, transaction
@@ -35,7 +36,7 @@ def template_db(tmp_path_factory):
     """Built once per worker: 150 synthetic plans, their auditors, an open cycle of 4 plans, demo accounts."""
     folder = tmp_path_factory.mktemp("web-template")
     settings = web_settings(folder)
-    files = write_synthetic_area(folder / "area", seed=11, n_plans=150, as_of=date.today())
+    files = write_synthetic_area(folder / "area", seed=11, n_plans=150, as_of=audit.clock.today())
     engine = engine_from_settings(settings)
     with transaction(engine) as session:
         area = get_area(session, AREA, create=True, name="Web test area")
@@ -44,7 +45,7 @@ def template_db(tmp_path_factory):
         area = get_area(session, AREA)
         import_auditors(session, area, files["auditors"])
         cycle = create_cycle(session, area, whole_plan_rubric(), name="Web test cycle", sample_size=4,
-                             due_date=date.today() + timedelta(days=21), seed=3)
+                             due_date=audit.clock.today() + timedelta(days=21), seed=3)
         open_cycle(session, cycle)
     with transaction(engine) as session:
         ensure_demo_users(session, get_area(session, AREA))
@@ -131,7 +132,7 @@ def scored(app):
         cycle = get_cycle(session, 1)
         submit_simulated(session, cycle, seed=2)
         score_cycle(session, cycle)
-        raise_actions(session, load_cycle_results(session, cycle), app.state.settings, date.today())
+        raise_actions(session, load_cycle_results(session, cycle), app.state.settings, audit.clock.today())
     return 1
 
 

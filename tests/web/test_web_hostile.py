@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+import audit.clock
 from audit.db import transaction
 from audit.models import Cycle, Scorecard
 from tests.factories import ROOT
@@ -50,7 +51,7 @@ def test_the_api_refuses_hostile_comments_with_422(app, client):
 
 def test_a_cycle_name_with_markup_is_refused_and_kept_escaped(app, client):
     token = sign_in(client, "demo-qa-lead")
-    due = date.today() + timedelta(days=30)
+    due = audit.clock.today() + timedelta(days=30)
     form = {"csrf_token": token, "name": f"Q4 {SCRIPT}", "rubric": "whole-plan", "sample_size": "3",
             "day": str(due.day), "month": str(due.month), "year": str(due.year), "seed": "1"}
     r = client.post("/cycles/new", data=form)

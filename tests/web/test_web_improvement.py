@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlmodel import select
 
+import audit.clock
 from audit.actions import raise_actions
 from audit.analysis import load_cycle_results
 from audit.cycles import get_area, get_cycle
@@ -30,7 +29,7 @@ def plan(app):
         cycle = get_cycle(session, 1)
         submit_simulated(session, cycle, seed=2)
         score_cycle(session, cycle)
-        raise_actions(session, load_cycle_results(session, cycle), app.state.settings, date.today())
+        raise_actions(session, load_cycle_results(session, cycle), app.state.settings, audit.clock.today())
         imported = import_plan(session, area, ROOT / "tests/fixtures/improvement/app-plan.csv", layout="app",
                                scale=load_scales()["app"], name="APP 2021", by="QA-LEAD")
         action = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == imported.plan.id,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextvars
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+import audit.clock
 from audit.cycles import get_area
 from audit.db import engine_from_settings, transaction
 from audit.users import create_user
@@ -64,7 +65,7 @@ def sign_in(page, base, pages, username, name, keyboard=False):
 def test_the_whole_journey_in_a_real_browser(server, browser):
     base, flows = server
     pages = Pages("journey")
-    due = date.today() + timedelta(days=20)
+    due = audit.clock.today() + timedelta(days=20)
 
     # QA lead: create and start a cycle.
     qa = browser.new_context().new_page()

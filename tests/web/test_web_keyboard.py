@@ -9,18 +9,19 @@ test_web_journey.py, with the real cycle flow.)
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+import audit.clock
 from audit.cycles import create_cycle, get_area, get_cycle, open_cycle
 from audit.db import engine_from_settings, transaction
 from audit.results import score_cycle
 from audit.simulated_auditors import submit_simulated
 from audit.users import DEMO_PASSWORD
+from tests.databases import copy_store
 from tests.factories import whole_plan_rubric
 from tests.web.browser import Pages, enter_and_wait, focused, served, sign_in, tab_to
-from tests.databases import copy_store
 from tests.web.conftest import web_settings
 from web.app import create_app
 
@@ -37,7 +38,7 @@ def two_scored_cycles(template_db, tmp_path_factory):
         submit_simulated(session, get_cycle(session, 1), seed=2)
         score_cycle(session, get_cycle(session, 1))
         second = create_cycle(session, get_area(session, settings.area_code), whole_plan_rubric(),
-                              name="Keyboard spring audit", sample_size=3, due_date=date.today() + timedelta(days=7),
+                              name="Keyboard spring audit", sample_size=3, due_date=audit.clock.today() + timedelta(days=7),
                               seed=5)
         open_cycle(session, second)
     with transaction(engine) as session:
@@ -60,7 +61,7 @@ def link(href: str) -> str:
 
 def test_a_qa_lead_runs_a_cycle_by_keyboard_alone(two_scored_cycles, browser):
     base, pages = two_scored_cycles, Pages("keyboard-qa")
-    due = date.today() + timedelta(days=30)
+    due = audit.clock.today() + timedelta(days=30)
     qa = browser.new_context().new_page()
     sign_in(qa, base, pages, "demo-qa-lead", DEMO_PASSWORD, "qa", keyboard=True)
     assert "Audit cycles" in qa.content()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-
 import pytest
 from sqlmodel import select
 
+import audit.clock
 from audit.codes import Grade
 from audit.cycles import get_cycle
 from audit.db import transaction
@@ -16,7 +15,7 @@ from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from tests.factories import whole_plan_rubric
 from tests.web.conftest import auditor_users, engine_of, sign_in
 
-NOW = datetime.now(timezone.utc)
+NOW = audit.clock.now()
 
 
 def _grade(session, rubric, cycle, role, grade):
@@ -34,7 +33,7 @@ def disputed(app):
     with transaction(engine_of(app)) as session:
         cycle = get_cycle(session, 1)
         _grade(session, rubric, cycle, "first", Grade.GOOD)
-        select_second_marking(session, cycle, ModerationRules(share=1.0), today=date.today())
+        select_second_marking(session, cycle, ModerationRules(share=1.0), today=audit.clock.today())
         _grade(session, rubric, cycle, "second", Grade.INADEQUATE)
         piece = moderation_queue(session, cycle)[0]
         return {"sampled_plan_id": piece.sampled_plan_id, "plan_ref": piece.plan_ref, "agency": piece.agency,

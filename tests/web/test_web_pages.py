@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlmodel import select
 
+import audit.clock
 from audit.db import transaction
 from audit.models import Cycle, Plan, ReminderLog, SampledPlan, User
 from tests.web.conftest import engine_of, flows_started, sign_in
@@ -20,7 +21,7 @@ def test_qa_lead_creates_a_cycle_with_errors_kept_then_starts_it(app, client):
     assert r.status_code == 400 and "There is a problem" in r.text
     assert "Enter the number of plans to sample" in r.text and "real date" in r.text
     assert 'value="Spring audit"' in r.text
-    due = date.today() + timedelta(days=30)
+    due = audit.clock.today() + timedelta(days=30)
     good = {**bad, "sample_size": "3", "day": str(due.day), "month": str(due.month), "year": str(due.year)}
     r = client.post("/cycles/new", data=good)
     assert r.status_code == 303

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -12,10 +12,19 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
 
+import audit.clock
 from audit.analysis import load_cycle_results
 from audit.cycles import create_cycle, open_cycle
 from audit.errors import Conflict, InputRejected
-from audit.models import Assignment, Auditor, CriterionGrade, Plan, PurgeRecord, Scorecard, TrailEntry
+from audit.models import (
+    Assignment,
+    Auditor,
+    CriterionGrade,
+    Plan,
+    PurgeRecord,
+    Scorecard,
+    TrailEntry,
+)
 from audit.register import import_register, write_register
 from audit.results import score_cycle
 from audit.retention import COMMENTS, RetentionPolicy, purge_expired
@@ -34,7 +43,7 @@ from tests.unit.test_retention import grade_with_comments
 
 scenarios("data_protection/safeguarding.feature", "data_protection/retention_and_trail.feature",
           "data_protection/hostile_input.feature")
-TODAY = date.today()
+TODAY = audit.clock.today()
 
 
 # --- safeguarding -----------------------------------------------------------------------------------------

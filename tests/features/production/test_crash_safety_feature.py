@@ -7,23 +7,24 @@ import json
 import signal
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pytest_bdd import given, scenarios, then, when
 
+import audit.clock
 from audit.db import forget_engine, make_engine
 from audit.settings import Settings
 from tests.databases import copy_store, drop_store
+from tests.factories import ROOT, synthetic_cycle
 from tests.prefect_server import flow_env, stop_process
 from tests.store_dump import canonical_dump, duplicates
-from tests.factories import ROOT, synthetic_cycle
 
 scenarios("production/crash_safety.feature")
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect-server")]
 
-TODAY = date.today()
+TODAY = audit.clock.today()
 # Mid-step (every write flushed, none committed) for each step that writes, in the order a run reaches them
 # from the state the previous killed run left; plus just after the first commit and after the report's files.
 CRASH_POINTS = [

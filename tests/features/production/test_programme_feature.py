@@ -13,11 +13,19 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import Session, func, select
 
+import audit.clock
 from audit.codes import CycleStatus
 from audit.cycles import get_area
 from audit.db import engine_from_settings, transaction
 from audit.errors import AuditError
-from audit.models import Assignment, AuditProgramme, Cycle, RubricVersion, SampledPlan, ScheduledCycle
+from audit.models import (
+    Assignment,
+    AuditProgramme,
+    Cycle,
+    RubricVersion,
+    SampledPlan,
+    ScheduledCycle,
+)
 from audit.programmes import ProgrammeSpec, next_slots, set_programme
 from audit.settings import Settings
 from tests.databases import on_postgresql
@@ -39,8 +47,8 @@ def ctx(tmp_path, database_url):
 @given("a local area with a register of plans and a pool of auditors")
 def area(ctx):
     # The helper also creates a cycle by hand; the programme's cycles are counted apart from it.
-    ctx["manual_cycle"] = synthetic_cycle(ctx["settings"], ctx["tmp"], n_plans=80, sample_size=2, today=date.today(),
-                                          due=date.today() + timedelta(days=30), name="Manual cycle")
+    ctx["manual_cycle"] = synthetic_cycle(ctx["settings"], ctx["tmp"], n_plans=80, sample_size=2, today=audit.clock.today(),
+                                          due=audit.clock.today() + timedelta(days=30), name="Manual cycle")
 
 
 def set_termly(ctx, **changes):
