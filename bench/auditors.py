@@ -112,13 +112,13 @@ def prepare(folder: Path, auditors: int, spare: int, sample: int) -> dict:
     """A fresh store: register, an auditor pool of `auditors + spare`, an opened cycle, one user per auditor."""
     from sqlmodel import Session
 
-    from audit.auditors import import_auditors, write_auditors
-    from audit.cycles import create_cycle, get_area, open_cycle
-    from audit.db import init_db, make_engine
-    from audit.register import import_register, write_register
-    from audit.rubrics import find_rubric
-    from audit.synthetic import generate_auditors, generate_register
-    from audit.users import create_user
+    from audit.register.auditors import import_auditors, write_auditors
+    from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+    from audit.store.db import init_db, make_engine
+    from audit.register.plans import import_register, write_register
+    from audit.rubrics.loading import find_rubric
+    from audit.synthetic.area import generate_auditors, generate_register
+    from audit.protection.users import create_user
 
     folder = Path(folder) / "auditors"
     folder.mkdir(parents=True, exist_ok=True)
@@ -143,7 +143,7 @@ def prepare(folder: Path, auditors: int, spare: int, sample: int) -> dict:
         open_cycle(session, cycle)
         from sqlmodel import select
 
-        from audit.models import Auditor
+        from audit.store.models import Auditor
 
         codes = sorted(session.exec(select(Auditor.code)).all())
         random.Random(13).shuffle(codes)
@@ -226,7 +226,7 @@ def _stored(url: str) -> tuple[set[int], int, int]:
     """Assignments with a submitted web scorecard; cards beyond one per assignment; cards with missing grades."""
     from sqlalchemy import text
 
-    from audit.db import make_engine
+    from audit.store.db import make_engine
 
     engine = make_engine(url)
     with engine.connect() as connection:

@@ -1,8 +1,8 @@
 """Benchmark 2: results at national scale: 640,000 plans in about 150 areas, every section scored.
 
-Measured: the product's `audit.national.national_results` (read each area's latest scored cycle from the SQLite
+Measured: the product's `audit.national.aggregate.national_results` (read each area's latest scored cycle from the SQLite
 store in place, work out service grades by the rubric's rule, aggregate in DuckDB, timeliness per area), and
-within it the aggregation alone (`audit.national.aggregate` over the loaded rows), against two references doing
+within it the aggregation alone (`audit.national.aggregate.aggregate` over the loaded rows), against two references doing
 the same grade-distribution group-bys on the same rows in memory: pandas on DataFrames, and DuckDB SQL.
 
     .venv/bin/python -m bench.national [--plans 640000] [--areas 150] [--repeat 5]
@@ -16,12 +16,12 @@ import duckdb
 import pandas as pd
 from sqlmodel import Session, select
 
-from audit.analysis import GRADE_COLUMNS
-from audit.codes import Grade
-from audit.db import make_engine
-from audit.models import RubricVersion
-from audit.national import aggregate, area_timeliness, load_results, national_results, open_store
-from audit.rubrics import rubric_from_version
+from audit.results.analysis import GRADE_COLUMNS
+from audit.vocabulary import Grade
+from audit.store.db import make_engine
+from audit.store.models import RubricVersion
+from audit.national.aggregate import aggregate, area_timeliness, load_results, national_results, open_store
+from audit.rubrics.loading import rubric_from_version
 from bench.harness import Figure, command_line, parser, record, timed
 from bench.national_store import AS_OF, national_store
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = [
         Figure(f"national results from the store ({args.plans:,} plans, {len(results.areas)} areas, incl. timeliness)",
                from_store, target_seconds=TARGET_STORE_SECONDS),
-        Figure("aggregation (product code: audit.national.aggregate)", product, faster, label, target_ratio=TARGET_RATIO),
+        Figure("aggregation (product code: audit.national.aggregate.aggregate)", product, faster, label, target_ratio=TARGET_RATIO),
         Figure("reference: pandas group-bys on in-memory frames", with_pandas),
         Figure("reference: DuckDB group-bys on in-memory tables", with_duckdb),
         Figure("timeliness per area (every measure, every area)", timeliness),

@@ -1,9 +1,9 @@
 """A national-scale synthetic store: about 150 areas, 640,000 plans, every plan audited and scored.
 
-Plans come from the product's synthetic register (audit.synthetic), one register per area. Section grades are
-drawn with numpy using the same tendencies as the simulated auditors (audit.simulate: a plan's latent
-quality, section offsets, noise); plan grades are the rubric's own roll-up (`audit.scoring.plan_grade`) per
-distinct pattern. Rows go in through `audit.bulk.insert_columns`. Built once and kept in bench/tmp.
+Plans come from the product's synthetic register (audit.synthetic.area), one register per area. Section grades are
+drawn with numpy using the same tendencies as the simulated auditors (audit.synthetic.grading: a plan's latent
+quality, section offsets, noise); plan grades are the rubric's own roll-up (`audit.rubrics.scoring.plan_grade`) per
+distinct pattern. Rows go in through `audit.store.bulk.insert_columns`. Built once and kept in bench/tmp.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from audit.bulk import insert_columns
-from audit.codes import Grade
-from audit.db import init_db, make_engine
-from audit.models import Cycle, LocalArea, Plan, PlanResult, SampledPlan, SectionResult
-from audit.rubrics import find_rubric, store_rubric
-from audit.scoring import plan_grade
-from audit.simulate import CRITERION_SD, PLAN_MEAN, PLAN_SD, SECTION_OFFSETS
-from audit.synthetic import generate_register
+from audit.store.bulk import insert_columns
+from audit.vocabulary import Grade
+from audit.store.db import init_db, make_engine
+from audit.store.models import Cycle, LocalArea, Plan, PlanResult, SampledPlan, SectionResult
+from audit.rubrics.loading import find_rubric, store_rubric
+from audit.rubrics.scoring import plan_grade
+from audit.synthetic.grading import CRITERION_SD, PLAN_MEAN, PLAN_SD, SECTION_OFFSETS
+from audit.synthetic.area import generate_register
 from bench.harness import ROOT
 
 AS_OF = date(2026, 11, 1)
@@ -36,7 +36,7 @@ def schema_fingerprint() -> str:
     """A short hash of every table's columns and types in the models."""
     from sqlmodel import SQLModel
 
-    import audit.models  # noqa: F401  # registers the tables
+    import audit.store.models  # noqa: F401  # registers the tables
 
     shape = sorted(f"{t.name}.{c.name}:{c.type}" for t in SQLModel.metadata.tables.values() for c in t.columns)
     return hashlib.sha256("\n".join(shape).encode()).hexdigest()[:16]

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.tmp / "prefect-cycle" / "run.db"
 
     def fresh() -> None:
-        from audit.db import forget_engine
+        from audit.store.db import forget_engine
 
         forget_engine(f"sqlite:///{work}")  # the last run's pooled connections must not outlive its file
         for suffix in ("-wal", "-shm"):
@@ -76,12 +76,12 @@ def prepare(folder: Path, n_plans: int, sample: int) -> dict:
     """A store with the area, register, auditors and a created (not yet opened) cycle; built once."""
     from sqlmodel import Session
 
-    from audit.auditors import import_auditors
-    from audit.cycles import create_cycle, get_area
-    from audit.db import init_db, make_engine
-    from audit.register import import_register
-    from audit.rubrics import find_rubric
-    from audit.synthetic import write_synthetic_area
+    from audit.register.auditors import import_auditors
+    from audit.cycle.lifecycle import create_cycle, get_area
+    from audit.store.db import init_db, make_engine
+    from audit.register.plans import import_register
+    from audit.rubrics.loading import find_rubric
+    from audit.synthetic.area import write_synthetic_area
 
     folder = Path(folder) / "prefect-cycle"
     db, done = folder / f"base-{n_plans}-{sample}.db", folder / f"base-{n_plans}-{sample}.json"
@@ -119,15 +119,15 @@ def _created():
 
 def plain_cycle(url: str, data_dir: str, cycle_id: int, laps: Stopwatch) -> dict:
     """The flow's domain calls, in the flow's order, with no Prefect (the reference)."""
-    from audit.actions import raise_actions
-    from audit.analysis import load_cycle_results
-    from audit.codes import CycleStatus
-    from audit.cycles import cycle_progress, get_cycle, open_cycle
-    from audit.db import engine_from_settings, transaction
-    from audit.moderation import ModerationRules, double_marked, moderation_queue, select_second_marking
-    from audit.results import score_cycle
+    from audit.improvement.actions import raise_actions
+    from audit.results.analysis import load_cycle_results
+    from audit.vocabulary import CycleStatus
+    from audit.cycle.lifecycle import cycle_progress, get_cycle, open_cycle
+    from audit.store.db import engine_from_settings, transaction
+    from audit.moderation.marking import ModerationRules, double_marked, moderation_queue, select_second_marking
+    from audit.results.cycle_scores import score_cycle
     from audit.settings import Settings
-    from audit.simulated_auditors import submit_simulated
+    from audit.synthetic.submissions import submit_simulated
     from reports.render import render, write_summary
     from reports.summary import build_summary
 

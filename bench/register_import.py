@@ -1,6 +1,6 @@
 """Benchmark 1: a 100,000-plan register imported from CSV and from XLSX, validated and stored.
 
-The measured call is the product's `audit.register.import_register` into an empty area (all or nothing:
+The measured call is the product's `audit.register.plans.import_register` into an empty area (all or nothing:
 every cell checked before anything is written, one transaction). Reference: a bare bulk insert of the
 same rows into the same `plan` table with the database driver alone (sqlite3 executemany; psycopg COPY
 on PostgreSQL), so the ratio is what reading, checking and SQLAlchemy add on top of the unavoidable write.
@@ -20,10 +20,10 @@ from typing import Any, Callable
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from audit.db import init_db, make_engine
-from audit.models import LocalArea, utcnow
-from audit.register import import_register, read_register, write_register
-from audit.synthetic import generate_register
+from audit.store.db import init_db, make_engine
+from audit.store.models import LocalArea, utcnow
+from audit.register.plans import import_register, read_register, write_register
+from audit.synthetic.area import generate_register
 from bench.harness import Figure, command_line, parser, record, timed
 from bench.pg import postgres_url
 
@@ -96,7 +96,7 @@ def _rows(path: Path) -> list[tuple[Any, ...]]:
 
 
 def _columns() -> list[str]:
-    from audit.register import REGISTER_COLUMNS
+    from audit.register.plans import REGISTER_COLUMNS
 
     return REGISTER_COLUMNS + ["area_id", "imported_at"]
 

@@ -14,17 +14,17 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from audit.actions import raise_actions
-from audit.analysis import load_cycle_results
-from audit.auditors import import_auditors
-from audit.cycles import create_cycle, get_area, open_cycle
-from audit.db import make_engine, init_db
-from audit.register import import_register
-from audit.results import score_cycle
-from audit.rubrics import find_rubric
+from audit.improvement.actions import raise_actions
+from audit.results.analysis import load_cycle_results
+from audit.register.auditors import import_auditors
+from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+from audit.store.db import make_engine, init_db
+from audit.register.plans import import_register
+from audit.results.cycle_scores import score_cycle
+from audit.rubrics.loading import find_rubric
 from audit.settings import Settings
-from audit.simulated_auditors import submit_simulated
-from audit.synthetic import write_synthetic_area
+from audit.synthetic.submissions import submit_simulated
+from audit.synthetic.area import write_synthetic_area
 
 from bench.harness import ROOT
 

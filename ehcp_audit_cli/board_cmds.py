@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from audit import clock
-from audit.codes import Agency
-from audit.cycles import get_area, get_cycle
+from audit.vocabulary import Agency
+from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
-from audit.permissions import Permission
+from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import (
     console,
     friendly,

@@ -3,7 +3,7 @@
 Who a command acts as: the CLI is an operator's tool, run on the server by someone who can read the
 database anyway, so by default it acts as the operator and the matrix is not applied. With `--as-user NAME`
 (or EHCP_AUDIT_AS_USER) a command takes that account's role and `needs` applies the same permission matrix
-as the pages and the API (audit.permissions): a way to run scheduled or delegated jobs with least privilege,
+as the pages and the API (audit.protection.permissions): a way to run scheduled or delegated jobs with least privilege,
 not a way to authenticate (docs/security.md, "The command line").
 """
 
@@ -19,11 +19,11 @@ import typer
 from rich.console import Console
 from sqlmodel import Session
 
-from audit.db import engine_from_settings, transaction
+from audit.store.db import engine_from_settings, transaction
 from audit.errors import AuditError, InputRejected
-from audit.permissions import Permission, require, results_service
+from audit.protection.permissions import Permission, require, results_service
 from audit.settings import Settings, get_settings
-from audit.trail import acting_as, cli_actor
+from audit.store.trail import acting_as, cli_actor
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,7 +57,7 @@ def results_scope() -> str | None:
     username = acting_user()
     if username is None:
         return None
-    from audit.users import get_user
+    from audit.protection.users import get_user
 
     with store() as session:
         user = get_user(session, username)
@@ -72,7 +72,7 @@ def needs(permission: Permission) -> Callable:
         def wrapper(*args, **kwargs):
             username = acting_user()
             if username is not None:
-                from audit.users import get_user
+                from audit.protection.users import get_user
 
                 with store() as session:
                     user = get_user(session, username)

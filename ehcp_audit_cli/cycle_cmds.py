@@ -9,15 +9,15 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from audit.cycles import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
+from audit.cycle.lifecycle import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
 from audit.errors import NotFound
 from audit.limits import Limits
-from audit.models import Auditor, Cycle, Plan, RubricVersion
-from audit.rubrics import find_rubric
-from audit.sampling import Exclusions
-from audit.scorecard_files import import_scorecard_file, write_template
-from audit.scorecards import assignments_for
-from audit.permissions import Permission
+from audit.store.models import Auditor, Cycle, Plan, RubricVersion
+from audit.rubrics.loading import find_rubric
+from audit.cycle.sampling import Exclusions
+from audit.cycle.scorecard_files import import_scorecard_file, write_template
+from audit.cycle.scorecards import assignments_for
+from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
 
 cycle_app = typer.Typer(help="Create, run and follow audit cycles.", no_args_is_help=True)

@@ -8,12 +8,12 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from audit.auditors import import_auditors
-from audit.cycles import get_area
+from audit.register.auditors import import_auditors
+from audit.cycle.lifecycle import get_area
 from audit.limits import Limits
-from audit.register import import_register
-from audit.rubrics import describe, find_rubric, load_rubric_file, load_rubrics_dir
-from audit.permissions import Permission
+from audit.register.plans import import_register
+from audit.rubrics.loading import describe, find_rubric, load_rubric_file, load_rubrics_dir
+from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
 plans_app = typer.Typer(help="Load the area's EHC plan register.", no_args_is_help=True)

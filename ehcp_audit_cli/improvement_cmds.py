@@ -11,19 +11,19 @@ from rich.table import Table
 from sqlmodel import select
 
 from audit import clock
-from audit.amendments import before_after, get_task, mark_done, tasks_of
-from audit.cycles import get_area
+from audit.cycle.amendments import before_after, get_task, mark_done, tasks_of
+from audit.cycle.lifecycle import get_area
 from audit.errors import AuditError
-from audit.improvement import get_plan, link_action, plans_of
-from audit.improvement_rules import load_rules
-from audit.models import ImprovementAction
-from audit.permissions import Permission
-from audit.plan_files import export_plan, import_plan
-from audit.plan_layouts import LAYOUTS
-from audit.proposals import decide, get_proposal
-from audit.reminders import overdue_amendment_items, record_chase
-from audit.rubrics import find_rubric
-from audit.scales import get_scale, load_scale_file, load_scales
+from audit.improvement.plans import get_plan, link_action, plans_of
+from audit.improvement.rules import load_rules
+from audit.store.models import ImprovementAction
+from audit.protection.permissions import Permission
+from audit.improvement.files import export_plan, import_plan
+from audit.improvement.layouts import LAYOUTS
+from audit.improvement.proposals import decide, get_proposal
+from audit.cycle.reminders import overdue_amendment_items, record_chase
+from audit.rubrics.loading import find_rubric
+from audit.improvement.scales import get_scale, load_scale_file, load_scales
 from ehcp_audit_cli.common import (
     console,
     friendly,

@@ -13,12 +13,12 @@ import typer
 from rich.table import Table
 
 from audit import clock
-from audit.analysis import load_cycle_results
-from audit.cycles import get_area, get_cycle
+from audit.results.analysis import load_cycle_results
+from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
-from audit.frames import plans_frame
-from audit.permissions import Permission
-from audit.timeliness import compute_timeliness
+from audit.register.frames import plans_frame
+from audit.protection.permissions import Permission
+from audit.timeliness.measures import compute_timeliness
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
 from ehcp_audit_cli.common import (
     act_as,
@@ -126,7 +126,7 @@ def report(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
 ) -> None:
     """The board summary of a scored cycle."""
-    from audit.scales import load_scales
+    from audit.improvement.scales import load_scales
     from reports.render import FORMATS, render
     from reports.summary import build_summary
 
@@ -154,11 +154,11 @@ def demo(
                                       help="Leave one health auditor's scorecards out, to show incomplete audits."),
 ) -> None:
     """Run a whole cycle on a synthetic local area: register, rubric, sample, scorecards, board summary."""
-    from audit.auditors import import_auditors
-    from audit.cycles import create_cycle
-    from audit.register import import_register
-    from audit.rubrics import find_rubric
-    from audit.synthetic import write_synthetic_area
+    from audit.register.auditors import import_auditors
+    from audit.cycle.lifecycle import create_cycle
+    from audit.register.plans import import_register
+    from audit.rubrics.loading import find_rubric
+    from audit.synthetic.area import write_synthetic_area
     from flows.runtime import configure_local_prefect
 
     s = settings()
@@ -196,7 +196,7 @@ def demo(
     console.print(f"  also {outcome['reports']['md']} and {outcome['reports']['json']}")
     console.print(f"Next: ehcp-audit cycle status {cycle_id} · ehcp-audit timeliness · "
                   f"ehcp-audit scorecards template {cycle_id} --out scorecards/ · ehcp-audit improvement status")
-    from audit.users import DEMO_PASSWORD, ensure_demo_users
+    from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
 
     with store() as session:
         accounts = [(u.username, u.role, code) for u, code in ensure_demo_users(session, get_area(session, s.area_code))]
@@ -212,8 +212,8 @@ def _late_health_auditor(cycle_id: int) -> list[str]:
 
     from sqlmodel import select
 
-    from audit.cycles import open_cycle
-    from audit.models import Assignment, Auditor
+    from audit.cycle.lifecycle import open_cycle
+    from audit.store.models import Assignment, Auditor
 
     with store() as session:
         open_cycle(session, get_cycle(session, cycle_id))

@@ -10,16 +10,16 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from audit.agreement import agreement_tables
-from audit.calibration import (create_exercise, distance_by_auditor, distance_report, get_exercise, record_grades,
+from audit.moderation.agreement import agreement_tables
+from audit.moderation.calibration import (create_exercise, distance_by_auditor, distance_report, get_exercise, record_grades,
                                set_reference)
-from audit.codes import Grade
-from audit.cycles import get_area, get_cycle
+from audit.vocabulary import Grade
+from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import NotFound
-from audit.models import Auditor
-from audit.moderation import agreement_units, moderate, moderation_queue, score_labels, side_by_side
-from audit.rubrics import find_rubric
-from audit.permissions import Permission
+from audit.store.models import Auditor
+from audit.moderation.marking import agreement_units, moderate, moderation_queue, score_labels, side_by_side
+from audit.rubrics.loading import find_rubric
+from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
 moderation_app = typer.Typer(help="Second marking: the moderation queue, agreed grades and agreement statistics.",

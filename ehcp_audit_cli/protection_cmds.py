@@ -8,13 +8,13 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from audit.cycles import get_area
-from audit.db import engine_from_settings
-from audit.retention import RetentionPolicy, purge_expired, purge_history
-from audit.safeguarding import list_flags
-from audit.trail import acting_as, cli_actor
-from audit.trail_search import utc_text
-from audit.permissions import Permission
+from audit.cycle.lifecycle import get_area
+from audit.store.db import engine_from_settings
+from audit.protection.retention import RetentionPolicy, purge_expired, purge_history
+from audit.protection.safeguarding import list_flags
+from audit.store.trail import acting_as, cli_actor
+from audit.protection.trail_search import utc_text
+from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
 safeguarding_app = typer.Typer(help="Safeguarding concerns flagged by auditors: list them, retry failed alerts.",

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from audit import clock
-from audit.permissions import Permission
+from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings
 
 

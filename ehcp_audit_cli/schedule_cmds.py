@@ -8,10 +8,10 @@ import typer
 from rich.table import Table
 
 from audit import clock
-from audit.chasing import chase_history
-from audit.cycles import get_area
-from audit.permissions import Permission
-from audit.programmes import (
+from audit.cycle.chasing import chase_history
+from audit.cycle.lifecycle import get_area
+from audit.protection.permissions import Permission
+from audit.cycle.programmes import (
     CADENCE_WORDS,
     ProgrammeSpec,
     next_slots,
@@ -19,7 +19,7 @@ from audit.programmes import (
     scheduled_cycles,
     set_programme,
 )
-from audit.rubrics import find_rubric
+from audit.rubrics.loading import find_rubric
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
 
 programme_app = typer.Typer(help="The audit programme: recurring cycles on a schedule (monthly, termly or cron).",

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from audit.errors import AuditError
-from audit.trail import verify_chain
-from audit.trail_search import ACTIONS, TrailFilter, describe_change, find_entries, utc_text, write_csv
-from audit.permissions import Permission
+from audit.store.trail import verify_chain
+from audit.protection.trail_search import ACTIONS, TrailFilter, describe_change, find_entries, utc_text, write_csv
+from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, store
 
 trail_app = typer.Typer(help="The audit trail of every change to the store: show, export (CSV), verify.",

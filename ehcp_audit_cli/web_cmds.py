@@ -9,10 +9,10 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from audit.codes import SERVICES
-from audit.users import (ROLES, create_api_token, create_user, get_user, link_sso, list_users, set_active, set_role,
+from audit.vocabulary import SERVICES
+from audit.protection.users import (ROLES, create_api_token, create_user, get_user, link_sso, list_users, set_active, set_role,
                          sign_out_everywhere)
-from audit.permissions import Permission
+from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
 users_app = typer.Typer(help="Accounts for the web app and API: add users, change roles, issue API tokens.",
@@ -41,7 +41,7 @@ def serve(
     """Start the web app (pages for each role and the JSON API at /api/v1, docs at /api/docs)."""
     import uvicorn
 
-    from audit.db import engine_from_settings, forget_engine
+    from audit.store.db import engine_from_settings, forget_engine
     from web.app import create_app, secret_key
 
     s = settings()

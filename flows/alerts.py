@@ -12,8 +12,8 @@ import smtplib
 
 from sqlalchemy.engine import Engine
 
-from audit.db import transaction
-from audit.safeguarding import SENT, flag_view, get_flag, needing_notification, record_notification
+from audit.store.db import transaction
+from audit.protection.safeguarding import SENT, flag_view, get_flag, needing_notification, record_notification
 from audit.settings import Settings
 from flows.mail import safeguarding_message, send_email, smtp_configured
 

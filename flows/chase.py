@@ -1,7 +1,7 @@
 """The daily chase: remind auditors of scorecards due soon or overdue, and tell agency leads of long-overdue ones.
 
-Each rule (audit.chasing.chase_rules) finds what to chase; chases are grouped into one email per recipient and
-rule; each group is claimed, sent and marked in that order, each in its own transaction (see audit/chasing.py
+Each rule (audit.cycle.chasing.chase_rules) finds what to chase; chases are grouped into one email per recipient and
+rule; each group is claimed, sent and marked in that order, each in its own transaction (see audit/cycle/chasing.py
 for why that makes every reminder go at most once, even when the flow is rerun or killed mid-send). Scheduled
 daily by flows/deployments.py; `ehcp-audit chase run` runs it by hand.
 """
@@ -16,7 +16,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from audit import clock
-from audit.chasing import Chase, chase_rules, claim, finish, mark_interrupted
+from audit.cycle.chasing import Chase, chase_rules, claim, finish, mark_interrupted
 from audit.settings import Settings, get_settings
 from flows.mail import chase_message, send_email, smtp_configured
 from flows.runtime import flow_settings

@@ -11,7 +11,7 @@ artifact.
 Every task is rerunnable: it reads what is recorded and adds only what is missing, in one transaction.
 While scorecards are outstanding and the due date has not passed, the flow stops after "collect" and
 reports who it is waiting for; no worker is held while auditors work. Running it again picks up from there.
-Once the first scorecards are in, a share of the pieces is second-marked blind (audit.moderation): the flow
+Once the first scorecards are in, a share of the pieces is second-marked blind (audit.moderation.marking): the flow
 adds those assignments and waits for them the same way. Disagreements go to the moderation queue; the flow
 does not wait for the moderator: it scores with the counted grades (the first marker's until a section is
 moderated), says how many plans await moderation, and a rerun after moderation rescores.
@@ -27,25 +27,25 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from audit import clock
-from audit.actions import raise_actions
-from audit.amendments import record_reaudits
-from audit.analysis import load_cycle_results
-from audit.codes import CycleStatus
-from audit.cycles import cycle_progress, get_cycle, open_cycle
-from audit.db import engine_from_settings, transaction
-from audit.improvement_rules import load_rules
-from audit.moderation import (
+from audit.improvement.actions import raise_actions
+from audit.cycle.amendments import record_reaudits
+from audit.results.analysis import load_cycle_results
+from audit.vocabulary import CycleStatus
+from audit.cycle.lifecycle import cycle_progress, get_cycle, open_cycle
+from audit.store.db import engine_from_settings, transaction
+from audit.improvement.rules import load_rules
+from audit.moderation.marking import (
     ModerationRules,
     double_marked,
     moderation_queue,
     select_second_marking,
 )
-from audit.proposals import propose_statuses
-from audit.results import score_cycle
-from audit.scales import load_scales
+from audit.improvement.proposals import propose_statuses
+from audit.results.cycle_scores import score_cycle
+from audit.improvement.scales import load_scales
 from audit.settings import Settings, get_settings
-from audit.simulated_auditors import submit_simulated
-from audit.trail import as_actor
+from audit.synthetic.submissions import submit_simulated
+from audit.store.trail import as_actor
 from flows.runtime import flow_settings
 from flows.steps import crash_point, step_transaction
 from reports.render import render, write_summary

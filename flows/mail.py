@@ -49,7 +49,7 @@ def reminder_message(settings: Settings, to: str, cycle_name: str, items: list, 
 
 
 def chase_message(settings: Settings, to: str, subject: str, lines: list[str]) -> EmailMessage:
-    """A chase email (audit/chasing.py): one line per assignment, pseudonymised references only."""
+    """A chase email (audit/cycle/chasing.py): one line per assignment, pseudonymised references only."""
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.smtp_from

@@ -16,9 +16,9 @@ from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
 
 from audit import clock
-from audit.codes import CycleStatus
-from audit.models import Cycle
-from audit.programmes import cycle_for_slot, get_programme
+from audit.vocabulary import CycleStatus
+from audit.store.models import Cycle
+from audit.cycle.programmes import cycle_for_slot, get_programme
 from audit.settings import Settings, get_settings
 from flows.cycle import audit_cycle
 from flows.runtime import flow_settings

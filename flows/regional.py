@@ -5,7 +5,7 @@ Inputs: the area codes to compare (default: every area with results), a region n
 Outputs: a comparison in HTML, Markdown and JSON under <reports>/regional/, with small numbers suppressed, and
 a Prefect markdown artifact.
 
-Each area's figures are one task (`audit.regional.area_figures`), so the per-area work runs in parallel: for
+Each area's figures are one task (`audit.national.regional.area_figures`), so the per-area work runs in parallel: for
 more than one area `run_regional` gives the flow prefect-dask's DaskTaskRunner with a local cluster of worker
 processes; for a single area the flow runs with Prefect's default task runner, in process.
 """
@@ -20,8 +20,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from audit import clock
-from audit.db import engine_from_settings, transaction
-from audit.regional import AreaFigures, area_figures, areas_with_results
+from audit.store.db import engine_from_settings, transaction
+from audit.national.regional import AreaFigures, area_figures, areas_with_results
 from audit.settings import get_settings
 from flows.runtime import flow_settings
 from reports.regional import regional_view, render, write_regional

@@ -3,7 +3,7 @@
 Triggered daily by the `retention-purge` deployment (flows/deployments.py) and by hand with
 `ehcp-audit retention purge`. Inputs: none (the policy is EHCP_AUDIT_COMMENT_RETENTION_DAYS and
 EHCP_AUDIT_SAFEGUARDING_RETENTION_DAYS). Outputs: purged comments, rationales and closed safeguarding
-concerns (audit.retention), one PurgeRecord per kind, a markdown artifact saying what was purged.
+concerns (audit.protection.retention), one PurgeRecord per kind, a markdown artifact saying what was purged.
 Rerunning is harmless: what was purged is no longer due.
 """
 
@@ -15,10 +15,10 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from audit.db import engine_from_settings, transaction
-from audit.retention import RetentionPolicy, purge_expired
+from audit.store.db import engine_from_settings, transaction
+from audit.protection.retention import RetentionPolicy, purge_expired
 from audit.settings import get_settings
-from audit.trail import as_actor
+from audit.store.trail import as_actor
 from flows.runtime import flow_settings
 
 

@@ -18,7 +18,7 @@ from typing import Iterator
 
 from sqlmodel import Session
 
-from audit.db import engine_from_settings, transaction
+from audit.store.db import engine_from_settings, transaction
 from audit.settings import Settings
 
 CRASH_VAR = "EHCP_AUDIT_TEST_CRASH_AT"

@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # before any figure is made; the worker and the tests hav
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from audit.codes import Grade  # noqa: E402
+from audit.vocabulary import Grade  # noqa: E402
 
 # GOV.UK palette: distinguishable in greyscale order, and each segment is labelled as well as coloured.
 GRADE_COLOURS = {

@@ -1,17 +1,17 @@
 """A short feedback note for the case officer of each audited plan: grades, comments on weak criteria, the task.
 
 Pseudonymised: the plan is named by its reference and people by codes. Comments come from the scorecard
-that counts for each section (first marker, or the moderated source), as audit.moderation decides.
+that counts for each section (first marker, or the moderated source), as audit.moderation.marking decides.
 """
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from audit import analysis
-from audit.codes import ActionKind, Grade
-from audit.models import Action, CriterionGrade
-from audit.moderation import counted_sources
+from audit.results import analysis
+from audit.vocabulary import ActionKind, Grade
+from audit.store.models import Action, CriterionGrade
+from audit.moderation.marking import counted_sources
 
 
 def feedback_notes(session: Session, results: analysis.CycleResults) -> list[dict]:

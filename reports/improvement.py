@@ -13,13 +13,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlmodel import Session
 
 from audit import clock
-from audit.amendments import before_after, tasks_of
-from audit.codes import TaskStatus
-from audit.improvement import actions_of, evidence_of, links_of, plans_of
-from audit.improvement_rules import describe_target
-from audit.models import Cycle, ImprovementPlan, LocalArea
-from audit.proposals import latest_proposal, open_proposals
-from audit.scales import StatusScale, get_scale
+from audit.cycle.amendments import before_after, tasks_of
+from audit.vocabulary import TaskStatus
+from audit.improvement.plans import actions_of, evidence_of, links_of, plans_of
+from audit.improvement.rules import describe_target
+from audit.store.models import Cycle, ImprovementPlan, LocalArea
+from audit.improvement.proposals import latest_proposal, open_proposals
+from audit.improvement.scales import StatusScale, get_scale
 from reports.suppression import TEXT, make_table
 
 NOT_GRADED = "Not yet graded"

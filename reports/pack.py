@@ -19,13 +19,14 @@ from dateutil.relativedelta import relativedelta
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
-from audit import analysis, clock
-from audit.actions import cycle_actions, cycle_improvement_actions
-from audit.codes import SERVICES, Agency
-from audit.frames import plans_frame
-from audit.models import Cycle, LocalArea, RubricVersion
-from audit.scales import load_scales
-from audit.timeliness import Measure, TimelinessReport, compute_timeliness
+from audit.results import analysis
+from audit import clock
+from audit.improvement.actions import cycle_actions, cycle_improvement_actions
+from audit.vocabulary import SERVICES, Agency
+from audit.register.frames import plans_frame
+from audit.store.models import Cycle, LocalArea, RubricVersion
+from audit.improvement.scales import load_scales
+from audit.timeliness.measures import Measure, TimelinessReport, compute_timeliness
 from reports import charts, workers
 from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
@@ -168,7 +169,7 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
 
 
 def grade_table(key: str, title: str, frame: pd.DataFrame, first: str, threshold: int) -> dict:
-    """A grade distribution (audit.analysis.distribution) with its Wilson interval, suppressed."""
+    """A grade distribution (audit.results.analysis.distribution) with its Wilson interval, suppressed."""
     rows = []
     for r in _records(frame):
         good = r["Outstanding"] + r["Good"]

@@ -1,4 +1,4 @@
-"""The regional comparison: one view-model from every area's figures (audit.regional), rendered to HTML and Markdown.
+"""The regional comparison: one view-model from every area's figures (audit.national.regional), rendered to HTML and Markdown.
 
 Tables put the areas side by side: plan grades, grades per service, each timeliness measure, and marker
 agreement. Small numbers are suppressed once, here, with the board pack's rule (reports.suppression), so a
@@ -15,8 +15,8 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from audit import clock
-from audit.regional import AreaFigures
-from audit.timeliness import Measure
+from audit.national.regional import AreaFigures
+from audit.timeliness.measures import Measure
 from reports.pack import grade_table, measure_table
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 

@@ -8,15 +8,16 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session, select
 
-from audit import analysis, clock
-from audit.actions import cycle_actions, cycle_improvement_actions
-from audit.codes import Agency, Grade
-from audit.cycles import cycle_progress
-from audit.frames import plans_frame
-from audit.models import Auditor, LocalArea, RubricVersion
-from audit.moderation import moderation_overview
-from audit.scales import StatusScale, load_scales
-from audit.timeliness import compute_timeliness
+from audit.results import analysis
+from audit import clock
+from audit.improvement.actions import cycle_actions, cycle_improvement_actions
+from audit.vocabulary import Agency, Grade
+from audit.cycle.lifecycle import cycle_progress
+from audit.register.frames import plans_frame
+from audit.store.models import Auditor, LocalArea, RubricVersion
+from audit.moderation.marking import moderation_overview
+from audit.improvement.scales import StatusScale, load_scales
+from audit.timeliness.measures import compute_timeliness
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 
 SCHEMA = "ehcp-audit/board-summary/1"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlmodel import Session, select
 
-from audit import analysis
-from audit.codes import Grade
-from audit.models import Cycle, PlanResult, RubricVersion
+from audit.results import analysis
+from audit.vocabulary import Grade
+from audit.store.models import Cycle, PlanResult, RubricVersion
 
 Z_95 = 1.959963984540054
 TREND_COLUMNS = ["cycle_id", "cycle", "date", "rubric", "rubric_version", "rubric_hash", "kind", "theme",

@@ -22,8 +22,8 @@ hypothesis_settings.load_profile("suite")
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from audit.db import init_db, make_engine
-from audit.models import LocalArea
+from audit.store.db import init_db, make_engine
+from audit.store.models import LocalArea
 from tests.databases import BACKEND, drop_store, new_store_url, on_postgresql, server_url, start_cluster, stop_cluster
 from tests.prefect_server import prefect_server  # noqa: F401  (a fixture: a real Prefect server for subprocesses)
 

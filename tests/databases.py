@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from audit.db import forget_engine, init_db, make_engine
+from audit.store.db import forget_engine, init_db, make_engine
 
 BACKEND = os.environ.get("EHCP_AUDIT_TEST_DATABASE", "sqlite").strip().lower() or "sqlite"
 if BACKEND not in ("sqlite", "postgresql"):

@@ -8,14 +8,14 @@ from pathlib import Path
 from sqlmodel import select
 
 import audit.clock
-from audit.assignment import cycle_rubric
-from audit.codes import REAUDIT_STRATUM, Grade
-from audit.cycles import create_cycle, open_cycle
-from audit.db import engine_from_settings, transaction
-from audit.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan
-from audit.results import score_cycle
-from audit.rubrics import Rubric
-from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.cycle.assignment import cycle_rubric
+from audit.vocabulary import REAUDIT_STRATUM, Grade
+from audit.cycle.lifecycle import create_cycle, open_cycle
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan
+from audit.results.cycle_scores import score_cycle
+from audit.rubrics.loading import Rubric
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.settings import Settings
 from flows.cycle import actions_step, proposals_step
 from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from audit.models import (Action, Assignment, Auditor, ChaseDelivery, CriterionGrade, Cycle, CycleModeration, Plan,
+from audit.store.models import (Action, Assignment, Auditor, ChaseDelivery, CriterionGrade, Cycle, CycleModeration, Plan,
                           PlanResult, SampledPlan, Scorecard, SectionResult)
 
 

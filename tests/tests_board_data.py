@@ -10,18 +10,18 @@ from sqlmodel import Session, create_engine
 
 from tests.databases import new_store_url
 
-from audit.actions import raise_actions
-from audit.analysis import load_cycle_results
-from audit.auditors import import_auditors
-from audit.cycles import create_cycle, open_cycle
-from audit.db import init_db
-from audit.models import LocalArea
-from audit.register import import_register
-from audit.results import score_cycle
-from audit.rubrics import find_rubric, rubric_from_content
+from audit.improvement.actions import raise_actions
+from audit.results.analysis import load_cycle_results
+from audit.register.auditors import import_auditors
+from audit.cycle.lifecycle import create_cycle, open_cycle
+from audit.store.db import init_db
+from audit.store.models import LocalArea
+from audit.register.plans import import_register
+from audit.results.cycle_scores import score_cycle
+from audit.rubrics.loading import find_rubric, rubric_from_content
 from audit.settings import Settings
-from audit.simulated_auditors import submit_simulated
-from audit.synthetic import write_synthetic_area
+from audit.synthetic.submissions import submit_simulated
+from audit.synthetic.area import write_synthetic_area
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 1)
@@ -68,7 +68,7 @@ def build_board_store(folder: Path) -> dict:
 
 
 def write_board_pack(store: dict, service: str | None = None):
-    from audit.models import Cycle
+    from audit.store.models import Cycle
     from reports.pack import build_pack, write_pack
 
     engine = create_engine(store["url"])

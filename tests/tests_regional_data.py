@@ -7,15 +7,15 @@ from pathlib import Path
 
 from sqlmodel import Session, create_engine
 
-from audit.auditors import import_auditors
-from audit.cycles import create_cycle, get_area, open_cycle
-from audit.db import init_db
-from audit.moderation import ModerationRules, select_second_marking
-from audit.register import import_register
-from audit.results import score_cycle
-from audit.rubrics import find_rubric
-from audit.simulated_auditors import submit_simulated
-from audit.synthetic import write_synthetic_area
+from audit.register.auditors import import_auditors
+from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+from audit.store.db import init_db
+from audit.moderation.marking import ModerationRules, select_second_marking
+from audit.register.plans import import_register
+from audit.results.cycle_scores import score_cycle
+from audit.rubrics.loading import find_rubric
+from audit.synthetic.submissions import submit_simulated
+from audit.synthetic.area import write_synthetic_area
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 1)

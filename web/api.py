@@ -16,14 +16,14 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from audit import clock
-from audit.assignment import cycle_rubric
-from audit.codes import Grade, ScorecardStatus
-from audit.cycles import assignment_state, cycle_progress, get_area
+from audit.cycle.assignment import cycle_rubric
+from audit.vocabulary import Grade, ScorecardStatus
+from audit.cycle.lifecycle import assignment_state, cycle_progress, get_area
 from audit.errors import Conflict, InputRejected, NotFound
-from audit.models import Auditor, Cycle, Scorecard, User
-from audit.permissions import Permission
-from audit.plan_details import plan_details
-from audit.scorecards import (
+from audit.store.models import Auditor, Cycle, Scorecard, User
+from audit.protection.permissions import Permission
+from audit.cycle.plan_details import plan_details
+from audit.cycle.scorecards import (
     GradeEntry,
     assigned_criteria,
     assignments_for,

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from audit.db import engine_from_settings
-from audit.models import utcnow
+from audit.store.db import engine_from_settings
+from audit.store.models import utcnow
 from audit.settings import Settings, get_settings
 from web import admin, api, auditor, auth, board, improvement, moderation, qa, sso
 from web import safeguarding, trail  # issue 7, data protection

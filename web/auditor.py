@@ -10,15 +10,15 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
 from audit import clock
-from audit.assignment import cycle_rubric
-from audit.codes import Agency, Grade, ScorecardStatus
-from audit.cycles import assignment_state, cycle_complete
+from audit.cycle.assignment import cycle_rubric
+from audit.vocabulary import Agency, Grade, ScorecardStatus
+from audit.cycle.lifecycle import assignment_state, cycle_complete
 from audit.errors import Conflict, InputRejected, NotFound
-from audit.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
-from audit.permissions import Permission
-from audit.plan_details import plan_details
-from audit.rubrics import Rubric
-from audit.scorecards import (
+from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
+from audit.protection.permissions import Permission
+from audit.cycle.plan_details import plan_details
+from audit.rubrics.loading import Rubric
+from audit.cycle.scorecards import (
     GradeEntry,
     assigned_criteria,
     assignments_for,

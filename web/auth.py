@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from audit.codes import Agency
-from audit.models import User
-from audit.permissions import DESCRIPTIONS, Permission, permissions_of
-from audit.throttle import clear_account, record_failure, throttled
-from audit.users import authenticate, sign_out_everywhere
+from audit.vocabulary import Agency
+from audit.store.models import User
+from audit.protection.permissions import DESCRIPTIONS, Permission, permissions_of
+from audit.protection.throttle import clear_account, record_failure, throttled
+from audit.protection.users import authenticate, sign_out_everywhere
 from web.deps import SIGNED_OUT, allow, home_page, now, page, public, start_session, store
 
 router = APIRouter(include_in_schema=False)

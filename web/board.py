@@ -1,7 +1,7 @@
 """The board and service leads: latest and previous cycles' results, per-service tables and charts, downloads.
 
 Board members (and QA leads, moderators) see every service; a service lead sees their own service's part
-(audit.permissions.results_service), on the pages, in the downloads and through the API alike.
+(audit.protection.permissions.results_service), on the pages, in the downloads and through the API alike.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from audit import clock
-from audit.analysis import load_cycle_results
-from audit.codes import Agency
-from audit.cycles import get_area
-from audit.models import Cycle, PlanResult, User
-from audit.permissions import AccessDenied, Permission, results_service
-from audit.scales import load_scales
+from audit.results.analysis import load_cycle_results
+from audit.vocabulary import Agency
+from audit.cycle.lifecycle import get_area
+from audit.store.models import Cycle, PlanResult, User
+from audit.protection.permissions import AccessDenied, Permission, results_service
+from audit.improvement.scales import load_scales
 from reports.render import FORMATS, render
 from reports.summary import build_summary
 from web.deps import Id, Refused, allow, page, store

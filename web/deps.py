@@ -1,6 +1,6 @@
 """What every route shares: the store, the signed-in user, the one permission check (which also guards CSRF).
 
-Every route depends on `allow(permission)` or `public()`. `allow` asks audit.permissions (the one matrix
+Every route depends on `allow(permission)` or `public()`. `allow` asks audit.protection.permissions (the one matrix
 for pages, API and CLI) whether the user's role holds the permission; object-level scopes (own
 assignments, own service) are enforced where the objects are loaded. Both check the CSRF token of any
 unsafe request made with the session cookie (form field `csrf_token` or header `X-CSRF-Token`). Requests
@@ -28,11 +28,11 @@ from markupsafe import Markup
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from audit.db import transaction, write_transaction
-from audit.models import User
-from audit.permissions import ROLE_LABELS, Permission, permits
-from audit.users import user_for_token
-from audit.trail import set_actor
+from audit.store.db import transaction, write_transaction
+from audit.store.models import User
+from audit.protection.permissions import ROLE_LABELS, Permission, permits
+from audit.protection.users import user_for_token
+from audit.store.trail import set_actor
 
 # A record number in a path: positive and within the id columns' range (INTEGER, 32-bit on PostgreSQL); a larger
 # one would make the database driver fail with a server error instead of the page answering "not found".

@@ -2,7 +2,7 @@
 and area, each action's evidence and history, amendment tasks with before and after grades.
 
 QA leads also accept or override the status proposed from audit evidence (with a reason) and mark amendment
-tasks done. Every rule lives in audit.proposals and audit.amendments; these pages only show and collect.
+tasks done. Every rule lives in audit.improvement.proposals and audit.cycle.amendments; these pages only show and collect.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from audit import clock
-from audit.amendments import before_after, get_task, mark_done, tasks_of
-from audit.cycles import get_area
+from audit.cycle.amendments import before_after, get_task, mark_done, tasks_of
+from audit.cycle.lifecycle import get_area
 from audit.errors import AuditError, NotFound
-from audit.improvement import evidence_of, get_plan, history, links_of, plans_of
-from audit.improvement_rules import describe_target
-from audit.models import Cycle, ImprovementAction, ImprovementPlan, User
-from audit.permissions import Permission, permits
-from audit.plan_files import export_plan
-from audit.proposals import decide, get_proposal, proposals_of
-from audit.scales import get_scale, load_scales
+from audit.improvement.plans import evidence_of, get_plan, history, links_of, plans_of
+from audit.improvement.rules import describe_target
+from audit.store.models import Cycle, ImprovementAction, ImprovementPlan, User
+from audit.protection.permissions import Permission, permits
+from audit.improvement.files import export_plan
+from audit.improvement.proposals import decide, get_proposal, proposals_of
+from audit.improvement.scales import get_scale, load_scales
 from reports.improvement import build_improvement_report, render_improvement
 from web.deps import Id, Refused, allow, form_data, page, store
 

@@ -1,6 +1,6 @@
 """QA leads and moderators: the moderation queue, both scorecards side by side, agreed grades, agreement figures.
 
-Every rule lives in audit.moderation and audit.agreement; these pages only show and collect.
+Every rule lives in audit.moderation.marking and audit.moderation.agreement; these pages only show and collect.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from audit.agreement import HIGH_RAW_LOW_ALPHA, MIN_UNITS
-from audit.assignment import cycle_rubric
-from audit.codes import Agency, Grade
+from audit.moderation.agreement import HIGH_RAW_LOW_ALPHA, MIN_UNITS
+from audit.cycle.assignment import cycle_rubric
+from audit.vocabulary import Agency, Grade
 from audit.errors import AuditError, Conflict, InputRejected
-from audit.models import Auditor, User
-from audit.moderation import double_marked, moderate, moderation_overview, moderation_queue, score_labels, side_by_side
-from audit.permissions import Permission
+from audit.store.models import Auditor, User
+from audit.moderation.marking import double_marked, moderate, moderation_overview, moderation_queue, score_labels, side_by_side
+from audit.protection.permissions import Permission
 from web.deps import Id, Refused, allow, form_data, page, store
 from web.qa import _cycle
 

@@ -11,15 +11,15 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 from starlette.datastructures import FormData
 
-from audit.codes import CycleStatus
-from audit.cycles import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, open_cycle, withdraw_plan
+from audit.vocabulary import CycleStatus
+from audit.cycle.lifecycle import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, open_cycle, withdraw_plan
 from audit.errors import AuditError
-from audit.models import Cycle, Plan, RubricVersion, SampledPlan, User
-from audit.chasing import chase_history
-from audit.reminders import outstanding_by_auditor, record_reminder, record_reminders, reminders_for
-from audit.rubrics import load_rubrics_dir
+from audit.store.models import Cycle, Plan, RubricVersion, SampledPlan, User
+from audit.cycle.chasing import chase_history
+from audit.cycle.reminders import outstanding_by_auditor, record_reminder, record_reminders, reminders_for
+from audit.rubrics.loading import load_rubrics_dir
 from flows.mail import reminder_message, send_email, smtp_configured
-from audit.permissions import Permission
+from audit.protection.permissions import Permission
 from web.deps import Id, Refused, allow, form_data, page, store
 from web.trigger import launch
 

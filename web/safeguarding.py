@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
 
-from audit.cycles import get_area
+from audit.cycle.lifecycle import get_area
 from audit.errors import AuditError, InputRejected
-from audit.models import SafeguardingFlag, User
-from audit.safeguarding import add_note, close_flag, flag_view, get_flag, list_flags, raise_flag
+from audit.store.models import SafeguardingFlag, User
+from audit.protection.safeguarding import add_note, close_flag, flag_view, get_flag, list_flags, raise_flag
 from flows.alerts import notify_contacts, why_not_sendable
 from web.auditor import own_assignment
-from audit.permissions import Permission
+from audit.protection.permissions import Permission
 from web.api import ProblemOut
 from web.deps import Id, Refused, allow, form_data, page, store
 

@@ -13,7 +13,7 @@ from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from audit.users import user_for_sso
+from audit.protection.users import user_for_sso
 from web.auth import safe_next, sign_in_form
 from web.deps import Refused, home_page, public, start_session, store
 

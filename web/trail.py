@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from audit.models import User
-from audit.trail_search import ACTIONS, TrailFilter, count_entries, describe_change, find_entries, tables_in_trail, utc_text, write_csv
-from audit.permissions import Permission
+from audit.store.models import User
+from audit.protection.trail_search import ACTIONS, TrailFilter, count_entries, describe_change, find_entries, tables_in_trail, utc_text, write_csv
+from audit.protection.permissions import Permission
 from web.deps import allow, page, store
 
 # Who may read the trail (the permission matrix will take these over).

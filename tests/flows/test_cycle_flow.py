@@ -10,8 +10,8 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 import audit.clock
-from audit.db import engine_from_settings
-from audit.models import (
+from audit.store.db import engine_from_settings
+from audit.store.models import (
     Action,
     ActionEvent,
     ActionEvidence,
@@ -74,10 +74,10 @@ def test_the_flow_waits_for_auditors_then_reports_and_reruns_add_nothing(prefect
     assert again["improvement"]["evidence"] == 0 and again["proposals"]["proposals"] == 0
     assert counts(settings, cycle_id) == after
     with Session(engine_from_settings(settings)) as s:
-        from audit.models import Cycle
+        from audit.store.models import Cycle
 
         assert s.get(Cycle, cycle_id).status == "scored"
-        from audit.models import TrailEntry
+        from audit.store.models import TrailEntry
 
         # The audit trail names the flow as the actor of what it wrote (issue 7).
         flow_tables = set(s.exec(select(TrailEntry.table_name).where(TrailEntry.actor == "flow:audit-cycle")).all())

@@ -8,15 +8,15 @@ import pytest
 from sqlmodel import select
 
 import audit.clock
-from audit.db import engine_from_settings, transaction
-from audit.models import (
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import (
     Assignment,
     Auditor,
     CriterionGrade,
     PurgeRecord,
     SafeguardingFlag,
 )
-from audit.safeguarding import raise_flag, record_notification
+from audit.protection.safeguarding import raise_flag, record_notification
 from audit.settings import Settings
 from tests.factories import ROOT
 from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
@@ -28,7 +28,7 @@ LONG_AGO = audit.clock.now() - timedelta(days=3 * 365)
 
 @pytest.fixture
 def store(tmp_path):
-    from audit.cycles import create_cycle, get_area, open_cycle
+    from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
     from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 
     settings = Settings(data_dir=tmp_path / "data", rubrics_dir=ROOT / "rubrics")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audit.regional import area_figures
+from audit.national.regional import area_figures
 
 pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]
 

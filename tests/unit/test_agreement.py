@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.agreement import HIGH_RAW_LOW_ALPHA, agreement_tables, alpha, gwet_ac1, summarise
+from audit.moderation.agreement import HIGH_RAW_LOW_ALPHA, agreement_tables, alpha, gwet_ac1, summarise
 
 NAN = np.nan
 # Krippendorff's reliability data: 4 observers x 12 units, values 1-5, missing as NaN.

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from audit.amendments import amendment_due, before_after, mark_done
-from audit.codes import REAUDIT_STRATUM, Grade
+from audit.cycle.amendments import amendment_due, before_after, mark_done
+from audit.vocabulary import REAUDIT_STRATUM, Grade
 from audit.errors import AuditError, Conflict
-from audit.models import Action, AmendmentEvent, Plan, SampledPlan
-from audit.reminders import overdue_amendment_items, record_chase
-from audit.rubrics import find_rubric
-from audit.sampling import Exclusions
+from audit.store.models import Action, AmendmentEvent, Plan, SampledPlan
+from audit.cycle.reminders import overdue_amendment_items, record_chase
+from audit.rubrics.loading import find_rubric
+from audit.cycle.sampling import Exclusions
 from tests.factories import ROOT
 from tests.improvement_data import LoopArea
 

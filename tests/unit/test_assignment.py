@@ -8,10 +8,10 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlmodel import select
 
-from audit.assignment import assign_cycle
-from audit.cycles import create_cycle, open_cycle
+from audit.cycle.assignment import assign_cycle
+from audit.cycle.lifecycle import create_cycle, open_cycle
 from audit.errors import AuditError
-from audit.models import Assignment, Auditor, SampledPlan
+from audit.store.models import Assignment, Auditor, SampledPlan
 from tests.factories import make_auditor, make_auditor_pool, make_plan, whole_plan_rubric
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -66,7 +66,7 @@ def test_missing_agency_is_a_clear_error_and_nothing_is_written(session, area):
     make_auditor(session, area, "AUD-ED-01", "education")
     make_plan(session, area)
     cycle = new_cycle(session, area, 1)
-    from audit.sampling import sample_cycle
+    from audit.cycle.sampling import sample_cycle
 
     sample_cycle(session, cycle)
     with pytest.raises(AuditError, match="no available auditor for health"):

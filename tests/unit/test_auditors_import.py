@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from audit.auditors import AUDITOR_COLUMNS, import_auditors, write_auditors
+from audit.register.auditors import AUDITOR_COLUMNS, import_auditors, write_auditors
 from audit.errors import InputRejected
-from audit.models import Auditor
+from audit.store.models import Auditor
 
 
 def write_csv(path: Path, rows: list[dict]) -> Path:

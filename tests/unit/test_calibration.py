@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from audit.codes import Grade
+from audit.vocabulary import Grade
 from audit.errors import InputRejected, NotFound
-from audit.models import Auditor, Plan
-from audit.calibration import (create_exercise, distance_by_auditor, distance_report, record_grades, set_reference)
-from audit.rubrics import find_rubric
+from audit.store.models import Auditor, Plan
+from audit.moderation.calibration import (create_exercise, distance_by_auditor, distance_report, record_grades, set_reference)
+from audit.rubrics.loading import find_rubric
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,5 +54,5 @@ def test_regrading_replaces_and_bad_input_is_refused(exercise):
 
 
 def _area(session, ex):
-    from audit.models import LocalArea
+    from audit.store.models import LocalArea
     return session.get(LocalArea, ex.area_id)

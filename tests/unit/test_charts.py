@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from audit.analysis import GRADE_COLUMNS
+from audit.results.analysis import GRADE_COLUMNS
 from reports.charts import Point, grade_bars, timeliness_bars, trend_lines
 
 

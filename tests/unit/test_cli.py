@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from audit.settings import get_settings
-from audit.synthetic import write_synthetic_area
+from audit.synthetic.area import write_synthetic_area
 from ehcp_audit_cli.main import app
 from tests.factories import ROOT
 
@@ -86,8 +86,8 @@ def test_a_qa_lead_path_through_the_commands(cli_env):
     table = run("timeliness", "--as-of", "2026-11-01")
     assert table.exit_code == 0 and "within 20 weeks" in table.output and "Definitions" in table.output
     as_json = json.loads(run("timeliness", "--as-of", "2026-11-01", "--format", "json").output)
-    from audit.register import read_register
-    from audit.timeliness import compute_timeliness
+    from audit.register.plans import read_register
+    from audit.timeliness.measures import compute_timeliness
     import pandas as pd
 
     frame = pd.DataFrame(read_register(files["register"]).rows)
@@ -109,7 +109,7 @@ def write_rows(path, rows):
 def test_scorecard_spreadsheets_status_and_withdraw_through_the_cli(cli_env):
     import csv
 
-    from audit.cycles import get_cycle, open_cycle
+    from audit.cycle.lifecycle import get_cycle, open_cycle
     from ehcp_audit_cli.common import store
 
     files = write_synthetic_area(cli_env / "area", seed=6, n_plans=120, as_of=date(2026, 11, 1))

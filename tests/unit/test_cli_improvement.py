@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlmodel import select
 
-from audit.cycles import create_cycle, get_area
-from audit.db import engine_from_settings, transaction
-from audit.models import Action, ImprovementAction, StatusProposal
+from audit.cycle.lifecycle import create_cycle, get_area
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import Action, ImprovementAction, StatusProposal
 from audit.settings import get_settings
 from tests.factories import ROOT, make_plan, whole_plan_rubric
 from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)

@@ -10,13 +10,13 @@ import pytest
 from sqlmodel import select
 
 import audit.clock
-from audit.cycles import get_cycle, open_cycle
-from audit.db import engine_from_settings, forget_engine, make_engine, transaction
+from audit.cycle.lifecycle import get_cycle, open_cycle
+from audit.store.db import engine_from_settings, forget_engine, make_engine, transaction
 from audit.errors import Conflict
-from audit.models import Assignment, Auditor, Cycle
-from audit.results import score_cycle
+from audit.store.models import Assignment, Auditor, Cycle
+from audit.results.cycle_scores import score_cycle
 from audit.settings import Settings
-from audit.simulated_auditors import submit_simulated
+from audit.synthetic.submissions import submit_simulated
 from tests.databases import copy_store, drop_store, on_postgresql
 from tests.factories import ROOT, synthetic_cycle
 from tests.store_dump import canonical_dump, duplicates

@@ -18,20 +18,20 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 import audit.clock
-from audit.actions import raise_actions
-from audit.analysis import load_cycle_results
-from audit.auditors import import_auditors
-from audit.cycles import create_cycle, get_area, open_cycle
-from audit.db import engine_from_settings, transaction
-from audit.models import Assignment, Auditor, Cycle
-from audit.register import import_register, write_register
-from audit.results import score_cycle
-from audit.safeguarding import raise_flag
-from audit.scorecard_files import write_template
+from audit.improvement.actions import raise_actions
+from audit.results.analysis import load_cycle_results
+from audit.register.auditors import import_auditors
+from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import Assignment, Auditor, Cycle
+from audit.register.plans import import_register, write_register
+from audit.results.cycle_scores import score_cycle
+from audit.protection.safeguarding import raise_flag
+from audit.cycle.scorecard_files import write_template
 from audit.settings import Settings
-from audit.simulated_auditors import submit_simulated
-from audit.synthetic import write_synthetic_area
-from audit.trail_search import TrailFilter, write_csv
+from audit.synthetic.submissions import submit_simulated
+from audit.synthetic.area import write_synthetic_area
+from audit.protection.trail_search import TrailFilter, write_csv
 from reports.feedback import feedback_notes, render_note
 from reports.pack import build_pack, write_pack
 from reports.render import write_summary

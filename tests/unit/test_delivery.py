@@ -9,7 +9,7 @@ import pytest
 from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 from sqlmodel import Session, create_engine, select
 
-from audit.models import DeliveryLog
+from audit.store.models import DeliveryLog
 from audit.settings import Settings
 from flows.board_pack import build_message, month_end, send_message
 
@@ -88,8 +88,8 @@ def test_no_pack_for_a_cycle_still_collecting_scorecards(tmp_path, database_url)
     from datetime import date
 
     import flows.board_pack as module
-    from audit.cycles import create_cycle, get_area
-    from audit.db import engine_from_settings, transaction
+    from audit.cycle.lifecycle import create_cycle, get_area
+    from audit.store.db import engine_from_settings, transaction
     from audit.errors import NotFound
     from tests.factories import whole_plan_rubric
 

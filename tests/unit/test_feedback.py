@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, create_engine
 
-from audit.analysis import load_cycle_results
-from audit.models import Cycle
+from audit.results.analysis import load_cycle_results
+from audit.store.models import Cycle
 from reports.feedback import feedback_notes, render_note
 
 

@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 from sqlmodel import select
 
-from audit.frames import PLAN_DATE_COLUMNS, plans_frame
-from audit.models import LocalArea, Plan
-from audit.timeliness import compute_timeliness
+from audit.register.frames import PLAN_DATE_COLUMNS, plans_frame
+from audit.store.models import LocalArea, Plan
+from audit.timeliness.measures import compute_timeliness
 
 
 def make_plan(area_id: int, ref: str, **fields) -> Plan:

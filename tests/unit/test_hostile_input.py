@@ -12,15 +12,15 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from audit.auditors import read_auditors
+from audit.register.auditors import read_auditors
 from audit.cells import escape_formula, formula_problem, text_problem, unescape_formula
-from audit.cycles import create_cycle, withdraw_plan
+from audit.cycle.lifecycle import create_cycle, withdraw_plan
 from audit.errors import AuditError, InputRejected
 from audit.limits import Limits
-from audit.models import CriterionGrade, Scorecard
-from audit.register import read_mapping, read_register, write_register
-from audit.rubrics import load_rubric_file
-from audit.scorecard_files import COLUMNS, import_scorecard_file, write_template
+from audit.store.models import CriterionGrade, Scorecard
+from audit.register.plans import read_mapping, read_register, write_register
+from audit.rubrics.loading import load_rubric_file
+from audit.cycle.scorecard_files import COLUMNS, import_scorecard_file, write_template
 from tests.factories import ROOT, make_plan
 from tests.unit.test_register import plan_row, write_csv
 from tests.unit.test_scorecards import RUBRIC, cycle, education_auditor, fill_csv  # noqa: F401  (cycle: fixture)
@@ -201,7 +201,7 @@ def test_register_and_template_exports_escape_hostile_stored_text(session, area,
     assert all(c.data_type != "f" for row in openpyxl.load_workbook(path)["Scorecard"].iter_rows() for c in row)
 
 
-EXPORT_MODULES = ["audit/mapping.py", "audit/plan_files.py", "audit/scorecard_files.py", "audit/trail_search.py",
+EXPORT_MODULES = ["audit/register/mapping.py", "audit/improvement/files.py", "audit/cycle/scorecard_files.py", "audit/protection/trail_search.py",
                   "reports/xlsx.py"]
 
 

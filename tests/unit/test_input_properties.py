@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from audit.errors import InputRejected
-from audit.models import CriterionGrade, Scorecard
-from audit.register import REGISTER_COLUMNS, read_mapping, read_register
-from audit.rubrics import load_rubric_file
-from audit.scorecard_files import COLUMNS, import_scorecard_file, write_template
+from audit.store.models import CriterionGrade, Scorecard
+from audit.register.plans import REGISTER_COLUMNS, read_mapping, read_register
+from audit.rubrics.loading import load_rubric_file
+from audit.cycle.scorecard_files import COLUMNS, import_scorecard_file, write_template
 from tests.factories import ROOT
 from tests.unit.test_scorecards import cycle, education_auditor  # noqa: F401  (cycle is a fixture)
 

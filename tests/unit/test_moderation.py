@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from audit.auditors import import_auditors
-from audit.codes import Grade
-from audit.cycles import create_cycle, cycle_progress, open_cycle
+from audit.register.auditors import import_auditors
+from audit.vocabulary import Grade
+from audit.cycle.lifecycle import create_cycle, cycle_progress, open_cycle
 from audit.errors import Conflict, InputRejected
-from audit.models import Assignment, Auditor, CriterionGrade, Plan, SampledPlan, SectionResult
-from audit.moderation import (ModerationRules, assignment_view, counted_sources, double_marked, moderate,
+from audit.store.models import Assignment, Auditor, CriterionGrade, Plan, SampledPlan, SectionResult
+from audit.moderation.marking import (ModerationRules, assignment_view, counted_sources, double_marked, moderate,
                               moderation_queue, rules_for_cycle, score_labels, select_second_marking,
                               selected_pieces)
-from audit.register import import_register
-from audit.results import score_cycle
-from audit.rubrics import find_rubric
-from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
-from audit.synthetic import write_synthetic_area
+from audit.register.plans import import_register
+from audit.results.cycle_scores import score_cycle
+from audit.rubrics.loading import find_rubric
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.synthetic.area import write_synthetic_area
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)

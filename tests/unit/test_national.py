@@ -9,13 +9,14 @@ from dataclasses import replace
 import pytest
 from sqlmodel import Session
 
-from audit import analysis, national
-from audit.codes import REAUDIT_STRATUM, SERVICES
-from audit.cycles import get_area
-from audit.db import make_engine
-from audit.frames import plans_frame
-from audit.regional import latest_cycle
-from audit.timeliness import compute_timeliness
+from audit.results import analysis
+from audit.national import aggregate as national
+from audit.vocabulary import REAUDIT_STRATUM, SERVICES
+from audit.cycle.lifecycle import get_area
+from audit.store.db import make_engine
+from audit.register.frames import plans_frame
+from audit.national.regional import latest_cycle
+from audit.timeliness.measures import compute_timeliness
 
 COLUMNS = ["plans", *analysis.GRADE_COLUMNS, "incomplete", "good_or_better_pct"]
 

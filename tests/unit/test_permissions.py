@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit.errors import AuditError
-from audit.permissions import (DESCRIPTIONS, MATRIX, ROLES, AccessDenied, Permission, Role, Scope, check_role,
+from audit.protection.permissions import (DESCRIPTIONS, MATRIX, ROLES, AccessDenied, Permission, Role, Scope, check_role,
                                permissions_of, permits, require, results_service, scope)
 
 

@@ -11,12 +11,12 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from audit.errors import Conflict, InputRejected
-from audit.improvement import set_status
-from audit.mapping import cell_text, read_grid
-from audit.models import ActionStatusChange, ImprovementAction, ImprovementPlan, WeaknessArea
-from audit.plan_files import export_plan, import_plan
-from audit.plan_layouts import milestone_dates
-from audit.scales import load_scales
+from audit.improvement.plans import set_status
+from audit.register.mapping import cell_text, read_grid
+from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, WeaknessArea
+from audit.improvement.files import export_plan, import_plan
+from audit.improvement.layouts import milestone_dates
+from audit.improvement.scales import load_scales
 from tests.factories import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "improvement"

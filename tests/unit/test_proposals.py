@@ -7,17 +7,17 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from audit.codes import Grade
+from audit.vocabulary import Grade
 from audit.errors import AuditError, Conflict
-from audit.improvement import link_action
-from audit.improvement_rules import EvidenceRules
-from audit.models import (Assignment, CriterionGrade, Cycle, ImprovementAction, ImprovementPlan, LocalArea, Scorecard,
+from audit.improvement.plans import link_action
+from audit.improvement.rules import EvidenceRules
+from audit.store.models import (Assignment, CriterionGrade, Cycle, ImprovementAction, ImprovementPlan, LocalArea, Scorecard,
                           StatusProposal)
-from audit.plan_files import export_plan, import_plan
-from audit.plan_layouts import last_date
-from audit.proposals import decide, get_proposal, latest_proposal, open_proposals, propose_statuses
-from audit.results import score_cycle
-from audit.scales import load_scales
+from audit.improvement.files import export_plan, import_plan
+from audit.improvement.layouts import last_date
+from audit.improvement.proposals import decide, get_proposal, latest_proposal, open_proposals, propose_statuses
+from audit.results.cycle_scores import score_cycle
+from audit.improvement.scales import load_scales
 from tests.factories import ROOT, whole_plan_rubric
 from tests.improvement_data import LoopArea
 

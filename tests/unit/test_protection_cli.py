@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from audit.db import engine_from_settings, transaction
-from audit.models import Assignment, Auditor, CriterionGrade, Scorecard
-from audit.safeguarding import raise_flag
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import Assignment, Auditor, CriterionGrade, Scorecard
+from audit.protection.safeguarding import raise_flag
 from audit.settings import get_settings
-from audit.synthetic import write_synthetic_area
-from audit.trail import cli_actor
+from audit.synthetic.area import write_synthetic_area
+from audit.store.trail import cli_actor
 from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
 
 
@@ -31,8 +31,8 @@ def test_purge_removes_old_comments_through_the_cli(cli_env, monkeypatch):  # no
     run("auditors", "import", files["auditors"])
     assert run("cycle", "create", "--name", "Old", "--sample-size", 4, "--due", "2099-01-31").exit_code == 0
     engine = engine_from_settings(get_settings())
-    from audit.cycles import get_cycle, open_cycle
-    from audit.simulated_auditors import submit_simulated
+    from audit.cycle.lifecycle import get_cycle, open_cycle
+    from audit.synthetic.submissions import submit_simulated
 
     with transaction(engine) as session:
         cycle = get_cycle(session, 1)
@@ -55,7 +55,7 @@ def test_safeguarding_list_and_notify(cli_env):  # noqa: F811
     run("auditors", "import", files["auditors"])
     run("cycle", "create", "--name", "Now", "--sample-size", 2, "--due", "2099-01-31")
     engine = engine_from_settings(get_settings())
-    from audit.cycles import get_cycle, open_cycle
+    from audit.cycle.lifecycle import get_cycle, open_cycle
 
     with transaction(engine) as session:
         open_cycle(session, get_cycle(session, 1))

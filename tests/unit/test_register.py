@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from audit.errors import InputRejected
-from audit.models import Plan
-from audit.register import (
+from audit.store.models import Plan
+from audit.register.plans import (
     REGISTER_COLUMNS,
     REQUIRED_COLUMNS,
     import_register,
@@ -197,7 +197,7 @@ def test_absent_optional_columns_keep_stored_values(session, area, tmp_path):
 
 
 def test_same_ref_in_another_area_is_another_plan(session, area, tmp_path):
-    from audit.models import LocalArea
+    from audit.store.models import LocalArea
 
     other = LocalArea(code="OTHER", name="Other area")
     session.add(other)
@@ -293,7 +293,7 @@ def test_rejected_file_leaves_the_store_unchanged(session, area, tmp_path):
 
 
 def test_a_failed_write_is_rolled_back(session, area, tmp_path, monkeypatch):
-    import audit.register as register
+    import audit.register.plans as register
 
     import_register(session, area, write_csv(tmp_path / "a.csv", [plan_row("P-1")]))
     real_write = register._write

@@ -64,7 +64,7 @@ class _FailedLayout:
 def test_a_pdf_that_fails_leaves_no_pack_half_written(board_store, tmp_path, monkeypatch):
     from sqlmodel import Session, create_engine
 
-    from audit.models import Cycle
+    from audit.store.models import Cycle
     from reports import pack_pdf
     from reports.pack import build_pack, write_pack
 

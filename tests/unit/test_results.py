@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from audit.actions import raise_actions
-from audit.analysis import (by_plan_field, by_section, by_service, distribution, grade_by_timeliness,
+from audit.improvement.actions import raise_actions
+from audit.results.analysis import (by_plan_field, by_section, by_service, distribution, grade_by_timeliness,
                             load_cycle_results, weak_criteria)
-from audit.codes import Grade
-from audit.cycles import create_cycle, open_cycle
-from audit.models import ActionEvidence, ActionLink, Assignment, Auditor, ImprovementAction, PlanResult, SectionResult
-from audit.results import score_cycle
-from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.vocabulary import Grade
+from audit.cycle.lifecycle import create_cycle, open_cycle
+from audit.store.models import ActionEvidence, ActionLink, Assignment, Auditor, ImprovementAction, PlanResult, SectionResult
+from audit.results.cycle_scores import score_cycle
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.settings import Settings
 from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 

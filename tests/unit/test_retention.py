@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from audit.codes import Grade
-from audit.models import Assignment, Auditor, CriterionGrade, ModeratedGrade, PurgeRecord, SafeguardingNote, TrailEntry
-from audit.retention import COMMENTS, CONCERNS, RATIONALES, RetentionPolicy, purge_expired, purge_history
-from audit.safeguarding import add_note, close_flag, raise_flag
-from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
-from audit.trail import acting_as
+from audit.vocabulary import Grade
+from audit.store.models import Assignment, Auditor, CriterionGrade, ModeratedGrade, PurgeRecord, SafeguardingNote, TrailEntry
+from audit.protection.retention import COMMENTS, CONCERNS, RATIONALES, RetentionPolicy, purge_expired, purge_history
+from audit.protection.safeguarding import add_note, close_flag, raise_flag
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.store.trail import acting_as
 from tests.factories import whole_plan_rubric
 from tests.unit.test_safeguarding import NOW, assigned  # noqa: F401  (assigned is a fixture)
 
@@ -36,7 +36,7 @@ def two_scorecards(session, assigned):  # noqa: F811
 
 
 def comments_of(session, assignment) -> set[str]:
-    from audit.models import Scorecard
+    from audit.store.models import Scorecard
 
     card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).one()
     return {g.comment for g in session.exec(select(CriterionGrade).where(CriterionGrade.scorecard_id == card.id))}

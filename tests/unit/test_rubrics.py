@@ -9,10 +9,10 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from audit.codes import Grade
+from audit.vocabulary import Grade
 from audit.errors import InputRejected, NotFound
-from audit.models import RubricVersion
-from audit.rubrics import (
+from audit.store.models import RubricVersion
+from audit.rubrics.loading import (
     describe,
     find_rubric,
     load_rubric_file,

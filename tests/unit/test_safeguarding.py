@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from audit.cycles import create_cycle, open_cycle
+from audit.cycle.lifecycle import create_cycle, open_cycle
 from audit.errors import Conflict, InputRejected, NotFound
-from audit.models import Assignment, Auditor, Plan, SafeguardingFlag, SampledPlan, TrailEntry
-from audit.safeguarding import (FAILED, PENDING, SENT, add_note, close_flag, flag_view, list_flags,
+from audit.store.models import Assignment, Auditor, Plan, SafeguardingFlag, SampledPlan, TrailEntry
+from audit.protection.safeguarding import (FAILED, PENDING, SENT, add_note, close_flag, flag_view, list_flags,
                                 needing_notification, raise_flag)
 from audit.settings import Settings
 from flows.alerts import notify_contacts, retry_notifications, why_not_sendable

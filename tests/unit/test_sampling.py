@@ -8,12 +8,12 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from sqlmodel import select
 
-from audit.codes import SampleStatus
-from audit.cycles import create_cycle, open_cycle, withdraw_plan
+from audit.vocabulary import SampleStatus
+from audit.cycle.lifecycle import create_cycle, open_cycle, withdraw_plan
 from audit.errors import AuditError
-from audit.models import Plan, SampledPlan
-from audit.rubrics import find_rubric
-from audit.sampling import allocate, sample_cycle
+from audit.store.models import Plan, SampledPlan
+from audit.rubrics.loading import find_rubric
+from audit.cycle.sampling import allocate, sample_cycle
 from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit.errors import InputRejected, NotFound
-from audit.scales import get_scale, load_scale_file, load_scales
+from audit.improvement.scales import get_scale, load_scale_file, load_scales
 
 GOOD_OWN = """\
 id: five-step

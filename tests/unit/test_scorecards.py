@@ -10,13 +10,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from audit.codes import Grade
-from audit.cycles import create_cycle, open_cycle, withdraw_plan
+from audit.vocabulary import Grade
+from audit.cycle.lifecycle import create_cycle, open_cycle, withdraw_plan
 from audit.errors import Conflict, InputRejected, NotFound
-from audit.db import init_db, make_engine
-from audit.models import LocalArea, Assignment, Auditor, CriterionGrade, Plan, SampledPlan, Scorecard
-from audit.scorecard_files import COLUMNS, import_scorecard_file, write_template
-from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.store.db import init_db, make_engine
+from audit.store.models import LocalArea, Assignment, Auditor, CriterionGrade, Plan, SampledPlan, Scorecard
+from audit.cycle.scorecard_files import COLUMNS, import_scorecard_file, write_template
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -231,7 +231,7 @@ def test_wrong_auditor_duplicate_import_and_unreadable_files(session, cycle, tmp
 
 
 def test_cycle_complete_agrees_with_progress_as_scorecards_come_in(session, cycle):
-    from audit.cycles import cycle_complete, cycle_progress
+    from audit.cycle.lifecycle import cycle_complete, cycle_progress
 
     def both():
         return cycle_complete(session, cycle), cycle_progress(session, cycle).complete

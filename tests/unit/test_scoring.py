@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.codes import Grade
-from audit.rubric_model import Cap, Criterion, Section
-from audit.rubrics import load_rubric_file
-from audit.scoring import plan_grade, roll_up, section_grade, service_grade
+from audit.vocabulary import Grade
+from audit.rubrics.model import Cap, Criterion, Section
+from audit.rubrics.loading import load_rubric_file
+from audit.rubrics.scoring import plan_grade, roll_up, section_grade, service_grade
 
 O, G, RI, I = Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"

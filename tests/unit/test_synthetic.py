@@ -9,10 +9,10 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from audit.codes import YEAR_GROUPS, Agency, Grade, NeedCode, Phase, PlanStatus
-from audit.models import Plan
-from audit.simulate import simulate_grades
-from audit.synthetic import (
+from audit.vocabulary import YEAR_GROUPS, Agency, Grade, NeedCode, Phase, PlanStatus
+from audit.store.models import Plan
+from audit.synthetic.grading import simulate_grades
+from audit.synthetic.area import (
     ADVICE_TYPES,
     REGISTER_COLUMNS,
     auditor_codes,

@@ -12,8 +12,8 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.frames import PLAN_DATE_COLUMNS
-from audit.timeliness import (
+from audit.register.frames import PLAN_DATE_COLUMNS
+from audit.timeliness.measures import (
     Measure,
     TimelinessReport,
     compute_timeliness,
@@ -36,7 +36,7 @@ ALL_KEYS = FINAL_KEYS + [f"advice_6_weeks_{a}" for a in ADVICE] + [
 
 
 def register(*rows: dict) -> pd.DataFrame:
-    """A plans frame shaped like audit.frames.plans_frame, from a few fields per plan."""
+    """A plans frame shaped like audit.register.frames.plans_frame, from a few fields per plan."""
     base = {c: None for c in PLAN_DATE_COLUMNS} | {"status": "active", "timescale_exception": False, "team": "North"}
     frame = pd.DataFrame([base | row for row in rows], columns=list(base))
     for column in PLAN_DATE_COLUMNS:
@@ -463,7 +463,7 @@ def test_matches_the_reference_on_any_register(seed, n, as_of, offset):
 
 def test_the_12_month_threshold_is_exact_on_every_day_of_four_years():
     """The vectorised annual review compares with one threshold day; check it against relativedelta."""
-    from audit.timeliness import _year_before
+    from audit.timeliness.measures import _year_before
 
     year = relativedelta(months=12)
     for n in range(4 * 366):

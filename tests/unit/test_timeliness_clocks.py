@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from audit.frames import PLAN_DATE_COLUMNS
-from audit.timeliness import compute_timeliness
-from audit.workdays import bank_holidays, is_working_day, nth_working_day
+from audit.register.frames import PLAN_DATE_COLUMNS
+from audit.timeliness.measures import compute_timeliness
+from audit.timeliness.workdays import bank_holidays, is_working_day, nth_working_day
 
 AS_OF = date(2025, 12, 31)
 START = date(2025, 1, 1)
@@ -228,8 +228,8 @@ def test_random_registers_match_the_reference(seed):
 def test_the_register_imports_the_new_optional_columns(session, area, tmp_path):
     from sqlmodel import select
 
-    from audit.models import Plan
-    from audit.register import import_register
+    from audit.store.models import Plan
+    from audit.register.plans import import_register
 
     path = tmp_path / "register.csv"
     path.write_text(

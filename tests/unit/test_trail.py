@@ -10,13 +10,13 @@ from sqlalchemy import delete, insert, text, update
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
-from audit.auditors import import_auditors
-from audit.db import transaction
-from audit.models import Auditor, CriterionGrade, LocalArea, Plan, TrailEntry, User
-from audit.register import import_register, write_register
-from audit.trail import SECRET, acting_as, as_actor, cli_actor, current_actor, verify_chain
-from audit.trail_guard import POSTGRESQL_GUARDS, SQLITE_GUARDS, guard_statements
-from audit.users import create_api_token, create_user
+from audit.register.auditors import import_auditors
+from audit.store.db import transaction
+from audit.store.models import Auditor, CriterionGrade, LocalArea, Plan, TrailEntry, User
+from audit.register.plans import import_register, write_register
+from audit.store.trail import SECRET, acting_as, as_actor, cli_actor, current_actor, verify_chain
+from audit.store.trail_guard import POSTGRESQL_GUARDS, SQLITE_GUARDS, guard_statements
+from audit.protection.users import create_api_token, create_user
 from tests.factories import make_auditor, make_plan
 
 

@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
-from audit.db import init_db, make_engine, transaction
-from audit.models import Auditor, LocalArea, TrailEntry
-from audit.trail import acting_as, verify_chain
+from audit.store.db import init_db, make_engine, transaction
+from audit.store.models import Auditor, LocalArea, TrailEntry
+from audit.store.trail import acting_as, verify_chain
 from tests.databases import SERVER_URL_VAR
 
 SERVER = os.environ.get("EHCP_AUDIT_TEST_POSTGRES_URL") or os.environ.get(SERVER_URL_VAR)

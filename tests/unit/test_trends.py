@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, create_engine
 
-from audit.models import Cycle
+from audit.store.models import Cycle
 from reports.trends import cycle_trends, wilson_interval
 
 

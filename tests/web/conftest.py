@@ -10,14 +10,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 import audit.clock
-from audit.auditors import import_auditors
-from audit.cycles import create_cycle, get_area, open_cycle
-from audit.db import engine_from_settings, forget_engine, transaction
-from audit.models import Assignment, User
-from audit.register import import_register
+from audit.register.auditors import import_auditors
+from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+from audit.store.db import engine_from_settings, forget_engine, transaction
+from audit.store.models import Assignment, User
+from audit.register.plans import import_register
 from audit.settings import Settings, get_settings
-from audit.synthetic import write_synthetic_area
-from audit.users import DEMO_PASSWORD, ensure_demo_users
+from audit.synthetic.area import write_synthetic_area
+from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
 from tests.databases import copy_store, drop_store, new_store_url
 from tests.factories import ROOT, whole_plan_rubric
 from web.app import create_app
@@ -122,11 +122,11 @@ def assignments_of(app, user: User) -> list[Assignment]:
 @pytest.fixture
 def scored(app):
     """Cycle 1 with every scorecard in (simulated auditors), scored and its actions raised: it has results."""
-    from audit.actions import raise_actions
-    from audit.analysis import load_cycle_results
-    from audit.cycles import get_cycle
-    from audit.results import score_cycle
-    from audit.simulated_auditors import submit_simulated
+    from audit.improvement.actions import raise_actions
+    from audit.results.analysis import load_cycle_results
+    from audit.cycle.lifecycle import get_cycle
+    from audit.results.cycle_scores import score_cycle
+    from audit.synthetic.submissions import submit_simulated
 
     with transaction(engine_of(app)) as session:
         cycle = get_cycle(session, 1)
@@ -154,7 +154,7 @@ def cli_store(settings, monkeypatch):
     # Past the permission check these would start a server or Prefect: stop them there.
     monkeypatch.setattr("uvicorn.run", stop)
     monkeypatch.setattr("flows.runtime.configure_local_prefect", stop)
-    monkeypatch.setattr("audit.synthetic.write_synthetic_area", stop)
+    monkeypatch.setattr("audit.synthetic.area.write_synthetic_area", stop)
     get_settings.cache_clear()
     yield settings
     get_settings.cache_clear()

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from fastapi.routing import APIRoute
 
-from audit.permissions import matrix_markdown
+from audit.protection.permissions import matrix_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- end generated -->)", re.S)

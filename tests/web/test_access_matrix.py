@@ -1,4 +1,4 @@
-"""Every route, API endpoint and CLI command, as every role, against the documented matrix (audit.permissions).
+"""Every route, API endpoint and CLI command, as every role, against the documented matrix (audit.protection.permissions).
 
 The tables below say which permission each route and command needs; they are written out here, apart from
 the code, so a change to either shows up. A route or command without an entry fails the first tests.
@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from audit.db import transaction
-from audit.permissions import ROLES, Permission, permits
-from audit.users import DEMO_PASSWORD, create_api_token
+from audit.store.db import transaction
+from audit.protection.permissions import ROLES, Permission, permits
+from audit.protection.users import DEMO_PASSWORD, create_api_token
 from tests.web.conftest import assignments_of, auditor_users, engine_of, run_cli, sign_in, user_named
 from tests.web.security_docs import cli_permissions, route_permissions
 
@@ -265,8 +265,8 @@ def test_each_role_on_every_cli_command_gets_what_the_matrix_says(cli_store, rol
 def _an_auditor_agency(settings) -> str:
     from sqlmodel import select
 
-    from audit.db import engine_from_settings
-    from audit.models import User
+    from audit.store.db import engine_from_settings
+    from audit.store.models import User
 
     with transaction(engine_from_settings(settings)) as session:
         name = session.exec(select(User.username).where(User.role == "auditor").order_by(User.username)).first()

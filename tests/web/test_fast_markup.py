@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from audit.codes import Grade
+from audit.vocabulary import Grade
 from web.deps import make_templates
 
 HINT = "Required for Requires Improvement and Inadequate: say what needs to improve."

@@ -7,8 +7,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from audit.db import transaction
-from audit.models import User
+from audit.store.db import transaction
+from audit.store.models import User
 from tests.web.conftest import engine_of, run_cli, sign_in, user_named
 
 HEALTH_SECTIONS = {"C", "G"}  # whole-plan rubric: the sections health judges

@@ -14,7 +14,7 @@ def test_the_documented_matrix_routes_and_commands_match_the_code(app):
 
 
 def test_the_check_would_catch_a_drifted_matrix(app, monkeypatch):
-    from audit import permissions
+    from audit.protection import permissions
 
     monkeypatch.setitem(permissions.MATRIX, permissions.Permission.manage_users,
                         {permissions.Role.admin: permissions.Scope.all, permissions.Role.qa_lead: permissions.Scope.all})

@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from audit.codes import Grade
-from audit.db import transaction
-from audit.models import Scorecard
-from audit.users import create_api_token, get_user
+from audit.vocabulary import Grade
+from audit.store.db import transaction
+from audit.store.models import Scorecard
+from audit.protection.users import create_api_token, get_user
 from tests.web.conftest import assignments_of, auditor_users, engine_of, sign_in
 from tests.web.test_web_auditor import criteria_of
 
@@ -54,9 +54,9 @@ def test_tokens_are_checked_and_objects_are_the_auditors_own(app, client):
 
 
 def test_results_and_progress_for_the_board_and_qa_lead(app, client):
-    from audit.cycles import get_cycle
-    from audit.results import score_cycle
-    from audit.simulated_auditors import submit_simulated
+    from audit.cycle.lifecycle import get_cycle
+    from audit.results.cycle_scores import score_cycle
+    from audit.synthetic.submissions import submit_simulated
 
     with transaction(engine_of(app)) as session:
         cycle = get_cycle(session, 1)

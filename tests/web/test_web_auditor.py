@@ -8,10 +8,10 @@ import threading
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from audit.assignment import cycle_rubric
-from audit.db import transaction
-from audit.models import CriterionGrade, Cycle, Scorecard
-from audit.scorecards import assigned_criteria
+from audit.cycle.assignment import cycle_rubric
+from audit.store.db import transaction
+from audit.store.models import CriterionGrade, Cycle, Scorecard
+from audit.cycle.scorecards import assigned_criteria
 from tests.web.conftest import assignments_of, auditor_users, engine_of, flows_started, sign_in
 
 
@@ -140,12 +140,12 @@ def test_a_form_without_its_csrf_token_is_refused(app, client):
 def test_the_last_submission_lets_the_cycle_flow_continue(app, triggered):
     """Every auditor submits; only the submission that completes the cycle triggers the flow."""
     with transaction(engine_of(app)) as session:
-        from audit.models import Assignment, User
+        from audit.store.models import Assignment, User
 
         users = {u.auditor_id: u for u in session.exec(select(User).where(User.role == "auditor")).all()}
         pending = session.exec(select(Assignment)).all()
-    from audit.users import create_user
-    from audit.models import Auditor
+    from audit.protection.users import create_user
+    from audit.store.models import Auditor
 
     with transaction(engine_of(app)) as session:
         for a in pending:

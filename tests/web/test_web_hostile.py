@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 import audit.clock
-from audit.db import transaction
-from audit.models import Cycle, Scorecard
+from audit.store.db import transaction
+from audit.store.models import Cycle, Scorecard
 from tests.factories import ROOT
 from tests.web.conftest import assignments_of, auditor_users, engine_of, sign_in
 from tests.web.test_web_api import bearer

@@ -14,11 +14,11 @@ from datetime import timedelta
 import pytest
 
 import audit.clock
-from audit.cycles import create_cycle, get_area, get_cycle, open_cycle
-from audit.db import engine_from_settings, transaction
-from audit.results import score_cycle
-from audit.simulated_auditors import submit_simulated
-from audit.users import DEMO_PASSWORD
+from audit.cycle.lifecycle import create_cycle, get_area, get_cycle, open_cycle
+from audit.store.db import engine_from_settings, transaction
+from audit.results.cycle_scores import score_cycle
+from audit.synthetic.submissions import submit_simulated
+from audit.protection.users import DEMO_PASSWORD
 from tests.databases import copy_store
 from tests.factories import whole_plan_rubric
 from tests.web.browser import Pages, enter_and_wait, focused, served, sign_in, tab_to

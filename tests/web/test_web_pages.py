@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 import audit.clock
-from audit.db import transaction
-from audit.models import Cycle, Plan, ReminderLog, SampledPlan, User
+from audit.store.db import transaction
+from audit.store.models import Cycle, Plan, ReminderLog, SampledPlan, User
 from tests.web.conftest import engine_of, flows_started, sign_in
 
 

@@ -10,8 +10,8 @@ from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from audit.db import transaction
-from audit.models import Assignment, Auditor, Cycle, Plan, ReminderLog, SampledPlan, Scorecard
+from audit.store.db import transaction
+from audit.store.models import Assignment, Auditor, Cycle, Plan, ReminderLog, SampledPlan, Scorecard
 from tests.web.conftest import engine_of, sign_in
 from web.app import create_app
 
@@ -111,7 +111,7 @@ def test_without_smtp_the_button_records_only_and_says_so(app, client):
 def test_the_cycle_page_shows_who_the_daily_chase_reached_and_how(app, client):
     from datetime import date
 
-    from audit.chasing import Overdue, claim, finish
+    from audit.cycle.chasing import Overdue, claim, finish
 
     with transaction(engine_of(app)) as session:
         chases = Overdue().find(session, date(2099, 1, 1))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from audit.db import transaction
-from audit.models import Auditor, SafeguardingFlag
+from audit.store.db import transaction
+from audit.store.models import Auditor, SafeguardingFlag
 from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 from tests.web.conftest import assignments_of, auditor_users, engine_of, sign_in
 from tests.web.test_web_api import bearer

@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from audit import users
+from audit.protection import users
 from tests.web.conftest import csrf_of, sign_in
 from web.app import create_app
 
@@ -82,7 +82,7 @@ def test_a_wrong_password_costs_one_full_password_check_whether_or_not_the_user_
 
 
 def test_a_switched_off_account_with_the_right_password_gets_the_usual_message(app, client):
-    from audit.db import transaction
+    from audit.store.db import transaction
     from tests.web.conftest import engine_of, user_named
 
     with transaction(engine_of(app)) as session:

@@ -7,8 +7,8 @@ import io
 
 from sqlmodel import select
 
-from audit.db import transaction
-from audit.models import TrailEntry
+from audit.store.db import transaction
+from audit.store.models import TrailEntry
 from tests.web.conftest import assignments_of, auditor_users, engine_of, sign_in
 from tests.web.test_web_api import bearer
 from tests.web.test_web_auditor import full_form

@@ -7,7 +7,7 @@ import re
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import Session, create_engine
 
-from audit.models import Cycle
+from audit.store.models import Cycle
 from reports.pack import build_pack
 
 scenarios("board/board_pack.feature")

@@ -12,20 +12,20 @@ from dateutil.relativedelta import relativedelta
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select, update
 
-from audit.actions import raise_actions
-from audit.analysis import load_cycle_results
-from audit.auditors import import_auditors
-from audit.codes import Grade
-from audit.cycles import create_cycle, cycle_progress, open_cycle, withdraw_plan
-from audit.models import Action, Assignment, Auditor, Plan, PlanResult, SampledPlan
-from audit.results import score_cycle
-from audit.rubrics import find_rubric, load_rubric_file
-from audit.register import import_register
-from audit.sampling import eligible_plans
-from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.improvement.actions import raise_actions
+from audit.results.analysis import load_cycle_results
+from audit.register.auditors import import_auditors
+from audit.vocabulary import Grade
+from audit.cycle.lifecycle import create_cycle, cycle_progress, open_cycle, withdraw_plan
+from audit.store.models import Action, Assignment, Auditor, Plan, PlanResult, SampledPlan
+from audit.results.cycle_scores import score_cycle
+from audit.rubrics.loading import find_rubric, load_rubric_file
+from audit.register.plans import import_register
+from audit.cycle.sampling import eligible_plans
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.settings import Settings
-from audit.simulated_auditors import submit_simulated
-from audit.synthetic import write_synthetic_area
+from audit.synthetic.submissions import submit_simulated
+from audit.synthetic.area import write_synthetic_area
 from reports.render import render
 from reports.summary import build_summary
 

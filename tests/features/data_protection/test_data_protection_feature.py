@@ -13,10 +13,10 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
 
 import audit.clock
-from audit.analysis import load_cycle_results
-from audit.cycles import create_cycle, open_cycle
+from audit.results.analysis import load_cycle_results
+from audit.cycle.lifecycle import create_cycle, open_cycle
 from audit.errors import Conflict, InputRejected
-from audit.models import (
+from audit.store.models import (
     Assignment,
     Auditor,
     CriterionGrade,
@@ -25,13 +25,13 @@ from audit.models import (
     Scorecard,
     TrailEntry,
 )
-from audit.register import import_register, write_register
-from audit.results import score_cycle
-from audit.retention import COMMENTS, RetentionPolicy, purge_expired
-from audit.safeguarding import add_note, close_flag, flag_view, raise_flag
+from audit.register.plans import import_register, write_register
+from audit.results.cycle_scores import score_cycle
+from audit.protection.retention import COMMENTS, RetentionPolicy, purge_expired
+from audit.protection.safeguarding import add_note, close_flag, flag_view, raise_flag
 from audit.settings import Settings
-from audit.simulated_auditors import submit_simulated
-from audit.trail import acting_as, verify_chain
+from audit.synthetic.submissions import submit_simulated
+from audit.store.trail import acting_as, verify_chain
 from flows.alerts import notify_contacts, retry_notifications
 from reports.feedback import feedback_notes, render_note
 from reports.render import FORMATS, render
@@ -156,7 +156,7 @@ def no_more_notes(world):
 
 @given("a scorecard submitted 800 days ago with comments and one submitted last week", target_fixture="cards")
 def cards(session, area):
-    from audit.models import utcnow
+    from audit.store.models import utcnow
 
     make_auditor_pool(session, area, per_agency=1)
     for _ in range(2):

@@ -9,15 +9,15 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from audit.amendments import before_after, get_task, mark_done
-from audit.analysis import load_cycle_results
-from audit.codes import REAUDIT_STRATUM, Grade
-from audit.improvement import history
-from audit.models import (Action, ActionEvidence, ActionLink, Assignment, Cycle, ImprovementAction, ImprovementPlan,
+from audit.cycle.amendments import before_after, get_task, mark_done
+from audit.results.analysis import load_cycle_results
+from audit.vocabulary import REAUDIT_STRATUM, Grade
+from audit.improvement.plans import history
+from audit.store.models import (Action, ActionEvidence, ActionLink, Assignment, Cycle, ImprovementAction, ImprovementPlan,
                           LocalArea, Plan, SampledPlan, StatusProposal)
-from audit.proposals import decide, latest_proposal
-from audit.reminders import overdue_amendment_items
-from audit.scales import load_scales
+from audit.improvement.proposals import decide, latest_proposal
+from audit.cycle.reminders import overdue_amendment_items
+from audit.improvement.scales import load_scales
 from reports.improvement import build_improvement_report
 from reports.pack import build_pack
 from tests.improvement_data import LoopArea

@@ -9,20 +9,20 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
-from audit.analysis import load_cycle_results
-from audit.agreement import HIGH_RAW_LOW_ALPHA, agreement_tables
-from audit.auditors import import_auditors
-from audit.calibration import create_exercise, distance_report, record_grades, set_reference
-from audit.codes import Grade
-from audit.cycles import create_cycle, open_cycle
-from audit.models import Assignment, Auditor, CriterionGrade, Plan, SectionResult
-from audit.moderation import (ModerationRules, agreement_units, assignment_view, counted_sources, double_marked,
+from audit.results.analysis import load_cycle_results
+from audit.moderation.agreement import HIGH_RAW_LOW_ALPHA, agreement_tables
+from audit.register.auditors import import_auditors
+from audit.moderation.calibration import create_exercise, distance_report, record_grades, set_reference
+from audit.vocabulary import Grade
+from audit.cycle.lifecycle import create_cycle, open_cycle
+from audit.store.models import Assignment, Auditor, CriterionGrade, Plan, SectionResult
+from audit.moderation.marking import (ModerationRules, agreement_units, assignment_view, counted_sources, double_marked,
                               moderate, moderation_queue, score_labels, select_second_marking)
-from audit.register import import_register
-from audit.results import score_cycle
-from audit.rubrics import find_rubric
-from audit.scorecards import GradeEntry, assigned_criteria, save_scorecard
-from audit.synthetic import write_synthetic_area
+from audit.register.plans import import_register
+from audit.results.cycle_scores import score_cycle
+from audit.rubrics.loading import find_rubric
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.synthetic.area import write_synthetic_area
 from reports.render import render
 from reports.summary import build_summary
 

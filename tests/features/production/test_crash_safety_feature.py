@@ -14,7 +14,7 @@ import pytest
 from pytest_bdd import given, scenarios, then, when
 
 import audit.clock
-from audit.db import forget_engine, make_engine
+from audit.store.db import forget_engine, make_engine
 from audit.settings import Settings
 from tests.databases import copy_store, drop_store
 from tests.factories import ROOT, synthetic_cycle

@@ -14,11 +14,11 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import Session, func, select
 
 import audit.clock
-from audit.codes import CycleStatus
-from audit.cycles import get_area
-from audit.db import engine_from_settings, transaction
+from audit.vocabulary import CycleStatus
+from audit.cycle.lifecycle import get_area
+from audit.store.db import engine_from_settings, transaction
 from audit.errors import AuditError
-from audit.models import (
+from audit.store.models import (
     Assignment,
     AuditProgramme,
     Cycle,
@@ -26,7 +26,7 @@ from audit.models import (
     SampledPlan,
     ScheduledCycle,
 )
-from audit.programmes import ProgrammeSpec, next_slots, set_programme
+from audit.cycle.programmes import ProgrammeSpec, next_slots, set_programme
 from audit.settings import Settings
 from tests.databases import on_postgresql
 from tests.factories import ROOT, synthetic_cycle, whole_plan_rubric

@@ -13,12 +13,12 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import Session, select
 
-from audit.chasing import chase_history
-from audit.cycles import create_cycle, get_area, open_cycle
-from audit.db import engine_from_settings, transaction
-from audit.models import Assignment, Auditor, Cycle
+from audit.cycle.chasing import chase_history
+from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import Assignment, Auditor, Cycle
 from audit.settings import Settings, get_settings
-from audit.simulated_auditors import submit_simulated
+from audit.synthetic.submissions import submit_simulated
 from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric
 from tests.prefect_server import BIN, flow_env
 from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)

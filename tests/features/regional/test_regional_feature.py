@@ -6,10 +6,10 @@ import json
 
 from pytest_bdd import given, scenarios, then, when
 
-from audit import analysis
-from audit.db import make_engine
-from audit.regional import area_figures, latest_cycle
-from audit.cycles import get_area
+from audit.results import analysis
+from audit.store.db import make_engine
+from audit.national.regional import area_figures, latest_cycle
+from audit.cycle.lifecycle import get_area
 from reports.regional import regional_view, render
 from sqlmodel import Session
 

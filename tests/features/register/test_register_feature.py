@@ -11,8 +11,8 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
 from audit.errors import InputRejected
-from audit.models import Plan
-from audit.register import import_register
+from audit.store.models import Plan
+from audit.register.plans import import_register
 
 scenarios("register/import.feature")
 

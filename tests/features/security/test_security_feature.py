@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
-from audit.db import transaction
-from audit.models import Assignment, Auditor, Plan, SampledPlan, User, utcnow
-from audit.users import DEMO_PASSWORD, create_api_token
+from audit.store.db import transaction
+from audit.store.models import Assignment, Auditor, Plan, SampledPlan, User, utcnow
+from audit.protection.users import DEMO_PASSWORD, create_api_token
 from tests.web.conftest import app, csrf_of, engine_of, settings, template_db, triggered, user_named  # noqa: F401  (fixtures)
 from tests.web.conftest import sign_in as sign_in_through_form
 
@@ -214,7 +214,7 @@ def staff_see_officer(app, forum_plan):
         username = session.exec(select(User.username).where(User.auditor_id == assignment.auditor_id)).first()
     if username is None:  # give that auditor an account, as an admin would
         with transaction(engine_of(app)) as session:
-            from audit.users import create_user
+            from audit.protection.users import create_user
 
             username = create_user(session, "staff-auditor", DEMO_PASSWORD, "auditor",
                                    forum_plan["first_auditor"]).username

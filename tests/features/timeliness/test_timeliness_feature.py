@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from audit.frames import PLAN_DATE_COLUMNS
-from audit.timeliness import TimelinessReport, compute_timeliness
+from audit.register.frames import PLAN_DATE_COLUMNS
+from audit.timeliness.measures import TimelinessReport, compute_timeliness
 
 scenarios("timeliness/timeliness.feature")
 

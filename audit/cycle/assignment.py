@@ -1,0 +1,93 @@
+"""Give each sampled plan's sections to auditors of the agency that owns them.
+
+Rules: a section goes to an auditor of its owning agency (from the rubric, never from code); never to
+the plan's case officer or anyone who wrote advice for it; the load is balanced by giving each piece to
+the eligible auditor with the fewest assignments in the cycle so far (ties broken by code, so a rerun
+gives the same answer). All pieces are worked out before anything is written: one missing agency stops
+the whole step with a clear error and nothing stored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlmodel import Session, select
+
+from audit.vocabulary import MarkerRole, SampleStatus
+from audit.errors import AuditError
+from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan
+from audit.rubrics.loading import Rubric, stored_rubric
+
+
+def applicable_sections(rubric: Rubric, plan: Plan, agency: str) -> list[str]:
+    """The agency's sections that apply to this plan (e.g. social care sections need social care advice)."""
+    codes = []
+    for section in rubric.sections_for_agency(agency):
+        advice = section.applies_if_advice
+        if advice and getattr(plan, f"{advice}_advice_requested") is None:
+            continue
+        codes.append(section.code)
+    return codes
+
+
+def is_conflicted(auditor: Auditor, plan: Plan) -> bool:
+    """Nobody audits a plan they wrote or advised on."""
+    return auditor.code == plan.case_officer or auditor.code in plan.advice_authors()
+
+
+def cycle_rubric(session: Session, cycle: Cycle) -> Rubric:
+    return stored_rubric(session, cycle.rubric_version_id)
+
+
+def assign_cycle(session: Session, cycle: Cycle, marker_role: str = MarkerRole.first.value) -> list[Assignment]:
+    """Create the missing assignments for every active sampled plan; existing ones are kept as they are."""
+    rubric = cycle_rubric(session, cycle)
+    auditors = session.exec(
+        select(Auditor).where(Auditor.area_id == cycle.area_id, Auditor.active == True)  # noqa: E712
+    ).all()
+    existing = session.exec(select(Assignment).where(Assignment.cycle_id == cycle.id)).all()
+    load = Counter(a.auditor_id for a in existing if a.active)
+    have = {(a.sampled_plan_id, a.agency, a.marker_role) for a in existing}
+
+    sampled = session.exec(
+        select(SampledPlan, Plan)
+        .join(Plan, Plan.id == SampledPlan.plan_id)
+        .where(SampledPlan.cycle_id == cycle.id, SampledPlan.status == SampleStatus.sampled.value)
+        .order_by(SampledPlan.id)
+    ).all()
+    new: list[Assignment] = []
+    problems: list[str] = []
+    for sp, plan in sampled:
+        for agency in rubric.agencies():
+            if (sp.id, agency, marker_role) in have:
+                continue
+            sections = applicable_sections(rubric, plan, agency)
+            if not sections:
+                continue
+            pool = [a for a in auditors if a.agency == agency and not is_conflicted(a, plan)]
+            if not pool:
+                problems.append(f"plan {plan.plan_ref}: no available {agency} auditor (sections {', '.join(sections)})")
+                continue
+            chosen = min(pool, key=lambda a: (load[a.id], a.code))
+            load[chosen.id] += 1
+            new.append(
+                Assignment(
+                    cycle_id=cycle.id,
+                    sampled_plan_id=sp.id,
+                    agency=agency,
+                    sections=sections,
+                    auditor_id=chosen.id,
+                    marker_role=marker_role,
+                    due_date=cycle.due_date,
+                )
+            )
+    if problems:
+        agencies = sorted({p.split("no available ")[1].split(" auditor")[0] for p in problems})
+        raise AuditError(
+            f"Cannot assign the cycle: no available auditor for {', '.join(agencies)} "
+            f"({len(problems)} piece(s)). Add active auditors for that agency who did not write or advise on "
+            "the plans, then run the step again. First: " + "; ".join(problems[:5])
+        )
+    session.add_all(new)
+    session.flush()
+    return new

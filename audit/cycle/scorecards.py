@@ -1,0 +1,150 @@
+"""Scorecards: the one place grades are saved, whether they come from a file, the web form or the API.
+
+`save_scorecard` checks everything before writing anything: the auditor is the one assigned, every
+criterion of the assigned sections is graded (when submitting), weak grades carry a comment, and a
+submitted scorecard is never changed. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from audit.cells import text_problem
+from audit.vocabulary import Grade, ScorecardStatus
+from audit.errors import Conflict, InputRejected, NotFound, Problem
+from audit.limits import DEFAULT_TEXT_CHARS
+from audit.store.models import Assignment, Auditor, CriterionGrade, Cycle, Plan, SampledPlan, Scorecard, utcnow
+from audit.rubrics.loading import Rubric
+
+
+@dataclass(frozen=True)
+class GradeEntry:
+    """What an auditor gave one criterion: a grade (None = not graded yet) and a comment."""
+
+    grade: Grade | None
+    comment: str = ""
+
+
+def assigned_criteria(rubric: Rubric, assignment: Assignment) -> list[tuple[str, str]]:
+    """(section, criterion id) for every criterion the assignment covers, in rubric order."""
+    return [(s.code, c.id) for s in rubric.sections if s.code in assignment.sections for c in s.criteria]
+
+
+def check_entries(
+    rubric: Rubric, assignment: Assignment, entries: dict[str, GradeEntry], submit: bool,
+    max_comment_chars: int = DEFAULT_TEXT_CHARS,
+) -> list[tuple[str, Problem]]:
+    """Every problem with a set of grades, keyed by criterion id; `column` is the field (grade or comment)."""
+    problems: list[tuple[str, Problem]] = []
+    for cid, entry in entries.items():
+        bad = text_problem(entry.comment, max_comment_chars)
+        if bad is not None:
+            problems.append((cid, Problem(f"the comment for criterion {cid} {bad[0]}", column="comment", fix=bad[1])))
+    expected = {cid for _, cid in assigned_criteria(rubric, assignment)}
+    for cid in entries:
+        if cid not in expected:
+            problems.append((cid, Problem(
+                f"criterion {cid} is not in the sections assigned to you ({', '.join(assignment.sections)})",
+                column="criterion_id", fix="remove the row or use the scorecard generated for this assignment",
+            )))
+    for _, cid in assigned_criteria(rubric, assignment):
+        entry = entries.get(cid)
+        if entry is None or entry.grade is None:
+            if submit:
+                problems.append((cid, Problem(f"criterion {cid} has no grade", column="grade",
+                                              fix="choose Outstanding, Good, Requires Improvement or Inadequate")))
+            continue
+        if entry.grade.is_weak and not entry.comment.strip():
+            problems.append((cid, Problem(
+                f"criterion {cid} is graded {entry.grade.label} without a comment", column="comment",
+                fix="say what needs to improve; a comment is required for Requires Improvement and Inadequate",
+            )))
+    return problems
+
+
+def save_scorecard(
+    session: Session,
+    assignment: Assignment,
+    auditor: Auditor,
+    rubric: Rubric,
+    entries: dict[str, GradeEntry],
+    *,
+    submit: bool,
+    source: str,
+    now: datetime | None = None,
+    what: str = "Scorecard",
+) -> Scorecard:
+    """Save a draft or submit; raises InputRejected/Conflict/NotFound and writes nothing on failure.
+
+    On a Conflict from a simultaneous save the session has been rolled back.
+    """
+    now = now or utcnow()
+    if assignment.auditor_id != auditor.id:
+        raise NotFound(f"Assignment {assignment.id} is not assigned to {auditor.code}.")
+    if not assignment.active:
+        raise Conflict(f"Assignment {assignment.id} was withdrawn from the cycle; it no longer takes grades.")
+    cycle = session.get(Cycle, assignment.cycle_id)
+    if cycle.status == "closed":
+        raise Conflict(f"Cycle {cycle.id} is closed; it no longer takes grades.")
+    problems = check_entries(rubric, assignment, entries, submit)
+    if problems:
+        raise InputRejected(what, [p for _, p in problems])
+
+    card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
+    if card is not None and card.status == ScorecardStatus.submitted.value:
+        raise Conflict(
+            f"The scorecard for assignment {assignment.id} was already submitted on "
+            f"{card.submitted_at:%d %B %Y at %H:%M} UTC; submitted scorecards cannot be changed."
+        )
+    if card is None:
+        card = Scorecard(assignment_id=assignment.id, rubric_version_id=cycle.rubric_version_id,
+                         auditor_id=auditor.id, source=source)
+        session.add(card)
+        try:
+            session.flush()
+        except IntegrityError:
+            # The unique assignment_id constraint is what stops two simultaneous first saves making two
+            # cards. The losing save's whole unit of work is abandoned, so nothing of it is half written.
+            session.rollback()
+            raise Conflict(
+                f"Someone else saved assignment {assignment.id}'s scorecard at the same moment, so yours was "
+                "not saved. Reload the scorecard to see what is stored, then save again."
+            ) from None
+    existing = {g.criterion_id: g for g in session.exec(
+        select(CriterionGrade).where(CriterionGrade.scorecard_id == card.id)).all()}
+    section_of = dict((cid, sec) for sec, cid in assigned_criteria(rubric, assignment))
+    for cid, entry in entries.items():
+        row = existing.get(cid) or CriterionGrade(scorecard_id=card.id, section=section_of[cid], criterion_id=cid)
+        row.grade = int(entry.grade) if entry.grade is not None else None
+        row.comment = entry.comment.strip()
+        session.add(row)
+    card.source = source
+    card.updated_at = now
+    if submit:
+        card.status = ScorecardStatus.submitted.value
+        card.submitted_at = now
+        card.late = now.date() > assignment.due_date
+    session.add(card)
+    session.flush()
+    return card
+
+
+def load_entries(session: Session, scorecard: Scorecard) -> dict[str, GradeEntry]:
+    rows = session.exec(select(CriterionGrade).where(CriterionGrade.scorecard_id == scorecard.id)).all()
+    return {r.criterion_id: GradeEntry(Grade(r.grade) if r.grade else None, r.comment) for r in rows}
+
+
+def assignments_for(session: Session, cycle: Cycle, auditor: Auditor) -> list[tuple[Assignment, Plan]]:
+    """An auditor's active assignments in a cycle, with their plans (only their own: object-level access)."""
+    return list(session.exec(
+        select(Assignment, Plan)
+        .join(SampledPlan, SampledPlan.id == Assignment.sampled_plan_id)
+        .join(Plan, Plan.id == SampledPlan.plan_id)
+        .where(Assignment.cycle_id == cycle.id, Assignment.auditor_id == auditor.id,
+               Assignment.active == True)  # noqa: E712
+        .order_by(Plan.plan_ref, Assignment.id)
+    ).all())

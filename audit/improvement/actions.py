@@ -1,0 +1,77 @@
+"""Raise actions from a scored cycle: amendment tasks for weak plans, improvement-plan actions by the rules.
+
+Amendment tasks (audit.cycle.amendments) have a key built from the cycle and the plan; improvement actions and
+their evidence come from the rules file (audit.improvement.rules). Both sit under unique constraints, so
+rerunning the step never raises the same thing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from audit.cycle.amendments import amendment_due, raise_amendments
+from audit.results.analysis import CycleResults
+from audit.improvement.plans import SYSTEM
+from audit.improvement.rules import Applied, RuleSet, apply_rules, load_rules
+from audit.store.models import Action, ActionEvidence, ImprovementAction, ImprovementPlan
+from audit.improvement.scales import StatusScale, load_scales
+from audit.settings import Settings
+
+__all__ = ["Raised", "amendment_due", "cycle_actions", "cycle_improvement_actions", "raise_actions"]
+
+
+@dataclass
+class Raised:
+    """What one run of the step added."""
+
+    amendments: list[Action]
+    applied: Applied
+
+    @property
+    def improvements(self) -> list[ImprovementAction]:
+        return self.applied.new_actions
+
+    @property
+    def count(self) -> int:
+        """New amendment tasks and new improvement actions (evidence added to existing actions not counted)."""
+        return len(self.amendments) + len(self.applied.new_actions)
+
+
+def raise_actions(session: Session, results: CycleResults, settings: Settings, today: date,
+                  rules: RuleSet | None = None, scales: dict[str, StatusScale] | None = None) -> Raised:
+    """Add the amendment tasks and improvement actions this cycle's findings call for that are not there yet."""
+    amendments = raise_amendments(session, results.cycle, settings, today)
+    applied = apply_rules(session, results, rules or load_rules(settings), scales or load_scales(settings.scales_dir),
+                          today, SYSTEM)
+    session.flush()
+    return Raised(amendments, applied)
+
+
+def cycle_actions(session: Session, cycle_id: int) -> list[Action]:
+    """The cycle's amendment tasks (improvement actions are in `cycle_improvement_actions`)."""
+    return list(session.exec(select(Action).where(Action.cycle_id == cycle_id).order_by(Action.kind, Action.key)).all())
+
+
+def cycle_improvement_actions(session: Session, cycle_id: int, scales: dict[str, StatusScale]) -> list[dict]:
+    """Improvement actions the cycle raised or evidenced, as rows for the board: reference, action, lead, status."""
+    rows = session.exec(
+        select(ImprovementAction, ImprovementPlan, ActionEvidence)
+        .join(ActionEvidence, ActionEvidence.action_id == ImprovementAction.id)
+        .join(ImprovementPlan, ImprovementPlan.id == ImprovementAction.plan_id)
+        .where(ActionEvidence.cycle_id == cycle_id).order_by(ImprovementAction.plan_id, ImprovementAction.position)
+    ).all()
+    out: dict[int, dict] = {}
+    for action, plan, evidence in rows:
+        scale = scales.get(plan.scale)
+        status = scale.status(action.status) if scale else None
+        entry = out.setdefault(action.id, {
+            "kind": "improvement", "reference": action.reference, "plan": plan.name,
+            "title": f"{action.reference} {action.action}", "lead": action.lead,
+            "milestone": action.action_due.isoformat() if action.action_due else action.action_milestone,
+            "status": status.label if status else "not yet graded",
+            "new": action.raised_cycle_id == cycle_id, "detail": []})
+        entry["detail"].append(evidence.reason)
+    return [e | {"detail": "; ".join(e["detail"])} for e in out.values()]

@@ -1,0 +1,448 @@
+"""Tables in and out: reading a CSV or XLSX file, through an optional mapping file, into our columns.
+
+A mapping file lets an area import its case-management export as it is: it maps the export's
+headings to ours and the export's words to our codes. Both the register and the auditors import
+read (and write) their files here, so the rules (header row = row 1, blank rows skipped, extra
+columns ignored with a warning) are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import yaml
+
+from audit.cells import escape_formula
+from audit.errors import InputRejected, Problem
+from audit.limits import DEFAULT_YAML_BYTES, Limits, check_file_size, check_row_count
+from audit.register.table_columns import Column, blank_cells, csv_columns, read_csv_text, row_columns
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def heading_key(text: str) -> str:
+    """How headings and mapped words are compared: surrounding space and case do not matter."""
+    return " ".join(text.split()).casefold()
+
+
+@dataclass
+class Mapping:
+    """A parsed mapping file: export heading -> our column, and per column export word -> our word."""
+
+    name: str = ""
+    columns: dict[str, str] = field(default_factory=dict)  # heading_key(export heading) -> our column
+    headings: dict[str, str] = field(default_factory=dict)  # our column -> export heading as written
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # our column -> {heading_key(word): ours}
+
+
+def load_mapping(
+    path: Path,
+    known_columns: list[str],
+    check_value: Callable[[str, str], str | None] | None = None,
+    max_bytes: int = DEFAULT_YAML_BYTES,
+) -> Mapping:
+    """Read and validate a mapping file; raise InputRejected naming the mapping file."""
+    path = Path(path)
+    name = path.name
+    what = f"Mapping file {name}"
+
+    def reject(message: str, fix: str | None = None) -> InputRejected:
+        return InputRejected(what, [Problem(message, file=name, fix=fix)])
+
+    check_file_size(path, what, max_bytes, "EHCP_AUDIT_MAX_YAML_BYTES")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise reject("the file does not exist", "check the path to the mapping file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise reject(f"the file cannot be read ({exc.__class__.__name__})", "save it as UTF-8 text") from None
+    try:
+        # BaseLoader keeps every scalar a string, so `Yes:` or `07:` stay the words the export uses.
+        data = yaml.load(text, Loader=NoAliasLoader)  # nosec B506  # a BaseLoader: every value stays a string
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" near line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or ""
+        if "alias" in reason:
+            raise reject(f"the file uses YAML aliases (*name){where}", "write each value out in full") from None
+        raise reject(f"this is not valid YAML{where}", "check indentation and quote headings that contain ':'") from None
+
+    structure_fix = "see docs/formats.md, 'Mapping file': a 'columns:' and/or 'values:' section"
+    if data in (None, ""):
+        raise reject("the file is empty", structure_fix)
+    if not isinstance(data, dict):
+        raise reject("the file must be a set of sections, not a list or a single value", structure_fix)
+
+    problems: list[Problem] = []
+
+    def problem(message: str, fix: str | None = None) -> None:
+        problems.append(Problem(message, file=name, fix=fix))
+
+    def column_fix(target: str) -> str:
+        close = difflib.get_close_matches(target, known_columns, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"{hint}use one of: {', '.join(known_columns)}"
+
+    for key in data:
+        if key not in ("columns", "values"):
+            problem(f"unknown section '{key}'", "the sections are 'columns' and 'values'")
+
+    mapping = Mapping(name=name)
+    columns = data.get("columns") or {}
+    if not isinstance(columns, dict):
+        problem("'columns' must map each export heading to one of our column names", structure_fix)
+        columns = {}
+    for heading, target in columns.items():
+        if not isinstance(target, str):
+            problem(f"columns: '{heading}' must map to a single column name", structure_fix)
+            continue
+        target = target.strip()
+        if target not in known_columns:
+            problem(f"columns: '{heading}' maps to '{target}', which is not one of our columns", column_fix(target))
+        elif target in mapping.headings:
+            problem(f"columns: '{mapping.headings[target]}' and '{heading}' both map to '{target}'",
+                    "map one export heading to each column")
+        elif heading_key(heading) in mapping.columns:
+            problem(f"columns: the heading '{heading}' is listed twice", "list each heading once")
+        else:
+            mapping.columns[heading_key(heading)] = target
+            mapping.headings[target] = heading.strip()
+
+    values = data.get("values") or {}
+    if not isinstance(values, dict):
+        problem("'values' must list, for each of our columns, the export's words and our codes", structure_fix)
+        values = {}
+    for column, words in values.items():
+        if column not in known_columns:
+            problem(f"values: '{column}' is not one of our columns", column_fix(column))
+            continue
+        if not isinstance(words, dict):
+            problem(f"values: '{column}' must map each export word to our word", structure_fix)
+            continue
+        table: dict[str, str] = {}
+        for word, ours in words.items():
+            if not isinstance(ours, str):
+                problem(f"values: {column}: '{word}' must map to a single word", structure_fix)
+                continue
+            error = check_value(column, ours) if check_value else None
+            if error:
+                problem(f"values: {column}: '{word}' maps to '{ours}', {error}")
+                continue
+            if heading_key(word) in table:
+                problem(f"values: {column}: '{word}' is listed twice (case does not matter)", "list each word once")
+            table[heading_key(word)] = ours
+        mapping.values[column] = table
+
+    if problems:
+        raise InputRejected(what, problems)
+    return mapping
+
+
+class NoAliasLoader(yaml.BaseLoader):
+    """BaseLoader without aliases: a few lines of "*a" references can expand to billions of values."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "found an alias, which is not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+@dataclass
+class Table:
+    """A file's data rows with its headings resolved to our column names; blank rows left out."""
+
+    file: str
+    index: dict[str, int]  # our column -> position in each row
+    display: dict[str, str]  # our column -> the heading as written in the file (for messages)
+    columns: list[Column]  # the data by file position, factorised (audit.register.table_columns)
+    numbers: list[int]  # spreadsheet row number of each data row (header = 1)
+    warnings: list[str]
+    problems: list[Problem]
+
+    @property
+    def rows(self) -> list[tuple[int, list[Any]]]:
+        """(spreadsheet row number, cells) per data row, for readers that go row by row."""
+        values = [c.values() for c in self.columns]
+        return [(number, list(cells)) for number, cells in zip(self.numbers, zip(*values))] if values else []
+
+
+def read_table(
+    path: Path,
+    what: str,
+    known_columns: list[str],
+    required_columns: list[str],
+    mapping: Mapping | None = None,
+    limits: Limits | None = None,
+) -> Table:
+    """Read a CSV/XLSX file's header and rows; unreadable, oversized or empty files raise InputRejected."""
+    path = Path(path)
+    name = path.name
+    limits = limits or Limits()
+
+    def reject(message: str, fix: str | None = None) -> InputRejected:
+        return InputRejected(what, [Problem(message, file=name, fix=fix)])
+
+    suffix = _readable_suffix(path, reject)
+    check_file_size(path, what, limits.file_bytes)
+    header, columns, blank = _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
+
+    if not any(_filled(c) for c in header):
+        raise reject("the file is empty or its first row (the header) is blank",
+                     "put the column headings in row 1 and one plan per row below")
+
+    mapping = mapping or Mapping()
+    ours = {heading_key(c): c for c in known_columns}
+    index: dict[str, int] = {}
+    display: dict[str, str] = {}
+    warnings: list[str] = []
+    problems: list[Problem] = []
+    for position, cell in enumerate(header):
+        heading = cell_text(cell)
+        if not heading:
+            continue  # spreadsheets often carry empty trailing columns
+        key = heading_key(heading)
+        target = mapping.columns.get(key) or ours.get(key)
+        if target is None:
+            warnings.append(f"column '{heading}' is not one we use and was ignored")
+        elif target in index:
+            problems.append(Problem(
+                f"columns '{display[target]}' and '{heading}' both give {target}", file=name, row=1,
+                column=heading, fix="remove one of them, or correct the heading"))
+        else:
+            index[target] = position
+            display[target] = heading
+
+    for column in required_columns:
+        if column not in index:
+            heading = mapping.headings.get(column, column)
+            label = heading if heading == column else f"{heading}' (our '{column}')"
+            problems.append(Problem(
+                f"the required column '{label}' is missing", file=name, column=heading,
+                fix=f"add a column headed '{heading}' with a value on every row"))
+
+    keep = np.flatnonzero(~blank)
+    if not len(keep):
+        raise reject("the file has a header row but no data rows", "add one row per plan below the header")
+    check_row_count(len(keep), limits.rows, name, what)
+    return Table(name, index, display, [c.take(keep) for c in columns], (keep + 2).tolist(), warnings, problems)
+
+
+def read_grid(path: Path, what: str) -> list[list[Any]]:
+    """Every row of a CSV file or of a workbook's first sheet, cells as read; unreadable files raise InputRejected."""
+    path = Path(path)
+
+    def reject(message: str, fix: str | None = None) -> InputRejected:
+        return InputRejected(what, [Problem(message, file=path.name, fix=fix)])
+
+    if _readable_suffix(path, reject) != ".csv":
+        return _xlsx_rows(path, reject)
+    try:
+        return read_csv_text(_csv_text(path, reject))
+    except csv.Error as exc:
+        raise reject(f"the file is not a readable CSV ({exc})", "save it again as CSV from your spreadsheet program") from None
+
+
+def _readable_suffix(path: Path, reject) -> str:
+    """The file's lower-case suffix, once it is known to exist and to be a kind we read."""
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise reject(f"'{suffix or 'no extension'}' files cannot be read",
+                     "save the file as CSV (.csv) or Excel workbook (.xlsx)")
+    if not path.is_file():
+        raise reject("the file does not exist", "check the path and file name")
+    return suffix
+
+
+def _csv_text(path: Path, reject) -> str:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still saves "CSV" as cp1252
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise reject("the file is not readable text", "save it as 'CSV UTF-8' from your spreadsheet program")
+
+
+def _read_csv(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]:
+    text = _csv_text(path, reject)
+    fast = csv_columns(text)  # pandas' C reader; the csv module reads what it refuses
+    if fast is not None:
+        header, columns, _ = fast
+        blank = np.logical_and.reduce([blank_cells(c) for c in columns]) if columns else np.zeros(0, bool)
+        return header, columns, blank
+    try:
+        raw = read_csv_text(text)
+    except csv.Error as exc:
+        raise reject(f"the file is not a readable CSV ({exc})", "save it again as CSV from your spreadsheet program") from None
+    return _split(raw)
+
+
+def _split(raw: list[list[Any]]) -> tuple[list[Any], list[Column], np.ndarray]:
+    header = raw[0] if raw else []
+    columns, blank = row_columns(raw[1:], len(header))
+    return header, columns, blank
+
+
+def _read_xlsx(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]:
+    return _split(_xlsx_rows(path, reject))
+
+
+def _xlsx_rows(path: Path, reject) -> list[list[Any]]:
+    # calamine gives a formula's cached result (or nothing), so a workbook with formulas goes to openpyxl,
+    # which reads them as their text and the checks refuse them by name.
+    rows = None if _has_formulas(path) else _calamine_rows(path)
+    # python-calamine missing or unable: openpyxl reads it (ten times slower) or says why not
+    return rows if rows is not None else _openpyxl_rows(path, reject)
+
+
+def _openpyxl_rows(path: Path, reject) -> list[list[Any]]:
+    import openpyxl  # imported here: CSV-only callers should not pay for it
+
+    try:
+        # Formulas are read as their text ("=..."), never as a cached result: they are refused, not trusted.
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
+        raise reject("the file is not a readable Excel workbook",
+                     "open it in Excel and save it again as .xlsx, or export it as CSV") from None
+    try:
+        sheet = workbook.active or workbook.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    except Exception:
+        raise reject("the workbook's first sheet cannot be read",
+                     "open it in Excel and save it again as .xlsx, or export it as CSV") from None
+    finally:
+        workbook.close()
+
+
+def _calamine_rows(path: Path) -> list[list[Any]] | None:
+    """The active sheet's rows read by python-calamine (Rust); empty cells as None, as openpyxl gives them."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(min(_active_tab(path), len(workbook.sheet_names) - 1))
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - any failure falls back to openpyxl, which reports damage clearly
+        return None
+    return [[None if c == "" else c for c in row] for row in rows]
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet holds a formula (an <f> element), read in chunks: the XML may be large."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                    continue
+                with archive.open(member) as sheet:
+                    tail = b""
+                    while chunk := sheet.read(1 << 20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return True  # damaged: let openpyxl say so clearly
+    return False
+
+
+def _active_tab(path: Path) -> int:
+    """The sheet the workbook was saved on (what openpyxl calls `active`), from xl/workbook.xml."""
+    with zipfile.ZipFile(path) as archive:
+        head = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    found = re.search(r'<(?:\w+:)?workbookView\b[^>]*\bactiveTab="(\d+)"', head)
+    return int(found.group(1)) if found else 0
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def cell_text(cell: Any) -> str:
+    """A cell as trimmed text; spreadsheet numbers like 7.0 read as '7', date cells as YYYY-MM-DD."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time(0) else cell.isoformat(sep=" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+def write_table(rows: Any, path: Path, columns: list[str]) -> None:
+    """Write dicts (or a DataFrame, or models) as CSV or XLSX by extension: our headings, ISO dates, yes/no."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise ValueError(f"cannot write '{suffix}': use .csv or .xlsx")
+    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
+        rows = rows.to_dict("records")
+    records = [r if isinstance(r, dict) else r.model_dump() for r in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for record in records:
+                writer.writerow([escape_formula(_out_text(_plain(record.get(c)))) for c in columns])
+        return
+
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(columns)
+    for record in records:
+        cells = []
+        for column in columns:
+            value = _plain(record.get(column))
+            if isinstance(value, date):
+                # A real date cell, shown as YYYY-MM-DD, as an area's own workbook would hold it.
+                cell = WriteOnlyCell(sheet, value=value if not isinstance(value, datetime) else value.date())
+                cell.number_format = "yyyy-mm-dd"
+                cells.append(cell)
+            else:
+                cells.append(escape_formula(_out_text(value)))
+        sheet.append(cells)
+    workbook.save(path)
+
+
+def _plain(value: Any) -> Any:
+    """Turn pandas/numpy scalars and missing markers (NaN, NaT) into plain Python values."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, date)):
+        value = value.item()  # a numpy scalar
+    if isinstance(value, (float, datetime)) and value != value:  # NaN and NaT are not equal to themselves
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _out_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

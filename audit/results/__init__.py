@@ -1,0 +1,5 @@
+"""A cycle's results: scores stored from the counted grades (moderated where moderated) and the
+result tables per service, section, team, phase and need.
+
+Import the modules themselves (`from audit.results.cycle_scores.x import y`): this package imports nothing,
+so a command loads only what it uses."""

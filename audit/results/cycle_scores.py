@@ -1,0 +1,91 @@
+"""Score a cycle (criterion -> section -> plan by the rubric's rule) and store the results.
+
+A plan with any applicable section not yet in is "incomplete": it keeps the sections that are in, gets no
+plan grade, and is listed, never dropped. Scoring replaces the cycle's stored results in one transaction,
+so a rerun after a late submission gives the same rows as a single run at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, delete, select
+
+from audit.cycle.assignment import applicable_sections, cycle_rubric
+from audit.vocabulary import Grade, SampleStatus
+from audit.store.models import CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
+from audit.moderation.marking import counted_sources
+from audit.rubrics.loading import Rubric
+from audit.rubrics.scoring import plan_grade, section_grade
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    plans: int
+    complete: int
+    incomplete: int
+    by_grade: dict[str, int]
+
+
+def counted_grades(session: Session, cycle: Cycle) -> dict[tuple[int, str], dict[str, Grade]]:
+    """(sampled plan id, section) -> criterion grades from the scorecard that counts.
+
+    `audit.moderation.marking.counted_sources` decides: the first marker's, or the second marker's when the cycle's
+    policy takes the lower grade. A moderated section keeps the first marker's criteria here; its agreed
+    section grade is applied by `score_cycle`.
+    """
+    sources = counted_sources(session, cycle)
+    cards = {c.scorecard_id for c in sources.values()}
+    rows = session.exec(
+        select(CriterionGrade.scorecard_id, CriterionGrade.section, CriterionGrade.criterion_id, CriterionGrade.grade)
+        .where(CriterionGrade.scorecard_id.in_(cards))
+    ).all() if cards else []
+    by_card: dict[tuple[int, str], dict[str, Grade]] = {}
+    for card_id, section, cid, grade in rows:
+        if grade is not None:
+            by_card.setdefault((card_id, section), {})[cid] = Grade(grade)
+    return {key: by_card[(c.scorecard_id, key[1])] for key, c in sources.items() if (c.scorecard_id, key[1]) in by_card}
+
+
+def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
+    """Recompute and store section and plan results for every active sampled plan of the cycle."""
+    rubric: Rubric = cycle_rubric(session, cycle)
+    grades = counted_grades(session, cycle)
+    sources = counted_sources(session, cycle)  # a moderated section grade replaces the roll-up
+    sampled = session.exec(
+        select(SampledPlan, Plan).join(Plan, Plan.id == SampledPlan.plan_id)
+        .where(SampledPlan.cycle_id == cycle.id, SampledPlan.status == SampleStatus.sampled.value)
+    ).all()
+    session.exec(delete(SectionResult).where(SectionResult.cycle_id == cycle.id))
+    session.exec(delete(PlanResult).where(PlanResult.cycle_id == cycle.id))
+    by_grade = {g.label: 0 for g in sorted(Grade, reverse=True)}
+    complete = 0
+    for sp, plan in sampled:
+        applicable = {code for agency in rubric.agencies() for code in applicable_sections(rubric, plan, agency)}
+        section_grades: dict[str, Grade] = {}
+        missing = []
+        for section in rubric.sections:
+            if section.code not in applicable:
+                status, grade = "not_applicable", None
+            else:
+                source = sources.get((sp.id, section.code))
+                grade = source.grade if source is not None and source.grade is not None else section_grade(
+                    section, grades.get((sp.id, section.code), {}), rubric.rollup.section_method)
+                status = "complete" if grade is not None else "incomplete"
+                if grade is None:
+                    missing.append(section.code)
+                else:
+                    section_grades[section.code] = grade
+            session.add(SectionResult(cycle_id=cycle.id, sampled_plan_id=sp.id, rubric_version_id=cycle.rubric_version_id,
+                                      section=section.code, agency=section.agency,
+                                      grade=int(grade) if grade else None, status=status))
+        overall = plan_grade(rubric, section_grades) if not missing and section_grades else None
+        if overall is not None:
+            complete += 1
+            by_grade[overall.label] += 1
+        session.add(PlanResult(cycle_id=cycle.id, sampled_plan_id=sp.id, rubric_version_id=cycle.rubric_version_id,
+                               grade=int(overall) if overall else None,
+                               status="complete" if overall is not None else "incomplete",
+                               missing_sections=missing))
+    session.flush()
+    return ScoreSummary(plans=len(sampled), complete=complete, incomplete=len(sampled) - complete, by_grade=by_grade)

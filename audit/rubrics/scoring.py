@@ -1,0 +1,109 @@
+"""Roll-up rules: criterion grades -> section grade -> plan (and per-service) grade. Pure; no database.
+
+Grades count as their `Grade` values, Inadequate=1 .. Outstanding=4. Arithmetic is exact (Fraction),
+so a weighted mean that is exactly half-way is recognised as such and rounded down, never up by a
+floating-point accident. docs/rubrics.md gives the rules with worked examples.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+from audit.vocabulary import Grade
+from audit.rubrics.model import SECTION_METHODS, Cap, Rubric, Section
+
+__all__ = ["roll_up", "section_grade", "plan_grade", "service_grade", "apply_caps", "METHODS"]
+
+METHODS = SECTION_METHODS
+
+
+def roll_up(grades: list[tuple[Grade, float]], method: str) -> Grade:
+    """Combine (grade, weight) pairs by `method`: weighted, best_fit or lowest."""
+    if not grades:
+        raise ValueError("nothing to roll up: no grades given")
+    return _roll_up(tuple((int(g), w) for g, w in grades), method)
+
+
+@lru_cache(maxsize=1 << 16)
+def _roll_up(grades: tuple[tuple[int, float], ...], method: str) -> Grade:
+    # Remembered: a cycle repeats the same few thousand grade patterns, and exact Fraction arithmetic
+    # costs far more than the lookup (scoring and the board pack roll up tens of thousands of sections).
+    pairs = [(Grade(g), _exact(w)) for g, w in grades]
+    if method == "weighted":
+        return _weighted(pairs)
+    if method == "best_fit":
+        return _best_fit(pairs)
+    if method == "lowest":
+        return min(g for g, _ in pairs)
+    raise ValueError(f"unknown roll-up method '{method}'; use one of {', '.join(METHODS)}")
+
+
+def apply_caps(grade: Grade, caps: Iterable[Cap], grades: Mapping[str, Grade]) -> Grade:
+    """Lower `grade` to each triggered cap's ceiling; a cap with no target in `grades` is ignored."""
+    for cap in caps:
+        if cap.triggered_by(dict(grades)):
+            grade = min(grade, cap.cap_at)
+    return grade
+
+
+def section_grade(section: Section, criterion_grades: Mapping[str, Grade | int | None], method: str) -> Grade | None:
+    """The section's grade from its criteria, or None if any of its criteria is ungraded.
+
+    Grades for criteria outside the section are ignored, so a whole scorecard can be passed.
+    """
+    own: dict[str, Grade] = {}
+    for criterion in section.criteria:
+        value = criterion_grades.get(criterion.id)
+        if value is None:
+            return None
+        own[criterion.id] = Grade(value)
+    grade = roll_up([(own[c.id], c.weight) for c in section.criteria], method)
+    return apply_caps(grade, section.caps, own)
+
+
+def plan_grade(rubric: Rubric, section_grades: Mapping[str, Grade | int]) -> Grade:
+    """The plan's grade over the sections given (the caller leaves out sections that do not apply)."""
+    grades = {code: Grade(g) for code, g in section_grades.items()}
+    if not grades:
+        raise ValueError("no section grades given; a plan with no applicable sections has no grade")
+    weighted = [(grade, rubric.section(code).weight) for code, grade in grades.items()]
+    grade = roll_up(weighted, rubric.rollup.plan_method)
+    return apply_caps(grade, rubric.rollup.caps, grades)
+
+
+def service_grade(rubric: Rubric, section_grades: Mapping[str, Grade | int], agency: str) -> Grade | None:
+    """One agency's grade over its own sections present in `section_grades`; None if it has none."""
+    own = {s.code: section_grades[s.code] for s in rubric.sections_for_agency(agency) if s.code in section_grades}
+    if not own:
+        return None
+    # Caps only see this agency's sections, so e.g. an Inadequate F caps education but not health.
+    return plan_grade(rubric, own)
+
+
+def _weighted(pairs: list[tuple[Grade, Fraction]]) -> Grade:
+    total = sum(w for _, w in pairs)
+    mean = sum(int(g) * w for g, w in pairs) / total
+    # Round half down (conservative): 2.5 -> Requires Improvement, 2.51 -> Good.
+    return Grade(math.ceil(mean - Fraction(1, 2)))
+
+
+def _best_fit(pairs: list[tuple[Grade, Fraction]]) -> Grade:
+    total = sum(w for _, w in pairs)
+    running = Fraction(0)
+    for grade in sorted(Grade):
+        running += sum(w for g, w in pairs if g == grade)
+        # The lowest grade where half the evidence sits at or below it: the (lower) weighted median.
+        if 2 * running >= total:
+            return grade
+    raise AssertionError("unreachable: cumulative weight always reaches the total")
+
+
+def _exact(weight: float) -> Fraction:
+    # Via str so a weight written 0.1 counts as one tenth, as the QA lead meant, not its binary neighbour.
+    value = Fraction(str(weight)) if isinstance(weight, float) else Fraction(weight)
+    if value <= 0:
+        raise ValueError(f"weight {weight} is not positive")
+    return value
