@@ -29,7 +29,7 @@ from audit.rubrics.loading import read_yaml_file
 from audit.improvement.scales import StatusScale, get_scale
 from audit.settings import Settings
 
-SHIPPED_RULES = Path(__file__).resolve().parents[1] / "config" / "improvement-rules.yaml"
+SHIPPED_RULES = Path(__file__).resolve().parents[2] / "config" / "improvement-rules.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _TOP = ("plan", "scale", "layout", "status_from_evidence", "rules")
 _RULE = ("id", "level", "weak_share", "min_weak", "targets", "rubrics", "area", "lead", "milestone_days",

@@ -16,7 +16,7 @@ from pathlib import Path
 from audit.errors import InputRejected, NotFound, Problem
 from audit.rubrics.loading import read_yaml_file
 
-SHIPPED_DIR = Path(__file__).resolve().parents[1] / "config" / "scales"
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "config" / "scales"
 SCALE_SUFFIXES = (".yaml", ".yml")
 ROLES = ("embedded", "completed", "on_track", "minor_delay", "major_delay")
 REQUIRED_ROLES = ("embedded", "on_track", "major_delay")

@@ -54,7 +54,7 @@ def known_names() -> set[str]:
 def product_vocabulary() -> set[str]:
     """Every word the product itself writes (code, rubrics, templates, dates): 'Good', 'North', 'June' are ours."""
     words = {w.casefold() for w in (*calendar.month_name, *calendar.day_name) if w}
-    for pattern in ("audit/*.py", "reports/*.py", "reports/templates/*", "rubrics/*.yaml", "flows/*.py"):
+    for pattern in ("audit/**/*.py", "reports/*.py", "reports/templates/*", "rubrics/*.yaml", "flows/*.py"):
         for path in ROOT.glob(pattern):
             words |= {w.casefold() for w in re.findall(r"[A-Za-z]+", path.read_text(encoding="utf-8"))}
     return words
