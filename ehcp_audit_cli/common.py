@@ -23,7 +23,7 @@ from audit.store.db import engine_from_settings, transaction
 from audit.errors import AuditError, InputRejected
 from audit.protection.permissions import Permission, require, results_service
 from audit.settings import Settings, get_settings
-from audit.store.trail import acting_as, cli_actor
+from audit.store.actor import acting_as, cli_actor
 
 console = Console()
 err_console = Console(stderr=True)

@@ -12,7 +12,7 @@ from audit.cycle.lifecycle import get_area
 from audit.store.db import engine_from_settings
 from audit.protection.retention import RetentionPolicy, purge_expired, purge_history
 from audit.protection.safeguarding import list_flags
-from audit.store.trail import acting_as, cli_actor
+from audit.store.actor import acting_as, cli_actor
 from audit.protection.trail_search import utc_text
 from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, settings, store

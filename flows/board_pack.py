@@ -29,7 +29,7 @@ from audit.cycle.lifecycle import get_area, get_cycle
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import DeliveryLog, PlanResult, utcnow
 from audit.settings import Settings, get_settings
-from audit.store.trail import as_actor
+from audit.store.actor import as_actor
 from flows.mail import send_email
 from flows.runtime import flow_settings
 from reports.feedback import feedback_notes, render_note

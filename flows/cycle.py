@@ -45,7 +45,7 @@ from audit.results.cycle_scores import score_cycle
 from audit.improvement.scales import load_scales
 from audit.settings import Settings, get_settings
 from audit.synthetic.submissions import submit_simulated
-from audit.store.trail import as_actor
+from audit.store.actor import as_actor
 from flows.runtime import flow_settings
 from flows.steps import crash_point, step_transaction
 from reports.render import render, write_summary

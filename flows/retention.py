@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from audit.store.db import engine_from_settings, transaction
 from audit.protection.retention import RetentionPolicy, purge_expired
 from audit.settings import get_settings
-from audit.store.trail import as_actor
+from audit.store.actor import as_actor
 from flows.runtime import flow_settings
 
 

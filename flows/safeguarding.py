@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from audit.store.db import engine_from_settings
 from audit.settings import get_settings
-from audit.store.trail import as_actor
+from audit.store.actor import as_actor
 from flows.alerts import retry_notifications
 from flows.runtime import flow_settings
 

@@ -32,7 +32,7 @@ from audit.store.db import transaction, write_transaction
 from audit.store.models import User
 from audit.protection.permissions import ROLE_LABELS, Permission, permits
 from audit.protection.users import user_for_token
-from audit.store.trail import set_actor
+from audit.store.actor import set_actor
 
 # A record number in a path: positive and within the id columns' range (INTEGER, 32-bit on PostgreSQL); a larger
 # one would make the database driver fail with a server error instead of the page answering "not found".

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from audit.store.trail import ACTOR
+from audit.store.actor import ACTOR
 
 
 class BodyTooLarge(Exception):

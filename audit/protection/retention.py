@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from audit.store.models import (Assignment, CriterionGrade, ModeratedGrade, PurgeRecord, SafeguardingFlag, SafeguardingNote,
                           Scorecard, utcnow)
-from audit.store.trail import current_actor
+from audit.store.actor import current_actor
 
 COMMENTS, RATIONALES, CONCERNS = "scorecard comments", "moderation rationales", "safeguarding concerns"
 

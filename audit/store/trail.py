@@ -21,25 +21,22 @@ the table (audit/store/trail_guard.py).
 
 from __future__ import annotations
 
-import functools
-import getpass
 import hashlib
 import json
 import math
 import re
 import weakref
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import Delete, Update, event, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
+from audit.store.actor import current_actor
 from audit.store.models import TrailEntry, utcnow
 
 TRAIL_TABLE = TrailEntry.__tablename__
@@ -64,53 +61,6 @@ _DML = re.compile(
 )
 _INSERT_COLUMNS = re.compile(r"\(([^)]*)\)\s*VALUES", re.IGNORECASE)
 
-ACTOR: ContextVar[str] = ContextVar("ehcp_audit_actor", default="system")
-
-
-# --- who is acting ---------------------------------------------------------------------------------------
-
-
-def current_actor() -> str:
-    """The actor recorded on entries written now: web:USER, api:USER, cli:OS-USER, flow:NAME or system."""
-    return ACTOR.get()
-
-
-def set_actor(actor: str) -> Token:
-    """Set the actor for the rest of this context (a request); returns the token to reset it."""
-    return ACTOR.set(actor)
-
-
-@contextmanager
-def acting_as(actor: str) -> Iterator[str]:
-    """Record everything written inside the block as done by `actor`."""
-    token = ACTOR.set(actor)
-    try:
-        yield actor
-    finally:
-        ACTOR.reset(token)
-
-
-def as_actor(actor: str) -> Callable:
-    """Decorator form of `acting_as`, for flows: `@as_actor("flow:audit-cycle")` under `@flow`."""
-
-    def wrap(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with acting_as(actor):
-                return fn(*args, **kwargs)
-
-        return run
-
-    return wrap
-
-
-def cli_actor() -> str:
-    """The operator running the CLI, by their operating-system account."""
-    try:
-        name = getpass.getuser()
-    except (OSError, KeyError, ImportError):  # no login name in a bare container
-        name = "unknown"
-    return f"cli:{name}"
 
 
 # --- what is recorded ------------------------------------------------------------------------------------

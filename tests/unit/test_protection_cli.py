@@ -11,7 +11,7 @@ from audit.store.models import Assignment, Auditor, CriterionGrade, Scorecard
 from audit.protection.safeguarding import raise_flag
 from audit.settings import get_settings
 from audit.synthetic.area import write_synthetic_area
-from audit.store.trail import cli_actor
+from audit.store.actor import cli_actor
 from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
 
 

@@ -12,7 +12,7 @@ from audit.store.models import Assignment, Auditor, CriterionGrade, ModeratedGra
 from audit.protection.retention import COMMENTS, CONCERNS, RATIONALES, RetentionPolicy, purge_expired, purge_history
 from audit.protection.safeguarding import add_note, close_flag, raise_flag
 from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
-from audit.store.trail import acting_as
+from audit.store.actor import acting_as
 from tests.factories import whole_plan_rubric
 from tests.unit.test_safeguarding import NOW, assigned  # noqa: F401  (assigned is a fixture)
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from audit.settings import get_settings
 from audit.synthetic.area import write_synthetic_area
-from audit.store.trail import cli_actor
+from audit.store.actor import cli_actor
 from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
 
 

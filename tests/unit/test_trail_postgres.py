@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from audit.store.db import init_db, make_engine, transaction
 from audit.store.models import Auditor, LocalArea, TrailEntry
-from audit.store.trail import acting_as, verify_chain
+from audit.store.actor import acting_as
+from audit.store.trail import verify_chain
 from tests.databases import SERVER_URL_VAR
 
 SERVER = os.environ.get("EHCP_AUDIT_TEST_POSTGRES_URL") or os.environ.get(SERVER_URL_VAR)

@@ -31,7 +31,8 @@ from audit.protection.retention import COMMENTS, RetentionPolicy, purge_expired
 from audit.protection.safeguarding import add_note, close_flag, flag_view, raise_flag
 from audit.settings import Settings
 from audit.synthetic.submissions import submit_simulated
-from audit.store.trail import acting_as, verify_chain
+from audit.store.actor import acting_as
+from audit.store.trail import verify_chain
 from flows.alerts import notify_contacts, retry_notifications
 from reports.feedback import feedback_notes, render_note
 from reports.render import FORMATS, render
