@@ -17,7 +17,8 @@ from audit.vocabulary import Grade
 from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import NotFound
 from audit.store.models import Auditor
-from audit.moderation.marking import agreement_units, moderate, moderation_queue, score_labels, side_by_side
+from audit.moderation.marking import moderate, moderation_queue
+from audit.moderation.views import agreement_units, score_labels, side_by_side
 from audit.rubrics.loading import find_rubric
 from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, settings, store

@@ -34,12 +34,7 @@ from audit.vocabulary import CycleStatus
 from audit.cycle.lifecycle import cycle_progress, get_cycle, open_cycle
 from audit.store.db import engine_from_settings, transaction
 from audit.improvement.rules import load_rules
-from audit.moderation.marking import (
-    ModerationRules,
-    double_marked,
-    moderation_queue,
-    select_second_marking,
-)
+from audit.moderation.marking import ModerationRules, double_marked, moderation_queue, select_second_marking
 from audit.improvement.proposals import propose_statuses
 from audit.results.cycle_scores import score_cycle
 from audit.improvement.scales import load_scales

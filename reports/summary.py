@@ -15,7 +15,7 @@ from audit.vocabulary import Agency, Grade
 from audit.cycle.lifecycle import cycle_progress
 from audit.register.frames import plans_frame
 from audit.store.models import Auditor, LocalArea, RubricVersion
-from audit.moderation.marking import moderation_overview
+from audit.moderation.views import moderation_overview
 from audit.improvement.scales import StatusScale, load_scales
 from audit.timeliness.measures import compute_timeliness
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note

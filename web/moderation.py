@@ -17,7 +17,8 @@ from audit.cycle.assignment import cycle_rubric
 from audit.vocabulary import Agency, Grade
 from audit.errors import AuditError, Conflict, InputRejected
 from audit.store.models import Auditor, User
-from audit.moderation.marking import double_marked, moderate, moderation_overview, moderation_queue, score_labels, side_by_side
+from audit.moderation.marking import double_marked, moderate, moderation_queue
+from audit.moderation.views import moderation_overview, score_labels, side_by_side
 from audit.protection.permissions import Permission
 from web.deps import Id, Refused, allow, form_data, page, store
 from web.qa import _cycle

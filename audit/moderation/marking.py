@@ -14,13 +14,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-import pandas as pd
 from sqlmodel import Session, select
 
 from audit import clock
 from audit.cycle.assignment import cycle_rubric, is_conflicted
 from audit.cells import text_problem
-from audit.vocabulary import Agency, Grade, MarkerRole, SampleStatus, ScorecardStatus
+from audit.vocabulary import Grade, MarkerRole, SampleStatus, ScorecardStatus
 from audit.errors import AuditError, Conflict, InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_TEXT_CHARS
 from audit.store.models import (
@@ -88,7 +87,7 @@ class Mark:
     overall: Grade | None = None
 
 
-def _marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[int, str], dict[str, Mark]]:
+def piece_marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[int, str], dict[str, Mark]]:
     """(sampled plan id, agency) -> {role: Mark} for the cycle's active assignments."""
     rows = session.exec(
         select(Assignment, Auditor, Scorecard)
@@ -129,7 +128,7 @@ class Selection:
 
 def selected_pieces(session: Session, cycle: Cycle, rules: ModerationRules) -> set[tuple[int, str]]:
     """The (sampled plan, agency) pieces the rules pick; deterministic for a cycle's seed."""
-    marks = _marks(session, cycle, cycle_rubric(session, cycle))
+    marks = piece_marks(session, cycle, cycle_rubric(session, cycle))
     firsts = {key: m[MarkerRole.first.value] for key, m in marks.items() if MarkerRole.first.value in m}
     chosen: set[tuple[int, str]] = set()
     if "random" in rules.rules and rules.share > 0:
@@ -163,7 +162,7 @@ def select_second_marking(
         session.add(CycleModeration(cycle_id=cycle.id, rules=rules.to_dict()))
     today = today or clock.today()
     rubric = cycle_rubric(session, cycle)
-    marks = _marks(session, cycle, rubric)
+    marks = piece_marks(session, cycle, rubric)
     auditors = session.exec(select(Auditor).where(Auditor.area_id == cycle.area_id, Auditor.active == True)).all()  # noqa: E712
     existing = session.exec(select(Assignment).where(Assignment.cycle_id == cycle.id)).all()
     load = Counter(a.auditor_id for a in existing if a.active)
@@ -193,45 +192,6 @@ def select_second_marking(
 
 
 # Blindness --------------------------------------------------------------------------------------------------
-
-@dataclass
-class AssignmentView:
-    """What one auditor may see for an assignment: their own grades, and the other marker's only when both are in."""
-
-    assignment_id: int
-    marker_role: str
-    own: dict[str, tuple[int | None, str]]
-    other: dict[str, tuple[int | None, str]] | None
-    other_hidden_reason: str | None
-
-
-def _criterion_rows(session: Session, scorecard_id: int | None) -> dict[str, tuple[int | None, str]]:
-    if scorecard_id is None:
-        return {}
-    return {g.criterion_id: (g.grade, g.comment)
-            for g in session.exec(select(CriterionGrade).where(CriterionGrade.scorecard_id == scorecard_id)).all()}
-
-
-def assignment_view(session: Session, assignment: Assignment, viewer: Auditor) -> AssignmentView:
-    """The blind rule: neither marker sees the other's grades until both scorecards are submitted."""
-    if assignment.auditor_id != viewer.id:
-        raise NotFound(f"Assignment {assignment.id} is not assigned to {viewer.code}.")
-    cards = {a.marker_role: c for a, c in session.exec(
-        select(Assignment, Scorecard).join(Scorecard, Scorecard.assignment_id == Assignment.id, isouter=True)
-        .where(Assignment.sampled_plan_id == assignment.sampled_plan_id, Assignment.agency == assignment.agency,
-               Assignment.active == True))}  # noqa: E712
-    mine = cards.get(assignment.marker_role)
-    other_role = MarkerRole.second.value if assignment.marker_role == MarkerRole.first.value else MarkerRole.first.value
-    own = _criterion_rows(session, mine.id if mine else None)
-    if other_role not in cards:
-        return AssignmentView(assignment.id, assignment.marker_role, own, None, "not double-marked")
-    both_in = all(c is not None and c.status == ScorecardStatus.submitted.value for c in cards.values())
-    if not both_in:
-        return AssignmentView(assignment.id, assignment.marker_role, own, None,
-                              "hidden until both markers have submitted (blind second marking)")
-    return AssignmentView(assignment.id, assignment.marker_role, own,
-                          _criterion_rows(session, cards[other_role].id), None)
-
 
 # Comparison, agreement and what counts ---------------------------------------------------------------------
 
@@ -274,7 +234,7 @@ def double_marked(session: Session, cycle: Cycle, rules: ModerationRules | None 
                   marks: dict[tuple[int, str], dict[str, Mark]] | None = None) -> list[Piece]:
     """Every piece whose first and second scorecards are both submitted, with its disagreement and moderation."""
     rules = rules or rules_for_cycle(session, cycle)
-    marks = marks if marks is not None else _marks(session, cycle, cycle_rubric(session, cycle))
+    marks = marks if marks is not None else piece_marks(session, cycle, cycle_rubric(session, cycle))
     refs = dict(session.exec(select(SampledPlan.id, Plan.plan_ref).join(Plan, Plan.id == SampledPlan.plan_id)
                              .where(SampledPlan.cycle_id == cycle.id, SampledPlan.status == SampleStatus.sampled.value)).all())
     moderated: dict[int, dict[str, ModeratedGrade]] = {}
@@ -310,7 +270,7 @@ def counted_sources(session: Session, cycle: Cycle) -> dict[tuple[int, str], Cou
     rules = rules_for_cycle(session, cycle)
     rubric = cycle_rubric(session, cycle)
     out: dict[tuple[int, str], Counted] = {}
-    marks = _marks(session, cycle, rubric)
+    marks = piece_marks(session, cycle, rubric)
     for (sp_id, _agency), roles in marks.items():
         first = roles.get(MarkerRole.first.value)
         if first and first.submitted:
@@ -370,75 +330,3 @@ def moderate(
     session.add_all(rows)
     session.flush()
     return rows
-
-
-def side_by_side(piece: Piece, session: Session) -> pd.DataFrame:
-    """Both scorecards of a piece, criterion by criterion, for the moderator."""
-    a = _criterion_rows(session, piece.first.scorecard_id)
-    b = _criterion_rows(session, piece.second.scorecard_id)
-    rows = [{"criterion_id": cid, "first_grade": Grade(a[cid][0]).label if a.get(cid, (None,))[0] else None,
-             "first_comment": a.get(cid, (None, ""))[1],
-             "second_grade": Grade(b[cid][0]).label if b.get(cid, (None,))[0] else None,
-             "second_comment": b.get(cid, (None, ""))[1]} for cid in sorted(set(a) | set(b))]
-    return pd.DataFrame(rows, columns=["criterion_id", "first_grade", "first_comment", "second_grade", "second_comment"])
-
-
-def score_labels(session: Session, cycle: Cycle) -> pd.DataFrame:
-    """Every section score of the cycle labelled first, second or moderated, with which one counts."""
-    rubric = cycle_rubric(session, cycle)
-    counted = counted_sources(session, cycle)
-    refs = dict(session.exec(select(SampledPlan.id, Plan.plan_ref).join(Plan, Plan.id == SampledPlan.plan_id)
-                             .where(SampledPlan.cycle_id == cycle.id)).all())
-    rows = []
-    for (sp_id, _agency), roles in _marks(session, cycle, rubric).items():
-        for role, mark in roles.items():
-            for code in mark.assignment.sections:
-                c = counted.get((sp_id, code))
-                rows.append({"plan_ref": refs[sp_id], "section": code, "role": role, "by": mark.auditor.code,
-                             "grade": mark.sections[code].label if code in mark.sections else None,
-                             "counts": c is not None and c.role == role, "basis": c.basis if c and c.role == role else ""})
-    for m in session.exec(select(ModeratedGrade).where(ModeratedGrade.cycle_id == cycle.id)).all():
-        rows.append({"plan_ref": refs[m.sampled_plan_id], "section": m.section, "role": MarkerRole.moderated.value,
-                     "by": m.moderator_code, "grade": Grade(m.grade).label, "counts": True, "basis": m.rationale})
-    order = {r: i for i, r in enumerate(MarkerRole.values())}
-    rows.sort(key=lambda r: (r["plan_ref"], r["section"], order[r["role"]]))
-    return pd.DataFrame(rows, columns=["plan_ref", "section", "role", "by", "grade", "counts", "basis"])
-
-
-def agreement_units(session: Session, cycle: Cycle) -> pd.DataFrame:
-    """One row per double-marked section: plan, section, agency, both auditors and both section grades."""
-    rows = [{"sampled_plan_id": p.sampled_plan_id, "plan_ref": p.plan_ref, "section": code, "agency": p.agency,
-             "first_auditor": p.first.auditor.code, "second_auditor": p.second.auditor.code,
-             "first_grade": int(p.first.sections[code]) if code in p.first.sections else None,
-             "second_grade": int(p.second.sections[code]) if code in p.second.sections else None}
-            for p in double_marked(session, cycle) for code in p.first.assignment.sections]
-    return pd.DataFrame(rows, columns=["sampled_plan_id", "plan_ref", "section", "agency", "first_auditor",
-                                       "second_auditor", "first_grade", "second_grade"])
-
-
-def moderation_overview(session: Session, cycle: Cycle) -> dict:
-    """Second marking, moderation and agreement for one cycle: plain data for the board and the QA lead."""
-    from audit.moderation.agreement import (
-        agreement_tables,  # agreement is pure statistics; only this view needs it
-    )
-
-    rules = rules_for_cycle(session, cycle)
-    pieces = double_marked(session, cycle, rules)
-    rubric = cycle_rubric(session, cycle)
-    seconds = session.exec(select(Assignment).where(Assignment.cycle_id == cycle.id, Assignment.active == True,  # noqa: E712
-                                                    Assignment.marker_role == MarkerRole.second.value)).all()
-    tables = agreement_tables(agreement_units(session, cycle),
-                              {s.code: f"{s.code}: {s.title}" for s in rubric.sections})
-    tables["agency"]["group"] = tables["agency"]["group"].map(lambda a: Agency(a).label if a in Agency.values() else a)
-    queue = [p for p in pieces if p.awaiting_moderation]
-    return {
-        "rules": rules.to_dict(),
-        "second_marked_plans": len({a.sampled_plan_id for a in seconds}),
-        "double_marked_plans": len({p.sampled_plan_id for p in pieces}),
-        "sent_to_moderation": len({p.sampled_plan_id for p in pieces if p.needs_moderator}),
-        "awaiting_moderation": [{"plan_ref": p.plan_ref, "agency": Agency(p.agency).label,
-                                 "first": p.first.auditor.code, "second": p.second.auditor.code,
-                                 "reasons": "; ".join(p.disagreement)} for p in queue],
-        "moderated_sections": sum(len(p.moderated) for p in pieces),
-        "agreement": tables,
-    }

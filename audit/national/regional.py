@@ -21,7 +21,7 @@ from audit.cycle.lifecycle import get_area
 from audit.store.db import make_engine
 from audit.register.frames import plans_frame
 from audit.store.models import Cycle, LocalArea, PlanResult
-from audit.moderation.marking import agreement_units
+from audit.moderation.views import agreement_units
 from audit.timeliness.measures import compute_timeliness
 
 

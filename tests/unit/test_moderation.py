@@ -13,9 +13,8 @@ from audit.vocabulary import Grade
 from audit.cycle.lifecycle import create_cycle, cycle_progress, open_cycle
 from audit.errors import Conflict, InputRejected
 from audit.store.models import Assignment, Auditor, CriterionGrade, Plan, SampledPlan, SectionResult
-from audit.moderation.marking import (ModerationRules, assignment_view, counted_sources, double_marked, moderate,
-                              moderation_queue, rules_for_cycle, score_labels, select_second_marking,
-                              selected_pieces)
+from audit.moderation.marking import ModerationRules, counted_sources, double_marked, moderate, moderation_queue, rules_for_cycle, select_second_marking, selected_pieces
+from audit.moderation.views import assignment_view, score_labels
 from audit.register.plans import import_register
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import find_rubric

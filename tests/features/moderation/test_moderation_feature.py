@@ -16,8 +16,8 @@ from audit.moderation.calibration import create_exercise, distance_report, recor
 from audit.vocabulary import Grade
 from audit.cycle.lifecycle import create_cycle, open_cycle
 from audit.store.models import Assignment, Auditor, CriterionGrade, Plan, SectionResult
-from audit.moderation.marking import (ModerationRules, agreement_units, assignment_view, counted_sources, double_marked,
-                              moderate, moderation_queue, score_labels, select_second_marking)
+from audit.moderation.marking import ModerationRules, counted_sources, double_marked, moderate, moderation_queue, select_second_marking
+from audit.moderation.views import agreement_units, assignment_view, score_labels
 from audit.register.plans import import_register
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import find_rubric
