@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(store.url)
 
     from flows.board_pack import render_step
-    from reports.pack import build_pack, write_pack
+    from reports.pack import build_pack
+    from reports.pack_files import write_pack
 
     def pack_all_formats() -> None:
         with Session(engine) as session:

@@ -44,7 +44,8 @@ def board_pack_cmd(
         outcome = board_pack(cycle_id=cycle, as_of=day)
         console.print(f"Board pack in {outcome['folder']}; email: {outcome['delivery']}")
         return
-    from reports.pack import build_pack, write_pack
+    from reports.pack import build_pack
+    from reports.pack_files import write_pack
 
     with store() as session:
         chosen = _cycle(session, cycle)
@@ -87,7 +88,8 @@ def trends_cmd(
 
 def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -> None:
     """`ehcp-audit report --format pdf|xlsx`: the board pack in one binary format."""
-    from reports.pack import build_pack, render_html
+    from reports.pack import build_pack
+    from reports.pack_render import render_html
     from reports.pdf import html_to_pdf
     from reports.xlsx import pack_workbook
 

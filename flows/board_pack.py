@@ -33,13 +33,9 @@ from audit.store.actor import as_actor
 from flows.mail import send_email
 from flows.runtime import flow_settings
 from reports.feedback import feedback_notes, render_note
-from reports.pack import (
-    SERVICE_MEASURES,
-    build_pack,
-    pack_data,
-    render_markdown,
-    write_packs,
-)
+from reports.pack import SERVICE_MEASURES, build_pack, pack_data
+from reports.pack_render import render_markdown
+from reports.pack_files import write_packs
 from reports.trends import reported_cycles
 
 

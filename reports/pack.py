@@ -7,7 +7,6 @@ pack filtered to one service's tables. Small-number suppression happens here, on
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,7 +15,6 @@ from typing import Callable
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
 from audit.results import analysis
@@ -58,12 +56,6 @@ SERVICE_MEASURES = {
 MONTHLY_KEYS = ["final_plan_20_weeks_including_exceptions", "decision_to_assess_6_weeks",
                 "advice_6_weeks_health", "annual_review_12_months"]
 
-_env = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.jinja",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
 
 
 @dataclass(frozen=True)
@@ -363,72 +355,3 @@ def _drawn(charts_: dict) -> dict:
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
-
-
-# --- rendering -----------------------------------------------------------------------------------
-
-
-def pack_json(pack: dict) -> str:
-    """The view-model as JSON; charts are named, not embedded."""
-    data = {k: v for k, v in pack.items() if k != "charts"}
-    data["charts"] = {k: {"title": c["title"], "alt": c["alt"]} for k, c in pack["charts"].items()}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def render_html(pack: dict, for_pdf: bool = False, part: str | None = None, pages: dict[str, int] | None = None) -> str:
-    """The pack as HTML; for the PDF, `part` renders only "front" (title and contents) or one section's id,
-    unnumbered, and `pages` gives the contents' page numbers when the parts are laid out separately."""
-    images = {k: "data:image/png;base64," + base64.b64encode(c["png"]).decode("ascii") for k, c in pack["charts"].items()
-              if part is None or any(part == s["id"] and k in s["charts"] for s in pack["sections"])}
-    return _env.get_template("pack.html.jinja").render(p=pack, images=images, for_pdf=for_pdf, part=part, pages=pages)
-
-
-def render_pages(pack: dict, count: int) -> str:
-    """`count` empty A4 pages carrying only the pack's header and "Page n of m" (stamped over the parts)."""
-    return _env.get_template("pack_pages.html.jinja").render(p=pack, count=count)
-
-
-def render_markdown(pack: dict, chart_folder: str = "charts") -> str:
-    images = {k: f"{chart_folder}/{file_stem(pack)}-{k}.png" for k in pack["charts"]}
-    return _env.get_template("pack.md.jinja").render(p=pack, images=images)
-
-
-def file_stem(pack: dict) -> str:
-    return f"board-pack-cycle-{pack['cycle']['id']}" + (f"-{pack['service']}" if pack["service"] else "")
-
-
-def write_pack(pack: dict, folder: Path) -> dict[str, Path]:
-    """Write HTML, Markdown (with chart PNGs), PDF, XLSX and JSON; each file appears whole or not at all."""
-    return write_packs([(pack, Path(folder))])[0]
-
-
-@earlier_objects_frozen()
-def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
-    """Write several packs (the board's and each service's), their PDFs rendered side by side."""
-    from reports.pack_pdf import start_pack_pdfs
-    from reports.xlsx import pack_workbook
-
-    # The PDFs are laid out in worker processes while this process renders every other format. Nothing is
-    # written until the PDFs are in, so a failed layout leaves no pack half written.
-    pdfs = start_pack_pdfs([pack for pack, _ in packs])
-    rendered = [{"html": render_html(pack).encode("utf-8"), "md": render_markdown(pack).encode("utf-8"),
-                 "json": pack_json(pack).encode("utf-8"), "xlsx": pack_workbook(pack)} for pack, _ in packs]
-    written = []
-    for (pack, folder), outputs, pdf in zip(packs, rendered, pdfs.result()):
-        folder = Path(folder)
-        (folder / "charts").mkdir(parents=True, exist_ok=True)
-        stem = file_stem(pack)
-        for key, chart in pack["charts"].items():
-            _atomic(folder / "charts" / f"{stem}-{key}.png", chart["png"])
-        # In the order `ehcp-audit board-pack` has always listed them.
-        outputs = {"html": outputs["html"], "md": outputs["md"], "json": outputs["json"], "pdf": pdf,
-                   "xlsx": outputs["xlsx"]}
-        written.append({fmt: _atomic(folder / f"{stem}.{fmt}", data) for fmt, data in outputs.items()})
-    return written
-
-
-def _atomic(path: Path, data: bytes) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path

@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from reports import workers
-from reports.pack import render_html, render_pages
+from reports.pack_render import render_html, render_pages
 from reports.pdf import join_pdfs, start_pdfs
 
 
@@ -68,10 +68,6 @@ def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
 
 def _cells(section: dict) -> int:
     return sum(len(table["rows"]) * len(table["columns"]) for table in section["tables"])
-
-
-def _page_count(pdf: bytes) -> int:
-    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _front(index: int, pack: dict, counts: dict, first_page: int) -> str:

@@ -131,9 +131,7 @@ def _for_service(session: Session, summary: dict, results: analysis.CycleResults
     """One service's part of the summary (what a service lead may see), cut the way the per-service board
     pack is: its grade row, its sections, its criteria, its clocks, its actions and its auditors' agreement.
     Plan-level tables (team, phase, need) mix every service's sections, so they are left out."""
-    from reports.pack import (
-        SERVICE_MEASURES,  # the one list of which clocks each service answers for
-    )
+    from reports.pack import SERVICE_MEASURES
 
     agency = Agency(service)
     sections = {s.code for s in results.rubric.sections if s.agency == agency.value}

@@ -69,7 +69,8 @@ def build_board_store(folder: Path) -> dict:
 
 def write_board_pack(store: dict, service: str | None = None):
     from audit.store.models import Cycle
-    from reports.pack import build_pack, write_pack
+    from reports.pack import build_pack
+    from reports.pack_files import write_pack
 
     engine = create_engine(store["url"])
     with Session(engine) as session:

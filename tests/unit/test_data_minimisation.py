@@ -33,7 +33,8 @@ from audit.synthetic.submissions import submit_simulated
 from audit.synthetic.area import write_synthetic_area
 from audit.protection.trail_search import TrailFilter, write_csv
 from reports.feedback import feedback_notes, render_note
-from reports.pack import build_pack, write_pack
+from reports.pack import build_pack
+from reports.pack_files import write_pack
 from reports.render import write_summary
 from reports.summary import build_summary
 from tests.factories import ROOT, whole_plan_rubric

@@ -66,7 +66,8 @@ def test_a_pdf_that_fails_leaves_no_pack_half_written(board_store, tmp_path, mon
 
     from audit.store.models import Cycle
     from reports import pack_pdf
-    from reports.pack import build_pack, write_pack
+    from reports.pack import build_pack
+    from reports.pack_files import write_pack
 
     engine = create_engine(board_store["url"])
     with Session(engine) as session:

@@ -1,0 +1,46 @@
+"""Writing the board pack: every format into one folder, the PDFs laid out in worker processes meanwhile, each
+file written whole or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reports.heap import earlier_objects_frozen
+from reports.pack_render import file_stem, pack_json, render_html, render_markdown
+
+
+def write_pack(pack: dict, folder: Path) -> dict[str, Path]:
+    """Write HTML, Markdown (with chart PNGs), PDF, XLSX and JSON; each file appears whole or not at all."""
+    return write_packs([(pack, Path(folder))])[0]
+
+
+@earlier_objects_frozen()
+def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
+    """Write several packs (the board's and each service's), their PDFs rendered side by side."""
+    from reports.pack_pdf import start_pack_pdfs
+    from reports.xlsx import pack_workbook
+
+    # The PDFs are laid out in worker processes while this process renders every other format. Nothing is
+    # written until the PDFs are in, so a failed layout leaves no pack half written.
+    pdfs = start_pack_pdfs([pack for pack, _ in packs])
+    rendered = [{"html": render_html(pack).encode("utf-8"), "md": render_markdown(pack).encode("utf-8"),
+                 "json": pack_json(pack).encode("utf-8"), "xlsx": pack_workbook(pack)} for pack, _ in packs]
+    written = []
+    for (pack, folder), outputs, pdf in zip(packs, rendered, pdfs.result()):
+        folder = Path(folder)
+        (folder / "charts").mkdir(parents=True, exist_ok=True)
+        stem = file_stem(pack)
+        for key, chart in pack["charts"].items():
+            _atomic(folder / "charts" / f"{stem}-{key}.png", chart["png"])
+        # In the order `ehcp-audit board-pack` has always listed them.
+        outputs = {"html": outputs["html"], "md": outputs["md"], "json": outputs["json"], "pdf": pdf,
+                   "xlsx": outputs["xlsx"]}
+        written.append({fmt: _atomic(folder / f"{stem}.{fmt}", data) for fmt, data in outputs.items()})
+    return written
+
+
+def _atomic(path: Path, data: bytes) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
