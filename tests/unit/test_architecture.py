@@ -167,3 +167,10 @@ def test_the_checks_would_catch_an_offender(tmp_path):
     assert imported_modules(bad) == {"prefect", "fastapi"}
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_architecture_page_shows_every_package():
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [name for layer in PACKAGE_ORDER for name in layer if f"{name}/" not in page]
+    missing += [name for name in FOUNDATION if f"**{name}**" not in page]
+    assert missing == [], "docs/architecture.md must show every package and foundation module"
