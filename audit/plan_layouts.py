@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from audit.errors import Problem
+from audit.mapping import column_given_twice
 from audit.scales import StatusScale
 
 WSOA, APP = "wsoa", "app"
@@ -167,11 +168,15 @@ class _Parser:
                 fields.append(None)
                 continue
             name = match_field(self.layout, heading)
-            if name is None or name in fields:
+            if name is None:
                 known = ", ".join(WSOA_HEADER if self.layout == WSOA else [h for h in APP_HEADER[0] if h])
-                what = "is not a column of this layout" if name is None else "appears twice"
-                self.problem(index + 1, heading, f"the heading '{heading}' {what}",
+                self.problem(index + 1, heading, f"the heading '{heading}' is not a column of this layout",
                              f"use the {self.layout.upper()} columns ({known}) and nothing else")
+            elif name in fields:  # the same check as every other import's header (audit.mapping)
+                first = fields.index(name)
+                target = name[7:] if name.startswith("period:") else f"'{self._canonical(name)}'"
+                self.problems.append(column_given_twice(headings[first], first, heading, position, target,
+                                                        self.file, index + 1))
             fields.append(name)
         for name in REQUIRED[self.layout]:
             if name not in fields:
