@@ -23,6 +23,7 @@ from audit.errors import Conflict, InputRejected, NotFound, Problem
 from audit.limits import Limits, check_file_size, check_row_count
 from audit.mapping import heading_key, resolve_headings
 from audit.models import Assignment, Auditor, Cycle, Scorecard
+from audit.safe_files import path_inside, safe_name_part
 from audit.scorecards import GradeEntry, assignments_for, check_entries, load_entries, save_scorecard
 from audit.table_columns import read_csv_text
 from audit.text_files import read_text
@@ -56,6 +57,12 @@ def template_rows(session: Session, cycle: Cycle, auditor: Auditor) -> list[dict
                     "comment": entry.comment if entry else "",
                 })
     return rows
+
+
+def template_path(folder: Path, cycle: Cycle, auditor: Auditor, fmt: str) -> Path:
+    """Where the auditor's template goes in `folder`: scorecard-cycle-N-<code>.<fmt>, never outside it, whatever
+    the stored code holds (audit.safe_files)."""
+    return path_inside(folder, f"scorecard-cycle-{cycle.id}-{safe_name_part(auditor.code)}.{fmt}")
 
 
 def write_template(session: Session, cycle: Cycle, auditor: Auditor, path: Path) -> int:
