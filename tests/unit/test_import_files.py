@@ -236,8 +236,9 @@ def test_a_wsoa_review_month_given_twice_is_refused(session, area, tmp_path):
         row.append("Dec 2018" if row[:1] == ["Sub finding"] else "")
     path = tmp_path / "wsoa.csv"
     path.write_text(_csv(rows), encoding="utf-8")
-    call = lambda p: import_plan(session, area, p, layout="wsoa", scale=load_scales()["brag"], name="W",  # noqa: E731
-                                 by="QA-LEAD")
+    def call(p):
+        return import_plan(session, area, p, layout="wsoa", scale=load_scales()["brag"], name="W", by="QA-LEAD")
+
     problems = _refused(session, call, path).problems
     assert [(p.row, p.column) for p in problems] == [(2, "Dec 2018")]
     assert "'Dec 2018' appears twice (columns H and I)" in problems[0].message

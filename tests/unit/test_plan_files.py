@@ -136,8 +136,8 @@ def test_a_csv_cell_a_spreadsheet_would_run_is_guarded_on_export_and_refused_on_
         with pytest.raises(InputRejected) as caught:
             import_plan(session, area, path, layout="app", scale=SCALES["app"], name="again", by="QA-LEAD")
         [problem] = caught.value.problems
-        assert (problem.file, problem.row, problem.column) == (path.name, 6, "Progress Indicate if Complete & "
-                                                                               "signed off by the SENDIB")
+        progress = "Progress Indicate if Complete & signed off by the SENDIB"
+        assert (problem.file, problem.row, problem.column) == (path.name, 6, progress)
         assert "formula" in problem.message
         session.rollback()
         assert whole_dump(session.get_bind()) == before
