@@ -13,7 +13,7 @@ from sqlmodel import select
 from audit.agreement import agreement_tables
 from audit.calibration import (create_exercise, distance_by_auditor, distance_report, get_exercise, record_grades,
                                set_reference)
-from audit.codes import Grade
+from audit.codes import Grade, check_auditor_code
 from audit.cycles import get_area, get_cycle
 from audit.errors import NotFound
 from audit.models import Auditor
@@ -155,6 +155,7 @@ def calibration_grade(
     grade: list[str] = typer.Option(..., "--grade", help="SECTION=GRADE, once per section graded."),
 ) -> None:
     """Record one auditor's section grades for the reference plan."""
+    check_auditor_code(auditor)
     with store() as session:
         ex = get_exercise(session, exercise)
         who = session.exec(select(Auditor).where(Auditor.area_id == ex.area_id, Auditor.code == auditor)).first()
