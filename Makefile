@@ -13,9 +13,12 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 .PHONY: install demo test test-fast lint clean web-assets chromium serve pdf-tools bench bytecode
 .PHONY: postgresql test-sqlite test-postgresql db-upgrade prefect-server prefect-deploy prefect-worker prefect-serve
 
+# uv is bootstrapped with pip at -qq, which hides pip's warnings as well as its progress: a machine's pip.conf may
+# name extra index folders that do not exist, and pip warns once per folder on every install. Errors still print,
+# and the machine's own pip settings (index, certificate, proxy) still apply; see docs/decisions.md.
 $(STAMP): pyproject.toml overrides.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet uv
+	$(BIN)/pip install --quiet --quiet uv
 	# prefect 3.9 asks for a certifi newer than the registry serves; see docs/decisions.md.
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --override overrides.txt -e ".[test]"
 	$(MAKE) --no-print-directory bytecode

@@ -5,7 +5,10 @@ Statistics, roll-up rules and charts take the grade order from `Grade`; nothing 
 
 from __future__ import annotations
 
+import re
 from enum import Enum, IntEnum
+
+from audit.errors import AuditError
 
 
 class Grade(IntEnum):
@@ -94,6 +97,40 @@ class Agency(StrEnum):
 
 # The services the board sees results for, in the order it sees them.
 SERVICES = [Agency.sen_team, Agency.education, Agency.health, Agency.social_care]
+
+
+# An auditor code (docs/formats.md): capital letters and digits in groups joined by single hyphens, starting
+# with a letter, at most AUDITOR_CODE_MAX characters: AUD-HE-01, CO-12, QA-LEAD. People are known by these
+# codes only, and a code names files (a scorecard template is scorecard-cycle-N-<code>.xlsx), so nothing else
+# (a name, an email address, a path such as ../../x) can be one. Every place a code comes in checks it here.
+AUDITOR_CODE_MAX = 32
+AUDITOR_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
+AUDITOR_CODE_RULE = (f"capital letters and digits, in groups joined by single hyphens, starting with a letter, "
+                     f"at most {AUDITOR_CODE_MAX} characters (for example AUD-HE-01)")
+
+
+def auditor_code_problem(code: str) -> tuple[str, str] | None:
+    """(message, fix) when `code` is not an auditor code, else None. The message begins with the code."""
+    if AUDITOR_CODE.fullmatch(code) and len(code) <= AUDITOR_CODE_MAX:
+        return None
+    shown = f"'{code}'" if len(code) <= 40 else f"'{code[:37]}...'"
+    if " " in code.strip() or "@" in code:
+        return (f"{shown} looks like a name or an email address, but people are known by codes only",
+                "use the person's staff or auditor code (for example CO-07), never their name")
+    if len(code) > AUDITOR_CODE_MAX:
+        return (f"{shown} is {len(code)} characters long; an auditor code has at most {AUDITOR_CODE_MAX}",
+                "use a shorter code, such as AUD-HE-01")
+    if AUDITOR_CODE.fullmatch(code.strip().upper()):
+        return f"{shown} is not an auditor code: codes are written in capitals", f"write it as '{code.strip().upper()}'"
+    return f"{shown} is not an auditor code", f"use {AUDITOR_CODE_RULE}"
+
+
+def check_auditor_code(code: str) -> str:
+    """The code, or AuditError with the rule and the fix: for a code typed into a command or a form."""
+    problem = auditor_code_problem(code)
+    if problem:
+        raise AuditError(f"{problem[0]}. Fix: {problem[1]}.")
+    return code
 
 
 class AdviceType(StrEnum):

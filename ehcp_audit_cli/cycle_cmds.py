@@ -9,13 +9,14 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
+from audit.vocabulary import check_auditor_code
 from audit.cycle.lifecycle import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
 from audit.errors import NotFound
 from audit.limits import Limits
 from audit.store.models import Auditor, Cycle, Plan, RubricVersion
 from audit.rubrics.loading import find_rubric
 from audit.cycle.sampling import Exclusions
-from audit.cycle.scorecard_files import import_scorecard_file, write_template
+from audit.cycle.scorecard_files import import_scorecard_file, template_path, write_template
 from audit.cycle.scorecards import assignments_for
 from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
@@ -159,6 +160,8 @@ def scorecards_template(
     """Write each auditor's scorecard (one row per criterion, descriptors included)."""
     if fmt not in ("xlsx", "csv"):
         raise typer.BadParameter("use xlsx or csv", param_hint="--format")
+    if auditor:
+        check_auditor_code(auditor)
     with store() as session:
         cycle = get_cycle(session, cycle_id)
         query = select(Auditor).where(Auditor.area_id == cycle.area_id)
@@ -171,7 +174,7 @@ def scorecards_template(
         for person in people:
             if not assignments_for(session, cycle, person):
                 continue
-            path = out / f"scorecard-cycle-{cycle.id}-{person.code}.{fmt}"
+            path = template_path(out, cycle, person, fmt)  # inside --out, whatever the stored code holds
             rows = write_template(session, cycle, person, path)
             console.print(f"{path} ({rows} criteria)")
             written += 1
@@ -189,6 +192,8 @@ def scorecards_import(
     auditor: Optional[str] = typer.Option(None, "--auditor", help="Your auditor code (checked against the file)."),
 ) -> None:
     """Submit a scorecard file, all or nothing; late submissions are accepted and flagged."""
+    if auditor:
+        check_auditor_code(auditor)
     with store() as session:
         result = import_scorecard_file(session, file, submit=not draft, auditor_code=auditor,
                                        limits=Limits.from_settings(settings()))

@@ -16,6 +16,7 @@ from audit.cycle.lifecycle import get_area
 from audit.errors import AuditError
 from audit.improvement.plans import get_plan, link_action, plans_of
 from audit.improvement.rules import load_rules
+from audit.limits import Limits
 from audit.store.models import ImprovementAction
 from audit.protection.permissions import Permission
 from audit.improvement.files import export_plan, import_plan
@@ -66,7 +67,8 @@ def import_cmd(
     chosen = get_scale(_scales(), scale or DEFAULT_SCALE[layout])
     with store() as session:
         area_row = get_area(session, area or settings().area_code, create=True)
-        result = import_plan(session, area_row, file, layout=layout, scale=chosen, name=name, by=by)
+        result = import_plan(session, area_row, file, layout=layout, scale=chosen, name=name, by=by,
+                             limits=Limits.from_settings(settings()))
         console.print(str(result), highlight=False)
 
 

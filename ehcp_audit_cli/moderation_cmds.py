@@ -13,7 +13,7 @@ from sqlmodel import select
 from audit.moderation.agreement import agreement_tables
 from audit.moderation.calibration import (create_exercise, distance_by_auditor, distance_report, get_exercise, record_grades,
                                set_reference)
-from audit.vocabulary import Grade
+from audit.vocabulary import Grade, check_auditor_code
 from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import NotFound
 from audit.store.models import Auditor
@@ -156,6 +156,7 @@ def calibration_grade(
     grade: list[str] = typer.Option(..., "--grade", help="SECTION=GRADE, once per section graded."),
 ) -> None:
     """Record one auditor's section grades for the reference plan."""
+    check_auditor_code(auditor)
     with store() as session:
         ex = get_exercise(session, exercise)
         who = session.exec(select(Auditor).where(Auditor.area_id == ex.area_id, Auditor.code == auditor)).first()

@@ -28,14 +28,15 @@ from audit.results.analysis import has_reaudits, load_cycle_results
 from audit.cycle.lifecycle import get_area, get_cycle
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import DeliveryLog, PlanResult, utcnow
+from audit.safe_files import path_inside, safe_name_part
 from audit.settings import Settings, get_settings
 from audit.store.actor import as_actor
 from flows.mail import send_email
 from flows.runtime import flow_settings
 from reports.feedback import feedback_notes, render_note
 from reports.pack import SERVICE_MEASURES, build_pack, pack_data
-from reports.pack_render import render_markdown
 from reports.pack_files import write_packs
+from reports.pack_render import render_markdown
 from reports.trends import reported_cycles
 
 
@@ -76,14 +77,23 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
     written = write_packs(packs)
     paths = {fmt: str(p) for fmt, p in written[0].items()}
     services = {service: str(files["pdf"]) for service, files in zip(SERVICE_MEASURES, written[1:])}
-    (folder / "feedback").mkdir(parents=True, exist_ok=True)
-    for note in notes:
-        path = folder / "feedback" / f"{note['plan_ref']}.md"
-        path.write_text(render_note(note), encoding="utf-8")
+    write_feedback_notes(folder / "feedback", notes)
     headline = [[line] for line in pack["headline"]]
     return {"cycle_id": cycle.id, "title": pack["title"], "folder": str(folder), "paths": paths,
             "services": services, "feedback_notes": len(notes), "markdown": render_markdown(pack, "charts"),
             "headline": headline, "timeliness": _timeliness_rows(pack)}
+
+
+def write_feedback_notes(folder: Path, notes: list[dict]) -> list[Path]:
+    """One Markdown note per plan, named by its reference: made safe (a reference is the area's own text and may
+    hold '/' or '..'), and checked to stay in `folder` (audit.safe_files)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for note in notes:
+        path = path_inside(folder, f"{safe_name_part(note['plan_ref'])}.md")
+        path.write_text(render_note(note), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def _timeliness_rows(pack: dict) -> list[dict]:

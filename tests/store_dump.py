@@ -52,3 +52,17 @@ def duplicates(dump: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
         if repeated:
             found[table] = repeated
     return found
+
+
+def whole_dump(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, every column as stored (ids and timestamps included), in a stable order.
+
+    For "the store is unchanged": take it before a refused file or request and compare after. Nothing written
+    and rolled back leaves it equal; any row added, changed or removed anywhere (the trail included) does not.
+    """
+    from sqlalchemy import select as core_select
+    from sqlmodel import SQLModel
+
+    with engine.connect() as connection:
+        return {table.name: sorted((tuple(row) for row in connection.execute(core_select(table))), key=repr)
+                for table in SQLModel.metadata.sorted_tables}

@@ -21,8 +21,12 @@ from audit.cells import escape_formula, unescape_formula
 from audit.vocabulary import GRADE_LABELS, Grade
 from audit.errors import Conflict, InputRejected, NotFound, Problem
 from audit.limits import Limits, check_file_size, check_row_count
+from audit.register.mapping import heading_key, resolve_headings
 from audit.store.models import Assignment, Auditor, Cycle, Scorecard
+from audit.safe_files import path_inside, safe_name_part
 from audit.cycle.scorecards import GradeEntry, assignments_for, check_entries, load_entries, save_scorecard
+from audit.register.table_columns import read_csv_text
+from audit.text_files import read_text
 
 COLUMNS = [
     "cycle_id", "assignment_id", "auditor", "plan_ref", "section", "section_title", "criterion_id",
@@ -53,6 +57,12 @@ def template_rows(session: Session, cycle: Cycle, auditor: Auditor) -> list[dict
                     "comment": entry.comment if entry else "",
                 })
     return rows
+
+
+def template_path(folder: Path, cycle: Cycle, auditor: Auditor, fmt: str) -> Path:
+    """Where the auditor's template goes in `folder`: scorecard-cycle-N-<code>.<fmt>, never outside it, whatever
+    the stored code holds (audit.safe_files)."""
+    return path_inside(folder, f"scorecard-cycle-{cycle.id}-{safe_name_part(auditor.code)}.{fmt}")
 
 
 def write_template(session: Session, cycle: Cycle, auditor: Auditor, path: Path) -> int:
@@ -112,43 +122,47 @@ def _write_xlsx(rows: list[dict], path: Path, cycle: Cycle, auditor: Auditor) ->
 
 
 def read_rows(path: Path, limits: Limits | None = None) -> list[tuple[int, dict]]:
-    """(spreadsheet row number, row) pairs; header is row 1. Text our export escaped is read back as it was."""
+    """(spreadsheet row number, row by our column name) pairs; header is row 1. Text our export escaped is read
+    back as it was. Headings are matched ignoring case and surrounding spaces; a column given twice is refused."""
     limits = limits or Limits()
+    what = f"Scorecard {path.name}"
     if not path.exists():
-        raise InputRejected(f"Scorecard {path.name}", [Problem("the file does not exist", file=path.name)])
+        raise InputRejected(what, [Problem("the file does not exist", file=path.name)])
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise InputRejected(f"Scorecard {path.name}", [Problem(
+        raise InputRejected(what, [Problem(
             f"'{suffix}' files are not scorecards", file=path.name, fix="use the .xlsx or .csv file generated for you")])
-    check_file_size(path, f"Scorecard {path.name}", limits.file_bytes)
+    check_file_size(path, what, limits.file_bytes)
+    text = read_text(path, what) if suffix == ".csv" else None  # the one reader: UTF-16 and the like named
     try:
-        if suffix == ".csv":
-            with path.open(newline="", encoding="utf-8-sig") as fh:
-                table = list(csv.reader(fh))
+        if text is not None:
+            table = read_csv_text(text)
         else:
             wb = load_workbook(path, read_only=True, data_only=False)  # a formula is read as its text and refused
             ws = wb["Scorecard"] if "Scorecard" in wb.sheetnames else wb.worksheets[0]
             table = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
             wb.close()
-    except Exception as exc:  # csv, codecs and openpyxl raise assorted errors on damaged files
-        raise InputRejected(f"Scorecard {path.name}", [Problem(
+    except Exception as exc:  # csv and openpyxl raise assorted errors on damaged files
+        raise InputRejected(what, [Problem(
             f"the file cannot be read ({exc.__class__.__name__})", file=path.name,
             fix="save it again as .xlsx or UTF-8 .csv from the generated scorecard")]) from None
     if not table:
-        raise InputRejected(f"Scorecard {path.name}", [Problem("the file is empty", file=path.name)])
-    header = [h.strip() for h in table[0]]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputRejected(f"Scorecard {path.name}", [
-            Problem("the column is missing", file=path.name, column=c, fix="use the scorecard generated for you")
-            for c in missing])
+        raise InputRejected(what, [Problem("the file is empty", file=path.name)])
+    ours = {heading_key(c): c for c in COLUMNS}
+    headings = resolve_headings(table[0], path.name, ours.get)
+    missing = [c for c in REQUIRED if c not in headings.index]
+    problems = headings.problems + [
+        Problem("the column is missing", file=path.name, column=c, fix="use the scorecard generated for you")
+        for c in missing]
+    if problems:
+        raise InputRejected(what, problems)
     out = []
     for number, raw in enumerate(table[1:], start=2):
         if not any(str(v).strip() for v in raw):
             continue
-        out.append((number, {h: unescape_formula(str(raw[i]).strip()) if i < len(raw) else ""
-                             for i, h in enumerate(header)}))
-    check_row_count(len(out), limits.rows, path.name, f"Scorecard {path.name}")
+        out.append((number, {c: unescape_formula(str(raw[i]).strip()) if i < len(raw) else ""
+                             for c, i in headings.index.items()}))
+    check_row_count(len(out), limits.rows, path.name, what)
     return out
 
 

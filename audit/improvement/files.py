@@ -20,17 +20,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from audit.cells import escape_formula
-from audit.errors import InputRejected
+from audit.cells import escape_formula, unescape_formula
+from audit.errors import InputRejected, Problem
+from audit.limits import Limits, check_file_size, check_row_count
 from audit.improvement.plans import actions_of, add_action, add_event, create_plan, ensure_area
 from audit.register.mapping import cell_text, read_grid
-from audit.errors import Problem
 from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, LocalArea, WeaknessArea, utcnow
 from audit.improvement.layouts import (APP, WSOA, ActionRow, PlanTable, default_options, milestone_dates, parse_table,
                                 render_table)
 from audit.improvement.scales import StatusScale
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -45,21 +43,26 @@ class PlanImport:
                 f"of weakness, {self.actions} actions, {self.statuses} statuses")
 
 
-def read_plan_file(path: Path, layout: str, scale: StatusScale) -> PlanTable:
-    """Parse a plan file; InputRejected lists every problem."""
+def read_plan_file(path: Path, layout: str, scale: StatusScale, limits: Limits | None = None) -> PlanTable:
+    """Parse a plan file; InputRejected lists every problem (cells are checked as every import checks them)."""
     path = Path(path)
-    grid = [[_unguard(cell_text(c)) for c in row] for row in read_grid(path, f"Improvement plan {path.name}")]
-    table, problems = parse_table(layout, grid, scale, path.name)
+    what = f"Improvement plan {path.name}"
+    limits = limits or Limits()
+    check_file_size(path, what, limits.file_bytes)
+    # Our own export's apostrophe before a formula-like cell is taken off; what is left is checked like any cell.
+    grid = [[unescape_formula(cell_text(c)) for c in row] for row in read_grid(path, what)]
+    check_row_count(len(grid), limits.rows, path.name, what)
+    table, problems = parse_table(layout, grid, scale, path.name, limits.text_chars)
     if problems:
-        raise InputRejected(f"Improvement plan {path.name}", problems)
+        raise InputRejected(what, problems)
     return table
 
 
 def import_plan(session: Session, area: LocalArea, path: Path, *, layout: str, scale: StatusScale, name: str,
-                by: str, now: datetime | None = None) -> PlanImport:
+                by: str, now: datetime | None = None, limits: Limits | None = None) -> PlanImport:
     """Create a plan from a file; nothing is written unless the whole file is valid."""
     path = Path(path)
-    table = read_plan_file(path, layout, scale)
+    table = read_plan_file(path, layout, scale, limits)
     now = now or utcnow()
     plan = create_plan(session, area, name, scale, layout, by, table.options, path.name)
     areas = {ref: ensure_area(session, plan, ref, title) for ref, title in table.areas}
@@ -184,8 +187,3 @@ def _write_xlsx(path: Path, grid: list[list[str]], table: PlanTable, scale: Stat
     for c in range(1, max(len(r) for r in grid) + 1):
         sheet.column_dimensions[get_column_letter(c)].width = 28
     book.save(path)
-
-
-def _unguard(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
-

@@ -20,7 +20,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from audit.cells import text_problem
 from audit.errors import Problem
+from audit.limits import DEFAULT_TEXT_CHARS
+from audit.register.mapping import column_given_twice, column_letter
 from audit.improvement.scales import StatusScale
 
 WSOA, APP = "wsoa", "app"
@@ -54,6 +57,12 @@ _PERIOD = re.compile(rf"^{_MONTH_WORD}\s+(\d{{4}}|\d{{2}})$", re.I)
 _AREA = re.compile(r"^area\s+([A-Za-z0-9][A-Za-z0-9.]*)\s*[:.\-–—]\s*(.+)$", re.I | re.S)
 _NUMBERED = re.compile(r"^\s*(\d+|[ivxlc]+|[a-z])[.)]\s", re.I)
 _SUPERSCRIPTS = str.maketrans("", "", "¹²³⁴⁵⁶⁷⁸⁹⁰")
+_DMY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_YMD = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+# "30 Feb 2027", "31st April 2027": only checked for days the month does not have (the month gives the due date).
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH_WORD}\s+(\d{{4}})\b", re.I)
+MILESTONE_FIELDS = ("action_milestone", "impact_milestone")
+DATE_FIX = "write a real date (DD/MM/YYYY or YYYY-MM-DD), or a month such as 'Dec 2026'"
 
 
 @dataclass
@@ -98,17 +107,35 @@ def match_field(layout: str, heading: str) -> str | None:
 
 
 def milestone_dates(text: str) -> list[date]:
-    """Dates in a milestone as written: "Dec 21", "Sept 2019", "2026-12-01", "01/12/2026" (month = its last day)."""
+    """Dates in a milestone as written: "Dec 21", "Sept 2019", "2026-12-01", "01/12/2026" (month = its last day).
+
+    An impossible day ("31/02/2027") gives no date here; the import refuses it first (`impossible_dates`)."""
     found = []
-    for day, month, year in re.findall(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", text):
+    for day, month, year in _DMY.findall(text):
         found.append(_safe_date(int(year), int(month), int(day)))
-    for year, month, day in re.findall(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", text):
+    for year, month, day in _YMD.findall(text):
         found.append(_safe_date(int(year), int(month), int(day)))
     for word, year in re.findall(rf"\b{_MONTH_WORD}\s+(\d{{4}}|\d{{2}})\b", text, re.I):
         y = int(year) + (2000 if len(year) == 2 else 0)
         m = _MONTHS[word.lower()[:4] if word.lower().startswith("sept") else word.lower()[:3]]
         found.append(date(y, m, calendar.monthrange(y, m)[1]))
     return sorted(d for d in found if d is not None)
+
+
+def impossible_dates(text: str) -> list[str]:
+    """Day-month-year dates written in `text` that no calendar has, as written: "31/02/2027", "2027-13-01"."""
+    bad = [m.group(0) for m in _DMY.finditer(text)
+           if _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1))) is None]
+    bad += [m.group(0) for m in _YMD.finditer(text)
+            if _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) is None]
+    bad += [m.group(0) for m in _DAY_MONTH.finditer(text)
+            if _safe_date(int(m.group(3)), _month(m.group(2)), int(m.group(1))) is None]
+    return bad
+
+
+def _month(word: str) -> int:
+    word = word.lower()
+    return _MONTHS[word[:4] if word.startswith("sept") else word[:3]]
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -147,6 +174,7 @@ class _Parser:
         self.problems: list[Problem] = []
         self.fields: list[str | None] = []
         self.header_rows: list[list[str]] = []
+        self.headings: list[str] = []  # the heading of each column, as written
 
     def problem(self, row: int | None, column: str | None, message: str, fix: str) -> None:
         self.problems.append(Problem(message, file=self.file, row=row, column=column, fix=fix))
@@ -167,11 +195,15 @@ class _Parser:
                 fields.append(None)
                 continue
             name = match_field(self.layout, heading)
-            if name is None or name in fields:
+            if name is None:
                 known = ", ".join(WSOA_HEADER if self.layout == WSOA else [h for h in APP_HEADER[0] if h])
-                what = "is not a column of this layout" if name is None else "appears twice"
-                self.problem(index + 1, heading, f"the heading '{heading}' {what}",
+                self.problem(index + 1, heading, f"the heading '{heading}' is not a column of this layout",
                              f"use the {self.layout.upper()} columns ({known}) and nothing else")
+            elif name in fields:  # the same check as every other import's header (audit.register.mapping)
+                first = fields.index(name)
+                target = name[7:] if name.startswith("period:") else f"'{self._canonical(name)}'"
+                self.problems.append(column_given_twice(headings[first], first, heading, position, target,
+                                                        self.file, index + 1))
             fields.append(name)
         for name in REQUIRED[self.layout]:
             if name not in fields:
@@ -179,7 +211,14 @@ class _Parser:
                              "is missing", f"add the column headed as in the source document, e.g. "
                              f"'{self._canonical(name)}'")
         self.fields, self.header_rows = fields, [list(r) + [""] * (width - len(r)) for r in rows]
+        self.headings = headings
         return len(rows)
+
+    def heading_of(self, name: str) -> str:
+        """The column's heading as the file writes it (for problems), else the source documents' heading."""
+        if name in self.fields and self.headings:
+            return self.headings[self.fields.index(name)]
+        return self._canonical(name)
 
     def _canonical(self, name: str) -> str:
         if self.layout == WSOA:
@@ -204,12 +243,22 @@ class _Parser:
         return status.key
 
 
-def parse_table(layout: str, grid: list[list[str]], scale: StatusScale, file: str) -> tuple[PlanTable, list[Problem]]:
-    """Read a plan in the given layout from rows of cell text; returns the table and every problem found."""
+def parse_table(layout: str, grid: list[list[str]], scale: StatusScale, file: str,
+                max_chars: int = DEFAULT_TEXT_CHARS) -> tuple[PlanTable, list[Problem]]:
+    """Read a plan in the given layout from rows of cell text; returns the table and every problem found.
+
+    Every cell passes the check every import uses (audit.cells.text_problem: formulas, markup, control
+    characters, length), and a milestone with an impossible date is refused rather than kept with no due date.
+    """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout}")
     parser = _Parser(layout, grid, scale, file)
     table = (_parse_wsoa if layout == WSOA else _parse_app)(parser)
+    for r in table.rows:
+        for name in MILESTONE_FIELDS:
+            for written in impossible_dates(r.values.get(name, "")):
+                parser.problem(r.row, parser.heading_of(name), f"'{written}' is not a date", DATE_FIX)
+    parser.problems += _cell_problems(parser, max_chars)
     seen: dict[str, int] = {}
     for r in table.rows:
         if r.reference in seen:
@@ -218,7 +267,21 @@ def parse_table(layout: str, grid: list[list[str]], scale: StatusScale, file: st
         seen.setdefault(r.reference, r.row)
     if not table.rows and not parser.problems:
         parser.problem(None, None, "the file has no actions", "add one row per action below the header")
-    return table, parser.problems
+    return table, sorted(parser.problems, key=lambda p: p.row or 0)  # reading order; no row (the file) first
+
+
+def _cell_problems(p: _Parser, max_chars: int) -> list[Problem]:
+    """Cells that would run as a formula, carry markup or control characters, or are too long."""
+    problems = []
+    for i, row in enumerate(p.grid):
+        area_row = bool(row and row[0] and _AREA.match(row[0]) and not _filled(row[1:]))
+        for position, text in enumerate(row):
+            found = text_problem(text, max_chars) if text else None
+            if found:
+                heading = p.headings[position] if position < len(p.headings) and not area_row else ""
+                problems.append(Problem(found[0], file=p.file, row=i + 1, column=heading or column_letter(position),
+                                        fix=found[1]))
+    return problems
 
 
 def _parse_wsoa(p: _Parser) -> PlanTable:

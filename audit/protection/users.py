@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from audit.vocabulary import SERVICES, Agency, ScorecardStatus
+from audit.vocabulary import SERVICES, Agency, ScorecardStatus, check_auditor_code
 from audit.errors import AuditError, Conflict, NotFound
 from audit.store.models import ApiToken, Assignment, Auditor, LocalArea, Scorecard, User
 from audit.protection.permissions import AUDITOR_ROLES, ROLE_LABELS, ROLES, Role, check_role
@@ -49,6 +49,7 @@ def _check_service(service: str | None) -> str | None:
 
 
 def _auditor_by_code(session: Session, code: str) -> Auditor:
+    check_auditor_code(code)  # the one pattern (audit.vocabulary): a malformed code is named as such, not "not found"
     auditor = session.exec(select(Auditor).where(Auditor.code == code)).first()
     if auditor is None:
         raise NotFound(f"No auditor '{code}'. Import auditors first: ehcp-audit auditors import FILE")

@@ -1,6 +1,7 @@
 """The area's auditor pool: import a CSV/XLSX of auditor codes and agencies, all or nothing, upsert by code.
 
 People are codes here, never names: a name column in the file is ignored (with a warning) and never stored.
+A code follows the one pattern in audit.vocabulary (AUD-HE-01), so it is safe wherever it is used, file names included.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
-from audit.vocabulary import Agency
+from audit.vocabulary import Agency, auditor_code_problem
 from audit.errors import InputRejected, Problem
 from audit.limits import Limits
 from audit.register.mapping import cell_text, read_table, write_table
@@ -43,7 +44,10 @@ def read_auditors(path: Path, limits: Limits | None = None) -> tuple[list[dict[s
     limits = limits or Limits()
     table = read_table(path, what, AUDITOR_COLUMNS, AUDITOR_REQUIRED, limits=limits)
     check_text = text_cell_checker(limits.cell_chars)
-    check_code = text_cell_checker(limits.cell_chars, person_code=True)
+
+    def check_code(text: str) -> tuple[str, str] | None:  # free-text checks first (formula, markup), then the pattern
+        return check_text(text) or auditor_code_problem(text)
+
     problems = list(table.problems)
     present = [c for c in AUDITOR_COLUMNS if c in table.index]
     warnings = [

@@ -24,6 +24,7 @@ from audit.cells import escape_formula
 from audit.errors import InputRejected, Problem
 from audit.limits import DEFAULT_YAML_BYTES, Limits, check_file_size, check_row_count
 from audit.register.table_columns import Column, blank_cells, csv_columns, read_csv_text, row_columns
+from audit.text_files import TEXT_FIX, YAML_ENCODINGS, read_text
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -58,12 +59,9 @@ def load_mapping(
         return InputRejected(what, [Problem(message, file=name, fix=fix)])
 
     check_file_size(path, what, max_bytes, "EHCP_AUDIT_MAX_YAML_BYTES")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise reject("the file does not exist", "check the path to the mapping file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise reject(f"the file cannot be read ({exc.__class__.__name__})", "save it as UTF-8 text") from None
+    if not path.is_file():
+        raise reject("the file does not exist", "check the path to the mapping file")
+    text = read_text(path, what, encodings=YAML_ENCODINGS, fix=TEXT_FIX)
     try:
         # BaseLoader keeps every scalar a string, so `Yes:` or `07:` stay the words the export uses.
         data = yaml.load(text, Loader=NoAliasLoader)  # nosec B506  # a BaseLoader: every value stays a string
@@ -73,6 +71,9 @@ def load_mapping(
         reason = getattr(exc, "problem", None) or ""
         if "alias" in reason:
             raise reject(f"the file uses YAML aliases (*name){where}", "write each value out in full") from None
+        if "appears twice" in reason:  # a heading or word listed twice: YAML would silently keep the last
+            again = f", and again at line {mark.line + 1}" if mark is not None else ""
+            raise reject(f"{reason}{again}", "list each heading (or word) once") from None
         raise reject(f"this is not valid YAML{where}", "check indentation and quote headings that contain ':'") from None
 
     structure_fix = "see docs/formats.md, 'Mapping file': a 'columns:' and/or 'values:' section"
@@ -147,13 +148,26 @@ def load_mapping(
 
 
 class NoAliasLoader(yaml.BaseLoader):
-    """BaseLoader without aliases: a few lines of "*a" references can expand to billions of values."""
+    """BaseLoader without aliases (a few lines of "*a" references can expand to billions of values) and
+    without a key written twice in one block (PyYAML would silently keep the last, as the rubric loader says)."""
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "found an alias, which is not allowed", event.start_mark)
         return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"'{key}' appears twice in the same block (first at line {seen[key] + 1})",
+                    key_node.start_mark)
+            if isinstance(key, str):
+                seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass
@@ -193,7 +207,7 @@ def read_table(
 
     suffix = _readable_suffix(path, reject)
     check_file_size(path, what, limits.file_bytes)
-    header, columns, blank = _read_csv(path, reject) if suffix == ".csv" else _read_xlsx(path, reject)
+    header, columns, blank = _read_csv(path, what, reject) if suffix == ".csv" else _read_xlsx(path, reject)
 
     if not any(_filled(c) for c in header):
         raise reject("the file is empty or its first row (the header) is blank",
@@ -201,25 +215,9 @@ def read_table(
 
     mapping = mapping or Mapping()
     ours = {heading_key(c): c for c in known_columns}
-    index: dict[str, int] = {}
-    display: dict[str, str] = {}
-    warnings: list[str] = []
-    problems: list[Problem] = []
-    for position, cell in enumerate(header):
-        heading = cell_text(cell)
-        if not heading:
-            continue  # spreadsheets often carry empty trailing columns
-        key = heading_key(heading)
-        target = mapping.columns.get(key) or ours.get(key)
-        if target is None:
-            warnings.append(f"column '{heading}' is not one we use and was ignored")
-        elif target in index:
-            problems.append(Problem(
-                f"columns '{display[target]}' and '{heading}' both give {target}", file=name, row=1,
-                column=heading, fix="remove one of them, or correct the heading"))
-        else:
-            index[target] = position
-            display[target] = heading
+    headings = resolve_headings(header, name, lambda key: mapping.columns.get(key) or ours.get(key))
+    index, display, problems = headings.index, headings.display, headings.problems
+    warnings = [f"column '{heading}' is not one we use and was ignored" for heading in headings.ignored]
 
     for column in required_columns:
         if column not in index:
@@ -236,6 +234,61 @@ def read_table(
     return Table(name, index, display, [c.take(keep) for c in columns], (keep + 2).tolist(), warnings, problems)
 
 
+@dataclass
+class Headings:
+    """A header row resolved: our column -> its position and its heading as written, headings we do not use,
+    and a problem for every column given twice."""
+
+    index: dict[str, int] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def resolve_headings(header: list[Any], file: str, target_of: Callable[[str], str | None], row: int = 1) -> Headings:
+    """Match a header row to our columns (`target_of` takes a `heading_key`); every import reads its header here.
+
+    A column given twice (the same heading again, or two headings that mean one column) is refused: reading
+    both would let one silently replace the other.
+    """
+    out = Headings()
+    for position, cell in enumerate(header):
+        heading = cell_text(cell)
+        if not heading:
+            continue  # spreadsheets often carry empty trailing columns
+        target = target_of(heading_key(heading))
+        if target is None:
+            out.ignored.append(heading)
+        elif target in out.index:
+            out.problems.append(column_given_twice(out.display[target], out.index[target], heading, position,
+                                                   target, file, row))
+        else:
+            out.index[target] = position
+            out.display[target] = heading
+    return out
+
+
+def column_given_twice(first: str, first_position: int, heading: str, position: int, target: str, file: str,
+                       row: int = 1) -> Problem:
+    """The one problem for a column a file gives twice (positions count from 0; shown as spreadsheet letters)."""
+    where = f"columns {column_letter(first_position)} and {column_letter(position)}"
+    if heading_key(first) == heading_key(heading):
+        return Problem(f"the column '{heading}' appears twice ({where})", file=file, row=row, column=heading,
+                       fix=f"keep one '{heading}' column and delete the other, so no value is silently replaced")
+    return Problem(f"columns '{first}' and '{heading}' both give {target} ({where})", file=file, row=row,
+                   column=heading, fix="remove one of them, or correct the heading")
+
+
+def column_letter(position: int) -> str:
+    """A spreadsheet column's letters from its position counted from 0: 0 -> A, 26 -> AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def read_grid(path: Path, what: str) -> list[list[Any]]:
     """Every row of a CSV file or of a workbook's first sheet, cells as read; unreadable files raise InputRejected."""
     path = Path(path)
@@ -246,7 +299,7 @@ def read_grid(path: Path, what: str) -> list[list[Any]]:
     if _readable_suffix(path, reject) != ".csv":
         return _xlsx_rows(path, reject)
     try:
-        return read_csv_text(_csv_text(path, reject))
+        return read_csv_text(_csv_text(path, what))
     except csv.Error as exc:
         raise reject(f"the file is not a readable CSV ({exc})", "save it again as CSV from your spreadsheet program") from None
 
@@ -262,18 +315,12 @@ def _readable_suffix(path: Path, reject) -> str:
     return suffix
 
 
-def _csv_text(path: Path, reject) -> str:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still saves "CSV" as cp1252
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise reject("the file is not readable text", "save it as 'CSV UTF-8' from your spreadsheet program")
+def _csv_text(path: Path, what: str) -> str:
+    return read_text(path, what)  # UTF-8 or cp1252; UTF-16, workbooks and binary data refused by name
 
 
-def _read_csv(path: Path, reject) -> tuple[list[Any], list[Column], np.ndarray]:
-    text = _csv_text(path, reject)
+def _read_csv(path: Path, what: str, reject) -> tuple[list[Any], list[Column], np.ndarray]:
+    text = _csv_text(path, what)
     fast = csv_columns(text)  # pandas' C reader; the csv module reads what it refuses
     if fast is not None:
         header, columns, _ = fast

@@ -21,6 +21,7 @@ from audit.limits import DEFAULT_YAML_BYTES, check_file_size
 from audit.store.models import RubricVersion
 from audit.rubrics.model import Cap, Criterion, Rollup, Rubric, Section
 from audit.rubrics.schema import normalise
+from audit.text_files import TEXT_FIX, YAML_ENCODINGS, read_text
 
 __all__ = [
     "Cap",
@@ -201,17 +202,12 @@ def describe(rubric: Rubric) -> str:
 def read_yaml_file(path: Path, what: str = "Rubric file") -> object:
     """Parse a YAML file strictly (a key written twice is an error); problems come back as InputRejected."""
     check_file_size(path, f"{what} {path.name}", DEFAULT_YAML_BYTES, "EHCP_AUDIT_MAX_YAML_BYTES")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.is_file():
         raise InputRejected(
             f"{what} {path}", [Problem(file=path.name, message="the file does not exist", fix="check the path")]
-        ) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputRejected(
-            f"{what} {path}",
-            [Problem(file=path.name, message=f"the file cannot be read ({err})", fix="save it as UTF-8 text")],
-        ) from None
+        )
+    # The one reader (audit.text_files): UTF-8, or one message naming UTF-16, a workbook or binary data.
+    text = read_text(path, f"{what} {path}", encodings=YAML_ENCODINGS, fix=TEXT_FIX)
     try:
         return yaml.load(text, Loader=_StrictLoader)  # nosec B506  # _StrictLoader is a SafeLoader subclass
     except yaml.YAMLError as err:

@@ -15,9 +15,10 @@ from audit.improvement.plans import set_status
 from audit.register.mapping import cell_text, read_grid
 from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, WeaknessArea
 from audit.improvement.files import export_plan, import_plan
-from audit.improvement.layouts import milestone_dates
+from audit.improvement.layouts import impossible_dates, milestone_dates
 from audit.improvement.scales import load_scales
 from tests.factories import ROOT
+from tests.store_dump import whole_dump
 
 FIXTURES = ROOT / "tests" / "fixtures" / "improvement"
 SCALES = load_scales()
@@ -118,16 +119,37 @@ def test_a_status_accepted_later_becomes_a_new_review_column_in_the_wsoa(session
     assert rows[-1][-1] == "Progressing" and rows[-1][1].startswith("ii. Escalate")
 
 
-def test_a_csv_cell_a_spreadsheet_would_run_is_guarded_on_export_and_read_back(session, area, tmp_path):
+def test_a_csv_cell_a_spreadsheet_would_run_is_guarded_on_export_and_refused_on_import(session, area, tmp_path):
     imported = import_fixture(session, area, "app")
     action = session.exec(select(ImprovementAction).where(ImprovementAction.reference == "2.2")).one()
-    action.progress = "=HYPERLINK(\"http://example.invalid\")"
+    action.progress = "=HYPERLINK(\"http://example.invalid\")"  # stored by some other route than an import
     session.add(action)
     out = export_plan(session, imported.plan, SCALES["app"], tmp_path / "guarded.csv")
     assert "'=HYPERLINK" in out.read_text(encoding="utf-8")
     xlsx = export_plan(session, imported.plan, SCALES["app"], tmp_path / "guarded.xlsx")
     cell = next(c for row in load_workbook(xlsx).active.iter_rows() for c in row if c.value and "HYPERLINK" in c.value)
     assert cell.data_type == "s"  # text, not a formula
+    session.commit()
+    # Our apostrophe comes off on the way back in, and the cell is then checked like any other import's: refused.
+    for path in (out, xlsx):
+        before = whole_dump(session.get_bind())
+        with pytest.raises(InputRejected) as caught:
+            import_plan(session, area, path, layout="app", scale=SCALES["app"], name="again", by="QA-LEAD")
+        [problem] = caught.value.problems
+        progress = "Progress Indicate if Complete & signed off by the SENDIB"
+        assert (problem.file, problem.row, problem.column) == (path.name, 6, progress)
+        assert "formula" in problem.message
+        session.rollback()
+        assert whole_dump(session.get_bind()) == before
+
+
+def test_a_bullet_makes_the_round_trip_through_the_apostrophe(session, area, tmp_path):
+    imported = import_fixture(session, area, "app")
+    action = session.exec(select(ImprovementAction).where(ImprovementAction.reference == "2.2")).one()
+    action.progress = "- providers agreed\n- audit booked"
+    session.add(action)
+    out = export_plan(session, imported.plan, SCALES["app"], tmp_path / "bullets.csv")
+    assert "'- providers agreed" in out.read_text(encoding="utf-8")
     again = import_plan(session, area, out, layout="app", scale=SCALES["app"], name="again", by="QA-LEAD")
     copy = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == again.plan.id,
                                                         ImprovementAction.reference == "2.2")).one()
@@ -223,3 +245,82 @@ def test_a_wsoa_with_one_header_on_top_and_an_app_with_repeated_headers_read_the
     again = import_plan(session, area, _write(tmp_path / "pages.csv", repeated), layout="app", scale=SCALES["app"],
                         name="pages", by="QA-LEAD")
     assert again.actions == 4
+
+
+# --- the cell checks every import makes, and dates that are not dates (issue 15) ----------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_cells_a_spreadsheet_would_run_are_refused_like_every_other_import(session, area, tmp_path, fmt):
+    rows = _app_rows()
+    rows[2][4] = '=HYPERLINK("http://example.invalid","progress")'  # Progress
+    rows[3][3] = "@SUM(A1:A9)"  # Lead
+    rows[4][5] = "+cmd|' /C calc'!A0"  # Evidence – Output
+    rows[5][7] = "-2+3"  # Evidence – Impact
+    rows[2][2] = "- Review the framework with partners"  # a bullet, as other imports read it: text
+    rows[3][4] = "-3"  # a number, as other imports read it: text ("-3 plans" is refused everywhere)
+    path = _write(tmp_path / "formulas.csv", rows)
+    if fmt == "xlsx":
+        book = Workbook()
+        for row in rows:
+            book.active.append([c or None for c in row])
+        book.active["E3"] = rows[2][4]  # a real formula cell in the workbook
+        path = tmp_path / "formulas.xlsx"
+        book.save(path)
+    session.commit()
+    before = whole_dump(session.get_bind())
+    error = _rejected(session, area, path)
+    assert [(p.row, p.column[:12]) for p in error.problems] == [
+        (3, "Progress Ind"), (4, "Lead (Govern"), (5, "Evidence – O"), (6, "Evidence – I")]
+    assert all("formula" in p.message and p.file == path.name and p.fix for p in error.problems)
+    session.rollback()
+    assert whole_dump(session.get_bind()) == before
+
+
+def test_markup_and_control_characters_are_refused_too(session, area, tmp_path):
+    rows = _app_rows()
+    rows[2][4] = "<script>alert(1)</script>"
+    rows[3][4] = "bell\x07"
+    error = _rejected(session, area, _write(tmp_path / "markup.csv", rows))
+    assert [(p.row, "markup" in p.message or "control" in p.message) for p in error.problems] == [(3, True),
+                                                                                                 (4, True)]
+
+
+@pytest.mark.parametrize("milestone", ["31/02/2027", "2027-02-31", "29/02/2027", "32/01/2027", "01/13/2027",
+                                       "by 30/04/2027 or 31/04/2027", "30 Feb 2027", "31st April 2027"])
+def test_an_impossible_date_in_a_milestone_is_refused_naming_the_cell(session, area, tmp_path, milestone):
+    rows = _app_rows()
+    rows[2][6] = milestone  # Action Milestone, row 3
+    rows[3][8] = "Mar 22"  # an ordinary month stays fine
+    session.commit()
+    before = whole_dump(session.get_bind())
+    error = _rejected(session, area, _write(tmp_path / "dates.csv", rows))
+    [problem] = error.problems
+    assert (problem.file, problem.row, problem.column) == ("dates.csv", 3, "Action Milestone")
+    assert problem.message.endswith("is not a date") and milestone.split(" or ")[-1] in problem.message
+    assert "DD/MM/YYYY" in problem.fix
+    session.rollback()
+    assert whole_dump(session.get_bind()) == before
+
+
+def test_an_impossible_target_date_in_a_wsoa_is_refused_too(session, area, tmp_path):
+    with (FIXTURES / "wsoa-plan.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[2][4] = "31/02/2019"  # Target date
+    error = _rejected(session, area, _write(tmp_path / "wsoa.csv", rows), "wsoa")
+    assert [(p.row, p.column, p.message) for p in error.problems] == [(3, "Target date", "'31/02/2019' is not a date")]
+
+
+def test_impossible_dates_are_found_where_people_write_dates():
+    assert impossible_dates("Dec 21 Mar 22, Sept 2019, 28/02/2027, 2028-02-29, 29 Feb 2028, See above") == []
+    assert impossible_dates("31/02/2027 then 2027-13-01 then 31 Sept 2019") == ["31/02/2027", "2027-13-01",
+                                                                                "31 Sept 2019"]
+
+
+def test_a_real_date_gives_the_due_date(session, area, tmp_path):
+    rows = _app_rows()
+    rows[2][6] = "28/02/2027"
+    imported = import_fixture(session, area, "app", _write(tmp_path / "ok.csv", rows))
+    first = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == imported.plan.id,
+                                                         ImprovementAction.reference == "1.1")).one()
+    assert first.action_due == date(2027, 2, 28)

@@ -9,6 +9,7 @@ from sqlmodel import select
 import audit.clock
 from audit.store.db import transaction
 from audit.store.models import Cycle, Plan, ReminderLog, SampledPlan, User
+from tests.store_dump import whole_dump
 from tests.web.conftest import engine_of, flows_started, sign_in
 
 
@@ -88,3 +89,21 @@ def test_admin_adds_a_user_changes_a_role_and_sees_errors(app, client):
     assert r.status_code == 303
     with transaction(engine_of(app)) as session:
         assert session.get(User, pat.id).role == "service_lead" and session.get(User, pat.id).service == "health"
+
+
+def test_admin_forms_refuse_an_auditor_code_that_is_not_one(app, client):
+    token = sign_in(client, "demo-admin")
+
+    def accounts():  # sign-in sessions may be written by any request; the accounts must not be
+        return {t: rows for t, rows in whole_dump(engine_of(app)).items() if t in ("user", "auditor", "apitoken")}
+
+    before = accounts()
+    r = client.post("/admin/users", data={"csrf_token": token, "username": "sam", "password": "long-enough-1",
+                                          "role": "auditor", "auditor": "../../x"})
+    assert r.status_code == 400 and "&#39;../../x&#39; is not an auditor code" in r.text and 'href="#auditor"' in r.text
+    assert "capital letters and digits" in r.text
+    with transaction(engine_of(app)) as session:
+        board = session.exec(select(User).where(User.username == "demo-board-member")).one()
+    r = client.post(f"/admin/users/{board.id}/role", data={"csrf_token": token, "role": "auditor", "auditor": "aud-x"})
+    assert r.status_code == 400 and "write it as &#39;AUD-X&#39;" in r.text
+    assert accounts() == before and len(before["user"]) > 1

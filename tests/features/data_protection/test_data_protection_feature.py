@@ -8,13 +8,13 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
 
 import audit.clock
 from audit.results.analysis import load_cycle_results
-from audit.cycle.lifecycle import create_cycle, open_cycle
+from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
 from audit.errors import Conflict, InputRejected
 from audit.store.models import (
     Assignment,
@@ -29,16 +29,18 @@ from audit.register.plans import import_register, write_register
 from audit.results.cycle_scores import score_cycle
 from audit.protection.retention import COMMENTS, RetentionPolicy, purge_expired
 from audit.protection.safeguarding import add_note, close_flag, flag_view, raise_flag
-from audit.settings import Settings
+from audit.cycle.scorecard_files import import_scorecard_file, write_template
+from audit.settings import Settings, get_settings
 from audit.synthetic.submissions import submit_simulated
-from audit.store.actor import acting_as
 from audit.store.trail import verify_chain
+from audit.store.actor import acting_as
 from flows.alerts import notify_contacts, retry_notifications
 from reports.feedback import feedback_notes, render_note
 from reports.render import FORMATS, render
 from reports.summary import build_summary
-from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
+from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric
 from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
+from tests.store_dump import whole_dump
 from tests.unit.test_register import plan_row, write_csv
 from tests.unit.test_retention import grade_with_comments
 
@@ -286,7 +288,106 @@ def imported(session, area, register):
 @then(parsers.parse("it is rejected naming the file, row {row:d}, the column {column} and a fix"))
 def rejected(rejection, row, column):
     [problem] = rejection.problems
-    assert (problem.file, problem.row, problem.column) == ("register.csv", row, column) and problem.fix
+    assert (problem.row, problem.column) == (row, column) and problem.fix
+    assert problem.file and rejection.what.endswith(problem.file)
+
+
+@given("an auditor's scorecard for an open cycle graded Good, with a second grade column graded Inadequate",
+       target_fixture="scorecard")
+def scorecard_twice(session, area, tmp_path):
+    make_auditor_pool(session, area, per_agency=1)
+    for _ in range(2):
+        make_plan(session, area)
+    cycle = create_cycle(session, area, whole_plan_rubric(), name="Two grades", sample_size=2,
+                         due_date=audit.clock.today() + timedelta(days=21))
+    open_cycle(session, cycle)
+    auditor = session.exec(select(Auditor).where(Auditor.code == "AUD-ED-01")).one()
+    path = tmp_path / "card.csv"
+    write_template(session, cycle, auditor, path)
+    session.commit()
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    grade = rows[0].index("grade")
+    with path.open("w", encoding="utf-8", newline="") as handle:  # the last column would win, were it read
+        csv.writer(handle).writerows([rows[0] + ["grade"]] + [r[:grade] + ["Good"] + r[grade + 1:] + ["Inadequate"]
+                                                              for r in rows[1:]])
+    return path
+
+
+@when("the scorecard is imported", target_fixture="rejection")
+def scorecard_imported(session, scorecard, before):
+    with pytest.raises(InputRejected) as caught:
+        import_scorecard_file(session, scorecard)
+    return caught.value
+
+
+@pytest.fixture
+def before(session) -> dict:
+    """The whole store as it was when a step asked for it (before an import)."""
+    session.commit()
+    return whole_dump(session.get_bind())
+
+
+@then("the store is exactly as it was before the import")
+def store_unchanged(session, before):
+    session.rollback()
+    assert whole_dump(session.get_bind()) == before
+
+
+@pytest.fixture
+def operator(tmp_path, monkeypatch, database_url):
+    """The command line on a store of its own, as an operator runs it."""
+    monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
+    monkeypatch.setenv("EHCP_AUDIT_DATABASE_URL", database_url)
+    monkeypatch.setenv("EHCP_AUDIT_AREA_CODE", "FILES")
+    get_settings.cache_clear()
+    (tmp_path / "work").mkdir()
+    yield tmp_path / "work"  # where the operator works: the store and the data folder are beside it
+    get_settings.cache_clear()
+
+
+@given(parsers.parse('an open cycle whose education auditor\'s code was changed to "{code}" straight in the store'))
+def stored_odd_code(operator, code):
+    from ehcp_audit_cli.common import store
+
+    with store() as session:
+        area = get_area(session, "FILES", create=True)
+        make_auditor_pool(session, area, per_agency=1)
+        for _ in range(2):
+            make_plan(session, area)
+        open_cycle(session, create_cycle(session, area, whole_plan_rubric(), name="Files", sample_size=2,
+                                         due_date=audit.clock.today() + timedelta(days=21)))
+    with store() as session:  # not through an import, so no check runs: what defence in depth is for
+        session.execute(update(Auditor).where(Auditor.code == "AUD-ED-01").values(code=code))
+
+
+@when(parsers.parse('the QA lead writes every auditor\'s scorecard template into the folder "{folder}"'),
+      target_fixture="templates")
+def write_templates(operator, folder):
+    from typer.testing import CliRunner
+
+    from ehcp_audit_cli.main import app
+
+    result = CliRunner().invoke(app, ["scorecards", "template", "1", "--out", str(operator / folder),
+                                      "--format", "csv"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return operator / folder
+
+
+@then(parsers.parse('every template is a file directly in "{folder}", the odd code\'s made safe'))
+def all_in_folder(operator, templates, folder):
+    assert templates == operator / folder
+    names = sorted(p.name for p in templates.iterdir())
+    assert names and all(p.is_file() for p in templates.iterdir())
+    assert "scorecard-cycle-1-AUD-HE-01.csv" in names
+    assert any(n.startswith("scorecard-cycle-1-escaped-") for n in names), names
+
+
+@then("nothing was written anywhere else")
+def nothing_elsewhere(operator, templates):
+    assert sorted(operator.rglob("*")) == sorted([templates.parent, templates, *templates.iterdir()])
+    assert sorted(p.name for p in operator.parent.iterdir() if p.name != "work" and not p.name.startswith(
+        ("ehcp-audit.db", "data"))) == []
 
 
 @then("no plan was stored")

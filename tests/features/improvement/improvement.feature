@@ -65,3 +65,25 @@ Feature: Closing the loop: audit findings feed the improvement plan and the plan
     And the cycle flow raises actions and proposes statuses for every cycle again
     Then there is one action for criterion F2 with one evidence entry per cycle and one proposal
     And the database refuses a second evidence entry for the same action, cycle and target
+
+  Scenario: An improvement plan file with a formula or an impossible date is turned back whole
+    Given the APP improvement plan file with these cells changed
+      | row | column           | value                                     |
+      | 3   | Progress         | =HYPERLINK("http://example.invalid","x")  |
+      | 4   | Lead             | @SUM(A1:A9)                               |
+      | 5   | Action Milestone | 31/02/2027                                |
+      | 6   | Progress         | - providers agreed                        |
+    When the QA lead imports it as the plan "APP 2027"
+    Then the import is refused naming these cells
+      | row | column           | problem                                          |
+      | 3   | Progress         | begins with '=', which a spreadsheet would run as a formula |
+      | 4   | Lead             | begins with '@', which a spreadsheet would run as a formula |
+      | 5   | Action Milestone | '31/02/2027' is not a date                       |
+    And the store is exactly as it was before the import
+
+  Scenario: A bullet at the start of a cell is text, not a formula
+    Given the APP improvement plan file with these cells changed
+      | row | column   | value              |
+      | 3   | Progress | - providers agreed |
+    When the QA lead imports it as the plan "APP 2027"
+    Then action 1.1 of the plan "APP 2027" has the progress "- providers agreed"

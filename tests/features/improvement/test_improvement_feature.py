@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date, timedelta
 
 import pytest
@@ -12,15 +13,19 @@ from sqlmodel import select
 from audit.cycle.amendments import before_after, get_task, mark_done
 from audit.results.analysis import load_cycle_results
 from audit.vocabulary import REAUDIT_STRATUM, Grade
+from audit.errors import InputRejected
 from audit.improvement.plans import history
 from audit.store.models import (Action, ActionEvidence, ActionLink, Assignment, Cycle, ImprovementAction, ImprovementPlan,
                           LocalArea, Plan, SampledPlan, StatusProposal)
+from audit.improvement.files import import_plan
 from audit.improvement.proposals import decide, latest_proposal
 from audit.cycle.reminders import overdue_amendment_items
 from audit.improvement.scales import load_scales
 from reports.improvement import build_improvement_report
 from reports.pack import build_pack
+from tests.factories import ROOT
 from tests.improvement_data import LoopArea
+from tests.store_dump import whole_dump
 
 scenarios("improvement/improvement.feature")
 
@@ -343,3 +348,56 @@ def unique_evidence(ctx):
             session.add(ActionEvidence(action_id=first.action_id, cycle_id=first.cycle_id, rule=first.rule,
                                        level=first.level, target=first.target, plans=1, weak=1, share=1.0))
             session.flush()
+
+
+# Importing a plan file (issue 15): the cell checks every import makes, and dates that are not dates -----------
+
+
+@given("the APP improvement plan file with these cells changed", target_fixture="plan_file")
+def app_file_changed(ctx, tmp_path, datatable):
+    with (ROOT / "tests" / "fixtures" / "improvement" / "app-plan.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for row, column, value in datatable[1:]:
+        position = next(i for i, heading in enumerate(rows[0]) if heading.startswith(column))
+        rows[int(row) - 1][position] = value
+    path = tmp_path / "app-2027.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+@when(parsers.parse('the QA lead imports it as the plan "{name}"'))
+def import_plan_file(ctx, plan_file, name):
+    ctx["before"] = whole_dump(ctx["loop"].engine)
+    try:
+        with _store(ctx) as session:
+            import_plan(session, session.get(LocalArea, ctx["loop"].area_id), plan_file, layout="app",
+                        scale=load_scales()["app"], name=name, by="QA-LEAD")
+    except InputRejected as rejection:
+        ctx["rejected"] = rejection
+
+
+@then("the import is refused naming these cells")
+def refused_cells(ctx, datatable):
+    rejection = ctx.get("rejected")
+    assert rejection is not None, "the file was imported"
+    found = [(str(p.row), p.column, p.message) for p in rejection.problems]
+    assert len(found) == len(datatable) - 1, rejection.summary()
+    for (row, column, message), (want_row, want_column, want) in zip(found, datatable[1:]):
+        assert (row, column.startswith(want_column), want in message) == (want_row, True, True), rejection.summary()
+    assert all(p.file == "app-2027.csv" and p.fix for p in rejection.problems)
+
+
+@then("the store is exactly as it was before the import")
+def store_as_before(ctx):
+    assert whole_dump(ctx["loop"].engine) == ctx["before"]
+
+
+@then(parsers.parse('action {reference} of the plan "{name}" has the progress "{progress}"'))
+def stored_progress(ctx, reference, name, progress):
+    assert "rejected" not in ctx, ctx.get("rejected")
+    with _store(ctx) as session:
+        plan = session.exec(select(ImprovementPlan).where(ImprovementPlan.name == name)).one()
+        action = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == plan.id,
+                                                              ImprovementAction.reference == reference)).one()
+        assert action.progress == progress

@@ -69,3 +69,37 @@ Feature: Importing the area's EHC plan register
     When the QA lead imports "again.csv"
     Then the import reports 2 rows: 1 created, 1 updated, 0 unchanged
     And plan "P-001" is stored with primary need "ASD", status "ceased" and request date 2024-01-08
+
+  Scenario: A register saved as UTF-16 gets one message about the encoding
+    Given a register file "unicode.csv" saved as UTF-16 with these plans
+      | plan_ref | team  | phase   | year_group | primary_need | setting_type       | status | case_officer | request_date |
+      | P-001    | North | primary | 4          | ASD          | Mainstream primary | active | CO-01        | 2024-01-08   |
+    When the QA lead imports "unicode.csv"
+    Then the file is rejected with one problem: "the file is UTF-16 text, not UTF-8"
+    And the fix is to save it as "CSV UTF-8"
+    And the store is exactly as it was before the import
+
+  Scenario: A register with a column given twice is rejected, not read with one copy winning
+    Given a register file "twice.csv" with these plans
+      | plan_ref | team  | phase   | year_group | primary_need | setting_type | status | case_officer | request_date | team  |
+      | P-001    | North | primary | 4          | ASD          | Mainstream   | active | CO-01        | 2024-01-08   | South |
+    When the QA lead imports "twice.csv"
+    Then the file is rejected with these problems
+      | row | column | message                                           |
+      | 1   | team   | the column 'team' appears twice (columns B and J) |
+    And the store is exactly as it was before the import
+
+  Scenario: An auditors file with a path where a code belongs is rejected
+    Given an auditors file "auditors.csv" with these auditors
+      | code      | agency    |
+      | AUD-HE-01 | health    |
+      | ../../x   | health    |
+      | aud-ed-01 | education |
+    When the QA lead imports the auditors file "auditors.csv"
+    Then the file is rejected with these problems
+      | row | column | message                                                       |
+      | 3   | code   | '../../x' is not an auditor code                              |
+      | 4   | code   | 'aud-ed-01' is not an auditor code: codes are written in capitals |
+    And the fix on row 3 is to use "capital letters and digits, in groups joined by single hyphens"
+    And the fix on row 4 is to write it as "'AUD-ED-01'"
+    And the store is exactly as it was before the import

@@ -10,9 +10,11 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
+from audit.register.auditors import import_auditors
 from audit.errors import InputRejected
 from audit.store.models import Plan
 from audit.register.plans import import_register
+from tests.store_dump import whole_dump
 
 scenarios("register/import.feature")
 
@@ -46,12 +48,37 @@ def existing_plan(session, area, tmp_path, ref):
     import_register(session, area, tmp_path / "existing.csv")
 
 
+@given(parsers.parse('a register file "{name}" saved as UTF-16 with these plans'))
+def register_file_utf16(tmp_path, name, datatable):
+    """What Excel's "Unicode Text" and some exports write: UTF-16 with a byte-order mark."""
+    with (tmp_path / name).open("w", newline="", encoding="utf-16") as handle:
+        csv.writer(handle).writerows(datatable)
+
+
+@given(parsers.parse('an auditors file "{name}" with these auditors'))
+def auditors_file(tmp_path, name, datatable):
+    _write_table(tmp_path / name, datatable)
+
+
+def _attempt(session, outcome, load) -> None:
+    """Import, keeping the report or the rejection, and the whole store as it was just before."""
+    session.commit()
+    outcome["before"] = whole_dump(session.get_bind())
+    try:
+        outcome["report"] = load()
+    except InputRejected as rejection:
+        session.rollback()
+        outcome["rejected"] = rejection
+
+
 @when(parsers.parse('the QA lead imports "{name}"'))
 def import_file(session, area, tmp_path, outcome, name):
-    try:
-        outcome["report"] = import_register(session, area, tmp_path / name)
-    except InputRejected as rejection:
-        outcome["rejected"] = rejection
+    _attempt(session, outcome, lambda: import_register(session, area, tmp_path / name))
+
+
+@when(parsers.parse('the QA lead imports the auditors file "{name}"'))
+def import_auditors_file(session, area, tmp_path, outcome, name):
+    _attempt(session, outcome, lambda: import_auditors(session, area, tmp_path / name))
 
 
 @when(parsers.parse('the QA lead imports "{name}" with the mapping "{mapping}"'))
@@ -92,3 +119,29 @@ def store_unchanged(session, count, ref, team):
     stored = session.exec(select(Plan)).all()
     assert len(stored) == count
     assert [p.team for p in stored if p.plan_ref == ref] == [team]
+
+
+@then(parsers.parse('the file is rejected with one problem: "{message}"'))
+def rejected_with_one(outcome, message):
+    rejection = outcome.get("rejected")
+    assert rejection is not None, "the file was imported, not rejected"
+    [problem] = rejection.problems
+    assert problem.message == message and problem.file in rejection.what
+    assert "missing" not in str(rejection)
+
+
+@then(parsers.re(r'the fix is to [^"]*"(?P<wanted>[^"]+)"'))
+def the_fix(outcome, wanted):
+    assert all(wanted in (p.fix or "") for p in outcome["rejected"].problems), outcome["rejected"].summary()
+
+
+@then(parsers.re(r'the fix on row (?P<row>\d+) is to [^"]*"(?P<wanted>[^"]+)"'))
+def the_fix_on_row(outcome, row, wanted):
+    [problem] = [p for p in outcome["rejected"].problems if p.row == int(row)]
+    assert wanted in (problem.fix or ""), str(problem)
+
+
+@then("the store is exactly as it was before the import")
+def store_as_before(session, outcome):
+    session.rollback()
+    assert whole_dump(session.get_bind()) == outcome["before"]
