@@ -24,7 +24,7 @@ from audit.cells import escape_formula, unescape_formula
 from audit.errors import InputRejected, Problem
 from audit.limits import Limits, check_file_size, check_row_count
 from audit.improvement.plans import actions_of, add_action, add_event, create_plan, ensure_area
-from audit.register.mapping import cell_text, read_grid
+from audit.register.table_files import cell_text, read_grid
 from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, LocalArea, WeaknessArea, utcnow
 from audit.improvement.layouts import (APP, WSOA, ActionRow, PlanTable, default_options, milestone_dates, parse_table,
                                 render_table)

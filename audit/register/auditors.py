@@ -15,7 +15,8 @@ from sqlmodel import Session
 from audit.vocabulary import Agency, auditor_code_problem
 from audit.errors import InputRejected, Problem
 from audit.limits import Limits
-from audit.register.mapping import cell_text, read_table, write_table
+from audit.register.mapping import read_table
+from audit.register.table_files import cell_text, write_table
 from audit.store.models import Auditor, LocalArea
 from audit.register.plans import BadCell, ImportReport, code_parser, parse_yes_no, text_cell_checker
 

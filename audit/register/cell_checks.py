@@ -15,7 +15,8 @@ from typing import Any, Callable
 import numpy as np
 
 from audit.errors import Problem
-from audit.register.mapping import Table, cell_text, heading_key
+from audit.register.mapping import Table, heading_key
+from audit.register.table_files import cell_text
 
 
 class BadCell(ValueError):

@@ -24,7 +24,8 @@ from audit.cells import text_problem
 from audit.vocabulary import YEAR_GROUPS, AdviceType, NeedCode, Phase, PlanStatus
 from audit.errors import InputRejected, Problem
 from audit.limits import Limits
-from audit.register.mapping import Mapping, cell_text, load_mapping, read_table, write_table
+from audit.register.mapping import Mapping, load_mapping, read_table
+from audit.register.table_files import cell_text, write_table
 from audit.store.models import LocalArea, Plan, utcnow
 
 ADVICE_TYPES = AdviceType.values()

@@ -201,7 +201,7 @@ def test_register_and_template_exports_escape_hostile_stored_text(session, area,
     assert all(c.data_type != "f" for row in openpyxl.load_workbook(path)["Scorecard"].iter_rows() for c in row)
 
 
-EXPORT_MODULES = ["audit/register/mapping.py", "audit/improvement/files.py", "audit/cycle/scorecard_files.py", "audit/protection/trail_search.py",
+EXPORT_MODULES = ["audit/register/table_files.py", "audit/improvement/files.py", "audit/cycle/scorecard_files.py", "audit/protection/trail_search.py",
                   "reports/xlsx.py"]
 
 

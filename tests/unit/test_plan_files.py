@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from audit.errors import Conflict, InputRejected
 from audit.improvement.plans import set_status
-from audit.register.mapping import cell_text, read_grid
+from audit.register.table_files import cell_text, read_grid
 from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, WeaknessArea
 from audit.improvement.files import export_plan, import_plan
 from audit.improvement.layouts import impossible_dates, milestone_dates
