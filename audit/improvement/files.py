@@ -26,8 +26,9 @@ from audit.limits import Limits, check_file_size, check_row_count
 from audit.improvement.plans import actions_of, add_action, add_event, create_plan, ensure_area
 from audit.register.table_files import cell_text, read_grid
 from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, LocalArea, WeaknessArea, utcnow
-from audit.improvement.layouts import (APP, WSOA, ActionRow, PlanTable, default_options, milestone_dates, parse_table,
-                                render_table)
+from audit.improvement.layout_render import default_options, render_table
+from audit.improvement.layouts import APP, WSOA, ActionRow, PlanTable, parse_table
+from audit.improvement.milestones import milestone_dates
 from audit.improvement.scales import StatusScale
 
 

@@ -15,15 +15,14 @@ This module knows nothing of the store: audit.improvement.files reads files and 
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from audit.cells import text_problem
 from audit.errors import Problem
 from audit.limits import DEFAULT_TEXT_CHARS
 from audit.register.mapping import column_given_twice, column_letter
+from audit.improvement.milestones import DATE_FIX, MONTH_WORD, impossible_dates
 from audit.improvement.scales import StatusScale
 
 WSOA, APP = "wsoa", "app"
@@ -51,18 +50,12 @@ ALIASES = {
 REQUIRED = {WSOA: list(ALIASES[WSOA]), APP: list(ALIASES[APP])}
 TEXT_FIELDS = ("finding", "action", "lead", "progress", "output_evidence", "action_milestone", "impact_evidence",
                "impact_milestone")
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m} | {"sept": 9}
-_MONTH_WORD = r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
-_PERIOD = re.compile(rf"^{_MONTH_WORD}\s+(\d{{4}}|\d{{2}})$", re.I)
+_PERIOD = re.compile(rf"^{MONTH_WORD}\s+(\d{{4}}|\d{{2}})$", re.I)
 _AREA = re.compile(r"^area\s+([A-Za-z0-9][A-Za-z0-9.]*)\s*[:.\-–—]\s*(.+)$", re.I | re.S)
 _NUMBERED = re.compile(r"^\s*(\d+|[ivxlc]+|[a-z])[.)]\s", re.I)
 _SUPERSCRIPTS = str.maketrans("", "", "¹²³⁴⁵⁶⁷⁸⁹⁰")
-_DMY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-_YMD = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 # "30 Feb 2027", "31st April 2027": only checked for days the month does not have (the month gives the due date).
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH_WORD}\s+(\d{{4}})\b", re.I)
 MILESTONE_FIELDS = ("action_milestone", "impact_milestone")
-DATE_FIX = "write a real date (DD/MM/YYYY or YYYY-MM-DD), or a month such as 'Dec 2026'"
 
 
 @dataclass
@@ -104,50 +97,6 @@ def match_field(layout: str, heading: str) -> str | None:
             if (key == alias or key.startswith(alias + " ") or key.startswith(alias + "(")) and len(alias) > length:
                 best, length = name, len(alias)
     return best
-
-
-def milestone_dates(text: str) -> list[date]:
-    """Dates in a milestone as written: "Dec 21", "Sept 2019", "2026-12-01", "01/12/2026" (month = its last day).
-
-    An impossible day ("31/02/2027") gives no date here; the import refuses it first (`impossible_dates`)."""
-    found = []
-    for day, month, year in _DMY.findall(text):
-        found.append(_safe_date(int(year), int(month), int(day)))
-    for year, month, day in _YMD.findall(text):
-        found.append(_safe_date(int(year), int(month), int(day)))
-    for word, year in re.findall(rf"\b{_MONTH_WORD}\s+(\d{{4}}|\d{{2}})\b", text, re.I):
-        y = int(year) + (2000 if len(year) == 2 else 0)
-        m = _MONTHS[word.lower()[:4] if word.lower().startswith("sept") else word.lower()[:3]]
-        found.append(date(y, m, calendar.monthrange(y, m)[1]))
-    return sorted(d for d in found if d is not None)
-
-
-def impossible_dates(text: str) -> list[str]:
-    """Day-month-year dates written in `text` that no calendar has, as written: "31/02/2027", "2027-13-01"."""
-    bad = [m.group(0) for m in _DMY.finditer(text)
-           if _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1))) is None]
-    bad += [m.group(0) for m in _YMD.finditer(text)
-            if _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) is None]
-    bad += [m.group(0) for m in _DAY_MONTH.finditer(text)
-            if _safe_date(int(m.group(3)), _month(m.group(2)), int(m.group(1))) is None]
-    return bad
-
-
-def _month(word: str) -> int:
-    word = word.lower()
-    return _MONTHS[word[:4] if word.startswith("sept") else word[:3]]
-
-
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def last_date(text: str) -> date | None:
-    dates = milestone_dates(text)
-    return dates[-1] if dates else None
 
 
 def _filled(row: list[str]) -> bool:
@@ -424,62 +373,3 @@ def _parse_app(p: _Parser) -> PlanTable:
     options = {"header_rows": p.header_rows, "fields": p.fields,
                "group_cells": "first" if blank_group > repeated_group else "every"}
     return PlanTable(APP, list(areas.items()), rows, options)
-
-
-def default_options(layout: str, periods: list[str] | None = None) -> dict:
-    """How a plan that was not imported is written: the source documents' headings."""
-    if layout == WSOA:
-        header = WSOA_HEADER + list(periods or [])
-        fields = list(ALIASES[WSOA]) + [f"period:{p}" for p in periods or []]
-        return {"header_rows": [header], "fields": fields, "periods": list(periods or []), "header": "per_area",
-                "group_cells": "first", "area_headings": {}}
-    fields = list(ALIASES[APP])
-    return {"header_rows": [list(r) for r in APP_HEADER], "fields": fields, "group_cells": "every"}
-
-
-def render_table(table: PlanTable, scale: StatusScale) -> list[list[str]]:
-    """The table as rows of cell text, laid out as the options say (the inverse of parse_table)."""
-    opts = table.options
-    fields: list[str | None] = list(opts["fields"])
-    header_rows = [list(r) for r in opts["header_rows"]]
-    for period in [p for r in table.rows for p in r.periods]:
-        if f"period:{period}" not in fields:  # a review month added since the import
-            fields.append(f"period:{period}")
-            header_rows[0].append(period)
-            for extra in header_rows[1:]:
-                extra.append("")
-    width = len(fields)
-    out: list[list[str]] = []
-    if table.layout == APP or opts.get("header") == "once":
-        out += header_rows
-    previous_group = None
-    for ref, title in table.areas:
-        if table.layout == WSOA:
-            out.append([opts.get("area_headings", {}).get(ref) or f"Area {ref}: {title}"] + [""] * (width - 1))
-            if opts.get("header") != "once":
-                out += header_rows
-        for r in (r for r in table.rows if r.area_ref == ref):
-            group = r.values["finding"] if table.layout == WSOA else r.area_ref
-            first = group != previous_group
-            previous_group = group
-            keep = first or opts.get("group_cells") == "every"
-            cells = []
-            for name in fields:
-                if name is None:
-                    cells.append("")
-                elif name.startswith("period:"):
-                    status = scale.status(r.periods.get(name[7:]))
-                    cells.append(status.label if status else "")
-                elif name == "finding":
-                    cells.append(r.values["finding"] if keep else "")
-                elif name == "ref":
-                    cells.append(r.area_ref if keep else "")
-                elif name == "area":
-                    cells.append(r.area_title if keep else "")
-                elif name in ("status", "rag"):
-                    status = scale.status(r.status)
-                    cells.append("" if status is None else status.label if name == "status" else status.colour_label)
-                else:
-                    cells.append(r.values.get(name, ""))
-            out.append(cells)
-    return out

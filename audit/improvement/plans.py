@@ -17,7 +17,8 @@ from audit.errors import AuditError, Conflict, NotFound
 from audit import vocabulary
 from audit.store.models import (ActionEvent, ActionEvidence, ActionLink, ActionStatusChange, Cycle, ImprovementAction,
                           ImprovementPlan, LocalArea, WeaknessArea, utcnow)
-from audit.improvement.layouts import LAYOUTS, last_date
+from audit.improvement.layouts import LAYOUTS
+from audit.improvement.milestones import last_date
 from audit.rubrics.loading import Rubric
 from audit.improvement.scales import StatusScale
 

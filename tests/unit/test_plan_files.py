@@ -15,7 +15,7 @@ from audit.improvement.plans import set_status
 from audit.register.table_files import cell_text, read_grid
 from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, WeaknessArea
 from audit.improvement.files import export_plan, import_plan
-from audit.improvement.layouts import impossible_dates, milestone_dates
+from audit.improvement.milestones import impossible_dates, milestone_dates
 from audit.improvement.scales import load_scales
 from tests.factories import ROOT
 from tests.store_dump import whole_dump

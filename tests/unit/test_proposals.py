@@ -14,7 +14,7 @@ from audit.improvement.rules import EvidenceRules
 from audit.store.models import (Assignment, CriterionGrade, Cycle, ImprovementAction, ImprovementPlan, LocalArea, Scorecard,
                           StatusProposal)
 from audit.improvement.files import export_plan, import_plan
-from audit.improvement.layouts import last_date
+from audit.improvement.milestones import last_date
 from audit.improvement.proposals import decide, get_proposal, latest_proposal, open_proposals, propose_statuses
 from audit.results.cycle_scores import score_cycle
 from audit.improvement.scales import load_scales
