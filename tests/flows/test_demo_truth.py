@@ -12,7 +12,15 @@ from sqlmodel import Session, func, select
 
 from audit.cycles import cycle_progress
 from audit.db import engine_from_settings
-from audit.models import Assignment, Auditor, Cycle, Plan, PlanResult, SampledPlan, Scorecard
+from audit.models import (
+    Assignment,
+    Auditor,
+    Cycle,
+    Plan,
+    PlanResult,
+    SampledPlan,
+    Scorecard,
+)
 from audit.settings import Settings
 from flows.demo import run_demo
 from tests.factories import ROOT

@@ -194,7 +194,7 @@ def closed_cycle_with_missing_scorecards(tmp_path, database_url):
 
 
 @when("the board pack is sent to the board's mail server", target_fixture="sent")
-def send_the_pack(closed, smtp, monkeypatch):
+def send_the_pack(closed, smtp, monkeypatch):  # noqa: F811  (smtp: the fixture imported above)
     import flows.board_pack as module
     from audit import clock
 
