@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from audit.vocabulary import check_auditor_code
 from audit.cycle.lifecycle import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
-from audit.errors import NotFound
+from audit.errors import AuditError, NotFound
 from audit.limits import Limits
 from audit.store.models import Auditor, Cycle, Plan, RubricVersion
 from audit.rubrics.loading import find_rubric
@@ -59,26 +59,39 @@ def cycle_run(
     finalise: bool = typer.Option(False, "--finalise", help="Score and report even with scorecards outstanding."),
     simulate: bool = typer.Option(False, "--simulate-auditors", help="Demo only: synthetic auditors submit."),
 ) -> None:
-    """Run or continue the cycle flow in Prefect: sample, assign, collect, score, report, actions."""
+    """Run or continue the cycle flow in Prefect: sample, assign, collect, score, report, actions.
+
+    A closed cycle is not sampled or assigned again: the run scores what is in, raises actions and writes the
+    board summary (rerunning it changes nothing)."""
+    _run_flow(cycle_id, as_of=parse_date(as_of), finalise=finalise, simulate=simulate)
+
+
+def _run_flow(cycle_id: int, as_of=None, finalise: bool = False, simulate: bool = False) -> dict:
     from flows.runtime import configure_local_prefect
 
     configure_local_prefect(settings())
     from flows.cycle import audit_cycle
 
     with console.status("Running the cycle flow in Prefect (the first run starts a local server)..."):
-        outcome = audit_cycle(cycle_id, as_of=parse_date(as_of), finalise=finalise, simulate_auditors=simulate)
+        outcome = audit_cycle(cycle_id, as_of=as_of, finalise=finalise, simulate_auditors=simulate)
     _print_outcome(cycle_id, outcome)
+    return outcome
 
 
 def _print_outcome(cycle_id: int, outcome: dict) -> None:
     progress = outcome["progress"]
+    if outcome["state"] == "nothing-to-score":
+        console.print(f"Cycle {cycle_id} is closed and was closed before any plan was sampled: there is nothing "
+                      f"to score and no board summary.")
+        return
     if outcome["state"] == "waiting":
-        console.print(f"Cycle {cycle_id} is open: {progress['submitted']} of {progress['total']} scorecards in. "
-                      f"Waiting for: {', '.join(progress['waiting_for'])}. Run again when more are in, or use --finalise.")
+        console.print(f"Cycle {cycle_id} is {outcome['status']}: {progress['submitted']} of {progress['total']} "
+                      f"scorecards in. Waiting for: {', '.join(progress['waiting_for'])}. Run again when more are in, "
+                      f"or use --finalise.")
         return
     scored = outcome["scored"]
-    console.print(f"Cycle {cycle_id}: {scored['complete']} plans graded, {scored['incomplete']} incomplete; "
-                  f"{outcome['actions_raised']} new actions.")
+    console.print(f"Cycle {cycle_id} is {outcome['status']}: {scored['complete']} plans graded, "
+                  f"{scored['incomplete']} incomplete; {outcome['actions_raised']} new actions.")
     moderation = outcome.get("moderation") or {}
     if moderation.get("double_marked"):
         console.print(f"  {moderation['double_marked']} double-marked; {moderation['awaiting_moderation']} awaiting "
@@ -141,11 +154,24 @@ def cycle_withdraw(
 @cycle_app.command("close")
 @friendly
 @needs(Permission.manage_cycles)
-def cycle_close(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> None:
-    """Close a cycle; outstanding audits are reported as incomplete."""
+def cycle_close(
+    cycle_id: int = typer.Argument(..., help="Cycle number."),
+    run: bool = typer.Option(True, "--run/--no-run",
+                             help="Then run the cycle flow: score what is in, raise actions, write the board summary."),
+) -> None:
+    """Close a cycle and score what is in; outstanding audits are reported as incomplete."""
     with store() as session:
         close_cycle(session, get_cycle(session, cycle_id))
-    console.print(f"Closed cycle {cycle_id}. Produce the final summary with: ehcp-audit cycle run {cycle_id}")
+    console.print(f"Closed cycle {cycle_id}: no more scorecards are asked for; outstanding audits are reported as "
+                  f"incomplete.")
+    if not run:
+        console.print(f"Score it and write the board summary with: ehcp-audit cycle run {cycle_id}")
+        return
+    try:
+        _run_flow(cycle_id, finalise=True)
+    except Exception as exc:  # the close stands; the run can be repeated
+        raise AuditError(f"Cycle {cycle_id} is closed, but scoring it failed ({type(exc).__name__}: {exc}). "
+                         f"Run it again with: ehcp-audit cycle run {cycle_id}") from exc
 
 
 @scorecards_app.command("template")

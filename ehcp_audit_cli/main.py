@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
@@ -151,76 +150,31 @@ def demo(
     sample_size: int = typer.Option(40, "--sample-size", help="Plans to sample."),
     seed: int = typer.Option(7, "--seed", help="Seed for the synthetic area and the sample."),
     late_auditor: bool = typer.Option(True, "--late-auditor/--no-late-auditor",
-                                      help="Leave one health auditor's scorecards out, to show incomplete audits."),
+                                      help="Leave one health auditor's scorecards out, to show a late auditor and "
+                                           "incomplete audits."),
 ) -> None:
-    """Run a whole cycle on a synthetic local area: register, rubric, sample, scorecards, board summary."""
-    from audit.register.auditors import import_auditors
-    from audit.cycle.lifecycle import create_cycle
-    from audit.register.plans import import_register
-    from audit.rubrics.loading import find_rubric
-    from audit.synthetic.area import write_synthetic_area
-    from flows.runtime import configure_local_prefect
+    """Run a whole cycle on a synthetic local area: register, rubric, sample, scorecards, board summary.
+
+    The cycle is created five weeks ago and due a week ago, so the late auditor is really late. Running the demo
+    again reuses its area and cycle (nothing is duplicated) and reports their state."""
+    from audit.store.actor import cli_actor
+    from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
+    from flows.demo import run_demo
 
     s = settings()
-    today = clock.today()
-    folder = Path(s.data_dir) / "demo"
-    files = write_synthetic_area(folder, seed=seed, n_plans=plans, as_of=today)
-    console.print(f"1. Synthetic local area written to {folder} ({plans} plans; no real people).")
-    rubric = find_rubric(s.rubrics_dir, "whole-plan")
-    with store() as session:
-        area = get_area(session, s.area_code, create=True, name="Demo local area (synthetic)")
-        reg = import_register(session, area, files["register"])
-    with store() as session:
-        aud = import_auditors(session, get_area(session, s.area_code), files["auditors"])
-    console.print(f"2. Imported {reg.rows} plans ({reg.created} new) and {aud.rows} auditors.")
-    with store() as session:
-        cycle = create_cycle(session, get_area(session, s.area_code), rubric, name=f"Demo quarterly audit {today:%B %Y}",
-                        sample_size=sample_size, due_date=today + timedelta(days=28),
-                        strata=["team", "plan_stage"], seed=seed)
-        cycle_id = cycle.id
-    console.print(f"3. Created cycle {cycle_id} with rubric '{rubric.title}' ({rubric.short_hash}), "
-                  f"sample {sample_size} stratified by team and new/annual review.")
-    configure_local_prefect(s)
-    from flows.cycle import audit_cycle
-    skip = _late_health_auditor(cycle_id) if late_auditor else []
-    console.print("4. Running the cycle flow in Prefect's local mode; simulated auditors submit their scorecards"
-                  + (f" (except {skip[0]}, who is late)" if skip else "") + "...")
-    with console.status("Prefect flow running (the first run starts a temporary local server)..."):
-        outcome = audit_cycle(cycle_id, as_of=today, simulate_auditors=True, simulation_seed=seed,
-                              skip_auditors=skip, finalise=True)
-    scored = outcome["scored"]
-    grades = ", ".join(f"{k} {v}" for k, v in scored["by_grade"].items())
-    console.print(f"5. Scored: {scored['complete']} plans graded ({grades}); {scored['incomplete']} incomplete; "
-                  f"{outcome['actions_raised']} actions raised.")
-    console.print(f"\n[bold]Board summary:[/] {outcome['reports']['html']}")
-    console.print(f"  also {outcome['reports']['md']} and {outcome['reports']['json']}")
-    console.print(f"Next: ehcp-audit cycle status {cycle_id} · ehcp-audit timeliness · "
-                  f"ehcp-audit scorecards template {cycle_id} --out scorecards/ · ehcp-audit improvement status")
-    from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
-
+    state = run_demo(s, plans=plans, sample_size=sample_size, seed=seed, late_auditor=late_auditor,
+                     actor=cli_actor(), say=lambda text: console.print(text, highlight=False),
+                     working=console.status)
+    n = state.cycle_id
+    console.print(f"Next: ehcp-audit cycle status {n} · ehcp-audit report --cycle {n} --format md · "
+                  f"ehcp-audit scorecards template {n} --out scorecards/ · ehcp-audit improvement status "
+                  f"(the tour in README.md follows cycle {n})", highlight=False)
     with store() as session:
         accounts = [(u.username, u.role, code) for u, code in ensure_demo_users(session, get_area(session, s.area_code))]
     console.print(f"\n[bold]Web app:[/] ehcp-audit serve (http://127.0.0.1:8000/). Demo accounts, password "
                   f"'{DEMO_PASSWORD}':", highlight=False)
     for username, role, code in accounts:
         console.print(f"  {username:32} {role}{' as ' + code if code else ''}", highlight=False)
-
-
-def _late_health_auditor(cycle_id: int) -> list[str]:
-    """The health auditor with the most assignments, so the demo shows incomplete audits honestly."""
-    from collections import Counter
-
-    from sqlmodel import select
-
-    from audit.cycle.lifecycle import open_cycle
-    from audit.store.models import Assignment, Auditor
-
-    with store() as session:
-        open_cycle(session, get_cycle(session, cycle_id))
-        rows = session.exec(select(Auditor.code).join(Assignment, Assignment.auditor_id == Auditor.id)
-                            .where(Assignment.cycle_id == cycle_id, Auditor.agency == "health")).all()
-    counts = Counter(rows)
-    return [min(counts, key=lambda c: (-counts[c], c))] if counts else []
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
+import sys
 from typing import Optional
 
 import typer
@@ -42,6 +44,7 @@ def serve(
     import uvicorn
 
     from audit.store.db import engine_from_settings, forget_engine
+    from flows.runtime import shared_prefect_server
     from web.app import create_app, secret_key
 
     s = settings()
@@ -50,18 +53,33 @@ def serve(
         s = s.model_copy(update={"cookie_secure": not is_loopback(host)})
     console.print(f"Serving on http://{host}:{port}/ with {workers} process{'es' if workers > 1 else ''} (secure "
                   f"cookies: {'on' if s.cookie_secure else 'off, loopback only'}). Press Ctrl+C to stop.")
-    if workers == 1:
-        uvicorn.run(create_app(s), host=host, port=port, log_level="warning")
-        return
-    # Each worker process builds its own app from the environment, so what was decided here travels there:
-    # the cookie setting, and the session key, generated now (if not configured) so every worker signs with it.
-    # The schema is made current here too, once, rather than by every worker racing to do it.
-    secret_key(s)
-    engine_from_settings(s)
-    forget_engine(s.resolved_database_url)  # each worker opens its own connections
-    os.environ["EHCP_AUDIT_COOKIE_SECURE"] = "true" if s.cookie_secure else "false"
-    uvicorn.run("web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+    # The cycle flows the web app triggers share one Prefect server that this process starts and stops (unless one
+    # is configured): a web worker stopped by SIGTERM never stops a server of its own (docs/production.md).
+    with shared_prefect_server(s) as prefect_api:
+        if prefect_api:
+            console.print(f"Cycle flows run here, on a temporary Prefect server stopped with this one ({prefect_api}).",
+                          highlight=False)
+        _exit_cleanly_on_sigterm()
+        if workers == 1:
+            uvicorn.run(create_app(s), host=host, port=port, log_level="warning")
+            return
+        # Each worker process builds its own app from the environment, so what was decided here travels there:
+        # the cookie setting, and the session key, generated now (if not configured) so every worker signs with
+        # it. The schema is made current here too, once, rather than by every worker racing to do it.
+        secret_key(s)
+        engine_from_settings(s)
+        forget_engine(s.resolved_database_url)  # each worker opens its own connections
+        os.environ["EHCP_AUDIT_COOKIE_SECURE"] = "true" if s.cookie_secure else "false"
+        uvicorn.run("web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning")
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds this process (SystemExit) instead of ending it on the spot, so what it started is stopped.
+
+    uvicorn shuts down gracefully on SIGTERM, then raises it again with the handler that was there before it:
+    Python's default for SIGTERM ends the process at once, skipping `finally` blocks and exit handlers."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 @users_app.command("add")

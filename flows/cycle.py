@@ -25,16 +25,23 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from sqlmodel import func, select
 
 from audit import clock
 from audit.improvement.actions import raise_actions
 from audit.cycle.amendments import record_reaudits
 from audit.results.analysis import load_cycle_results
-from audit.vocabulary import CycleStatus
+from audit.vocabulary import CycleStatus, SampleStatus
 from audit.cycle.lifecycle import cycle_progress, get_cycle, open_cycle
 from audit.store.db import engine_from_settings, transaction
 from audit.improvement.rules import load_rules
-from audit.moderation.marking import ModerationRules, double_marked, moderation_queue, select_second_marking
+from audit.store.models import SampledPlan
+from audit.moderation.marking import (
+    ModerationRules,
+    double_marked,
+    moderation_queue,
+    select_second_marking,
+)
 from audit.improvement.proposals import propose_statuses
 from audit.results.cycle_scores import score_cycle
 from audit.improvement.scales import load_scales
@@ -55,8 +62,13 @@ def _settings(database_url: str | None, data_dir: str | None) -> Settings:
 def open_step(settings: Settings, cycle_id: int) -> dict:
     with step_transaction(settings, "open-sample-assign") as session:
         cycle = get_cycle(session, cycle_id, lock=True)
+        if cycle.status == CycleStatus.closed.value:
+            # Closed by the QA lead (possibly early): nothing more is sampled or assigned; the run scores what is in.
+            sampled = session.exec(select(func.count()).select_from(SampledPlan).where(
+                SampledPlan.cycle_id == cycle_id, SampledPlan.status == SampleStatus.sampled.value)).one()
+            return {"sampled": sampled, "new_assignments": 0, "closed": True}
         sampled, new = open_cycle(session, cycle)
-        return {"sampled": len(sampled), "new_assignments": len(new)}
+        return {"sampled": len(sampled), "new_assignments": len(new), "closed": False}
 
 
 @task(name="simulate-auditors", cache_policy=NO_CACHE)
@@ -135,6 +147,12 @@ def report_step(settings: Settings, cycle_id: int, as_of: date) -> dict[str, str
     return {fmt: str(path) for fmt, path in paths.items()}
 
 
+def _status(settings: Settings, cycle_id: int) -> str:
+    """The cycle's status as stored when the run ends (open, scored or closed), for what the run reports."""
+    with transaction(engine_from_settings(settings)) as session:
+        return get_cycle(session, cycle_id).status
+
+
 @flow(name="audit-cycle", flow_run_name="audit-cycle-{cycle_id}", log_prints=True)
 @as_actor("flow:audit-cycle")  # the audit trail names the flow as the actor of what it writes
 def audit_cycle(
@@ -152,23 +170,30 @@ def audit_cycle(
     as_of = as_of or clock.today()
     logger = get_run_logger()
     opened = open_step(settings, cycle_id)
-    if simulate_auditors:
+    closed = opened["closed"]  # a closed cycle takes no more work: score what is in, act, report
+    if simulate_auditors and not closed:
         simulate_step(settings, cycle_id, simulation_seed, skip_auditors or [])
     progress = collect_step(settings, cycle_id, as_of)
+    if closed and not opened["sampled"]:
+        logger.info("Cycle %s was closed before any plan was sampled: nothing to score", cycle_id)
+        return {"state": "nothing-to-score", "status": CycleStatus.closed.value, "opened": opened,
+                "progress": progress}
     with transaction(engine_from_settings(settings)) as session:
         cycle = get_cycle(session, cycle_id)
-        past_due = as_of > cycle.due_date or cycle.status == CycleStatus.closed.value
+        past_due = as_of > cycle.due_date or closed
     if not (progress["complete"] or finalise or past_due):
         logger.info("Waiting for %s of %s scorecards", progress["total"] - progress["submitted"], progress["total"])
-        return {"state": "waiting", "opened": opened, "progress": progress}
-    second = second_marking_step(settings, cycle_id, as_of)
+        return {"state": "waiting", "status": _status(settings, cycle_id), "opened": opened, "progress": progress}
+    # Second marking asks for more scorecards: never of a closed cycle, whose auditors are no longer working on it.
+    second = {"created": 0, "unavailable": []} if closed else second_marking_step(settings, cycle_id, as_of)
     if second["created"]:
         if simulate_auditors:
             simulate_step(settings, cycle_id, simulation_seed, skip_auditors or [])
         progress = collect_step(settings, cycle_id, as_of)
         if not (progress["complete"] or finalise or past_due):
             logger.info("Waiting for %s second-marking scorecards", progress["total"] - progress["submitted"])
-            return {"state": "waiting", "opened": opened, "progress": progress, "second_marking": second}
+            return {"state": "waiting", "status": _status(settings, cycle_id), "opened": opened, "progress": progress,
+                    "second_marking": second}
     moderation = moderation_step(settings, cycle_id)
     scored = score_step(settings, cycle_id, progress["complete"])
     raised = actions_step(settings, cycle_id, as_of)
@@ -178,6 +203,7 @@ def audit_cycle(
           f"{raised['count']} new actions; {proposals['proposals']} status proposals "
           f"({proposals['regressions']} regressions); {moderation['awaiting_moderation']} awaiting moderation; "
           f"board summary at {paths['html']}")
-    return {"state": "reported", "opened": opened, "progress": progress, "second_marking": second,
+    return {"state": "reported", "status": _status(settings, cycle_id), "opened": opened, "progress": progress,
+            "second_marking": second,
             "moderation": moderation, "scored": scored, "actions_raised": raised["count"], "improvement": raised,
             "proposals": proposals, "reports": paths}

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from audit.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def configure_local_prefect(settings: Settings) -> None:
@@ -37,3 +45,70 @@ def request_deployment_run(name: str, parameters: dict) -> str:
     from prefect.deployments import run_deployment
 
     return str(run_deployment(name, parameters=parameters, timeout=0).id)
+
+
+@contextmanager
+def shared_prefect_server(settings: Settings) -> Iterator[str | None]:
+    """One temporary Prefect server for a long-running process and every process it starts, stopped on exit.
+
+    `ehcp-audit serve` runs the cycle flow in its web processes. Left to itself, Prefect's local mode starts a
+    temporary server (~230 MB) in each process that runs a flow, and a web worker stopped by SIGTERM dies
+    without stopping it, so every worker's server outlived `serve`. Instead the serving process starts one
+    here (on a free loopback port, in the background so serving starts at once) and points every process at
+    it through PREFECT_API_URL, which the workers inherit; the flows wait for it (`wait_for_prefect_api`). On
+    leaving the block the server is stopped, whatever stopped the process.
+
+    Yields the server's API address, or None when there is nothing to start: a Prefect server is configured
+    (PREFECT_API_URL) or flows run on Prefect workers (EHCP_AUDIT_FLOW_TRIGGER=deployment).
+    """
+    if os.environ.get("PREFECT_API_URL") or settings.flow_trigger == "deployment":
+        yield None
+        return
+    configure_local_prefect(settings)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api"
+    os.environ["PREFECT_API_URL"] = url  # before Prefect is imported here, and before any worker starts
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer(port=port)
+
+    def start() -> None:
+        try:
+            server.start()
+        except Exception:  # the flows say so when they cannot reach it
+            log.exception("Prefect's local server did not start on %s", url)
+
+    starter = threading.Thread(target=start, name="prefect-server-start", daemon=True)
+    starter.start()
+    try:
+        yield url
+    finally:
+        # Stop it only once it has started (or given up): stopping mid-start could leave the process behind.
+        starter.join(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")) + 10)
+        server.stop()
+        if os.environ.get("PREFECT_API_URL") == url:
+            del os.environ["PREFECT_API_URL"]
+
+
+def wait_for_prefect_api(timeout: float | None = None) -> None:
+    """Wait until the Prefect server in PREFECT_API_URL answers (one `shared_prefect_server` may still be
+    starting when the first flow is triggered); returns at once when none is configured."""
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return
+    import httpx
+
+    limit = timeout if timeout is not None else float(
+        os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            if httpx.get(f"{url.rstrip('/')}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"The Prefect server at {url} did not answer within {limit:.0f} s")
+        time.sleep(0.25)

@@ -6,6 +6,7 @@ that counts for each section (first marker, or the moderated source), as audit.m
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlmodel import Session, select
 
 from audit.results import analysis
@@ -60,7 +61,8 @@ def feedback_notes(session: Session, results: analysis.CycleResults) -> list[dic
 
 
 def pd_na(value) -> bool:
-    return value is None or value != value or str(value) == "<NA>"
+    """True for a missing grade: None, NaN or pandas' NA (Int64 columns hold NA, which refuses `bool()`)."""
+    return value is None or bool(pd.isna(value))
 
 
 def render_note(note: dict) -> str:

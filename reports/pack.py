@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from audit.results import analysis
 from audit import clock
-from audit.improvement.actions import cycle_actions, cycle_improvement_actions
+from audit.improvement.actions import action_services, cycle_actions, cycle_improvement_actions
 from audit.vocabulary import SERVICES, Agency
 from audit.register.frames import plans_frame
 from audit.store.models import Cycle, LocalArea, RubricVersion
@@ -207,7 +207,7 @@ def _service_filter(results: analysis.CycleResults, service: str | None) -> dict
     sections = [s.code for s in results.rubric.sections if service is None or s.agency == service]
     services = [a.label for a in SERVICES if service is None or a.value == service]
     measures = SERVICE_MEASURES.get(service) if service else None
-    return {"sections": sections, "services": services, "measures": measures}
+    return {"service": service, "sections": sections, "services": services, "measures": measures}
 
 
 def _headline(results: analysis.CycleResults, head: pd.Series, t: int) -> list[str]:
@@ -318,7 +318,9 @@ def _findings_section(session: Session, results: analysis.CycleResults, keep: di
     incomplete = analysis.incomplete_plans(results)
     actions = [a for a in cycle_actions(session, results.cycle.id)
                if a.section is None or a.section in keep["sections"]]
-    improvements = cycle_improvement_actions(session, results.cycle.id, scales)
+    # A service's pack lists the improvement actions this cycle evidenced on its service, sections or criteria.
+    improvements = [row for row in cycle_improvement_actions(session, results.cycle.id, scales)
+                    if keep["service"] is None or keep["service"] in action_services(row["targets"], results.rubric)]
     if len(keep["sections"]) < len(results.rubric.sections) and "A" not in keep["sections"]:
         actions = [a for a in actions if a.section is not None]  # amendment tasks belong to the SEN team
     tables = [
@@ -334,7 +336,7 @@ def _findings_section(session: Session, results: analysis.CycleResults, keep: di
             ("milestone", "Milestone", TEXT), ("status", "Status", TEXT)],
             [{"title": a.title, "kind": a.kind, "lead": a.lead, "milestone": a.milestone.isoformat(),
               "status": a.status.replace("_", " ")} for a in actions]
-            + (improvements if len(keep["sections"]) == len(results.rubric.sections) else []), threshold=t),
+            + improvements, threshold=t),
     ]
     return _section("findings", "Findings and actions", tables, [],
                     "Plans are known by pseudonymised references; people by codes.")

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from audit.results import analysis
 from audit import clock
-from audit.improvement.actions import cycle_actions, cycle_improvement_actions
+from audit.improvement.actions import action_services, cycle_actions, cycle_improvement_actions
 from audit.vocabulary import Agency, Grade
 from audit.cycle.lifecycle import cycle_progress
 from audit.register.frames import plans_frame
@@ -74,7 +74,6 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
     head = _records(overall)[0]
     progress = cycle_progress(session, cycle, today=as_of)
     timeliness = compute_timeliness(plans_frame(session, cycle.area_id), as_of)
-    actions = cycle_actions(session, cycle.id)
     too_few = 0 < head["plans"] < small_number  # a headline percentage of a handful of plans is suppressed too
     most_common = max(analysis.GRADE_COLUMNS, key=lambda g: head[g]) if head["plans"] and not too_few else None
     summary = {
@@ -113,12 +112,7 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
                                             (("met", "not_met"),))},
         "incomplete": _records(analysis.incomplete_plans(results)),
         "weak_criteria": suppress(_records(analysis.weak_criteria(results)), WEAK_COLUMNS, small_number, "plans"),
-        "actions": [
-            {"kind": a.kind, "title": a.title, "lead": a.lead, "milestone": a.milestone.isoformat(),
-             "status": a.status, "detail": a.detail, "section": a.section}
-            for a in actions
-        ] + [{k: row[k] for k in ("kind", "title", "lead", "milestone", "status", "detail")}
-             for row in cycle_improvement_actions(session, cycle.id, scales or load_scales())],
+        "actions": _actions(session, results, scales),
         "moderation": _moderation(session, cycle),
         "grades": analysis.GRADE_COLUMNS,
         "services": [a.label for a in (Agency.sen_team, Agency.education, Agency.health, Agency.social_care)],
@@ -127,11 +121,31 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
     return summary if service is None else _for_service(session, summary, results, progress, service)
 
 
+def _actions(session: Session, results: analysis.CycleResults, scales: dict[str, StatusScale] | None) -> list[dict]:
+    """The cycle's amendment tasks, then the improvement actions it raised or evidenced; `services` says which
+    services each concerns (what a service lead's summary keeps): an amendment task is the case officer's, so
+    the SEN team's (or its section's service); an improvement action concerns the services this cycle's evidence
+    for it names (audit.improvement.actions.action_services)."""
+    agencies = {section.code: section.agency for section in results.rubric.sections}
+    amendments = [
+        {"kind": a.kind, "title": a.title, "lead": a.lead, "milestone": a.milestone.isoformat(),
+         "status": a.status, "detail": a.detail, "section": a.section,
+         "services": [agencies.get(a.section, Agency.sen_team.value)]}
+        for a in cycle_actions(session, results.cycle.id)]
+    improvements = [
+        {**{k: row[k] for k in ("kind", "title", "lead", "milestone", "status", "detail")},
+         "services": action_services(row["targets"], results.rubric)}
+        for row in cycle_improvement_actions(session, results.cycle.id, scales or load_scales())]
+    return amendments + improvements
+
+
 def _for_service(session: Session, summary: dict, results: analysis.CycleResults, progress, service: str) -> dict:
     """One service's part of the summary (what a service lead may see), cut the way the per-service board
     pack is: its grade row, its sections, its criteria, its clocks, its actions and its auditors' agreement.
     Plan-level tables (team, phase, need) mix every service's sections, so they are left out."""
-    from reports.pack import SERVICE_MEASURES
+    from reports.pack import (
+        SERVICE_MEASURES,  # the one list of which clocks each service answers for
+    )
 
     agency = Agency(service)
     sections = {s.code for s in results.rubric.sections if s.agency == agency.value}
@@ -144,7 +158,6 @@ def _for_service(session: Session, summary: dict, results: analysis.CycleResults
     moderation = summary["moderation"]
     agreement = moderation["agreement"]
     weak = analysis.weak_criteria(results, top=len(results.criteria) + 1)
-    improvement_sections = sections | ({None} if agency is Agency.sen_team else set())  # amendments: case officers
     summary.update({
         "service": {"code": agency.value, "label": agency.label},
         "headline": {**summary["headline"], "plans_graded": head["plans"], "plans_incomplete": head["incomplete"],
@@ -162,7 +175,7 @@ def _for_service(session: Session, summary: dict, results: analysis.CycleResults
                        if sections & {code.strip() for code in str(r["missing_sections"]).split(",")}],
         "weak_criteria": suppress(_records(weak[weak["section"].isin(sections)].head(10)), WEAK_COLUMNS,
                                   summary["small_number_threshold"], "plans"),
-        "actions": [a for a in summary["actions"] if a["section"] in improvement_sections],
+        "actions": [a for a in summary["actions"] if agency.value in a["services"]],
         "moderation": {**moderation, "awaiting_moderation": [
             r for r in moderation["awaiting_moderation"] if r["agency"] == agency.label], "agreement": {
             "cycle": agreement["cycle"],

@@ -23,6 +23,9 @@ def continue_cycle_flow(settings: Settings, cycle_id: int, finalise: bool = Fals
 
             request_deployment_run("audit-cycle/audit-cycle", {"cycle_id": cycle_id, "finalise": finalise})
             return
+        from flows.runtime import wait_for_prefect_api
+
+        wait_for_prefect_api()  # `ehcp-audit serve` starts one Prefect server for its processes; it may be starting
         from flows.cycle import audit_cycle
 
         audit_cycle(cycle_id, finalise=finalise, database_url=settings.resolved_database_url,

@@ -14,13 +14,15 @@ from sqlmodel import Session, select
 
 from audit.cycle.amendments import amendment_due, raise_amendments
 from audit.results.analysis import CycleResults
+from audit.vocabulary import LinkLevel
 from audit.improvement.plans import SYSTEM
 from audit.improvement.rules import Applied, RuleSet, apply_rules, load_rules
 from audit.store.models import Action, ActionEvidence, ImprovementAction, ImprovementPlan
+from audit.rubrics.model import Rubric
 from audit.improvement.scales import StatusScale, load_scales
 from audit.settings import Settings
 
-__all__ = ["Raised", "amendment_due", "cycle_actions", "cycle_improvement_actions", "raise_actions"]
+__all__ = ["Raised", "action_services", "amendment_due", "cycle_actions", "cycle_improvement_actions", "raise_actions"]
 
 
 @dataclass
@@ -72,6 +74,29 @@ def cycle_improvement_actions(session: Session, cycle_id: int, scales: dict[str,
             "title": f"{action.reference} {action.action}", "lead": action.lead,
             "milestone": action.action_due.isoformat() if action.action_due else action.action_milestone,
             "status": status.label if status else "not yet graded",
-            "new": action.raised_cycle_id == cycle_id, "detail": []})
+            "new": action.raised_cycle_id == cycle_id, "detail": [], "targets": []})
         entry["detail"].append(evidence.reason)
+        if (evidence.level, evidence.target) not in entry["targets"]:
+            entry["targets"].append((evidence.level, evidence.target))
     return [e | {"detail": "; ".join(e["detail"])} for e in out.values()]
+
+
+def action_services(targets: list[tuple[str, str]], rubric: Rubric) -> list[str]:
+    """The services (agency codes) an improvement action concerns, from what this cycle evidenced it on
+    (`targets` of a `cycle_improvement_actions` row): a service itself, a section that service judges, or a
+    criterion in such a section. A service lead sees the actions that name their service here; a target this
+    rubric does not know concerns no service (the whole board sees it)."""
+    agencies = {section.code: section.agency for section in rubric.sections}
+    found: set[str] = set()
+    for level, target in targets:
+        if level == LinkLevel.service.value:
+            found.add(target)
+        elif level == LinkLevel.section.value and target in agencies:
+            found.add(agencies[target])
+        elif level == LinkLevel.criterion.value:
+            try:
+                found.add(rubric.criterion(target)[0].agency)
+            except KeyError:
+                pass
+    return sorted(found)
+

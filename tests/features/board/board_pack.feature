@@ -20,3 +20,17 @@ Feature: The SEND board pack
     When the service pack for health is built
     Then its service table has only the Health row
     And its timeliness table has only health advice
+
+  Scenario: A service lead's pack lists the improvement actions the cycle found on that service
+    Given three routine cycles and one themed cycle scored, the middle routine one on a changed rubric
+    When the service pack for health is built
+    Then its actions are the improvement actions evidenced on health, its sections or its criteria
+    And no action evidenced only on another service is listed
+
+  @prefect
+  Scenario: The board pack goes out for a cycle closed with a health auditor's scorecards missing
+    Given a cycle closed early with one health auditor's scorecards missing, scored
+    When the board pack is sent to the board's mail server
+    Then the board receives the pack as PDF and workbook
+    And every audited plan has a feedback note for its case officer
+    And the notes of the plans not fully graded say so, section by section

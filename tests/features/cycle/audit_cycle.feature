@@ -53,3 +53,22 @@ Feature: An audit cycle from register to board summary
     And the cycle is scored and actions are raised
     Then that plan has an amendment task for its case officer due before its next review
     And raising actions again adds nothing
+
+  @prefect
+  Scenario: A cycle closed early is scored from what is in, and running it again changes nothing
+    Given an open cycle of 10 plans where one health auditor has not submitted
+    When the QA lead closes the cycle before its due date
+    And the cycle flow runs
+    Then the cycle is still closed, every sampled plan has a result, and the late auditor's plans are "incomplete"
+    And nothing was sampled, assigned or second-marked after the close
+    And every plan graded Requires Improvement or Inadequate has an amendment task
+    And the board summary for the closed cycle is written and lists the incomplete audits
+    When the cycle flow runs again
+    Then nothing is added, and the results and actions are the same
+
+  @prefect
+  Scenario: A cycle closed before it was started has nothing to score
+    Given a cycle of 10 plans that was never started
+    When the QA lead closes the cycle before its due date
+    And the cycle flow runs
+    Then the flow says there is nothing to score and the cycle is still closed with no plan sampled

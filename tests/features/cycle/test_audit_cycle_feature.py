@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from datetime import date, datetime, timezone
@@ -9,18 +10,34 @@ from pathlib import Path
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import given, parsers, scenario, scenarios, then, when
 from sqlmodel import select, update
 
 from audit.improvement.actions import raise_actions
 from audit.results.analysis import load_cycle_results
 from audit.register.auditors import import_auditors
 from audit.vocabulary import Grade
-from audit.cycle.lifecycle import create_cycle, cycle_progress, open_cycle, withdraw_plan
-from audit.store.models import Action, Assignment, Auditor, Plan, PlanResult, SampledPlan
+from audit.cycle.lifecycle import (
+    close_cycle,
+    create_cycle,
+    cycle_progress,
+    open_cycle,
+    withdraw_plan,
+)
+from audit.store.db import forget_engine, init_db, make_engine
+from audit.store.models import (
+    Action,
+    ActionEvidence,
+    Assignment,
+    Auditor,
+    ImprovementAction,
+    Plan,
+    PlanResult,
+    SampledPlan,
+)
+from audit.register.plans import import_register
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import find_rubric, load_rubric_file
-from audit.register.plans import import_register
 from audit.cycle.sampling import eligible_plans
 from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.settings import Settings
@@ -29,12 +46,45 @@ from audit.synthetic.area import write_synthetic_area
 from reports.render import render
 from reports.summary import build_summary
 
+# The scenarios that run the cycle flow (tagged @prefect) need Prefect's temporary server, shared by the flow tests.
+FLOW_SCENARIOS = ["A cycle closed early is scored from what is in, and running it again changes nothing",
+                  "A cycle closed before it was started has nothing to score"]
+
+
+def _flow_scenario(name):
+    @pytest.mark.prefect
+    @pytest.mark.xdist_group("prefect")
+    @pytest.mark.usefixtures("prefect_harness")
+    @scenario("cycle/audit_cycle.feature", name)
+    def test():
+        pass
+
+    return test
+
+
+test_a_cycle_closed_early_is_scored_from_what_is_in = _flow_scenario(FLOW_SCENARIOS[0])
+test_a_cycle_closed_before_it_was_started_has_nothing_to_score = _flow_scenario(FLOW_SCENARIOS[1])
 scenarios("cycle/audit_cycle.feature")
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()
 DUE = date(2026, 11, 29)
+
+
+@pytest.fixture
+def engine(request, engine):
+    """The store: in memory, except for the scenarios that run the cycle flow, which must reach it too (a file,
+    or a PostgreSQL database, like every flow test's)."""
+    if request.node.get_closest_marker("prefect") is None:
+        yield engine
+        return
+    url = request.getfixturevalue("database_url")
+    shared = make_engine(url)
+    init_db(shared)
+    yield shared
+    shared.dispose()
+    forget_engine(url)
 
 
 @pytest.fixture
@@ -361,3 +411,123 @@ def rerun_actions(ctx):
     again = raise_actions(ctx["session"], ctx["results"], Settings(), TODAY)
     assert again.count == 0 and again.applied.evidence == []
     assert len(ctx["session"].exec(select(Action)).all()) == count
+
+
+# Scenarios: a cycle closed early, through the cycle flow (Prefect's local mode) -------------------------------
+
+
+def _commit(ctx):
+    """End the test's transaction so the flow (its own connections) sees what the steps wrote, and the steps
+    then read what the flow wrote."""
+    ctx["session"].commit()
+
+
+def _store_rows(ctx) -> dict:
+    session, cycle_id = ctx["session"], ctx["cycle"].id
+    _commit(ctx)
+    return {
+        "sampled": sorted((sp.plan_id, sp.status) for sp in session.exec(
+            select(SampledPlan).where(SampledPlan.cycle_id == cycle_id))),
+        "assignments": sorted((a.sampled_plan_id, a.agency, a.auditor_id, a.marker_role, a.active) for a in session.exec(
+            select(Assignment).where(Assignment.cycle_id == cycle_id))),
+        "results": sorted((r.sampled_plan_id, r.grade, r.status, tuple(r.missing_sections)) for r in session.exec(
+            select(PlanResult).where(PlanResult.cycle_id == cycle_id))),
+        "actions": sorted((a.key, a.kind, a.milestone) for a in session.exec(select(Action))),
+        "improvement_actions": sorted(a.raised_key or "" for a in session.exec(select(ImprovementAction))),
+        "evidence": len(session.exec(select(ActionEvidence)).all()),
+    }
+
+
+@given("an open cycle of 10 plans where one health auditor has not submitted")
+def open_cycle_one_health_auditor_late(ctx, clock):
+    clock.set(NOW)  # the whole scenario happens on 1 November 2026, before the cycle's due date
+    _open(ctx, 10)
+    health = Counter(auditor.code for a, auditor, _ in _assignment_rows(ctx) if a.agency == "health")
+    late = min(health, key=lambda code: (-health[code], code))  # the busiest, as the demo's late auditor
+    submit_simulated(ctx["session"], ctx["cycle"], seed=3, skip_auditors={late}, now=NOW)
+    ctx["health_plans"] = {p.plan_ref for _, auditor, p in _assignment_rows(ctx) if auditor.code == late}
+    assert 0 < len(ctx["health_plans"]) < 10
+    _commit(ctx)
+
+
+@given("a cycle of 10 plans that was never started")
+def never_started(ctx, clock):
+    clock.set(NOW)
+    ctx["cycle"] = _make_cycle(ctx, 10)
+    _commit(ctx)
+
+
+@when("the QA lead closes the cycle before its due date")
+def close_early(ctx):
+    assert TODAY < ctx["cycle"].due_date
+    close_cycle(ctx["session"], ctx["cycle"])
+    ctx["at_close"] = _store_rows(ctx)
+
+
+@when("the cycle flow runs", target_fixture="outcome")
+@when("the cycle flow runs again", target_fixture="outcome")
+def run_the_flow(ctx):
+    from flows.cycle import audit_cycle
+
+    ctx["before_run"] = _store_rows(ctx)
+    url = ctx["session"].get_bind().url.render_as_string(hide_password=False)
+    outcome = audit_cycle(ctx["cycle"].id, database_url=url, data_dir=str(ctx["tmp"] / "data"))
+    ctx["session"].refresh(ctx["cycle"])
+    return outcome
+
+
+@then("the cycle is still closed, every sampled plan has a result, and the late auditor's plans are \"incomplete\"")
+def closed_and_scored(ctx, outcome):
+    assert outcome["state"] == "reported" and outcome["status"] == "closed" == ctx["cycle"].status
+    results = _plan_results(ctx)
+    assert set(results) == _sampled_refs(ctx["session"], ctx["cycle"]) and len(results) == 10
+    for ref, result in results.items():
+        if ref in ctx["health_plans"]:
+            assert (result.status, result.grade) == ("incomplete", None) and set(result.missing_sections) == {"C", "G"}
+        else:
+            assert result.status == "complete" and result.grade is not None
+    assert outcome["scored"]["incomplete"] == len(ctx["health_plans"])
+
+
+@then("nothing was sampled, assigned or second-marked after the close")
+def no_new_work(ctx, outcome):
+    now = _store_rows(ctx)
+    assert now["sampled"] == ctx["at_close"]["sampled"] and now["assignments"] == ctx["at_close"]["assignments"]
+    assert outcome["opened"] == {"sampled": 10, "new_assignments": 0, "closed": True}
+    assert outcome["second_marking"]["created"] == 0
+    assert not [a for a in now["assignments"] if a[3] == "second"]
+
+
+@then("every plan graded Requires Improvement or Inadequate has an amendment task")
+def weak_plans_have_tasks(ctx):
+    weak = {r.sampled_plan_id for r in _plan_results(ctx).values()
+            if r.grade is not None and r.grade <= int(Grade.REQUIRES_IMPROVEMENT)}
+    plans = {sp.id: sp.plan_id for sp in ctx["session"].exec(
+        select(SampledPlan).where(SampledPlan.cycle_id == ctx["cycle"].id))}
+    tasks = {a.plan_id for a in ctx["session"].exec(
+        select(Action).where(Action.cycle_id == ctx["cycle"].id, Action.kind == "amendment"))}
+    assert weak, "the sample should include weak plans"
+    assert {plans[sp] for sp in weak} == tasks
+
+
+@then("the board summary for the closed cycle is written and lists the incomplete audits")
+def summary_written(ctx, outcome):
+    summary = json.loads(Path(outcome["reports"]["json"]).read_text(encoding="utf-8"))
+    assert summary["cycle"]["id"] == ctx["cycle"].id and summary["cycle"]["status"] == "closed"
+    assert {r["plan_ref"] for r in summary["incomplete"]} == ctx["health_plans"]
+    assert summary["headline"]["plans_sampled"] == 10
+    assert Path(outcome["reports"]["html"]).exists() and Path(outcome["reports"]["md"]).exists()
+
+
+@then("nothing is added, and the results and actions are the same")
+def rerun_changes_nothing(ctx, outcome):
+    assert outcome["state"] == "reported" and outcome["status"] == "closed"
+    assert outcome["actions_raised"] == 0 and outcome["improvement"]["evidence"] == 0
+    assert _store_rows(ctx) == ctx["before_run"]
+
+
+@then("the flow says there is nothing to score and the cycle is still closed with no plan sampled")
+def nothing_to_score(ctx, outcome):
+    assert outcome["state"] == "nothing-to-score" and ctx["cycle"].status == "closed"
+    rows = _store_rows(ctx)
+    assert rows["sampled"] == [] and rows["assignments"] == [] and rows["results"] == []
