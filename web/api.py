@@ -33,6 +33,7 @@ from audit.scorecards import (
 from web.auditor import continue_if_complete, own_assignment
 from web.board import cycles_with_results, summary_for
 from web.deps import Id, Refused, allow, one_save_at_a_time, public, store
+from web.errors import problem
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])  # refusals documented below, once the model exists
 docs = APIRouter(prefix="/api", include_in_schema=False)
@@ -186,7 +187,7 @@ def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: 
         except ValueError as exc:
             problems.append(f"criterion {g.criterion_id}: {exc}")
     if problems:
-        return JSONResponse({"detail": "The scorecard was rejected; nothing was saved.", "problems": problems}, 422)
+        return problem("The scorecard was rejected; nothing was saved.", 422, problems)
     with one_save_at_a_time(assignment_id), store(request, write=True) as session:
         a, auditor, cycle, _ = own_assignment(session, user, assignment_id)
         try:
@@ -194,10 +195,9 @@ def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: 
                 card = save_scorecard(session, a, auditor, cycle_rubric(session, cycle), entries,
                                       submit=body.submit, source="api")
         except InputRejected as exc:
-            return JSONResponse({"detail": f"{exc.what} was rejected; nothing was saved.",
-                                 "problems": [str(p) for p in exc.problems]}, 422)
+            return problem(f"{exc.what} was rejected; nothing was saved.", 422, [str(p) for p in exc.problems])
         except Conflict as exc:
-            return JSONResponse({"detail": str(exc), "problems": []}, 409)
+            return problem(str(exc), 409)
         except NotFound as exc:
             raise Refused("object", str(exc), 404) from None
         out = ScorecardOut(assignment_id=a.id, status=card.status, submitted_at=card.submitted_at, late=card.late,

@@ -142,7 +142,7 @@ def _session_ended(request: Request, user: User) -> str | None:
     return None
 
 
-def _load_user(request: Request) -> User | None:
+def load_user(request: Request) -> User | None:
     token = _bearer(request)
     with store(request) as session:
         if token:
@@ -170,9 +170,10 @@ def allow(permission: Permission | str) -> Callable:
     permission = Permission(permission)
 
     async def check(request: Request) -> User:
-        user = _load_user(request)
+        user = load_user(request)
         if user is None:
             raise Refused("signin", "Sign in to continue.", 401)
+        request.state.user = user  # a refusal's page still says who is signed in
         if not permits(user.role, permission):
             raise Refused("role", f"Your role ({ROLE_LABELS.get(user.role, user.role)}) does not give access to "
                                   "this page.")

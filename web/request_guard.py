@@ -64,7 +64,7 @@ class RequestGuard:
         text = (f"The request was larger than {self.max_bytes:,} bytes, so it was not read. Shorten what you "
                 "entered (or split the upload) and try again.")
         if scope["path"].startswith("/api/"):
-            body, kind = json.dumps({"detail": text, "reason": "too_large"}).encode(), b"application/json"
+            body, kind = json.dumps({"detail": text, "problems": [], "reason": "too_large"}).encode(), b"application/json"
         else:
             body = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Too large – EHC plan audit'
                     f'</title></head><body><h1>The form was too large</h1><p>{text}</p>'

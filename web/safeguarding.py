@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
 
@@ -19,6 +19,7 @@ from web.auditor import own_assignment
 from audit.permissions import Permission
 from web.api import ProblemOut
 from web.deps import Id, Refused, allow, form_data, page, store
+from web.errors import problem
 
 # Who may raise a flag, and who follows flags up (the permission matrix will take these over).
 
@@ -104,8 +105,7 @@ def api_raise(request: Request, assignment_id: Id, body: ConcernIn, user: Flaggi
     try:
         flag, plan_ref = _raise_and_notify(request, user, assignment_id, body.concern)
     except InputRejected as exc:
-        return JSONResponse({"detail": f"{exc.what} was rejected; nothing was saved.",
-                             "problems": [p.sentence() for p in exc.problems]}, 422)
+        return problem(f"{exc.what} was rejected; nothing was saved.", 422, [p.sentence() for p in exc.problems])
     return FlagOut(id=flag.id, assignment_id=assignment_id, plan_ref=plan_ref, status=flag.status,
                    notify_status=flag.notify_status)
 
