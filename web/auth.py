@@ -12,7 +12,7 @@ from audit.models import User
 from audit.permissions import DESCRIPTIONS, Permission, permissions_of
 from audit.throttle import clear_account, record_failure, throttled
 from audit.users import authenticate, sign_out_everywhere
-from web.deps import SIGNED_OUT, allow, home_page, now, page, public, start_session, store
+from web.deps import SIGNED_OUT, allow, end_session, home_page, now, page, public, start_session, store
 
 router = APIRouter(include_in_schema=False)
 Account = Annotated[User, Depends(allow(Permission.use_account))]
@@ -63,7 +63,7 @@ def sign_in(request: Request, username: Annotated[str, Form()] = "", password: A
 
 @router.post("/sign-out")
 def sign_out(request: Request, user: Account):
-    request.session.clear()
+    end_session(request)  # on the server too: a copy of the cookie no longer works
     return RedirectResponse("/sign-in", status_code=303)
 
 

@@ -6,8 +6,10 @@ assignments, own service) are enforced where the objects are loaded. Both check 
 unsafe request made with the session cookie (form field `csrf_token` or header `X-CSRF-Token`). Requests
 with an API bearer token carry no cookie, so they need no CSRF token.
 
-Sessions are signed cookies holding the user id, the account's session generation (raised by "sign out
-everywhere"), when the session began and when it was last used; expired or outdated ones are cleared.
+Sessions are signed cookies holding the user id, a random session id, the account's session generation
+(raised by "sign out everywhere"), when the session began and when it was last used; expired or outdated
+ones are cleared. The session id names a `WebSession` row on the server: signing out deletes it, so a copy
+of the cookie replayed afterwards signs nobody in (audit.users.begin_web_session and friends).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hmac
 import secrets
 import threading
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator
 
@@ -31,7 +33,7 @@ from starlette.datastructures import FormData
 from audit.db import transaction, write_transaction
 from audit.models import User
 from audit.permissions import ROLE_LABELS, Permission, permits
-from audit.users import user_for_token
+from audit.users import begin_web_session, end_web_session, user_for_token, web_session_live
 from audit.trail import set_actor
 
 # A record number in a path: positive and within the id columns' range (INTEGER, 32-bit on PostgreSQL); a larger
@@ -52,6 +54,7 @@ SIGNED_OUT = {  # why a session ended, shown on the sign-in page (?ended=...)
     "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",
     "absolute": "You were signed out because your session reached its limit of {absolute} hours. Sign in again.",
     "everywhere": "You were signed out because this account was signed out on every device. Sign in again.",
+    "ended": "You were signed out. Sign in again.",
 }
 
 
@@ -123,15 +126,35 @@ def now(request: Request) -> datetime:
 
 
 def start_session(request: Request, user: User) -> None:
-    """A fresh session and CSRF token at sign-in, so anything planted before sign-in is worthless."""
-    stamp = int(now(request).timestamp())
+    """A fresh session and CSRF token at sign-in, so anything planted before sign-in is worthless.
+
+    The session is also recorded on the server (a `WebSession` row), which signing out deletes.
+    """
+    moment = now(request)
+    stamp = int(moment.timestamp())
+    set_actor(f"web:{user.username}")
+    with store(request) as session:
+        session_id = begin_web_session(session, user, moment,
+                                       timedelta(hours=request.app.state.settings.session_absolute_hours))
     request.session.clear()
-    request.session.update({"user_id": user.id, "generation": user.session_generation or 0, "began": stamp,
-                            "seen": stamp, "csrf": secrets.token_urlsafe(32)})
+    request.session.update({"user_id": user.id, "sid": session_id, "generation": user.session_generation or 0,
+                            "began": stamp, "seen": stamp, "csrf": secrets.token_urlsafe(32)})
 
 
-def _session_ended(request: Request, user: User) -> str | None:
-    """Why the session cookie no longer signs this user in (a SIGNED_OUT key), or None while it is good."""
+def end_session(request: Request) -> None:
+    """Sign this browser out: its server-side session goes, then the cookie is emptied."""
+    session_id = request.session.get("sid")
+    if session_id:
+        with store(request) as session:
+            end_web_session(session, session_id)
+    request.session.clear()
+
+
+def _session_ended(request: Request, user: User, live: bool) -> str | None:
+    """Why the session cookie no longer signs this user in (a SIGNED_OUT key), or None while it is good.
+
+    `live`: the server still holds the cookie's session (not signed out, not past its end).
+    """
     settings, stamp = request.app.state.settings, now(request).timestamp()
     if request.session.get("generation") != (user.session_generation or 0):
         return "everywhere"
@@ -139,6 +162,8 @@ def _session_ended(request: Request, user: User) -> str | None:
         return "absolute"
     if stamp - request.session.get("seen", 0) > settings.session_idle_minutes * 60:
         return "idle"
+    if not live:
+        return "ended"  # signed out, and this is a copy of the cookie kept from before (or from an older version)
     return None
 
 
@@ -150,16 +175,17 @@ def load_user(request: Request) -> User | None:
             if user is None:
                 raise Refused("signin", "The API token is not valid.", 401)
             return user
-        user_id = request.session.get("user_id")
+        user_id, session_id = request.session.get("user_id"), request.session.get("sid")
         user = session.get(User, user_id) if user_id else None
+        live = bool(user and session_id and web_session_live(session, user, session_id, now(request)))
     if user is None:
         return None
     if not user.active:
         request.session.clear()
         return None
-    ended = _session_ended(request, user)
+    ended = _session_ended(request, user, live)
     if ended:
-        request.session.clear()
+        end_session(request)  # an idle session's row goes too
         raise Refused("signin", "Your session has ended. Sign in again.", 401, ended=ended)
     request.session["seen"] = int(now(request).timestamp())
     return user
