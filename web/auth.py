@@ -12,9 +12,10 @@ from audit.models import User
 from audit.permissions import DESCRIPTIONS, Permission, permissions_of
 from audit.throttle import clear_account, record_failure, throttled
 from audit.users import authenticate, sign_out_everywhere
-from web.deps import SIGNED_OUT, allow, end_session, home_page, now, page, public, start_session, store
+from web.deps import (CheckedFirst, SIGNED_OUT, allow, end_session, home_page, now, page, public, start_session,
+                      store)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Account = Annotated[User, Depends(allow(Permission.use_account))]
 WRONG = "Enter a correct username and password"
 

@@ -21,9 +21,9 @@ from audit.permissions import AccessDenied, Permission, results_service
 from audit.scales import load_scales
 from reports.render import FORMATS, render
 from reports.summary import build_summary
-from web.deps import Id, Refused, allow, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, page, store
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reading = Annotated[User, Depends(allow(Permission.view_results))]
 MEDIA = {"html": "text/html", "md": "text/markdown", "json": "application/json"}
 

@@ -14,7 +14,9 @@ of the cookie replayed afterwards signs nobody in (audit.users.begin_web_session
 
 from __future__ import annotations
 
+import functools
 import hmac
+import json
 import secrets
 import threading
 from contextlib import contextmanager
@@ -23,7 +25,9 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator
 
 from fastapi import Path as PathParam
-from fastapi import Request
+from fastapi import Request, params
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
@@ -195,6 +199,7 @@ def allow(permission: Permission | str) -> Callable:
     """The dependency every signed-in route uses: signed in, the role holds `permission`, CSRF on writes."""
     permission = Permission(permission)
 
+    @_once_per_request
     async def check(request: Request) -> User:
         user = load_user(request)
         if user is None:
@@ -216,12 +221,78 @@ def allow(permission: Permission | str) -> Callable:
 def public() -> Callable:
     """For the few routes anyone may use (sign in, API docs); still checks CSRF on writes."""
 
+    @_once_per_request
     async def check(request: Request) -> None:
         if request.method not in SAFE_METHODS:
             await _check_csrf(request)
 
     check.permission = "public"
     return check
+
+
+def _once_per_request(check: Callable) -> Callable:
+    """A route's access check runs first (CheckedFirst) and again as its dependency: the second time is free."""
+
+    @functools.wraps(check)
+    async def once(request: Request):
+        done = request.scope.setdefault("ehcp_checks", {})
+        if check not in done:
+            done[check] = await check(request)
+        return done[check]
+
+    return once
+
+
+def access_check(route: APIRoute) -> Callable | None:
+    """The route's `allow(...)` or `public()` check, found among its dependencies."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop(0)
+        if hasattr(dep.call, "permission"):
+            return dep.call
+        stack.extend(dep.dependencies)
+    return None
+
+
+class CheckedFirst(APIRoute):
+    """Every route of the app: who may use it is settled before its body is read.
+
+    FastAPI reads and parses a request's body before it solves the route's dependencies, so without this a
+    caller with no right to an endpoint would learn from a 422 what it expects, and a body that is not JSON
+    got a 400 in another shape. Here the route's access check runs first; then a JSON body that cannot be
+    read (bad syntax, not UTF-8) is a 422 in the API's problem shape, listing what is wrong.
+    """
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+        check = access_check(self)
+        reads_json = self.body_field is not None and not isinstance(self.body_field.field_info, params.Form)
+
+        async def checked(request: Request):
+            if check is not None:
+                await check(request)
+            if reads_json:
+                await _readable_json(request)
+            return await handler(request)
+
+        return checked
+
+
+async def _readable_json(request: Request) -> None:
+    """Refuse a JSON body that cannot be parsed, saying why (FastAPI would answer 400 or 'JSON decode error')."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()  # kept by the request, so the route reads it again for free
+    if not body or not (kind == "application/json" or kind.endswith("+json")):
+        return
+    try:
+        json.loads(body)
+    except UnicodeDecodeError:
+        problem = "the body is not UTF-8 text; send JSON encoded as UTF-8"
+    except json.JSONDecodeError as exc:
+        problem = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    else:
+        return
+    raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": problem, "input": {}}])
 
 
 async def form_data(request: Request) -> FormData:

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.deps import Refused, load_user, page
 from web.request_guard import BodyTooLarge
 
 log = logging.getLogger("web.errors")
@@ -54,16 +55,12 @@ def new_reference() -> str:
 
 def error_page(request: Request, status: int, kind: str, message: str = "", reference: str = "") -> Response:
     """One of the service's error pages (templates/error.html), with the navigation when someone is signed in."""
-    from web.deps import page  # web.deps raises the refusals this module shows
-
     return page(request, "error.html", status=status, title=HEADINGS[kind], kind=kind, message=message,
                 reference=reference)
 
 
 def quietly_signed_in(request: Request):
     """Who is signed in, for the navigation of a page nobody's route answered; None when nobody (or unsure)."""
-    from web.deps import Refused, load_user
-
     if getattr(request.state, "user", None) is not None:
         return request.state.user
     try:

@@ -27,9 +27,9 @@ from audit.plan_files import export_plan
 from audit.proposals import decide, get_proposal, proposals_of
 from audit.scales import get_scale, load_scales
 from reports.improvement import build_improvement_report, render_improvement
-from web.deps import Id, Refused, allow, form_data, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reading = Annotated[User, Depends(allow(Permission.view_improvement))]
 Deciding = Annotated[User, Depends(allow(Permission.manage_improvement))]
 DOWNLOADS = {"html": "text/html", "md": "text/markdown", "csv": "text/csv",

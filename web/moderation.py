@@ -19,10 +19,10 @@ from audit.errors import AuditError, Conflict, InputRejected
 from audit.models import Auditor, User
 from audit.moderation import double_marked, moderate, moderation_overview, moderation_queue, score_labels, side_by_side
 from audit.permissions import Permission
-from web.deps import Id, Refused, allow, form_data, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 from web.qa import _cycle
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Moderating = Annotated[User, Depends(allow(Permission.moderate))]
 AGREEMENT_TABLES = [("cycle", "Whole cycle"), ("agency", "By agency"), ("section", "By section"),
                     ("auditor", "By auditor")]

@@ -20,10 +20,10 @@ from audit.reminders import outstanding_by_auditor, record_reminder, record_remi
 from audit.rubrics import load_rubrics_dir
 from flows.mail import reminder_message, send_email, smtp_configured
 from audit.permissions import Permission
-from web.deps import Id, Refused, allow, form_data, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 from web.trigger import launch
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Leading = Annotated[User, Depends(allow(Permission.manage_cycles))]
 CHASE_RULES = {"assignment-due-soon": "Due soon (auditor)", "assignment-overdue": "Overdue (auditor)",
                "assignment-escalation": "Escalated to agency lead"}

@@ -18,12 +18,12 @@ from flows.alerts import notify_contacts, why_not_sendable
 from web.auditor import own_assignment
 from audit.permissions import Permission
 from web.api import ProblemOut
-from web.deps import Id, Refused, allow, form_data, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 from web.errors import problem
 
 # Who may raise a flag, and who follows flags up (the permission matrix will take these over).
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedFirst)
 Flagging = Annotated[User, Depends(allow(Permission.flag_safeguarding))]
 FollowingUp = Annotated[User, Depends(allow(Permission.follow_up_safeguarding))]
 NOTIFY_TEXT = {
