@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from audit.db import engine_from_settings
 from audit.models import utcnow
@@ -65,7 +66,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(ServerErrors)  # inside the headers, so the 500 page carries them; outside the session
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)
-    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # outermost: before any body is parsed
+    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # before any body is parsed
+    if settings.trusted_proxies:
+        # Outermost: behind a proxy the operator named, the client is the address it forwards (the sign-in
+        # throttle counts by it); from any other peer X-Forwarded-For and -Proto are ignored. `serve` turns
+        # uvicorn's own handling off, which would trust loopback by default (docs/security.md).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     govuk = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
     # The GOV.UK CSS refers to /assets/... absolutely.
     app.mount("/assets", StaticFiles(directory=govuk / "assets", check_dir=False), name="assets")
