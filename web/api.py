@@ -18,7 +18,7 @@ from sqlmodel import select
 from audit import clock
 from audit.assignment import cycle_rubric
 from audit.codes import Grade, ScorecardStatus
-from audit.cycles import assignment_state, cycle_progress, get_area
+from audit.cycles import assignment_state, cycle_progress, find_area
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.models import Auditor, Cycle, Scorecard, User
 from audit.permissions import Permission
@@ -211,7 +211,9 @@ def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: 
 @router.get("/cycles", response_model=list[CycleOut])
 def cycles(request: Request, user: Reading):
     with store(request) as session:
-        area = get_area(session, request.app.state.settings.area_code)
+        area = find_area(session, request.app.state.settings.area_code)
+        if area is None:  # nothing imported yet
+            return []
         scored = {c.id for c in cycles_with_results(session, area.code)}
         rows = session.exec(select(Cycle).where(Cycle.area_id == area.id).order_by(Cycle.id)).all()
         return [CycleOut(id=c.id, name=c.name, status=c.status, due_date=c.due_date, has_results=c.id in scored)

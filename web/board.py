@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from audit import clock
 from audit.analysis import load_cycle_results
 from audit.codes import Agency
-from audit.cycles import get_area
+from audit.cycles import find_area
 from audit.models import Cycle, PlanResult, User
 from audit.permissions import AccessDenied, Permission, results_service
 from audit.scales import load_scales
@@ -29,8 +29,10 @@ MEDIA = {"html": "text/html", "md": "text/markdown", "json": "application/json"}
 
 
 def cycles_with_results(session: Session, area_code: str) -> list[Cycle]:
-    """Cycles of the area that have been scored at least once, newest first."""
-    area = get_area(session, area_code)
+    """Cycles of the area that have been scored at least once, newest first (none before the area exists)."""
+    area = find_area(session, area_code)
+    if area is None:
+        return []
     return list(session.exec(
         select(Cycle).where(Cycle.area_id == area.id, Cycle.id.in_(select(PlanResult.cycle_id)))
         .order_by(Cycle.id.desc())

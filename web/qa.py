@@ -12,7 +12,8 @@ from sqlmodel import select
 from starlette.datastructures import FormData
 
 from audit.codes import CycleStatus
-from audit.cycles import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, open_cycle, withdraw_plan
+from audit.cycles import (close_cycle, create_cycle, cycle_progress, find_area, get_area, get_cycle, open_cycle,
+                          withdraw_plan)
 from audit.errors import AuditError
 from audit.models import Cycle, Plan, RubricVersion, SampledPlan, User
 from audit.chasing import chase_history
@@ -37,8 +38,8 @@ STRATA = [("team", "Team or locality"), ("plan_stage", "New plan or annual revie
 def _cycle(session, request: Request, cycle_id: int) -> Cycle:
     """A cycle of this service's area; others are 'not found'."""
     cycle = session.get(Cycle, cycle_id)
-    area = get_area(session, request.app.state.settings.area_code)
-    if cycle is None or cycle.area_id != area.id:
+    area = find_area(session, request.app.state.settings.area_code)
+    if cycle is None or area is None or cycle.area_id != area.id:
         raise Refused("object", f"There is no cycle {cycle_id}.", 404)
     return cycle
 
