@@ -65,8 +65,8 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=int(settings.session_absolute_hours * 3600), same_site=settings.cookie_samesite, https_only=secure,
     )
     app.add_middleware(ServerErrors)  # inside the headers, so the 500 page carries them; outside the session
-    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)
     app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # before any body is parsed
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)  # on every answer
     if settings.trusted_proxies:
         # Outermost: behind a proxy the operator named, the client is the address it forwards (the sign-in
         # throttle counts by it); from any other peer X-Forwarded-For and -Proto are ignored. `serve` turns

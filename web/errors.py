@@ -22,7 +22,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.deps import Refused, load_user, page
-from web.request_guard import BodyTooLarge
 
 log = logging.getLogger("web.errors")
 
@@ -33,7 +32,11 @@ SERVER_ERROR = "Sorry, there is a problem with the service"
 API_DETAIL = {404: "There is nothing at this address.", 405: "This address does not take that method."}
 # What each kind of page is called (its title and heading).
 HEADINGS = {"not_found": NOT_FOUND, "forbidden": FORBIDDEN, "csrf": EXPIRED, "server_error": SERVER_ERROR,
-            "other": "There is a problem with the request"}
+            "too_large": "The form was too large", "other": "There is a problem with the request"}
+
+
+class BodyTooLarge(Exception):
+    """The request body passed the limit while it was being read (web.request_guard answers 413)."""
 
 
 def is_api(path: str) -> bool:
@@ -99,15 +102,20 @@ def server_error_response(scope: Scope, reference: str) -> Response:
     if is_api(scope.get("path", "")):
         return problem(f"{SERVER_ERROR}. Try again later. If you report this, give the reference {reference}.",
                        500, reason=None)
-    request = Request(scope)
-    request.state.user = None  # the header stays plain: nothing more is asked of a request that just failed
     try:
-        if "session" not in scope:
-            scope["session"] = {}  # the error came before the session was read; the page needs none
-        return error_page(request, 500, "server_error", reference=reference)
+        return page_outside_the_app(scope, 500, "server_error", reference=reference)
     except Exception:  # noqa: BLE001 - the page must come back whatever failed
         log.exception("The error page itself failed (reference %s)", reference)
         return HTMLResponse(_fallback_html(reference), status_code=500)
+
+
+def page_outside_the_app(scope: Scope, status: int, kind: str, message: str = "", reference: str = "") -> Response:
+    """An error page for a middleware's answer: no user in the header, no session needed."""
+    request = Request(scope)
+    request.state.user = None  # nothing more is asked of a request that failed or was refused
+    if "session" not in scope:
+        scope["session"] = {}  # answered before the session was read; the page needs none
+    return error_page(request, status, kind, message=message, reference=reference)
 
 
 class ServerErrors:

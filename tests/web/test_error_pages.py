@@ -113,3 +113,15 @@ def test_a_too_large_api_body_has_the_problem_shape(app, settings):
         r = client.put("/api/v1/assignments/1/scorecard", content=b"{" + b" " * 30_000 + b"}",
                        headers={"content-type": "application/json"})
     assert problem(r, 413)["reason"] == "too_large"
+
+
+def test_a_too_large_form_is_the_services_page_with_the_security_headers(app, settings):
+    from web.app import create_app
+
+    small = settings.model_copy(update={"max_request_bytes": 20_000})
+    with TestClient(create_app(small), follow_redirects=False) as client:
+        token = sign_in(client, auditor_users(app)[0].username)
+        r = client.post("/my-audits/1", data={"csrf_token": token, "comment-x": "y" * 30_000})
+    assert r.status_code == 413
+    text = own_page(r, "The form was too large")
+    assert "larger than 20,000 bytes" in text and "x-frame-options" in r.headers
