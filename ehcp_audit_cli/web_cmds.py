@@ -52,9 +52,10 @@ def serve(
     if s.cookie_secure is None:
         # Plain HTTP is only acceptable on this machine; anywhere else cookies need HTTPS.
         s = s.model_copy(update={"cookie_secure": not is_loopback(host)})
+    proxies = "from " + ", ".join(s.trusted_proxies) if s.trusted_proxies else "ignored"
     console.print(f"Serving on http://{host}:{port}/ with {workers} process{'es' if workers > 1 else ''} (secure "
-                  f"cookies: {'on' if s.cookie_secure else 'off, loopback only'}; proxy headers: "
-                  f"{'from ' + ', '.join(s.trusted_proxies) if s.trusted_proxies else 'ignored'}). Press Ctrl+C to stop.")
+                  f"cookies: {'on' if s.cookie_secure else 'off, loopback only'}; proxy headers: {proxies}). "
+                  "Press Ctrl+C to stop.")
     if os.environ.get("FORWARDED_ALLOW_IPS"):
         console.print("FORWARDED_ALLOW_IPS is not used: name the proxies in EHCP_AUDIT_TRUSTED_PROXIES.")
     # The app applies EHCP_AUDIT_TRUSTED_PROXIES itself; uvicorn's own proxy handling stays off, as it

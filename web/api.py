@@ -35,7 +35,8 @@ from web.board import cycles_with_results, summary_for
 from web.deps import CheckedFirst, Id, Refused, allow, one_save_at_a_time, public, store
 from web.errors import problem
 
-router = APIRouter(prefix="/api/v1", tags=["v1"], route_class=CheckedFirst)  # refusals documented below, once the model exists
+# Refusals are documented below, once the model exists.
+router = APIRouter(prefix="/api/v1", tags=["v1"], route_class=CheckedFirst)
 docs = APIRouter(prefix="/api", include_in_schema=False, route_class=CheckedFirst)
 Auditing = Annotated[User, Depends(allow(Permission.grade_plans))]
 Reading = Annotated[User, Depends(allow(Permission.view_results))]

@@ -164,7 +164,8 @@ def _tasks_page(request: Request, session, area_id: int | None, user: User, stat
             for t, p in (tasks_of(session, area_id) if area_id else [])]
     context = {"done": "", "errors": [], "values": {}} | context
     return page(request, "improvement_tasks.html", status=status, title="Amendment tasks", rows=rows,
-                before_after=before_after(session, area_id) if area_id else [], can_decide=permits(user.role, Permission.manage_improvement), **context)
+                before_after=before_after(session, area_id) if area_id else [],
+                can_decide=permits(user.role, Permission.manage_improvement), **context)
 
 
 @router.get("/improvement/tasks")

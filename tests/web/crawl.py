@@ -254,7 +254,7 @@ def route_walk(client: TestClient, app, result: Crawl, role: str | None, signed_
                 choices.append(list(dict.fromkeys(picked)) + MISSING_IDS)
         for values in product(*choices):
             url = path
-            for name, value in zip(names, values):
+            for name, value in zip(names, values, strict=True):
                 url = url.replace("{" + name + "}", str(value))
             if not result.asked(url):
                 ask(client, result, url, f"route {path}", signed_in)

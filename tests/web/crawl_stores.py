@@ -123,8 +123,9 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
     # 1. Scored: every scorecard in but one auditor's, second-marked, one piece moderated, actions raised.
     with transaction(engine) as session:
         area = get_area(session, settings.area_code)
-        scored = create_cycle(session, area, rubric, name="Scored cycle", sample_size=8, due_date=today - timedelta(days=20),
-                              strata=["team"], seed=2, created_at=clock.now() - timedelta(days=60))
+        scored = create_cycle(session, area, rubric, name="Scored cycle", sample_size=8,
+                              due_date=today - timedelta(days=20), strata=["team"], seed=2,
+                              created_at=clock.now() - timedelta(days=60))
         open_cycle(session, scored)
         late = session.exec(select(Auditor.code).join(Assignment, Assignment.auditor_id == Auditor.id)
                             .where(Assignment.cycle_id == scored.id, Auditor.agency == Agency.health.value)).first()
@@ -134,8 +135,8 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
         queue = moderation_queue(session, scored)
         if len(queue) > 1:  # one piece moderated, the rest still queued
             piece = queue[0]
-            moderate(session, scored, piece.plan_ref, piece.agency, "MOD-01",
-                     {code: (Grade.GOOD, "Agreed at the moderation meeting") for code in piece.first.assignment.sections})
+            agreed = {code: (Grade.GOOD, "Agreed at moderation") for code in piece.first.assignment.sections}
+            moderate(session, scored, piece.plan_ref, piece.agency, "MOD-01", agreed)
         score_cycle(session, scored)
         scored.status = CycleStatus.scored.value
         session.add(scored)
@@ -152,11 +153,11 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
     # 2. Closed early: a few scorecards in, then closed and scored with what was in.
     with transaction(engine) as session:
         area = get_area(session, settings.area_code)
-        closed = create_cycle(session, area, rubric, name="Closed early", sample_size=5, due_date=today + timedelta(days=10),
-                              seed=4, created_at=clock.now() - timedelta(days=20))
+        closed = create_cycle(session, area, rubric, name="Closed early", sample_size=5,
+                              due_date=today + timedelta(days=10), seed=4, created_at=clock.now() - timedelta(days=20))
         open_cycle(session, closed)
-        codes = sorted({a.code for a in session.exec(select(Auditor).join(Assignment, Assignment.auditor_id == Auditor.id)
-                                                     .where(Assignment.cycle_id == closed.id)).all()})
+        codes = sorted(set(session.exec(select(Auditor.code).join(Assignment, Assignment.auditor_id == Auditor.id)
+                                        .where(Assignment.cycle_id == closed.id)).all()))
         submit_simulated(session, closed, seed=4, skip_auditors=set(codes[::2]))
         close_cycle(session, closed)
         score_cycle(session, closed)
@@ -165,8 +166,8 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
     # 3. Open: a draft, a submission, reminders recorded, safeguarding flags (one closed).
     with transaction(engine) as session:
         area = get_area(session, settings.area_code)
-        open_ = create_cycle(session, area, rubric, name="Open cycle", sample_size=6, due_date=today + timedelta(days=21),
-                             strata=["team", "plan_stage"], seed=6)
+        open_ = create_cycle(session, area, rubric, name="Open cycle", sample_size=6,
+                             due_date=today + timedelta(days=21), strata=["team", "plan_stage"], seed=6)
         open_cycle(session, open_)
         cycle_rubric_ = cycle_rubric(session, open_)
         rows = session.exec(select(Assignment, Auditor).join(Auditor, Auditor.id == Assignment.auditor_id)

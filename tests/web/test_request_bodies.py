@@ -15,7 +15,8 @@ from tests.web.security_docs import api_routes
 from web.deps import CheckedFirst, access_check
 
 JSON = {"content-type": "application/json"}
-BROKEN = {"not json": b"{not json", "not UTF-8": b'{"submit": "\xff\xfe"}', "truncated": b'{"submit": true, "grades": ['}
+BROKEN = {"not json": b"{not json", "not UTF-8": b'{"submit": "\xff\xfe"}',
+          "truncated": b'{"submit": true, "grades": ['}
 
 
 def token_for(app, user) -> dict:
@@ -68,7 +69,8 @@ def test_a_well_formed_body_of_the_wrong_shape_is_also_checked_after_the_role(ap
 
 def test_a_form_page_is_not_read_before_the_role_is_checked(app, client):
     """A page's form post from someone not signed in goes to sign in, however broken its body."""
-    r = client.post("/cycles/new", content=b"--x\r\nbroken", headers={"content-type": "multipart/form-data; boundary=x"})
+    r = client.post("/cycles/new", content=b"--x\r\nbroken",
+                    headers={"content-type": "multipart/form-data; boundary=x"})
     assert r.status_code == 303 and r.headers["location"].startswith("/sign-in")
 
 
