@@ -117,6 +117,8 @@ def serving(cli_store, monkeypatch):
 
     monkeypatch.setattr("uvicorn.run", run)
     monkeypatch.setenv("EHCP_AUDIT_LOGIN_MAX_FAILURES_PER_ADDRESS", str(LIMIT))
+    # No cycle flow runs here, so serve has no Prefect server to start for the app's flows.
+    monkeypatch.setenv("EHCP_AUDIT_FLOW_TRIGGER", "deployment")
 
     def start(proxies: str = "") -> str:
         monkeypatch.setenv("EHCP_AUDIT_TRUSTED_PROXIES", proxies)
