@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from audit import limits
 
@@ -61,6 +64,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(5, ge=1, description="Failed sign-ins for one username before it is throttled.")
     login_max_failures_per_address: int = Field(20, ge=1, description="Failed sign-ins from one client address before it is throttled.")
     login_throttle_minutes: int = Field(15, ge=1, description="The window failures are counted over, and how long throttling lasts.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        [], description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or "
+                        "networks, comma-separated or as JSON (10.0.0.5,10.1.0.0/16). Empty: none, not even loopback.")
     oidc_enabled: bool = Field(False, description="Offer single sign-on through OpenID Connect (e.g. Microsoft Entra ID).")
     oidc_discovery_url: str | None = Field(
         None, description="The provider's .well-known/openid-configuration URL, e.g. "
@@ -124,6 +130,26 @@ class Settings(BaseSettings):
         "local", pattern="^(local|deployment)$",
         description="How the web app continues a cycle: local (in its own process) or deployment (a Prefect worker runs it).",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value):
+        """Each entry an IP address or network (written back in its normal form); nothing else, not even '*'."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        networks = []
+        for entry in value or []:
+            entry = str(entry).strip()
+            if not entry:
+                continue
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"'{entry}' is not an IP address or network; name each proxy, e.g. 10.0.0.5 or "
+                                 "10.1.0.0/16 (a host name or '*' is not accepted)") from None
+            networks.append(str(network.network_address) if network.num_addresses == 1 else str(network))
+        return networks
 
     @property
     def resolved_database_url(self) -> str:

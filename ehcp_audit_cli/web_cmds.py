@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import os
 import signal
@@ -51,8 +52,15 @@ def serve(
     if s.cookie_secure is None:
         # Plain HTTP is only acceptable on this machine; anywhere else cookies need HTTPS.
         s = s.model_copy(update={"cookie_secure": not is_loopback(host)})
+    proxies = "from " + ", ".join(s.trusted_proxies) if s.trusted_proxies else "ignored"
     console.print(f"Serving on http://{host}:{port}/ with {workers} process{'es' if workers > 1 else ''} (secure "
-                  f"cookies: {'on' if s.cookie_secure else 'off, loopback only'}). Press Ctrl+C to stop.")
+                  f"cookies: {'on' if s.cookie_secure else 'off, loopback only'}; proxy headers: {proxies}). "
+                  "Press Ctrl+C to stop.")
+    if os.environ.get("FORWARDED_ALLOW_IPS"):
+        console.print("FORWARDED_ALLOW_IPS is not used: name the proxies in EHCP_AUDIT_TRUSTED_PROXIES.")
+    # The app applies EHCP_AUDIT_TRUSTED_PROXIES itself; uvicorn's own proxy handling stays off, as it
+    # would believe X-Forwarded-For from any loopback peer (and FORWARDED_ALLOW_IPS) by default.
+    options = {"host": host, "port": port, "log_level": "warning", "proxy_headers": False, "log_config": log_config()}
     # The cycle flows the web app triggers share one Prefect server that this process starts and stops (unless one
     # is configured): a web worker stopped by SIGTERM never stops a server of its own (docs/production.md).
     with shared_prefect_server(s) as prefect_api:
@@ -61,7 +69,7 @@ def serve(
                           highlight=False)
         _exit_cleanly_on_sigterm()
         if workers == 1:
-            uvicorn.run(create_app(s), host=host, port=port, log_level="warning")
+            uvicorn.run(create_app(s), **options)
             return
         # Each worker process builds its own app from the environment, so what was decided here travels there:
         # the cookie setting, and the session key, generated now (if not configured) so every worker signs with
@@ -70,8 +78,7 @@ def serve(
         engine_from_settings(s)
         forget_engine(s.resolved_database_url)  # each worker opens its own connections
         os.environ["EHCP_AUDIT_COOKIE_SECURE"] = "true" if s.cookie_secure else "false"
-        uvicorn.run("web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning")
+        uvicorn.run("web.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -80,6 +87,18 @@ def _exit_cleanly_on_sigterm() -> None:
     uvicorn shuts down gracefully on SIGTERM, then raises it again with the handler that was there before it:
     Python's default for SIGTERM ends the process at once, skipping `finally` blocks and exit handlers."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def log_config() -> dict:
+    """uvicorn's logging, plus the app's own errors (web.errors: each server error's reference and traceback)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["web"] = {"()": "uvicorn.logging.DefaultFormatter",
+                                   "fmt": "%(levelprefix)s %(asctime)s %(name)s: %(message)s"}
+    config["handlers"]["web"] = {"formatter": "web", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    config["loggers"]["web"] = {"handlers": ["web"], "level": "INFO", "propagate": False}
+    return config
 
 
 @users_app.command("add")

@@ -18,7 +18,7 @@ from sqlmodel import select
 from audit import clock
 from audit.cycle.assignment import cycle_rubric
 from audit.vocabulary import Grade, ScorecardStatus
-from audit.cycle.lifecycle import assignment_state, cycle_progress, get_area
+from audit.cycle.lifecycle import assignment_state, cycle_progress, find_area
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.store.models import Auditor, Cycle, Scorecard, User
 from audit.protection.permissions import Permission
@@ -32,10 +32,12 @@ from audit.cycle.scorecards import (
 )
 from web.auditor import continue_if_complete, own_assignment
 from web.board import cycles_with_results, summary_for
-from web.deps import Id, Refused, allow, one_save_at_a_time, public, store
+from web.deps import CheckedFirst, Id, Refused, allow, one_save_at_a_time, public, store
+from web.errors import problem
 
-router = APIRouter(prefix="/api/v1", tags=["v1"])  # refusals documented below, once the model exists
-docs = APIRouter(prefix="/api", include_in_schema=False)
+# Refusals are documented below, once the model exists.
+router = APIRouter(prefix="/api/v1", tags=["v1"], route_class=CheckedFirst)
+docs = APIRouter(prefix="/api", include_in_schema=False, route_class=CheckedFirst)
 Auditing = Annotated[User, Depends(allow(Permission.grade_plans))]
 Reading = Annotated[User, Depends(allow(Permission.view_results))]
 
@@ -186,7 +188,7 @@ def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: 
         except ValueError as exc:
             problems.append(f"criterion {g.criterion_id}: {exc}")
     if problems:
-        return JSONResponse({"detail": "The scorecard was rejected; nothing was saved.", "problems": problems}, 422)
+        return problem("The scorecard was rejected; nothing was saved.", 422, problems)
     with one_save_at_a_time(assignment_id), store(request, write=True) as session:
         a, auditor, cycle, _ = own_assignment(session, user, assignment_id)
         try:
@@ -194,10 +196,9 @@ def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: 
                 card = save_scorecard(session, a, auditor, cycle_rubric(session, cycle), entries,
                                       submit=body.submit, source="api")
         except InputRejected as exc:
-            return JSONResponse({"detail": f"{exc.what} was rejected; nothing was saved.",
-                                 "problems": [str(p) for p in exc.problems]}, 422)
+            return problem(f"{exc.what} was rejected; nothing was saved.", 422, [str(p) for p in exc.problems])
         except Conflict as exc:
-            return JSONResponse({"detail": str(exc), "problems": []}, 409)
+            return problem(str(exc), 409)
         except NotFound as exc:
             raise Refused("object", str(exc), 404) from None
         out = ScorecardOut(assignment_id=a.id, status=card.status, submitted_at=card.submitted_at, late=card.late,
@@ -211,7 +212,9 @@ def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: 
 @router.get("/cycles", response_model=list[CycleOut])
 def cycles(request: Request, user: Reading):
     with store(request) as session:
-        area = get_area(session, request.app.state.settings.area_code)
+        area = find_area(session, request.app.state.settings.area_code)
+        if area is None:  # nothing imported yet
+            return []
         scored = {c.id for c in cycles_with_results(session, area.code)}
         rows = session.exec(select(Cycle).where(Cycle.area_id == area.id).order_by(Cycle.id)).all()
         return [CycleOut(id=c.id, name=c.name, status=c.status, due_date=c.due_date, has_results=c.id in scored)

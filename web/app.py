@@ -8,9 +8,11 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from audit.store.db import engine_from_settings
 from audit.store.models import utcnow
@@ -18,7 +20,8 @@ from audit.settings import Settings, get_settings
 from web import admin, api, auditor, auth, board, improvement, moderation, qa, sso
 from web import safeguarding, trail  # issue 7, data protection
 from web.request_guard import RequestGuard
-from web.deps import Refused, make_templates, page
+from web.deps import Refused, make_templates
+from web.errors import ServerErrors, error_page, http_error, is_api, problem
 from web.headers import SecurityHeaders
 from web.trigger import continue_cycle_flow
 
@@ -61,8 +64,14 @@ def create_app(settings: Settings) -> FastAPI:
         SessionMiddleware, secret_key=secret_key(settings), session_cookie="ehcp_session",
         max_age=int(settings.session_absolute_hours * 3600), same_site=settings.cookie_samesite, https_only=secure,
     )
-    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)
-    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # outermost: before any body is parsed
+    app.add_middleware(ServerErrors)  # inside the headers, so the 500 page carries them; outside the session
+    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # before any body is parsed
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)  # on every answer
+    if settings.trusted_proxies:
+        # Outermost: behind a proxy the operator named, the client is the address it forwards (the sign-in
+        # throttle counts by it); from any other peer X-Forwarded-For and -Proto are ignored. `serve` turns
+        # uvicorn's own handling off, which would trust loopback by default (docs/security.md).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     govuk = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
     # The GOV.UK CSS refers to /assets/... absolutely.
     app.mount("/assets", StaticFiles(directory=govuk / "assets", check_dir=False), name="assets")
@@ -76,21 +85,22 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.message, "reason": exc.reason}, status_code=exc.status,
-                                headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None)
+        if is_api(request.url.path):
+            return problem(exc.message, exc.status, reason=exc.reason,
+                           headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None)
         if exc.reason == "signin":
             query = {"next": request.url.path, **({"ended": exc.ended} if exc.ended else {})}
             return RedirectResponse(f"/sign-in?{urlencode(query)}", status_code=303)
-        return page(request, "refused.html", status=exc.status, message=exc.message, reason=exc.reason)
+        kind = {"csrf": "csrf", "object": "not_found"}.get(exc.reason, "forbidden")
+        return error_page(request, exc.status, kind, message=exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         """Malformed requests: the API's problem format (every problem listed), or a page's "not found"."""
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "The request was rejected; nothing was saved.", "problems": problems}, 422)
-        return page(request, "refused.html", status=404, reason="object",
-                    message="There is no such page. Check the address, or go to your start page.")
+        if is_api(request.url.path):
+            return problem("The request was rejected; nothing was saved.", 422, problems)
+        return error_page(request, 404, "not_found")
 
+    app.add_exception_handler(StarletteHTTPException, http_error)  # no such address, method or readable body
     return app

@@ -26,10 +26,10 @@ from audit.cycle.scorecards import (
     load_entries,
     save_scorecard,
 )
-from web.deps import Id, Refused, allow, form_data, one_save_at_a_time, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, one_save_at_a_time, page, store
 from web.trigger import launch
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Auditing = Annotated[User, Depends(allow(Permission.grade_plans))]
 STATE_TAGS = {
     "submitted": ("Submitted", "govuk-tag--green"),

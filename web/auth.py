@@ -12,9 +12,10 @@ from audit.store.models import User
 from audit.protection.permissions import DESCRIPTIONS, Permission, permissions_of
 from audit.protection.throttle import clear_account, record_failure, throttled
 from audit.protection.users import authenticate, sign_out_everywhere
-from web.deps import SIGNED_OUT, allow, home_page, now, page, public, start_session, store
+from web.deps import (CheckedFirst, SIGNED_OUT, allow, end_session, home_page, now, page, public, start_session,
+                      store)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Account = Annotated[User, Depends(allow(Permission.use_account))]
 WRONG = "Enter a correct username and password"
 
@@ -63,7 +64,7 @@ def sign_in(request: Request, username: Annotated[str, Form()] = "", password: A
 
 @router.post("/sign-out")
 def sign_out(request: Request, user: Account):
-    request.session.clear()
+    end_session(request)  # on the server too: a copy of the cookie no longer works
     return RedirectResponse("/sign-in", status_code=303)
 
 

@@ -15,22 +15,24 @@ from sqlmodel import Session, select
 from audit import clock
 from audit.results.analysis import load_cycle_results
 from audit.vocabulary import Agency
-from audit.cycle.lifecycle import get_area
+from audit.cycle.lifecycle import find_area
 from audit.store.models import Cycle, PlanResult, User
 from audit.protection.permissions import AccessDenied, Permission, results_service
 from audit.improvement.scales import load_scales
 from reports.render import FORMATS, render
 from reports.summary import build_summary
-from web.deps import Id, Refused, allow, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, page, store
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reading = Annotated[User, Depends(allow(Permission.view_results))]
 MEDIA = {"html": "text/html", "md": "text/markdown", "json": "application/json"}
 
 
 def cycles_with_results(session: Session, area_code: str) -> list[Cycle]:
-    """Cycles of the area that have been scored at least once, newest first."""
-    area = get_area(session, area_code)
+    """Cycles of the area that have been scored at least once, newest first (none before the area exists)."""
+    area = find_area(session, area_code)
+    if area is None:
+        return []
     return list(session.exec(
         select(Cycle).where(Cycle.area_id == area.id, Cycle.id.in_(select(PlanResult.cycle_id)))
         .order_by(Cycle.id.desc())

@@ -6,22 +6,28 @@ assignments, own service) are enforced where the objects are loaded. Both check 
 unsafe request made with the session cookie (form field `csrf_token` or header `X-CSRF-Token`). Requests
 with an API bearer token carry no cookie, so they need no CSRF token.
 
-Sessions are signed cookies holding the user id, the account's session generation (raised by "sign out
-everywhere"), when the session began and when it was last used; expired or outdated ones are cleared.
+Sessions are signed cookies holding the user id, a random session id, the account's session generation
+(raised by "sign out everywhere"), when the session began and when it was last used; expired or outdated
+ones are cleared. The session id names a `WebSession` row on the server: signing out deletes it, so a copy
+of the cookie replayed afterwards signs nobody in (audit.protection.users.begin_web_session and friends).
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
+import json
 import secrets
 import threading
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator
 
 from fastapi import Path as PathParam
-from fastapi import Request
+from fastapi import Request, params
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
@@ -31,7 +37,7 @@ from starlette.datastructures import FormData
 from audit.store.db import transaction, write_transaction
 from audit.store.models import User
 from audit.protection.permissions import ROLE_LABELS, Permission, permits
-from audit.protection.users import user_for_token
+from audit.protection.users import begin_web_session, end_web_session, user_for_token, web_session_live
 from audit.store.actor import set_actor
 
 # A record number in a path: positive and within the id columns' range (INTEGER, 32-bit on PostgreSQL); a larger
@@ -52,6 +58,7 @@ SIGNED_OUT = {  # why a session ended, shown on the sign-in page (?ended=...)
     "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",
     "absolute": "You were signed out because your session reached its limit of {absolute} hours. Sign in again.",
     "everywhere": "You were signed out because this account was signed out on every device. Sign in again.",
+    "ended": "You were signed out. Sign in again.",
 }
 
 
@@ -123,15 +130,35 @@ def now(request: Request) -> datetime:
 
 
 def start_session(request: Request, user: User) -> None:
-    """A fresh session and CSRF token at sign-in, so anything planted before sign-in is worthless."""
-    stamp = int(now(request).timestamp())
+    """A fresh session and CSRF token at sign-in, so anything planted before sign-in is worthless.
+
+    The session is also recorded on the server (a `WebSession` row), which signing out deletes.
+    """
+    moment = now(request)
+    stamp = int(moment.timestamp())
+    set_actor(f"web:{user.username}")
+    with store(request) as session:
+        session_id = begin_web_session(session, user, moment,
+                                       timedelta(hours=request.app.state.settings.session_absolute_hours))
     request.session.clear()
-    request.session.update({"user_id": user.id, "generation": user.session_generation or 0, "began": stamp,
-                            "seen": stamp, "csrf": secrets.token_urlsafe(32)})
+    request.session.update({"user_id": user.id, "sid": session_id, "generation": user.session_generation or 0,
+                            "began": stamp, "seen": stamp, "csrf": secrets.token_urlsafe(32)})
 
 
-def _session_ended(request: Request, user: User) -> str | None:
-    """Why the session cookie no longer signs this user in (a SIGNED_OUT key), or None while it is good."""
+def end_session(request: Request) -> None:
+    """Sign this browser out: its server-side session goes, then the cookie is emptied."""
+    session_id = request.session.get("sid")
+    if session_id:
+        with store(request) as session:
+            end_web_session(session, session_id)
+    request.session.clear()
+
+
+def _session_ended(request: Request, user: User, live: bool) -> str | None:
+    """Why the session cookie no longer signs this user in (a SIGNED_OUT key), or None while it is good.
+
+    `live`: the server still holds the cookie's session (not signed out, not past its end).
+    """
     settings, stamp = request.app.state.settings, now(request).timestamp()
     if request.session.get("generation") != (user.session_generation or 0):
         return "everywhere"
@@ -139,10 +166,12 @@ def _session_ended(request: Request, user: User) -> str | None:
         return "absolute"
     if stamp - request.session.get("seen", 0) > settings.session_idle_minutes * 60:
         return "idle"
+    if not live:
+        return "ended"  # signed out, and this is a copy of the cookie kept from before (or from an older version)
     return None
 
 
-def _load_user(request: Request) -> User | None:
+def load_user(request: Request) -> User | None:
     token = _bearer(request)
     with store(request) as session:
         if token:
@@ -150,16 +179,17 @@ def _load_user(request: Request) -> User | None:
             if user is None:
                 raise Refused("signin", "The API token is not valid.", 401)
             return user
-        user_id = request.session.get("user_id")
+        user_id, session_id = request.session.get("user_id"), request.session.get("sid")
         user = session.get(User, user_id) if user_id else None
+        live = bool(user and session_id and web_session_live(session, user, session_id, now(request)))
     if user is None:
         return None
     if not user.active:
         request.session.clear()
         return None
-    ended = _session_ended(request, user)
+    ended = _session_ended(request, user, live)
     if ended:
-        request.session.clear()
+        end_session(request)  # an idle session's row goes too
         raise Refused("signin", "Your session has ended. Sign in again.", 401, ended=ended)
     request.session["seen"] = int(now(request).timestamp())
     return user
@@ -169,10 +199,12 @@ def allow(permission: Permission | str) -> Callable:
     """The dependency every signed-in route uses: signed in, the role holds `permission`, CSRF on writes."""
     permission = Permission(permission)
 
+    @_once_per_request
     async def check(request: Request) -> User:
-        user = _load_user(request)
+        user = load_user(request)
         if user is None:
             raise Refused("signin", "Sign in to continue.", 401)
+        request.state.user = user  # a refusal's page still says who is signed in
         if not permits(user.role, permission):
             raise Refused("role", f"Your role ({ROLE_LABELS.get(user.role, user.role)}) does not give access to "
                                   "this page.")
@@ -189,12 +221,78 @@ def allow(permission: Permission | str) -> Callable:
 def public() -> Callable:
     """For the few routes anyone may use (sign in, API docs); still checks CSRF on writes."""
 
+    @_once_per_request
     async def check(request: Request) -> None:
         if request.method not in SAFE_METHODS:
             await _check_csrf(request)
 
     check.permission = "public"
     return check
+
+
+def _once_per_request(check: Callable) -> Callable:
+    """A route's access check runs first (CheckedFirst) and again as its dependency: the second time is free."""
+
+    @functools.wraps(check)
+    async def once(request: Request):
+        done = request.scope.setdefault("ehcp_checks", {})
+        if check not in done:
+            done[check] = await check(request)
+        return done[check]
+
+    return once
+
+
+def access_check(route: APIRoute) -> Callable | None:
+    """The route's `allow(...)` or `public()` check, found among its dependencies."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop(0)
+        if hasattr(dep.call, "permission"):
+            return dep.call
+        stack.extend(dep.dependencies)
+    return None
+
+
+class CheckedFirst(APIRoute):
+    """Every route of the app: who may use it is settled before its body is read.
+
+    FastAPI reads and parses a request's body before it solves the route's dependencies, so without this a
+    caller with no right to an endpoint would learn from a 422 what it expects, and a body that is not JSON
+    got a 400 in another shape. Here the route's access check runs first; then a JSON body that cannot be
+    read (bad syntax, not UTF-8) is a 422 in the API's problem shape, listing what is wrong.
+    """
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+        check = access_check(self)
+        reads_json = self.body_field is not None and not isinstance(self.body_field.field_info, params.Form)
+
+        async def checked(request: Request):
+            if check is not None:
+                await check(request)
+            if reads_json:
+                await _readable_json(request)
+            return await handler(request)
+
+        return checked
+
+
+async def _readable_json(request: Request) -> None:
+    """Refuse a JSON body that cannot be parsed, saying why (FastAPI would answer 400 or 'JSON decode error')."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()  # kept by the request, so the route reads it again for free
+    if not body or not (kind == "application/json" or kind.endswith("+json")):
+        return
+    try:
+        json.loads(body)
+    except UnicodeDecodeError:
+        problem = "the body is not UTF-8 text; send JSON encoded as UTF-8"
+    except json.JSONDecodeError as exc:
+        problem = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    else:
+        return
+    raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": problem, "input": {}}])
 
 
 async def form_data(request: Request) -> FormData:

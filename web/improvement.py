@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from audit import clock
 from audit.cycle.amendments import before_after, get_task, mark_done, tasks_of
-from audit.cycle.lifecycle import get_area
+from audit.cycle.lifecycle import find_area, get_area
 from audit.errors import AuditError, NotFound
 from audit.improvement.plans import evidence_of, get_plan, history, links_of, plans_of
 from audit.improvement.rules import describe_target
@@ -27,9 +27,9 @@ from audit.improvement.files import export_plan
 from audit.improvement.proposals import decide, get_proposal, proposals_of
 from audit.improvement.scales import get_scale, load_scales
 from reports.improvement import build_improvement_report, render_improvement
-from web.deps import Id, Refused, allow, form_data, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reading = Annotated[User, Depends(allow(Permission.view_improvement))]
 Deciding = Annotated[User, Depends(allow(Permission.manage_improvement))]
 DOWNLOADS = {"html": "text/html", "md": "text/markdown", "csv": "text/csv",
@@ -41,6 +41,12 @@ def _area_id(session, request: Request) -> int:
         return get_area(session, request.app.state.settings.area_code).id
     except NotFound as exc:
         raise Refused("object", str(exc), 404) from None
+
+
+def _listed_area_id(session, request: Request) -> int | None:
+    """The area whose plans and tasks are listed; None before anything was imported (empty lists)."""
+    area = find_area(session, request.app.state.settings.area_code)
+    return area.id if area else None
 
 
 def _plan(session, request: Request, plan_id: int) -> ImprovementPlan:
@@ -65,9 +71,9 @@ def _scales(request: Request) -> dict:
 @router.get("/improvement")
 def plans_page(request: Request, user: Reading):
     with store(request) as session:
-        area_id = _area_id(session, request)
-        plans = plans_of(session, area_id)
-        tasks = tasks_of(session, area_id)
+        area_id = _listed_area_id(session, request)
+        plans = plans_of(session, area_id) if area_id else []
+        tasks = tasks_of(session, area_id) if area_id else []
     return page(request, "improvement_plans.html", title="Improvement plans", plans=plans,
                 open_tasks=sum(t.status == "not_started" for t, _ in tasks),
                 overdue=sum(t.status == "not_started" and t.milestone < clock.today() for t, _ in tasks))
@@ -152,19 +158,20 @@ def decide_proposal(request: Request, proposal_id: Id, user: Deciding,
                                     "proposal_id": proposal_id})
 
 
-def _tasks_page(request: Request, session, area_id: int, user: User, status: int = 200, **context):
+def _tasks_page(request: Request, session, area_id: int | None, user: User, status: int = 200, **context):
     today = clock.today()
     rows = [{"task": t, "plan_ref": p.plan_ref, "overdue": t.status == "not_started" and t.milestone < today}
-            for t, p in tasks_of(session, area_id)]
+            for t, p in (tasks_of(session, area_id) if area_id else [])]
     context = {"done": "", "errors": [], "values": {}} | context
     return page(request, "improvement_tasks.html", status=status, title="Amendment tasks", rows=rows,
-                before_after=before_after(session, area_id), can_decide=permits(user.role, Permission.manage_improvement), **context)
+                before_after=before_after(session, area_id) if area_id else [],
+                can_decide=permits(user.role, Permission.manage_improvement), **context)
 
 
 @router.get("/improvement/tasks")
 def tasks_page(request: Request, user: Reading, done: str = ""):
     with store(request) as session:
-        return _tasks_page(request, session, _area_id(session, request), user, done=done)
+        return _tasks_page(request, session, _listed_area_id(session, request), user, done=done)
 
 
 @router.post("/improvement/tasks/{task_id}/done")

@@ -20,10 +20,10 @@ from audit.store.models import Auditor, User
 from audit.moderation.marking import double_marked, moderate, moderation_queue
 from audit.moderation.views import moderation_overview, score_labels, side_by_side
 from audit.protection.permissions import Permission
-from web.deps import Id, Refused, allow, form_data, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 from web.qa import _cycle
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Moderating = Annotated[User, Depends(allow(Permission.moderate))]
 AGREEMENT_TABLES = [("cycle", "Whole cycle"), ("agency", "By agency"), ("section", "By section"),
                     ("auditor", "By auditor")]

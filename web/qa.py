@@ -12,7 +12,8 @@ from sqlmodel import select
 from starlette.datastructures import FormData
 
 from audit.vocabulary import CycleStatus
-from audit.cycle.lifecycle import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, open_cycle, withdraw_plan
+from audit.cycle.lifecycle import (close_cycle, create_cycle, cycle_progress, find_area, get_area, get_cycle, open_cycle,
+                          withdraw_plan)
 from audit.errors import AuditError
 from audit.store.models import Cycle, Plan, RubricVersion, SampledPlan, User
 from audit.cycle.chasing import chase_history
@@ -20,10 +21,10 @@ from audit.cycle.reminders import outstanding_by_auditor, record_reminder, recor
 from audit.rubrics.loading import load_rubrics_dir
 from flows.mail import reminder_message, send_email, smtp_configured
 from audit.protection.permissions import Permission
-from web.deps import Id, Refused, allow, form_data, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 from web.trigger import launch
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Leading = Annotated[User, Depends(allow(Permission.manage_cycles))]
 CHASE_RULES = {"assignment-due-soon": "Due soon (auditor)", "assignment-overdue": "Overdue (auditor)",
                "assignment-escalation": "Escalated to agency lead"}
@@ -37,8 +38,8 @@ STRATA = [("team", "Team or locality"), ("plan_stage", "New plan or annual revie
 def _cycle(session, request: Request, cycle_id: int) -> Cycle:
     """A cycle of this service's area; others are 'not found'."""
     cycle = session.get(Cycle, cycle_id)
-    area = get_area(session, request.app.state.settings.area_code)
-    if cycle is None or cycle.area_id != area.id:
+    area = find_area(session, request.app.state.settings.area_code)
+    if cycle is None or area is None or cycle.area_id != area.id:
         raise Refused("object", f"There is no cycle {cycle_id}.", 404)
     return cycle
 

@@ -6,13 +6,8 @@ understate Content-Length) before any form or JSON parser sees it.
 
 from __future__ import annotations
 
-import json
-
 from audit.store.actor import ACTOR
-
-
-class BodyTooLarge(Exception):
-    """The request body passed the limit while it was being read."""
+from web.errors import BodyTooLarge, page_outside_the_app, problem
 
 
 class RequestGuard:
@@ -64,12 +59,12 @@ class RequestGuard:
         text = (f"The request was larger than {self.max_bytes:,} bytes, so it was not read. Shorten what you "
                 "entered (or split the upload) and try again.")
         if scope["path"].startswith("/api/"):
-            body, kind = json.dumps({"detail": text, "reason": "too_large"}).encode(), b"application/json"
+            response = problem(text, 413, reason="too_large")
         else:
-            body = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Too large – EHC plan audit'
-                    f'</title></head><body><h1>The form was too large</h1><p>{text}</p>'
-                    "<p>Use your browser's Back button to return to the form.</p></body></html>").encode()
-            kind = b"text/html; charset=utf-8"
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+            response = page_outside_the_app(scope, 413, "too_large", message=text + " Use your browser's Back "
+                                                                                  "button to return to the form.")
+
+        async def nothing_more():  # the body was not read and will not be
+            return {"type": "http.disconnect"}
+
+        await response(scope, nothing_more, send)

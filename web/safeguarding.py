@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
 
-from audit.cycle.lifecycle import get_area
+from audit.cycle.lifecycle import find_area
 from audit.errors import AuditError, InputRejected
 from audit.store.models import SafeguardingFlag, User
 from audit.protection.safeguarding import add_note, close_flag, flag_view, get_flag, list_flags, raise_flag
@@ -18,11 +18,12 @@ from flows.alerts import notify_contacts, why_not_sendable
 from web.auditor import own_assignment
 from audit.protection.permissions import Permission
 from web.api import ProblemOut
-from web.deps import Id, Refused, allow, form_data, page, store
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+from web.errors import problem
 
 # Who may raise a flag, and who follows flags up (the permission matrix will take these over).
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedFirst)
 Flagging = Annotated[User, Depends(allow(Permission.flag_safeguarding))]
 FollowingUp = Annotated[User, Depends(allow(Permission.follow_up_safeguarding))]
 NOTIFY_TEXT = {
@@ -82,7 +83,7 @@ def concern_submit(request: Request, assignment_id: Id, user: Flagging, form: An
 
 
 @router.get("/my-audits/{assignment_id}/safeguarding/{flag_id}", include_in_schema=False)
-def concern_recorded(request: Request, assignment_id: Id, flag_id: int, user: Flagging):
+def concern_recorded(request: Request, assignment_id: Id, flag_id: Id, user: Flagging):
     with store(request) as session:
         assignment, _, _, plan = own_assignment(session, user, assignment_id)
         flag = session.get(SafeguardingFlag, flag_id)
@@ -104,8 +105,7 @@ def api_raise(request: Request, assignment_id: Id, body: ConcernIn, user: Flaggi
     try:
         flag, plan_ref = _raise_and_notify(request, user, assignment_id, body.concern)
     except InputRejected as exc:
-        return JSONResponse({"detail": f"{exc.what} was rejected; nothing was saved.",
-                             "problems": [p.sentence() for p in exc.problems]}, 422)
+        return problem(f"{exc.what} was rejected; nothing was saved.", 422, [p.sentence() for p in exc.problems])
     return FlagOut(id=flag.id, assignment_id=assignment_id, plan_ref=plan_ref, status=flag.status,
                    notify_status=flag.notify_status)
 
@@ -114,7 +114,9 @@ def api_raise(request: Request, assignment_id: Id, body: ConcernIn, user: Flaggi
 
 
 def _flag(request: Request, session, flag_id: int) -> SafeguardingFlag:
-    area = get_area(session, request.app.state.settings.area_code)
+    area = find_area(session, request.app.state.settings.area_code)
+    if area is None:
+        raise Refused("object", f"There is no safeguarding concern {flag_id}.", 404)
     try:
         return get_flag(session, flag_id, area.id)
     except AuditError as exc:
@@ -124,7 +126,8 @@ def _flag(request: Request, session, flag_id: int) -> SafeguardingFlag:
 @router.get("/safeguarding", include_in_schema=False)
 def flags(request: Request, user: FollowingUp):
     with store(request) as session:
-        views = list_flags(session, get_area(session, request.app.state.settings.area_code).id)
+        area = find_area(session, request.app.state.settings.area_code)
+        views = list_flags(session, area.id) if area else []
     return page(request, "safeguarding_list.html", title="Safeguarding concerns",
                 open_flags=[v for v in views if v.flag.status == "open"],
                 closed_flags=[v for v in views if v.flag.status == "closed"],
@@ -141,7 +144,7 @@ def _flag_page(request: Request, flag_id: int, errors: list | None = None, value
 
 
 @router.get("/safeguarding/{flag_id}", name="flag_page", include_in_schema=False)
-def flag_page(request: Request, flag_id: int, user: FollowingUp, done: str = ""):
+def flag_page(request: Request, flag_id: Id, user: FollowingUp, done: str = ""):
     return _flag_page(request, flag_id, done=done if done in ("noted", "closed", "sent", "failed") else "")
 
 
@@ -160,19 +163,19 @@ def _follow_up(request: Request, flag_id: int, user: User, form: FormData, field
 
 
 @router.post("/safeguarding/{flag_id}/notes", include_in_schema=False)
-def note(request: Request, flag_id: int, user: FollowingUp, form: Annotated[FormData, Depends(form_data)]):
+def note(request: Request, flag_id: Id, user: FollowingUp, form: Annotated[FormData, Depends(form_data)]):
     refused = _follow_up(request, flag_id, user, form, "note", add_note)
     return refused or RedirectResponse(f"/safeguarding/{flag_id}?done=noted", status_code=303)
 
 
 @router.post("/safeguarding/{flag_id}/close", include_in_schema=False)
-def close(request: Request, flag_id: int, user: FollowingUp, form: Annotated[FormData, Depends(form_data)]):
+def close(request: Request, flag_id: Id, user: FollowingUp, form: Annotated[FormData, Depends(form_data)]):
     refused = _follow_up(request, flag_id, user, form, "closure_note", close_flag)
     return refused or RedirectResponse(f"/safeguarding/{flag_id}?done=closed", status_code=303)
 
 
 @router.post("/safeguarding/{flag_id}/notify", include_in_schema=False)
-def notify(request: Request, flag_id: int, user: FollowingUp):
+def notify(request: Request, flag_id: Id, user: FollowingUp):
     with store(request) as session:
         _flag(request, session, flag_id)
     status = notify_contacts(request.app.state.settings, request.app.state.engine, flag_id,

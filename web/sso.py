@@ -15,9 +15,9 @@ from fastapi.responses import RedirectResponse
 
 from audit.protection.users import user_for_sso
 from web.auth import safe_next, sign_in_form
-from web.deps import Refused, home_page, public, start_session, store
+from web.deps import CheckedFirst, Refused, home_page, public, start_session, store
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 
 
 def _client(request: Request):

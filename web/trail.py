@@ -13,12 +13,12 @@ from fastapi.responses import Response
 from audit.store.models import User
 from audit.protection.trail_search import ACTIONS, TrailFilter, count_entries, describe_change, find_entries, tables_in_trail, utc_text, write_csv
 from audit.protection.permissions import Permission
-from web.deps import allow, page, store
+from web.deps import CheckedFirst, allow, page, store
 
 # Who may read the trail (the permission matrix will take these over).
 PAGE_SIZE = 50
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reading = Annotated[User, Depends(allow(Permission.view_audit_trail))]
 FIELDS = ("actor", "table", "row", "action", "since", "until")
 

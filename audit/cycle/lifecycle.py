@@ -28,8 +28,13 @@ def _check_text(what: str, text: str, max_chars: int, one_line: bool = False) ->
         raise AuditError(f"{what} {bad[0]}: {bad[1]}.")
 
 
+def find_area(session: Session, code: str) -> LocalArea | None:
+    """The area, or None before anything was imported for it (a fresh install: pages show empty lists)."""
+    return session.exec(select(LocalArea).where(LocalArea.code == code)).first()
+
+
 def get_area(session: Session, code: str, create: bool = False, name: str | None = None) -> LocalArea:
-    area = session.exec(select(LocalArea).where(LocalArea.code == code)).first()
+    area = find_area(session, code)
     if area is None:
         if not create:
             raise NotFound(f"No local area '{code}'. Import a register with --area {code} first.")

@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import Counter
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from audit.vocabulary import SERVICES, Agency, ScorecardStatus, check_auditor_code
 from audit.errors import AuditError, Conflict, NotFound
-from audit.store.models import ApiToken, Assignment, Auditor, LocalArea, Scorecard, User
+from audit.store.models import ApiToken, Assignment, Auditor, LocalArea, Scorecard, User, WebSession
 from audit.protection.permissions import AUDITOR_ROLES, ROLE_LABELS, ROLES, Role, check_role
 
 __all__ = ["ROLES", "ROLE_LABELS"]  # re-exported: older imports read the roles from here
@@ -116,8 +118,11 @@ def set_role(session: Session, user: User, role: str, auditor_code: str | None =
 
 
 def set_active(session: Session, user: User, active: bool) -> User:
+    """Switch an account on or off; off also ends its web sessions."""
     user.active = active
     session.add(user)
+    if not active:
+        _end_sessions_of(session, user)
     session.flush()
     return user
 
@@ -151,9 +156,43 @@ def sign_out_everywhere(session: Session, user: User) -> User:
     user.session_generation = (user.session_generation or 0) + 1
     for token in session.exec(select(ApiToken).where(ApiToken.user_id == user.id)).all():
         session.delete(token)
+    _end_sessions_of(session, user)
     session.add(user)
     session.flush()
     return user
+
+
+# --- web sessions held on the server (issue 15): a signed-out cookie replayed later finds nothing ----------
+
+
+def begin_web_session(session: Session, user: User, now: datetime, lasts: timedelta) -> str:
+    """A new web session for the user, ending at the latest `lasts` from now; returns the id for the cookie.
+
+    Sessions already past their end are deleted here, so the table holds only live ones (and the ended ones
+    of idle browsers until their absolute limit).
+    """
+    session.exec(delete(WebSession).where(WebSession.expires_at <= now))
+    session_id = secrets.token_urlsafe(32)
+    session.add(WebSession(user_id=user.id, token_hash=_token_hash(session_id), began_at=now, expires_at=now + lasts))
+    session.flush()
+    return session_id
+
+
+def web_session_live(session: Session, user: User, session_id: str, now: datetime) -> bool:
+    """True while the session id is the user's, not signed out and not past its end."""
+    row = session.exec(select(WebSession).where(WebSession.token_hash == _token_hash(session_id))).first()
+    return row is not None and row.user_id == user.id and row.expires_at > now
+
+
+def end_web_session(session: Session, session_id: str) -> None:
+    """Sign one session out (this browser); a copy of its cookie no longer signs anyone in."""
+    session.exec(delete(WebSession).where(WebSession.token_hash == _token_hash(session_id)))
+
+
+def _end_sessions_of(session: Session, user: User) -> None:
+    for row in session.exec(select(WebSession).where(WebSession.user_id == user.id)).all():
+        session.delete(row)
+
 
 
 def link_sso(session: Session, user: User, subject: str | None) -> User:

@@ -113,4 +113,4 @@ def test_malformed_requests_get_every_problem_in_the_api_format_and_pages_a_not_
     too_big = 2**70
     assert client.get(f"/api/v1/assignments/{too_big}").status_code == 422
     page = client.get(f"/my-audits/{too_big}")
-    assert page.status_code == 404 and "There is no such page" in page.text
+    assert page.status_code == 404 and "Page not found" in page.text

@@ -1,4 +1,4 @@
-"""People who sign in: accounts, API tokens and failed sign-ins (for throttling)."""
+"""People who sign in: accounts, API tokens, web sessions held on the server and failed sign-ins (for throttling)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,22 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in web session (issue 15): the cookie names it, so signing out ends it on the server too.
+
+    The cookie carries a random session id; only its SHA-256 is stored (`token_hash`, so the audit trail
+    shows it as a secret). Signing out deletes the row and "sign out everywhere" deletes every row of the
+    account, so a copy of the cookie replayed later finds nothing. Rows past `expires_at` (the absolute
+    session limit) are deleted as new sessions begin.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, index=True)
+    began_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
 
 
 class LoginFailure(SQLModel, table=True):

@@ -28,6 +28,13 @@ Feature: Signing in safely and seeing only what your role allows
     Then the laptop is sent to sign in with "signed out on every device"
     And their API token no longer works
 
+  Scenario: Signing out ends the session on the server, so a copy of its cookie is refused
+    Given "demo-board-member" is signed in on a laptop
+    And someone has copied the laptop's session cookie
+    When they choose "Sign out" on the laptop
+    Then the copied cookie is sent to sign in with "You were signed out"
+    And the copied cookie gets no answer from the API
+
   Scenario: A session ends after a while without use, and after the absolute limit
     Given "demo-board-member" is signed in on a laptop
     When 31 minutes pass

@@ -135,6 +135,37 @@ def sign_out_everywhere(devices):
     assert r.status_code == 303 and phone.get("/results").status_code == 303
 
 
+@given("someone has copied the laptop's session cookie", target_fixture="copied")
+def copied_cookie(app, devices):
+    cookie = devices["laptop"].cookies.get("ehcp_session")
+    copy = browser(app, devices, "copy")
+    copy.cookies.set("ehcp_session", cookie)
+    assert copy.get("/results").status_code == 200, "the copy works while the session lasts"
+    return cookie
+
+
+@when('they choose "Sign out" on the laptop')
+def sign_out_on_laptop(devices):
+    laptop = devices["laptop"]
+    r = laptop.post("/sign-out", data={"csrf_token": csrf_of(laptop.get("/account").text)})
+    assert r.status_code == 303 and r.headers["location"] == "/sign-in"
+
+
+@then(parsers.parse('the copied cookie is sent to sign in with "{text}"'))
+def copy_sent_to_sign_in(app, copied, text):
+    with TestClient(app, follow_redirects=False, cookies={"ehcp_session": copied}) as copy:
+        r = copy.get("/results")
+        assert r.status_code == 303 and r.headers["location"].startswith("/sign-in")
+        assert text in copy.get(r.headers["location"]).text
+
+
+@then("the copied cookie gets no answer from the API")
+def copy_refused_by_api(app, copied):
+    with TestClient(app, cookies={"ehcp_session": copied}) as copy:
+        r = copy.get("/api/v1/me")
+    assert r.status_code == 401 and r.json()["reason"] == "signin"
+
+
 @when(parsers.parse("they keep using it every {step:d} minutes for {hours:d} hours"))
 def busy(app, devices, clock, step, hours):
     limit = app.state.settings.session_absolute_hours * 60
