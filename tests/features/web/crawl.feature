@@ -19,6 +19,11 @@ Feature: Every page works for everyone, and a problem is explained on the servic
       | parent carer forum auditor |
       | admin                      |
 
+  Scenario: Every command answers every role in sentences
+    Given a local area with a scored cycle, a cycle closed early, an open cycle and a calibration exercise
+    When every command is run as the operator and as every role, with and without its arguments
+    Then no command showed a traceback
+
   Scenario: A new service, before anything is imported, shows empty lists
     Given a new service where only the accounts exist
     When the board member follows every link, download and API address they can reach

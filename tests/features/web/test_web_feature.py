@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from tests.web.cli_crawl import crawl_commands
 from tests.web.conftest import sign_in
 from tests.web.crawl import crawl_as, own_page
 from tests.web.crawl_stores import crawl_empty, crawl_lifecycle, role_of  # noqa: F401  (fixtures)
@@ -30,12 +31,12 @@ def ctx():
 
 
 @given("a local area with a scored cycle, a cycle closed early, an open cycle and a calibration exercise")
-def lifecycle(ctx, crawl_lifecycle):  # noqa: F811
+def lifecycle(ctx, crawl_lifecycle):
     ctx["settings"], ctx["accounts"] = crawl_lifecycle
 
 
 @given("a new service where only the accounts exist")
-def empty(ctx, crawl_empty):  # noqa: F811
+def empty(ctx, crawl_empty):
     ctx["settings"], ctx["accounts"] = crawl_empty
 
 
@@ -104,3 +105,14 @@ def service_page(ctx, heading):
 def logged(ctx):
     (record,) = [r for r in ctx["records"] if ctx["reference"] in r.getMessage()]
     assert record.exc_info and "the database went away" in logging.Formatter().formatException(record.exc_info)
+
+
+@when("every command is run as the operator and as every role, with and without its arguments")
+def run_every_command(ctx, tmp_path, monkeypatch):
+    ctx["runs"], ctx["tracebacks"] = crawl_commands(ctx["settings"], ctx["accounts"], tmp_path, monkeypatch)
+
+
+@then("no command showed a traceback")
+def no_traceback_shown(ctx):
+    assert ctx["runs"] > 300, "every command was run for every role"
+    assert ctx["tracebacks"] == [], "\n".join(ctx["tracebacks"])
