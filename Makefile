@@ -64,7 +64,11 @@ demo: $(STAMP) $(WEB_ASSETS) bytecode
 # The whole suite twice: on SQLite, then on PostgreSQL (a throwaway cluster the tests start and remove;
 # docs/production.md). The browser tests drive the UI, not the store, and the benchmarks' smoke tests build
 # their own SQLite stores, so both run in the SQLite pass only.
-test: test-sqlite test-postgresql
+test: lint test-sqlite test-postgresql
+
+# The lint gate (issue 16): ruff with the rules in pyproject.toml ([tool.ruff]); docs/decisions.md says why.
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # The SQLite pass runs with the product's clock five years ahead (audit/clock.py) and the PostgreSQL pass at
 # the real date: a test that leans on today's date fails in one of them, not months after it was written.
