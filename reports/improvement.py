@@ -9,26 +9,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
 from audit import clock
 from audit.cycle.amendments import before_after, tasks_of
-from audit.vocabulary import TaskStatus
 from audit.improvement.plans import actions_of, evidence_of, links_of, plans_of
-from audit.improvement.rules import describe_target
-from audit.store.models import Cycle, ImprovementPlan, LocalArea
 from audit.improvement.proposals import latest_proposal, open_proposals
+from audit.improvement.rules import describe_target
 from audit.improvement.scales import StatusScale, get_scale
+from audit.store.models import Cycle, ImprovementPlan, LocalArea
+from audit.vocabulary import TaskStatus
+from reports import templating
 from reports.suppression import TEXT, make_table
 
 NOT_GRADED = "Not yet graded"
-_env = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.jinja",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+_env = templating.env
 
 
 def build_improvement_report(session: Session, plan: ImprovementPlan, scales: dict[str, StatusScale],
