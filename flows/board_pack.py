@@ -67,7 +67,7 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
             cycle = get_cycle(session, cycle_id)
         folder = Path(settings.resolved_reports_dir) / f"cycle-{cycle.id}"
         t = settings.small_number_threshold
-        data = pack_data(session, cycle, as_of)  # read once for the board's pack and every service's
+        data = pack_data(session, cycle, as_of, settings.scales_dir)  # read once for the board's pack and every service's
         pack = build_pack(session, cycle, as_of, t, data=data, scales_dir=settings.scales_dir)
         packs = [(pack, folder)] + [(build_pack(session, cycle, as_of, t, service=service, data=data),
                                      folder / "services") for service in SERVICE_MEASURES]

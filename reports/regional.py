@@ -17,7 +17,7 @@ from audit import clock
 from audit.national.regional import AreaFigures
 from audit.timeliness.measures import Measure
 from reports import templating
-from reports.pack import grade_table, measure_table
+from reports.board import grade_table, measure_table
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 
 SCHEMA = "ehcp-audit/regional/1"

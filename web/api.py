@@ -232,7 +232,7 @@ def progress(request: Request, cycle_id: Id, user: Annotated[User, Depends(allow
 
 @router.get("/cycles/{cycle_id}/summary", responses={404: {"model": ProblemOut}})
 def summary(request: Request, cycle_id: Id, user: Reading) -> dict:
-    """The board summary of a scored cycle (schema ehcp-audit/board-summary/1, see docs/formats.md)."""
+    """The board summary of a scored cycle (schema ehcp-audit/board-summary/2, see docs/formats.md)."""
     return summary_for(request, cycle_id, user)
 
 

@@ -105,7 +105,7 @@ def test_results_tables_per_service_section_group_and_timeliness(session, area):
     sections = by_section(results)
     assert len(sections) == len(RUBRIC.sections) and sections.iloc[0]["group"].startswith("A: ")
     phases = by_plan_field(results, "phase").set_index("group")
-    assert phases.loc["primary", "plans"] == 4 and phases.loc["secondary", "plans"] == 0
+    assert phases.loc["Primary", "plans"] == 4 and phases.loc["Secondary", "plans"] == 0  # phases in words
     cross = grade_by_timeliness(results).set_index("group")
     assert (cross.loc["Within 20 weeks", "plans"], cross.loc["Over 20 weeks", "plans"]) == (3, 1)
     weak = weak_criteria(results)

@@ -67,7 +67,7 @@ def test_results_and_progress_for_the_board_and_qa_lead(app, client):
     board = bearer(app, "demo-board-member")
     assert client.get("/api/v1/cycles", headers=board).json()[0]["has_results"] is True
     summary = client.get("/api/v1/cycles/1/summary", headers=board).json()
-    assert summary["schema"] == "ehcp-audit/board-summary/1" and summary["headline"]["plans_sampled"] == 4
+    assert summary["schema"] == "ehcp-audit/board-summary/2" and summary["headline"]["plans_sampled"] == 4
 
 
 def test_openapi_documents_the_scorecard_and_results_endpoints(client):
