@@ -269,6 +269,9 @@ LABELS: dict[str, dict[str, str]] = {
     "delivery_status": {"pending": "Pending", "sent": "Sent", "failed": "Failed",
                         "skipped": "Skipped (email not set up)"},
     "flag_status": {"open": "Open", "closed": "Closed"},
+    "action_event": {"created": "Created", "imported": "Imported", "linked": "Linked", "evidence": "Evidence added",
+                     "evidence-updated": "Evidence updated", "proposal": "Status proposed",
+                     "proposal-updated": "Proposal updated"},
     "trail_action": {"create": "added", "update": "changed", "delete": "removed", "bulk create": "added in bulk",
                      "bulk update": "changed in bulk", "bulk delete": "removed in bulk"},
     # Who acted, by the prefix the trail records (audit.store.actor): web:USER, api:USER, cli:USER, flow:NAME.
