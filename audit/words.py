@@ -99,6 +99,17 @@ def period(start: object, end: object) -> str:
     return f"{day(start)} to {day(end)}"
 
 
+def parse_day(text: str) -> date:
+    """A day as a person types it: '4/12/2026', '4 December 2026', '4 Dec 2026' or '2026-12-04'. ValueError if not."""
+    text = " ".join(text.strip().split())
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date")
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 plan', '3 plans'."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
