@@ -19,6 +19,7 @@ from audit.improvement.rules import describe_target
 from audit.improvement.scales import StatusScale, get_scale
 from audit.store.models import Cycle, ImprovementPlan, LocalArea
 from audit.vocabulary import TaskStatus
+from audit.words import day
 from reports import templating
 from reports.suppression import TEXT, make_table
 
@@ -129,7 +130,7 @@ def pack_section(session: Session, area_id: int, scales: dict[str, StatusScale],
         key = f"improvement_{plan.id}"
         tables.append(make_table(f"{key}_brag", f"BRAG on a page: {plan.name} ({report['plan']['scale']})", [
             ("reference", "Ref", TEXT), ("area", "Area of weakness", TEXT), ("action", "Action", TEXT),
-            ("lead", "Lead", TEXT), ("status", "Status", TEXT), ("due", "Milestone", TEXT)],
+            ("lead", "Lead", TEXT), ("status", "Status", TEXT), ("due", "Milestone", TEXT, day)],
             report["actions"], threshold=0))
         tables.append(make_table(f"{key}_exceptions", f"Exceptions: {plan.name} (red, overdue or regressed)", [
             ("reference", "Ref", TEXT), ("action", "Action", TEXT), ("lead", "Lead", TEXT), ("status", "Status", TEXT),

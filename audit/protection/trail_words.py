@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from audit.store.models import Assignment, Plan, SampledPlan, Scorecard, TrailEntry, User
-from audit.vocabulary import Grade, humanise, label
+from audit.vocabulary import Grade, humanise, label, stratum_label
 from audit.words import day, moment
 
 KEYS_SHOWN = 20  # keys of a bulk entry listed on screen; the export has them all
@@ -61,11 +61,15 @@ def value_words(table: str, column: str, value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if column == "stratum":
+        return stratum_label(str(value))
     family = COLUMN_FAMILIES.get(table, {}).get(column) or COLUMN_FAMILIES["*"].get(column)
     if family:
         return label(value, family)
     if isinstance(value, list):
         return ", ".join(value_words(table, column, v) for v in value) or "none"
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{column_words(k)} {value_words(table, k, v)}" for k, v in value.items()) + ")"
     text = str(value)
     if _ISO_MOMENT.match(text):
         return moment(text)

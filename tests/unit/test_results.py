@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
-import pytest
 from sqlmodel import select
 
-from audit.improvement.actions import raise_actions
-from audit.results.analysis import (by_plan_field, by_section, by_service, distribution, grade_by_timeliness,
-                            load_cycle_results, weak_criteria)
-from audit.vocabulary import Grade
 from audit.cycle.lifecycle import create_cycle, open_cycle
-from audit.store.models import ActionEvidence, ActionLink, Assignment, Auditor, ImprovementAction, PlanResult, SectionResult
-from audit.results.cycle_scores import score_cycle
 from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.improvement.actions import raise_actions
+from audit.results.analysis import (
+    by_plan_field,
+    by_section,
+    by_service,
+    distribution,
+    grade_by_timeliness,
+    load_cycle_results,
+    weak_criteria,
+)
+from audit.results.cycle_scores import score_cycle
 from audit.settings import Settings
+from audit.store.models import ActionEvidence, ActionLink, Assignment, Auditor, ImprovementAction, PlanResult, SectionResult
+from audit.vocabulary import Grade
 from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 RUBRIC = whole_plan_rubric()
 O, G, RI, I = Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE
 

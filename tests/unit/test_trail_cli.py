@@ -7,12 +7,12 @@ import sqlite3
 from datetime import date
 
 from audit.settings import get_settings
-from audit.synthetic.area import write_synthetic_area
 from audit.store.actor import cli_actor
+from audit.synthetic.area import write_synthetic_area
 from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
 
 
-def test_show_names_the_operator_and_the_bulk_import(cli_env):  # noqa: F811
+def test_show_names_the_operator_and_the_bulk_import(cli_env):
     files = write_synthetic_area(cli_env / "area", seed=5, n_plans=40, as_of=date(2026, 11, 1))
     assert run("plans", "import", files["register"]).exit_code == 0
     shown = run("trail", "show", "--table", "plan")
@@ -25,7 +25,7 @@ def test_show_names_the_operator_and_the_bulk_import(cli_env):  # noqa: F811
     assert run("trail", "show", "--since", "2026-12-01", "--until", "2026-11-01").exit_code == 1
 
 
-def test_export_writes_every_entry_with_formula_cells_escaped(cli_env):  # noqa: F811
+def test_export_writes_every_entry_with_formula_cells_escaped(cli_env):
     (cli_env / "auditors.csv").write_text("code,agency,team\nAUD-1,health,Ward 1\n", encoding="utf-8")
     assert run("auditors", "import", cli_env / "auditors.csv").exit_code == 0
     out = cli_env / "trail.csv"
@@ -37,7 +37,7 @@ def test_export_writes_every_entry_with_formula_cells_escaped(cli_env):  # noqa:
     assert run("trail", "export", "--out", cli_env / "trail.xlsx").exit_code == 1
 
 
-def test_verify_prints_the_head_and_reports_an_entry_changed_outside_the_app(cli_env):  # noqa: F811
+def test_verify_prints_the_head_and_reports_an_entry_changed_outside_the_app(cli_env):
     (cli_env / "auditors.csv").write_text("code,agency\nAUD-1,health\nAUD-2,education\n", encoding="utf-8")
     run("auditors", "import", cli_env / "auditors.csv")
     ok = run("trail", "verify")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi.testclient import TestClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from audit.vocabulary import Grade
+from audit.protection.users import create_api_token, get_user
 from audit.store.db import transaction
 from audit.store.models import Scorecard
-from audit.protection.users import create_api_token, get_user
 from tests.web.conftest import assignments_of, auditor_users, engine_of, sign_in
 from tests.web.test_web_auditor import criteria_of
 
