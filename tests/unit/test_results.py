@@ -27,7 +27,7 @@ from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 RUBRIC = whole_plan_rubric()
-O, G, RI, I = Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE
+O, G, RI, I = Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE  # noqa: E741  (the grades as boards abbreviate them)
 
 
 def open_one_plan_cycle(session, area, plans=1, **plan_fields):
