@@ -193,13 +193,13 @@ def tasks_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Amendment tasks for plans graded Requires Improvement or Inadequate, with their status."""
-    day = parse_date(as_of) or clock.today()
+    today = parse_date(as_of) or clock.today()
     with store() as session:
         area_id = _area_id(session, area)
         rows, comparison = tasks_of(session, area_id), before_after(session, area_id)
     table = words_table("Task#", "Plan", "Case officer", "Due", "Status", title="Amendment tasks")
     for task, plan in rows:
-        late = task.status == "not_started" and task.milestone < day
+        late = task.status == "not_started" and task.milestone < today
         if overdue and not late:
             continue
         table.add_row(str(task.id), plan.plan_ref, task.lead, day(task.milestone),
