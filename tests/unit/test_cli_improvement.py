@@ -64,7 +64,7 @@ def test_import_export_status_link_and_accept_through_the_cli(cli_env, tmp_path,
     accepted = run("improvement", "accept", "1", "--reason", "audits agree", "--by", "QA-LEAD")
     assert accepted.exit_code == 0 and "is now 'Completed and embedded' (accepted by QA-LEAD)" in said(accepted)
     tasks = run("improvement", "tasks", "--overdue", "--as-of", "2026-02-01")
-    assert "overdue" in said(tasks) and "CO-01" in said(tasks)
+    assert "Overdue" in said(tasks) and "CO-01" in said(tasks)  # the task's status in words
     chased = run("improvement", "chase", "--as-of", "2026-02-01", "--record")
     assert "31 day(s) overdue, chased 1 time(s)" in said(chased)
     done = run("improvement", "task-done", "1", "--note", "rewritten", "--by", "CO-01")
