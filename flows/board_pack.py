@@ -24,13 +24,13 @@ from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
 
 from audit import clock
-from audit.results.analysis import has_reaudits, load_cycle_results
 from audit.cycle.lifecycle import get_area, get_cycle
-from audit.store.db import engine_from_settings, transaction
-from audit.store.models import DeliveryLog, PlanResult, utcnow
+from audit.results.analysis import has_reaudits, load_cycle_results
 from audit.safe_files import path_inside, safe_name_part
 from audit.settings import Settings, get_settings
 from audit.store.actor import as_actor
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import DeliveryLog, PlanResult, utcnow
 from flows.mail import send_email
 from flows.runtime import flow_settings
 from reports.feedback import feedback_notes, render_note
