@@ -1,12 +1,16 @@
-"""Controlled vocabularies in one place: grades (ordered), agencies, phases, SEN2 need codes, statuses.
+"""Controlled vocabularies in one place: every code the product stores and the words a person reads for it.
 
-Statistics, roll-up rules and charts take the grade order from `Grade`; nothing else defines it.
+Grades (ordered), agencies, phases, SEN2 need codes, plan stages and strata, statuses of cycles, samples,
+scorecards, tasks and actions, roles, marker roles, trail actions and who acted. Statistics, roll-up rules and
+charts take the grade order from `Grade`; nothing else defines it. Every surface (CLI, web, reports, flows)
+shows a code through `label(code, family)` or `stratum_label(key)`; no other module keeps a label map.
 """
 
 from __future__ import annotations
 
+import enum
 import re
-from enum import Enum, IntEnum
+from enum import IntEnum
 
 from audit.errors import AuditError
 
@@ -33,7 +37,7 @@ class Grade(IntEnum):
         return self >= Grade.GOOD
 
     @classmethod
-    def parse(cls, text: object) -> "Grade":
+    def parse(cls, text: object) -> Grade:
         """Read a grade as people write it: label, common abbreviation or 1-4. Raises ValueError."""
         if isinstance(text, Grade):
             return text
@@ -64,11 +68,8 @@ for _g, _label in _GRADE_LABELS.items():
 _GRADE_ALIASES.update({"ri": Grade.REQUIRES_IMPROVEMENT, "o": Grade.OUTSTANDING, "g": Grade.GOOD, "i": Grade.INADEQUATE})
 
 
-class StrEnum(str, Enum):
+class StrEnum(enum.StrEnum):
     """String enum whose member names equal their values (SQLModel stores names)."""
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def values(cls) -> list[str]:
@@ -86,13 +87,7 @@ class Agency(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "sen_team": "SEN team",
-            "education": "Education",
-            "health": "Health",
-            "social_care": "Social care",
-            "parent_carer_forum": "Parent carer forum",
-        }[self.value]
+        return LABELS["agency"][self.value]
 
 
 # The services the board sees results for, in the order it sees them.
@@ -225,3 +220,102 @@ class LinkLevel(StrEnum):
     service = "service"
 
 SYSTEM = "ehcp-audit"  # who, for changes the cycle flow makes from the data
+
+
+# --- labels: the words a person reads for each code --------------------------------------------------------
+
+LABELS: dict[str, dict[str, str]] = {
+    "grade": {g.name.lower(): g.label for g in Grade} | {str(int(g)): g.label for g in Grade},
+    "agency": {"sen_team": "SEN team", "education": "Education", "health": "Health", "social_care": "Social care",
+               "parent_carer_forum": "Parent carer forum"},
+    "advice": {"education": "Education", "health": "Health", "social_care": "Social care",
+               "educational_psychology": "Educational psychology"},
+    "phase": {"early_years": "Early years", "primary": "Primary", "secondary": "Secondary", "post_16": "Post-16",
+              "post_19": "Post-19"},
+    # SEN2 primary need codes written out, the code kept in brackets because boards and teams use it.
+    "need": {"ASD": "Autistic spectrum disorder (ASD)", "SLCN": "Speech, language and communication needs (SLCN)",
+             "SEMH": "Social, emotional and mental health (SEMH)", "MLD": "Moderate learning difficulty (MLD)",
+             "SLD": "Severe learning difficulty (SLD)", "PMLD": "Profound and multiple learning difficulty (PMLD)",
+             "SpLD": "Specific learning difficulty (SpLD)", "VI": "Visual impairment (VI)",
+             "HI": "Hearing impairment (HI)", "MSI": "Multi-sensory impairment (MSI)",
+             "PD": "Physical disability (PD)", "OTH": "Other difficulty or disability (OTH)",
+             "NSA": "No specialist assessment of need (NSA)"},
+    "plan_status": {"active": "Active", "ceased": "Ceased", "transferred": "Transferred out"},
+    "plan_stage": {"new": "New plan", "annual_review": "Annual review"},
+    "stratum_field": {"team": "Team", "phase": "Phase", "primary_need": "Primary need", "setting_type": "Setting type",
+                      "plan_stage": "New plan or annual review"},
+    "rubric_kind": {"whole_plan": "Whole plan", "themed": "Themed"},
+    "cycle_status": {"draft": "Not started", "open": "Open", "scored": "Scored", "closed": "Closed"},
+    "sample_status": {"sampled": "Sampled", "withdrawn": "Withdrawn"},
+    # An auditor's piece of work, and a scorecard: the words of the progress tables.
+    "work_status": {"not_started": "Not started", "draft": "In draft", "submitted": "Submitted", "late": "Late",
+                    "total": "Total"},
+    "section_status": {"complete": "Complete", "incomplete": "Incomplete", "not_applicable": "Not applicable"},
+    "task_status": {"not_started": "Open", "done": "Done", "reaudited": "Re-audited"},
+    "action_kind": {"amendment": "Amendment task", "improvement": "Improvement action"},
+    "marker_role": {"first": "First marker", "second": "Second marker", "moderated": "Moderated"},
+    "link_level": {"criterion": "Criterion", "section": "Section", "service": "Service"},
+    "role": {"qa_lead": "QA lead", "auditor": "Auditor", "moderator": "Moderator", "service_lead": "Service lead",
+             "board_member": "Board member", "parent_carer_auditor": "Parent carer forum auditor", "admin": "Admin"},
+    "moderation_policy": {"first": "the first marker's grade counts", "lower": "the lower grade counts",
+                          "moderator": "every double-marked plan is moderated"},
+    "timeliness_group": {"within_20_weeks": "Within 20 weeks", "over_20_weeks": "Over 20 weeks",
+                         "not_issued": "Not issued", "all": "All"},
+    "chase_rule": {"assignment-due-soon": "Due soon (auditor)", "assignment-overdue": "Overdue (auditor)",
+                   "assignment-escalation": "Escalated to agency lead"},
+    "chase_outcome": {"sent": "Email sent", "sending": "Being sent, or interrupted while sending", "failed": "Failed",
+                      "no_address": "Not emailed: no address", "no_smtp": "Not emailed: email not set up",
+                      "unknown": "Interrupted: may not have been sent"},
+    "delivery_status": {"pending": "Pending", "sent": "Sent", "failed": "Failed",
+                        "skipped": "Skipped (email not set up)"},
+    "flag_status": {"open": "Open", "closed": "Closed"},
+    "action_event": {"created": "Created", "imported": "Imported", "linked": "Linked", "evidence": "Evidence added",
+                     "evidence-updated": "Evidence updated", "proposal": "Status proposed",
+                     "proposal-updated": "Proposal updated"},
+    "trail_action": {"create": "added", "update": "changed", "delete": "removed", "bulk create": "added in bulk",
+                     "bulk update": "changed in bulk", "bulk delete": "removed in bulk"},
+    # Who acted, by the prefix the trail records (audit.store.actor): web:USER, api:USER, cli:USER, flow:NAME.
+    "actor_kind": {"web": "on the web", "api": "through the API", "cli": "on the command line",
+                   "flow": "the workflow", "system": "the system"},
+}
+ROLE_LABELS = LABELS["role"]
+
+
+def humanise(code: object) -> str:
+    """A code no family knows (an area's own word, a new status) in words: 'no_smtp' -> 'No smtp'."""
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def label(code: object, family: str) -> str:
+    """The words for `code` in a family of LABELS ('phase', 'need', 'cycle_status' ...); '' for None."""
+    if code is None or code == "":
+        return ""
+    value = getattr(code, "value", code)
+    words = LABELS[family].get(str(value))
+    return words if words is not None else humanise(value)
+
+
+def _lower_first(text: str) -> str:
+    """'Annual review' -> 'annual review', but 'SEN team' and 'ASD' stay as written."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+STRATUM_VALUE_FAMILIES = {"phase": "phase", "primary_need": "need", "plan_stage": "plan_stage"}
+
+
+def stratum_label(key: str | None) -> str:
+    """A stratum key as words: 'team=North|plan_stage=annual_review' -> 'Team North, annual review'."""
+    if not key or key == "all":
+        return "Whole register (not stratified)"
+    if key == REAUDIT_STRATUM:
+        return "Re-audit after amendment"
+    parts = []
+    for part in key.split("|"):
+        field, _, value = part.partition("=")
+        if field in STRATUM_VALUE_FAMILIES:
+            parts.append(label(value, STRATUM_VALUE_FAMILIES[field]))
+        else:
+            parts.append(f"{label(field, 'stratum_field')} {value}".strip())
+    words = [parts[0]] + [_lower_first(p) for p in parts[1:]]
+    return ", ".join(words)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.table import Table
 
 from audit import clock
-from audit.vocabulary import Agency
 from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
+from audit.vocabulary import Agency
+from audit.words import day
 from ehcp_audit_cli.common import (
     console,
     friendly,
@@ -22,16 +21,19 @@ from ehcp_audit_cli.common import (
     settings,
     store,
 )
+from ehcp_audit_cli.tables import words_table
 
 
 @friendly
 @needs(Permission.send_board_pack)
 def board_pack_cmd(
-    cycle: Optional[int] = typer.Option(None, "--cycle", help="Cycle number (default: the latest with results)."),
-    service: Optional[str] = typer.Option(None, "--service", help="Only this service's pack: sen_team, education, health or social_care."),
-    send: bool = typer.Option(False, "--send/--no-send", help="Email the pack to EHCP_AUDIT_BOARD_RECIPIENTS (runs the Prefect flow)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date the figures are taken on (default today)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write to (default <reports>/cycle-N)."),
+    cycle: int | None = typer.Option(None, "--cycle", help="Cycle number (default: the latest with results)."),
+    service: str | None = typer.Option(None, "--service",
+                                          help="Only this service's pack: sen_team, education, health or social_care."),
+    send: bool = typer.Option(False, "--send/--no-send",
+                              help="Email the pack to EHCP_AUDIT_BOARD_RECIPIENTS (runs the Prefect flow)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the figures are taken on (default today)."),
+    out: Path | None = typer.Option(None, "--out", help="Folder to write to (default <reports>/cycle-N)."),
 ) -> None:
     """Render the board pack (HTML, Markdown, PDF, XLSX, JSON); with --send, render, publish and email it."""
     day = parse_date(as_of) or clock.today()
@@ -60,7 +62,7 @@ def board_pack_cmd(
 @needs(Permission.view_results)
 def trends_cmd(
     series: str = typer.Option("Overall", "--series", help="Overall, Service or Section."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """% Good or better cycle on cycle, with sample sizes, 95% Wilson intervals and rubric breaks."""
     from reports.trends import cycle_trends
@@ -74,19 +76,19 @@ def trends_cmd(
         frame = frame[frame["series"] == series]
         if service:
             frame = frame[frame["group"] == Agency(service).label]
-        table = Table("group", "cycle", "due", "rubric", "break", "plans", "% Good or better", "95% interval",
-                      title=title)
+        table = words_table("Group", "Cycle", "Due", "Rubric", "Break", "Plans#", "% Good or better#", "95% interval#",
+                            title=title)
         t = settings().small_number_threshold
         for r in frame.itertuples():
             small = 0 < r.plans < t
             pct = "no data" if r.pct is None or r.pct != r.pct else ("suppressed" if small else f"{r.pct:.1f}%")
             ci = "" if small or r.ci_low is None or r.ci_low != r.ci_low else f"{r.ci_low:.0f}–{r.ci_high:.0f}%"
-            table.add_row(r.group, r.cycle, r.date, f"{r.rubric} {r.rubric_version}",
+            table.add_row(r.group, r.cycle, day(r.date), f"{r.rubric} {r.rubric_version}",
                           "rubric changed" if r.rubric_break else "", f"<{t}" if small else str(r.plans), pct, ci)
         console.print(table)
 
 
-def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -> None:
+def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None:
     """`ehcp-audit report --format pdf|xlsx`: the board pack in one binary format."""
     from reports.pack import build_pack
     from reports.pack_render import render_html
@@ -104,7 +106,7 @@ def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -
     console.print(f"Wrote {out}")
 
 
-def _cycle(session, cycle_id: Optional[int]):
+def _cycle(session, cycle_id: int | None):
     from reports.trends import reported_cycles
 
     if cycle_id is not None:

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.table import Table
 from sqlmodel import select
 
-from audit.vocabulary import check_auditor_code
 from audit.cycle.lifecycle import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
-from audit.errors import AuditError, NotFound
-from audit.limits import Limits
-from audit.store.models import Auditor, Cycle, Plan, RubricVersion
-from audit.rubrics.loading import find_rubric
 from audit.cycle.sampling import Exclusions
 from audit.cycle.scorecard_files import import_scorecard_file, template_path, write_template
 from audit.cycle.scorecards import assignments_for
+from audit.errors import AuditError, NotFound
+from audit.limits import Limits
 from audit.protection.permissions import Permission
+from audit.rubrics.loading import find_rubric
+from audit.store.models import Auditor, Cycle, Plan, RubricVersion
+from audit.vocabulary import check_auditor_code, label, stratum_label
+from audit.words import day
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
+from ehcp_audit_cli.tables import NUMBER, words_table
 
 cycle_app = typer.Typer(help="Create, run and follow audit cycles.", no_args_is_help=True)
 scorecards_app = typer.Typer(help="Generate scorecard spreadsheets for auditors and import them back.",
@@ -37,7 +37,7 @@ def cycle_create(
     strata: str = typer.Option("", "--strata", help="Comma-separated fields to stratify by, e.g. team,plan_stage."),
     seed: int = typer.Option(1, "--seed", help="Random seed; the same seed and register give the same sample."),
     exclude_months: int = typer.Option(12, "--exclude-audited-months", help="Exclude plans audited this recently."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Create a cycle (nothing is sampled until it runs)."""
     chosen = find_rubric(settings().rubrics_dir, rubric)
@@ -55,7 +55,7 @@ def cycle_create(
 @needs(Permission.manage_cycles)
 def cycle_run(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to judge lateness and timeliness on (default today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date to judge lateness and timeliness on (default today)."),
     finalise: bool = typer.Option(False, "--finalise", help="Score and report even with scorecards outstanding."),
     simulate: bool = typer.Option(False, "--simulate-auditors", help="Demo only: synthetic auditors submit."),
 ) -> None:
@@ -80,17 +80,18 @@ def _run_flow(cycle_id: int, as_of=None, finalise: bool = False, simulate: bool 
 
 def _print_outcome(cycle_id: int, outcome: dict) -> None:
     progress = outcome["progress"]
+    status = label(outcome["status"], "cycle_status").lower()
     if outcome["state"] == "nothing-to-score":
         console.print(f"Cycle {cycle_id} is closed and was closed before any plan was sampled: there is nothing "
                       f"to score and no board summary.")
         return
     if outcome["state"] == "waiting":
-        console.print(f"Cycle {cycle_id} is {outcome['status']}: {progress['submitted']} of {progress['total']} "
+        console.print(f"Cycle {cycle_id} is {status}: {progress['submitted']} of {progress['total']} "
                       f"scorecards in. Waiting for: {', '.join(progress['waiting_for'])}. Run again when more are in, "
                       f"or use --finalise.")
         return
     scored = outcome["scored"]
-    console.print(f"Cycle {cycle_id} is {outcome['status']}: {scored['complete']} plans graded, "
+    console.print(f"Cycle {cycle_id} is {status}: {scored['complete']} plans graded, "
                   f"{scored['incomplete']} incomplete; {outcome['actions_raised']} new actions.")
     moderation = outcome.get("moderation") or {}
     if moderation.get("double_marked"):
@@ -104,30 +105,31 @@ def _print_outcome(cycle_id: int, outcome: dict) -> None:
 @friendly
 @needs(Permission.manage_cycles)
 def cycle_status(
-    cycle_id: Optional[int] = typer.Argument(None, help="Cycle number; omit to list cycles."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to judge lateness on (default today)."),
+    cycle_id: int | None = typer.Argument(None, help="Cycle number; omit to list cycles."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date to judge lateness on (default today)."),
 ) -> None:
     """Progress per agency and auditor: submitted, in draft, not started, late."""
     with store() as session:
         if cycle_id is None:
-            table = Table("cycle", "name", "status", "rubric", "sample", "due")
+            table = words_table("Cycle#", "Name", "Status", "Rubric", "Sample#", "Due", title="Audit cycles")
             for c, v in session.exec(select(Cycle, RubricVersion).join(RubricVersion)).all():
-                table.add_row(str(c.id), c.name, c.status, f"{v.key} {v.content_hash[:8]}", str(c.sample_size),
-                              c.due_date.isoformat())
+                table.add_row(str(c.id), c.name, label(c.status, "cycle_status"), f"{v.title} {v.version_label}",
+                              str(c.sample_size), day(c.due_date))
             console.print(table)
             return
         cycle = get_cycle(session, cycle_id)
         p = cycle_progress(session, cycle, today=parse_date(as_of))
-        console.print(f"Cycle {cycle.id} '{cycle.name}' ({cycle.status}), due {cycle.due_date:%d %B %Y}: "
-                      f"{p.submitted} of {p.total} scorecards submitted, {p.draft} in draft, "
-                      f"{p.not_started} not started, {p.late} late.")
-        for title, bucket in (("agency", p.by_agency), ("auditor", p.by_auditor)):
-            table = Table(title, "submitted", "in draft", "not started", "late", "total")
+        console.print(f"Cycle {cycle.id} '{cycle.name}' ({label(cycle.status, 'cycle_status').lower()}), due "
+                      f"{day(cycle.due_date)}: {p.submitted} of {p.total} scorecards submitted, {p.draft} in draft, "
+                      f"{p.not_started} not started, {p.late} late.", highlight=False)
+        states = ("submitted", "draft", "not_started", "late", "total")
+        for title, bucket in (("Agency", p.by_agency), ("Auditor", p.by_auditor)):
+            table = words_table(title, *(label(k, "work_status") + NUMBER for k in states), title=f"By {title.lower()}")
             for key, c in sorted(bucket.items()):
-                table.add_row(key, *(str(c[k]) for k in ("submitted", "draft", "not_started", "late", "total")))
+                table.add_row(label(key, "agency") if title == "Agency" else key, *(str(c[k]) for k in states))
             console.print(table)
         for ref, reason in p.withdrawn:
-            console.print(f"Withdrawn: {ref} ({reason})")
+            console.print(f"Withdrawn: {ref} ({reason})", highlight=False)
 
 
 @cycle_app.command("withdraw")
@@ -145,7 +147,8 @@ def cycle_withdraw(
         replacement = withdraw_plan(session, cycle, plan_ref, reason, replace)
         msg = f"Withdrew {plan_ref} from cycle {cycle_id} ({reason})."
         if replacement:
-            msg += f" Replaced by {session.get(Plan, replacement.plan_id).plan_ref} from stratum {replacement.stratum}."
+            msg += (f" Replaced by {session.get(Plan, replacement.plan_id).plan_ref} from the same stratum "
+                    f"({stratum_label(replacement.stratum)}).")
         elif replace:
             msg += " No plan is left in its stratum to replace it."
         console.print(msg)
@@ -179,7 +182,7 @@ def cycle_close(
 @needs(Permission.manage_cycles)
 def scorecards_template(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
-    auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code; omit for every auditor."),
+    auditor: str | None = typer.Option(None, "--auditor", help="Auditor code; omit for every auditor."),
     out: Path = typer.Option(Path("scorecards"), "--out", help="Folder to write into."),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv."),
 ) -> None:
@@ -215,7 +218,7 @@ def scorecards_template(
 def scorecards_import(
     file: Path = typer.Argument(..., help="A filled-in scorecard (.xlsx or .csv)."),
     draft: bool = typer.Option(False, "--draft", help="Save as a draft: grades may be incomplete."),
-    auditor: Optional[str] = typer.Option(None, "--auditor", help="Your auditor code (checked against the file)."),
+    auditor: str | None = typer.Option(None, "--auditor", help="Your auditor code (checked against the file)."),
 ) -> None:
     """Submit a scorecard file, all or nothing; late submissions are accepted and flagged."""
     if auditor:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.table import Table
 
-from audit.register.auditors import import_auditors
 from audit.cycle.lifecycle import get_area
 from audit.limits import Limits
+from audit.protection.permissions import Permission
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
 from audit.rubrics.loading import describe, find_rubric, load_rubric_file, load_rubrics_dir
-from audit.protection.permissions import Permission
+from audit.vocabulary import label
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
+from ehcp_audit_cli.tables import words_table
 
 plans_app = typer.Typer(help="Load the area's EHC plan register.", no_args_is_help=True)
 auditors_app = typer.Typer(help="Load the area's auditors (codes, agency, team; no names).", no_args_is_help=True)
@@ -28,9 +28,9 @@ AreaOpt = typer.Option(None, "--area", help="Local area code (default: EHCP_AUDI
 @needs(Permission.import_data)
 def plans_import(
     file: Path = typer.Argument(..., help="Register as .csv or .xlsx (columns in docs/formats.md)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML mapping of the export's headings and words."),
-    area: Optional[str] = AreaOpt,
-    area_name: Optional[str] = typer.Option(None, "--area-name", help="Name for a new area."),
+    mapping: Path | None = typer.Option(None, "--mapping", help="YAML mapping of the export's headings and words."),
+    area: str | None = AreaOpt,
+    area_name: str | None = typer.Option(None, "--area-name", help="Name for a new area."),
 ) -> None:
     """Import or update plans from a register file, all or nothing."""
     with console.status(f"Validating and importing {file.name}..."), store() as session:
@@ -47,7 +47,7 @@ def plans_import(
 @needs(Permission.import_data)
 def auditors_import(
     file: Path = typer.Argument(..., help="Auditors as .csv or .xlsx: code, agency, team, email, active."),
-    area: Optional[str] = AreaOpt,
+    area: str | None = AreaOpt,
 ) -> None:
     """Import or update auditors, all or nothing."""
     with store() as session:
@@ -80,10 +80,8 @@ def rubric_show(rubric: str = typer.Argument(..., help="Rubric id (e.g. whole-pl
 @needs(Permission.import_data)
 def rubric_list() -> None:
     """List the rubrics in the rubrics folder."""
-    table = Table()
-    table.add_column("id", no_wrap=True)
-    for heading in ("title", "kind", "version", "identity"):
-        table.add_column(heading)
+    table = words_table("Rubric", "Title", "Kind", "Version", "Identity", title="Rubrics")
     for key, r in sorted(load_rubrics_dir(settings().rubrics_dir).items()):
-        table.add_row(key, r.title, r.kind + (f" ({r.theme})" if r.theme else ""), r.version_label, r.short_hash)
+        kind = label(r.kind, "rubric_kind") + (f" ({label(r.theme, 'advice').lower()} advice)" if r.theme else "")
+        table.add_row(key, r.title, kind, r.version_label, r.short_hash)
     console.print(table)

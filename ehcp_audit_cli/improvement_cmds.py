@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.table import Table
 from sqlmodel import select
 
 from audit import clock
 from audit.cycle.amendments import before_after, get_task, mark_done, tasks_of
 from audit.cycle.lifecycle import get_area
+from audit.cycle.reminders import overdue_amendment_items, record_chase
 from audit.errors import AuditError
-from audit.improvement.plans import get_plan, link_action, plans_of
-from audit.improvement.rules import load_rules
-from audit.limits import Limits
-from audit.store.models import ImprovementAction
-from audit.protection.permissions import Permission
 from audit.improvement.files import export_plan, import_plan
 from audit.improvement.layouts import LAYOUTS
+from audit.improvement.plans import get_plan, link_action, plans_of
 from audit.improvement.proposals import decide, get_proposal
-from audit.cycle.reminders import overdue_amendment_items, record_chase
-from audit.rubrics.loading import find_rubric
+from audit.improvement.rules import load_rules
 from audit.improvement.scales import get_scale, load_scale_file, load_scales
+from audit.limits import Limits
+from audit.protection.permissions import Permission
+from audit.rubrics.loading import find_rubric
+from audit.store.models import ImprovementAction
+from audit.vocabulary import label
+from audit.words import day
 from ehcp_audit_cli.common import (
     console,
     friendly,
@@ -34,6 +34,7 @@ from ehcp_audit_cli.common import (
     store,
     write_out,
 )
+from ehcp_audit_cli.tables import words_table
 from reports.improvement import build_improvement_report, render_improvement
 
 improvement_app = typer.Typer(help="The improvement plan: import/export WSoA and APP tables, BRAG on a page, "
@@ -57,9 +58,9 @@ def import_cmd(
     file: Path = typer.Argument(..., help="CSV or XLSX laid out as the WSoA or the APP (docs/improvement.md)."),
     layout: str = typer.Option(..., "--layout", help="wsoa or app."),
     name: str = typer.Option(..., "--name", help="A name for the plan, e.g. 'APP 2021'."),
-    scale: Optional[str] = typer.Option(None, "--scale", help="Status scale; default brag for a WSoA, app for an APP."),
+    scale: str | None = typer.Option(None, "--scale", help="Status scale; default brag for a WSoA, app for an APP."),
     by: str = BY,
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Import an improvement plan, all or nothing; every problem is listed with its row, column and fix."""
     if layout not in LAYOUTS:
@@ -78,8 +79,8 @@ def import_cmd(
 def export_cmd(
     plan: str = typer.Argument(..., help="Plan id or name."),
     out: Path = typer.Argument(..., help="File to write: .csv or .xlsx."),
-    layout: Optional[str] = typer.Option(None, "--layout", help="wsoa or app; default the plan's own."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    layout: str | None = typer.Option(None, "--layout", help="wsoa or app; default the plan's own."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Export a plan in its layout (an imported plan comes back with the same rows and columns)."""
     if out.suffix.lower() not in (".csv", ".xlsx"):
@@ -96,11 +97,11 @@ def export_cmd(
 @friendly
 @needs(Permission.view_improvement)
 def status_cmd(
-    plan: Optional[str] = typer.Argument(None, help="Plan id or name; leave out to list the plans."),
+    plan: str | None = typer.Argument(None, help="Plan id or name; leave out to list the plans."),
     fmt: str = typer.Option("table", "--format", help="table, json, html or md."),
-    out: Optional[Path] = typer.Option(None, "--out", help="File to write (html, md, json); default the terminal."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for overdue milestones (default today)."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (html, md, json); default the terminal."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date for overdue milestones (default today)."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """BRAG on a page, the exception report and the proposals awaiting a decision."""
     if fmt not in ("table", "json", "html", "md"):
@@ -119,9 +120,10 @@ def status_cmd(
         text = json.dumps(report, indent=2, default=str) + "\n" if fmt == "json" else render_improvement(report, fmt)
         write_out(text, out)
         return
-    table = Table("ref", "action", "lead", "status", "milestone", "exception", title=f"BRAG on a page: {report['plan']['name']}")
+    table = words_table("Reference", "Action", "Lead", "Status", "Milestone", "Exception",
+                        title=f"BRAG on a page: {report['plan']['name']}")
     for a in report["actions"]:
-        table.add_row(a["reference"], a["action"][:60], a["lead"], a["status"], a["due"] or a["action_milestone"],
+        table.add_row(a["reference"], a["action"][:60], a["lead"], a["status"], day(a["due"]) or a["action_milestone"],
                       ", ".join(a["flags"]))
     console.print(table)
     for p in report["proposals"]:
@@ -137,9 +139,9 @@ def status_cmd(
 def accept_cmd(
     proposal: int = typer.Argument(..., help="Proposal number (shown by 'improvement status PLAN')."),
     reason: str = typer.Option(..., "--reason", help="Why; kept with the proposal."),
-    override: Optional[str] = typer.Option(None, "--override", help="Set this status instead of the proposed one."),
+    override: str | None = typer.Option(None, "--override", help="Set this status instead of the proposed one."),
     by: str = BY,
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Accept the status proposed from audit evidence, or override it; both are kept."""
     with store() as session:
@@ -157,13 +159,13 @@ def accept_cmd(
 def link_cmd(
     plan: str = typer.Argument(..., help="Plan id or name."),
     reference: str = typer.Argument(..., help="The action's reference, e.g. 1.2 or 2.1.ii."),
-    criterion: Optional[str] = typer.Option(None, "--criterion", help="Rubric criterion id, e.g. F2."),
-    section: Optional[str] = typer.Option(None, "--section", help="Plan section, e.g. F."),
-    service: Optional[str] = typer.Option(None, "--service", help="sen_team, education, health or social_care."),
+    criterion: str | None = typer.Option(None, "--criterion", help="Rubric criterion id, e.g. F2."),
+    section: str | None = typer.Option(None, "--section", help="Plan section, e.g. F."),
+    service: str | None = typer.Option(None, "--service", help="sen_team, education, health or social_care."),
     rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric the criterion or section belongs to."),
     reason: str = typer.Option(..., "--reason", help="Why this action should improve it."),
     by: str = BY,
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Link an action to the criterion, section or service it should improve, so audits can evidence it."""
     chosen = [(level, target) for level, target in (("criterion", criterion), ("section", section),
@@ -187,24 +189,24 @@ def link_cmd(
 @needs(Permission.view_improvement)
 def tasks_cmd(
     overdue: bool = typer.Option(False, "--overdue", help="Only tasks past their due date and not done."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Amendment tasks for plans graded Requires Improvement or Inadequate, with their status."""
-    day = parse_date(as_of) or clock.today()
+    today = parse_date(as_of) or clock.today()
     with store() as session:
         area_id = _area_id(session, area)
         rows, comparison = tasks_of(session, area_id), before_after(session, area_id)
-    table = Table("task", "plan", "case officer", "due", "status", title="Amendment tasks")
+    table = words_table("Task#", "Plan", "Case officer", "Due", "Status", title="Amendment tasks")
     for task, plan in rows:
-        late = task.status == "not_started" and task.milestone < day
+        late = task.status == "not_started" and task.milestone < today
         if overdue and not late:
             continue
-        table.add_row(str(task.id), plan.plan_ref, task.lead, task.milestone.isoformat(),
-                      "overdue" if late else task.status.replace("_", " "))
+        table.add_row(str(task.id), plan.plan_ref, task.lead, day(task.milestone),
+                      "Overdue" if late else label(task.status, "task_status"))
     console.print(table)
     if comparison and not overdue:
-        again = Table("plan", "audited in", "before", "re-audited in", "after", title="Re-audited: before and after")
+        again = words_table("Plan", "Audited in", "Before", "Re-audited in", "After", title="Re-audited: before and after")
         for row in comparison:
             again.add_row(row["plan_ref"], row["raised_in"], row["before"], row["reaudit_cycle"], row["after"])
         console.print(again)
@@ -217,7 +219,7 @@ def task_done_cmd(
     task: int = typer.Argument(..., help="Task number (shown by 'improvement tasks')."),
     note: str = typer.Option(..., "--note", help="What was amended."),
     by: str = BY,
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Mark an amendment task done; the next whole-plan cycle re-audits the plan."""
     with store() as session:
@@ -230,9 +232,9 @@ def task_done_cmd(
 @friendly
 @needs(Permission.manage_improvement)
 def chase_cmd(
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
     record: bool = typer.Option(False, "--record", help="Record a chase for each (no email is sent from here)."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """List overdue amendment tasks as the reminder flow chases them; --record records each chase."""
     with store() as session:
@@ -251,8 +253,8 @@ def chase_cmd(
 @friendly
 @needs(Permission.view_improvement)
 def check_cmd(
-    scale_file: Optional[Path] = typer.Option(None, "--scale", help="Check one status scale file."),
-    rules_file: Optional[Path] = typer.Option(None, "--rules", help="Check a rules file (default the one in use)."),
+    scale_file: Path | None = typer.Option(None, "--scale", help="Check one status scale file."),
+    rules_file: Path | None = typer.Option(None, "--rules", help="Check a rules file (default the one in use)."),
 ) -> None:
     """Check the status scales and the rules that raise actions; every problem is listed with its fix."""
     if scale_file:

@@ -6,18 +6,18 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.table import Table
 
 from audit import clock
-from audit.results.analysis import load_cycle_results
 from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
-from audit.register.frames import plans_frame
 from audit.protection.permissions import Permission
+from audit.register.frames import plans_frame
+from audit.results.analysis import load_cycle_results
 from audit.timeliness.measures import compute_timeliness
+from audit.vocabulary import label
+from audit.words import day, period
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
 from ehcp_audit_cli.common import (
     act_as,
@@ -38,6 +38,7 @@ from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
 from ehcp_audit_cli.regional_cmds import regional_cmd
 from ehcp_audit_cli.schedule_cmds import chase_app, prefect_app, programme_app
+from ehcp_audit_cli.tables import words_table
 from ehcp_audit_cli.trail_cmds import trail_app
 from ehcp_audit_cli.web_cmds import serve, users_app
 
@@ -70,7 +71,7 @@ app.command("regional")(regional_cmd)
 
 @app.callback()
 def main(
-    as_user: Optional[str] = typer.Option(
+    as_user: str | None = typer.Option(
         None, "--as-user", envvar="EHCP_AUDIT_AS_USER",
         help="Act as this account: its role's permissions apply (docs/security.md). Default: the operator."),
 ) -> None:
@@ -82,10 +83,10 @@ def main(
 @friendly
 @needs(Permission.view_results)
 def timeliness(
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date the measures are taken on (YYYY-MM-DD); default today."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the measures are taken on (YYYY-MM-DD); default today."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
-    by: Optional[str] = typer.Option(None, "--by", help="Also break every measure down by a column, e.g. team."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    by: str | None = typer.Option(None, "--by", help="Also break every measure down by a column, e.g. team."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Statutory timeliness over the whole register, each figure with its definition."""
     if fmt not in ("table", "json"):
@@ -101,11 +102,11 @@ def timeliness(
     if fmt == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
         return
-    table = Table("measure", *(["group"] if by else []), "met", "total", "percent",
-                  title=f"Timeliness {report.period_start} to {report.period_end} (as of {report.as_of})")
+    table = words_table("Measure", *([label(by, "stratum_field")] if by else []), "Met#", "Total#", "Percent#",
+                        title=f"Timeliness, {period(report.period_start, report.period_end)} (as of {day(report.as_of)})")
     for m in report.measures:
         pct = "no data" if m.percent is None else f"{m.percent:.1f}%"
-        table.add_row(m.label, *([m.group or "all"] if by else []), str(m.met), str(m.total), pct)
+        table.add_row(m.label, *([m.group or "All"] if by else []), str(m.met), str(m.total), pct)
     console.print(table)
     console.print("Definitions:")
     seen = set()
@@ -120,25 +121,31 @@ def timeliness(
 @needs(Permission.view_results)
 def report(
     cycle: int = typer.Option(..., "--cycle", help="Cycle number."),
-    fmt: str = typer.Option("html", "--format", help="html, md or json (the summary); pdf or xlsx (the board pack, needs --out)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="File to write; default prints to the terminal."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
+    fmt: str | None = typer.Option(None, "--format", help="table (on the terminal; the default without --out), html "
+                                   "(the default with --out), md or json (the summary); pdf or xlsx (the board pack)."),
+    out: Path | None = typer.Option(None, "--out", help="File to write; default prints to the terminal."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
 ) -> None:
     """The board summary of a scored cycle."""
     from audit.improvement.scales import load_scales
     from reports.render import FORMATS, render
     from reports.summary import build_summary
 
+    fmt = fmt or ("html" if out else "table")
     if fmt in ("pdf", "xlsx"):
         return pack_file(cycle, fmt, out, as_of)
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if fmt not in (*FORMATS, "table"):
+        raise typer.BadParameter(f"use one of table, {', '.join(FORMATS)}, pdf or xlsx", param_hint="--format")
     with store() as session:
         results = load_cycle_results(session, get_cycle(session, cycle))
         if results.plans.empty:
             raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
         summary = build_summary(session, results, parse_date(as_of) or clock.today(), settings().small_number_threshold,
                                 service=results_scope(), scales=load_scales(settings().scales_dir))
+    if fmt == "table":
+        from ehcp_audit_cli.report_view import print_summary
+
+        return print_summary(summary)
     write_out(render(summary, fmt), out)
 
 
@@ -157,8 +164,8 @@ def demo(
 
     The cycle is created five weeks ago and due a week ago, so the late auditor is really late. Running the demo
     again reuses its area and cycle (nothing is duplicated) and reports their state."""
-    from audit.store.actor import cli_actor
     from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
+    from audit.store.actor import cli_actor
     from flows.demo import run_demo
 
     s = settings()

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Optional
 
 import typer
-from rich.table import Table
 from sqlmodel import select
 
-from audit.moderation.agreement import agreement_tables
-from audit.moderation.calibration import (create_exercise, distance_by_auditor, distance_report, get_exercise, record_grades,
-                               set_reference)
-from audit.vocabulary import Grade, check_auditor_code
 from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import NotFound
-from audit.store.models import Auditor
+from audit.moderation.agreement import agreement_tables
+from audit.moderation.calibration import (
+    create_exercise,
+    distance_by_auditor,
+    distance_report,
+    get_exercise,
+    record_grades,
+    set_reference,
+)
 from audit.moderation.marking import moderate, moderation_queue
 from audit.moderation.views import agreement_units, score_labels, side_by_side
-from audit.rubrics.loading import find_rubric
 from audit.protection.permissions import Permission
+from audit.rubrics.loading import find_rubric
+from audit.store.models import Auditor
+from audit.vocabulary import Grade, check_auditor_code, label
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
+from ehcp_audit_cli.tables import words_table
 
 moderation_app = typer.Typer(help="Second marking: the moderation queue, agreed grades and agreement statistics.",
                              no_args_is_help=True)
@@ -47,11 +52,30 @@ def _grades(values: list[str]) -> dict[str, Grade]:
         raise typer.BadParameter(str(exc), param_hint="--grade") from None
 
 
-def _print_frame(frame, title: str) -> None:
-    table = Table(*[str(c) for c in frame.columns], title=title)
+# Column headings in words (number columns end in "#", see ehcp_audit_cli.tables) and the family of codes a column
+# holds, for the tables these commands print.
+HEADINGS = {"group": "Group", "plans": "Plans#", "units": "Sections#", "exact_pct": "Exact %#",
+            "within_one_pct": "Within one %#", "alpha_ordinal": "Alpha#", "ac1": "AC1#", "ac1_ci_low": "AC1 low#",
+            "ac1_ci_high": "AC1 high#", "mean_difference": "Mean difference#", "note": "Note", "plan_ref": "Plan",
+            "section": "Section", "role": "Score", "by": "By", "grade": "Grade", "counts": "Counts", "basis": "Basis"}
+FAMILIES = {"role": "marker_role"}
+
+
+def _print_frame(frame, title: str, families: dict[str, str] | None = None) -> None:
+    families = {**FAMILIES, **(families or {})}
+    table = words_table(*[HEADINGS.get(str(c), str(c).replace("_", " ").capitalize()) for c in frame.columns],
+                        title=title)
     for row in frame.itertuples(index=False):
-        table.add_row(*["–" if v is None or v != v else str(v) for v in row])
+        table.add_row(*[_cell(column, v, families) for column, v in zip(frame.columns, row)])
     console.print(table)
+
+
+def _cell(column: str, value, families: dict[str, str]) -> str:
+    if value is None or value != value:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return label(value, families[column]) if column in families else str(value)
 
 
 @moderation_app.command("queue")
@@ -59,7 +83,7 @@ def _print_frame(frame, title: str) -> None:
 @needs(Permission.moderate)
 def queue(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
-    plan: Optional[str] = typer.Option(None, "--plan", help="Show this plan's two scorecards side by side."),
+    plan: str | None = typer.Option(None, "--plan", help="Show this plan's two scorecards side by side."),
 ) -> None:
     """Plans whose two markers disagree beyond the rule, waiting for a moderator."""
     with store() as session:
@@ -67,12 +91,14 @@ def queue(
         if not items:
             console.print(f"Nothing awaits moderation in cycle {cycle_id}.")
             return
-        table = Table("plan", "agency", "first", "second", "sections", "why", title=f"Moderation queue, cycle {cycle_id}")
+        table = words_table("Plan", "Agency", "First marker", "Second marker", "Sections (first / second)", "Why",
+                            title=f"Moderation queue, cycle {cycle_id}")
         for p in items:
             grades = ", ".join(f"{c}: {p.first.sections.get(c).label if c in p.first.sections else '–'} / "
                                f"{p.second.sections.get(c).label if c in p.second.sections else '–'}"
                                for c in p.first.assignment.sections)
-            table.add_row(p.plan_ref, p.agency, p.first.auditor.code, p.second.auditor.code, grades, "; ".join(p.disagreement))
+            table.add_row(p.plan_ref, label(p.agency, "agency"), p.first.auditor.code, p.second.auditor.code, grades,
+                          "; ".join(p.disagreement))
         console.print(table)
         for p in items:
             if plan == p.plan_ref:
@@ -127,7 +153,7 @@ def stats(
         sys.stdout.write(json.dumps({k: json.loads(tables[k].to_json(orient="records")) for k in keys}, indent=2) + "\n")
         return
     for k in keys:
-        _print_frame(tables[k], f"Agreement by {k}, cycle {cycle_id}")
+        _print_frame(tables[k], f"Agreement by {k}, cycle {cycle_id}", {"group": "agency"} if k == "agency" else None)
     console.print("Raw agreement is shown beside every coefficient; notes say when a sample is too small to mean much.")
 
 
@@ -138,7 +164,7 @@ def calibration_create(
     plan: str = typer.Option(..., "--plan", help="Reference plan's reference in the register."),
     name: str = typer.Option(..., "--name", help="e.g. 'Calibration, spring term'."),
     rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric id or path."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """The QA lead picks a reference plan for every auditor to grade."""
     chosen = find_rubric(settings().rubrics_dir, rubric)

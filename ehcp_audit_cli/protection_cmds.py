@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.table import Table
 
 from audit.cycle.lifecycle import get_area
-from audit.store.db import engine_from_settings
+from audit.protection.permissions import Permission
 from audit.protection.retention import RetentionPolicy, purge_expired, purge_history
 from audit.protection.safeguarding import list_flags
 from audit.store.actor import acting_as, cli_actor
-from audit.protection.trail_search import utc_text
-from audit.protection.permissions import Permission
+from audit.store.db import engine_from_settings
+from audit.vocabulary import label
+from audit.words import day, moment, short_moment
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
+from ehcp_audit_cli.tables import words_table
 
 safeguarding_app = typer.Typer(help="Safeguarding concerns flagged by auditors: list them, retry failed alerts.",
                                no_args_is_help=True)
@@ -27,18 +27,18 @@ retention_app = typer.Typer(help="Retention: purge comments and closed safeguard
 @friendly
 @needs(Permission.follow_up_safeguarding)
 def safeguarding_list(
-    status: Optional[str] = typer.Option("open", "--status", help="open, closed or all."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    status: str | None = typer.Option("open", "--status", help="open, closed or all."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """List safeguarding flags (reference, plan, who raised it, email status); the concern text is on the web page."""
     with store() as session:
         views = list_flags(session, get_area(session, area or settings().area_code).id,
                            None if status == "all" else status)
-        table = Table("flag", "plan", "raised (UTC)", "by", "status", "email", "notes")
+        table = words_table("Flag", "Plan", "Raised", "By", "Status", "Email", "Notes#", title="Safeguarding concerns")
         for v in views:
             f = v.flag
             email = f.notify_status + (f" ({f.notify_error})" if f.notify_status == "failed" else "")
-            table.add_row(f"SG-{f.id}", v.plan_ref, utc_text(f.raised_at), f.raised_by, f.status, email,
+            table.add_row(f"SG-{f.id}", v.plan_ref, short_moment(f.raised_at), f.raised_by, label(f.status, "flag_status"), email,
                           str(len(v.notes)))
     console.print(table)
 
@@ -73,7 +73,7 @@ def retention_purge_cmd(
     for line in result.lines():
         console.print(line[:1].upper() + line[1:] + ".")
     if not dry_run:
-        console.print(f"Recorded as done by {result.by} at {utc_text(result.at)}; 'ehcp-audit retention history' "
+        console.print(f"Recorded as done by {result.by} at {moment(result.at)}; 'ehcp-audit retention history' "
                       "lists every purge.")
 
 
@@ -84,7 +84,7 @@ def retention_history(limit: int = typer.Option(20, "--limit", min=1, help="How 
     """Every purge: when, by whom, what, how many and the cut-off."""
     with store() as session:
         records = purge_history(session, limit)
-    table = Table("when (UTC)", "by", "what", "rows", "older than")
+    table = words_table("When", "By", "What", "Rows#", "Older than", title="Purges")
     for r in records:
-        table.add_row(utc_text(r.at), r.by, r.what, str(r.rows), utc_text(r.cutoff)[:10])
+        table.add_row(short_moment(r.at), r.by, r.what, str(r.rows), day(r.cutoff))
     console.print(table)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
-from rich.table import Table
 
 from audit import clock
 from audit.cycle.chasing import chase_history
 from audit.cycle.lifecycle import get_area
-from audit.protection.permissions import Permission
 from audit.cycle.programmes import (
     CADENCE_WORDS,
     ProgrammeSpec,
@@ -19,8 +15,12 @@ from audit.cycle.programmes import (
     scheduled_cycles,
     set_programme,
 )
+from audit.protection.permissions import Permission
 from audit.rubrics.loading import find_rubric
+from audit.vocabulary import label
+from audit.words import short_moment
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
+from ehcp_audit_cli.tables import words_table
 
 programme_app = typer.Typer(help="The audit programme: recurring cycles on a schedule (monthly, termly or cron).",
                             no_args_is_help=True)
@@ -35,7 +35,7 @@ prefect_app = typer.Typer(help="Run the scheduled flows: serve them here, or reg
 def programme_set(
     name: str = typer.Option(..., "--name", help="e.g. 'Termly whole-plan audit'; cycles are named after it."),
     cadence: str = typer.Option(..., "--cadence", help="monthly, termly, or cron (then give --cron)."),
-    cron: Optional[str] = typer.Option(None, "--cron", help="Five-field cron expression, e.g. '0 7 1 */2 *'."),
+    cron: str | None = typer.Option(None, "--cron", help="Five-field cron expression, e.g. '0 7 1 */2 *'."),
     rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric id or path."),
     sample_size: int = typer.Option(..., "--sample-size", help="Plans to sample each time."),
     strata: str = typer.Option("", "--strata", help="Comma-separated fields to stratify by, e.g. team,plan_stage."),
@@ -43,7 +43,7 @@ def programme_set(
     exclude_months: int = typer.Option(12, "--exclude-audited-months", help="Exclude plans audited this recently."),
     zone: str = typer.Option("Europe/London", "--timezone", help="Time zone of the schedule."),
     paused: bool = typer.Option(False, "--paused", help="Keep the programme but open no cycles."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Create or change a programme (by name). New schedules apply once the deployments are registered again."""
     spec = ProgrammeSpec(name=name, cadence=cadence, cron=cron, rubric=find_rubric(settings().rubrics_dir, rubric),
@@ -62,22 +62,23 @@ def programme_set(
 @programme_app.command("list")
 @friendly
 @needs(Permission.manage_cycles)
-def programme_list(area: Optional[str] = typer.Option(None, "--area", help="Local area code.")) -> None:
+def programme_list(area: str | None = typer.Option(None, "--area", help="Local area code.")) -> None:
     """Programmes with their schedule, next start and the cycles they opened."""
     with store() as session:
-        table = Table("id", "name", "schedule", "sample", "due after", "state", "next start", "cycles opened")
+        table = words_table("Programme#", "Name", "Schedule", "Sample#", "Due after", "State", "Next start", "Cycles opened",
+                            title="Audit programmes")
         for p in programmes(session, get_area(session, area or settings().area_code).id):
             opened = ", ".join(str(c.id) for _, c in scheduled_cycles(session, p)) or "none"
             upcoming = next_slots(p, clock.now(), 1)[0]
             table.add_row(str(p.id), p.name, f"{p.cadence} ({p.cron}, {p.timezone})", str(p.sample_size),
-                          f"{p.due_days} days", "active" if p.active else "paused", f"{upcoming:%-d %b %Y %H:%M}", opened)
+                          f"{p.due_days} days", "active" if p.active else "paused", short_moment(upcoming), opened)
         console.print(table)
 
 
 @chase_app.command("run")
 @friendly
 @needs(Permission.manage_cycles)
-def chase_run(today: Optional[str] = typer.Option(None, "--today", help="Date to judge due and overdue on.")) -> None:
+def chase_run(today: str | None = typer.Option(None, "--today", help="Date to judge due and overdue on.")) -> None:
     """Send today's reminders and escalations now (the daily deployment does this on schedule)."""
     from flows.runtime import configure_local_prefect
 
@@ -92,13 +93,14 @@ def chase_run(today: Optional[str] = typer.Option(None, "--today", help="Date to
 @chase_app.command("history")
 @friendly
 @needs(Permission.manage_cycles)
-def chase_history_cmd(cycle: Optional[int] = typer.Option(None, "--cycle", help="Only this cycle.")) -> None:
+def chase_history_cmd(cycle: int | None = typer.Option(None, "--cycle", help="Only this cycle.")) -> None:
     """Who was chased and when: rule, recipient, outcome."""
     with store() as session:
-        table = Table("when", "rule", "auditor", "sent to", "status", "attempts", "cycle", "subject")
+        table = words_table("When", "Rule", "Auditor", "Sent to", "Outcome", "Attempts#", "Cycle#", "About",
+                            title="Chase emails")
         for row, code in chase_history(session, cycle):
-            table.add_row(f"{row.claimed_at:%Y-%m-%d %H:%M}", row.rule, code or "", row.recipient or "(none)",
-                          row.status + (f": {row.error}" if row.error else ""), str(row.attempts),
+            table.add_row(short_moment(row.claimed_at), label(row.rule, "chase_rule"), code or "", row.recipient or "(none)",
+                          label(row.status, "chase_outcome") + (f": {row.error}" if row.error else ""), str(row.attempts),
                           str(row.cycle_id or ""), f"{row.subject_type} {row.subject_id}")
         console.print(table)
 
@@ -107,9 +109,9 @@ def chase_history_cmd(cycle: Optional[int] = typer.Option(None, "--cycle", help=
 @friendly
 @needs(Permission.operate_service)
 def prefect_serve(
-    programme_interval: Optional[float] = typer.Option(
+    programme_interval: float | None = typer.Option(
         None, "--programme-interval", help="Testing only: open programme cycles every N seconds instead of on schedule."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Run at most this many flows at once."),
+    limit: int | None = typer.Option(None, "--limit", help="Run at most this many flows at once."),
 ) -> None:
     """Serve every deployment from this process (schedules, triggers and runs) until stopped."""
     from flows.runtime import configure_local_prefect

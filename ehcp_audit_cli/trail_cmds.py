@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.table import Table
 
 from audit.errors import AuditError
-from audit.store.trail import verify_chain
-from audit.protection.trail_search import ACTIONS, TrailFilter, describe_change, find_entries, utc_text, write_csv
 from audit.protection.permissions import Permission
+from audit.protection.trail_search import ACTIONS, TrailFilter, find_entries, write_csv
+from audit.protection.trail_words import TrailReader, details
+from audit.store.trail import verify_chain
+from audit.words import short_moment
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, store
+from ehcp_audit_cli.tables import words_table
 
 trail_app = typer.Typer(help="The audit trail of every change to the store: show, export (CSV), verify.",
                         no_args_is_help=True)
 
-ActorOpt = typer.Option("", "--actor", help="Part of the actor, e.g. 'web:' or 'cli:' or a username.")
+ActorOpt = typer.Option("", "--actor", "--person", help="A person: a username or part of one (or web:, api:, cli:).")
+PlanOpt = typer.Option("", "--plan", help="A plan reference: every change to that plan, its audits and results.")
 TableOpt = typer.Option("", "--table", help="Table name, e.g. plan, scorecard, criteriongrade, user.")
 RowOpt = typer.Option("", "--row", help="Primary key of one row.")
 ActionOpt = typer.Option("", "--action", help=f"One of: {', '.join(ACTIONS)}.")
-SinceOpt = typer.Option(None, "--since", help="From this date (YYYY-MM-DD).")
-UntilOpt = typer.Option(None, "--until", help="Up to and including this date (YYYY-MM-DD).")
+SinceOpt = typer.Option(None, "--since", help="From this day (DD/MM/YYYY or YYYY-MM-DD, UK time).")
+UntilOpt = typer.Option(None, "--until", help="Up to and including this day (DD/MM/YYYY or YYYY-MM-DD).")
 
 
-def _filter(actor: str, table: str, row: str, action: str, since: Optional[str], until: Optional[str]) -> TrailFilter:
-    return TrailFilter(actor=actor, table=table, row_key=row, action=action, since=parse_date(since, "--since date"),
+def _filter(actor: str, table: str, row: str, action: str, since: str | None, until: str | None,
+            plan: str = "") -> TrailFilter:
+    return TrailFilter(actor=actor, plan=plan, table=table, row_key=row, action=action, since=parse_date(since, "--since date"),
                        until=parse_date(until, "--until date")).check()
 
 
@@ -34,17 +37,19 @@ def _filter(actor: str, table: str, row: str, action: str, since: Optional[str],
 @friendly
 @needs(Permission.view_audit_trail)
 def trail_show(
-    actor: str = ActorOpt, table: str = TableOpt, row: str = RowOpt, action: str = ActionOpt,
-    since: Optional[str] = SinceOpt, until: Optional[str] = UntilOpt,
+    actor: str = ActorOpt, plan: str = PlanOpt, table: str = TableOpt, row: str = RowOpt, action: str = ActionOpt,
+    since: str | None = SinceOpt, until: str | None = UntilOpt,
     limit: int = typer.Option(50, "--limit", min=1, max=5000, help="How many of the newest matching entries."),
 ) -> None:
-    """Show the newest matching trail entries (who, when, what, before and after)."""
-    f = _filter(actor, table, row, action, since, until)
+    """Show the newest matching trail entries: when, and who did what to what, in words."""
+    f = _filter(actor, table, row, action, since, until, plan)
+    out = words_table("Entry#", "When", "What happened", title="Audit trail (newest first, UK time)")
     with store() as session:
         entries = find_entries(session, f, limit=limit)
-    out = Table("id", "when (UTC)", "actor", "action", "table", "row", "change", title="Audit trail (newest first)")
-    for e in entries:
-        out.add_row(str(e.id), utc_text(e.at), e.actor, e.action, e.table_name, e.row_key or "", describe_change(e))
+        reader = TrailReader(session)
+        for e in entries:
+            change = details(e)
+            out.add_row(str(e.id), short_moment(e.at), reader.sentence(e) + (f"\n{change}" if change else ""))
     console.print(out)
     if not entries:
         console.print("No entries match.")
@@ -55,13 +60,13 @@ def trail_show(
 @needs(Permission.view_audit_trail)
 def trail_export(
     out: Path = typer.Option(..., "--out", help="CSV file to write."),
-    actor: str = ActorOpt, table: str = TableOpt, row: str = RowOpt, action: str = ActionOpt,
-    since: Optional[str] = SinceOpt, until: Optional[str] = UntilOpt,
+    actor: str = ActorOpt, plan: str = PlanOpt, table: str = TableOpt, row: str = RowOpt, action: str = ActionOpt,
+    since: str | None = SinceOpt, until: str | None = UntilOpt,
 ) -> None:
     """Export matching entries, oldest first, as CSV (with their hashes, so the export can be checked)."""
     if out.suffix.lower() != ".csv":
         raise AuditError(f"{out.name}: the trail is exported as CSV; give a file name ending .csv")
-    f = _filter(actor, table, row, action, since, until)
+    f = _filter(actor, table, row, action, since, until, plan)
     out.parent.mkdir(parents=True, exist_ok=True)
     with store() as session, out.open("w", newline="", encoding="utf-8") as handle:
         written = write_csv(session, f, handle)
@@ -72,7 +77,7 @@ def trail_export(
 @friendly
 @needs(Permission.view_audit_trail)
 def trail_verify(
-    expect: Optional[str] = typer.Option(
+    expect: str | None = typer.Option(
         None, "--expect", help="A head printed by an earlier verify, as ID:HASH; fails if that entry is gone or changed."),
 ) -> None:
     """Recompute the hash chain; report the first entry changed or removed outside the application."""
@@ -87,7 +92,7 @@ def trail_verify(
                       "also catches entries removed from the end.")
 
 
-def _anchor(expect: Optional[str]) -> tuple[int, str] | None:
+def _anchor(expect: str | None) -> tuple[int, str] | None:
     if not expect:
         return None
     ident, _, digest = expect.partition(":")

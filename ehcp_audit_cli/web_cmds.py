@@ -7,16 +7,24 @@ import ipaddress
 import os
 import signal
 import sys
-from typing import Optional
 
 import typer
-from rich.table import Table
 
-from audit.vocabulary import SERVICES
-from audit.protection.users import (ROLES, create_api_token, create_user, get_user, link_sso, list_users, set_active, set_role,
-                         sign_out_everywhere)
 from audit.protection.permissions import Permission
+from audit.protection.users import (
+    ROLES,
+    create_api_token,
+    create_user,
+    get_user,
+    link_sso,
+    list_users,
+    set_active,
+    set_role,
+    sign_out_everywhere,
+)
+from audit.vocabulary import SERVICES, label
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
+from ehcp_audit_cli.tables import words_table
 
 users_app = typer.Typer(help="Accounts for the web app and API: add users, change roles, issue API tokens.",
                         no_args_is_help=True)
@@ -107,9 +115,9 @@ def log_config() -> dict:
 def users_add(
     username: str = typer.Argument(..., help="The name the person signs in with."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
-    auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code this account grades as (auditors)."),
-    service: Optional[str] = typer.Option(None, "--service", help=SERVICE_HELP),
-    password: Optional[str] = typer.Option(None, "--password", help="Password (at least 10 characters); asked for if omitted."),
+    auditor: str | None = typer.Option(None, "--auditor", help="Auditor code this account grades as (auditors)."),
+    service: str | None = typer.Option(None, "--service", help=SERVICE_HELP),
+    password: str | None = typer.Option(None, "--password", help="Password (at least 10 characters); asked for if omitted."),
 ) -> None:
     """Add a user who can sign in to the web app."""
     if password is None:
@@ -125,9 +133,9 @@ def users_add(
 def users_list() -> None:
     """List users, their roles and auditor codes."""
     with store() as session:
-        table = Table("username", "role", "auditor", "active")
+        table = words_table("Username", "Role", "Auditor", "Active", title="Accounts")
         for user, aud in list_users(session):
-            table.add_row(user.username, user.role, aud.code if aud else "", "yes" if user.active else "no")
+            table.add_row(user.username, label(user.role, "role"), aud.code if aud else "", "yes" if user.active else "no")
         console.print(table)
 
 
@@ -137,8 +145,8 @@ def users_list() -> None:
 def users_set_role(
     username: str = typer.Argument(..., help="The user."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
-    auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code (when the new role is auditor)."),
-    service: Optional[str] = typer.Option(None, "--service", help=SERVICE_HELP),
+    auditor: str | None = typer.Option(None, "--auditor", help="Auditor code (when the new role is auditor)."),
+    service: str | None = typer.Option(None, "--service", help=SERVICE_HELP),
 ) -> None:
     """Change a user's role."""
     with store() as session:
@@ -184,7 +192,7 @@ def users_sign_out_everywhere(username: str = typer.Argument(..., help="The user
 @needs(Permission.manage_users)
 def users_link_sso(
     username: str = typer.Argument(..., help="The user."),
-    subject: Optional[str] = typer.Option(None, "--subject", help="The identity's subject claim at the provider "
+    subject: str | None = typer.Option(None, "--subject", help="The identity's subject claim at the provider "
                                           "(Entra ID: the object id, oid). Leave out to unlink."),
 ) -> None:
     """Link a user to their single sign-on identity (checked by you; roles never come from the provider)."""

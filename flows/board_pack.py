@@ -24,13 +24,13 @@ from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
 
 from audit import clock
-from audit.results.analysis import has_reaudits, load_cycle_results
 from audit.cycle.lifecycle import get_area, get_cycle
-from audit.store.db import engine_from_settings, transaction
-from audit.store.models import DeliveryLog, PlanResult, utcnow
+from audit.results.analysis import has_reaudits, load_cycle_results
 from audit.safe_files import path_inside, safe_name_part
 from audit.settings import Settings, get_settings
 from audit.store.actor import as_actor
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import DeliveryLog, PlanResult, utcnow
 from flows.mail import send_email
 from flows.runtime import flow_settings
 from reports.feedback import feedback_notes, render_note
@@ -67,7 +67,7 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
             cycle = get_cycle(session, cycle_id)
         folder = Path(settings.resolved_reports_dir) / f"cycle-{cycle.id}"
         t = settings.small_number_threshold
-        data = pack_data(session, cycle, as_of)  # read once for the board's pack and every service's
+        data = pack_data(session, cycle, as_of, settings.scales_dir)  # read once for the board's pack and every service's
         pack = build_pack(session, cycle, as_of, t, data=data, scales_dir=settings.scales_dir)
         packs = [(pack, folder)] + [(build_pack(session, cycle, as_of, t, service=service, data=data),
                                      folder / "services") for service in SERVICE_MEASURES]

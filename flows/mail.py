@@ -12,6 +12,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from audit.settings import Settings
+from audit.words import day, moment
 
 
 def smtp_configured(settings: Settings) -> bool:
@@ -40,7 +41,7 @@ def reminder_message(settings: Settings, to: str, cycle_name: str, items: list, 
     message["Subject"] = f"Reminder: {len(items)} audit scorecard(s) outstanding in {cycle_name}"
     message["From"] = settings.smtp_from
     message["To"] = to
-    lines = [f"- {ref}: {', '.join(sections) or 'all sections'}, due {due.strftime('%-d %B %Y')}"
+    lines = [f"- {ref}: {', '.join(sections) or 'all sections'}, due {day(due)}"
              for ref, sections, due in items]
     message.set_content(
         f"You have {len(items)} audit scorecard(s) not yet submitted in {cycle_name}:\n\n" + "\n".join(lines)
@@ -73,7 +74,7 @@ def safeguarding_message(settings: Settings, to: list[str], plan_ref: str, cycle
     where = f"Open it to record follow-up and close it: {flag_url}\n" if flag_url else (
         "Follow it up under Safeguarding in the audit service.\n")
     message.set_content(
-        f"An auditor ({raised_by}) raised a safeguarding concern on {raised_at:%d %B %Y at %H:%M} UTC while "
+        f"An auditor ({raised_by}) raised a safeguarding concern on {moment(raised_at)} while "
         f"reviewing plan {plan_ref} in {cycle_name}.\n\nConcern:\n{concern}\n\n{where}\n"
         "Find the child from the plan reference in your case management system. If a child may be in immediate "
         "danger, call the police on 999.\n")

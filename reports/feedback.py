@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 from sqlmodel import Session, select
 
-from audit.results import analysis
-from audit.vocabulary import ActionKind, Grade
-from audit.store.models import Action, CriterionGrade
 from audit.moderation.marking import counted_sources
+from audit.results import analysis
+from audit.store.models import Action, CriterionGrade
+from audit.vocabulary import ActionKind, Grade
+from audit.words import day
 
 
 def feedback_notes(session: Session, results: analysis.CycleResults) -> list[dict]:
@@ -76,5 +77,5 @@ def render_note(note: dict) -> str:
         "No criterion was graded Requires Improvement or Inadequate."]
     lines += ["", "## What happens next", ""]
     task = note["task"]
-    lines.append(f"{task['title']}, by {task['due']}. {task['detail']}" if task else "No amendment is needed.")
+    lines.append(f"{task['title']}, by {day(task['due'])}. {task['detail']}" if task else "No amendment is needed.")
     return "\n".join(lines) + "\n"

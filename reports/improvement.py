@@ -9,26 +9,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
 from audit import clock
 from audit.cycle.amendments import before_after, tasks_of
-from audit.vocabulary import TaskStatus
 from audit.improvement.plans import actions_of, evidence_of, links_of, plans_of
-from audit.improvement.rules import describe_target
-from audit.store.models import Cycle, ImprovementPlan, LocalArea
 from audit.improvement.proposals import latest_proposal, open_proposals
+from audit.improvement.rules import describe_target
 from audit.improvement.scales import StatusScale, get_scale
+from audit.store.models import Cycle, ImprovementPlan, LocalArea
+from audit.vocabulary import TaskStatus
+from audit.words import day
+from reports import templating
 from reports.suppression import TEXT, make_table
 
 NOT_GRADED = "Not yet graded"
-_env = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.jinja",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+_env = templating.env
 
 
 def build_improvement_report(session: Session, plan: ImprovementPlan, scales: dict[str, StatusScale],
@@ -134,7 +130,7 @@ def pack_section(session: Session, area_id: int, scales: dict[str, StatusScale],
         key = f"improvement_{plan.id}"
         tables.append(make_table(f"{key}_brag", f"BRAG on a page: {plan.name} ({report['plan']['scale']})", [
             ("reference", "Ref", TEXT), ("area", "Area of weakness", TEXT), ("action", "Action", TEXT),
-            ("lead", "Lead", TEXT), ("status", "Status", TEXT), ("due", "Milestone", TEXT)],
+            ("lead", "Lead", TEXT), ("status", "Status", TEXT), ("due", "Milestone", TEXT, day)],
             report["actions"], threshold=0))
         tables.append(make_table(f"{key}_exceptions", f"Exceptions: {plan.name} (red, overdue or regressed)", [
             ("reference", "Ref", TEXT), ("action", "Action", TEXT), ("lead", "Lead", TEXT), ("status", "Status", TEXT),

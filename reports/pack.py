@@ -1,147 +1,126 @@
-"""The SEND board pack: one view-model (tables already suppressed, charts as PNG) rendered to every format.
+"""The SEND board pack: the board's one view-model (tables already suppressed, charts as PNG), rendered to
+every format; the board summary (reports/summary.py) is a documented subset of it.
 
-`build_pack` reads a cycle's results, the trend across cycles and the register's timeliness; `write_pack`
-renders HTML, Markdown (+ chart files), PDF, XLSX and JSON into one folder. A per-service pack is the same
-pack filtered to one service's tables. Small-number suppression happens here, once (reports.suppression).
+`build_pack` reads a cycle's results, progress, moderation, the trend across cycles and the register's timeliness
+(reports/board.py reads and cuts them); `write_pack` renders HTML, Markdown (+ chart files), PDF, XLSX and JSON
+into one folder. A per-service pack is the same pack cut to one service. Small-number suppression happens here,
+once (reports.suppression); codes are written in words here and in the templates (audit.vocabulary).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
-from dateutil.relativedelta import relativedelta
 from sqlmodel import Session
 
-from audit.results import analysis
 from audit import clock
-from audit.improvement.actions import action_services, cycle_actions, cycle_improvement_actions
-from audit.vocabulary import SERVICES, Agency
-from audit.register.frames import plans_frame
-from audit.store.models import Cycle, LocalArea, RubricVersion
-from audit.improvement.scales import load_scales
-from audit.timeliness.measures import Measure, TimelinessReport, compute_timeliness
-from reports import charts, workers
+from audit.improvement.scales import StatusScale
+from audit.results import analysis
+from audit.store.models import Cycle
+from audit.timeliness.measures import Measure, TimelinessReport
+from audit.vocabulary import Agency, label, stratum_label
+from audit.words import day
+from reports import board, charts, workers
+from reports.board import (
+    GRADES,
+    MONTHLY_KEYS,
+    SERVICE_MEASURES,
+    BoardData,
+    grade_table,
+    measure_table,
+    records,
+)
 from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
-from reports.suppression import (
-    COUNT,
-    INTERVAL,
-    PERCENT,
-    TEXT,
-    is_small_group,
-    make_table,
-    note,
-)
-from reports.trends import Trends, cycle_trends, wilson_interval
+from reports.suppression import COUNT, INTERVAL, PERCENT, TEXT, is_small_group, make_table, note
+from reports.trends import Trends
 
-SCHEMA = "ehcp-audit/board-pack/1"
-GRADES = analysis.GRADE_COLUMNS
-# Good or better and below Good add up to figures the table shows (the % and the total), so each pair is a set.
-GRADE_SETS = (tuple(GRADES[:2]), tuple(GRADES[2:]))
-# The measures each service answers for in its own pack; the SEN team owns the plan-making clocks.
-SERVICE_MEASURES = {
-    Agency.sen_team.value: ["decision_to_assess_6_weeks", "final_plan_20_weeks_including_exceptions",
-                            "final_plan_20_weeks_excluding_exceptions", "final_plan_20_weeks_exception_cases",
-                            "annual_review_12_months", "review_decision_4_weeks",
-                            "phase_transfer_amended_by_deadline", "transfer_in_15_working_days"],
-    Agency.education.value: ["advice_6_weeks_education", "advice_6_weeks_educational_psychology"],
-    Agency.health.value: ["advice_6_weeks_health"],
-    Agency.social_care.value: ["advice_6_weeks_social_care"],
-}
-MONTHLY_KEYS = ["final_plan_20_weeks_including_exceptions", "decision_to_assess_6_weeks",
-                "advice_6_weeks_health", "annual_review_12_months"]
+SCHEMA = "ehcp-audit/board-pack/2"
+__all__ = ["SCHEMA", "SERVICE_MEASURES", "PackData", "build_pack", "pack_data"]
+PackData = BoardData  # the name the flow and the benchmarks know
 
 
-
-@dataclass(frozen=True)
-class PackData:
-    """What every pack of one cycle is built from, read once: results, the trend and the register's timeliness."""
-
-    results: analysis.CycleResults
-    area: LocalArea
-    version: RubricVersion
-    trends: Trends
-    timeliness: TimelinessReport
-    by_team: TimelinessReport
-    monthly: list[tuple[str, TimelinessReport]]
-
-
-def pack_data(session: Session, cycle: Cycle, as_of: date) -> PackData:
-    """Read a cycle's results, the trend up to it and the register's timeliness as of a date."""
-    results = analysis.load_cycle_results(session, cycle)
-    register = plans_frame(session, cycle.area_id)
-    return PackData(
-        results=results,
-        area=session.get(LocalArea, cycle.area_id),
-        version=session.get(RubricVersion, cycle.rubric_version_id),
-        trends=cycle_trends(session, cycle.area_id, upto=cycle, loaded={cycle.id: results}),
-        timeliness=compute_timeliness(register, as_of),
-        by_team=compute_timeliness(register, as_of, by="team"),
-        monthly=monthly_timeliness(register, as_of),
-    )
+def pack_data(session: Session, cycle: Cycle, as_of: date, scales_dir: Path | None = None, *, full: bool = True,
+              results: analysis.CycleResults | None = None, scales: dict[str, StatusScale] | None = None) -> BoardData:
+    """Read everything the board's outputs of one cycle need, once (reports.board.board_data)."""
+    return board.board_data(session, cycle, as_of, full=full, results=results, scales=scales, scales_dir=scales_dir)
 
 
 @earlier_objects_frozen()
 def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, service: str | None = None,
-               data: PackData | None = None, scales_dir: Path | None = None) -> dict:
-    """Everything in the board pack for one cycle (or one service's part of it), tables suppressed.
+               data: BoardData | None = None, scales_dir: Path | None = None) -> dict:
+    """Everything the board sees for one cycle (or one service's part of it), tables suppressed.
 
     Pass `data` (from `pack_data`) to build several packs of one cycle (the per-service packs) from one read.
+    Data read without the trend (`full=False`, what the summary needs) gives the pack without its trend,
+    per-team and monthly timeliness, charts and improvement plan: the same figures, fewer of them.
     """
-    if service is not None and service not in SERVICE_MEASURES:
-        raise ValueError(f"Unknown service '{service}'; use one of {', '.join(SERVICE_MEASURES)}")
-    data = data or pack_data(session, cycle, as_of)
-    results, area, version, trends = data.results, data.area, data.version, data.trends
-    timeliness, by_team, monthly = data.timeliness, data.by_team, data.monthly
-    label = Agency(service).label if service else None
-    keep = _service_filter(results, service)
+    data = data or pack_data(session, cycle, as_of, scales_dir)
+    results, area, version = data.results, data.area, data.version
+    full = data.trends is not None
+    keep = board.service_filter(results, service)
+    label_ = Agency(service).label if service else None
+    t = threshold
 
     overall = analysis.overall(results)
-    head = overall.iloc[0]
-    t = threshold
+    service_rows = analysis.by_service(results)
+    if service:
+        service_rows = service_rows[service_rows["group"] == label_]
+    head_frame = service_rows if service else overall
+    head = records(head_frame)[0] if len(head_frame) else {"plans": 0, "incomplete": 0}
+    head_table = grade_table("overall", "Overall plan grades", head_frame, "Sample", t)
+    figures = board.headline(data, head | {g: head.get(g, 0) for g in GRADES},
+                             head_table["rows"][0]["record"] if head_table["rows"] else
+                             {"plans": 0, "incomplete": 0, "good_or_better_pct": None}, keep, t)
     pack: dict = {
         "schema": SCHEMA,
         "generated_at": clock.now().isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
+        "timeliness_period": {"start": data.timeliness.period_start.isoformat(),
+                              "end": data.timeliness.period_end.isoformat()},
         "area": {"code": area.code, "name": area.name},
-        "cycle": {"id": cycle.id, "name": cycle.name, "status": cycle.status, "due_date": cycle.due_date.isoformat()},
+        "cycle": {"id": cycle.id, "name": cycle.name, "status": cycle.status,
+                  "status_label": label(cycle.status, "cycle_status"), "due_date": cycle.due_date.isoformat(),
+                  "sample_size": cycle.sample_size, "strata": list(cycle.strata),
+                  "strata_label": ", ".join(label(s, "stratum_field") for s in cycle.strata) or stratum_label("all"),
+                  "seed": cycle.seed},
         "rubric": {"key": version.key, "title": version.title, "version": version.version_label,
-                   "hash": version.content_hash[:12], "kind": version.kind, "theme": version.theme},
+                   "hash": version.content_hash[:12], "content_hash": version.content_hash, "kind": version.kind,
+                   "kind_label": label(version.kind, "rubric_kind"), "theme": version.theme},
         "service": service,
-        "service_label": label,
-        "title": f"SEND board pack: {cycle.name}" + (f" ({label})" if label else ""),
+        "service_label": label_,
+        "title": f"SEND board pack: {cycle.name}" + (f" ({label_})" if label_ else ""),
         "small_number_threshold": t,
         "suppression_note": note(t),
-        "headline": _headline(results, head, t),
+        "figures": figures,
+        "headline": board.headline_lines(figures),
+        "moderation": board.moderation(session, data, keep),
         "sections": [],
         "charts": {},
     }
     sections = pack["sections"]
     charts_ = pack["charts"]
 
-    service_rows = analysis.by_service(results)
-    if service:
-        service_rows = service_rows[service_rows["group"] == label]
     section_rows = analysis.by_section(results)
     section_rows = section_rows[section_rows["group"].str.split(":").str[0].isin(keep["sections"])]
-    charts_["grades_by_service"] = _chart(
-        "Grades per service", "Stacked bars: share of plans at each grade, per service",
-        charts.grade_bars, _records(service_rows), GRADES, t, "Grades per service (share of graded plans)")
+    if full:
+        charts_["grades_by_service"] = _chart(
+            "Grades per service", "Stacked bars: share of plans at each grade, per service",
+            charts.grade_bars, records(service_rows), GRADES, t, "Grades per service (share of graded plans)")
     tables = [grade_table("by_service", "Grades per service", service_rows, "Service", t),
               grade_table("by_section", "Grades per plan section", section_rows, "Section", t)]
     if not service:
-        tables.insert(0, grade_table("overall", "Overall plan grades", overall, "Sample", t))
-    sections.append(_section("results", "Results this cycle", tables, ["grades_by_service"],
+        tables.insert(0, head_table)
+    sections.append(_section("results", "Results this cycle", tables, ["grades_by_service"] if full else [],
                              "A service's grade for a plan rolls up the sections that service judges. \"No data\" "
                              "means no sampled plan had that service's sections, not 0%."))
 
-    sections.append(_trend_section(trends, keep, label, t, charts_))
-    sections.append(_timeliness_section(timeliness, by_team, monthly, keep, t, charts_))
+    if full:
+        sections.append(_trend_section(data.trends, keep, label_, t, charts_))
+    sections.append(_timeliness_section(data, keep, t, charts_))
     if not service or service == Agency.sen_team.value:
         sections.append(_quality_section(results, t))
     if not service:
@@ -151,78 +130,23 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
             grade_table("by_need", "Grades per primary need", analysis.by_plan_field(results, "primary_need"),
                         "Primary need", t),
         ]))
-    scales = load_scales(scales_dir)
-    sections.append(_findings_section(session, results, keep, t, scales))
-    improvement = None if service else pack_section(session, cycle.area_id, scales, as_of)
+    sections.append(_section("findings", "Findings and actions", [
+        board.weak_table(results, keep, t), board.incomplete_table(results, keep, t),
+        board.actions_table(board.action_rows(session, data, keep), t)],
+        [], "Plans are known by pseudonymised references; people by codes."))
+    improvement = None if service or not full else pack_section(session, cycle.area_id, data.scales, as_of)
     if improvement:
         sections.append(improvement)
     pack["charts"] = _drawn(charts_)
     return pack
 
 
-def grade_table(key: str, title: str, frame: pd.DataFrame, first: str, threshold: int) -> dict:
-    """A grade distribution (audit.results.analysis.distribution) with its Wilson interval, suppressed."""
-    rows = []
-    for r in _records(frame):
-        good = r["Outstanding"] + r["Good"]
-        interval = wilson_interval(good, r["plans"])
-        rows.append(r | {"ci": None if interval is None else (100 * interval[0], 100 * interval[1])})
-    columns = [("group", first, TEXT), ("plans", "Plans graded", COUNT), *[(g, g, COUNT) for g in GRADES],
-               ("incomplete", "Incomplete", COUNT), ("good_or_better_pct", "Good or better", PERCENT),
-               ("ci", "95% interval", INTERVAL)]
-    return make_table(key, title, columns, rows, threshold=threshold, size="plans", parts=GRADE_SETS)
-
-
-def measure_table(key: str, title: str, measures: list[Measure], threshold: int, group_heading: str | None = None,
-                  definitions: bool = True) -> dict:
-    rows = []
-    for m in measures:
-        interval = wilson_interval(m.met, m.total)
-        rows.append({"label": m.label, "group": m.group or "All", "met": m.met, "not_met": m.not_met,
-                     "total": m.total, "percent": m.percent, "definition": m.definition,
-                     "ci": None if interval is None else (100 * interval[0], 100 * interval[1])})
-    columns = [("label", "Measure", TEXT)] + ([("group", group_heading, TEXT)] if group_heading else []) + [
-        ("met", "Met", COUNT), ("not_met", "Not met", COUNT), ("total", "Total", COUNT),
-        ("percent", "Percent", PERCENT), ("ci", "95% interval", INTERVAL)]
-    if definitions:
-        columns.append(("definition", "Definition", TEXT))
-    return make_table(key, title, columns, rows, threshold=threshold, size="total")
-
-
-def monthly_timeliness(plans: pd.DataFrame, as_of: date, months: int = 12) -> list[tuple[str, TimelinessReport]]:
-    """Each measure per calendar month, oldest first: the last `months` months, the current one up to as_of."""
-    first = as_of.replace(day=1)
-    out = []
-    for back in range(months - 1, -1, -1):
-        start = first - relativedelta(months=back)
-        end = min(start + relativedelta(months=1) - timedelta(days=1), as_of)
-        out.append((f"{start:%b %Y}", compute_timeliness(plans, end, period_start=start)))
-    return out
+def table(pack: dict, key: str) -> dict | None:
+    """The pack's table with this key, wherever it is, or None."""
+    return next((t for s in pack["sections"] for t in s["tables"] if t["key"] == key), None)
 
 
 # --- sections ------------------------------------------------------------------------------------
-
-
-def _service_filter(results: analysis.CycleResults, service: str | None) -> dict:
-    sections = [s.code for s in results.rubric.sections if service is None or s.agency == service]
-    services = [a.label for a in SERVICES if service is None or a.value == service]
-    measures = SERVICE_MEASURES.get(service) if service else None
-    return {"service": service, "sections": sections, "services": services, "measures": measures}
-
-
-def _headline(results: analysis.CycleResults, head: pd.Series, t: int) -> list[str]:
-    graded, incomplete = int(head["plans"]), int(head["incomplete"])
-    pct = head["good_or_better_pct"]
-    good = "no data" if not graded else ("suppressed" if is_small_group(graded, t) else f"{pct:.1f}%")
-    return [
-        f"{good} of graded plans were Good or better",
-        f"{_count(graded, t)} of {_count(len(results.plans), t)} sampled plans fully graded",
-        f"{_count(incomplete, t)} incomplete audits",
-    ]
-
-
-def _count(n: int, t: int) -> str:
-    return f"<{t}" if 0 < n < t else str(n)
 
 
 def _trend_section(trends: Trends, keep: dict, label: str | None, t: int, charts_: dict) -> dict:
@@ -263,16 +187,30 @@ def _trend_table(key: str, title: str, frame: pd.DataFrame, t: int, themed: bool
         "ci": None if r.ci_low is None or pd.isna(r.ci_low) else (r.ci_low, r.ci_high),
     } for r in frame.sort_values(["series", "group", "date", "cycle_id"], kind="stable").itertuples()]
     columns = ([("theme", "Theme", TEXT)] if themed else []) + [
-        ("group", "Group", TEXT), ("cycle", "Cycle", TEXT), ("date", "Due", TEXT), ("rubric", "Rubric", TEXT),
+        ("group", "Group", TEXT), ("cycle", "Cycle", TEXT), ("date", "Due", TEXT, day), ("rubric", "Rubric", TEXT),
         ("break", "Break", TEXT), ("plans", "Plans graded", COUNT), ("good", "Good or better", COUNT),
         ("below", "Below Good", COUNT), ("pct", "% Good or better", PERCENT), ("ci", "95% interval", INTERVAL)]
     return make_table(key, title, columns, rows, threshold=t, size="plans")
 
 
-def _timeliness_section(report: TimelinessReport, by_team: TimelinessReport, monthly: list, keep: dict, t: int,
-                        charts_: dict) -> dict:
+def _timeliness_section(data: BoardData, keep: dict, t: int, charts_: dict) -> dict:
+    report = data.timeliness
     wanted = keep["measures"]
     overall = [m for m in report.measures if wanted is None or m.key in wanted]
+    period = f"{day(report.period_start)} to {day(report.period_end)}"
+    tables = [measure_table("timeliness", f"Statutory timescales, {period}", overall, t)]
+    chart_keys = []
+    if data.by_team is not None and data.monthly is not None:
+        chart_keys = ["timeliness_against_target", "timeliness_by_month"]
+        tables += _team_and_month_tables(data.by_team, data.monthly, overall, wanted, t, charts_)
+    return _section("timeliness", "Timeliness", tables, chart_keys,
+                    f"Over the whole register as of {day(report.as_of)}. Every figure says what it counts; "
+                    "lawful exceptions to the 20 weeks are reported separately. \"No data\": nobody in the "
+                    "population, or the register does not record that clock.")
+
+
+def _team_and_month_tables(by_team: TimelinessReport, monthly: list, overall: list[Measure], wanted: list | None,
+                           t: int, charts_: dict) -> list[dict]:
     teams = [m for m in by_team.measures if m.group is not None and (wanted is None or m.key in wanted)]
     charts_["timeliness_against_target"] = _chart(
         "Timeliness against the statutory target", "Bars: % of each measure met; dashed line: the target (100%)",
@@ -290,17 +228,11 @@ def _timeliness_section(report: TimelinessReport, by_team: TimelinessReport, mon
     charts_["timeliness_by_month"] = _chart(
         "Timeliness per month", "Lines: % met per calendar month for the key measures",
         charts.trend_lines, lines, "Timeliness per month (% met)", "% met")
-    period = f"{report.period_start:%d %B %Y} to {report.period_end:%d %B %Y}"
-    tables = [
-        measure_table("timeliness", f"Statutory timescales, {period}", overall, t),
+    return [
         measure_table("timeliness_by_team", "Timeliness per team (definitions as above)", teams, t, "Team", False),
         measure_table("timeliness_by_month", "Timeliness per calendar month (each month is its own period)",
                       month_rows, t, "Month", False),
     ]
-    return _section("timeliness", "Timeliness", tables, ["timeliness_against_target", "timeliness_by_month"],
-                    f"Over the whole register as of {report.as_of:%d %B %Y}. Every figure says what it counts; "
-                    "lawful exceptions to the 20 weeks are reported separately. \"No data\": nobody in the "
-                    "population, or the register does not record that clock.")
 
 
 def _quality_section(results: analysis.CycleResults, t: int) -> dict:
@@ -308,38 +240,6 @@ def _quality_section(results: analysis.CycleResults, t: int) -> dict:
                         "issued within 20 weeks", analysis.grade_by_timeliness(results), "Plan issued", t)
     return _section("quality-timeliness", "Quality against timeliness", [table], [],
                     "If the intervals of the two rows overlap, this sample does not show a difference.")
-
-
-def _findings_section(session: Session, results: analysis.CycleResults, keep: dict, t: int, scales: dict) -> dict:
-    weak = analysis.weak_criteria(results, top=10)
-    weak = weak[weak["section"].isin(keep["sections"])]
-    weak_rows = [r | {"criterion": f"{r['criterion_id']}: {r['criterion']}", "strong": r["plans"] - r["weak"]}
-                 for r in _records(weak)]
-    incomplete = analysis.incomplete_plans(results)
-    actions = [a for a in cycle_actions(session, results.cycle.id)
-               if a.section is None or a.section in keep["sections"]]
-    # A service's pack lists the improvement actions this cycle evidenced on its service, sections or criteria.
-    improvements = [row for row in cycle_improvement_actions(session, results.cycle.id, scales)
-                    if keep["service"] is None or keep["service"] in action_services(row["targets"], results.rubric)]
-    if len(keep["sections"]) < len(results.rubric.sections) and "A" not in keep["sections"]:
-        actions = [a for a in actions if a.section is not None]  # amendment tasks belong to the SEN team
-    tables = [
-        make_table("weak_criteria", "Most frequent weak criteria (Requires Improvement or Inadequate)", [
-            ("criterion", "Criterion", TEXT), ("section", "Section", TEXT), ("weak", "Weak", COUNT),
-            ("strong", "Good or better", COUNT), ("plans", "Of plans", COUNT), ("weak_pct", "Share", PERCENT)],
-            weak_rows, threshold=t, size="plans"),
-        make_table("incomplete", "Plans without every section graded (no overall grade given)", [
-            ("plan_ref", "Plan", TEXT), ("team", "Team", TEXT), ("missing_sections", "Sections not yet in", TEXT)],
-            _records(incomplete), threshold=t),
-        make_table("actions", "Amendment tasks and improvement actions from this cycle", [
-            ("title", "Action", TEXT), ("kind", "Kind", TEXT), ("lead", "Lead", TEXT),
-            ("milestone", "Milestone", TEXT), ("status", "Status", TEXT)],
-            [{"title": a.title, "kind": a.kind, "lead": a.lead, "milestone": a.milestone.isoformat(),
-              "status": a.status.replace("_", " ")} for a in actions]
-            + improvements, threshold=t),
-    ]
-    return _section("findings", "Findings and actions", tables, [],
-                    "Plans are known by pseudonymised references; people by codes.")
 
 
 def _section(id_: str, title: str, tables: list[dict], chart_keys: list[str] | None = None, intro: str = "") -> dict:
@@ -353,7 +253,3 @@ def _chart(title: str, alt: str, draw: Callable[..., bytes], *args) -> dict:
 
 def _drawn(charts_: dict) -> dict:
     return {key: chart | {"png": chart["png"].result()} for key, chart in charts_.items()}
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return json.loads(frame.to_json(orient="records", date_format="iso"))

@@ -6,15 +6,9 @@ from __future__ import annotations
 import base64
 import json
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from reports import templating
 
-
-_env = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.jinja",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+_env = templating.env
 
 
 def pack_json(pack: dict) -> str:

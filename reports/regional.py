@@ -12,23 +12,18 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from audit import clock
 from audit.national.regional import AreaFigures
 from audit.timeliness.measures import Measure
-from reports.pack import grade_table, measure_table
+from reports import templating
+from reports.board import grade_table, measure_table
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 
 SCHEMA = "ehcp-audit/regional/1"
 FORMATS = ("html", "md", "json")
 
-_env = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.jinja",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+_env = templating.env
 
 
 def regional_view(figures: list[AreaFigures], region: str, as_of: date, threshold: int = 5) -> dict:

@@ -5,16 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from reports import templating
 
 FORMATS = ("html", "md", "json")
 
-_env = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.jinja",), default_for_string=False),
-    undefined=StrictUndefined,  # a missing figure is a bug, not a blank cell
-    keep_trailing_newline=True,
-)
+_env = templating.env
 
 
 def render(summary: dict, fmt: str) -> str:

@@ -9,10 +9,16 @@ prints and the value a spreadsheet stores. Suppression rules (docs/board-pack.md
   of the total); when only one cell of such a set is hidden, the smallest other cell of the set is hidden
   too ("[c]"), so the first cannot be worked out by subtraction (secondary suppression);
 - a suppressed cell's value is None: no format, the JSON or the workbook carries the hidden number.
+
+Each row also has a `record`: the row as data (a count hidden by the rule is its shown text, "<5" or "[c]",
+any other hidden figure None), which the board summary's JSON is made of, so it cannot disagree with a table.
+A text column may name a function that writes its code in words (`label`): the cell's text is the words, its
+value the code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 TEXT, COUNT, PERCENT, INTERVAL = "text", "count", "percent", "interval"
@@ -28,34 +34,51 @@ def note(threshold: int) -> str:
             f"marks a second cell hidden so the first cannot be worked out from the figures shown.")
 
 
+Column = tuple  # (key, heading, kind) or (key, heading, TEXT, words): `words(value)` is the text shown
+
+
 def make_table(
     key: str,
     title: str,
-    columns: list[tuple[str, str, str]],
+    columns: list[Column],
     rows: list[dict[str, Any]],
     *,
     threshold: int,
     size: str | None = None,
     parts: tuple[tuple[str, ...], ...] = (),
     caption: str | None = None,
+    keep: tuple[str, ...] = (),
 ) -> dict:
-    """A board table: `columns` as (key, heading, kind); `size` names the column that counts the group's plans
-    (None: nothing in the table counts plans); `parts` are sets of count columns whose sum a reader can work
-    out from the other figures shown (secondary suppression keeps each set from giving a hidden cell away)."""
+    """A board table: `columns` as (key, heading, kind[, words]); `size` names the column that counts the group's
+    plans (None: nothing in the table counts plans); `parts` are sets of count columns whose sum a reader can work
+    out from the other figures shown (secondary suppression keeps each set from giving a hidden cell away);
+    `keep` names fields of a row that are not columns but belong in its record (a key, a code, a date)."""
     out_rows = []
     suppressed_cells = 0
     for row in rows:
         cells, hidden = _row_cells(columns, row, threshold, size, parts)
         suppressed_cells += hidden
-        out_rows.append({"cells": cells})
+        out_rows.append({"cells": cells, "record": _record(columns, row, cells, keep)})
     return {
         "key": key,
         "title": title,
         "caption": caption,
-        "columns": [{"key": k, "label": label, "kind": kind} for k, label, kind in columns],
+        "columns": [{"key": c[0], "label": c[1], "kind": c[2]} for c in columns],
         "rows": out_rows,
         "suppressed_cells": suppressed_cells,
     }
+
+
+def _record(columns: list[Column], row: dict, cells: list[dict], keep: tuple[str, ...]) -> dict:
+    record = {k: row.get(k) for k in keep}
+    for column, cell in zip(columns, cells):
+        kind = column[2]
+        if cell["suppressed"]:
+            record[column[0]] = cell["text"] if kind == COUNT else None
+        else:
+            record[column[0]] = cell["value"]
+    record["suppressed"] = any(cell["suppressed"] for cell in cells)
+    return record
 
 
 def _row_cells(columns, row, threshold, size, parts) -> tuple[list[dict], int]:
@@ -64,17 +87,19 @@ def _row_cells(columns, row, threshold, size, parts) -> tuple[list[dict], int]:
     hidden: set[str] = set()
     secondary: set[str] = set()
     if size and not small_group:
-        hidden = {k for k, _, kind in columns if kind == COUNT and _is_small(row.get(k), threshold)}
+        hidden = {c[0] for c in columns if c[2] == COUNT and _is_small(row.get(c[0]), threshold)}
         for cells_set in parts:
             shown = [p for p in cells_set if p not in hidden]
             if len(cells_set) - len(shown) == 1 and shown:
                 secondary.add(min(shown, key=lambda p: (row.get(p) or 0, cells_set.index(p))))
     cells = []
     count = 0
-    for key, _, kind in columns:
+    for column in columns:
+        key, kind = column[0], column[2]
         value = row.get(key)
         if kind == TEXT:
-            cells.append(_cell("" if value is None else str(value), value))
+            words: Callable[[Any], str] = column[3] if len(column) > 3 else str
+            cells.append(_cell("" if value is None else words(value), value))
         elif kind == COUNT and size and (small_group or key in hidden):
             cells.append(_cell(f"<{threshold}", None, True))
             count += 1

@@ -17,6 +17,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from audit.cells import escape_formula as safe_text
+from audit.vocabulary import humanise
+from audit.words import day, moment
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]\*\?/\\:]")
 
@@ -28,7 +30,8 @@ def pack_workbook(pack: dict) -> bytes:
     contents.title = "Contents"
     contents.append([safe_text(pack["title"])])
     contents["A1"].font = Font(bold=True, size=14)
-    contents.append([safe_text(f"{pack['area']['name']} · as of {pack['as_of']} · generated {pack['generated_at']}")])
+    dates = f"as of {day(pack['as_of'])} · generated {moment(pack['generated_at'])}"
+    contents.append([safe_text(f"{pack['area']['name']} · {dates}")])
     contents.append([safe_text(pack["suppression_note"])])
     for line in pack["headline"]:
         contents.append([safe_text(line)])
@@ -79,7 +82,7 @@ def _value(cell: dict, kind: str):
         return round(float(value), 1)
     if kind == "interval":
         return safe_text(cell["text"])
-    return safe_text(str(value))
+    return safe_text(cell["text"])  # text: the words shown, never the code behind them
 
 
 def _charts_sheet(sheet, charts: dict) -> None:
@@ -94,10 +97,11 @@ def _charts_sheet(sheet, charts: dict) -> None:
 
 
 def _sheet_name(key: str, used: set[str]) -> str:
-    base = _BAD_SHEET_CHARS.sub("_", key)[:31]
+    """The table's key in words ('by_service' -> 'By service'), at most 31 characters, unique in the book."""
+    base = _BAD_SHEET_CHARS.sub(" ", humanise(key))[:31]
     name, n = base, 2
     while name in used:
-        suffix = f"_{n}"
+        suffix = f" {n}"
         name, n = base[: 31 - len(suffix)] + suffix, n + 1
     used.add(name)
     return name

@@ -17,11 +17,7 @@ from sqlmodel import select
 
 from audit import clock
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import Grade, ScorecardStatus
 from audit.cycle.lifecycle import assignment_state, cycle_progress, find_area
-from audit.errors import Conflict, InputRejected, NotFound
-from audit.store.models import Auditor, Cycle, Scorecard, User
-from audit.protection.permissions import Permission
 from audit.cycle.plan_details import plan_details
 from audit.cycle.scorecards import (
     GradeEntry,
@@ -30,6 +26,10 @@ from audit.cycle.scorecards import (
     load_entries,
     save_scorecard,
 )
+from audit.errors import Conflict, InputRejected, NotFound
+from audit.protection.permissions import Permission
+from audit.store.models import Auditor, Cycle, Scorecard, User
+from audit.vocabulary import Grade, ScorecardStatus
 from web.auditor import continue_if_complete, own_assignment
 from web.board import cycles_with_results, summary_for
 from web.deps import CheckedFirst, Id, Refused, allow, one_save_at_a_time, public, store
@@ -235,7 +235,7 @@ def progress(request: Request, cycle_id: Id, user: Annotated[User, Depends(allow
 
 @router.get("/cycles/{cycle_id}/summary", responses={404: {"model": ProblemOut}})
 def summary(request: Request, cycle_id: Id, user: Reading) -> dict:
-    """The board summary of a scored cycle (schema ehcp-audit/board-summary/1, see docs/formats.md)."""
+    """The board summary of a scored cycle (schema ehcp-audit/board-summary/2, see docs/formats.md)."""
     return summary_for(request, cycle_id, user)
 
 

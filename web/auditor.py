@@ -11,13 +11,8 @@ from starlette.datastructures import FormData
 
 from audit import clock
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import Agency, Grade, ScorecardStatus
 from audit.cycle.lifecycle import assignment_state, cycle_complete
-from audit.errors import Conflict, InputRejected, NotFound
-from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
-from audit.protection.permissions import Permission
 from audit.cycle.plan_details import plan_details
-from audit.rubrics.loading import Rubric
 from audit.cycle.scorecards import (
     GradeEntry,
     assigned_criteria,
@@ -26,17 +21,21 @@ from audit.cycle.scorecards import (
     load_entries,
     save_scorecard,
 )
+from audit.errors import Conflict, InputRejected, NotFound
+from audit.protection.permissions import Permission
+from audit.rubrics.loading import Rubric
+from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
+from audit.vocabulary import Agency, Grade, ScorecardStatus, label
+from audit.words import moment
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, one_save_at_a_time, page, store
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Auditing = Annotated[User, Depends(allow(Permission.grade_plans))]
-STATE_TAGS = {
-    "submitted": ("Submitted", "govuk-tag--green"),
-    "draft": ("In draft", "govuk-tag--blue"),
-    "not_started": ("Not started", "govuk-tag--grey"),
-    "late": ("Late", "govuk-tag--red"),
-}
+# Each state of an auditor's work: its words (audit.vocabulary) and its tag colour.
+STATE_TAGS = {state: (label(state, "work_status"), colour) for state, colour in (
+    ("submitted", "govuk-tag--green"), ("draft", "govuk-tag--blue"), ("not_started", "govuk-tag--grey"),
+    ("late", "govuk-tag--red"))}
 
 
 def own_assignment(session: Session, user: User, assignment_id: int) -> tuple[Assignment, Auditor, Cycle, Plan]:
@@ -89,7 +88,7 @@ def my_audits(request: Request, user: Auditing):
 @router.get("/my-audits/{assignment_id}")
 def scorecard_page(request: Request, assignment_id: Id, user: Auditing, saved: bool = False):
     with store(request) as session:
-        assignment, auditor, cycle, plan = own_assignment(session, user, assignment_id)
+        assignment, _auditor, cycle, plan = own_assignment(session, user, assignment_id)
         rubric = cycle_rubric(session, cycle)
         card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
         entries = load_entries(session, card) if card else {}
@@ -154,7 +153,7 @@ def _blocked(session: Session, assignment: Assignment, cycle: Cycle) -> str | No
     """Why this scorecard takes no grades now (submitted, withdrawn, cycle closed), before checking the form."""
     card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
     if card is not None and card.status == ScorecardStatus.submitted.value:
-        return (f"This scorecard was already submitted on {card.submitted_at:%d %B %Y at %H:%M} UTC. Submitted "
+        return (f"This scorecard was already submitted on {moment(card.submitted_at)}. Submitted "
                 "scorecards cannot be changed; nothing you entered just now was saved.")
     if not assignment.active:
         return "This plan was withdrawn from the cycle, so its scorecard no longer takes grades."

@@ -19,10 +19,11 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Path as PathParam
 from fastapi import Request, params
@@ -34,11 +35,12 @@ from markupsafe import Markup
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from audit.store.db import transaction, write_transaction
-from audit.store.models import User
 from audit.protection.permissions import ROLE_LABELS, Permission, permits
 from audit.protection.users import begin_web_session, end_web_session, user_for_token, web_session_live
 from audit.store.actor import set_actor
+from audit.store.db import transaction, write_transaction
+from audit.store.models import User
+from audit.words import FILTERS as WORD_FILTERS
 
 # A record number in a path: positive and within the id columns' range (INTEGER, 32-bit on PostgreSQL); a larger
 # one would make the database driver fail with a server error instead of the page answering "not found".
@@ -317,6 +319,7 @@ def make_templates() -> Jinja2Templates:
     env.globals["govuk_header"] = _rendered_once(env, "header", "govukHeader")
     env.globals["govuk_footer"] = _rendered_once(env, "footer", "govukFooter")
     env.globals["role_labels"] = ROLE_LABELS
+    env.filters.update(WORD_FILTERS)  # day, moment, label, stratum: audit/words.py, the same as the reports'
     env.globals["account_page"] = ACCOUNT_PAGE
     return Jinja2Templates(env=env)
 

@@ -11,28 +11,30 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 from starlette.datastructures import FormData
 
-from audit.vocabulary import CycleStatus
-from audit.cycle.lifecycle import (close_cycle, create_cycle, cycle_progress, find_area, get_area, get_cycle, open_cycle,
-                          withdraw_plan)
-from audit.errors import AuditError
-from audit.store.models import Cycle, Plan, RubricVersion, SampledPlan, User
 from audit.cycle.chasing import chase_history
+from audit.cycle.lifecycle import (
+    close_cycle,
+    create_cycle,
+    cycle_progress,
+    find_area,
+    get_area,
+    open_cycle,
+    withdraw_plan,
+)
 from audit.cycle.reminders import outstanding_by_auditor, record_reminder, record_reminders, reminders_for
-from audit.rubrics.loading import load_rubrics_dir
-from flows.mail import reminder_message, send_email, smtp_configured
+from audit.errors import AuditError
 from audit.protection.permissions import Permission
+from audit.rubrics.loading import load_rubrics_dir
+from audit.store.models import Cycle, Plan, RubricVersion, SampledPlan, User
+from audit.vocabulary import CycleStatus, label
+from flows.mail import reminder_message, send_email, smtp_configured
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Leading = Annotated[User, Depends(allow(Permission.manage_cycles))]
-CHASE_RULES = {"assignment-due-soon": "Due soon (auditor)", "assignment-overdue": "Overdue (auditor)",
-               "assignment-escalation": "Escalated to agency lead"}
-CHASE_OUTCOMES = {"sent": "Email sent", "sending": "Being sent, or interrupted while sending", "failed": "Failed",
-                  "no_address": "Not emailed: no address", "no_smtp": "Not emailed: email not set up",
-                  "unknown": "Interrupted: may not have been sent"}
-STRATA = [("team", "Team or locality"), ("plan_stage", "New plan or annual review"), ("phase", "Phase"),
-          ("primary_need", "Primary need"), ("setting_type", "Setting type")]
+# The register fields a sample can be stratified by, in words (audit.vocabulary).
+STRATA = [(f, label(f, "stratum_field")) for f in ("team", "plan_stage", "phase", "primary_need", "setting_type")]
 
 
 def _cycle(session, request: Request, cycle_id: int) -> Cycle:
@@ -107,8 +109,7 @@ def _cycle_page(request: Request, session, cycle: Cycle, done: str = "", errors:
     return page(request, "cycle.html", status=status, title=cycle.name, cycle=cycle, version=version,
                 smtp=smtp_configured(request.app.state.settings),
                 progress=progress, sampled=sampled, reminders=reminders_for(session, cycle), done=done,
-                chases=chase_history(session, cycle.id), chase_rules=CHASE_RULES, chase_outcomes=CHASE_OUTCOMES,
-                errors=errors or [], values=values or {}, strata_labels=dict(STRATA))
+                chases=chase_history(session, cycle.id), errors=errors or [], values=values or {})
 
 
 @router.post("/cycles/{cycle_id}/start")

@@ -1,26 +1,28 @@
-"""The audit trail for QA leads and admins: filter entries by who, table, row, action and dates; export CSV."""
+"""The audit trail for QA leads and admins: who did what to what, in words; filter by person, plan, date, table
+and kind of change; export the raw entries as CSV."""
 
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from audit.store.models import User
-from audit.protection.trail_search import ACTIONS, TrailFilter, count_entries, describe_change, find_entries, tables_in_trail, utc_text, write_csv
 from audit.protection.permissions import Permission
+from audit.protection.trail_search import ACTIONS, TrailFilter, count_entries, find_entries, tables_in_trail, write_csv
+from audit.protection.trail_words import TrailReader, details, noun
+from audit.store.models import User
+from audit.vocabulary import label
+from audit.words import parse_day
 from web.deps import CheckedFirst, allow, page, store
 
-# Who may read the trail (the permission matrix will take these over).
 PAGE_SIZE = 50
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reading = Annotated[User, Depends(allow(Permission.view_audit_trail))]
-FIELDS = ("actor", "table", "row", "action", "since", "until")
+FIELDS = ("actor", "plan", "table", "row", "action", "since", "until")
 
 
 def _filter(values: dict[str, str]) -> tuple[TrailFilter | None, list[dict]]:
@@ -29,14 +31,14 @@ def _filter(values: dict[str, str]) -> tuple[TrailFilter | None, list[dict]]:
     for key in ("since", "until"):
         text = values[key]
         try:
-            dates[key] = date.fromisoformat(text) if text else None
+            dates[key] = parse_day(text) if text else None
         except ValueError:
-            errors.append({"text": f"Enter the {'start' if key == 'since' else 'end'} date as YYYY-MM-DD, "
-                                   "for example 2026-11-01", "href": f"#{key}"})
+            errors.append({"text": f"Enter the {'start' if key == 'since' else 'end'} date as a day, month and year, "
+                                   "for example 1/11/2026", "href": f"#{key}"})
     if errors:
         return None, errors
-    f = TrailFilter(actor=values["actor"], table=values["table"], row_key=values["row"], action=values["action"],
-                    since=dates["since"], until=dates["until"])
+    f = TrailFilter(actor=values["actor"], plan=values["plan"], table=values["table"], row_key=values["row"],
+                    action=values["action"], since=dates["since"], until=dates["until"])
     return (None, [{"text": f"{p.message}: {p.fix}", "href": f"#{p.column}"} for p in f.problems()]) if f.problems() else (f, [])
 
 
@@ -56,21 +58,21 @@ def _trail_page(request: Request):
     number = int(number) if number.isdigit() and 0 < int(number) < 10**6 else 1
     rows, total = [], 0
     with store(request) as session:
-        tables = tables_in_trail(session)
+        tables = [(t, noun(t).capitalize()) for t in tables_in_trail(session)]
         if f is not None:
             total = count_entries(session, f)
+            reader = TrailReader(session)
             for e in find_entries(session, f, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE):
-                rows.append({"id": e.id, "at": utc_text(e.at), "actor": e.actor, "action": e.action,
-                             "table": e.table_name, "row": e.row_key or "", "change": describe_change(e)})
+                rows.append({"id": e.id, "at": e.at, "sentence": reader.sentence(e), "details": details(e)})
     return page(request, "trail.html", status=400 if errors else 200, title="Audit trail", rows=rows, total=total,
-                values=values, errors=errors, actions=ACTIONS, tables=tables, page_number=number,
-                pages=max(1, -(-total // PAGE_SIZE)), query=urlencode({k: v for k, v in values.items() if v}),
-                error_for={e["href"]: e["text"] for e in errors})
+                values=values, errors=errors, actions=[(a, label(a, "trail_action").capitalize()) for a in ACTIONS],
+                tables=tables, page_number=number, pages=max(1, -(-total // PAGE_SIZE)),
+                query=urlencode({k: v for k, v in values.items() if v}), error_for={e["href"]: e["text"] for e in errors})
 
 
 @router.get("/trail/export.csv")
 def export(request: Request, user: Reading):
-    f, errors = _filter(_values(request))
+    f, _errors = _filter(_values(request))
     if f is None:
         return _trail_page(request)
     buffer = io.StringIO()

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from audit.cells import text_problem
-from audit.vocabulary import Grade, ScorecardStatus
 from audit.errors import Conflict, InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_TEXT_CHARS
-from audit.store.models import Assignment, Auditor, CriterionGrade, Cycle, Plan, SampledPlan, Scorecard, utcnow
 from audit.rubrics.loading import Rubric
+from audit.store.models import Assignment, Auditor, CriterionGrade, Cycle, Plan, SampledPlan, Scorecard, utcnow
+from audit.vocabulary import Grade, ScorecardStatus
+from audit.words import moment
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def save_scorecard(
     if card is not None and card.status == ScorecardStatus.submitted.value:
         raise Conflict(
             f"The scorecard for assignment {assignment.id} was already submitted on "
-            f"{card.submitted_at:%d %B %Y at %H:%M} UTC; submitted scorecards cannot be changed."
+            f"{moment(card.submitted_at)}; submitted scorecards cannot be changed."
         )
     if card is None:
         card = Scorecard(assignment_id=assignment.id, rubric_version_id=cycle.rubric_version_id,
@@ -116,7 +117,7 @@ def save_scorecard(
             ) from None
     existing = {g.criterion_id: g for g in session.exec(
         select(CriterionGrade).where(CriterionGrade.scorecard_id == card.id)).all()}
-    section_of = dict((cid, sec) for sec, cid in assigned_criteria(rubric, assignment))
+    section_of = {cid: sec for sec, cid in assigned_criteria(rubric, assignment)}
     for cid, entry in entries.items():
         row = existing.get(cid) or CriterionGrade(scorecard_id=card.id, section=section_of[cid], criterion_id=cid)
         row.grade = int(entry.grade) if entry.grade is not None else None

@@ -12,15 +12,25 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from audit.vocabulary import Agency, LinkLevel
-from audit.errors import AuditError, Conflict, NotFound
 from audit import vocabulary
-from audit.store.models import (ActionEvent, ActionEvidence, ActionLink, ActionStatusChange, Cycle, ImprovementAction,
-                          ImprovementPlan, LocalArea, WeaknessArea, utcnow)
+from audit.errors import AuditError, Conflict, NotFound
 from audit.improvement.layouts import LAYOUTS
 from audit.improvement.milestones import last_date
-from audit.rubrics.loading import Rubric
 from audit.improvement.scales import StatusScale
+from audit.rubrics.loading import Rubric
+from audit.store.models import (
+    ActionEvent,
+    ActionEvidence,
+    ActionLink,
+    ActionStatusChange,
+    Cycle,
+    ImprovementAction,
+    ImprovementPlan,
+    LocalArea,
+    WeaknessArea,
+    utcnow,
+)
+from audit.vocabulary import Agency, LinkLevel, label
 
 SYSTEM = vocabulary.SYSTEM  # who, for changes the cycle flow makes from the data
 
@@ -179,8 +189,9 @@ class Finding:
         return self.weak / self.plans if self.plans else 0.0
 
     def describe(self, cycle: Cycle) -> str:
+        target = label(self.target, "agency") if self.level == LinkLevel.service.value else self.target
         return (f"{self.weak} of {self.plans} plans ({100 * self.share:.0f}%) graded Requires Improvement or "
-                f"Inadequate on {self.level} {self.target} in cycle {cycle.id} ({cycle.name})")
+                f"Inadequate on {self.level} {target} in cycle {cycle.id} ({cycle.name})")
 
 
 def add_evidence(session: Session, action: ImprovementAction, cycle: Cycle, finding: Finding, by: str,

@@ -10,8 +10,8 @@ Nothing else in the code decides access by a role's name: web/deps.py (`allow`),
 
 from __future__ import annotations
 
-from audit.vocabulary import StrEnum
 from audit.errors import AuditError
+from audit.vocabulary import ROLE_LABELS, StrEnum
 
 
 class Role(StrEnum):
@@ -30,15 +30,6 @@ class Role(StrEnum):
         return ROLE_LABELS[self.value]
 
 
-ROLE_LABELS = {
-    "qa_lead": "QA lead",
-    "auditor": "Auditor",
-    "moderator": "Moderator",
-    "service_lead": "Service lead",
-    "board_member": "Board member",
-    "parent_carer_auditor": "Parent carer forum auditor",
-    "admin": "Admin",
-}
 ROLES = tuple(Role.values())
 # Roles that grade plans sign in as an auditor code (an `Auditor` row), so assignments can be theirs.
 AUDITOR_ROLES = (Role.auditor.value, Role.parent_carer_auditor.value)
@@ -95,7 +86,7 @@ _ALL, _OWN_WORK, _OWN_SERVICE = Scope.all, Scope.own_assignments, Scope.own_serv
 # The matrix. A missing role means "refused". Kept as data so the docs, the pages, the API and the CLI
 # read the same thing.
 MATRIX: dict[Permission, dict[Role, Scope]] = {
-    Permission.use_account: {role: _ALL for role in Role},
+    Permission.use_account: dict.fromkeys(Role, _ALL),
     Permission.grade_plans: {Role.auditor: _OWN_WORK, Role.parent_carer_auditor: _OWN_WORK},
     # Parent carer forum auditors are not council staff: they see pseudonymised plans without officers.
     Permission.see_officer_names: {Role.qa_lead: _ALL, Role.auditor: _ALL, Role.moderator: _ALL,

@@ -1,4 +1,5 @@
-"""Reading the audit trail: filter entries (who, table, row, action, dates), page through them, export CSV.
+"""Reading the audit trail: filter entries (person, plan, table, row, action, London dates), page through them,
+export CSV.
 
 The web page (web/trail.py) and `ehcp-audit trail show/export` both read through here. Exports pass every
 cell through audit.cells.escape_formula, like every other export.
@@ -8,28 +9,33 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import IO, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import IO
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlmodel import Session
 
 from audit.cells import escape_formula
 from audit.errors import InputRejected, Problem
+from audit.protection.trail_words import plan_rows
 from audit.store.models import TrailEntry
+from audit.words import LONDON
 
 ACTIONS = ("create", "update", "delete", "bulk create", "bulk update", "bulk delete")
 EXPORT_COLUMNS = ["id", "at", "actor", "action", "table_name", "row_key", "rows", "before", "after",
                   "prev_hash", "entry_hash"]
-KEYS_SHOWN = 20  # keys of a bulk entry shown on screen; the export has them all
 
 
 @dataclass(frozen=True)
 class TrailFilter:
-    """What to look for; every field is optional. `actor` matches a part of the actor ('web:' finds all web users)."""
+    """What to look for; every field is optional. `actor` matches a part of the actor ('web:' finds all web users,
+    a username finds that person); `plan` is a plan reference (every row about that plan); dates are days in
+    Europe/London, both included."""
 
     actor: str = ""
+    plan: str = ""
     table: str = ""
     row_key: str = ""
     action: str = ""
@@ -47,15 +53,19 @@ class TrailFilter:
                                  fix="swap the dates, or leave one empty"))
         return found
 
-    def check(self) -> "TrailFilter":
+    def check(self) -> TrailFilter:
         problems = self.problems()
         if problems:
             raise InputRejected("The trail search", problems)
         return self
 
 
-def _where(query, f: TrailFilter):
+def _where(query, f: TrailFilter, session: Session):
     t = TrailEntry.__table__.c
+    if f.plan:
+        rows = plan_rows(session, f.plan)
+        query = query.where(or_(*[and_(t.table_name == table, t.row_key.in_(sorted(keys)))
+                                  for table, keys in rows.items()]) if rows else false())
     if f.actor:
         query = query.where(t.actor.contains(f.actor, autoescape=True))
     if f.table:
@@ -65,19 +75,24 @@ def _where(query, f: TrailFilter):
     if f.action:
         query = query.where(t.action == f.action)
     if f.since:
-        query = query.where(t.at >= datetime.combine(f.since, time(0), tzinfo=timezone.utc))
+        query = query.where(t.at >= _london_midnight(f.since))
     if f.until:
-        query = query.where(t.at < datetime.combine(f.until + timedelta(days=1), time(0), tzinfo=timezone.utc))
+        query = query.where(t.at < _london_midnight(f.until + timedelta(days=1)))
     return query
 
 
+def _london_midnight(day: date) -> datetime:
+    """The start of a day in Europe/London, in UTC as the trail stores it."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
 def count_entries(session: Session, f: TrailFilter) -> int:
-    return session.execute(_where(select(func.count()).select_from(TrailEntry.__table__), f.check())).scalar_one()
+    return session.execute(_where(select(func.count()).select_from(TrailEntry.__table__), f.check(), session)).scalar_one()
 
 
 def find_entries(session: Session, f: TrailFilter, limit: int = 50, offset: int = 0) -> list[TrailEntry]:
     """Matching entries, newest first."""
-    query = _where(select(TrailEntry), f.check()).order_by(TrailEntry.id.desc()).limit(limit).offset(offset)
+    query = _where(select(TrailEntry), f.check(), session).order_by(TrailEntry.id.desc()).limit(limit).offset(offset)
     return list(session.scalars(query).all())
 
 
@@ -90,7 +105,7 @@ def iter_entries(session: Session, f: TrailFilter, batch: int = 2000) -> Iterato
     """Matching entries oldest first, read in batches (an export can be large)."""
     after = 0
     while True:
-        query = _where(select(TrailEntry), f.check()).where(TrailEntry.id > after).order_by(TrailEntry.id).limit(batch)
+        query = _where(select(TrailEntry), f.check(), session).where(TrailEntry.id > after).order_by(TrailEntry.id).limit(batch)
         rows = list(session.scalars(query).all())
         if not rows:
             return
@@ -98,39 +113,11 @@ def iter_entries(session: Session, f: TrailFilter, batch: int = 2000) -> Iterato
         after = rows[-1].id
 
 
-def describe_change(entry: TrailEntry) -> str:
-    """One line saying what changed, for the page and the terminal."""
-    if entry.action.startswith("bulk"):
-        after = entry.after or {}
-        keys = after.get("keys") or []
-        shown = ", ".join(json.dumps(k, ensure_ascii=False) for k in keys[:KEYS_SHOWN])
-        more = f" and {len(keys) - KEYS_SHOWN:,} more" if len(keys) > KEYS_SHOWN else ""
-        columns = ", ".join(after.get("columns") or [])
-        parts = [f"{entry.rows:,} row(s)"]
-        if columns:
-            parts.append(f"columns {columns}")
-        if keys:
-            parts.append(f"{'/'.join(after.get('key_columns', []))}: {shown}{more}")
-        if after.get("parameters"):
-            parts.append("where " + ", ".join(f"{k}={v}" for k, v in after["parameters"].items()))
-        return "; ".join(parts)
-    if entry.action == "update":
-        before, after = entry.before or {}, entry.after or {}
-        return "; ".join(f"{k}: {_short(before.get(k))} → {_short(v)}" for k, v in after.items())
-    values = entry.after if entry.action == "create" else entry.before
-    return ", ".join(f"{k}={_short(v)}" for k, v in (values or {}).items())
-
-
 def utc_text(at: datetime) -> str:
     """A timestamp as ISO text in UTC (SQLite returns them without their zone; they are stored in UTC)."""
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _short(value: object, limit: int = 60) -> str:
-    text = "∅" if value is None else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def write_csv(session: Session, f: TrailFilter, handle: IO[str]) -> int:

@@ -13,12 +13,12 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import REAUDIT_STRATUM, SERVICES, Grade, Phase
-from audit.store.models import Cycle, Plan, PlanResult, SampledPlan, SectionResult
 from audit.results.cycle_scores import counted_grades
 from audit.rubrics.loading import Rubric
 from audit.rubrics.scoring import service_grade
+from audit.store.models import Cycle, Plan, PlanResult, SampledPlan, SectionResult
 from audit.timeliness.measures import within_20_weeks
+from audit.vocabulary import LABELS, REAUDIT_STRATUM, SERVICES, Grade, Phase
 
 GRADE_COLUMNS = [g.label for g in sorted(Grade, reverse=True)]  # best first, as boards read them
 
@@ -122,7 +122,7 @@ def distribution(frame: pd.DataFrame, by: str, groups: list[str], labels: dict[s
         sub = frame[frame[by] == group]
         graded = sub["grade"].dropna().astype(int)
         counts = {g.label: int((graded == int(g)).sum()) for g in Grade}
-        n = int(len(graded))
+        n = len(graded)
         good = counts["Outstanding"] + counts["Good"]
         out.append({
             "group": (labels or {}).get(group, group),
@@ -149,17 +149,22 @@ def by_section(results: CycleResults) -> pd.DataFrame:
     return distribution(results.sections, "section", codes, labels)
 
 
+# Plan fields whose values are codes: their groups are named in words (audit.vocabulary).
+FIELD_FAMILIES = {"phase": "phase", "primary_need": "need"}
+
+
 def by_plan_field(results: CycleResults, field: str) -> pd.DataFrame:
     groups = {"team": results.register_teams, "phase": Phase.values(), "primary_need": results.register_needs}.get(
         field, sorted(results.plans[field].dropna().unique()))
-    return distribution(results.plans, field, list(groups))
+    family = FIELD_FAMILIES.get(field)
+    return distribution(results.plans, field, list(groups), LABELS[family] if family else None)
 
 
 def grade_by_timeliness(results: CycleResults) -> pd.DataFrame:
     """Cross-tab of plan grade against whether the plan was issued within 20 weeks."""
     frame = results.plans.copy()
-    frame["issued"] = frame["within_20_weeks"].map({True: "Within 20 weeks", False: "Over 20 weeks"}).fillna("Not issued")
-    return distribution(frame, "issued", ["Within 20 weeks", "Over 20 weeks"])
+    frame["issued"] = frame["within_20_weeks"].map({True: "within_20_weeks", False: "over_20_weeks"}).fillna("not_issued")
+    return distribution(frame, "issued", ["within_20_weeks", "over_20_weeks"], LABELS["timeliness_group"])
 
 
 def criterion_stats(results: CycleResults) -> pd.DataFrame:
@@ -187,7 +192,7 @@ def weak_by(results: CycleResults, level: str) -> pd.DataFrame:
     frame = frame[frame["grade"].notna()]
     frame = frame.assign(weak=frame["grade"].astype(int) <= int(Grade.REQUIRES_IMPROVEMENT))
     refs = results.plans.set_index("sampled_plan_id")["plan_ref"]
-    rows = [{"target": target, "plans": int(len(group)), "weak": int(group["weak"].sum()),
+    rows = [{"target": target, "plans": len(group), "weak": int(group["weak"].sum()),
              "plan_refs": sorted(refs.reindex(group.loc[group["weak"], "sampled_plan_id"]).dropna().tolist())}
             for target, group in frame.groupby("target", sort=True)]
     out = pd.DataFrame(rows, columns=["target", "plans", "weak", "plan_refs"])

@@ -5,9 +5,9 @@ gives each definition and where it departs from a literal reading of the regulat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
@@ -190,7 +190,7 @@ def _phase_transfer_flags(register: RegisterDays, window: Window) -> Flags:
         "phase_transfer_amended_by_deadline",
         "Phase transfer: plan amended by 15 February (31 March into post-16)",
         f"Plans moving phase whose amendment deadline fell {window.text()}: 15 February of the calendar "
-        "year of the transfer, or 31 March for a move into post-16 (phase_transfer_to = post_16). Met when "
+        "year of the transfer, or 31 March for a move into post-16. Met when "
         "the amended plan was issued on or before the deadline; no amendment date counts as not met."
         + _unrecorded(register, "phase_transfer_date"),
         None,
@@ -232,7 +232,7 @@ def _transfer_in_flags(register: RegisterDays, window: Window) -> Flags:
         "Plans transferred in from another area within 15 working days",
         f"Plans transferred in whose plan was received {window.text()}, plus transfers not received by "
         f"{day_text(window.end)} whose deadline passed in that period. Met when the plan was received within the "
-        "15 working days beginning with the day the old area became aware of the move (transfer_in_notified_date); "
+        "15 working days beginning with the day the old area became aware of the move, the register's transfer notified date; "
         "working days are Monday to Friday except England and Wales bank holidays."
         + _unrecorded(register, "transfer_in_notified_date"),
         None,

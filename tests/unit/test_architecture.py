@@ -22,7 +22,7 @@ FORBIDDEN = {
 
 # audit/'s packages, lowest first. A package may import the top-level modules and packages below it, never
 # one beside or above it: that is what keeps the tree readable from the bottom up (docs/architecture.md).
-FOUNDATION = {"clock", "errors", "limits", "settings", "vocabulary", "cells", "text_files", "safe_files"}
+FOUNDATION = {"clock", "errors", "limits", "settings", "vocabulary", "words", "cells", "text_files", "safe_files"}
 PACKAGE_ORDER = (
     ("store",),
     ("protection", "rubrics", "register"),

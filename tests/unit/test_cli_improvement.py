@@ -8,9 +8,9 @@ from datetime import date
 from sqlmodel import select
 
 from audit.cycle.lifecycle import create_cycle, get_area
+from audit.settings import get_settings
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import Action, ImprovementAction, StatusProposal
-from audit.settings import get_settings
 from tests.factories import ROOT, make_plan, whole_plan_rubric
 from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
 
@@ -22,7 +22,7 @@ def said(result) -> str:
     return " ".join(result.output.split())
 
 
-def test_import_export_status_link_and_accept_through_the_cli(cli_env, tmp_path, clock):  # noqa: F811
+def test_import_export_status_link_and_accept_through_the_cli(cli_env, tmp_path, clock):
     clock.set(date(2026, 11, 20))  # the cycle below is due in 2030: keep today before it
     imported = run("improvement", "import", FIXTURES / "wsoa-plan.csv", "--layout", "wsoa", "--name", "WSoA 2018",
                    "--by", "QA-LEAD")
@@ -64,7 +64,7 @@ def test_import_export_status_link_and_accept_through_the_cli(cli_env, tmp_path,
     accepted = run("improvement", "accept", "1", "--reason", "audits agree", "--by", "QA-LEAD")
     assert accepted.exit_code == 0 and "is now 'Completed and embedded' (accepted by QA-LEAD)" in said(accepted)
     tasks = run("improvement", "tasks", "--overdue", "--as-of", "2026-02-01")
-    assert "overdue" in said(tasks) and "CO-01" in said(tasks)
+    assert "Overdue" in said(tasks) and "CO-01" in said(tasks)  # the task's status in words
     chased = run("improvement", "chase", "--as-of", "2026-02-01", "--record")
     assert "31 day(s) overdue, chased 1 time(s)" in said(chased)
     done = run("improvement", "task-done", "1", "--note", "rewritten", "--by", "CO-01")
@@ -72,7 +72,7 @@ def test_import_export_status_link_and_accept_through_the_cli(cli_env, tmp_path,
     assert "No amendment task is overdue" in said(run("improvement", "chase", "--as-of", "2026-02-01"))
 
 
-def test_a_bad_file_or_config_is_a_sentence_with_the_fix(cli_env, tmp_path):  # noqa: F811
+def test_a_bad_file_or_config_is_a_sentence_with_the_fix(cli_env, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("Ref,Area of remaining weakness,Action\n1,Weak,1. Do it\n", encoding="utf-8")
     result = run("improvement", "import", bad, "--layout", "app", "--name", "x", "--by", "QA-LEAD")

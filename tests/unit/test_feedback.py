@@ -6,6 +6,7 @@ from sqlmodel import Session, create_engine
 
 from audit.results.analysis import load_cycle_results
 from audit.store.models import Cycle
+from audit.words import day
 from reports.feedback import feedback_notes, render_note
 
 
@@ -21,7 +22,7 @@ def test_one_note_per_audited_plan_with_its_grades_comments_and_task(board_store
     assert all(n["task"] is None for n in notes if n["overall"] in ("Good", "Outstanding"))
     note = weak[0]
     text = render_note(note)
-    assert f"plan {note['plan_ref']}" in text and note["case_officer"] in text and note["task"]["due"] in text
+    assert f"plan {note['plan_ref']}" in text and note["case_officer"] in text and day(note["task"]["due"]) in text
     assert note["weak_criteria"] and all(c["grade"] in ("Requires Improvement", "Inadequate") for c in note["weak_criteria"])
     assert len(note["sections"]) >= 8
 
@@ -36,8 +37,8 @@ def test_a_plan_without_every_section_in_gets_a_note_saying_so(session, area):
 
     from audit import clock
     from audit.cycle.lifecycle import create_cycle, open_cycle
-    from audit.store.models import Auditor
     from audit.results.cycle_scores import score_cycle
+    from audit.store.models import Auditor
     from audit.synthetic.submissions import submit_simulated
     from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
-import pytest
 from sqlmodel import select
 
-from audit.improvement.actions import raise_actions
-from audit.results.analysis import (by_plan_field, by_section, by_service, distribution, grade_by_timeliness,
-                            load_cycle_results, weak_criteria)
-from audit.vocabulary import Grade
 from audit.cycle.lifecycle import create_cycle, open_cycle
-from audit.store.models import ActionEvidence, ActionLink, Assignment, Auditor, ImprovementAction, PlanResult, SectionResult
-from audit.results.cycle_scores import score_cycle
 from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.improvement.actions import raise_actions
+from audit.results.analysis import (
+    by_plan_field,
+    by_section,
+    by_service,
+    distribution,
+    grade_by_timeliness,
+    load_cycle_results,
+    weak_criteria,
+)
+from audit.results.cycle_scores import score_cycle
 from audit.settings import Settings
+from audit.store.models import ActionEvidence, ActionLink, Assignment, Auditor, ImprovementAction, PlanResult, SectionResult
+from audit.vocabulary import Grade
 from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 RUBRIC = whole_plan_rubric()
-O, G, RI, I = Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE
+O, G, RI, I = Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE  # noqa: E741  (the grades as boards abbreviate them)
 
 
 def open_one_plan_cycle(session, area, plans=1, **plan_fields):
@@ -105,7 +111,7 @@ def test_results_tables_per_service_section_group_and_timeliness(session, area):
     sections = by_section(results)
     assert len(sections) == len(RUBRIC.sections) and sections.iloc[0]["group"].startswith("A: ")
     phases = by_plan_field(results, "phase").set_index("group")
-    assert phases.loc["primary", "plans"] == 4 and phases.loc["secondary", "plans"] == 0
+    assert phases.loc["Primary", "plans"] == 4 and phases.loc["Secondary", "plans"] == 0  # phases in words
     cross = grade_by_timeliness(results).set_index("group")
     assert (cross.loc["Within 20 weeks", "plans"], cross.loc["Over 20 weeks", "plans"]) == (3, 1)
     weak = weak_criteria(results)

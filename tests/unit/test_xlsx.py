@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
+from audit.vocabulary import humanise
 from reports.xlsx import pack_workbook, safe_text
 
 
@@ -16,7 +17,7 @@ def test_one_sheet_per_table_and_charts(board_pack_files):
     pack, paths = board_pack_files
     book = load_workbook(paths["xlsx"])
     keys = [t["key"] for s in pack["sections"] for t in s["tables"]]
-    assert book.sheetnames == ["Contents", *[k[:31] for k in keys], "Charts"]
+    assert book.sheetnames == ["Contents", *[humanise(k)[:31] for k in keys], "Charts"]  # named in words
     assert len(book["Charts"]._images) == len(pack["charts"])
 
 
@@ -24,7 +25,7 @@ def test_cells_hold_numbers_and_suppressed_text_only(board_pack_files):
     pack, paths = board_pack_files
     book = load_workbook(paths["xlsx"])
     table = next(t for s in pack["sections"] for t in s["tables"] if t["key"] == "by_service")
-    sheet = book["by_service"]
+    sheet = book["By service"]
     assert [c.value for c in sheet[2]] == [c["label"] for c in table["columns"]]
     for r, row in enumerate(table["rows"], start=3):
         for c, cell in enumerate(row["cells"], start=1):
@@ -44,4 +45,4 @@ def test_a_hostile_group_name_is_not_a_formula():
     import io
 
     book = load_workbook(io.BytesIO(pack_workbook(pack)))
-    assert book["t"]["A3"].value.startswith("'=") and book["Contents"]["A1"].value == "'=cmd"
+    assert book["T"]["A3"].value.startswith("'=") and book["Contents"]["A1"].value == "'=cmd"

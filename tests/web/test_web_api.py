@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi.testclient import TestClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from audit.vocabulary import Grade
+from audit.protection.users import create_api_token, get_user
 from audit.store.db import transaction
 from audit.store.models import Scorecard
-from audit.protection.users import create_api_token, get_user
 from tests.web.conftest import assignments_of, auditor_users, engine_of, sign_in
 from tests.web.test_web_auditor import criteria_of
 
@@ -67,7 +64,7 @@ def test_results_and_progress_for_the_board_and_qa_lead(app, client):
     board = bearer(app, "demo-board-member")
     assert client.get("/api/v1/cycles", headers=board).json()[0]["has_results"] is True
     summary = client.get("/api/v1/cycles/1/summary", headers=board).json()
-    assert summary["schema"] == "ehcp-audit/board-summary/1" and summary["headline"]["plans_sampled"] == 4
+    assert summary["schema"] == "ehcp-audit/board-summary/2" and summary["headline"]["plans_sampled"] == 4
 
 
 def test_openapi_documents_the_scorecard_and_results_endpoints(client):

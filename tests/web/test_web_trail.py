@@ -45,9 +45,10 @@ def test_the_qa_lead_filters_the_trail_and_downloads_it(app, client):
     sign_in(client, "demo-qa-lead")
     page = client.get("/trail", params={"actor": f"web:{user.username}", "table": "scorecard"})
     assert page.status_code == 200
-    assert "2 matching entries" in page.text and f"web:{user.username}" in page.text  # the card: create, update
+    assert "2 matching entries" in page.text  # the card: create, update; said as who did what to what
+    assert f"{user.username} (Auditor) started the" in page.text and "scorecard for plan" in page.text
     everything = client.get("/trail").text
-    assert "bulk create" in everything  # the register import behind the test area
+    assert "to the register in one go" in everything  # the register import behind the test area
     download = client.get("/trail/export.csv", params={"table": "scorecard"})
     assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(download.text)))
@@ -59,7 +60,7 @@ def test_bad_filters_are_explained_not_failed(app, client):
     sign_in(client, "demo-admin")
     page = client.get("/trail", params={"since": "last week", "action": "rename"})
     assert page.status_code == 400 and "There is a problem" in page.text
-    assert "Enter the start date as YYYY-MM-DD" in page.text
+    assert "Enter the start date as a day, month and year" in page.text
     page = client.get("/trail", params={"action": "rename"})
     assert page.status_code == 400 and "is not an action" in page.text
     assert client.get("/trail/export.csv", params={"until": "soon"}).status_code == 400
