@@ -19,9 +19,9 @@ sees the same clock in its own process. Settings never cache it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 
 AT_VARIABLE = "EHCP_AUDIT_CLOCK_AT"
 SHIFT_VARIABLE = "EHCP_AUDIT_CLOCK_SHIFT_DAYS"
@@ -37,8 +37,8 @@ def _as_utc(moment: datetime | date) -> datetime:
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(9, 0))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _from_environment(real: datetime) -> datetime:
@@ -64,7 +64,7 @@ def now() -> datetime:
     """The current moment, timezone-aware UTC, as the product sees it."""
     if _frozen:
         return _frozen[-1]
-    return _from_environment(datetime.now(timezone.utc))
+    return _from_environment(datetime.now(UTC))
 
 
 def today() -> date:

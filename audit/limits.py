@@ -32,7 +32,7 @@ class Limits:
     yaml_bytes: int = DEFAULT_YAML_BYTES
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Limits":
+    def from_settings(cls, settings: Any) -> Limits:
         return cls(settings.max_import_bytes, settings.max_import_rows, settings.max_cell_chars,
                    settings.max_text_chars, settings.max_yaml_bytes)
 

@@ -112,13 +112,13 @@ def prepare(folder: Path, auditors: int, spare: int, sample: int) -> dict:
     """A fresh store: register, an auditor pool of `auditors + spare`, an opened cycle, one user per auditor."""
     from sqlmodel import Session
 
-    from audit.register.auditors import import_auditors, write_auditors
     from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
-    from audit.store.db import init_db, make_engine
+    from audit.protection.users import create_user
+    from audit.register.auditors import import_auditors, write_auditors
     from audit.register.plans import import_register, write_register
     from audit.rubrics.loading import find_rubric
+    from audit.store.db import init_db, make_engine
     from audit.synthetic.area import generate_auditors, generate_register
-    from audit.protection.users import create_user
 
     folder = Path(folder) / "auditors"
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from audit.settings import Settings
 from audit.store.db import make_engine
 from audit.store.models import Cycle
-from audit.settings import Settings
 from bench.harness import ROOT, Figure, command_line, once, parser, record, timed
 from bench.stores import area_store
 

@@ -16,12 +16,12 @@ import duckdb
 import pandas as pd
 from sqlmodel import Session, select
 
+from audit.national.aggregate import aggregate, area_timeliness, load_results, national_results, open_store
 from audit.results.analysis import GRADE_COLUMNS
-from audit.vocabulary import Grade
+from audit.rubrics.loading import rubric_from_version
 from audit.store.db import make_engine
 from audit.store.models import RubricVersion
-from audit.national.aggregate import aggregate, area_timeliness, load_results, national_results, open_store
-from audit.rubrics.loading import rubric_from_version
+from audit.vocabulary import Grade
 from bench.harness import Figure, command_line, parser, record, timed
 from bench.national_store import AS_OF, national_store
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     with_pandas = timed(lambda: pandas_reference(frames), args.repeat)
     memory = duckdb.connect()
     memory.execute("SET enable_progress_bar = false")
-    for name, frame in frames.items():
+    for name, frame in frames.items():  # noqa: B007  (DuckDB reads the local `frame` by name in the SQL)
         memory.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
     with_duckdb = timed(lambda: duckdb_reference(memory), args.repeat)
     faster, label = min((with_pandas, "pandas group-bys"), (with_duckdb, "DuckDB group-bys"), key=lambda r: r[0].median)
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     figures = [
         Figure(f"national results from the store ({args.plans:,} plans, {len(results.areas)} areas, incl. timeliness)",
                from_store, target_seconds=TARGET_STORE_SECONDS),
-        Figure("aggregation (product code: audit.national.aggregate.aggregate)", product, faster, label, target_ratio=TARGET_RATIO),
+        Figure("aggregation (product code: audit.national.aggregate.aggregate)", product, faster, label,
+               target_ratio=TARGET_RATIO),
         Figure("reference: pandas group-bys on in-memory frames", with_pandas),
         Figure("reference: DuckDB group-bys on in-memory tables", with_duckdb),
         Figure("timeliness per area (every measure, every area)", timeliness),
@@ -88,7 +89,7 @@ def pandas_reference(frames: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
         counts = frame.groupby(keys + ["grade"], sort=True, observed=True).size().unstack(fill_value=0)
         table = pd.DataFrame({"plans": grouped["grade"].count(), "incomplete": grouped["incomplete"].sum()})
         for g in Grade:
-            table[g.label] = counts[float(g)] if float(g) in counts else 0
+            table[g.label] = counts[float(g)] if float(g) in counts else 0  # noqa: SIM401  (a DataFrame has no get)
         table["good_or_better_pct"] = (100 * (table["Outstanding"] + table["Good"]) / table["plans"]).round(1)
         out.append(table)
     return out

@@ -10,25 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from audit.store.bulk import insert_columns
-from audit.vocabulary import Grade
-from audit.store.db import init_db, make_engine
-from audit.store.models import Cycle, LocalArea, Plan, PlanResult, SampledPlan, SectionResult
 from audit.rubrics.loading import find_rubric, store_rubric
 from audit.rubrics.scoring import plan_grade
-from audit.synthetic.grading import CRITERION_SD, PLAN_MEAN, PLAN_SD, SECTION_OFFSETS
+from audit.store.bulk import insert_columns
+from audit.store.db import init_db, make_engine
+from audit.store.models import Cycle, LocalArea, Plan, PlanResult, SampledPlan, SectionResult
 from audit.synthetic.area import generate_register
+from audit.synthetic.grading import CRITERION_SD, PLAN_MEAN, PLAN_SD, SECTION_OFFSETS
+from audit.vocabulary import Grade
 from bench.harness import ROOT
 
 AS_OF = date(2026, 11, 1)
-STAMP = datetime(2026, 11, 1, tzinfo=timezone.utc)
+STAMP = datetime(2026, 11, 1, tzinfo=UTC)
 INCOMPLETE_SHARE = 0.01  # plans with one section not yet graded
 
 

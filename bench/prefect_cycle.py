@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from bench.harness import ROOT, Figure, Stopwatch, command_line, once, parser, record, timed
@@ -76,11 +76,11 @@ def prepare(folder: Path, n_plans: int, sample: int) -> dict:
     """A store with the area, register, auditors and a created (not yet opened) cycle; built once."""
     from sqlmodel import Session
 
-    from audit.register.auditors import import_auditors
     from audit.cycle.lifecycle import create_cycle, get_area
-    from audit.store.db import init_db, make_engine
+    from audit.register.auditors import import_auditors
     from audit.register.plans import import_register
     from audit.rubrics.loading import find_rubric
+    from audit.store.db import init_db, make_engine
     from audit.synthetic.area import write_synthetic_area
 
     folder = Path(folder) / "prefect-cycle"
@@ -112,22 +112,22 @@ def prepare(folder: Path, n_plans: int, sample: int) -> dict:
 
 
 def _created():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime(2026, 10, 1, tzinfo=timezone.utc)
+    return datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def plain_cycle(url: str, data_dir: str, cycle_id: int, laps: Stopwatch) -> dict:
     """The flow's domain calls, in the flow's order, with no Prefect (the reference)."""
-    from audit.improvement.actions import raise_actions
-    from audit.results.analysis import load_cycle_results
-    from audit.vocabulary import CycleStatus
     from audit.cycle.lifecycle import cycle_progress, get_cycle, open_cycle
-    from audit.store.db import engine_from_settings, transaction
+    from audit.improvement.actions import raise_actions
     from audit.moderation.marking import ModerationRules, double_marked, moderation_queue, select_second_marking
+    from audit.results.analysis import load_cycle_results
     from audit.results.cycle_scores import score_cycle
     from audit.settings import Settings
+    from audit.store.db import engine_from_settings, transaction
     from audit.synthetic.submissions import submit_simulated
+    from audit.vocabulary import CycleStatus
     from reports.render import render, write_summary
     from reports.summary import build_summary
 

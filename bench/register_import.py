@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from audit.register.plans import import_register, read_register, write_register
 from audit.store.db import init_db, make_engine
 from audit.store.models import LocalArea, utcnow
-from audit.register.plans import import_register, read_register, write_register
 from audit.synthetic.area import generate_register
 from bench.harness import Figure, command_line, parser, record, timed
 from bench.pg import postgres_url
@@ -141,10 +142,11 @@ def _bare_postgres(url: str, rows: list[tuple]) -> None:
     import psycopg
 
     columns = _columns()
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
-        with connection.cursor() as cursor, cursor.copy(f"COPY plan ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    statement = f"COPY plan ({', '.join(columns)}) FROM STDIN"
+    with (psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection,
+          connection.cursor() as cursor, cursor.copy(statement) as copy):
+        for row in rows:
+            copy.write_row(row)
 
 
 if __name__ == "__main__":

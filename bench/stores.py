@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session
 
-from audit.improvement.actions import raise_actions
-from audit.results.analysis import load_cycle_results
-from audit.register.auditors import import_auditors
 from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
-from audit.store.db import make_engine, init_db
+from audit.improvement.actions import raise_actions
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
+from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import find_rubric
 from audit.settings import Settings
-from audit.synthetic.submissions import submit_simulated
+from audit.store.db import init_db, make_engine
 from audit.synthetic.area import write_synthetic_area
-
+from audit.synthetic.submissions import submit_simulated
 from bench.harness import ROOT
 
 AS_OF = date(2026, 11, 1)
@@ -67,7 +66,7 @@ def area_store(folder: Path, n_plans: int = 4000, sample_size: int = 200, cycles
         import_auditors(session, area, files["auditors"])
         for i in range(cycles):
             due = AS_OF - timedelta(days=91 * (cycles - 1 - i))
-            created = datetime.combine(due - timedelta(days=40), datetime.min.time(), tzinfo=timezone.utc)
+            created = datetime.combine(due - timedelta(days=40), datetime.min.time(), tzinfo=UTC)
             cycle = create_cycle(session, area, rubric, name=f"Cycle {due:%b %Y}", sample_size=sample_size,
                                  due_date=due, strata=["team"], seed=seed + i, created_at=created)
             open_cycle(session, cycle)

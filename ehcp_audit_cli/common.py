@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Callable, Iterator
 
 import typer
 from rich.console import Console
 from sqlmodel import Session
 
-from audit.store.db import engine_from_settings, transaction
 from audit.errors import AuditError, InputRejected
 from audit.protection.permissions import Permission, require, results_service
 from audit.settings import Settings, get_settings
 from audit.store.actor import acting_as, cli_actor
+from audit.store.db import engine_from_settings, transaction
 
 console = Console()
 err_console = Console(stderr=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from audit.store import migrate
-from audit.store.db import make_engine, upgrade_database
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
+from audit.store import migrate
+from audit.store.db import make_engine, upgrade_database
 from ehcp_audit_cli.common import console, friendly, needs, settings
 
 db_app = typer.Typer(help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True)

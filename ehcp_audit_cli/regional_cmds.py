@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from audit import clock
@@ -14,9 +12,10 @@ from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings
 @friendly
 @needs(Permission.view_results)
 def regional_cmd(
-    areas: Optional[str] = typer.Option(None, "--areas", help="Area codes to compare, comma-separated (default: every area with results)."),
+    areas: str | None = typer.Option(None, "--areas",
+                                     help="Area codes to compare, comma-separated (default: every area with results)."),
     region: str = typer.Option("England", "--region", help="Name of the region, used in the title and file names."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date the timeliness measures are taken on (default today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the timeliness measures are taken on (default today)."),
     workers: int = typer.Option(2, "--workers", help="Worker processes for the areas (1 runs them one after another)."),
 ) -> None:
     """Compare areas side by side (grades, timeliness, agreement), small numbers suppressed; runs a Prefect flow."""

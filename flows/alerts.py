@@ -12,9 +12,9 @@ import smtplib
 
 from sqlalchemy.engine import Engine
 
-from audit.store.db import transaction
 from audit.protection.safeguarding import SENT, flag_view, get_flag, needing_notification, record_notification
 from audit.settings import Settings
+from audit.store.db import transaction
 from flows.mail import safeguarding_message, send_email, smtp_configured
 
 

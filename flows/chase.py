@@ -61,7 +61,7 @@ def chase(today: date | None = None, database_url: str | None = None, data_dir: 
     settings = flow_settings(get_settings(), database_url, data_dir)
     today = today or clock.today()
     outcome: dict[str, int] = defaultdict(int)
-    for rule_key, subject, chases in find_step(settings, today):
+    for _rule_key, subject, chases in find_step(settings, today):
         by_recipient: dict[str | None, list[Chase]] = defaultdict(list)
         for c in chases:
             by_recipient[c.recipient].append(c)

@@ -28,26 +28,26 @@ from prefect.cache_policies import NO_CACHE
 from sqlmodel import func, select
 
 from audit import clock
-from audit.improvement.actions import raise_actions
 from audit.cycle.amendments import record_reaudits
-from audit.results.analysis import load_cycle_results
-from audit.vocabulary import CycleStatus, SampleStatus
 from audit.cycle.lifecycle import cycle_progress, get_cycle, open_cycle
-from audit.store.db import engine_from_settings, transaction
+from audit.improvement.actions import raise_actions
+from audit.improvement.proposals import propose_statuses
 from audit.improvement.rules import load_rules
-from audit.store.models import SampledPlan
+from audit.improvement.scales import load_scales
 from audit.moderation.marking import (
     ModerationRules,
     double_marked,
     moderation_queue,
     select_second_marking,
 )
-from audit.improvement.proposals import propose_statuses
+from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
-from audit.improvement.scales import load_scales
 from audit.settings import Settings, get_settings
-from audit.synthetic.submissions import submit_simulated
 from audit.store.actor import as_actor
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import SampledPlan
+from audit.synthetic.submissions import submit_simulated
+from audit.vocabulary import CycleStatus, SampleStatus
 from flows.runtime import flow_settings
 from flows.steps import crash_point, step_transaction
 from reports.render import render, write_summary

@@ -23,9 +23,9 @@ from prefect import serve
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron, Interval
 
-from audit.store.db import engine_from_settings, transaction
 from audit.cycle.programmes import programmes
 from audit.settings import Settings, get_settings
+from audit.store.db import engine_from_settings, transaction
 from flows.board_pack import board_pack
 from flows.chase import chase
 from flows.cycle import audit_cycle

@@ -16,10 +16,10 @@ from prefect.cache_policies import NO_CACHE
 from sqlmodel import select
 
 from audit import clock
-from audit.vocabulary import CycleStatus
-from audit.store.models import Cycle
 from audit.cycle.programmes import cycle_for_slot, get_programme
 from audit.settings import Settings, get_settings
+from audit.store.models import Cycle
+from audit.vocabulary import CycleStatus
 from flows.cycle import audit_cycle
 from flows.runtime import flow_settings
 from flows.steps import step_transaction

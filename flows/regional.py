@@ -20,9 +20,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from audit import clock
-from audit.store.db import engine_from_settings, transaction
 from audit.national.regional import AreaFigures, area_figures, areas_with_results
 from audit.settings import get_settings
+from audit.store.db import engine_from_settings, transaction
 from flows.runtime import flow_settings
 from reports.regional import regional_view, render, write_regional
 

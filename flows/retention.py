@@ -15,10 +15,10 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from audit.store.db import engine_from_settings, transaction
 from audit.protection.retention import RetentionPolicy, purge_expired
 from audit.settings import get_settings
 from audit.store.actor import as_actor
+from audit.store.db import engine_from_settings, transaction
 from flows.runtime import flow_settings
 
 

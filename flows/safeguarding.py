@@ -12,9 +12,9 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from audit.store.db import engine_from_settings
 from audit.settings import get_settings
 from audit.store.actor import as_actor
+from audit.store.db import engine_from_settings
 from flows.alerts import retry_notifications
 from flows.runtime import flow_settings
 

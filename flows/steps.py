@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import signal
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlmodel import Session
 
-from audit.store.db import engine_from_settings, transaction
 from audit.settings import Settings
+from audit.store.db import engine_from_settings, transaction
 
 CRASH_VAR = "EHCP_AUDIT_TEST_CRASH_AT"
 _reached: Counter = Counter()

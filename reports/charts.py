@@ -13,9 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # before any figure is made; the worker and the tests have no display
 
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
-from audit.vocabulary import Grade  # noqa: E402
+from audit.vocabulary import Grade
 
 # GOV.UK palette: distinguishable in greyscale order, and each segment is labelled as well as coloured.
 GRADE_COLOURS = {
@@ -105,7 +105,7 @@ def trend_lines(series: dict[str, list[Point]], title: str, ylabel: str = "% Goo
                [(p.high if p.high is not None else p.pct) - p.pct for p in shown]]
         ax.errorbar(x, y, yerr=err, marker="o", capsize=3, color=colour, label=name, linewidth=1.8, markersize=4)
     breaks = sorted({position[p.x] for points in series.values() for p in points if p.rubric_break})
-    for i, b in enumerate(breaks):
+    for b in breaks:
         ax.axvline(b - 0.5, color="#0b0c0c", linestyle="--", linewidth=1)
         ax.text(b - 0.45, 101, "rubric changed", fontsize=8, va="bottom")
     ax.set_xticks(range(len(xs)), xs, fontsize=8, rotation=20 if len(xs) > 4 else 0, ha="right" if len(xs) > 4 else "center")

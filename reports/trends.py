@@ -1,8 +1,8 @@
 """Results cycle on cycle: % Good or better with Wilson intervals per service, per section and overall.
 
 Routine (whole-plan) cycles form the trend; a change of rubric version between two routine cycles is a
-break, marked on the first point after it (themed trends likewise, per theme). Themed cycles (one advice type) are listed per theme beside the
-routine trend and never mixed into it.
+break, marked on the first point after it (themed trends likewise, per theme). Themed cycles (one advice
+type) are listed per theme beside the routine trend and never mixed into it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit.results import analysis
-from audit.vocabulary import Grade
 from audit.store.models import Cycle, PlanResult, RubricVersion
+from audit.vocabulary import Grade
 
 Z_95 = 1.959963984540054
 TREND_COLUMNS = ["cycle_id", "cycle", "date", "rubric", "rubric_version", "rubric_hash", "kind", "theme",

@@ -12,8 +12,9 @@ import atexit
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -30,7 +31,7 @@ def submit(fn: Callable[..., T], *args) -> Future[T]:
         done: Future[T] = Future()
         try:
             done.set_result(fn(*args))
-        except Exception as error:  # noqa: BLE001 - handed to whoever asks for the result, as the pool does
+        except Exception as error:
             done.set_exception(error)
         return done
     return _workers().submit(fn, *args)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.cycle import audit_cycle  # noqa: E402  (after the path is set)
-from flows.steps import CRASH_VAR  # noqa: E402
+from flows.cycle import audit_cycle
+from flows.steps import CRASH_VAR
 
 
 def run_child(job: dict) -> None:
@@ -28,7 +28,7 @@ def run_child(job: dict) -> None:
     try:
         audit_cycle(job["cycle_id"], as_of=date.fromisoformat(job["as_of"]), simulate_auditors=True,
                     database_url=job["database_url"], data_dir=job["data_dir"])
-    except BaseException:  # noqa: BLE001 - reported to the test through the exit code and stderr
+    except BaseException:
         traceback.print_exc()
         os._exit(1)
     os._exit(0)

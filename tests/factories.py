@@ -6,8 +6,8 @@ from datetime import date
 from itertools import count
 from pathlib import Path
 
-from audit.store.models import Auditor, LocalArea, Plan
 from audit.rubrics.loading import find_rubric
+from audit.store.models import Auditor, LocalArea, Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 _refs = count(1)
@@ -50,10 +50,10 @@ def make_auditor_pool(session, area: LocalArea, per_agency: int = 2) -> list[Aud
 def synthetic_cycle(settings, folder: Path, *, n_plans: int, sample_size: int, due: date, today: date,
                     seed: int = 8, strata: tuple[str, ...] = ("team",), name: str = "Flow test") -> int:
     """A synthetic area (register and auditors) in `settings`' store with one cycle created, not yet run; its id."""
-    from audit.register.auditors import import_auditors
     from audit.cycle.lifecycle import create_cycle, get_area
-    from audit.store.db import engine_from_settings, transaction
+    from audit.register.auditors import import_auditors
     from audit.register.plans import import_register
+    from audit.store.db import engine_from_settings, transaction
     from audit.synthetic.area import write_synthetic_area
 
     files = write_synthetic_area(Path(folder) / "area", seed=seed, n_plans=n_plans, as_of=today)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import select
 
 import audit.clock
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import REAUDIT_STRATUM, Grade
 from audit.cycle.lifecycle import create_cycle, open_cycle
-from audit.store.db import engine_from_settings, transaction
-from audit.store.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import Rubric
-from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.settings import Settings
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan
+from audit.vocabulary import REAUDIT_STRATUM, Grade
 from flows.cycle import actions_step, proposals_step
 from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric
 
@@ -46,7 +46,7 @@ class LoopArea:
     def new_cycle(self, rubric: Rubric | None = None, open_it: bool = True, size: int = 6, **options) -> int:
         """The next quarterly cycle, created three months after the last one (options go to create_cycle)."""
         n = len(self.cycles)
-        created = datetime.combine(FIRST + timedelta(days=91 * n), time(9), tzinfo=timezone.utc)
+        created = datetime.combine(FIRST + timedelta(days=91 * n), time(9), tzinfo=UTC)
         with self.store() as session:
             cycle = create_cycle(session, session.get(LocalArea, self.area_id), rubric or whole_plan_rubric(),
                                  name=f"Quarter {n + 1}", sample_size=size,

@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from audit.store.models import (Action, Assignment, Auditor, ChaseDelivery, CriterionGrade, Cycle, CycleModeration, Plan,
-                          PlanResult, SampledPlan, Scorecard, SectionResult)
+from audit.store.models import (
+    Action,
+    Assignment,
+    Auditor,
+    ChaseDelivery,
+    CriterionGrade,
+    Cycle,
+    CycleModeration,
+    Plan,
+    PlanResult,
+    SampledPlan,
+    Scorecard,
+    SectionResult,
+)
 
 
 def canonical_dump(engine) -> dict[str, list[tuple]]:

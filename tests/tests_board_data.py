@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
 from sqlmodel import Session, create_engine
 
-from tests.databases import new_store_url
-
-from audit.improvement.actions import raise_actions
-from audit.results.analysis import load_cycle_results
-from audit.register.auditors import import_auditors
 from audit.cycle.lifecycle import create_cycle, open_cycle
-from audit.store.db import init_db
-from audit.store.models import LocalArea
+from audit.improvement.actions import raise_actions
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
+from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import find_rubric, rubric_from_content
 from audit.settings import Settings
-from audit.synthetic.submissions import submit_simulated
+from audit.store.db import init_db
+from audit.store.models import LocalArea
 from audit.synthetic.area import write_synthetic_area
+from audit.synthetic.submissions import submit_simulated
+from tests.databases import new_store_url
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 1)
@@ -52,7 +51,7 @@ def build_board_store(folder: Path) -> dict:
         import_register(session, area, files["register"])
         import_auditors(session, area, files["auditors"])
         for i, (name, rubric, month) in enumerate(plan):
-            created = datetime(2026, month - 2, 1, tzinfo=timezone.utc)
+            created = datetime(2026, month - 2, 1, tzinfo=UTC)
             cycle = create_cycle(session, area, rubric, name=name, sample_size=30, due_date=date(2026, month, 1),
                                  seed=i + 3, created_at=created)
             open_cycle(session, cycle)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlmodel import Session, create_engine
 
-from audit.register.auditors import import_auditors
 from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
-from audit.store.db import init_db
 from audit.moderation.marking import ModerationRules, select_second_marking
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import find_rubric
-from audit.synthetic.submissions import submit_simulated
+from audit.store.db import init_db
 from audit.synthetic.area import write_synthetic_area
+from audit.synthetic.submissions import submit_simulated
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 1)
@@ -28,7 +28,7 @@ def build_regional_store(folder: Path) -> dict:
     engine = create_engine(url)
     init_db(engine)
     rubric = find_rubric(ROOT / "rubrics", "whole-plan")
-    created = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    created = datetime(2026, 9, 1, tzinfo=UTC)
     with Session(engine, expire_on_commit=False) as session:
         for i, (code, (name, sample)) in enumerate(AREAS.items()):
             area = get_area(session, code, create=True, name=name)

@@ -12,10 +12,10 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from audit.errors import AuditError
+from audit.protection.permissions import Permission
+from audit.protection.users import ROLES, create_user, list_users, set_active, set_role, sign_out_everywhere
 from audit.store.models import User
 from audit.vocabulary import SERVICES
-from audit.protection.users import ROLES, create_user, list_users, set_active, set_role, sign_out_everywhere
-from audit.protection.permissions import Permission
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)

@@ -14,15 +14,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
 from audit.store.models import utcnow
-from audit.settings import Settings, get_settings
-from web import admin, api, auditor, auth, board, improvement, moderation, qa, sso
-from web import safeguarding, trail  # issue 7, data protection
-from web.request_guard import RequestGuard
+from web import (  # issue 7, data protection
+    admin,
+    api,
+    auditor,
+    auth,
+    board,
+    improvement,
+    moderation,
+    qa,
+    safeguarding,
+    sso,
+    trail,
+)
 from web.deps import Refused, make_templates
 from web.errors import ServerErrors, error_page, http_error, is_api, problem
 from web.headers import SecurityHeaders
+from web.request_guard import RequestGuard
 from web.trigger import continue_cycle_flow
 
 ROOT = Path(__file__).resolve().parents[1]

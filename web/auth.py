@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from audit.vocabulary import Agency
-from audit.store.models import User
 from audit.protection.permissions import DESCRIPTIONS, Permission, permissions_of
 from audit.protection.throttle import clear_account, record_failure, throttled
 from audit.protection.users import authenticate, sign_out_everywhere
-from web.deps import (CheckedFirst, SIGNED_OUT, allow, end_session, home_page, now, page, public, start_session,
-                      store)
+from audit.store.models import User
+from audit.vocabulary import Agency
+from web.deps import SIGNED_OUT, CheckedFirst, allow, end_session, home_page, now, page, public, start_session, store
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Account = Annotated[User, Depends(allow(Permission.use_account))]

@@ -13,12 +13,12 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from audit import clock
-from audit.results.analysis import load_cycle_results
-from audit.vocabulary import Agency
 from audit.cycle.lifecycle import find_area
-from audit.store.models import Cycle, PlanResult, User
-from audit.protection.permissions import AccessDenied, Permission, results_service
 from audit.improvement.scales import load_scales
+from audit.protection.permissions import AccessDenied, Permission, results_service
+from audit.results.analysis import load_cycle_results
+from audit.store.models import Cycle, PlanResult, User
+from audit.vocabulary import Agency
 from reports.render import FORMATS, render
 from reports.summary import build_summary
 from web.deps import CheckedFirst, Id, Refused, allow, page, store

@@ -104,7 +104,7 @@ def server_error_response(scope: Scope, reference: str) -> Response:
                        500, reason=None)
     try:
         return page_outside_the_app(scope, 500, "server_error", reference=reference)
-    except Exception:  # noqa: BLE001 - the page must come back whatever failed
+    except Exception:
         log.exception("The error page itself failed (reference %s)", reference)
         return HTMLResponse(_fallback_html(reference), status_code=500)
 

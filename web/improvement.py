@@ -19,13 +19,13 @@ from audit import clock
 from audit.cycle.amendments import before_after, get_task, mark_done, tasks_of
 from audit.cycle.lifecycle import find_area, get_area
 from audit.errors import AuditError, NotFound
-from audit.improvement.plans import evidence_of, get_plan, history, links_of, plans_of
-from audit.improvement.rules import describe_target
-from audit.store.models import Cycle, ImprovementAction, ImprovementPlan, User
-from audit.protection.permissions import Permission, permits
 from audit.improvement.files import export_plan
+from audit.improvement.plans import evidence_of, get_plan, history, links_of, plans_of
 from audit.improvement.proposals import decide, get_proposal, proposals_of
+from audit.improvement.rules import describe_target
 from audit.improvement.scales import get_scale, load_scales
+from audit.protection.permissions import Permission, permits
+from audit.store.models import Cycle, ImprovementAction, ImprovementPlan, User
 from reports.improvement import build_improvement_report, render_improvement
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 

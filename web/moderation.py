@@ -12,14 +12,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from audit.moderation.agreement import HIGH_RAW_LOW_ALPHA, MIN_UNITS
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import Agency, Grade
 from audit.errors import AuditError, Conflict, InputRejected
-from audit.store.models import Auditor, User
+from audit.moderation.agreement import HIGH_RAW_LOW_ALPHA, MIN_UNITS
 from audit.moderation.marking import double_marked, moderate, moderation_queue
 from audit.moderation.views import moderation_overview, score_labels, side_by_side
 from audit.protection.permissions import Permission
+from audit.store.models import Auditor, User
+from audit.vocabulary import Agency, Grade
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 from web.qa import _cycle
 

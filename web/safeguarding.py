@@ -12,12 +12,12 @@ from starlette.datastructures import FormData
 
 from audit.cycle.lifecycle import find_area
 from audit.errors import AuditError, InputRejected
-from audit.store.models import SafeguardingFlag, User
-from audit.protection.safeguarding import add_note, close_flag, flag_view, get_flag, list_flags, raise_flag
-from flows.alerts import notify_contacts, why_not_sendable
-from web.auditor import own_assignment
 from audit.protection.permissions import Permission
+from audit.protection.safeguarding import add_note, close_flag, flag_view, get_flag, list_flags, raise_flag
+from audit.store.models import SafeguardingFlag, User
+from flows.alerts import notify_contacts, why_not_sendable
 from web.api import ProblemOut
+from web.auditor import own_assignment
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 from web.errors import problem
 

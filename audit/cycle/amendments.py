@@ -21,13 +21,11 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
-from audit.vocabulary import REAUDIT_STRATUM, ActionKind, CycleStatus, Grade, PlanStatus, SampleStatus, TaskStatus
 from audit.errors import AuditError, Conflict, NotFound
-from audit.vocabulary import SYSTEM
-from audit.store.models import (Action, AmendmentEvent, Cycle, Plan, PlanResult, RubricVersion, SampledPlan, SectionResult,
-                          utcnow)
 from audit.settings import Settings
+from audit.store.models import Action, AmendmentEvent, Cycle, Plan, PlanResult, RubricVersion, SampledPlan, SectionResult, utcnow
 from audit.timeliness.workdays import nth_working_day
+from audit.vocabulary import REAUDIT_STRATUM, SYSTEM, ActionKind, CycleStatus, Grade, PlanStatus, SampleStatus, TaskStatus
 
 
 def next_review_due(plan: Plan) -> date | None:

@@ -13,10 +13,10 @@ from collections import Counter
 
 from sqlmodel import Session, select
 
-from audit.vocabulary import MarkerRole, SampleStatus
 from audit.errors import AuditError
-from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan
 from audit.rubrics.loading import Rubric, stored_rubric
+from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan
+from audit.vocabulary import MarkerRole, SampleStatus
 
 
 def applicable_sections(rubric: Rubric, plan: Plan, agency: str) -> list[str]:

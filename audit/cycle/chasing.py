@@ -25,8 +25,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from audit.vocabulary import CycleStatus, ScorecardStatus
 from audit.store.models import Assignment, Auditor, ChaseDelivery, Cycle, Plan, SampledPlan, Scorecard, utcnow
+from audit.vocabulary import CycleStatus, ScorecardStatus
 
 RETRYABLE = ("failed", "no_address", "no_smtp")  # known not to have been delivered: a later run tries again
 STALE = timedelta(minutes=30)  # a row still "sending" after this was interrupted mid-send

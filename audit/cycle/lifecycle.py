@@ -7,16 +7,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
+from audit.cells import text_problem
 from audit.cycle.amendments import schedule_reaudits
 from audit.cycle.assignment import assign_cycle
-from audit.cells import text_problem
-from audit.vocabulary import CycleStatus, SampleStatus, ScorecardStatus
+from audit.cycle.sampling import Exclusions, draw_replacement, sample_cycle, validate_strata
 from audit.errors import AuditError, NotFound
 from audit.limits import DEFAULT_TEXT_CHARS
-from audit.store.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan, Scorecard, utcnow
 from audit.rubrics.loading import Rubric, store_rubric
-from audit.cycle.sampling import Exclusions, draw_replacement, sample_cycle, validate_strata
-
+from audit.store.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan, Scorecard, utcnow
+from audit.vocabulary import CycleStatus, SampleStatus, ScorecardStatus
 
 CYCLE_NAME_CHARS = 200  # shown in page titles, email subjects and board pack headings
 

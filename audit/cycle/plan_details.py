@@ -7,9 +7,9 @@ The web page and the API both build their plan panel here, so the rule lives in 
 
 from __future__ import annotations
 
-from audit.vocabulary import AdviceType
-from audit.store.models import Plan
 from audit.protection.permissions import Permission, permits
+from audit.store.models import Plan
+from audit.vocabulary import AdviceType
 
 FIELDS = [("plan_ref", "Plan reference"), ("team", "Team"), ("phase", "Phase"), ("year_group", "Year group"),
           ("primary_need", "Primary need"), ("setting_type", "Setting type")]

@@ -9,7 +9,7 @@ racing for it, give one cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from audit.cycle.lifecycle import create_cycle
-from audit.errors import AuditError, NotFound
-from audit.store.models import AuditProgramme, Cycle, LocalArea, RubricVersion, ScheduledCycle, utcnow
-from audit.rubrics.loading import Rubric, rubric_from_version, store_rubric
 from audit.cycle.sampling import Exclusions, validate_strata
+from audit.errors import AuditError, NotFound
+from audit.rubrics.loading import Rubric, rubric_from_version, store_rubric
+from audit.store.models import AuditProgramme, Cycle, LocalArea, RubricVersion, ScheduledCycle, utcnow
 
 # 07:00 local time on the first day: the month's cycle, or the term's (English school terms start in
 # September, January and after Easter; the 1st of September, January and April stands for each term).
@@ -122,7 +122,7 @@ def slot_key(slot: datetime) -> str:
     """A scheduled start as the stored key: UTC, to the second (a rerun of the run has the same one)."""
     if slot.tzinfo is None:
         raise ValueError("A slot must carry its time zone")
-    return slot.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return slot.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def cycle_for_slot(session: Session, programme: AuditProgramme, slot: datetime) -> tuple[Cycle, bool]:
@@ -145,7 +145,7 @@ def cycle_for_slot(session: Session, programme: AuditProgramme, slot: datetime) 
                 sample_size=programme.sample_size, due_date=local.date() + timedelta(days=programme.due_days),
                 strata=list(programme.strata), seed=_seed(programme, key),
                 exclusions=Exclusions(audited_within_months=programme.exclude_audited_months),
-                created_at=slot.astimezone(timezone.utc) if slot <= utcnow() else utcnow())
+                created_at=slot.astimezone(UTC) if slot <= utcnow() else utcnow())
             session.add(ScheduledCycle(programme_id=programme.id, slot=key, cycle_id=cycle.id))
             session.flush()
     except IntegrityError:

@@ -13,7 +13,6 @@ from sqlmodel import Session, col, select
 
 from audit import clock
 from audit.cycle.amendments import get_task, overdue_tasks, task_event
-from audit.vocabulary import ScorecardStatus
 from audit.cycle.lifecycle import cycle_progress
 from audit.store.models import (
     AmendmentEvent,
@@ -25,6 +24,7 @@ from audit.store.models import (
     SampledPlan,
     Scorecard,
 )
+from audit.vocabulary import ScorecardStatus
 
 
 def record_reminders(session: Session, cycle: Cycle, today: date | None = None, now: datetime | None = None) -> list[ReminderLog]:

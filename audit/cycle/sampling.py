@@ -14,9 +14,9 @@ import numpy as np
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
-from audit.vocabulary import PlanStatus, SampleStatus
 from audit.errors import AuditError
 from audit.store.models import Cycle, Plan, RubricVersion, SampledPlan
+from audit.vocabulary import PlanStatus, SampleStatus
 
 # Fields a QA lead may stratify by: any register column, plus one derived field.
 DERIVED_FIELDS = {"plan_stage"}
@@ -32,7 +32,7 @@ class Exclusions:
     require_final_plan: bool = True
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Exclusions":
+    def from_dict(cls, data: dict | None) -> Exclusions:
         return cls(**(data or {}))
 
     def to_dict(self) -> dict:
@@ -103,7 +103,7 @@ def allocate(stratum_sizes: dict[str, int], sample_size: int) -> dict[str, int]:
     """Proportional allocation by largest remainder; never more than a stratum holds."""
     total = sum(stratum_sizes.values())
     if total == 0:
-        return {k: 0 for k in stratum_sizes}
+        return dict.fromkeys(stratum_sizes, 0)
     size = min(sample_size, total)
     quotas = {k: size * n / total for k, n in stratum_sizes.items()}
     alloc = {k: int(q) for k, q in quotas.items()}

@@ -16,17 +16,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, select
 
-from audit.cycle.assignment import cycle_rubric
 from audit.cells import escape_formula, unescape_formula
-from audit.vocabulary import GRADE_LABELS, Grade
+from audit.cycle.assignment import cycle_rubric
+from audit.cycle.scorecards import GradeEntry, assignments_for, check_entries, load_entries, save_scorecard
 from audit.errors import Conflict, InputRejected, NotFound, Problem
 from audit.limits import Limits, check_file_size, check_row_count
 from audit.register.mapping import heading_key, resolve_headings
-from audit.store.models import Assignment, Auditor, Cycle, Scorecard
-from audit.safe_files import path_inside, safe_name_part
-from audit.cycle.scorecards import GradeEntry, assignments_for, check_entries, load_entries, save_scorecard
 from audit.register.table_columns import read_csv_text
+from audit.safe_files import path_inside, safe_name_part
+from audit.store.models import Assignment, Auditor, Cycle, Scorecard
 from audit.text_files import read_text
+from audit.vocabulary import GRADE_LABELS, Grade
 
 COLUMNS = [
     "cycle_id", "assignment_id", "auditor", "plan_ref", "section", "section_title", "criterion_id",

@@ -13,14 +13,14 @@ from datetime import date
 from sqlmodel import Session, select
 
 from audit.cycle.amendments import amendment_due, raise_amendments
-from audit.results.analysis import CycleResults
-from audit.vocabulary import LinkLevel
 from audit.improvement.plans import SYSTEM
 from audit.improvement.rules import Applied, RuleSet, apply_rules, load_rules
-from audit.store.models import Action, ActionEvidence, ImprovementAction, ImprovementPlan
-from audit.rubrics.model import Rubric
 from audit.improvement.scales import StatusScale, load_scales
+from audit.results.analysis import CycleResults
+from audit.rubrics.model import Rubric
 from audit.settings import Settings
+from audit.store.models import Action, ActionEvidence, ImprovementAction, ImprovementPlan
+from audit.vocabulary import LinkLevel
 
 __all__ = ["Raised", "action_services", "amendment_due", "cycle_actions", "cycle_improvement_actions", "raise_actions"]
 

@@ -22,14 +22,14 @@ from sqlmodel import Session, select
 
 from audit.cells import escape_formula, unescape_formula
 from audit.errors import InputRejected, Problem
-from audit.limits import Limits, check_file_size, check_row_count
-from audit.improvement.plans import actions_of, add_action, add_event, create_plan, ensure_area
-from audit.register.table_files import cell_text, read_grid
-from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, LocalArea, WeaknessArea, utcnow
 from audit.improvement.layout_render import default_options, render_table
 from audit.improvement.layouts import APP, WSOA, ActionRow, PlanTable, parse_table
 from audit.improvement.milestones import milestone_dates
+from audit.improvement.plans import actions_of, add_action, add_event, create_plan, ensure_area
 from audit.improvement.scales import StatusScale
+from audit.limits import Limits, check_file_size, check_row_count
+from audit.register.table_files import cell_text, read_grid
+from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, LocalArea, WeaknessArea, utcnow
 
 
 @dataclass
@@ -71,7 +71,7 @@ def import_plan(session: Session, area: LocalArea, path: Path, *, layout: str, s
     for row in table.rows:
         action = add_action(session, plan, areas[row.area_ref], reference=row.reference, by=by, now=now,
                             reason=f"imported from {path.name} row {row.row}",
-                            **{k: v for k, v in row.values.items()})
+                            **dict(row.values.items()))
         add_event(session, action, "imported", by, f"imported from {path.name}", {"file": path.name, "row": row.row},
                   now=now)
         changes = list(row.periods.items()) if layout == WSOA else [(None, row.status)] if row.status else []

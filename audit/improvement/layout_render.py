@@ -3,10 +3,8 @@ wrote them, group cells left blank where they were, statuses on the plan's scale
 
 from __future__ import annotations
 
-
-from audit.improvement.scales import StatusScale
-
 from audit.improvement.layouts import ALIASES, APP, APP_HEADER, WSOA, WSOA_HEADER, PlanTable
+from audit.improvement.scales import StatusScale
 
 
 def default_options(layout: str, periods: list[str] | None = None) -> dict:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 from audit.cells import text_problem
 from audit.errors import Problem
-from audit.limits import DEFAULT_TEXT_CHARS
-from audit.register.mapping import column_given_twice, column_letter
 from audit.improvement.milestones import DATE_FIX, MONTH_WORD, impossible_dates
 from audit.improvement.scales import StatusScale
+from audit.limits import DEFAULT_TEXT_CHARS
+from audit.register.mapping import column_given_twice, column_letter
 
 WSOA, APP = "wsoa", "app"
 LAYOUTS = (WSOA, APP)
@@ -94,7 +94,7 @@ def match_field(layout: str, heading: str) -> str | None:
     best, length = None, 0
     for name, aliases in ALIASES[layout].items():
         for alias in aliases:
-            if (key == alias or key.startswith(alias + " ") or key.startswith(alias + "(")) and len(alias) > length:
+            if (key == alias or key.startswith((alias + " ", alias + "("))) and len(alias) > length:
                 best, length = name, len(alias)
     return best
 

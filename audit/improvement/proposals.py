@@ -26,13 +26,21 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from audit.results.analysis import load_cycle_results, weak_by
 from audit.errors import AuditError, Conflict, NotFound
 from audit.improvement.plans import SYSTEM, add_event, evidence_of, links_of, plans_of, set_status
 from audit.improvement.rules import EvidenceRules, describe_target
-from audit.store.models import (ActionLink, Cycle, ImprovementAction, ImprovementPlan, PlanResult, RubricVersion,
-                          StatusProposal, utcnow)
 from audit.improvement.scales import StatusScale
+from audit.results.analysis import load_cycle_results, weak_by
+from audit.store.models import (
+    ActionLink,
+    Cycle,
+    ImprovementAction,
+    ImprovementPlan,
+    PlanResult,
+    RubricVersion,
+    StatusProposal,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)

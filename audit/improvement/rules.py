@@ -18,16 +18,25 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from audit.results.analysis import CycleResults, weak_by
-from audit.vocabulary import Agency, LinkLevel
 from audit.errors import InputRejected, Problem
-from audit.improvement.plans import (SYSTEM, Finding, add_action, add_evidence, create_plan, ensure_area, link_action,
-                               next_reference, plans_of)
-from audit.store.models import ActionEvidence, ActionLink, ImprovementAction, ImprovementPlan, LocalArea
 from audit.improvement.layouts import LAYOUTS
-from audit.rubrics.loading import read_yaml_file
+from audit.improvement.plans import (
+    SYSTEM,
+    Finding,
+    add_action,
+    add_evidence,
+    create_plan,
+    ensure_area,
+    link_action,
+    next_reference,
+    plans_of,
+)
 from audit.improvement.scales import StatusScale, get_scale
+from audit.results.analysis import CycleResults, weak_by
+from audit.rubrics.loading import read_yaml_file
 from audit.settings import Settings
+from audit.store.models import ActionEvidence, ActionLink, ImprovementAction, ImprovementPlan, LocalArea
+from audit.vocabulary import Agency, LinkLevel
 
 SHIPPED_RULES = Path(__file__).resolve().parents[2] / "config" / "improvement-rules.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -223,7 +232,7 @@ def apply_rules(session: Session, results: CycleResults, rules: RuleSet, scales:
         for finding in find_weak(results, rule):
             applied.findings.append(finding)
             key = f"{cycle.id}:{rule.id}:{finding.level}:{finding.target}"
-            targets = [a for a in session.exec(select(ImprovementAction).where(ImprovementAction.raised_key == key))]
+            targets = list(session.exec(select(ImprovementAction).where(ImprovementAction.raised_key == key)))
             targets = targets or open_linked_actions(session, area.id, finding, scales)
             if not targets:
                 plan = rules_plan(session, area, rules, scales)

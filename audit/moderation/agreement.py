@@ -12,12 +12,12 @@ for raw ratings and is tested against irrCAC's output on Krippendorff's reliabil
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import krippendorff
-import pandas as pd
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from audit.vocabulary import Grade
@@ -121,7 +121,7 @@ def summarise(first: Sequence[float | None], second: Sequence[float | None], pla
     matrix = np.vstack([a, b])
     al = alpha(matrix, "ordinal", GRADE_DOMAIN)
     ac = gwet_ac1(matrix[:, both], GRADE_DOMAIN)
-    note = explain(units, int(len(set(a[both].tolist()) | set(b[both].tolist()))), exact, al)
+    note = explain(units, len(set(a[both].tolist()) | set(b[both].tolist())), exact, al)
     return Agreement(
         plans, units, exact, within,
         None if al is None else round(al, 3),

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlmodel import Session, select
 
-from audit.vocabulary import Grade
 from audit.errors import InputRejected, NotFound, Problem
-from audit.store.models import Auditor, CalibrationExercise, CalibrationGrade, LocalArea, Plan, RubricVersion
 from audit.rubrics.loading import Rubric, rubric_from_version, store_rubric
+from audit.store.models import Auditor, CalibrationExercise, CalibrationGrade, LocalArea, Plan, RubricVersion
+from audit.vocabulary import Grade
 
 
 def create_exercise(session: Session, area: LocalArea, rubric: Rubric, plan_ref: str, name: str) -> CalibrationExercise:
@@ -61,7 +61,7 @@ def record_grades(session: Session, exercise: CalibrationExercise, auditor: Audi
 def set_reference(session: Session, exercise: CalibrationExercise, moderator_code: str,
                   agreed: dict[str, tuple[Grade, str]]) -> None:
     """The moderated reference grade per section, each with its rationale."""
-    _check_sections(_rubric(session, exercise), dict((k, v[0]) for k, v in agreed.items()), "Calibration reference")
+    _check_sections(_rubric(session, exercise), {k: v[0] for k, v in agreed.items()}, "Calibration reference")
     missing = [code for code, (_, why) in agreed.items() if not why.strip()]
     if missing:
         raise InputRejected("Calibration reference", [Problem(f"section {c} has no rationale", column="rationale",

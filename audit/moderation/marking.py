@@ -17,11 +17,12 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from audit import clock
-from audit.cycle.assignment import cycle_rubric, is_conflicted
 from audit.cells import text_problem
-from audit.vocabulary import Grade, MarkerRole, SampleStatus, ScorecardStatus
+from audit.cycle.assignment import cycle_rubric, is_conflicted
 from audit.errors import AuditError, Conflict, InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_TEXT_CHARS
+from audit.rubrics.loading import Rubric
+from audit.rubrics.scoring import section_grade, service_grade
 from audit.store.models import (
     Assignment,
     Auditor,
@@ -33,8 +34,7 @@ from audit.store.models import (
     SampledPlan,
     Scorecard,
 )
-from audit.rubrics.loading import Rubric
-from audit.rubrics.scoring import section_grade, service_grade
+from audit.vocabulary import Grade, MarkerRole, SampleStatus, ScorecardStatus
 
 RULES = ("random", "extremes", "per_auditor")
 POLICIES = ("first", "lower", "moderator")
@@ -59,7 +59,7 @@ class ModerationRules:
             raise AuditError(f"Unknown agreement policy '{self.policy}'; use {', '.join(POLICIES)}.")
 
     @classmethod
-    def from_settings(cls, settings) -> "ModerationRules":
+    def from_settings(cls, settings) -> ModerationRules:
         return cls(settings.second_marking_share, tuple(settings.second_marking_rules), settings.disagreement_gap,
                    settings.disagreement_on_overall, settings.auto_agree_policy)
 
@@ -309,7 +309,7 @@ def moderate(
     if moderator_code in (piece.first.auditor.code, piece.second.auditor.code):
         raise Conflict(f"{moderator_code} marked plan {plan_ref} and cannot moderate it; ask another moderator.")
     problems = []
-    for code, (grade, rationale) in agreed.items():
+    for code, (_grade, rationale) in agreed.items():
         if code not in piece.first.assignment.sections:
             problems.append(Problem(f"section {code} is not one of the moderated sections "
                                     f"({', '.join(piece.first.assignment.sections)})", column="section"))

@@ -9,8 +9,8 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import Agency, Grade, MarkerRole, ScorecardStatus
 from audit.errors import NotFound
+from audit.moderation.marking import Piece, counted_sources, double_marked, piece_marks, rules_for_cycle
 from audit.store.models import (
     Assignment,
     Auditor,
@@ -21,8 +21,7 @@ from audit.store.models import (
     SampledPlan,
     Scorecard,
 )
-
-from audit.moderation.marking import Piece, counted_sources, double_marked, piece_marks, rules_for_cycle
+from audit.vocabulary import Agency, Grade, MarkerRole, ScorecardStatus
 
 
 @dataclass

@@ -11,25 +11,25 @@ by `audit.timeliness.measures`, the same code as a single area's, on a second cu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from audit.results.analysis import GRADE_COLUMNS
-from audit.vocabulary import REAUDIT_STRATUM, Grade
 from audit.register.frames import PLAN_DATE_COLUMNS
-from audit.store.models import RubricVersion
-from audit.rubrics.model import Section
+from audit.results.analysis import GRADE_COLUMNS
 from audit.rubrics.loading import Rubric, rubric_from_version
+from audit.rubrics.model import Section
 from audit.rubrics.scoring import service_grade
+from audit.store.models import RubricVersion
 from audit.timeliness.measures import TimelinessReport, compute_timeliness
+from audit.vocabulary import REAUDIT_STRATUM, Grade
 
 STORE_TABLES = ["localarea", "plan", "cycle", "sampledplan", "planresult", "sectionresult"]
 DISTRIBUTION_COLUMNS = ["plans", *GRADE_COLUMNS, "incomplete", "good_or_better_pct"]

@@ -15,13 +15,13 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, select
 
-from audit.results import analysis
-from audit.moderation.agreement import summarise
 from audit.cycle.lifecycle import get_area
-from audit.store.db import make_engine
-from audit.register.frames import plans_frame
-from audit.store.models import Cycle, LocalArea, PlanResult
+from audit.moderation.agreement import summarise
 from audit.moderation.views import agreement_units
+from audit.register.frames import plans_frame
+from audit.results import analysis
+from audit.store.db import make_engine
+from audit.store.models import Cycle, LocalArea, PlanResult
 from audit.timeliness.measures import compute_timeliness
 
 

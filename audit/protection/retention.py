@@ -25,9 +25,17 @@ from pathlib import Path
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from audit.store.models import (Assignment, CriterionGrade, ModeratedGrade, PurgeRecord, SafeguardingFlag, SafeguardingNote,
-                          Scorecard, utcnow)
 from audit.store.actor import current_actor
+from audit.store.models import (
+    Assignment,
+    CriterionGrade,
+    ModeratedGrade,
+    PurgeRecord,
+    SafeguardingFlag,
+    SafeguardingNote,
+    Scorecard,
+    utcnow,
+)
 
 COMMENTS, RATIONALES, CONCERNS = "scorecard comments", "moderation rationales", "safeguarding concerns"
 
@@ -40,7 +48,7 @@ class RetentionPolicy:
     safeguarding_days: int
 
     @classmethod
-    def from_settings(cls, settings) -> "RetentionPolicy":
+    def from_settings(cls, settings) -> RetentionPolicy:
         return cls(settings.comment_retention_days, settings.safeguarding_retention_days)
 
 

@@ -17,8 +17,7 @@ from sqlmodel import Session, or_, select
 from audit.cells import text_problem
 from audit.errors import AuditError, Conflict, InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_TEXT_CHARS
-from audit.store.models import (Assignment, Auditor, Cycle, Plan, SafeguardingFlag, SafeguardingNote, SampledPlan,
-                          utcnow)
+from audit.store.models import Assignment, Auditor, Cycle, Plan, SafeguardingFlag, SafeguardingNote, SampledPlan, utcnow
 
 OPEN, CLOSED = "open", "closed"
 PENDING, SENT, FAILED = "pending", "sent", "failed"

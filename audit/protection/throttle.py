@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from audit.store.models import LoginFailure
 from audit.settings import Settings
+from audit.store.models import LoginFailure
 
 
 def _key(kind: str, value: str) -> str:

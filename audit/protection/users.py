@@ -16,10 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from audit.vocabulary import SERVICES, Agency, ScorecardStatus, check_auditor_code
 from audit.errors import AuditError, Conflict, NotFound
-from audit.store.models import ApiToken, Assignment, Auditor, LocalArea, Scorecard, User, WebSession
 from audit.protection.permissions import AUDITOR_ROLES, ROLE_LABELS, ROLES, Role, check_role
+from audit.store.models import ApiToken, Assignment, Auditor, LocalArea, Scorecard, User, WebSession
+from audit.vocabulary import SERVICES, Agency, ScorecardStatus, check_auditor_code
 
 __all__ = ["ROLES", "ROLE_LABELS"]  # re-exported: older imports read the roles from here
 MIN_PASSWORD_LENGTH = 10

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
-from audit.vocabulary import Agency, auditor_code_problem
 from audit.errors import InputRejected, Problem
 from audit.limits import Limits
 from audit.register.mapping import read_table
+from audit.register.plans import BadCell, ImportReport, code_parser, parse_yes_no, text_cell_checker
 from audit.register.table_files import cell_text, write_table
 from audit.store.models import Auditor, LocalArea
-from audit.register.plans import BadCell, ImportReport, code_parser, parse_yes_no, text_cell_checker
+from audit.vocabulary import Agency, auditor_code_problem
 
 AUDITOR_COLUMNS = ["code", "agency", "team", "email", "active"]
 AUDITOR_REQUIRED = ["code", "agency"]

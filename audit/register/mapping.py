@@ -9,9 +9,10 @@ columns ignored with a warning) are the same everywhere.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import yaml
@@ -21,7 +22,6 @@ from audit.limits import DEFAULT_YAML_BYTES, Limits, check_file_size, check_row_
 from audit.register.table_columns import Column
 from audit.register.table_files import cell_text, filled, read_csv_file, read_xlsx_file, readable_suffix
 from audit.text_files import TEXT_FIX, YAML_ENCODINGS, read_text
-
 
 
 def heading_key(text: str) -> str:

@@ -7,26 +7,27 @@ with any problem is rejected whole and the store is left as it was. The formats 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from audit.store.bulk import insert_columns
-from audit.register.cell_checks import BadCell, ColumnRule, check_columns
 from audit.cells import text_problem
-from audit.vocabulary import YEAR_GROUPS, AdviceType, NeedCode, Phase, PlanStatus
 from audit.errors import InputRejected, Problem
 from audit.limits import Limits
+from audit.register.cell_checks import BadCell, ColumnRule, check_columns
 from audit.register.mapping import Mapping, load_mapping, read_table
 from audit.register.table_files import cell_text, write_table
+from audit.store.bulk import insert_columns
 from audit.store.models import LocalArea, Plan, utcnow
+from audit.vocabulary import YEAR_GROUPS, AdviceType, NeedCode, Phase, PlanStatus
 
 ADVICE_TYPES = AdviceType.values()
 
@@ -161,7 +162,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "status": code_parser(PlanStatus.values(), "plan status", separators=True),
     "timescale_exception": parse_yes_no,
     "phase_transfer_to": code_parser(Phase.values(), "phase", separators=True),
-    **{c: parse_date for c in DATE_COLUMNS},
+    **dict.fromkeys(DATE_COLUMNS, parse_date),
 }
 
 

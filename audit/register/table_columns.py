@@ -29,7 +29,7 @@ class Column:
         lookup[:-1] = self.cells
         return lookup[self.codes].tolist()  # code -1 takes the last slot: None
 
-    def take(self, keep: np.ndarray) -> "Column":
+    def take(self, keep: np.ndarray) -> Column:
         return Column(self.codes[keep], self.cells)
 
 

@@ -109,7 +109,7 @@ def _calamine_rows(path: Path) -> list[list[Any]] | None:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(min(_active_tab(path), len(workbook.sheet_names) - 1))
         rows = sheet.to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001 - any failure falls back to openpyxl, which reports damage clearly
+    except Exception:
         return None
     return [[None if c == "" else c for c in row] for row in rows]
 

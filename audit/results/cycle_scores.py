@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, delete, select
 
 from audit.cycle.assignment import applicable_sections, cycle_rubric
-from audit.vocabulary import Grade, SampleStatus
-from audit.store.models import CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
 from audit.moderation.marking import counted_sources
 from audit.rubrics.loading import Rubric
 from audit.rubrics.scoring import plan_grade, section_grade
+from audit.store.models import CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
+from audit.vocabulary import Grade, SampleStatus
 
 
 @dataclass(frozen=True)

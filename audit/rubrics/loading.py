@@ -15,13 +15,13 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session, select
 
-from audit.vocabulary import Agency, Grade
 from audit.errors import InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_YAML_BYTES, check_file_size
-from audit.store.models import RubricVersion
 from audit.rubrics.model import Cap, Criterion, Rollup, Rubric, Section
 from audit.rubrics.schema import normalise
+from audit.store.models import RubricVersion
 from audit.text_files import TEXT_FIX, YAML_ENCODINGS, read_text
+from audit.vocabulary import Agency, Grade
 
 __all__ = [
     "Cap",
@@ -36,8 +36,8 @@ __all__ = [
     "load_rubrics_dir",
     "rubric_from_content",
     "rubric_from_version",
-    "stored_rubric",
     "store_rubric",
+    "stored_rubric",
 ]
 
 RUBRIC_SUFFIXES = (".yaml", ".yml")

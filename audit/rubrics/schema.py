@@ -12,10 +12,10 @@ import re
 from typing import Any
 
 from audit.cells import text_problem
-from audit.vocabulary import AdviceType, Agency, Grade
 from audit.errors import Problem
 from audit.limits import DEFAULT_TEXT_CHARS
 from audit.rubrics.model import KINDS, SECTION_METHODS
+from audit.vocabulary import AdviceType, Agency, Grade
 
 TOP_KEYS = ("id", "title", "version", "kind", "theme", "rollup", "sections")
 ROLLUP_KEYS = ("section", "plan", "caps")

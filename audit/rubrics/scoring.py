@@ -8,14 +8,14 @@ floating-point accident. docs/rubrics.md gives the rules with worked examples.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from functools import lru_cache
-from typing import Iterable, Mapping
 
-from audit.vocabulary import Grade
 from audit.rubrics.model import SECTION_METHODS, Cap, Rubric, Section
+from audit.vocabulary import Grade
 
-__all__ = ["roll_up", "section_grade", "plan_grade", "service_grade", "apply_caps", "METHODS"]
+__all__ = ["METHODS", "apply_caps", "plan_grade", "roll_up", "section_grade", "service_grade"]
 
 METHODS = SECTION_METHODS
 

@@ -9,18 +9,20 @@ version is migrated on the spot; any other database that is behind stops with a 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from audit.store import migrate
-from audit.store import models  # noqa: F401  (models registers the tables on SQLModel.metadata)
 from audit.errors import AuditError
 from audit.settings import Settings
+from audit.store import (
+    migrate,
+    models,  # noqa: F401  (models registers the tables on SQLModel.metadata)
+)
 from audit.store.trail import watch_engine
 from audit.store.trail_guard import install_trail_guards
 
@@ -30,7 +32,7 @@ _engines_lock = threading.Lock()
 
 def normalise_url(url: str) -> str:
     """`postgresql://...` means psycopg 3 here (SQLAlchemy would otherwise look for psycopg2)."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 

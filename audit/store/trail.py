@@ -27,7 +27,7 @@ import math
 import re
 import weakref
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -97,7 +97,7 @@ def recorded_value(table: str, column: str, value: Any) -> Any:
 def _at_text(at: datetime) -> str:
     # SQLite hands timestamps back without their zone: hash UTC wall-clock time either way.
     if at.tzinfo is not None:
-        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+        at = at.astimezone(UTC).replace(tzinfo=None)
     return at.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
@@ -109,7 +109,7 @@ def entry_digest(prev_hash: str, entry: dict) -> str:
          "before": entry["before"], "after": entry["after"]},
         sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     )
-    return hashlib.sha256(f"{prev_hash}\n{payload}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
 def _append(connection: Connection, entries: list[dict]) -> None:

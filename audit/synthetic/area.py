@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from audit.vocabulary import Agency, NeedCode, Phase, PlanStatus
 from audit.synthetic.grading import simulate_grades  # noqa: F401  re-exported: callers import it from here too
+from audit.vocabulary import Agency, NeedCode, Phase, PlanStatus
 
 REGISTER_COLUMNS = [
     "plan_ref", "team", "phase", "year_group", "primary_need", "setting_type", "status", "case_officer",

@@ -119,7 +119,7 @@ def simulate_grades(
             + CRITERION_SD * _normal("criterion", seed, plan_ref, criterion_id)
             + AUDITOR_SD * _normal("reading", seed, plan_ref, auditor_code, criterion_id)
         )
-        grade = Grade(min(4, max(1, int(math.floor(score + 0.5)))))
+        grade = Grade(min(4, max(1, math.floor(score + 0.5))))
         wants, pick = _uniforms("comment", seed, plan_ref, auditor_code, criterion_id)
         comment = _comment(grade, section, pick) if grade.is_weak or wants < COMMENT_SHARE[grade] else ""
         result[criterion_id] = (grade, comment)

@@ -8,10 +8,10 @@ from sqlmodel import Session, select
 
 from audit import clock
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import ScorecardStatus
-from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard
 from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard
 from audit.synthetic.area import simulate_grades
+from audit.vocabulary import ScorecardStatus
 
 
 def submit_simulated(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -59,7 +59,7 @@ class RegisterDays:
     recorded: frozenset[str]  # optional date columns with at least one date on the register
 
     @classmethod
-    def from_frame(cls, plans: pd.DataFrame, by: str | None) -> "RegisterDays":
+    def from_frame(cls, plans: pd.DataFrame, by: str | None) -> RegisterDays:
         needed = REQUIRED_DATES + ["status", "timescale_exception"] + ([by] if by else [])
         missing = [c for c in needed if c not in plans.columns]
         if missing:

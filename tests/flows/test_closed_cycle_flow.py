@@ -11,9 +11,9 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from audit import clock
+from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
 from audit.store.models import Action, Assignment, Cycle, PlanResult, SampledPlan, Scorecard
-from audit.settings import Settings, get_settings
 from tests.factories import ROOT, synthetic_cycle
 
 pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 import audit.clock
+from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
 from audit.store.models import (
     Action,
@@ -23,7 +25,6 @@ from audit.store.models import (
     Scorecard,
     StatusProposal,
 )
-from audit.settings import Settings, get_settings
 from tests.factories import ROOT, synthetic_cycle
 
 pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]
@@ -63,7 +64,7 @@ def test_the_flow_waits_for_auditors_then_reports_and_reruns_add_nothing(prefect
     assert done["state"] == "reported" and done["progress"]["complete"]
     after = counts(settings, cycle_id)
     assert after["Scorecard"] == after["Assignment"] and after["PlanResult"] == 12
-    summary = json.loads(open(done["reports"]["json"]).read())
+    summary = json.loads(Path(done["reports"]["json"]).read_text())
     assert summary["headline"]["plans_graded"] == 12
     assert [r["group"] for r in summary["by_service"]] == ["SEN team", "Education", "Health", "Social care"]
     assert summary["timeliness"]["measures"]

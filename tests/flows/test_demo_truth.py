@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from audit.cycle.lifecycle import cycle_progress
+from audit.settings import Settings
 from audit.store.db import engine_from_settings
 from audit.store.models import (
     Assignment,
@@ -21,7 +22,6 @@ from audit.store.models import (
     SampledPlan,
     Scorecard,
 )
-from audit.settings import Settings
 from flows.demo import run_demo
 from tests.factories import ROOT
 
@@ -85,8 +85,8 @@ def test_what_the_demo_says_is_what_is_stored_and_a_second_run_reuses_it(prefect
 
 def test_the_demo_refuses_an_area_that_is_not_the_demos(tmp_path, database_url):
     from audit.cycle.lifecycle import get_area
-    from audit.store.db import transaction
     from audit.errors import AuditError
+    from audit.store.db import transaction
 
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rubrics_dir=ROOT / "rubrics")
     with transaction(engine_from_settings(settings)) as session:

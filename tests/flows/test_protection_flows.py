@@ -8,6 +8,8 @@ import pytest
 from sqlmodel import select
 
 import audit.clock
+from audit.protection.safeguarding import raise_flag, record_notification
+from audit.settings import Settings
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import (
     Assignment,
@@ -16,8 +18,6 @@ from audit.store.models import (
     PurgeRecord,
     SafeguardingFlag,
 )
-from audit.protection.safeguarding import raise_flag, record_notification
-from audit.settings import Settings
 from tests.factories import ROOT
 from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 from tests.unit.test_retention import grade_with_comments

@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import select
 
 from audit.cycle.amendments import amendment_due, before_after, mark_done
-from audit.vocabulary import REAUDIT_STRATUM, Grade
-from audit.errors import AuditError, Conflict
-from audit.store.models import Action, AmendmentEvent, Plan, SampledPlan
 from audit.cycle.reminders import overdue_amendment_items, record_chase
-from audit.rubrics.loading import find_rubric
 from audit.cycle.sampling import Exclusions
+from audit.errors import AuditError, Conflict
+from audit.rubrics.loading import find_rubric
+from audit.store.models import Action, AmendmentEvent, Plan, SampledPlan
+from audit.vocabulary import REAUDIT_STRATUM, Grade
 from tests.factories import ROOT
 from tests.improvement_data import LoopArea
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -14,7 +14,7 @@ from audit.errors import AuditError
 from audit.store.models import Assignment, Auditor, SampledPlan
 from tests.factories import make_auditor, make_auditor_pool, make_plan, whole_plan_rubric
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def new_cycle(session, area, size=10):

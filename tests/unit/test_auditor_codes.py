@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from audit.register.auditors import import_auditors, read_auditors
 from audit.errors import AuditError, InputRejected
+from audit.protection.users import create_user, set_role
+from audit.register.auditors import import_auditors, read_auditors
 from audit.store.models import Auditor
 from audit.synthetic.area import auditor_codes
-from audit.protection.users import create_user, set_role
 from tests.factories import ROOT, make_auditor, make_auditor_pool
 from tests.store_dump import whole_dump
 
@@ -89,11 +89,11 @@ def test_accounts_refuse_a_code_that_is_not_one(session, area, code):
     make_auditor(session, area, "AUD-HE-01", "health")
     session.commit()
     before = whole_dump(session.get_bind())
-    with pytest.raises(AuditError, match="not an auditor code|codes only"):
+    with pytest.raises(AuditError, match=r"not an auditor code|codes only"):
         create_user(session, "new-auditor", PASSWORD, "auditor", code)
     session.rollback()
     user = create_user(session, "board", PASSWORD, "board_member")
-    with pytest.raises(AuditError, match="not an auditor code|codes only"):
+    with pytest.raises(AuditError, match=r"not an auditor code|codes only"):
         set_role(session, user, "auditor", code)
     session.rollback()
     assert whole_dump(session.get_bind()) == before

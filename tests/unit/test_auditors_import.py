@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from audit.register.auditors import AUDITOR_COLUMNS, import_auditors, write_auditors
 from audit.errors import InputRejected
+from audit.register.auditors import AUDITOR_COLUMNS, import_auditors, write_auditors
 from audit.store.models import Auditor
 
 

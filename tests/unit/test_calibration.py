@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from audit.vocabulary import Grade
 from audit.errors import InputRejected, NotFound
-from audit.store.models import Auditor, Plan
-from audit.moderation.calibration import (create_exercise, distance_by_auditor, distance_report, record_grades, set_reference)
+from audit.moderation.calibration import create_exercise, distance_by_auditor, distance_report, record_grades, set_reference
 from audit.rubrics.loading import find_rubric
+from audit.store.models import Auditor, Plan
+from audit.vocabulary import Grade
 
 ROOT = Path(__file__).resolve().parents[2]
 

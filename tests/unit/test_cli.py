@@ -86,9 +86,10 @@ def test_a_qa_lead_path_through_the_commands(cli_env):
     table = run("timeliness", "--as-of", "2026-11-01")
     assert table.exit_code == 0 and "within 20 weeks" in table.output and "Definitions" in table.output
     as_json = json.loads(run("timeliness", "--as-of", "2026-11-01", "--format", "json").output)
+    import pandas as pd
+
     from audit.register.plans import read_register
     from audit.timeliness.measures import compute_timeliness
-    import pandas as pd
 
     frame = pd.DataFrame(read_register(files["register"]).rows)
     for col in [c for c in frame.columns if c.endswith(("_date", "_requested", "_received"))]:

@@ -18,20 +18,20 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 import audit.clock
-from audit.improvement.actions import raise_actions
-from audit.results.analysis import load_cycle_results
-from audit.register.auditors import import_auditors
 from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+from audit.cycle.scorecard_files import write_template
+from audit.improvement.actions import raise_actions
+from audit.protection.safeguarding import raise_flag
+from audit.protection.trail_search import TrailFilter, write_csv
+from audit.register.auditors import import_auditors
+from audit.register.plans import import_register, write_register
+from audit.results.analysis import load_cycle_results
+from audit.results.cycle_scores import score_cycle
+from audit.settings import Settings
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import Assignment, Auditor, Cycle
-from audit.register.plans import import_register, write_register
-from audit.results.cycle_scores import score_cycle
-from audit.protection.safeguarding import raise_flag
-from audit.cycle.scorecard_files import write_template
-from audit.settings import Settings
-from audit.synthetic.submissions import submit_simulated
 from audit.synthetic.area import write_synthetic_area
-from audit.protection.trail_search import TrailFilter, write_csv
+from audit.synthetic.submissions import submit_simulated
 from reports.feedback import feedback_notes, render_note
 from reports.pack import build_pack
 from reports.pack_files import write_pack
@@ -189,7 +189,7 @@ def test_every_aggregate_output_is_small_number_suppressed(area_run):
     texts = output_texts(area_run["out"])
     for name, body in texts.items():
         if name.startswith(("summary/", "pack/")) and not name.endswith("charts"):
-            assert "Small numbers" in body or name.endswith(".json") and "suppress" in body, name
+            assert "Small numbers" in body or (name.endswith(".json") and "suppress" in body), name
     book = next(body for name, body in texts.items() if name.endswith(".xlsx"))
     assert "<5" in book
     rows = list(csv.reader(io.StringIO(texts["register.csv"])))

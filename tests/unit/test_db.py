@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
+from audit.errors import AuditError
 from audit.store import migrate
 from audit.store.db import add_missing_columns, init_db, make_engine, upgrade_database
-from audit.errors import AuditError
 from audit.store.models import LocalArea
 from tests.databases import new_store_url, on_postgresql
 

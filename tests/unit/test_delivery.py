@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 from sqlmodel import Session, create_engine, select
 
-from audit.store.models import DeliveryLog
 from audit.settings import Settings
+from audit.store.models import DeliveryLog
 from flows.board_pack import build_message, month_end, send_message
+from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 
 RECIPIENTS = ["board@example.org", "chair@example.org"]
 
@@ -89,8 +88,8 @@ def test_no_pack_for_a_cycle_still_collecting_scorecards(tmp_path, database_url)
 
     import flows.board_pack as module
     from audit.cycle.lifecycle import create_cycle, get_area
-    from audit.store.db import engine_from_settings, transaction
     from audit.errors import NotFound
+    from audit.store.db import engine_from_settings, transaction
     from tests.factories import whole_plan_rubric
 
     settings = Settings(data_dir=tmp_path, database_url=database_url)

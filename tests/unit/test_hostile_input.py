@@ -12,15 +12,15 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from audit.register.auditors import read_auditors
 from audit.cells import escape_formula, formula_problem, text_problem, unescape_formula
 from audit.cycle.lifecycle import create_cycle, withdraw_plan
+from audit.cycle.scorecard_files import COLUMNS, import_scorecard_file, write_template
 from audit.errors import AuditError, InputRejected
 from audit.limits import Limits
-from audit.store.models import CriterionGrade, Scorecard
+from audit.register.auditors import read_auditors
 from audit.register.plans import read_mapping, read_register, write_register
 from audit.rubrics.loading import load_rubric_file
-from audit.cycle.scorecard_files import COLUMNS, import_scorecard_file, write_template
+from audit.store.models import CriterionGrade, Scorecard
 from tests.factories import ROOT, make_plan
 from tests.unit.test_register import plan_row, write_csv
 from tests.unit.test_scorecards import RUBRIC, cycle, education_auditor, fill_csv  # noqa: F401  (cycle: fixture)
@@ -162,7 +162,7 @@ def test_rubric_text_with_a_formula_or_markup_is_refused(tmp_path):
     assert "markup" in problems_of(load_rubric_file, hostile)[0].message
 
 
-def test_scorecard_comments_are_checked_and_escaped_comments_round_trip(session, cycle, tmp_path):  # noqa: F811
+def test_scorecard_comments_are_checked_and_escaped_comments_round_trip(session, cycle, tmp_path):
     path = tmp_path / "card.csv"
     write_template(session, cycle, education_auditor(session), path)
     fill_csv(path, overrides={0: {"comment": "=1+1"}, 1: {"comment": "<iframe src=x>"}, 2: {"comment": "y" * 5001}})
@@ -178,7 +178,7 @@ def test_scorecard_comments_are_checked_and_escaped_comments_round_trip(session,
     assert {g.comment for g in session.exec(select(CriterionGrade))} == {"- outcomes are not measurable"}  # ...and back
 
 
-def test_free_text_in_forms_is_checked_by_the_domain(session, area, cycle):  # noqa: F811
+def test_free_text_in_forms_is_checked_by_the_domain(session, area, cycle):
     with pytest.raises(AuditError, match="markup"):
         create_cycle(session, area, RUBRIC, name="Q4 <script>", sample_size=1, due_date=cycle.due_date,
                      created_at=cycle.created_at)
@@ -189,11 +189,11 @@ def test_free_text_in_forms_is_checked_by_the_domain(session, area, cycle):  # n
 # --- exports ----------------------------------------------------------------------------------------------
 
 
-def test_register_and_template_exports_escape_hostile_stored_text(session, area, cycle, tmp_path):  # noqa: F811
+def test_register_and_template_exports_escape_hostile_stored_text(session, area, cycle, tmp_path):
     make_plan(session, area, plan_ref="X-1", team="=HYPERLINK(\"http://x\")")  # stored before checks existed
     for suffix in (".csv", ".xlsx"):
         write_register([{"plan_ref": "X-1", "team": "=HYPERLINK(\"http://x\")"}], tmp_path / f"out{suffix}")
-    assert list(csv.DictReader((tmp_path / "out.csv").open()))[0]["team"].startswith("'=")
+    assert next(iter(csv.DictReader((tmp_path / "out.csv").open())))["team"].startswith("'=")
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active
     assert sheet["B2"].data_type == "s" and sheet["B2"].value.startswith("'=")
     path = tmp_path / "card.xlsx"
@@ -201,8 +201,8 @@ def test_register_and_template_exports_escape_hostile_stored_text(session, area,
     assert all(c.data_type != "f" for row in openpyxl.load_workbook(path)["Scorecard"].iter_rows() for c in row)
 
 
-EXPORT_MODULES = ["audit/register/table_files.py", "audit/improvement/files.py", "audit/cycle/scorecard_files.py", "audit/protection/trail_search.py",
-                  "reports/xlsx.py"]
+EXPORT_MODULES = ["audit/register/table_files.py", "audit/improvement/files.py", "audit/cycle/scorecard_files.py",
+                  "audit/protection/trail_search.py", "reports/xlsx.py"]
 
 
 @pytest.mark.parametrize("module", EXPORT_MODULES)

@@ -16,14 +16,14 @@ import openpyxl
 import pytest
 
 from audit import clock
-from audit.register.auditors import import_auditors
 from audit.cycle.lifecycle import create_cycle, open_cycle
+from audit.cycle.scorecard_files import import_scorecard_file, write_template
 from audit.errors import InputRejected
 from audit.improvement.files import import_plan
+from audit.improvement.scales import load_scales
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register, read_mapping
 from audit.rubrics.loading import load_rubric_file
-from audit.improvement.scales import load_scales
-from audit.cycle.scorecard_files import import_scorecard_file, write_template
 from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric
 from tests.store_dump import whole_dump
 from tests.unit.test_register import plan_row

@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlmodel import select
 
-from audit.store.models import ImprovementAction
 from audit.improvement.files import import_plan
 from audit.improvement.scales import load_scales
+from audit.store.models import ImprovementAction
 from reports.improvement import build_improvement_report, pack_section, render_improvement
 from tests.factories import ROOT
 

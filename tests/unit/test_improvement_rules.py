@@ -6,16 +6,16 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from audit.results.analysis import load_cycle_results
-from audit.vocabulary import Grade
 from audit.errors import InputRejected
+from audit.improvement.files import import_plan
 from audit.improvement.plans import history, link_action, set_status
 from audit.improvement.rules import apply_rules, load_rules, rules_from_content
-from audit.store.models import ActionEvidence, ActionLink, CriterionGrade, Cycle, ImprovementAction, LocalArea
-from audit.improvement.files import import_plan
-from audit.results.cycle_scores import score_cycle
 from audit.improvement.scales import load_scales
+from audit.results.analysis import load_cycle_results
+from audit.results.cycle_scores import score_cycle
 from audit.settings import Settings
+from audit.store.models import ActionEvidence, ActionLink, CriterionGrade, Cycle, ImprovementAction, LocalArea
+from audit.vocabulary import Grade
 from tests.factories import ROOT, whole_plan_rubric
 from tests.improvement_data import LoopArea
 

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import openpyxl
 import yaml
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel import select
 
+from audit.cycle.scorecard_files import COLUMNS, import_scorecard_file, write_template
 from audit.errors import InputRejected
-from audit.store.models import CriterionGrade, Scorecard
 from audit.register.plans import REGISTER_COLUMNS, read_mapping, read_register
 from audit.rubrics.loading import load_rubric_file
-from audit.cycle.scorecard_files import COLUMNS, import_scorecard_file, write_template
+from audit.store.models import CriterionGrade, Scorecard
 from tests.factories import ROOT
 from tests.unit.test_scorecards import cycle, education_auditor  # noqa: F401  (cycle is a fixture)
 
@@ -142,7 +142,7 @@ COMMENTS = st.one_of(st.text(max_size=40), HOSTILE)
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.data())
-def test_edited_scorecard_files_import_or_are_rejected_whole(session, cycle, tmp_path, data):  # noqa: F811
+def test_edited_scorecard_files_import_or_are_rejected_whole(session, cycle, tmp_path, data):
     suffix = data.draw(st.sampled_from([".csv", ".xlsx"]))
     path = tmp_path / f"card{suffix}"
     write_template(session, cycle, education_auditor(session), path)

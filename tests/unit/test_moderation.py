@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from audit.register.auditors import import_auditors
-from audit.vocabulary import Grade
 from audit.cycle.lifecycle import create_cycle, cycle_progress, open_cycle
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.errors import Conflict, InputRejected
-from audit.store.models import Assignment, Auditor, CriterionGrade, Plan, SampledPlan, SectionResult
-from audit.moderation.marking import ModerationRules, counted_sources, double_marked, moderate, moderation_queue, rules_for_cycle, select_second_marking, selected_pieces
+from audit.moderation.marking import (
+    ModerationRules,
+    counted_sources,
+    double_marked,
+    moderate,
+    moderation_queue,
+    rules_for_cycle,
+    select_second_marking,
+    selected_pieces,
+)
 from audit.moderation.views import assignment_view, score_labels
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import find_rubric
-from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.store.models import Assignment, Auditor, CriterionGrade, Plan, SampledPlan, SectionResult
 from audit.synthetic.area import write_synthetic_area
+from audit.vocabulary import Grade
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 DUE = date(2026, 11, 29)
 
 
@@ -124,7 +133,7 @@ def _double_mark(setup, second_grade, policy="first", gap=2):
 
 
 def test_one_grade_apart_with_same_overall_is_agreed_by_the_first_marker(setup):
-    session, cycle, rubric = setup
+    session, cycle, _rubric = setup
     pieces = _double_mark(setup, lambda a: Grade.GOOD)
     assert pieces and not moderation_queue(session, cycle)
     counted = counted_sources(session, cycle)
@@ -132,7 +141,7 @@ def test_one_grade_apart_with_same_overall_is_agreed_by_the_first_marker(setup):
 
 
 def test_lower_policy_counts_the_lower_grade(setup):
-    session, cycle, rubric = setup
+    session, cycle, _rubric = setup
     pieces = _double_mark(setup, lambda a: Grade.REQUIRES_IMPROVEMENT, policy="lower")
     rules = rules_for_cycle(session, cycle)
     # RI vs Good differs overall, so under the default overall rule these go to moderation ...
@@ -162,7 +171,7 @@ def test_moderator_policy_queues_everything(setup):
 
 
 def test_two_grades_apart_is_moderated_and_both_originals_are_kept(setup):
-    session, cycle, rubric = setup
+    session, cycle, _rubric = setup
     _double_mark(setup, lambda a: Grade.INADEQUATE)
     queue = moderation_queue(session, cycle)
     assert queue and all("2 grades apart" in " ".join(p.disagreement) for p in queue)
@@ -170,12 +179,12 @@ def test_two_grades_apart_is_moderated_and_both_originals_are_kept(setup):
     before = sorted((g.scorecard_id, g.criterion_id, g.grade) for g in session.exec(select(CriterionGrade)).all())
     with pytest.raises(Conflict):
         moderate(session, cycle, piece.plan_ref, piece.agency, piece.first.auditor.code,
-                 {s: (Grade.REQUIRES_IMPROVEMENT, "x") for s in piece.first.assignment.sections})
+                 dict.fromkeys(piece.first.assignment.sections, (Grade.REQUIRES_IMPROVEMENT, "x")))
     with pytest.raises(InputRejected):
         moderate(session, cycle, piece.plan_ref, piece.agency, "MOD-01",
-                 {s: (Grade.REQUIRES_IMPROVEMENT, " ") for s in piece.first.assignment.sections})
+                 dict.fromkeys(piece.first.assignment.sections, (Grade.REQUIRES_IMPROVEMENT, " ")))
     moderate(session, cycle, piece.plan_ref, piece.agency, "MOD-01",
-             {s: (Grade.REQUIRES_IMPROVEMENT, "Provision unquantified in F.") for s in piece.first.assignment.sections})
+             dict.fromkeys(piece.first.assignment.sections, (Grade.REQUIRES_IMPROVEMENT, "Provision unquantified in F.")))
     after = sorted((g.scorecard_id, g.criterion_id, g.grade) for g in session.exec(select(CriterionGrade)).all())
     assert before == after
     assert piece.plan_ref not in {(p.plan_ref, p.agency) for p in moderation_queue(session, cycle)}

@@ -9,14 +9,14 @@ from dataclasses import replace
 import pytest
 from sqlmodel import Session
 
-from audit.results import analysis
-from audit.national import aggregate as national
-from audit.vocabulary import REAUDIT_STRATUM, SERVICES
 from audit.cycle.lifecycle import get_area
-from audit.store.db import make_engine
-from audit.register.frames import plans_frame
+from audit.national import aggregate as national
 from audit.national.regional import latest_cycle
+from audit.register.frames import plans_frame
+from audit.results import analysis
+from audit.store.db import make_engine
 from audit.timeliness.measures import compute_timeliness
+from audit.vocabulary import REAUDIT_STRATUM, SERVICES
 
 COLUMNS = ["plans", *analysis.GRADE_COLUMNS, "incomplete", "good_or_better_pct"]
 

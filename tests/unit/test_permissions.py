@@ -5,8 +5,21 @@ from __future__ import annotations
 import pytest
 
 from audit.errors import AuditError
-from audit.protection.permissions import (DESCRIPTIONS, MATRIX, ROLES, AccessDenied, Permission, Role, Scope, check_role,
-                               permissions_of, permits, require, results_service, scope)
+from audit.protection.permissions import (
+    DESCRIPTIONS,
+    MATRIX,
+    ROLES,
+    AccessDenied,
+    Permission,
+    Role,
+    Scope,
+    check_role,
+    permissions_of,
+    permits,
+    require,
+    results_service,
+    scope,
+)
 
 
 def test_every_permission_is_described_and_in_the_matrix():

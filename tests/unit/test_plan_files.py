@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,19 +11,19 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from audit.errors import Conflict, InputRejected
-from audit.improvement.plans import set_status
-from audit.register.table_files import cell_text, read_grid
-from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, WeaknessArea
 from audit.improvement.files import export_plan, import_plan
 from audit.improvement.milestones import impossible_dates, milestone_dates
+from audit.improvement.plans import set_status
 from audit.improvement.scales import load_scales
+from audit.register.table_files import cell_text, read_grid
+from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, WeaknessArea
 from tests.factories import ROOT
 from tests.store_dump import whole_dump
 
 FIXTURES = ROOT / "tests" / "fixtures" / "improvement"
 SCALES = load_scales()
 LAYOUTS = {"wsoa": ("wsoa-plan.csv", "brag"), "app": ("app-plan.csv", "app")}
-NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
 def grid(path: Path) -> list[list[str]]:

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
 
-from audit.vocabulary import Grade
 from audit.errors import AuditError, Conflict
-from audit.improvement.plans import link_action
-from audit.improvement.rules import EvidenceRules
-from audit.store.models import (Assignment, CriterionGrade, Cycle, ImprovementAction, ImprovementPlan, LocalArea, Scorecard,
-                          StatusProposal)
 from audit.improvement.files import export_plan, import_plan
 from audit.improvement.milestones import last_date
+from audit.improvement.plans import link_action
 from audit.improvement.proposals import decide, get_proposal, latest_proposal, open_proposals, propose_statuses
-from audit.results.cycle_scores import score_cycle
+from audit.improvement.rules import EvidenceRules
 from audit.improvement.scales import load_scales
+from audit.results.cycle_scores import score_cycle
+from audit.store.models import (
+    Assignment,
+    CriterionGrade,
+    Cycle,
+    ImprovementAction,
+    ImprovementPlan,
+    LocalArea,
+    Scorecard,
+    StatusProposal,
+)
+from audit.vocabulary import Grade
 from tests.factories import ROOT, whole_plan_rubric
 from tests.improvement_data import LoopArea
 
@@ -36,7 +44,7 @@ def loop(tmp_path):
 
 def app_action_linked_after(loop, cycle_id: int, impact_milestone: str) -> int:
     """The APP fixture imported, and its action 1.1 linked to F2 the day after the cycle's due date."""
-    when = datetime.combine(loop.due(cycle_id) + timedelta(days=1), time(9), tzinfo=timezone.utc)
+    when = datetime.combine(loop.due(cycle_id) + timedelta(days=1), time(9), tzinfo=UTC)
     with loop.store() as session:
         plan = import_plan(session, session.get(LocalArea, loop.area_id), ROOT / "tests/fixtures/improvement/app-plan.csv",
                            layout="app", scale=SCALES["app"], name="APP", by="QA-LEAD", now=when).plan

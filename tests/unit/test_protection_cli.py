@@ -6,16 +6,16 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from audit.store.db import engine_from_settings, transaction
-from audit.store.models import Assignment, Auditor, CriterionGrade, Scorecard
 from audit.protection.safeguarding import raise_flag
 from audit.settings import get_settings
-from audit.synthetic.area import write_synthetic_area
 from audit.store.actor import cli_actor
+from audit.store.db import engine_from_settings, transaction
+from audit.store.models import Assignment, Auditor, CriterionGrade, Scorecard
+from audit.synthetic.area import write_synthetic_area
 from tests.unit.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
 
 
-def test_purge_dry_run_then_purge_then_history(cli_env):  # noqa: F811
+def test_purge_dry_run_then_purge_then_history(cli_env):
     dry = run("retention", "purge", "--dry-run")
     assert dry.exit_code == 0 and "Would purge 0 scorecard comments" in dry.output
     done = run("retention", "purge")
@@ -25,7 +25,7 @@ def test_purge_dry_run_then_purge_then_history(cli_env):  # noqa: F811
     assert history.output.count(cli_actor()) == 3 and "moderation rationales" in history.output
 
 
-def test_purge_removes_old_comments_through_the_cli(cli_env, monkeypatch):  # noqa: F811
+def test_purge_removes_old_comments_through_the_cli(cli_env, monkeypatch):
     files = write_synthetic_area(cli_env / "area", seed=3, n_plans=60, as_of=date(2026, 11, 1))
     run("plans", "import", files["register"])
     run("auditors", "import", files["auditors"])
@@ -49,7 +49,7 @@ def test_purge_removes_old_comments_through_the_cli(cli_env, monkeypatch):  # no
         assert session.exec(select(CriterionGrade).where(CriterionGrade.comment != "")).all() == []
 
 
-def test_safeguarding_list_and_notify(cli_env):  # noqa: F811
+def test_safeguarding_list_and_notify(cli_env):
     files = write_synthetic_area(cli_env / "area", seed=3, n_plans=40, as_of=date(2026, 11, 1))
     run("plans", "import", files["register"])
     run("auditors", "import", files["auditors"])

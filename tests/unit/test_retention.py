@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from audit.vocabulary import Grade
-from audit.store.models import Assignment, Auditor, CriterionGrade, ModeratedGrade, PurgeRecord, SafeguardingNote, TrailEntry
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.protection.retention import COMMENTS, CONCERNS, RATIONALES, RetentionPolicy, purge_expired, purge_history
 from audit.protection.safeguarding import add_note, close_flag, raise_flag
-from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
 from audit.store.actor import acting_as
+from audit.store.models import Assignment, Auditor, CriterionGrade, ModeratedGrade, PurgeRecord, SafeguardingNote, TrailEntry
+from audit.vocabulary import Grade
 from tests.factories import whole_plan_rubric
 from tests.unit.test_safeguarding import NOW, assigned  # noqa: F401  (assigned is a fixture)
 
@@ -27,7 +27,7 @@ def grade_with_comments(session, assignment, when, comment="Provision is not qua
 
 
 @pytest.fixture
-def two_scorecards(session, assigned):  # noqa: F811
+def two_scorecards(session, assigned):
     old, new = session.exec(select(Assignment).order_by(Assignment.id)).all()[:2]
     grade_with_comments(session, old, NOW)
     grade_with_comments(session, new, NOW + timedelta(days=400))
@@ -75,7 +75,7 @@ def test_a_dry_run_changes_nothing_and_a_rerun_finds_nothing_due(session, two_sc
     assert len(session.exec(select(PurgeRecord)).all()) == 6  # every run is recorded, also when nothing was due
 
 
-def test_closed_concerns_are_purged_after_their_period_open_ones_never(session, assigned):  # noqa: F811
+def test_closed_concerns_are_purged_after_their_period_open_ones_never(session, assigned):
     assignment, auditor = assigned
     closed = raise_flag(session, assignment, auditor, "Closed concern text", now=NOW)
     add_note(session, closed, "Told the DSL.", "qa-lead", now=NOW)

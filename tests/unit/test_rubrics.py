@@ -9,9 +9,7 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from audit.vocabulary import Grade
 from audit.errors import InputRejected, NotFound
-from audit.store.models import RubricVersion
 from audit.rubrics.loading import (
     describe,
     find_rubric,
@@ -22,6 +20,8 @@ from audit.rubrics.loading import (
     store_rubric,
     stored_rubric,
 )
+from audit.store.models import RubricVersion
+from audit.vocabulary import Grade
 
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
 SHIPPED = ["whole-plan", "themed-education-advice", "themed-health-advice", "themed-social-care-advice"]
@@ -415,7 +415,7 @@ def test_find_rubric_by_path_or_key(tmp_path):
     path = write(tmp_path, small_rubric(), "anything.yaml")
     assert find_rubric(RUBRICS, path).key == "small"
     assert find_rubric(tmp_path, "small").key == "small"  # found by scanning, not by file name
-    with pytest.raises(NotFound, match="no rubric with id 'missing'.*found: small"):
+    with pytest.raises(NotFound, match=r"no rubric with id 'missing'.*found: small"):
         find_rubric(tmp_path, "missing")
 
 

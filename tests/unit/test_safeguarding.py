@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from audit.cycle.lifecycle import create_cycle, open_cycle
 from audit.errors import Conflict, InputRejected, NotFound
-from audit.store.models import Assignment, Auditor, Plan, SafeguardingFlag, SampledPlan, TrailEntry
-from audit.protection.safeguarding import (FAILED, PENDING, SENT, add_note, close_flag, flag_view, list_flags,
-                                needing_notification, raise_flag)
+from audit.protection.safeguarding import (
+    FAILED,
+    PENDING,
+    SENT,
+    add_note,
+    close_flag,
+    flag_view,
+    list_flags,
+    needing_notification,
+    raise_flag,
+)
 from audit.settings import Settings
+from audit.store.models import Assignment, Auditor, Plan, SafeguardingFlag, SampledPlan, TrailEntry
 from flows.alerts import notify_contacts, retry_notifications, why_not_sendable
 from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 
-NOW = datetime(2026, 11, 2, 10, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 10, 30, tzinfo=UTC)
 CONCERN = "Section B records a disclosure in March and no action since."
 
 

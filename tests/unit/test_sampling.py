@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from dateutil.relativedelta import relativedelta
 from sqlmodel import select
 
-from audit.vocabulary import SampleStatus
 from audit.cycle.lifecycle import create_cycle, open_cycle, withdraw_plan
-from audit.errors import AuditError
-from audit.store.models import Plan, SampledPlan
-from audit.rubrics.loading import find_rubric
 from audit.cycle.sampling import allocate, sample_cycle
+from audit.errors import AuditError
+from audit.rubrics.loading import find_rubric
+from audit.store.models import Plan, SampledPlan
+from audit.vocabulary import SampleStatus
 from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def cycle_for(session, area, size, strata=(), seed=1, created=NOW, rubric=None):
@@ -102,7 +102,7 @@ def test_themed_cycle_samples_only_plans_with_that_advice(session, area):
 
 
 def test_unknown_stratum_and_empty_pool_are_clear_errors(session, area):
-    with pytest.raises(AuditError, match="Unknown stratum field.*favourite_colour"):
+    with pytest.raises(AuditError, match=r"Unknown stratum field.*favourite_colour"):
         cycle_for(session, area, 5, ["favourite_colour"])
     with pytest.raises(AuditError, match="No plan can be sampled"):
         sample_cycle(session, cycle_for(session, area, 5))

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import csv
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from audit.vocabulary import Grade
 from audit.cycle.lifecycle import create_cycle, open_cycle, withdraw_plan
-from audit.errors import Conflict, InputRejected, NotFound
-from audit.store.db import init_db, make_engine
-from audit.store.models import LocalArea, Assignment, Auditor, CriterionGrade, Plan, SampledPlan, Scorecard
 from audit.cycle.scorecard_files import COLUMNS, import_scorecard_file, write_template
 from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.errors import Conflict, InputRejected, NotFound
+from audit.store.db import init_db, make_engine
+from audit.store.models import Assignment, Auditor, CriterionGrade, LocalArea, Plan, SampledPlan, Scorecard
+from audit.vocabulary import Grade
 from tests.factories import make_auditor_pool, make_plan, whole_plan_rubric
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 RUBRIC = whole_plan_rubric()
 
 
@@ -84,7 +84,7 @@ def test_only_the_assigned_auditor_and_never_after_submission(session, cycle):
 def test_late_submissions_are_accepted_and_flagged(session, cycle):
     a = education_assignments(session, cycle)[0]
     card = save_scorecard(session, a, session.get(Auditor, a.auditor_id), RUBRIC, all_good(a), submit=True,
-                          source="file", now=datetime(2026, 12, 2, tzinfo=timezone.utc))
+                          source="file", now=datetime(2026, 12, 2, tzinfo=UTC))
     assert card.late is True
 
 

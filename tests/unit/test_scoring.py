@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.vocabulary import Grade
-from audit.rubrics.model import Cap, Criterion, Section
 from audit.rubrics.loading import load_rubric_file
+from audit.rubrics.model import Cap, Criterion, Section
 from audit.rubrics.scoring import plan_grade, roll_up, section_grade, service_grade
+from audit.vocabulary import Grade
 
-O, G, RI, I = Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE
+O, G, RI, I = Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE  # noqa: E741  (the grades' own initials)
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
 
 
@@ -119,7 +119,7 @@ def test_section_cap_limits_the_section():
 
 
 def _all(grade: Grade, whole_plan, **overrides: Grade) -> dict[str, Grade]:
-    return {**{code: grade for code in whole_plan.section_codes()}, **overrides}
+    return {**dict.fromkeys(whole_plan.section_codes(), grade), **overrides}
 
 
 def test_plan_grade_by_best_fit_over_section_weights(whole_plan):
@@ -149,7 +149,7 @@ def test_requires_improvement_f_does_not_trigger_the_cap(whole_plan):
 
 def test_sections_not_given_are_left_out(whole_plan):
     # No social care advice: D and H do not apply, so the caller leaves them out.
-    grades = {code: G for code in "ABCEFGIJK"}
+    grades = dict.fromkeys("ABCEFGIJK", G)
     assert plan_grade(whole_plan, grades) == G
     with pytest.raises(ValueError, match="no section grades"):
         plan_grade(whole_plan, {})

@@ -9,9 +9,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from audit.vocabulary import YEAR_GROUPS, Agency, Grade, NeedCode, Phase, PlanStatus
 from audit.store.models import Plan
-from audit.synthetic.grading import simulate_grades
 from audit.synthetic.area import (
     ADVICE_TYPES,
     REGISTER_COLUMNS,
@@ -20,6 +18,8 @@ from audit.synthetic.area import (
     generate_register,
     write_synthetic_area,
 )
+from audit.synthetic.grading import simulate_grades
+from audit.vocabulary import YEAR_GROUPS, Agency, Grade, NeedCode, Phase, PlanStatus
 
 AS_OF = date(2026, 11, 1)
 PHASE_YEARS = {

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from audit.store.models import LoginFailure, utcnow
-from audit.settings import Settings
 from audit.protection.throttle import clear_account, record_failure, throttled
+from audit.settings import Settings
+from audit.store.models import LoginFailure, utcnow
 
 SETTINGS = Settings(login_max_failures_per_account=3, login_max_failures_per_address=5, login_throttle_minutes=10)
 

@@ -37,7 +37,7 @@ ALL_KEYS = FINAL_KEYS + [f"advice_6_weeks_{a}" for a in ADVICE] + [
 
 def register(*rows: dict) -> pd.DataFrame:
     """A plans frame shaped like audit.register.frames.plans_frame, from a few fields per plan."""
-    base = {c: None for c in PLAN_DATE_COLUMNS} | {"status": "active", "timescale_exception": False, "team": "North"}
+    base = dict.fromkeys(PLAN_DATE_COLUMNS) | {"status": "active", "timescale_exception": False, "team": "North"}
     frame = pd.DataFrame([base | row for row in rows], columns=list(base))
     for column in PLAN_DATE_COLUMNS:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")

@@ -36,7 +36,7 @@ OPTIONAL = ["decision_to_assess_date", "phase_transfer_date", "phase_transfer_am
 
 
 def register(*rows: dict) -> pd.DataFrame:
-    base = {c: None for c in PLAN_DATE_COLUMNS} | {"status": "active", "timescale_exception": False,
+    base = dict.fromkeys(PLAN_DATE_COLUMNS) | {"status": "active", "timescale_exception": False,
                                                     "team": "North", "phase_transfer_to": None}
     frame = pd.DataFrame([base | r for r in rows], columns=list(base))
     for column in PLAN_DATE_COLUMNS:
@@ -228,8 +228,8 @@ def test_random_registers_match_the_reference(seed):
 def test_the_register_imports_the_new_optional_columns(session, area, tmp_path):
     from sqlmodel import select
 
-    from audit.store.models import Plan
     from audit.register.plans import import_register
+    from audit.store.models import Plan
 
     path = tmp_path / "register.csv"
     path.write_text(

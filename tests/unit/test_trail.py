@@ -10,14 +10,14 @@ from sqlalchemy import delete, insert, text, update
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
+from audit.protection.users import create_api_token, create_user
 from audit.register.auditors import import_auditors
-from audit.store.db import transaction
-from audit.store.models import Auditor, CriterionGrade, LocalArea, Plan, TrailEntry, User
 from audit.register.plans import import_register, write_register
 from audit.store.actor import acting_as, as_actor, cli_actor, current_actor
+from audit.store.db import transaction
+from audit.store.models import Auditor, CriterionGrade, LocalArea, Plan, TrailEntry, User
 from audit.store.trail import SECRET, verify_chain
 from audit.store.trail_guard import POSTGRESQL_GUARDS, SQLITE_GUARDS, guard_statements
-from audit.protection.users import create_api_token, create_user
 from tests.factories import make_auditor, make_plan
 
 

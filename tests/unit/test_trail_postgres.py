@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
+from audit.store.actor import acting_as
 from audit.store.db import init_db, make_engine, transaction
 from audit.store.models import Auditor, LocalArea, TrailEntry
-from audit.store.actor import acting_as
 from audit.store.trail import verify_chain
 from tests.databases import SERVER_URL_VAR
 
@@ -46,9 +46,8 @@ def test_triggers_refuse_update_delete_and_truncate(pg_engine):
     with acting_as("cli:pg"), transaction(pg_engine) as s:
         s.add(LocalArea(code="PG", name="pg"))
     for statement in ("UPDATE trailentry SET actor = 'x'", "DELETE FROM trailentry", "TRUNCATE trailentry"):
-        with pg_engine.connect() as connection:
-            with pytest.raises(DatabaseError, match="append-only"):
-                connection.execute(text(statement))
+        with pg_engine.connect() as connection, pytest.raises(DatabaseError, match="append-only"):
+            connection.execute(text(statement))
     with Session(pg_engine) as s:
         assert [e.actor for e in s.exec(select(TrailEntry)).all()] == ["cli:pg"]
 

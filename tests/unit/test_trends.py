@@ -34,7 +34,7 @@ def trends(board_store):
 
 
 def test_three_routine_cycles_with_a_rubric_change_in_the_middle_show_the_breaks(trends):
-    t, store = trends
+    t, _store = trends
     overall = t.series("Overall", "All sampled plans")
     assert overall["cycle"].tolist() == ["Cycle May", "Cycle Aug", "Cycle Nov"]
     # Aug is the first cycle on 2026.2; Nov goes back to 2026.1: both are breaks, May is not.

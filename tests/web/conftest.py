@@ -10,14 +10,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 import audit.clock
-from audit.register.auditors import import_auditors
 from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
-from audit.store.db import engine_from_settings, forget_engine, transaction
-from audit.store.models import Assignment, User
+from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
 from audit.settings import Settings, get_settings
+from audit.store.db import engine_from_settings, forget_engine, transaction
+from audit.store.models import Assignment, User
 from audit.synthetic.area import write_synthetic_area
-from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
 from tests.databases import copy_store, drop_store, new_store_url
 from tests.factories import ROOT, whole_plan_rubric
 from web.app import create_app
@@ -27,7 +27,8 @@ AREA = "WEBTEST"
 
 def web_settings(folder, database_url: str | None = None) -> Settings:
     """The web tests' settings; the store is `database_url`, or a new one on the database under test."""
-    return Settings(data_dir=folder, database_url=database_url or new_store_url(folder), area_code=AREA, rubrics_dir=ROOT / "rubrics", secret_key="k" * 48,
+    return Settings(data_dir=folder, database_url=database_url or new_store_url(folder), area_code=AREA,
+                    rubrics_dir=ROOT / "rubrics", secret_key="k" * 48,
                     cookie_secure=False, reports_dir=folder / "reports")
 
 
@@ -122,9 +123,9 @@ def assignments_of(app, user: User) -> list[Assignment]:
 @pytest.fixture
 def scored(app):
     """Cycle 1 with every scorecard in (simulated auditors), scored and its actions raised: it has results."""
+    from audit.cycle.lifecycle import get_cycle
     from audit.improvement.actions import raise_actions
     from audit.results.analysis import load_cycle_results
-    from audit.cycle.lifecycle import get_cycle
     from audit.results.cycle_scores import score_cycle
     from audit.synthetic.submissions import submit_simulated
 

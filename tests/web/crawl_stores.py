@@ -13,31 +13,31 @@ import pytest
 from sqlmodel import select
 
 from audit import clock
-from audit.improvement.actions import raise_actions
 from audit.cycle.amendments import record_reaudits
-from audit.results.analysis import load_cycle_results
 from audit.cycle.assignment import cycle_rubric
-from audit.register.auditors import import_auditors
-from audit.moderation.calibration import create_exercise, record_grades, set_reference
-from audit.vocabulary import Agency, CycleStatus, Grade, MarkerRole
 from audit.cycle.lifecycle import close_cycle, create_cycle, get_area, open_cycle
-from audit.store.db import engine_from_settings, forget_engine, transaction
+from audit.cycle.reminders import record_reminders
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.improvement.actions import raise_actions
+from audit.improvement.files import import_plan
 from audit.improvement.plans import link_action
+from audit.improvement.proposals import propose_statuses
 from audit.improvement.rules import load_rules
-from audit.store.models import Assignment, Auditor, ImprovementAction, Plan, SampledPlan
+from audit.improvement.scales import load_scales
+from audit.moderation.calibration import create_exercise, record_grades, set_reference
 from audit.moderation.marking import ModerationRules, moderate, moderation_queue, select_second_marking
 from audit.protection.permissions import Role
-from audit.improvement.files import import_plan
-from audit.improvement.proposals import propose_statuses
-from audit.register.plans import import_register
-from audit.cycle.reminders import record_reminders
-from audit.results.cycle_scores import score_cycle
 from audit.protection.safeguarding import add_note, close_flag, raise_flag
-from audit.improvement.scales import load_scales
-from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
-from audit.synthetic.submissions import submit_simulated
-from audit.synthetic.area import write_synthetic_area
 from audit.protection.users import DEMO_PASSWORD, create_user
+from audit.register.auditors import import_auditors
+from audit.register.plans import import_register
+from audit.results.analysis import load_cycle_results
+from audit.results.cycle_scores import score_cycle
+from audit.store.db import engine_from_settings, forget_engine, transaction
+from audit.store.models import Assignment, Auditor, ImprovementAction, Plan, SampledPlan
+from audit.synthetic.area import write_synthetic_area
+from audit.synthetic.submissions import submit_simulated
+from audit.vocabulary import Agency, CycleStatus, Grade, MarkerRole
 from tests.databases import copy_store, new_store_url
 from tests.factories import ROOT, whole_plan_rubric
 from tests.web.conftest import web_settings
@@ -135,7 +135,7 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
         queue = moderation_queue(session, scored)
         if len(queue) > 1:  # one piece moderated, the rest still queued
             piece = queue[0]
-            agreed = {code: (Grade.GOOD, "Agreed at moderation") for code in piece.first.assignment.sections}
+            agreed = dict.fromkeys(piece.first.assignment.sections, (Grade.GOOD, "Agreed at moderation"))
             moderate(session, scored, piece.plan_ref, piece.agency, "MOD-01", agreed)
         score_cycle(session, scored)
         scored.status = CycleStatus.scored.value

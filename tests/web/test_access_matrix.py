@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from audit.store.db import transaction
 from audit.protection.permissions import ROLES, Permission, permits
 from audit.protection.users import DEMO_PASSWORD, create_api_token
+from audit.store.db import transaction
 from tests.web.conftest import assignments_of, auditor_users, engine_of, run_cli, sign_in, user_named
 from tests.web.security_docs import cli_permissions, route_permissions
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from audit.store.db import transaction
 from audit.protection.users import create_api_token
+from audit.store.db import transaction
 from tests.web.conftest import assignments_of, auditor_users, engine_of, user_named
 
 EXAMPLES = 30

@@ -24,8 +24,7 @@ import pytest
 
 from audit.protection.permissions import Permission, permits
 from tests.web.crawl import crawl_as
-from tests.web.crawl_stores import EVERYONE, NO_AUDITOR_NEEDED, role_of
-from tests.web.crawl_stores import crawl_empty, crawl_lifecycle, crawl_template  # noqa: F401  (fixtures)
+from tests.web.crawl_stores import EVERYONE, NO_AUDITOR_NEEDED, crawl_empty, crawl_lifecycle, crawl_template, role_of  # noqa: F401  (fixtures)
 
 CASES = ([("template", who) for who in EVERYONE + ["anonymous"]]
          + [("empty", who) for who in NO_AUDITOR_NEEDED + ["anonymous"]]

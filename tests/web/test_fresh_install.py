@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from audit.store.db import engine_from_settings, forget_engine, transaction
 from audit.protection.users import DEMO_PASSWORD, create_user
+from audit.store.db import engine_from_settings, forget_engine, transaction
 from tests.databases import drop_store, new_store_url
 from tests.web.conftest import auditor_users, csrf_of, sign_in, web_settings
 from web.app import create_app

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.store.db import transaction
 from audit.protection.users import create_api_token
+from audit.store.db import transaction
 from tests.web.conftest import assignments_of, auditor_users, engine_of, user_named
 from tests.web.security_docs import api_routes
 from web.deps import CheckedFirst, access_check

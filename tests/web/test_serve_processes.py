@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 
 from audit import clock
 from audit.cycle.lifecycle import get_area, get_cycle, open_cycle
+from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
+from audit.settings import Settings
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import PlanResult
-from audit.settings import Settings
-from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
 from tests.factories import ROOT, synthetic_cycle
 from tests.prefect_server import BIN, QUIET
 from tests.smtp_server import free_port

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from audit.protection.users import link_sso
 from audit.store.db import transaction
 from audit.store.models import User
-from audit.protection.users import link_sso
 from tests.web.conftest import engine_of, user_named
 from web.app import create_app
 

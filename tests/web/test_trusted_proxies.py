@@ -17,8 +17,8 @@ import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from audit.settings import Settings, get_settings
 from audit.protection.users import DEMO_PASSWORD
+from audit.settings import Settings, get_settings
 from tests.web.browser import free_port
 from tests.web.conftest import csrf_of, run_cli
 from web.app import create_app

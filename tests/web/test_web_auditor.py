@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from audit.cycle.assignment import cycle_rubric
+from audit.cycle.scorecards import assigned_criteria
 from audit.store.db import transaction
 from audit.store.models import CriterionGrade, Cycle, Scorecard
-from audit.cycle.scorecards import assigned_criteria
 from tests.web.conftest import assignments_of, auditor_users, engine_of, flows_started, sign_in
 
 

@@ -6,15 +6,15 @@ import pytest
 from sqlmodel import select
 
 import audit.clock
-from audit.improvement.actions import raise_actions
-from audit.results.analysis import load_cycle_results
 from audit.cycle.lifecycle import get_area, get_cycle
-from audit.store.db import transaction
-from audit.improvement.plans import link_action
-from audit.store.models import Action, ImprovementAction, StatusProposal
+from audit.improvement.actions import raise_actions
 from audit.improvement.files import import_plan
-from audit.results.cycle_scores import score_cycle
+from audit.improvement.plans import link_action
 from audit.improvement.scales import load_scales
+from audit.results.analysis import load_cycle_results
+from audit.results.cycle_scores import score_cycle
+from audit.store.db import transaction
+from audit.store.models import Action, ImprovementAction, StatusProposal
 from audit.synthetic.submissions import submit_simulated
 from tests.factories import ROOT, whole_plan_rubric
 from tests.web.conftest import AREA, auditor_users, engine_of, sign_in

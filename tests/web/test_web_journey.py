@@ -16,8 +16,8 @@ import pytest
 
 import audit.clock
 from audit.cycle.lifecycle import get_area
-from audit.store.db import engine_from_settings, transaction
 from audit.protection.users import create_user
+from audit.store.db import engine_from_settings, transaction
 from tests.factories import make_auditor, make_plan
 from tests.web.browser import Pages, click_and_wait, enter_and_wait, served, tab_to
 from tests.web.browser import sign_in as browser_sign_in

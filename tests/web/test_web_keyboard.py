@@ -2,7 +2,8 @@
 
 The QA lead creates a cycle, starts it, reads its progress, records reminders and withdraws a plan; the
 board member opens the latest summary, downloads it and opens a previous cycle; an admin adds a service
-lead and opens their account page. Only Tab, arrow keys, Space, typing and Enter are used. Every page is screenshotted (test-artifacts/screenshots/) and
+lead and opens their account page. Only Tab, arrow keys, Space, typing and Enter are used. Every page is
+screenshotted (test-artifacts/screenshots/) and
 checked with axe-core: no serious or critical violations. (The auditor's keyboard journey is in
 test_web_journey.py, with the real cycle flow.)
 """
@@ -15,10 +16,10 @@ import pytest
 
 import audit.clock
 from audit.cycle.lifecycle import create_cycle, get_area, get_cycle, open_cycle
-from audit.store.db import engine_from_settings, transaction
-from audit.results.cycle_scores import score_cycle
-from audit.synthetic.submissions import submit_simulated
 from audit.protection.users import DEMO_PASSWORD
+from audit.results.cycle_scores import score_cycle
+from audit.store.db import engine_from_settings, transaction
+from audit.synthetic.submissions import submit_simulated
 from tests.databases import copy_store
 from tests.factories import whole_plan_rubric
 from tests.web.browser import Pages, enter_and_wait, focused, served, sign_in, tab_to

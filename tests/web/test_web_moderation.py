@@ -6,12 +6,12 @@ import pytest
 from sqlmodel import select
 
 import audit.clock
-from audit.vocabulary import Grade
 from audit.cycle.lifecycle import get_cycle
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.moderation.marking import ModerationRules, moderation_queue, select_second_marking
 from audit.store.db import transaction
 from audit.store.models import Assignment, Auditor, CriterionGrade, ModeratedGrade, User
-from audit.moderation.marking import ModerationRules, moderation_queue, select_second_marking
-from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.vocabulary import Grade
 from tests.factories import whole_plan_rubric
 from tests.web.conftest import auditor_users, engine_of, sign_in
 

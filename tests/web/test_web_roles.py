@@ -29,7 +29,7 @@ def test_a_board_member_posting_a_scorecard_is_refused(app, filled):
 
 
 def test_a_switched_off_account_is_signed_out(app, filled):
-    auditor, params = filled
+    auditor, _params = filled
     with TestClient(app, follow_redirects=False) as client:
         sign_in(client, auditor.username)
         with TestClient(app, follow_redirects=False) as admin:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
@@ -13,27 +12,27 @@ from audit.store.models.base import utcnow
 class User(SQLModel, table=True):
     """Someone who signs in to the web app or calls the API; auditors link to their `Auditor` code."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True, unique=True)
     password_hash: str
     role: str = Field(description="audit.protection.permissions.Role: qa_lead, auditor, moderator, service_lead, board_member, "
                                   "parent_carer_auditor, admin")
-    auditor_id: Optional[int] = Field(default=None, foreign_key="auditor.id")
+    auditor_id: int | None = Field(default=None, foreign_key="auditor.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     # Access control and sign-in (issue 7); nullable so older database files gain them (audit.store.db).
-    service: Optional[str] = Field(default=None, description="A service lead's agency (audit.vocabulary.SERVICES): "
+    service: str | None = Field(default=None, description="A service lead's agency (audit.vocabulary.SERVICES): "
                                                              "the results they may see.")
-    session_generation: Optional[int] = Field(default=0, description="Raised by 'sign out everywhere': sessions "
+    session_generation: int | None = Field(default=0, description="Raised by 'sign out everywhere': sessions "
                                                                      "issued under an older value stop working.")
-    sso_subject: Optional[str] = Field(default=None, unique=True, index=True,
+    sso_subject: str | None = Field(default=None, unique=True, index=True,
                                        description="The single sign-on identity (OIDC claim) linked by an admin.")
 
 
 class ApiToken(SQLModel, table=True):
     """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(unique=True, index=True)
     label: str = ""
@@ -51,7 +50,7 @@ class WebSession(SQLModel, table=True):
     session limit) are deleted as new sessions begin.
     """
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(unique=True, index=True)
     began_at: datetime = Field(default_factory=utcnow)
@@ -65,7 +64,7 @@ class LoginFailure(SQLModel, table=True):
     rows older than the throttling window are deleted as new failures come in.
     """
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(description="account or address")
     key: str = Field(index=True)
     at: datetime = Field(default_factory=utcnow, index=True)

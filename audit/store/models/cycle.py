@@ -4,7 +4,6 @@ actions raised, reminders."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -15,19 +14,19 @@ from audit.store.models.base import _json_dict, _json_list, utcnow
 class RubricVersion(SQLModel, table=True):
     """An immutable rubric, identified by the hash of its parsed content."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(index=True, description="The rubric's id in its file, e.g. 'whole-plan'.")
     version_label: str
     content_hash: str = Field(unique=True, index=True)
     title: str
     kind: str = Field(description="whole_plan or themed")
-    theme: Optional[str] = None
+    theme: str | None = None
     content: dict = _json_dict()
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class Cycle(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     name: str
     rubric_version_id: int = Field(foreign_key="rubricversion.id")
@@ -38,23 +37,23 @@ class Cycle(SQLModel, table=True):
     due_date: date
     status: str = "draft"
     created_at: datetime = Field(default_factory=utcnow)
-    opened_at: Optional[datetime] = None
-    closed_at: Optional[datetime] = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
 
 
 class SampledPlan(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("cycle_id", "plan_id"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     stratum: str = Field(description="The stratum key the plan was drawn from, e.g. 'team=North|phase=primary'.")
     status: str = "sampled"
-    withdrawn_reason: Optional[str] = None
-    withdrawn_at: Optional[datetime] = None
-    replacement_for_id: Optional[int] = Field(default=None, foreign_key="sampledplan.id")
+    withdrawn_reason: str | None = None
+    withdrawn_at: datetime | None = None
+    replacement_for_id: int | None = Field(default=None, foreign_key="sampledplan.id")
     # Issue 5: set when the plan is in the cycle to be re-audited after its amendment task was done.
-    reaudit_task_id: Optional[int] = Field(default=None, foreign_key="action.id")
+    reaudit_task_id: int | None = Field(default=None, foreign_key="action.id")
 
 
 class Assignment(SQLModel, table=True):
@@ -62,7 +61,7 @@ class Assignment(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("sampled_plan_id", "agency", "marker_role"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     sampled_plan_id: int = Field(foreign_key="sampledplan.id", index=True)
     agency: str
@@ -77,14 +76,14 @@ class Assignment(SQLModel, table=True):
 class Scorecard(SQLModel, table=True):
     """One auditor's grades for one assignment; points at the rubric version it was made against."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     assignment_id: int = Field(foreign_key="assignment.id", unique=True, index=True)
     rubric_version_id: int = Field(foreign_key="rubricversion.id")
     auditor_id: int = Field(foreign_key="auditor.id")
     status: str = "draft"
     source: str = Field("file", description="file, web or api")
     late: bool = False
-    submitted_at: Optional[datetime] = None
+    submitted_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -92,11 +91,11 @@ class Scorecard(SQLModel, table=True):
 class CriterionGrade(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("scorecard_id", "criterion_id"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     scorecard_id: int = Field(foreign_key="scorecard.id", index=True)
     section: str
     criterion_id: str
-    grade: Optional[int] = Field(default=None, description="audit.vocabulary.Grade value; None in a draft.")
+    grade: int | None = Field(default=None, description="audit.vocabulary.Grade value; None in a draft.")
     comment: str = ""
 
 
@@ -105,24 +104,24 @@ class SectionResult(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("cycle_id", "sampled_plan_id", "section"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     sampled_plan_id: int = Field(foreign_key="sampledplan.id")
     rubric_version_id: int = Field(foreign_key="rubricversion.id")
     section: str
     agency: str
-    grade: Optional[int] = None
+    grade: int | None = None
     status: str = Field("complete", description="complete, incomplete or not_applicable")
 
 
 class PlanResult(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("cycle_id", "sampled_plan_id"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     sampled_plan_id: int = Field(foreign_key="sampledplan.id")
     rubric_version_id: int = Field(foreign_key="rubricversion.id")
-    grade: Optional[int] = Field(default=None, description="None while the plan is incomplete.")
+    grade: int | None = Field(default=None, description="None while the plan is incomplete.")
     status: str = "complete"
     missing_sections: list = _json_list()
     computed_at: datetime = Field(default_factory=utcnow)
@@ -134,14 +133,14 @@ class Action(SQLModel, table=True):
     `key` makes raising idempotent: the same finding in the same cycle maps to the same key.
     """
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     key: str = Field(unique=True, index=True)
     kind: str
-    cycle_id: Optional[int] = Field(default=None, foreign_key="cycle.id", index=True)
-    plan_id: Optional[int] = Field(default=None, foreign_key="plan.id")
-    section: Optional[str] = None
-    criterion_id: Optional[str] = None
+    cycle_id: int | None = Field(default=None, foreign_key="cycle.id", index=True)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id")
+    section: str | None = None
+    criterion_id: str | None = None
     title: str
     detail: str = ""
     lead: str
@@ -150,19 +149,19 @@ class Action(SQLModel, table=True):
     evidence: dict = _json_dict()
     created_at: datetime = Field(default_factory=utcnow)
     # Issue 5, amendment tasks: when (and by whom) the amendment was done, and the cycle that re-audits it.
-    done_at: Optional[datetime] = None
-    done_by: Optional[str] = None
-    reaudit_cycle_id: Optional[int] = Field(default=None, foreign_key="cycle.id")
+    done_at: datetime | None = None
+    done_by: str | None = None
+    reaudit_cycle_id: int | None = Field(default=None, foreign_key="cycle.id")
 
 
 class ReminderLog(SQLModel, table=True):
     """A reminder the QA lead recorded (or sent) to an auditor with outstanding scorecards."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     auditor_id: int = Field(foreign_key="auditor.id", index=True)
     sent_at: datetime = Field(default_factory=utcnow)
     channel: str = Field("recorded", description="recorded (no message sent) or email")
     outstanding: int = 0
-    status: Optional[str] = Field(None, description="For email: sent, failed or no email address; None when only recorded.")
-    error: Optional[str] = Field(None, description="Why an email failed.")
+    status: str | None = Field(None, description="For email: sent, failed or no email address; None when only recorded.")
+    error: str | None = Field(None, description="Why an email failed.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -16,13 +15,13 @@ class ImprovementPlan(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("area_id", "name"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     name: str
     scale: str = Field(description="Key of its status scale (config/scales/*.yaml or the area's own).")
     layout: str = Field("app", description="wsoa or app: the table layout it is imported from and exported to.")
     layout_options: dict = _json_dict()  # headings as written, review-period columns, repeated headers
-    source_file: Optional[str] = None
+    source_file: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = ""
 
@@ -32,7 +31,7 @@ class WeaknessArea(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("plan_id", "reference"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="improvementplan.id", index=True)
     reference: str
     title: str
@@ -48,7 +47,7 @@ class ImprovementAction(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("plan_id", "reference"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="improvementplan.id", index=True)
     weakness_id: int = Field(foreign_key="weaknessarea.id", index=True)
     reference: str
@@ -61,11 +60,11 @@ class ImprovementAction(SQLModel, table=True):
     action_milestone: str = ""
     impact_evidence: str = Field("", description="Expected evidence of impact.")
     impact_milestone: str = ""
-    action_due: Optional[date] = None
-    impact_due: Optional[date] = None
-    status: Optional[str] = Field(None, description="Status key on the plan's scale; None until first graded.")
-    raised_key: Optional[str] = Field(default=None, unique=True, index=True)
-    raised_cycle_id: Optional[int] = Field(default=None, foreign_key="cycle.id")
+    action_due: date | None = None
+    impact_due: date | None = None
+    status: str | None = Field(None, description="Status key on the plan's scale; None until first graded.")
+    raised_key: str | None = Field(default=None, unique=True, index=True)
+    raised_cycle_id: int | None = Field(default=None, foreign_key="cycle.id")
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = ""
 
@@ -75,7 +74,7 @@ class ActionLink(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("action_id", "level", "target", "rubric"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="improvementaction.id", index=True)
     level: str = Field(description="criterion, section or service")
     target: str = Field(description="Criterion id (F2), section code (F) or agency (health).")
@@ -90,7 +89,7 @@ class ActionEvidence(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("action_id", "cycle_id", "rule", "level", "target"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="improvementaction.id", index=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     rule: str
@@ -110,7 +109,7 @@ class StatusProposal(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("action_id", "cycle_id"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="improvementaction.id", index=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     proposed: str = Field(description="Status key on the plan's scale.")
@@ -118,23 +117,23 @@ class StatusProposal(SQLModel, table=True):
     series: dict = _json_dict()  # per target: baseline and each later cycle's weak share
     regressed: bool = False
     created_at: datetime = Field(default_factory=utcnow)
-    decision: Optional[str] = Field(None, description="accepted or overridden; None while awaiting a decision.")
-    decided_status: Optional[str] = None
-    decided_by: Optional[str] = None
-    decided_at: Optional[datetime] = None
-    decision_reason: Optional[str] = None
+    decision: str | None = Field(None, description="accepted or overridden; None while awaiting a decision.")
+    decided_status: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
 
 
 class ActionStatusChange(SQLModel, table=True):
     """Every change of an action's status: who, when, why, and whether it came from a proposal."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="improvementaction.id", index=True)
     status: str
-    previous: Optional[str] = None
-    period: Optional[str] = Field(None, description="A WSoA review column such as 'Sept 2018', when imported from one.")
+    previous: str | None = None
+    period: str | None = Field(None, description="A WSoA review column such as 'Sept 2018', when imported from one.")
     source: str = Field(description="import, lead, accepted (a proposal) or overridden (a proposal)")
-    proposal_id: Optional[int] = Field(default=None, foreign_key="statusproposal.id")
+    proposal_id: int | None = Field(default=None, foreign_key="statusproposal.id")
     changed_at: datetime = Field(default_factory=utcnow)
     changed_by: str
     reason: str
@@ -143,7 +142,7 @@ class ActionStatusChange(SQLModel, table=True):
 class ActionEvent(SQLModel, table=True):
     """Everything else that happens to an action (created, imported, linked, evidence added or updated)."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="improvementaction.id", index=True)
     kind: str
     at: datetime = Field(default_factory=utcnow)
@@ -155,7 +154,7 @@ class ActionEvent(SQLModel, table=True):
 class AmendmentEvent(SQLModel, table=True):
     """The history of a plan's amendment task: raised, done, re-audit scheduled, re-audited, chased."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="action.id", index=True)
     kind: str
     at: datetime = Field(default_factory=utcnow)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,7 +13,7 @@ from audit.store.models.base import _json_dict, utcnow
 class CycleModeration(SQLModel, table=True):
     """The second-marking and moderation rules a cycle was run under, frozen when second marking is selected."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id", unique=True, index=True)
     rules: dict = _json_dict()
     created_at: datetime = Field(default_factory=utcnow)
@@ -25,7 +24,7 @@ class ModeratedGrade(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("sampled_plan_id", "section"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     sampled_plan_id: int = Field(foreign_key="sampledplan.id", index=True)
     section: str
@@ -38,14 +37,14 @@ class ModeratedGrade(SQLModel, table=True):
 class CalibrationExercise(SQLModel, table=True):
     """A reference plan every auditor grades, compared with the moderated reference grade per section."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     name: str
     plan_id: int = Field(foreign_key="plan.id")
     rubric_version_id: int = Field(foreign_key="rubricversion.id")
     reference: dict = _json_dict()
     reference_rationale: dict = _json_dict()
-    moderator_code: Optional[str] = None
+    moderator_code: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -54,7 +53,7 @@ class CalibrationGrade(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("exercise_id", "auditor_id", "section"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     exercise_id: int = Field(foreign_key="calibrationexercise.id", index=True)
     auditor_id: int = Field(foreign_key="auditor.id", index=True)
     section: str

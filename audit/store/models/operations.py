@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,8 +13,8 @@ from audit.store.models.base import _json_list, utcnow
 class DeliveryLog(SQLModel, table=True):
     """One attempt to deliver a board pack (issue 8): where the files are and whether the email went."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    cycle_id: Optional[int] = Field(default=None, foreign_key="cycle.id", index=True)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int | None = Field(default=None, foreign_key="cycle.id", index=True)
     channel: str = Field("email", description="email")
     recipients: list = _json_list()
     subject: str = ""
@@ -24,7 +23,7 @@ class DeliveryLog(SQLModel, table=True):
     error: str = ""
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
-    finished_at: Optional[datetime] = None
+    finished_at: datetime | None = None
 
 
 
@@ -34,7 +33,7 @@ class AuditProgramme(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("area_id", "name"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     name: str = Field(description="Cycles are named after it and the slot's month, e.g. 'Termly audit September 2026'.")
     cadence: str = Field(description="monthly, termly or cron (audit.cycle.programmes.CADENCES)")
@@ -55,7 +54,7 @@ class ScheduledCycle(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("programme_id", "slot"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     programme_id: int = Field(foreign_key="auditprogramme.id", index=True)
     slot: str = Field(description="The scheduled start in UTC, ISO 8601 to the second.")
     cycle_id: int = Field(foreign_key="cycle.id", unique=True)
@@ -71,16 +70,16 @@ class ChaseDelivery(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("rule", "subject_type", "subject_id"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     rule: str = Field(description="The chase rule's key, e.g. assignment-overdue.")
     subject_type: str = Field(description="What is chased: assignment (or, from issue 5, action).")
     subject_id: int
-    cycle_id: Optional[int] = Field(default=None, foreign_key="cycle.id", index=True)
-    auditor_id: Optional[int] = Field(default=None, foreign_key="auditor.id", index=True)
-    recipient: Optional[str] = Field(None, description="Email address written to; None when none is known.")
+    cycle_id: int | None = Field(default=None, foreign_key="cycle.id", index=True)
+    auditor_id: int | None = Field(default=None, foreign_key="auditor.id", index=True)
+    recipient: str | None = Field(None, description="Email address written to; None when none is known.")
     recipient_role: str = Field("auditor", description="auditor or agency_lead")
     status: str = Field("sending", description="sending, sent, failed, no_address, no_smtp or unknown")
     attempts: int = 0
-    error: Optional[str] = None
+    error: str | None = None
     claimed_at: datetime = Field(default_factory=utcnow)
-    sent_at: Optional[datetime] = None
+    sent_at: datetime | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -19,15 +18,15 @@ class TrailEntry(SQLModel, table=True):
     outside the application breaks the chain (`ehcp-audit trail verify`).
     """
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(index=True, description="web:USER, api:USER, cli:OS-USER, flow:NAME or system")
     action: str = Field(description="create, update, delete; bulk create, bulk update, bulk delete for statements")
     table_name: str = Field(index=True)
-    row_key: Optional[str] = Field(default=None, index=True, description="Primary key of the row; None for a bulk statement.")
+    row_key: str | None = Field(default=None, index=True, description="Primary key of the row; None for a bulk statement.")
     rows: int = Field(1, description="Rows the entry covers (a bulk statement's row count).")
-    before: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    after: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    before: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     prev_hash: str = Field(unique=True, description="The previous entry's hash ('' for the first entry).")
     entry_hash: str = Field(unique=True)
 
@@ -39,7 +38,7 @@ class SafeguardingFlag(SQLModel, table=True):
     The concern text is purged under the retention policy once the flag has been closed long enough.
     """
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     cycle_id: int = Field(foreign_key="cycle.id", index=True)
     assignment_id: int = Field(foreign_key="assignment.id", index=True)
@@ -50,19 +49,19 @@ class SafeguardingFlag(SQLModel, table=True):
     status: str = Field("open", index=True, description="open or closed")
     notify_status: str = Field("pending", description="pending, sent or failed")
     notify_attempts: int = 0
-    last_attempt_at: Optional[datetime] = None
-    notified_at: Optional[datetime] = None
+    last_attempt_at: datetime | None = None
+    notified_at: datetime | None = None
     notify_error: str = ""
-    closed_at: Optional[datetime] = None
-    closed_by: Optional[str] = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
     closure_note: str = ""
-    purged_at: Optional[datetime] = Field(default=None, description="When the concern text and notes were purged.")
+    purged_at: datetime | None = Field(default=None, description="When the concern text and notes were purged.")
 
 
 class SafeguardingNote(SQLModel, table=True):
     """A follow-up action recorded on a safeguarding flag by the QA lead or designated contact."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     flag_id: int = Field(foreign_key="safeguardingflag.id", index=True)
     at: datetime = Field(default_factory=utcnow)
     by: str
@@ -72,7 +71,7 @@ class SafeguardingNote(SQLModel, table=True):
 class PurgeRecord(SQLModel, table=True):
     """One run of the retention purge: what was purged, how many, the cut-off, when and by whom."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow)
     by: str = Field(description="The actor: cli:USER, flow:retention-purge, ...")
     what: str = Field(description="scorecard comments, moderation rationales, safeguarding concerns")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -12,7 +11,7 @@ from audit.store.models.base import utcnow
 
 
 class LocalArea(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(index=True, unique=True, description="Short code, e.g. a DfE LA number or 'DEMO'.")
     name: str
 
@@ -22,7 +21,7 @@ class Plan(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("area_id", "plan_ref"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     plan_ref: str = Field(index=True)
     team: str
@@ -32,31 +31,31 @@ class Plan(SQLModel, table=True):
     setting_type: str
     status: str
     case_officer: str
-    request_date: Optional[date] = None
-    final_issued_date: Optional[date] = None
+    request_date: date | None = None
+    final_issued_date: date | None = None
     timescale_exception: bool = False
-    education_advice_requested: Optional[date] = None
-    education_advice_received: Optional[date] = None
-    education_advice_author: Optional[str] = None
-    health_advice_requested: Optional[date] = None
-    health_advice_received: Optional[date] = None
-    health_advice_author: Optional[str] = None
-    social_care_advice_requested: Optional[date] = None
-    social_care_advice_received: Optional[date] = None
-    social_care_advice_author: Optional[str] = None
-    educational_psychology_advice_requested: Optional[date] = None
-    educational_psychology_advice_received: Optional[date] = None
-    educational_psychology_advice_author: Optional[str] = None
-    last_review_meeting_date: Optional[date] = None
-    review_decision_date: Optional[date] = None
+    education_advice_requested: date | None = None
+    education_advice_received: date | None = None
+    education_advice_author: str | None = None
+    health_advice_requested: date | None = None
+    health_advice_received: date | None = None
+    health_advice_author: str | None = None
+    social_care_advice_requested: date | None = None
+    social_care_advice_received: date | None = None
+    social_care_advice_author: str | None = None
+    educational_psychology_advice_requested: date | None = None
+    educational_psychology_advice_received: date | None = None
+    educational_psychology_advice_author: str | None = None
+    last_review_meeting_date: date | None = None
+    review_decision_date: date | None = None
     imported_at: datetime = Field(default_factory=utcnow)
     # Optional clocks added by issue 8 (docs/timeliness.md); an existing SQLite file needs these columns added.
-    decision_to_assess_date: Optional[date] = None
-    phase_transfer_date: Optional[date] = None
-    phase_transfer_to: Optional[str] = None
-    phase_transfer_amended_date: Optional[date] = None
-    transfer_in_notified_date: Optional[date] = None
-    transfer_in_received_date: Optional[date] = None
+    decision_to_assess_date: date | None = None
+    phase_transfer_date: date | None = None
+    phase_transfer_to: str | None = None
+    phase_transfer_amended_date: date | None = None
+    transfer_in_notified_date: date | None = None
+    transfer_in_received_date: date | None = None
 
     def advice_authors(self) -> set[str]:
         return {
@@ -76,10 +75,10 @@ class Auditor(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("area_id", "code"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     code: str = Field(index=True)
     agency: str
     team: str = ""
-    email: Optional[str] = None
+    email: str | None = None
     active: bool = True

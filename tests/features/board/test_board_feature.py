@@ -117,8 +117,8 @@ def only_health_timeliness(pack):
 def _expected_improvements(store, agency: str) -> tuple[set[str], set[str]]:
     """Titles of the latest cycle's improvement actions evidenced on `agency` (its service, a section it judges
     or a criterion in one), and of those evidenced on other services only; worked out from the evidence rows."""
-    from audit.store.models import ActionEvidence, ImprovementAction
     from audit.rubrics.loading import find_rubric
+    from audit.store.models import ActionEvidence, ImprovementAction
 
     rubric = find_rubric(ROOT / "rubrics", "whole-plan")
     sections = {s.code for s in rubric.sections if s.agency == agency}
@@ -163,13 +163,13 @@ def others_not_listed(store, pack):
 @given("a cycle closed early with one health auditor's scorecards missing, scored", target_fixture="closed")
 def closed_cycle_with_missing_scorecards(tmp_path, database_url):
     from audit import clock
+    from audit.cycle.lifecycle import close_cycle, get_cycle, open_cycle
     from audit.improvement.actions import raise_actions
     from audit.results.analysis import load_cycle_results
-    from audit.cycle.lifecycle import close_cycle, get_cycle, open_cycle
-    from audit.store.db import engine_from_settings, transaction
-    from audit.store.models import Assignment, Auditor, PlanResult
     from audit.results.cycle_scores import score_cycle
     from audit.settings import Settings
+    from audit.store.db import engine_from_settings, transaction
+    from audit.store.models import Assignment, Auditor, PlanResult
     from audit.synthetic.submissions import submit_simulated
     from tests.factories import synthetic_cycle
 
@@ -194,7 +194,7 @@ def closed_cycle_with_missing_scorecards(tmp_path, database_url):
 
 
 @when("the board pack is sent to the board's mail server", target_fixture="sent")
-def send_the_pack(closed, smtp, monkeypatch):  # noqa: F811  (smtp: the fixture imported above)
+def send_the_pack(closed, smtp, monkeypatch):
     import flows.board_pack as module
     from audit import clock
 

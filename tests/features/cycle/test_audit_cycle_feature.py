@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,10 +13,6 @@ from dateutil.relativedelta import relativedelta
 from pytest_bdd import given, parsers, scenario, scenarios, then, when
 from sqlmodel import select, update
 
-from audit.improvement.actions import raise_actions
-from audit.results.analysis import load_cycle_results
-from audit.register.auditors import import_auditors
-from audit.vocabulary import Grade
 from audit.cycle.lifecycle import (
     close_cycle,
     create_cycle,
@@ -24,6 +20,15 @@ from audit.cycle.lifecycle import (
     open_cycle,
     withdraw_plan,
 )
+from audit.cycle.sampling import eligible_plans
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.improvement.actions import raise_actions
+from audit.register.auditors import import_auditors
+from audit.register.plans import import_register
+from audit.results.analysis import load_cycle_results
+from audit.results.cycle_scores import score_cycle
+from audit.rubrics.loading import find_rubric, load_rubric_file
+from audit.settings import Settings
 from audit.store.db import forget_engine, init_db, make_engine
 from audit.store.models import (
     Action,
@@ -35,14 +40,9 @@ from audit.store.models import (
     PlanResult,
     SampledPlan,
 )
-from audit.register.plans import import_register
-from audit.results.cycle_scores import score_cycle
-from audit.rubrics.loading import find_rubric, load_rubric_file
-from audit.cycle.sampling import eligible_plans
-from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
-from audit.settings import Settings
-from audit.synthetic.submissions import submit_simulated
 from audit.synthetic.area import write_synthetic_area
+from audit.synthetic.submissions import submit_simulated
+from audit.vocabulary import Grade
 from reports.render import render
 from reports.summary import build_summary
 
@@ -67,7 +67,7 @@ test_a_cycle_closed_before_it_was_started_has_nothing_to_score = _flow_scenario(
 scenarios("cycle/audit_cycle.feature")
 
 ROOT = Path(__file__).resolve().parents[3]
-NOW = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 DUE = date(2026, 11, 29)
 
@@ -401,7 +401,7 @@ def amendment_task(ctx):
     assert action.lead == plan.case_officer
     assert "Inadequate" in action.title
     next_review = (plan.last_review_meeting_date or plan.final_issued_date) + relativedelta(months=12)
-    assert TODAY < action.milestone
+    assert action.milestone > TODAY
     assert action.milestone < next_review or next_review <= TODAY
 
 
@@ -459,7 +459,7 @@ def never_started(ctx, clock):
 
 @when("the QA lead closes the cycle before its due date")
 def close_early(ctx):
-    assert TODAY < ctx["cycle"].due_date
+    assert ctx["cycle"].due_date > TODAY
     close_cycle(ctx["session"], ctx["cycle"])
     ctx["at_close"] = _store_rows(ctx)
 

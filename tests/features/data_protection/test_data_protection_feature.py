@@ -13,9 +13,16 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
 
 import audit.clock
-from audit.results.analysis import load_cycle_results
 from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+from audit.cycle.scorecard_files import import_scorecard_file, write_template
 from audit.errors import Conflict, InputRejected
+from audit.protection.retention import COMMENTS, RetentionPolicy, purge_expired
+from audit.protection.safeguarding import add_note, close_flag, flag_view, raise_flag
+from audit.register.plans import import_register, write_register
+from audit.results.analysis import load_cycle_results
+from audit.results.cycle_scores import score_cycle
+from audit.settings import Settings, get_settings
+from audit.store.actor import acting_as
 from audit.store.models import (
     Assignment,
     Auditor,
@@ -25,15 +32,8 @@ from audit.store.models import (
     Scorecard,
     TrailEntry,
 )
-from audit.register.plans import import_register, write_register
-from audit.results.cycle_scores import score_cycle
-from audit.protection.retention import COMMENTS, RetentionPolicy, purge_expired
-from audit.protection.safeguarding import add_note, close_flag, flag_view, raise_flag
-from audit.cycle.scorecard_files import import_scorecard_file, write_template
-from audit.settings import Settings, get_settings
-from audit.synthetic.submissions import submit_simulated
 from audit.store.trail import verify_chain
-from audit.store.actor import acting_as
+from audit.synthetic.submissions import submit_simulated
 from flows.alerts import notify_contacts, retry_notifications
 from reports.feedback import feedback_notes, render_note
 from reports.render import FORMATS, render
@@ -411,6 +411,6 @@ def exported(tmp_path, stored):
 
 @then("both exports show the team as text beginning with an apostrophe")
 def escaped(exports, stored):
-    from_csv = list(csv.DictReader(exports[".csv"].open(encoding="utf-8")))[0]["team"]
+    from_csv = next(iter(csv.DictReader(exports[".csv"].open(encoding="utf-8"))))["team"]
     cell = openpyxl.load_workbook(exports[".xlsx"]).active["B2"]
     assert from_csv == "'" + stored.team and cell.value == "'" + stored.team and cell.data_type == "s"

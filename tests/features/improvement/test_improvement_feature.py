@@ -11,16 +11,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from audit.cycle.amendments import before_after, get_task, mark_done
-from audit.results.analysis import load_cycle_results
-from audit.vocabulary import REAUDIT_STRATUM, Grade
-from audit.errors import InputRejected
-from audit.improvement.plans import history
-from audit.store.models import (Action, ActionEvidence, ActionLink, Assignment, Cycle, ImprovementAction, ImprovementPlan,
-                          LocalArea, Plan, SampledPlan, StatusProposal)
-from audit.improvement.files import import_plan
-from audit.improvement.proposals import decide, latest_proposal
 from audit.cycle.reminders import overdue_amendment_items
+from audit.errors import InputRejected
+from audit.improvement.files import import_plan
+from audit.improvement.plans import history
+from audit.improvement.proposals import decide, latest_proposal
 from audit.improvement.scales import load_scales
+from audit.results.analysis import load_cycle_results
+from audit.store.models import (
+    Action,
+    ActionEvidence,
+    ActionLink,
+    Assignment,
+    Cycle,
+    ImprovementAction,
+    ImprovementPlan,
+    LocalArea,
+    Plan,
+    SampledPlan,
+    StatusProposal,
+)
+from audit.vocabulary import REAUDIT_STRATUM, Grade
 from reports.improvement import build_improvement_report
 from reports.pack import build_pack
 from tests.factories import ROOT
@@ -342,12 +353,11 @@ def no_duplicates(ctx):
 
 @then("the database refuses a second evidence entry for the same action, cycle and target")
 def unique_evidence(ctx):
-    with pytest.raises(IntegrityError):
-        with _store(ctx) as session:
-            first = session.exec(select(ActionEvidence)).first()
-            session.add(ActionEvidence(action_id=first.action_id, cycle_id=first.cycle_id, rule=first.rule,
-                                       level=first.level, target=first.target, plans=1, weak=1, share=1.0))
-            session.flush()
+    with pytest.raises(IntegrityError), _store(ctx) as session:
+        first = session.exec(select(ActionEvidence)).first()
+        session.add(ActionEvidence(action_id=first.action_id, cycle_id=first.cycle_id, rule=first.rule,
+                                   level=first.level, target=first.target, plans=1, weak=1, share=1.0))
+        session.flush()
 
 
 # Importing a plan file (issue 15): the cell checks every import makes, and dates that are not dates -----------

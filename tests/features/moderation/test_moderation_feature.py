@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import given, scenarios, then, when
 from sqlmodel import select
 
-from audit.results.analysis import load_cycle_results
-from audit.moderation.agreement import HIGH_RAW_LOW_ALPHA, agreement_tables
-from audit.register.auditors import import_auditors
-from audit.moderation.calibration import create_exercise, distance_report, record_grades, set_reference
-from audit.vocabulary import Grade
 from audit.cycle.lifecycle import create_cycle, open_cycle
-from audit.store.models import Assignment, Auditor, CriterionGrade, Plan, SectionResult
-from audit.moderation.marking import ModerationRules, counted_sources, double_marked, moderate, moderation_queue, select_second_marking
+from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.moderation.agreement import HIGH_RAW_LOW_ALPHA, agreement_tables
+from audit.moderation.calibration import create_exercise, distance_report, record_grades, set_reference
+from audit.moderation.marking import (
+    ModerationRules,
+    counted_sources,
+    double_marked,
+    moderate,
+    moderation_queue,
+    select_second_marking,
+)
 from audit.moderation.views import agreement_units, assignment_view, score_labels
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
+from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
 from audit.rubrics.loading import find_rubric
-from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.store.models import Assignment, Auditor, CriterionGrade, Plan, SectionResult
 from audit.synthetic.area import write_synthetic_area
+from audit.vocabulary import Grade
 from reports.render import render
 from reports.summary import build_summary
 
 scenarios("moderation/moderation.feature")
 
 ROOT = Path(__file__).resolve().parents[3]
-NOW = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 DUE = date(2026, 11, 29)
 
 
@@ -147,8 +154,8 @@ def queued(ctx):
 def agree(ctx):
     for p in moderation_queue(ctx["session"], ctx["cycle"]):
         moderate(ctx["session"], ctx["cycle"], p.plan_ref, p.agency, "MODERATOR-1",
-                 {code: (Grade.REQUIRES_IMPROVEMENT, "Needs are clear but provision is not quantified.")
-                  for code in p.first.assignment.sections})
+                 dict.fromkeys(p.first.assignment.sections,
+                               (Grade.REQUIRES_IMPROVEMENT, "Needs are clear but provision is not quantified.")))
 
 
 @when("the cycle is scored")

@@ -14,8 +14,8 @@ import pytest
 from pytest_bdd import given, scenarios, then, when
 
 import audit.clock
-from audit.store.db import forget_engine, make_engine
 from audit.settings import Settings
+from audit.store.db import forget_engine, make_engine
 from tests.databases import copy_store, drop_store
 from tests.factories import ROOT, synthetic_cycle
 from tests.prefect_server import flow_env, stop_process

@@ -3,9 +3,10 @@ Prefect server (its own PostgreSQL database in the PostgreSQL pass)."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,10 +15,11 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import Session, func, select
 
 import audit.clock
-from audit.vocabulary import CycleStatus
 from audit.cycle.lifecycle import get_area
-from audit.store.db import engine_from_settings, transaction
+from audit.cycle.programmes import ProgrammeSpec, next_slots, set_programme
 from audit.errors import AuditError
+from audit.settings import Settings
+from audit.store.db import engine_from_settings, transaction
 from audit.store.models import (
     Assignment,
     AuditProgramme,
@@ -26,8 +28,7 @@ from audit.store.models import (
     SampledPlan,
     ScheduledCycle,
 )
-from audit.cycle.programmes import ProgrammeSpec, next_slots, set_programme
-from audit.settings import Settings
+from audit.vocabulary import CycleStatus
 from tests.databases import on_postgresql
 from tests.factories import ROOT, synthetic_cycle, whole_plan_rubric
 from tests.prefect_server import BIN, flow_env, stop_process
@@ -80,7 +81,7 @@ def termly_deployment(ctx):
 def next_starts(ctx):
     with Session(engine_from_settings(ctx["settings"])) as session:
         programme = session.get(AuditProgramme, ctx["programme_id"])
-        slots = next_slots(programme, datetime(2026, 11, 23, tzinfo=timezone.utc))
+        slots = next_slots(programme, datetime(2026, 11, 23, tzinfo=UTC))
     assert [(s.year, s.month, s.day, s.hour) for s in slots] == [(2027, 1, 1, 7), (2027, 4, 1, 7), (2027, 9, 1, 7)]
     assert slots[1].utcoffset() == timedelta(hours=1), "April is British Summer Time"
 
@@ -97,7 +98,7 @@ def served(ctx, request):
         pytest.skip("the schedule is tested against a Prefect server on PostgreSQL: in the PostgreSQL pass")
     prefect_server = request.getfixturevalue("prefect_server")
     env = flow_env(prefect_server, ctx["settings"], PREFECT_RUNNER_POLL_FREQUENCY="2")
-    log = open(ctx["tmp"] / "serve.log", "wb")
+    log = open(ctx["tmp"] / "serve.log", "wb")  # noqa: SIM115  (the server keeps writing after this step returns)
     serving = subprocess.Popen([str(BIN / "ehcp-audit"), "prefect", "serve", "--programme-interval", str(INTERVAL),
                                 "--limit", "2"], env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -119,7 +120,7 @@ def served(ctx, request):
 def cycles_opened(ctx):
     slots = [row.slot for row, _ in ctx["cycles"]]
     assert len(set(slots)) == len(slots), "one cycle per slot"
-    gaps = [(datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() for a, b in zip(slots, slots[1:])]
+    gaps = [(datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() for a, b in itertools.pairwise(slots)]
     assert all(gap >= INTERVAL and gap % INTERVAL == 0 for gap in gaps), f"slots follow the schedule: {slots}"
     with Session(engine_from_settings(ctx["settings"])) as session:
         rubric = session.exec(select(RubricVersion).join(AuditProgramme)).one()

@@ -6,7 +6,7 @@ import json
 import signal
 import subprocess
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 
 from audit.cycle.chasing import chase_history
 from audit.cycle.lifecycle import create_cycle, get_area, open_cycle
+from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import Assignment, Auditor, Cycle
-from audit.settings import Settings, get_settings
 from audit.synthetic.submissions import submit_simulated
 from tests.factories import ROOT, make_auditor_pool, make_plan, whole_plan_rubric
 from tests.prefect_server import BIN, flow_env
@@ -26,7 +26,7 @@ from tests.smtp_server import free_port, smtp  # noqa: F401  (smtp is a fixture)
 scenarios("production/reminders.feature")
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect-server")]
 
-CREATED = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+CREATED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 LEAD = "health-lead@example.org"
 
 
@@ -141,8 +141,8 @@ def emails(ctx, subject_start: str) -> Counter:
 @then(parsers.parse('each health auditor gets one "{kind}" reminder'))
 def one_reminder_each(ctx, kind):
     subject = {"due soon": "Reminder:", "overdue": "Overdue:"}[kind]
-    assert emails(ctx, subject) == Counter({address: 1 for address in ctx["health"]})
-    for tos, message in ctx["inbox"].messages:
+    assert emails(ctx, subject) == Counter(dict.fromkeys(ctx["health"], 1))
+    for _tos, message in ctx["inbox"].messages:
         if message["Subject"].startswith(subject):
             body = message.get_content()
             assert "T-" in body and "https://audit.example.org/my-audits" in body

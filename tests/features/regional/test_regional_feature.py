@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from pytest_bdd import given, scenarios, then, when
+from sqlmodel import Session
 
+from audit.cycle.lifecycle import get_area
+from audit.national.regional import area_figures, latest_cycle
 from audit.results import analysis
 from audit.store.db import make_engine
-from audit.national.regional import area_figures, latest_cycle
-from audit.cycle.lifecycle import get_area
 from reports.regional import regional_view, render
-from sqlmodel import Session
 
 scenarios("regional/regional.feature")
 SMALL = "WEE"

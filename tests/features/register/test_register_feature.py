@@ -10,10 +10,10 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
-from audit.register.auditors import import_auditors
 from audit.errors import InputRejected
-from audit.store.models import Plan
+from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
+from audit.store.models import Plan
 from tests.store_dump import whole_dump
 
 scenarios("register/import.feature")

@@ -10,12 +10,12 @@ import yaml
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
-from audit.vocabulary import AdviceType, Grade
 from audit.errors import InputRejected
-from audit.store.models import RubricVersion
-from audit.rubrics.model import Criterion, Section
 from audit.rubrics.loading import find_rubric, load_rubric_file, rubric_from_version, store_rubric
+from audit.rubrics.model import Criterion, Section
 from audit.rubrics.scoring import plan_grade, section_grade, service_grade
+from audit.store.models import RubricVersion
+from audit.vocabulary import AdviceType, Grade
 
 RUBRICS = Path(__file__).resolve().parents[3] / "rubrics"
 

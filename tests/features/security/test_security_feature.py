@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
+from audit.protection.users import DEMO_PASSWORD, create_api_token
 from audit.store.db import transaction
 from audit.store.models import Assignment, Auditor, Plan, SampledPlan, User, utcnow
-from audit.protection.users import DEMO_PASSWORD, create_api_token
 from tests.web.conftest import app, csrf_of, engine_of, settings, template_db, triggered, user_named  # noqa: F401  (fixtures)
 from tests.web.conftest import sign_in as sign_in_through_form
 

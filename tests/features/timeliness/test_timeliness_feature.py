@@ -19,7 +19,7 @@ def long_date(text: str) -> date:
 
 
 def frame_of(rows: list[dict]) -> pd.DataFrame:
-    base = {c: None for c in PLAN_DATE_COLUMNS} | {"status": "active", "timescale_exception": False, "team": "North"}
+    base = dict.fromkeys(PLAN_DATE_COLUMNS) | {"status": "active", "timescale_exception": False, "team": "North"}
     frame = pd.DataFrame([base | row for row in rows])
     for column in PLAN_DATE_COLUMNS:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
