@@ -104,5 +104,8 @@ def test_the_demo_path(prefect_harness, tmp_path, monkeypatch, database_url):
         assert heading in html
     assert "Final plan issued within 20 weeks" in html
     summary = json.loads((tmp_path / "demo-data" / "reports" / "board-summary-cycle-1.json").read_text())
-    assert summary["headline"]["plans_incomplete"] > 0, "the demo's late health auditor shows incomplete audits"
-    assert summary["headline"]["plans_graded"] + summary["headline"]["plans_incomplete"] == 15
+    graded, incomplete = summary["headline"]["plans_graded"], summary["headline"]["plans_incomplete"]
+    # Under the small-number threshold a count is shown as "<5" (the board's suppression rule, docs/board-pack.md).
+    assert incomplete == f"<{summary['small_number_threshold']}" or incomplete > 0, "the late auditor leaves audits incomplete"
+    if isinstance(incomplete, int) and isinstance(graded, int):
+        assert graded + incomplete == 15

@@ -92,7 +92,7 @@ def test_recording_with_a_rationale_saves_the_agreed_grade_and_keeps_the_origina
     labels = page[page.index('id="labels"'):]
     row = labels[labels.index("<td class=\"govuk-table__cell\">Moderated</td>"):]
     assert "demo-moderator" in row and "Requires Improvement" in row and "govuk-tag--green\">Counts" in row
-    assert labels.count("<td class=\"govuk-table__cell\">First</td>") and "Inadequate" in labels
+    assert labels.count("<td class=\"govuk-table__cell\">First marker</td>") and "Inadequate" in labels
 
 
 def test_a_marker_cannot_moderate_their_own_plan(app, client, disputed):
