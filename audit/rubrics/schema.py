@@ -109,7 +109,8 @@ class _Checker:
         try:
             return Grade.parse(value).label
         except ValueError:
-            self.problem(_join(path, key), f"'{value}' is not a grade", f"use one of {', '.join(g.label for g in _GRADES_BEST_FIRST)}")
+            self.problem(_join(path, key), f"'{value}' is not a grade",
+                         f"use one of {', '.join(g.label for g in _GRADES_BEST_FIRST)}")
             return Grade.INADEQUATE.label
 
     def items(self, raw: dict, key: str, path: str, required: bool = True) -> list:
@@ -119,7 +120,8 @@ class _Checker:
                 self.problem(_join(path, key), f"'{key}' is missing", f"add a '{key}:' list")
             return []
         if not isinstance(value, list):
-            self.problem(_join(path, key), f"'{key}' should be a list of '- ' items, not {_kind(value)}", "start each item with '- '")
+            self.problem(_join(path, key), f"'{key}' should be a list of '- ' items, not {_kind(value)}",
+                         "start each item with '- '")
             return []
         if required and not value:
             self.problem(_join(path, key), f"'{key}' is empty", f"add at least one item under '{key}:'")
@@ -216,7 +218,8 @@ def _descriptors(check: _Checker, raw: Any, path: str) -> dict[str, str]:
             continue
         found[grade] = " ".join(str(text).split()) if text is not None else ""
         if not found[grade] or isinstance(text, (dict, list, bool)):
-            check.problem(path, f"the descriptor for '{grade.label}' is empty", f"write what {grade.label} looks like for this criterion")
+            check.problem(path, f"the descriptor for '{grade.label}' is empty",
+                          f"write what {grade.label} looks like for this criterion")
         elif (bad := text_problem(found[grade], DEFAULT_TEXT_CHARS)) is not None:
             check.problem(path, f"the descriptor for '{grade.label}' {bad[0]}", bad[1])
     for grade in _GRADES_BEST_FIRST:
@@ -232,7 +235,8 @@ def _cap(check: _Checker, raw: Any, path: str, targets_key: str, known: list[str
     if isinstance(targets, (str, int)) and not isinstance(targets, bool):
         targets = [targets]  # "sections: F" is a natural way to write a one-target cap
     if not isinstance(targets, list) or not targets:
-        check.problem(_join(path, targets_key), f"a cap needs its '{targets_key}'", f"write e.g. '{targets_key}: [{known[0] if known else 'X'}]'")
+        check.problem(_join(path, targets_key), f"a cap needs its '{targets_key}'",
+                      f"write e.g. '{targets_key}: [{known[0] if known else 'X'}]'")
         targets = []
     targets = [str(t) for t in targets]
     for t in targets:
@@ -242,7 +246,8 @@ def _cap(check: _Checker, raw: Any, path: str, targets_key: str, known: list[str
     at_or_below = check.grade(raw, "at_or_below", path)
     cap_at = check.grade(raw, "cap_at", path)
     if "cap_at" in raw and Grade.parse(cap_at) == Grade.OUTSTANDING:
-        check.problem(_join(path, "cap_at"), "a cap at Outstanding never limits anything", "cap at Good or lower, or remove the cap")
+        check.problem(_join(path, "cap_at"), "a cap at Outstanding never limits anything",
+                      "cap at Good or lower, or remove the cap")
     return {targets_key: targets, "at_or_below": at_or_below, "cap_at": cap_at}
 
 
@@ -252,7 +257,8 @@ def _duplicates(check: _Checker, values: list[tuple[str, str]], what: str) -> No
         if not value:
             continue
         if value in first:
-            check.problem(path, f"{what} '{value}' is used twice (first at {first[value]})", f"give each {what.split()[0]} its own {what.split()[-1]}")
+            check.problem(path, f"{what} '{value}' is used twice (first at {first[value]})",
+                          f"give each {what.split()[0]} its own {what.split()[-1]}")
         else:
             first[value] = path
 
