@@ -57,6 +57,25 @@ class Plan(SQLModel, table=True):
     phase_transfer_amended_date: Optional[date] = None
     transfer_in_notified_date: Optional[date] = None
     transfer_in_received_date: Optional[date] = None
+    # Optional clocks added by issue 22 (docs/timeliness.md, docs/formats.md); migration 0005.
+    area_started_date: Optional[date] = None
+    decision_to_assess_outcome: Optional[str] = None
+    decision_to_assess_exception: bool = False
+    education_advice_exception: bool = False
+    health_advice_exception: bool = False
+    social_care_advice_exception: bool = False
+    educational_psychology_advice_exception: bool = False
+    decision_not_to_issue_date: Optional[date] = None
+    amendment_notice_date: Optional[date] = None
+    amendment_issued_date: Optional[date] = None
+    post_16_move: bool = False
+    transfer_in_move_date: Optional[date] = None
+    transfer_in_family_told_date: Optional[date] = None
+    transfer_in_previous_review_date: Optional[date] = None
+    transfer_in_review_date: Optional[date] = None
+    transfer_out_notified_date: Optional[date] = None
+    transfer_out_move_date: Optional[date] = None
+    transfer_out_sent_date: Optional[date] = None
 
     def advice_authors(self) -> set[str]:
         return {
