@@ -56,7 +56,7 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     query = (
         select(SampledPlan.id, Plan.id, Plan.plan_ref, Plan.team, Plan.phase, Plan.primary_need, Plan.setting_type,
                Plan.case_officer, PlanResult.grade, PlanResult.status, PlanResult.missing_sections,
-               Plan.request_date, Plan.final_issued_date, Plan.timescale_exception)
+               Plan.request_date, Plan.final_issued_date, Plan.timescale_exception, Plan.area_started_date)
         .join(SampledPlan, SampledPlan.id == PlanResult.sampled_plan_id)
         .join(Plan, Plan.id == SampledPlan.plan_id)
         .where(PlanResult.cycle_id == cycle.id)
@@ -64,7 +64,7 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     if not include_reaudits:
         query = query.where(SampledPlan.stratum != REAUDIT_STRATUM)
     plans = pd.DataFrame.from_records([
-        (*row[:10], ", ".join(row[10]), within_20_weeks(row[11], row[12]), row[13])
+        (*row[:10], ", ".join(row[10]), within_20_weeks(row[11], row[12], row[14]), row[13])
         for row in session.exec(query).all()
     ], columns=["sampled_plan_id", "plan_id", "plan_ref", "team", "phase", "primary_need", "setting_type", "case_officer",
                 "grade", "status", "missing_sections", "within_20_weeks", "timescale_exception"])

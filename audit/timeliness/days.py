@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from audit.register.frames import PLAN_DATE_COLUMNS
+from audit.register.frames import PLAN_DATE_COLUMNS, PLAN_FLAG_COLUMNS
 from audit.vocabulary import PlanStatus
 
 NOT_RECORDED = "(not recorded)"
@@ -21,8 +22,10 @@ OPTIONAL_DATE_COLUMNS: list[str] = [
     "phase_transfer_amended_date",
     "transfer_in_notified_date",
     "transfer_in_received_date",
+    *PLAN_DATE_COLUMNS[PLAN_DATE_COLUMNS.index("area_started_date"):],  # issue 22
 ]
 REQUIRED_DATES = [c for c in PLAN_DATE_COLUMNS if c not in OPTIONAL_DATE_COLUMNS]
+OPTIONAL_FLAGS = [c for c in PLAN_FLAG_COLUMNS if c != "timescale_exception"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,9 @@ class RegisterDays:
     exception: np.ndarray
     groups: pd.Series | None
     transfer_to: np.ndarray  # phase_transfer_to as text ("" when not recorded)
-    recorded: frozenset[str]  # optional date columns with at least one date on the register
+    recorded: frozenset[str]  # optional date columns with a date, and yes/no columns with a yes, on the register
+    flags: dict[str, np.ndarray] = field(default_factory=dict)  # the optional yes/no columns (False when absent)
+    outcome: np.ndarray | None = None  # decision_to_assess_outcome as text ("" when not recorded)
 
     @classmethod
     def from_frame(cls, plans: pd.DataFrame, by: str | None) -> "RegisterDays":
@@ -70,15 +75,38 @@ class RegisterDays:
         for column in OPTIONAL_DATE_COLUMNS:
             days[column] = (_day_numbers(pd.to_datetime(plans[column])) if column in plans.columns
                             else np.full(len(plans), np.nan))
-        to = plans["phase_transfer_to"] if "phase_transfer_to" in plans.columns else pd.Series([""] * len(plans))
+        flags = {c: (_flag(plans[c]) if c in plans.columns else np.zeros(len(plans), dtype=bool))
+                 for c in OPTIONAL_FLAGS}
+        exception = _flag(plans["timescale_exception"])
+        recorded = {c for c in OPTIONAL_DATE_COLUMNS if not np.isnan(days[c]).all()}
+        recorded |= {c for c, values in flags.items() if values.any()}
+        if exception.any():
+            recorded.add("timescale_exception")
         return cls(
             days=days,
             active=plans["status"].eq(PlanStatus.active.value).to_numpy(dtype=bool),
-            exception=_flag(plans["timescale_exception"]),
+            exception=exception,
             groups=plans[by].astype("string").fillna(NOT_RECORDED) if by else None,
-            transfer_to=_each_distinct(to.astype("string").fillna(""), lambda text: text.str.strip().str.lower()),
-            recorded=frozenset(c for c in OPTIONAL_DATE_COLUMNS if not np.isnan(days[c]).all()),
+            transfer_to=_text(plans, "phase_transfer_to"),
+            recorded=frozenset(recorded),
+            flags=flags,
+            outcome=_text(plans, "decision_to_assess_outcome"),
         )
+
+    @cached_property
+    def start(self) -> np.ndarray:
+        """When each assessment's clock started: the request, or the day the area started it itself (no request)."""
+        request = self.days["request_date"]
+        return np.where(np.isnan(request), self.days["area_started_date"], request)
+
+
+def _text(plans: pd.DataFrame, column: str) -> np.ndarray:
+    """A coded text column, stripped and lower case ("" when not recorded or absent); each distinct value once."""
+    if column not in plans.columns:
+        return np.full(len(plans), "", dtype=object)
+    codes, distinct = pd.factorize(plans[column].to_numpy(dtype=object), use_na_sentinel=True)
+    cleaned = np.array([str(v).strip().lower() for v in distinct] + [""], dtype=object)
+    return cleaned[codes]  # code -1 (missing) takes the last slot: ""
 
 
 def _flag(values: pd.Series) -> np.ndarray:

@@ -79,13 +79,15 @@ class TimelinessReport:
         raise KeyError(f"no measure '{key}' for group {group!r}")
 
 
-def within_20_weeks(request_date: Any, final_issued_date: Any) -> bool | None:
-    """True when the final plan was issued 0-140 days after the request; None when not issued."""
+def within_20_weeks(request_date: Any, final_issued_date: Any, area_started_date: Any = None) -> bool | None:
+    """True when the final plan was first issued 0-140 days after the request (or, with no request, the day the
+    area started the assessment itself); None when not issued."""
     if pd.isna(final_issued_date):
         return None
-    if pd.isna(request_date):
+    start = area_started_date if pd.isna(request_date) else request_date
+    if pd.isna(start):
         return False  # the clock cannot be shown to have been met
-    days = (pd.Timestamp(final_issued_date) - pd.Timestamp(request_date)).days
+    days = (pd.Timestamp(final_issued_date) - pd.Timestamp(start)).days
     return 0 <= days <= TWENTY_WEEKS_DAYS
 
 
