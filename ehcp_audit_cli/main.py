@@ -18,7 +18,9 @@ from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
 from audit.register.frames import plans_frame
 from audit.protection.permissions import Permission
+from audit.timeliness.ageing import open_case_ageing
 from audit.timeliness.measures import compute_timeliness
+from ehcp_audit_cli.open_cases import print_open_cases
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
 from ehcp_audit_cli.common import (
     act_as,
@@ -87,20 +89,26 @@ def timeliness(
     fmt: str = typer.Option("table", "--format", help="table or json."),
     by: Optional[str] = typer.Option(None, "--by", help="Also break every measure down by a column, e.g. team."),
     area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    open_cases: bool = typer.Option(False, "--open", help="Also the cases still open: requests with no plan and "
+                                    "advice awaited, by weeks waited, listing those past 20 (advice: 6) weeks."),
 ) -> None:
     """Statutory timeliness over the whole register, each figure with its definition."""
     if fmt not in ("table", "json"):
         raise typer.BadParameter("use table or json", param_hint="--format")
     with store() as session:
         frame = plans_frame(session, get_area(session, area or settings().area_code).id)
-    report = compute_timeliness(frame, parse_date(as_of) or clock.today(), by=by)
+    day = parse_date(as_of) or clock.today()
+    report = compute_timeliness(frame, day, by=by)
+    ageing = open_case_ageing(frame, day) if open_cases else []
     service = results_scope()
     if service:  # a service lead: the clocks their service answers for (as in their board pack)
         from reports.pack import SERVICE_MEASURES
 
         report = replace(report, measures=[m for m in report.measures if m.key in SERVICE_MEASURES[service]])
+        ageing = [a for a in ageing if a.key in SERVICE_MEASURES[service]]
     if fmt == "json":
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        data = report.to_dict() | ({"open_cases": [a.to_dict() for a in ageing]} if open_cases else {})
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     table = Table("measure", *(["group"] if by else []), "met", "total", "percent",
                   title=f"Timeliness {report.period_start} to {report.period_end} (as of {report.as_of})")
@@ -114,6 +122,8 @@ def timeliness(
         if m.key not in seen:
             seen.add(m.key)
             console.print(f"- {m.label}: {m.definition}", highlight=False)
+    if open_cases:
+        print_open_cases(ageing, day)
 
 
 @app.command("report")

@@ -44,15 +44,22 @@ GRADES = analysis.GRADE_COLUMNS
 # Good or better and below Good add up to figures the table shows (the % and the total), so each pair is a set.
 GRADE_SETS = (tuple(GRADES[:2]), tuple(GRADES[2:]))
 # The measures each service answers for in its own pack; the SEN team owns the plan-making clocks.
+SPLITS = ("", "_excluding_exceptions", "_exception_cases")  # a clock reported with and without exceptions
 SERVICE_MEASURES = {
-    Agency.sen_team.value: ["decision_to_assess_6_weeks", "final_plan_20_weeks_including_exceptions",
+    Agency.sen_team.value: [*(f"decision_to_assess_6_weeks{s}" for s in SPLITS),
+                            *(f"decision_not_to_issue_16_weeks{s}" for s in SPLITS),
+                            "final_plan_20_weeks_including_exceptions",
                             "final_plan_20_weeks_excluding_exceptions", "final_plan_20_weeks_exception_cases",
-                            "annual_review_12_months", "review_decision_4_weeks",
-                            "phase_transfer_amended_by_deadline", "transfer_in_15_working_days"],
-    Agency.education.value: ["advice_6_weeks_education", "advice_6_weeks_educational_psychology"],
-    Agency.health.value: ["advice_6_weeks_health"],
-    Agency.social_care.value: ["advice_6_weeks_social_care"],
-}
+                            "annual_review_12_months", "review_decision_4_weeks", "amended_plan_8_weeks",
+                            "phase_transfer_amended_by_deadline", "post_16_move_5_months",
+                            "transfer_out_15_working_days", "transfer_in_15_working_days",
+                            "transfer_in_family_told_6_weeks", "transfer_in_reviewed_by_deadline", "open_requests"],
+    Agency.education.value: [*(f"advice_6_weeks_{a}{s}" for a in ("education", "educational_psychology")
+                               for s in SPLITS),
+                             "advice_outstanding_education", "advice_outstanding_educational_psychology"],
+    Agency.health.value: [*(f"advice_6_weeks_health{s}" for s in SPLITS), "advice_outstanding_health"],
+    Agency.social_care.value: [*(f"advice_6_weeks_social_care{s}" for s in SPLITS), "advice_outstanding_social_care"],
+}  # with each service's open cases (audit.timeliness.ageing keys)
 MONTHLY_KEYS = ["final_plan_20_weeks_including_exceptions", "decision_to_assess_6_weeks",
                 "advice_6_weeks_health", "annual_review_12_months"]
 

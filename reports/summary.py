@@ -17,6 +17,7 @@ from audit.register.frames import plans_frame
 from audit.store.models import Auditor, LocalArea, RubricVersion
 from audit.moderation.views import moderation_overview
 from audit.improvement.scales import StatusScale, load_scales
+from audit.timeliness.ageing import ADVICE_BANDS, REQUEST_BANDS, open_case_ageing
 from audit.timeliness.measures import compute_timeliness
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 
@@ -57,6 +58,25 @@ def _grade_rows(frame: pd.DataFrame, threshold: int) -> list[dict]:
     return suppress(_records(frame), GRADE_ROW_COLUMNS, threshold, "plans", GRADE_ROW_PARTS)
 
 
+def open_cases(register: pd.DataFrame, as_of: date, threshold: int) -> dict:
+    """Open requests and advice still awaited on as_of, by weeks waited, as suppressed counts (never the list of
+    plans: that is for the QA lead, `ehcp-audit timeliness --open`)."""
+    ageing = open_case_ageing(register, as_of)
+
+    def rows(kinds: list, bands: tuple) -> list[dict]:
+        keys = [f"band_{i}" for i in range(len(bands))]
+        out = [{"key": a.key, "label": a.label, "definition": a.definition, "open": a.open,
+                **{k: n for k, (_, n) in zip(keys, a.bands)}} for a in kinds]
+        columns = [("label", "Open", TEXT), ("open", "Open", COUNT), *[(k, k, COUNT) for k in keys]]
+        return suppress(out, columns, threshold, "open", (tuple(keys),))
+
+    return {"as_of": as_of.isoformat(),
+            "request_bands": [words for _, _, words in REQUEST_BANDS],
+            "advice_bands": [words for _, _, words in ADVICE_BANDS],
+            "requests": rows([a for a in ageing if a.key == "open_requests"], REQUEST_BANDS),
+            "advice": rows([a for a in ageing if a.key != "open_requests"], ADVICE_BANDS)}
+
+
 def _moderation(session: Session, cycle) -> dict:
     """Second marking and agreement, with every table as records (coefficients None where undefined)."""
     overview = moderation_overview(session, cycle)
@@ -73,7 +93,8 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
     overall = analysis.overall(results)
     head = _records(overall)[0]
     progress = cycle_progress(session, cycle, today=as_of)
-    timeliness = compute_timeliness(plans_frame(session, cycle.area_id), as_of)
+    register = plans_frame(session, cycle.area_id)
+    timeliness = compute_timeliness(register, as_of)
     actions = cycle_actions(session, cycle.id)
     too_few = 0 < head["plans"] < small_number  # a headline percentage of a handful of plans is suppressed too
     most_common = max(analysis.GRADE_COLUMNS, key=lambda g: head[g]) if head["plans"] and not too_few else None
@@ -111,6 +132,7 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
         "timeliness": {**(t := timeliness.to_dict()),
                        "measures": suppress(t["measures"], MEASURE_COLUMNS, small_number, "total",
                                             (("met", "not_met"),))},
+        "open_cases": open_cases(register, as_of, small_number),
         "incomplete": _records(analysis.incomplete_plans(results)),
         "weak_criteria": suppress(_records(analysis.weak_criteria(results)), WEAK_COLUMNS, small_number, "plans"),
         "actions": [
@@ -158,6 +180,9 @@ def _for_service(session: Session, summary: dict, results: analysis.CycleResults
         "by_team": [], "by_phase": [], "by_primary_need": [], "grade_by_timeliness": [],
         "timeliness": {**summary["timeliness"], "measures": [
             m for m in summary["timeliness"]["measures"] if m["key"] in SERVICE_MEASURES[agency.value]]},
+        "open_cases": {**summary["open_cases"], **{part: [
+            r for r in summary["open_cases"][part] if r["key"] in SERVICE_MEASURES[agency.value]]
+            for part in ("requests", "advice")}},
         "incomplete": [r for r in summary["incomplete"]
                        if sections & {code.strip() for code in str(r["missing_sections"]).split(",")}],
         "weak_criteria": suppress(_records(weak[weak["section"].isin(sections)].head(10)), WEAK_COLUMNS,

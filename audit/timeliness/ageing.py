@@ -44,7 +44,8 @@ class OpenCase:
 
     @property
     def weeks(self) -> str:
-        return f"{self.days // 7} weeks {self.days % 7} days"
+        weeks, days = divmod(self.days, 7)
+        return f"{weeks} week{'s' * (weeks != 1)} {days} day{'s' * (days != 1)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "started": self.started.isoformat(), "weeks": self.weeks}

@@ -62,9 +62,12 @@ class RegisterDays:
     recorded: frozenset[str]  # optional date columns with a date, and yes/no columns with a yes, on the register
     flags: dict[str, np.ndarray] = field(default_factory=dict)  # the optional yes/no columns (False when absent)
     outcome: np.ndarray | None = None  # decision_to_assess_outcome as text ("" when not recorded)
+    # Per optional date column, for each row: does the row's register record that column at all? One register
+    # gives all True or all False; `separate` groups (areas side by side) each answer for their own plans.
+    recorded_rows: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def from_frame(cls, plans: pd.DataFrame, by: str | None) -> "RegisterDays":
+    def from_frame(cls, plans: pd.DataFrame, by: str | None, separate: bool = False) -> "RegisterDays":
         needed = REQUIRED_DATES + ["status", "timescale_exception"] + ([by] if by else [])
         missing = [c for c in needed if c not in plans.columns]
         if missing:
@@ -79,6 +82,9 @@ class RegisterDays:
                  for c in OPTIONAL_FLAGS}
         exception = _flag(plans["timescale_exception"])
         recorded = {c for c in OPTIONAL_DATE_COLUMNS if not np.isnan(days[c]).all()}
+        groups = plans[by].astype("string").fillna(NOT_RECORDED) if by else None
+        codes = pd.factorize(groups)[0] if separate and groups is not None else None
+        recorded_rows = {c: _recorded_rows(~np.isnan(days[c]), codes) for c in OPTIONAL_DATE_COLUMNS}
         recorded |= {c for c, values in flags.items() if values.any()}
         if exception.any():
             recorded.add("timescale_exception")
@@ -86,11 +92,12 @@ class RegisterDays:
             days=days,
             active=plans["status"].eq(PlanStatus.active.value).to_numpy(dtype=bool),
             exception=exception,
-            groups=plans[by].astype("string").fillna(NOT_RECORDED) if by else None,
+            groups=groups,
             transfer_to=_text(plans, "phase_transfer_to"),
             recorded=frozenset(recorded),
             flags=flags,
             outcome=_text(plans, "decision_to_assess_outcome"),
+            recorded_rows=recorded_rows,
         )
 
     @cached_property
@@ -98,6 +105,13 @@ class RegisterDays:
         """When each assessment's clock started: the request, or the day the area started it itself (no request)."""
         request = self.days["request_date"]
         return np.where(np.isnan(request), self.days["area_started_date"], request)
+
+
+def _recorded_rows(has: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+    """Per row: does its register (the whole frame, or its group when groups are separate registers) have any?"""
+    if codes is None:
+        return np.full(has.shape, bool(has.any()))
+    return (np.bincount(codes, weights=has, minlength=codes.max(initial=-1) + 1) > 0)[codes]
 
 
 def _text(plans: pd.DataFrame, column: str) -> np.ndarray:

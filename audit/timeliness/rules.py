@@ -98,32 +98,31 @@ def unrecorded(register: RegisterDays, column: str) -> str:
 def only_if_recorded(
     register: RegisterDays, population: np.ndarray, met: np.ndarray, column: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """An unrecorded column would make every clock look late; report no data instead."""
-    if column in register.recorded:
-        return population, met
-    empty = np.zeros(population.shape, dtype=bool)
-    return empty, empty
+    """An unrecorded column would make every clock look late; report no data instead (per area, when the groups
+    are separate registers)."""
+    kept = register.recorded_rows[column]
+    return population & kept, met & kept
 
 
 def with_exceptions(
     spec: ClockSpec, population: np.ndarray, met: np.ndarray, exception: np.ndarray, recorded: bool, why: str
 ) -> list[Flags]:
-    """The figure including exception cases, and when the register records any exception for this clock, the
-    figure excluding them and the exception cases on their own (met: still within the time limit).
+    """The figure including exception cases, the figure excluding them and the exception cases on their own
+    (met: still within the time limit), as for the 20 weeks.
 
-    `why` names the regulation's exceptions for the definitions. A register that records no exception for this
-    clock gets the one figure, saying so: splitting it would suggest there were none.
+    Always all three, so every area, group and period lists the same figures. `why` names the regulation's
+    exceptions; when the register records none for this clock, the definitions say so rather than let "excluding
+    exceptions" suggest there were none.
     """
-    if not recorded:
-        note = (f" The register records no exception for this clock ({why}) for any plan, so the figure is not "
-                "split into exception cases.")
-        return [(ClockSpec(spec.key, spec.label, spec.definition + note, spec.target_days), population, met)]
+    note = "" if recorded else (" The register records no exception for this clock for any plan, so the figure "
+                                "excluding exception cases equals the one including them.")
     including = ClockSpec(spec.key, f"{spec.label} (including exception cases)",
-                          spec.definition + f" Includes exception cases ({why}).", spec.target_days)
+                          spec.definition + f" Includes exception cases ({why})." + note, spec.target_days)
     excluding = ClockSpec(f"{spec.key}_excluding_exceptions", f"{spec.label} (excluding exception cases)",
-                          spec.definition + f" Leaves out plans with a recorded exception ({why}).", spec.target_days)
+                          spec.definition + f" Leaves out plans with a recorded exception ({why})." + note,
+                          spec.target_days)
     cases = ClockSpec(f"{spec.key}_exception_cases", f"{spec.label}: exception cases (of which in time)",
                       spec.definition + f" Only plans with a recorded exception ({why}), counted here rather "
-                      "than dropped; met counts those still in time.", spec.target_days)
+                      "than dropped; met counts those still in time." + note, spec.target_days)
     return [(including, population, met), (excluding, population & ~exception, met & ~exception),
             (cases, population & exception, met & exception)]

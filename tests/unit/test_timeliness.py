@@ -311,7 +311,7 @@ def test_a_decision_in_the_period_for_a_meeting_before_it_is_counted():
 def test_an_empty_register_shows_no_data_for_every_measure():
     report = compute_timeliness(register(), AS_OF)
     keys = [m.key for m in report.measures]
-    assert set(ALL_KEYS) <= set(keys) and len(keys) == len(set(keys)) == 18  # issues 8 and 22 add measures
+    assert set(ALL_KEYS) <= set(keys) and len(keys) == len(set(keys)) == 30  # issues 8 and 22 add measures
     assert all(m.total == 0 and m.percent is None and m.shown == "no data" for m in report.measures)
     assert all(m["percent"] is None for m in report.to_dict()["measures"])
 
