@@ -128,26 +128,35 @@ class Selection:
 
 def selected_pieces(session: Session, cycle: Cycle, rules: ModerationRules) -> set[tuple[int, str]]:
     """The (sampled plan, agency) pieces the rules pick; deterministic for a cycle's seed."""
+    return set(selection_reasons(session, cycle, rules))
+
+
+def selection_reasons(session: Session, cycle: Cycle, rules: ModerationRules) -> dict[tuple[int, str], tuple[str, ...]]:
+    """(sampled plan, agency) -> the rules that pick that piece, in RULES order; deterministic for a cycle's seed."""
     marks = piece_marks(session, cycle, cycle_rubric(session, cycle))
     firsts = {key: m[MarkerRole.first.value] for key, m in marks.items() if MarkerRole.first.value in m}
-    chosen: set[tuple[int, str]] = set()
+    chosen: dict[tuple[int, str], list[str]] = {}
     if "random" in rules.rules and rules.share > 0:
         plan_ids = sorted({sp for sp, _ in firsts})
         k = min(len(plan_ids), math.ceil(rules.share * len(plan_ids)))
         picked = set(random.Random(f"second-marking-{cycle.seed}").sample(plan_ids, k))
-        chosen |= {key for key in firsts if key[0] in picked}
+        for key in firsts:
+            if key[0] in picked:
+                chosen.setdefault(key, []).append("random")
     if "extremes" in rules.rules:
         extremes = {Grade.INADEQUATE, Grade.OUTSTANDING}
-        chosen |= {key for key, m in firsts.items()
-                   if m.submitted and (m.overall in extremes or extremes & set(m.sections.values()))}
+        for key, m in firsts.items():
+            if m.submitted and (m.overall in extremes or extremes & set(m.sections.values())):
+                chosen.setdefault(key, []).append("extremes")
     if "per_auditor" in rules.rules:
         by_auditor: dict[str, list[tuple[int, str]]] = {}
         for key, m in firsts.items():
             by_auditor.setdefault(m.auditor.code, []).append(key)
         for code, keys in sorted(by_auditor.items()):
-            if not chosen & set(keys):
-                chosen.add(random.Random(f"second-marking-{cycle.seed}-{code}").choice(sorted(keys)))
-    return chosen
+            if not chosen.keys() & set(keys):
+                pick = random.Random(f"second-marking-{cycle.seed}-{code}").choice(sorted(keys))
+                chosen.setdefault(pick, []).append("per_auditor")
+    return {key: tuple(reasons) for key, reasons in chosen.items()}
 
 
 def select_second_marking(
@@ -170,7 +179,8 @@ def select_second_marking(
     plans = dict(session.exec(select(SampledPlan.id, Plan).join(Plan, Plan.id == SampledPlan.plan_id)
                               .where(SampledPlan.cycle_id == cycle.id)).all())
     created, unavailable = [], []
-    for key in sorted(selected_pieces(session, cycle, rules)):
+    reasons = selection_reasons(session, cycle, rules)
+    for key in sorted(reasons):
         first = marks[key][MarkerRole.first.value]
         if key in have or not first.submitted:
             continue
@@ -184,7 +194,7 @@ def select_second_marking(
         created.append(Assignment(
             cycle_id=cycle.id, sampled_plan_id=key[0], agency=key[1], sections=list(first.assignment.sections),
             auditor_id=chosen.id, marker_role=MarkerRole.second.value,
-            due_date=max(cycle.due_date, today + timedelta(days=SECOND_MARKING_DAYS)),
+            due_date=max(cycle.due_date, today + timedelta(days=SECOND_MARKING_DAYS)), selected_by=list(reasons[key]),
         ))
     session.add_all(created)
     session.flush()

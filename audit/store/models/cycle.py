@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from audit.store.models.base import _json_dict, _json_list, utcnow
@@ -72,6 +72,9 @@ class Assignment(SQLModel, table=True):
     due_date: date
     active: bool = Field(True, description="False once the sampled plan is withdrawn.")
     created_at: datetime = Field(default_factory=utcnow)
+    # A second marker's piece: the second-marking rules that picked it (random, extremes, per_auditor), so agreement
+    # on the randomly chosen plans can be told from agreement on the rule-chosen ones. None for first markers.
+    selected_by: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Scorecard(SQLModel, table=True):
