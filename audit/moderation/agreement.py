@@ -156,8 +156,8 @@ def _bootstrap(tables: np.ndarray) -> tuple[dict[str, tuple[float, float]], bool
         if len(values) < 0.95 * REPLICATES:  # undefined in many resamples (one grade only): no interval
             continue
         lo, hi = np.percentile(values, [tail, 100 - tail])
-        if hi - lo < 1e-9:
-            degenerate = degenerate or name != "mean_difference"
+        if hi - lo < 1e-9 and name != "mean_difference":  # a difference every resample shows is still clear
+            degenerate = True
             continue
         digits = 2 if name == "mean_difference" else 3
         out[name] = (_round(lo, digits), _round(hi, digits))
