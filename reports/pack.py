@@ -211,7 +211,7 @@ def monthly_timeliness(plans: pd.DataFrame, as_of: date, months: int = 12) -> li
 
 
 def _service_filter(results: analysis.CycleResults, service: str | None) -> dict:
-    sections = [s.code for s in results.rubric.sections if service is None or s.agency == service]
+    sections = [s.code for s in results.rubric.sections if service is None or service in s.graded_by()]
     services = [a.label for a in SERVICES if service is None or a.value == service]
     measures = SERVICE_MEASURES.get(service) if service else None
     return {"sections": sections, "services": services, "measures": measures}

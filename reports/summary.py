@@ -77,6 +77,24 @@ def open_cases(register: pd.DataFrame, as_of: date, threshold: int) -> dict:
             "advice": rows([a for a in ageing if a.key != "open_requests"], ADVICE_BANDS)}
 
 
+def capped(effects: dict, threshold: int) -> dict:
+    """How many plans a limiting rule lowered, and from what, in a sentence. A count under the threshold is "<5";
+    the from-to breakdown is given only when none of its counts is small (so none can be worked out)."""
+    lowered = effects["lowered"]
+    small = 0 < lowered < threshold
+    moves = effects["moves"] if not small and all(m["plans"] >= threshold for m in effects["moves"]) else []
+    shown = f"<{threshold}" if small else str(lowered)
+    if not effects["rules"]:
+        sentence = "The rubric has no limiting rule (cap) on the plan grade."
+    elif lowered == 0:
+        sentence = "No plan's grade was lowered by a limiting rule (cap)."
+    else:
+        detail = ": " + "; ".join(f"{m['plans']} from {m['from']} to {m['to']}" for m in moves) if moves else ""
+        sentence = (f"A limiting rule (cap) lowered {shown} of {effects['plans_graded']} graded plans{detail}. "
+                    f"Without it they would have been graded higher; the rule: {'; '.join(effects['rules'])}.")
+    return {**effects, "lowered": shown if small else lowered, "moves": moves, "sentence": sentence}
+
+
 def _moderation(session: Session, cycle) -> dict:
     """Second marking and agreement, with every table as records (coefficients None where undefined)."""
     overview = moderation_overview(session, cycle)
@@ -123,6 +141,7 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
         },
         "suppression_note": note(small_number),
         "grade_distribution": _grade_rows(overall, small_number),
+        "caps": capped(analysis.cap_effects(results), small_number),
         "by_service": _grade_rows(analysis.by_service(results), small_number),
         "by_section": _grade_rows(analysis.by_section(results), small_number),
         "by_team": _grade_rows(analysis.by_plan_field(results, "team"), small_number),
@@ -156,7 +175,7 @@ def _for_service(session: Session, summary: dict, results: analysis.CycleResults
     from reports.pack import SERVICE_MEASURES
 
     agency = Agency(service)
-    sections = {s.code for s in results.rubric.sections if s.agency == agency.value}
+    sections = {s.code for s in results.rubric.sections if agency.value in s.graded_by()}
     labels = {s.code: f"{s.code}: {s.title}" for s in results.rubric.sections}
     mine = [r for r in summary["by_service"] if r["group"] == agency.label]
     counts = progress.by_agency.get(agency.value, {})

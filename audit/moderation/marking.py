@@ -34,7 +34,7 @@ from audit.store.models import (
     Scorecard,
 )
 from audit.rubrics.loading import Rubric
-from audit.rubrics.scoring import section_grade, service_grade
+from audit.rubrics.scoring import NOT_APPLICABLE, section_grade, service_grade
 
 RULES = ("random", "extremes", "per_auditor")
 POLICIES = ("first", "lower", "moderator")
@@ -96,13 +96,16 @@ def piece_marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[in
         .where(Assignment.cycle_id == cycle.id, Assignment.active == True)  # noqa: E712
     ).all()
     card_ids = [c.id for _, _, c in rows if c is not None and c.status == ScorecardStatus.submitted.value]
-    criteria: dict[int, dict[str, Grade]] = {}
+    criteria: dict[int, dict[str, Grade | str]] = {}
     if card_ids:
         # Plain columns, not ORM objects: a 200-plan cycle has tens of thousands of criterion grades.
-        for card_id, criterion_id, grade in session.exec(
-                select(CriterionGrade.scorecard_id, CriterionGrade.criterion_id, CriterionGrade.grade)
+        for card_id, criterion_id, grade, not_applicable in session.exec(
+                select(CriterionGrade.scorecard_id, CriterionGrade.criterion_id, CriterionGrade.grade,
+                       CriterionGrade.not_applicable)
                 .where(CriterionGrade.scorecard_id.in_(card_ids))).all():
-            if grade is not None:
+            if not_applicable:
+                criteria.setdefault(card_id, {})[criterion_id] = NOT_APPLICABLE
+            elif grade is not None:
                 criteria.setdefault(card_id, {})[criterion_id] = Grade(grade)
     out: dict[tuple[int, str], dict[str, Mark]] = {}
     for a, auditor, card in rows:
@@ -110,8 +113,9 @@ def piece_marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[in
         mark = Mark(a, auditor, submitted, card.id if card else None)
         if submitted:
             for code in a.sections:
-                g = section_grade(rubric.section(code), criteria.get(card.id, {}), rubric.rollup.section_method)
-                if g is not None:
+                g = section_grade(rubric.section(code), criteria.get(card.id, {}), rubric.rollup.section_method,
+                                  a.skipped_criteria or ())
+                if g is not None and g != NOT_APPLICABLE:  # a part marked wholly not applicable is not compared
                     mark.sections[code] = g
             mark.overall = service_grade(rubric, mark.sections, a.agency)
         out.setdefault((a.sampled_plan_id, a.agency), {})[a.marker_role] = mark
@@ -193,6 +197,7 @@ def select_second_marking(
         load[chosen.id] += 1
         created.append(Assignment(
             cycle_id=cycle.id, sampled_plan_id=key[0], agency=key[1], sections=list(first.assignment.sections),
+            skipped_criteria=first.assignment.skipped_criteria,
             auditor_id=chosen.id, marker_role=MarkerRole.second.value,
             due_date=max(cycle.due_date, today + timedelta(days=SECOND_MARKING_DAYS)), selected_by=list(reasons[key]),
         ))

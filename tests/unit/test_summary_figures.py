@@ -23,3 +23,22 @@ def test_open_cases_in_the_board_summary_are_counts_suppressed_never_the_list():
     assert [r["key"] for r in figures["advice"]] == ["advice_outstanding_education", "advice_outstanding_health",
                                                      "advice_outstanding_social_care",
                                                      "advice_outstanding_educational_psychology"]
+
+
+def test_the_board_is_told_what_a_cap_lowered_with_small_numbers_hidden():
+    from reports.summary import capped
+
+    rule = ["if section B or F is Inadequate or worse, the plan is at most Requires Improvement"]
+    seven = capped({"plans_graded": 40, "lowered": 7, "rules": rule,
+                    "moves": [{"from": "Good", "to": "Requires Improvement", "plans": 7}]}, 5)
+    assert seven["sentence"].startswith("A limiting rule (cap) lowered 7 of 40 graded plans: 7 from Good to "
+                                        "Requires Improvement.")
+    three = capped({"plans_graded": 40, "lowered": 3, "rules": rule,
+                    "moves": [{"from": "Good", "to": "Requires Improvement", "plans": 3}]}, 5)
+    assert three["lowered"] == "<5" and three["moves"] == [] and "lowered <5 of 40 graded plans." in three["sentence"]
+    mixed = capped({"plans_graded": 40, "lowered": 9, "rules": rule,
+                    "moves": [{"from": "Good", "to": "Requires Improvement", "plans": 6},
+                              {"from": "Outstanding", "to": "Requires Improvement", "plans": 3}]}, 5)
+    assert mixed["moves"] == [] and "lowered 9 of 40 graded plans." in mixed["sentence"]  # 3 could be worked out
+    assert capped({"plans_graded": 4, "lowered": 0, "rules": rule, "moves": []}, 5)["sentence"] == (
+        "No plan's grade was lowered by a limiting rule (cap).")

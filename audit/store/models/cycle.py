@@ -75,6 +75,9 @@ class Assignment(SQLModel, table=True):
     # A second marker's piece: the second-marking rules that picked it (random, extremes, per_auditor), so agreement
     # on the randomly chosen plans can be told from agreement on the rule-chosen ones. None for first markers.
     selected_by: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Criteria of these sections whose register conditions (rubric `applies_if`) do not hold for the plan, frozen
+    # when the piece is assigned, so the scorecard, the roll-up and moderation leave out the same ones (issue 22).
+    skipped_criteria: Optional[list] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Scorecard(SQLModel, table=True):
@@ -101,6 +104,8 @@ class CriterionGrade(SQLModel, table=True):
     criterion_id: str
     grade: Optional[int] = Field(default=None, description="audit.vocabulary.Grade value; None in a draft.")
     comment: str = ""
+    # The auditor marked the criterion not applicable (the rubric allows it); the comment holds the reason.
+    not_applicable: bool = False
 
 
 class SectionResult(SQLModel, table=True):
@@ -116,6 +121,8 @@ class SectionResult(SQLModel, table=True):
     agency: str
     grade: Optional[int] = None
     status: str = Field("complete", description="complete, incomplete or not_applicable")
+    # A shared section: each agency's part, {agency: grade or None}; the grade above combines them (issue 22).
+    parts: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class PlanResult(SQLModel, table=True):
