@@ -7,7 +7,8 @@ same pair of auditors, so they are not independent: every interval resamples pla
   sample (Kish's design effect from the spread of agreement between plans; when every section agreed, or none
   did, each plan counts once), so a perfect score still has an honest lower end.
 - Gwet's AC1, AC2 (ordinal weights), Krippendorff's ordinal alpha and the mean difference have cluster-bootstrap
-  percentile intervals: 2,000 resamples of the plans, seeded, so the same data always gives the same interval.
+  percentile intervals: scipy's bootstrap over the plans, 2,000 resamples, seeded, so the same data always gives
+  the same interval.
 - Coefficients need at least MIN_PLANS double-marked plans; below FEW_PLANS the intervals are rough and say so.
   An interval whose every resample agrees (1.0 to 1.0) is not shown: the raw agreement's interval speaks instead.
 
@@ -19,6 +20,7 @@ labelled, never instead. docs/moderation.md gives every rule and the reference v
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
@@ -37,7 +39,6 @@ from audit.moderation.coefficients import (  # noqa: F401  (re-exported: callers
     ordinal_weights,
     pair_figures,
     plan_tables,
-    resample,
 )
 
 MIN_PLANS = 5  # fewer double-marked plans than this: raw agreement only, no coefficient
@@ -145,14 +146,32 @@ def _with(agreement: Agreement, **changes) -> Agreement:
     return Agreement(**{**agreement.to_dict(), **changes})
 
 
+BOOTSTRAPPED = ("ac1", "ac2", "alpha", "mean_difference")
+
+
 def _bootstrap(tables: np.ndarray) -> tuple[dict[str, tuple[float, float]], bool]:
-    """Percentile intervals from resampled plans; an interval every resample agrees on is left out."""
-    figures = pair_figures(resample(tables, REPLICATES, SEED))
+    """Percentile intervals from resampled plans; an interval every resample agrees on is left out.
+
+    scipy's bootstrap resamples the plans' indices (so each resample keeps whole plans) and hands the figures a
+    batch of resamples at once; the percentiles are taken here so resamples where a figure is undefined (alpha
+    with one grade only) can be set aside rather than make the whole interval undefined.
+    """
+    def figures(plans: np.ndarray, axis: int = -1) -> np.ndarray:
+        summed = tables[np.asarray(plans, dtype=int)].sum(axis=-3)
+        computed = pair_figures(summed)
+        return np.stack([computed[name] for name in BOOTSTRAPPED])
+
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)  # handled below, in words
+        result = stats.bootstrap((np.arange(tables.shape[0]),), figures, vectorized=True, method="percentile",
+                                 n_resamples=REPLICATES, confidence_level=CONFIDENCE,
+                                 random_state=np.random.default_rng(SEED))
+    distribution = dict(zip(BOOTSTRAPPED, result.bootstrap_distribution))
     out: dict[str, tuple[float, float]] = {}
     degenerate = False
     tail = 100 * (1 - CONFIDENCE) / 2
-    for name in ("ac1", "ac2", "alpha", "mean_difference"):
-        values = figures[name][~np.isnan(figures[name])]
+    for name in BOOTSTRAPPED:
+        values = distribution[name][~np.isnan(distribution[name])]
         if len(values) < 0.95 * REPLICATES:  # undefined in many resamples (one grade only): no interval
             continue
         lo, hi = np.percentile(values, [tail, 100 - tail])

@@ -7,8 +7,8 @@ Missing is missing, never a category. AC1/AC2 follow Gwet (2008; Handbook of Int
 maintained `krippendorff` package. irrCAC itself is not used (docs/moderation.md: it pins pandas<3).
 
 For two markers and complete pairs, every figure is a function of the 4x4 table of (first grade, second grade)
-counts, so resampling plans is summing each plan's table with multinomial weights: thousands of resamples cost
-milliseconds. `pair_figures` is tested equal to `gwet_ac` and `alpha` on the same data.
+counts, so a resample of plans is the sum of the drawn plans' tables: thousands of resamples cost milliseconds.
+`pair_figures` is tested equal to `gwet_ac` and `alpha` on the same data.
 """
 
 from __future__ import annotations
@@ -116,14 +116,6 @@ def plan_tables(first: np.ndarray, second: np.ndarray, plan_codes: np.ndarray, p
     tables = np.zeros((plans, q, q))
     np.add.at(tables, (plan_codes, first.astype(int) - 1, second.astype(int) - 1), 1)
     return tables
-
-
-def resample(tables: np.ndarray, replicates: int, seed: int) -> np.ndarray:
-    """(replicates, q, q): each the sum of the plans drawn with replacement (the same number of plans)."""
-    plans = tables.shape[0]
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(plans, np.full(plans, 1 / plans), size=replicates)
-    return np.einsum("bp,pkl->bkl", draws, tables)
 
 
 def pair_figures(tables: np.ndarray) -> dict[str, np.ndarray]:
