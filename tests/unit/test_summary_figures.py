@@ -1,11 +1,28 @@
-"""The board summary's new figures: open cases by weeks waited (counts only, small numbers suppressed)."""
+"""The board summary's new figures: open cases by weeks waited (counts only, small numbers suppressed).
+
+They are the board pack's (reports/board.py builds the tables; the summary reads their records)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from types import SimpleNamespace
 
-from reports.summary import open_cases
+from audit.timeliness.ageing import ADVICE_BANDS, REQUEST_BANDS, open_case_ageing
+from reports.board import open_case_tables
+from reports.summary import OPEN_ROWS
 from tests.unit.test_timeliness_statutory import register
+
+
+def open_cases(plans, as_of: date, threshold: int) -> dict:
+    """The summary's `open_cases` as summary_from_pack reads it from the pack's tables."""
+    data = SimpleNamespace(open_cases=tuple(open_case_ageing(plans, as_of)))
+    tables = {t["key"]: t for t in open_case_tables(data, {"measures": None}, threshold)}
+
+    def rows(key: str, part: str) -> list[dict]:
+        return [{f: r["record"].get(f) for f in OPEN_ROWS[part]} for r in tables[key]["rows"]] if key in tables else []
+
+    return {"request_bands": [w for _, _, w in REQUEST_BANDS], "advice_bands": [w for _, _, w in ADVICE_BANDS],
+            "requests": rows("open_requests", "requests"), "advice": rows("open_advice", "advice")}
 
 AS_OF = date(2025, 6, 30)
 
@@ -26,7 +43,7 @@ def test_open_cases_in_the_board_summary_are_counts_suppressed_never_the_list():
 
 
 def test_the_board_is_told_what_a_cap_lowered_with_small_numbers_hidden():
-    from reports.summary import capped
+    from reports.board import capped
 
     rule = ["if section B or F is Inadequate or worse, the plan is at most Requires Improvement"]
     seven = capped({"plans_graded": 40, "lowered": 7, "rules": rule,
