@@ -120,7 +120,7 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
         tables.insert(0, head_table)
     sections.append(_section("results", "Results this cycle", tables, ["grades_by_service"] if full else [],
                              "A service's grade for a plan rolls up the sections that service judges. \"No data\" "
-                             "means no sampled plan had that service's sections, not 0%."))
+                             "means no sampled plan had that service's sections, not 0%. " + pack["caps"]["sentence"]))
 
     if full:
         sections.append(_trend_section(data.trends, keep, label_, t, charts_))
