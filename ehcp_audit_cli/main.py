@@ -15,6 +15,7 @@ from audit.errors import AuditError
 from audit.protection.permissions import Permission
 from audit.register.frames import plans_frame
 from audit.results.analysis import load_cycle_results
+from audit.timeliness.ageing import open_case_ageing
 from audit.timeliness.measures import compute_timeliness
 from audit.vocabulary import label
 from audit.words import day, period
@@ -35,6 +36,7 @@ from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.db_cmds import db_app
 from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
+from ehcp_audit_cli.open_cases import print_open_cases
 from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
 from ehcp_audit_cli.regional_cmds import regional_cmd
 from ehcp_audit_cli.schedule_cmds import chase_app, prefect_app, programme_app
@@ -87,20 +89,26 @@ def timeliness(
     fmt: str = typer.Option("table", "--format", help="table or json."),
     by: str | None = typer.Option(None, "--by", help="Also break every measure down by a column, e.g. team."),
     area: str | None = typer.Option(None, "--area", help="Local area code."),
+    open_cases: bool = typer.Option(False, "--open", help="Also the cases still open: requests with no plan and "
+                                    "advice awaited, by weeks waited, listing those past 20 (advice: 6) weeks."),
 ) -> None:
     """Statutory timeliness over the whole register, each figure with its definition."""
     if fmt not in ("table", "json"):
         raise typer.BadParameter("use table or json", param_hint="--format")
     with store() as session:
         frame = plans_frame(session, get_area(session, area or settings().area_code).id)
-    report = compute_timeliness(frame, parse_date(as_of) or clock.today(), by=by)
+    on = parse_date(as_of) or clock.today()
+    report = compute_timeliness(frame, on, by=by)
+    ageing = open_case_ageing(frame, on) if open_cases else []
     service = results_scope()
     if service:  # a service lead: the clocks their service answers for (as in their board pack)
         from reports.pack import SERVICE_MEASURES
 
         report = replace(report, measures=[m for m in report.measures if m.key in SERVICE_MEASURES[service]])
+        ageing = [a for a in ageing if a.key in SERVICE_MEASURES[service]]
     if fmt == "json":
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        data = report.to_dict() | ({"open_cases": [a.to_dict() for a in ageing]} if open_cases else {})
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     table = words_table("Measure", *([label(by, "stratum_field")] if by else []), "Met#", "Total#", "Percent#",
                         title=f"Timeliness, {period(report.period_start, report.period_end)} (as of {day(report.as_of)})")
@@ -114,6 +122,8 @@ def timeliness(
         if m.key not in seen:
             seen.add(m.key)
             console.print(f"- {m.label}: {m.definition}", highlight=False)
+    if open_cases:
+        print_open_cases(ageing, on)
 
 
 @app.command("report")

@@ -8,6 +8,7 @@ import sys
 import typer
 from sqlmodel import select
 
+from audit.cycle.assignment import cycle_rubric
 from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import NotFound
 from audit.moderation.agreement import agreement_tables
@@ -24,7 +25,8 @@ from audit.moderation.views import agreement_units, score_labels, side_by_side
 from audit.protection.permissions import Permission
 from audit.rubrics.loading import find_rubric
 from audit.store.models import Auditor
-from audit.vocabulary import Grade, check_auditor_code, label
+from audit.vocabulary import Agency, Grade, check_auditor_code, label
+from ehcp_audit_cli.agreement_text import agreement_text
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 from ehcp_audit_cli.tables import words_table
 
@@ -143,18 +145,23 @@ def stats(
     by: str = typer.Option("all", "--by", help="cycle, agency, section, auditor or all."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
-    """Agreement between first and second markers: raw agreement beside alpha (ordinal) and AC1 with its CI."""
+    """Agreement between first and second markers in words: the randomly chosen plans first, the rule-chosen beside
+    them, then per agency, section and auditor; raw agreement beside AC1, AC2 and alpha, each with its interval."""
     with store() as session:
-        tables = agreement_tables(agreement_units(session, get_cycle(session, cycle_id)))
+        cycle = get_cycle(session, cycle_id)
+        rubric = cycle_rubric(session, cycle)
+        tables = agreement_tables(agreement_units(session, cycle),
+                                  {s.code: f"{s.code}: {s.title}" for s in rubric.sections})
     keys = list(tables) if by == "all" else [by]
     if any(k not in tables for k in keys):
         raise typer.BadParameter("use cycle, agency, section, auditor or all", param_hint="--by")
     if fmt == "json":
         sys.stdout.write(json.dumps({k: json.loads(tables[k].to_json(orient="records")) for k in keys}, indent=2) + "\n")
         return
-    for k in keys:
-        _print_frame(tables[k], f"Agreement by {k}, cycle {cycle_id}", {"group": "agency"} if k == "agency" else None)
-    console.print("Raw agreement is shown beside every coefficient; notes say when a sample is too small to mean much.")
+    if "agency" in tables:
+        tables["agency"]["group"] = tables["agency"]["group"].map(lambda a: Agency(a).label if a in Agency.values() else a)
+    title = f"Agreement between first and second markers, cycle {cycle_id}"
+    console.print(agreement_text(tables, title, keys), highlight=False, markup=False, soft_wrap=True)
 
 
 @calibration_app.command("create")

@@ -25,6 +25,7 @@ from audit.moderation.views import moderation_overview
 from audit.register.frames import plans_frame
 from audit.results import analysis
 from audit.store.models import Auditor, Cycle, LocalArea, RubricVersion
+from audit.timeliness.ageing import ADVICE_BANDS, REQUEST_BANDS, Ageing, open_case_ageing
 from audit.timeliness.measures import Measure, TimelinessReport, compute_timeliness
 from audit.vocabulary import SERVICES, Agency, label
 from audit.words import day
@@ -35,15 +36,22 @@ GRADES = analysis.GRADE_COLUMNS
 # Good or better and below Good add up to figures the table shows (the % and the total), so each pair is a set.
 GRADE_SETS = (tuple(GRADES[:2]), tuple(GRADES[2:]))
 # The measures each service answers for in its own pack and summary; the SEN team owns the plan-making clocks.
+SPLITS = ("", "_excluding_exceptions", "_exception_cases")  # a clock reported with and without exceptions
 SERVICE_MEASURES = {
-    Agency.sen_team.value: ["decision_to_assess_6_weeks", "final_plan_20_weeks_including_exceptions",
+    Agency.sen_team.value: [*(f"decision_to_assess_6_weeks{s}" for s in SPLITS),
+                            *(f"decision_not_to_issue_16_weeks{s}" for s in SPLITS),
+                            "final_plan_20_weeks_including_exceptions",
                             "final_plan_20_weeks_excluding_exceptions", "final_plan_20_weeks_exception_cases",
-                            "annual_review_12_months", "review_decision_4_weeks",
-                            "phase_transfer_amended_by_deadline", "transfer_in_15_working_days"],
-    Agency.education.value: ["advice_6_weeks_education", "advice_6_weeks_educational_psychology"],
-    Agency.health.value: ["advice_6_weeks_health"],
-    Agency.social_care.value: ["advice_6_weeks_social_care"],
-}
+                            "annual_review_12_months", "review_decision_4_weeks", "amended_plan_8_weeks",
+                            "phase_transfer_amended_by_deadline", "post_16_move_5_months",
+                            "transfer_out_15_working_days", "transfer_in_15_working_days",
+                            "transfer_in_family_told_6_weeks", "transfer_in_reviewed_by_deadline", "open_requests"],
+    Agency.education.value: [*(f"advice_6_weeks_{a}{s}" for a in ("education", "educational_psychology")
+                               for s in SPLITS),
+                             "advice_outstanding_education", "advice_outstanding_educational_psychology"],
+    Agency.health.value: [*(f"advice_6_weeks_health{s}" for s in SPLITS), "advice_outstanding_health"],
+    Agency.social_care.value: [*(f"advice_6_weeks_social_care{s}" for s in SPLITS), "advice_outstanding_social_care"],
+}  # with each service's open cases (audit.timeliness.ageing keys)
 MONTHLY_KEYS = ["final_plan_20_weeks_including_exceptions", "decision_to_assess_6_weeks",
                 "advice_6_weeks_health", "annual_review_12_months"]
 MEASURE_KEEP = ("key", "definition", "target_days", "group")
@@ -65,6 +73,7 @@ class BoardData:
     trends: Trends | None = None
     by_team: TimelinessReport | None = None
     monthly: list[tuple[str, TimelinessReport]] | None = None
+    open_cases: tuple[Ageing, ...] = ()  # open requests and advice awaited on as_of (audit.timeliness.ageing)
 
 
 def board_data(session: Session, cycle: Cycle, as_of: date, *, full: bool = True,
@@ -82,6 +91,7 @@ def board_data(session: Session, cycle: Cycle, as_of: date, *, full: bool = True
         version=session.get(RubricVersion, cycle.rubric_version_id),
         progress=cycle_progress(session, cycle, today=as_of),
         timeliness=compute_timeliness(register, as_of),
+        open_cases=tuple(open_case_ageing(register, as_of)),
         moderation=overview,
         scales=scales if scales is not None else load_scales(scales_dir),
         trends=cycle_trends(session, cycle.area_id, upto=cycle, loaded={cycle.id: results}) if full else None,
@@ -113,7 +123,7 @@ def service_filter(results: analysis.CycleResults, service: str | None) -> dict:
     """What a service's outputs keep: its sections, its service label and the clocks it answers for."""
     if service is not None and service not in SERVICE_MEASURES:
         raise ValueError(f"Unknown service '{service}'; use one of {', '.join(SERVICE_MEASURES)}")
-    sections = [s.code for s in results.rubric.sections if service is None or s.agency == service]
+    sections = [s.code for s in results.rubric.sections if service is None or service in s.graded_by()]
     services = [a.label for a in SERVICES if service is None or a.value == service]
     measures = SERVICE_MEASURES.get(service) if service else None
     labels = {s.code: f"{s.code}: {s.title}" for s in results.rubric.sections if s.code in sections}
@@ -154,6 +164,47 @@ def measure_table(key: str, title: str, measures: list[Measure], threshold: int,
     return make_table(key, title, columns, rows, threshold=threshold, size="total", keep=MEASURE_KEEP)
 
 
+def open_case_tables(data: BoardData, keep: dict, t: int) -> list[dict]:
+    """Open requests and advice still awaited on as_of, by weeks waited, as suppressed counts (never the list of
+    plans: that is for the QA lead, `ehcp-audit timeliness --open`); a service sees the ones it answers for."""
+    wanted = keep["measures"]
+    out = []
+    for key, title, heading, bands, kinds in (
+            ("open_requests", "Requests with no final plan yet, by weeks since the request", "Requests",
+             REQUEST_BANDS, [a for a in data.open_cases if a.key == "open_requests"]),
+            ("open_advice", "Advice still awaited, by weeks since it was requested", "Advice", ADVICE_BANDS,
+             [a for a in data.open_cases if a.key != "open_requests"])):
+        kinds = [a for a in kinds if wanted is None or a.key in wanted]
+        if not kinds:
+            continue
+        bands_ = [f"band_{i}" for i in range(len(bands))]
+        rows = [{"key": a.key, "label": a.label, "definition": a.definition, "open": a.open,
+                 **{k: n for k, (_, n) in zip(bands_, a.bands)}} for a in kinds]
+        columns = [("label", heading, TEXT), ("open", "Open", COUNT),
+                   *[(k, words, COUNT) for k, (_, _, words) in zip(bands_, bands)]]
+        out.append(make_table(key, title, columns, rows, threshold=t, size="open", parts=(tuple(bands_),),
+                              keep=("key", "definition")))
+    return out
+
+
+def capped(effects: dict, threshold: int) -> dict:
+    """How many plans a limiting rule lowered, and from what, in a sentence. A count under the threshold is "<5";
+    the from-to breakdown is given only when none of its counts is small (so none can be worked out)."""
+    lowered = effects["lowered"]
+    small = 0 < lowered < threshold
+    moves = effects["moves"] if not small and all(m["plans"] >= threshold for m in effects["moves"]) else []
+    shown = f"<{threshold}" if small else str(lowered)
+    if not effects["rules"]:
+        sentence = "The rubric has no limiting rule (cap) on the plan grade."
+    elif lowered == 0:
+        sentence = "No plan's grade was lowered by a limiting rule (cap)."
+    else:
+        detail = ": " + "; ".join(f"{m['plans']} from {m['from']} to {m['to']}" for m in moves) if moves else ""
+        sentence = (f"A limiting rule (cap) lowered {shown} of {effects['plans_graded']} graded plans{detail}. "
+                    f"Without it they would have been graded higher; the rule: {'; '.join(effects['rules'])}.")
+    return {**effects, "lowered": shown if small else lowered, "moves": moves, "sentence": sentence}
+
+
 def weak_table(results: analysis.CycleResults, keep: dict, t: int) -> dict:
     """The ten criteria most often weak among the service's own criteria (all criteria for the board)."""
     weak = analysis.weak_criteria(results, top=len(results.criteria) + 1)
@@ -181,10 +232,10 @@ def action_rows(session: Session, data: BoardData, keep: dict) -> list[dict]:
     an amendment task is its section's service (the SEN team's when it names none, as the case officer's); an
     improvement action concerns the services this cycle evidenced it on (audit.improvement.actions)."""
     results = data.results
-    agencies = {section.code: section.agency for section in results.rubric.sections}
+    agencies = {section.code: list(section.graded_by()) for section in results.rubric.sections}
     rows = [{"kind": a.kind, "title": a.title, "lead": a.lead, "milestone": a.milestone.isoformat(),
              "status": a.status, "status_label": label(a.status, "task_status"), "detail": a.detail,
-             "section": a.section, "services": [agencies.get(a.section, Agency.sen_team.value)]}
+             "section": a.section, "services": agencies.get(a.section, [Agency.sen_team.value])}
             for a in cycle_actions(session, results.cycle.id)]
     rows += [{**{k: row[k] for k in ("kind", "title", "lead", "milestone", "status", "detail")},
               "status_label": row["status"], "services": action_services(row["targets"], results.rubric)}

@@ -20,6 +20,7 @@ from audit import clock
 from audit.improvement.scales import StatusScale
 from audit.results import analysis
 from audit.store.models import Cycle
+from audit.timeliness.ageing import ADVICE_BANDS, REQUEST_BANDS
 from audit.timeliness.measures import Measure, TimelinessReport
 from audit.vocabulary import Agency, label, stratum_label
 from audit.words import day
@@ -97,6 +98,9 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
         "suppression_note": note(t),
         "figures": figures,
         "headline": board.headline_lines(figures),
+        "caps": board.capped(analysis.cap_effects(results), t),
+        "open_cases": {"as_of": as_of.isoformat(), "request_bands": [w for _, _, w in REQUEST_BANDS],
+                       "advice_bands": [w for _, _, w in ADVICE_BANDS]},
         "moderation": board.moderation(session, data, keep),
         "sections": [],
         "charts": {},
@@ -116,7 +120,7 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
         tables.insert(0, head_table)
     sections.append(_section("results", "Results this cycle", tables, ["grades_by_service"] if full else [],
                              "A service's grade for a plan rolls up the sections that service judges. \"No data\" "
-                             "means no sampled plan had that service's sections, not 0%."))
+                             "means no sampled plan had that service's sections, not 0%. " + pack["caps"]["sentence"]))
 
     if full:
         sections.append(_trend_section(data.trends, keep, label_, t, charts_))
@@ -198,15 +202,17 @@ def _timeliness_section(data: BoardData, keep: dict, t: int, charts_: dict) -> d
     wanted = keep["measures"]
     overall = [m for m in report.measures if wanted is None or m.key in wanted]
     period = f"{day(report.period_start)} to {day(report.period_end)}"
-    tables = [measure_table("timeliness", f"Statutory timescales, {period}", overall, t)]
+    tables = [measure_table("timeliness", f"Statutory timescales, {period}", overall, t),
+              *board.open_case_tables(data, keep, t)]
     chart_keys = []
     if data.by_team is not None and data.monthly is not None:
         chart_keys = ["timeliness_against_target", "timeliness_by_month"]
         tables += _team_and_month_tables(data.by_team, data.monthly, overall, wanted, t, charts_)
     return _section("timeliness", "Timeliness", tables, chart_keys,
                     f"Over the whole register as of {day(report.as_of)}. Every figure says what it counts; "
-                    "lawful exceptions to the 20 weeks are reported separately. \"No data\": nobody in the "
-                    "population, or the register does not record that clock.")
+                    "lawful exceptions are reported separately. \"No data\": nobody in the population, or the "
+                    "register does not record that clock. Cases still open are counted by time waited: day 140 "
+                    "is still within 20 weeks, day 42 within 6 weeks.")
 
 
 def _team_and_month_tables(by_team: TimelinessReport, monthly: list, overall: list[Measure], wanted: list | None,
@@ -215,7 +221,8 @@ def _team_and_month_tables(by_team: TimelinessReport, monthly: list, overall: li
     charts_["timeliness_against_target"] = _chart(
         "Timeliness against the statutory target", "Bars: % of each measure met; dashed line: the target (100%)",
         charts.timeliness_bars, [m.to_dict() for m in overall], t, "Statutory timescales met (% of population)")
-    month_keys = [k for k in MONTHLY_KEYS if wanted is None or k in wanted] or (wanted or [])[:4]
+    measured = [m.key for m in overall]  # open-case keys are not measures
+    month_keys = [k for k in MONTHLY_KEYS if wanted is None or k in wanted] or measured[:4]
     lines = {}
     month_rows = []
     for key in month_keys:

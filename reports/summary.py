@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from audit.improvement.scales import StatusScale
 from audit.results import analysis
+from audit.timeliness.ageing import ADVICE_BANDS, REQUEST_BANDS
 from audit.vocabulary import Agency, Grade
 from reports.pack import build_pack, pack_data, table
 
@@ -22,6 +23,8 @@ SCHEMA = "ehcp-audit/board-summary/2"
 GRADE_ROW = ("group", "plans", *analysis.GRADE_COLUMNS, "incomplete", "good_or_better_pct", "suppressed")
 MEASURE_ROW = ("key", "label", "definition", "met", "total", "not_met", "percent", "target_days", "group", "suppressed")
 WEAK_ROW = ("criterion_id", "section", "criterion", "plans", "weak", "weak_pct", "suppressed")
+OPEN_ROWS = {part: ("key", "label", "definition", "open", *(f"band_{i}" for i in range(len(bands))), "suppressed")
+             for part, bands in (("requests", REQUEST_BANDS), ("advice", ADVICE_BANDS))}
 ACTION_ROW = ("kind", "title", "lead", "milestone", "status", "status_label", "detail", "services")
 
 
@@ -62,6 +65,7 @@ def summary_from_pack(pack: dict) -> dict:
         "headline_lines": pack["headline"],
         "suppression_note": pack["suppression_note"],
         "grade_distribution": by_service if service else _rows(pack, "overall", GRADE_ROW),
+        "caps": pack["caps"],
         "by_service": by_service,
         "by_section": _rows(pack, "by_section", GRADE_ROW),
         "by_team": _rows(pack, "by_team", GRADE_ROW),
@@ -70,6 +74,8 @@ def summary_from_pack(pack: dict) -> dict:
         "grade_by_timeliness": _rows(pack, "quality_by_timeliness", GRADE_ROW),
         "timeliness": {"as_of": as_of, "period_start": period["start"], "period_end": period["end"],
                        "measures": measures},
+        "open_cases": {**pack["open_cases"], "requests": _rows(pack, "open_requests", OPEN_ROWS["requests"]),
+                       "advice": _rows(pack, "open_advice", OPEN_ROWS["advice"])},
         "incomplete": _rows(pack, "incomplete", ("plan_ref", "team", "missing_sections")),
         "weak_criteria": _rows(pack, "weak_criteria", WEAK_ROW),
         "actions": _rows(pack, "actions", ACTION_ROW),

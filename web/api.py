@@ -55,6 +55,7 @@ class CriterionOut(BaseModel):
     descriptors: dict[str, str]
     grade: str | None = None
     comment: str = ""
+    not_applicable_allowed: bool = False  # the rubric lets the auditor mark it "Not applicable" with a reason
 
 
 class AssignmentOut(BaseModel):
@@ -77,13 +78,14 @@ class AssignmentDetail(AssignmentOut):
     criteria: list[CriterionOut]
 
 
-GradeName = Literal["Outstanding", "Good", "Requires Improvement", "Inadequate", "4", "3", "2", "1"]
+GradeName = Literal["Outstanding", "Good", "Requires Improvement", "Inadequate", "4", "3", "2", "1", "Not applicable"]
 
 
 class GradeIn(BaseModel):
     criterion_id: str
     grade: GradeName | None = Field(None, description="The grade's name, or 4 (Outstanding) to 1 (Inadequate); "
-                                                      "null = not graded yet (drafts only)")
+                                                      "\"Not applicable\" where the rubric allows it (the reason "
+                                                      "as the comment); null = not graded yet (drafts only)")
     comment: str = Field("", description="Required for Requires Improvement and Inadequate when submitting")
 
 
@@ -171,7 +173,9 @@ def assignment_detail(request: Request, assignment_id: Id, user: Auditing):
             e = entries.get(cid)
             criteria.append(CriterionOut(section=section, criterion_id=cid, text=c.text,
                                          descriptors={g.label: d for g, d in c.descriptors.items()},
-                                         grade=e.grade.label if e and e.grade else None, comment=e.comment if e else ""))
+                                         grade="Not applicable" if e and e.not_applicable else
+                                         e.grade.label if e and e.grade else None, comment=e.comment if e else "",
+                                         not_applicable_allowed=c.allow_not_applicable))
         return AssignmentDetail(id=a.id, cycle_id=cycle.id, plan_ref=plan.plan_ref, sections=a.sections,
                                 plan=PlanOut(**plan_details(plan, user.role)),
                                 due_date=a.due_date, status=assignment_state(card, a, clock.today()), criteria=criteria)
@@ -184,6 +188,9 @@ def put_scorecard(request: Request, assignment_id: Id, body: ScorecardIn, user: 
     entries, problems = {}, []
     for g in body.grades:
         try:
+            if g.grade == "Not applicable":  # with the reason as the comment, where the rubric allows it
+                entries[g.criterion_id] = GradeEntry(None, g.comment, not_applicable=True)
+                continue
             entries[g.criterion_id] = GradeEntry(Grade.parse(g.grade) if g.grade not in (None, "") else None, g.comment)
         except ValueError as exc:
             problems.append(f"criterion {g.criterion_id}: {exc}")

@@ -93,7 +93,8 @@ def scorecard_page(request: Request, assignment_id: Id, user: Auditing, saved: b
         card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
         entries = load_entries(session, card) if card else {}
         submitted = card is not None and card.status == ScorecardStatus.submitted.value
-        values = {cid: (str(int(e.grade)) if e.grade else "", e.comment) for cid, e in entries.items()}
+        values = {cid: (NOT_APPLICABLE if e.not_applicable else str(int(e.grade)) if e.grade else "", e.comment)
+                  for cid, e in entries.items()}
         state = assignment_state(card, assignment, _today())
     return page(request, "scorecard.html", title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle,
                 details=plan_details(plan, user.role),
@@ -170,6 +171,9 @@ def _today():
 def _parse(values: dict[str, tuple[str, str]]) -> tuple[dict[str, GradeEntry], dict[tuple[str, str], str]]:
     entries, errors = {}, {}
     for cid, (grade, comment) in values.items():
+        if grade == NOT_APPLICABLE:  # the rubric allows it for this criterion; check_entries says if not
+            entries[cid] = GradeEntry(None, comment, not_applicable=True)
+            continue
         if grade in ("", None):
             parsed = None
         else:
@@ -195,18 +199,28 @@ def _criteria_view(rubric: Rubric, assignment: Assignment, values: dict[str, tup
                    errors: dict[tuple[str, str], str]) -> list[dict]:
     """Sections and criteria in rubric order with descriptors, what was typed and any error per field."""
     sections = []
-    for section in rubric.sections:
+    skipped = set(assignment.skipped_criteria or ())  # register conditions that do not hold for this plan
+    for section in rubric.units:  # sections, and this agency's part of a shared section ("E:health")
         if section.code not in assignment.sections:
             continue
         criteria = []
         for c in section.criteria:
+            if c.id in skipped:
+                continue
             grade, comment = values.get(c.id, ("", ""))
+            not_applicable = [{"value": NOT_APPLICABLE, "label": "Not applicable",
+                               "descriptor": "Give the reason in the comment"}] if c.allow_not_applicable else []
             criteria.append({
                 "id": c.id, "text": c.text, "grade": grade, "comment": comment,
-                "grade_label": Grade(int(grade)).label if grade.isdigit() and int(grade) in Grade._value2member_map_ else "",
+                "grade_label": "Not applicable" if grade == NOT_APPLICABLE else
+                Grade(int(grade)).label if grade.isdigit() and int(grade) in Grade._value2member_map_ else "",
                 "choices": [{"value": str(int(g)), "label": g.label, "descriptor": c.descriptors.get(g, "")}
-                            for g in sorted(Grade, reverse=True)],
+                            for g in sorted(Grade, reverse=True)] + not_applicable,
                 "grade_error": errors.get((c.id, "grade")), "comment_error": errors.get((c.id, "comment")),
             })
-        sections.append({"code": section.code, "title": section.title, "criteria": criteria})
+        title = section.title if section.parent is None else f"{section.title} ({Agency(section.agency).label}'s part)"
+        sections.append({"code": section.code, "title": title, "criteria": criteria})
     return sections
+
+
+NOT_APPLICABLE = "na"  # the form's value for "not applicable"

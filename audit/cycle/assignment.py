@@ -14,20 +14,24 @@ from collections import Counter
 from sqlmodel import Session, select
 
 from audit.errors import AuditError
+from audit.rubrics.conditions import applies
 from audit.rubrics.loading import Rubric, stored_rubric
 from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan
 from audit.vocabulary import MarkerRole, SampleStatus
 
 
 def applicable_sections(rubric: Rubric, plan: Plan, agency: str) -> list[str]:
-    """The agency's sections that apply to this plan (e.g. social care sections need social care advice)."""
-    codes = []
-    for section in rubric.sections_for_agency(agency):
-        advice = section.applies_if_advice
-        if advice and getattr(plan, f"{advice}_advice_requested") is None:
-            continue
-        codes.append(section.code)
-    return codes
+    """What the agency grades on this plan: its sections and its parts of shared sections ("E:health") whose
+    advice was requested and whose register conditions hold, and that keep at least one criterion that applies."""
+    skipped = set(skipped_criteria(rubric, plan))
+    return [unit.code for unit in rubric.units_for_agency(agency)
+            if unit.applies_to(plan) and any(c.id not in skipped for c in unit.criteria)]
+
+
+def skipped_criteria(rubric: Rubric, plan: Plan, codes: list[str] | None = None) -> list[str]:
+    """Criteria (of the units `codes`, or of the whole rubric) whose register conditions do not hold for the plan."""
+    units = rubric.units if codes is None else [rubric.section(code) for code in codes]
+    return list(dict.fromkeys(c.id for unit in units for c in unit.criteria if not applies(c.applies_if, plan)))
 
 
 def is_conflicted(auditor: Auditor, plan: Plan) -> bool:
@@ -79,6 +83,7 @@ def assign_cycle(session: Session, cycle: Cycle, marker_role: str = MarkerRole.f
                     auditor_id=chosen.id,
                     marker_role=marker_role,
                     due_date=cycle.due_date,
+                    skipped_criteria=skipped_criteria(rubric, plan, sections) or None,
                 )
             )
     if problems:

@@ -26,7 +26,7 @@ from audit.register.table_columns import read_csv_text
 from audit.safe_files import path_inside, safe_name_part
 from audit.store.models import Assignment, Auditor, Cycle, Scorecard
 from audit.text_files import read_text
-from audit.vocabulary import GRADE_LABELS, Grade
+from audit.vocabulary import GRADE_LABELS, Agency, Grade
 
 COLUMNS = [
     "cycle_id", "assignment_id", "auditor", "plan_ref", "section", "section_title", "criterion_id",
@@ -41,19 +41,24 @@ def template_rows(session: Session, cycle: Cycle, auditor: Auditor) -> list[dict
     for assignment, plan in assignments_for(session, cycle, auditor):
         card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
         saved = load_entries(session, card) if card else {}
-        for section in rubric.sections:
+        skipped = set(assignment.skipped_criteria or ())
+        for section in rubric.units:  # sections, and this agency's part of a shared section ("E:health")
             if section.code not in assignment.sections:
                 continue
             for crit in section.criteria:
+                if crit.id in skipped:  # its register conditions do not hold for this plan
+                    continue
                 entry = saved.get(crit.id)
                 d = {g.label: crit.descriptors[g] for g in Grade}
                 rows.append({
                     "cycle_id": cycle.id, "assignment_id": assignment.id, "auditor": auditor.code,
-                    "plan_ref": plan.plan_ref, "section": section.code, "section_title": section.title,
-                    "criterion_id": crit.id, "criterion": crit.text,
+                    "plan_ref": plan.plan_ref, "section": section.code, "section_title": _title(section),
+                    "criterion_id": crit.id, "criterion": crit.text + (NOT_APPLICABLE_HINT if crit.allow_not_applicable
+                                                                       else ""),
                     "outstanding": d["Outstanding"], "good": d["Good"],
                     "requires_improvement": d["Requires Improvement"], "inadequate": d["Inadequate"],
-                    "grade": entry.grade.label if entry and entry.grade else "",
+                    "grade": NOT_APPLICABLE_LABEL if entry and entry.not_applicable else
+                    entry.grade.label if entry and entry.grade else "",
                     "comment": entry.comment if entry else "",
                 })
     return rows
@@ -63,6 +68,15 @@ def template_path(folder: Path, cycle: Cycle, auditor: Auditor, fmt: str) -> Pat
     """Where the auditor's template goes in `folder`: scorecard-cycle-N-<code>.<fmt>, never outside it, whatever
     the stored code holds (audit.safe_files)."""
     return path_inside(folder, f"scorecard-cycle-{cycle.id}-{safe_name_part(auditor.code)}.{fmt}")
+NOT_APPLICABLE_LABEL = "Not applicable"
+NOT_APPLICABLE_WORDS = {"not applicable", "n/a", "na", "not_applicable"}
+NOT_APPLICABLE_HINT = " (may be marked Not applicable, with the reason as the comment)"
+
+
+def _title(section) -> str:
+    if section.parent is None:
+        return section.title
+    return f"{section.title} ({Agency(section.agency).label}'s part)"
 
 
 def write_template(session: Session, cycle: Cycle, auditor: Auditor, path: Path) -> int:
@@ -99,8 +113,9 @@ def _write_xlsx(rows: list[dict], path: Path, cycle: Cycle, auditor: Auditor) ->
             for cell in ws[letter][1:]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     grade_col = ws.cell(row=1, column=COLUMNS.index("grade") + 1).column_letter
-    choices = DataValidation(type="list", formula1='"' + ",".join(GRADE_LABELS) + '"', allow_blank=True)
-    choices.error = "Choose Outstanding, Good, Requires Improvement or Inadequate"
+    allowed = GRADE_LABELS + ([NOT_APPLICABLE_LABEL] if any(NOT_APPLICABLE_HINT in r["criterion"] for r in rows) else [])
+    choices = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=True)
+    choices.error = "Choose " + ", ".join(allowed)
     ws.add_data_validation(choices)
     choices.add(f"{grade_col}2:{grade_col}{len(rows) + 1}")
     fill = PatternFill("solid", fgColor="FFF2CC")
@@ -114,6 +129,7 @@ def _write_xlsx(rows: list[dict], path: Path, cycle: Cycle, auditor: Auditor) ->
         [f"Scorecard for {auditor.code}, cycle {cycle.id} ({cycle.name}); due {cycle.due_date:%d %B %Y}."],
         ["Grade every criterion in the yellow 'grade' column, using the descriptors beside it."],
         ["A comment is required for Requires Improvement and Inadequate."],
+        ["Where a criterion says it may be marked Not applicable, choose that and give the reason as the comment."],
         ["Leave a plan's rows all blank if you have not audited it yet; do not change other columns."],
         ["Return it with: ehcp-audit scorecards import FILE"],
     ]:
@@ -214,6 +230,9 @@ def import_scorecard_file(session: Session, path: Path, *, submit: bool = True, 
                 continue
             row_of[cid] = number
             grade = None
+            if r["grade"].strip().casefold() in NOT_APPLICABLE_WORDS:
+                entries[cid] = GradeEntry(None, r.get("comment", ""), not_applicable=True)
+                continue
             if r["grade"]:
                 try:
                     grade = Grade.parse(r["grade"])
@@ -222,7 +241,8 @@ def import_scorecard_file(session: Session, path: Path, *, submit: bool = True, 
                                             fix="choose a grade from the list"))
                     continue
             entries[cid] = GradeEntry(grade, r.get("comment", ""))
-        if all(e.grade is None for e in entries.values()) and not any(e.comment for e in entries.values()):
+        if all(e.grade is None and not e.not_applicable for e in entries.values()) and not any(
+                e.comment for e in entries.values()):
             plan_work.append((assignment, auditor, None, first_row))
             continue
         rubric = cycle_rubric(session, session.get(Cycle, assignment.cycle_id))

@@ -24,15 +24,20 @@ from audit.words import moment
 
 @dataclass(frozen=True)
 class GradeEntry:
-    """What an auditor gave one criterion: a grade (None = not graded yet) and a comment."""
+    """What an auditor gave one criterion: a grade (None = not graded yet) and a comment; or, where the rubric
+    allows it, `not_applicable` with the reason in the comment."""
 
     grade: Grade | None
     comment: str = ""
+    not_applicable: bool = False
 
 
 def assigned_criteria(rubric: Rubric, assignment: Assignment) -> list[tuple[str, str]]:
-    """(section, criterion id) for every criterion the assignment covers, in rubric order."""
-    return [(s.code, c.id) for s in rubric.sections if s.code in assignment.sections for c in s.criteria]
+    """(section or part, criterion id) for every criterion the assignment covers, in rubric order; criteria whose
+    register conditions did not hold for the plan when it was assigned are left out."""
+    skipped = set(assignment.skipped_criteria or ())
+    return [(u.code, c.id) for u in rubric.units if u.code in assignment.sections for c in u.criteria
+            if c.id not in skipped]
 
 
 def check_entries(
@@ -54,6 +59,9 @@ def check_entries(
             )))
     for _, cid in assigned_criteria(rubric, assignment):
         entry = entries.get(cid)
+        if entry is not None and entry.not_applicable:
+            problems += [(cid, p) for p in _not_applicable_problems(rubric, cid, entry)]
+            continue
         if entry is None or entry.grade is None:
             if submit:
                 problems.append((cid, Problem(f"criterion {cid} has no grade", column="grade",
@@ -64,6 +72,21 @@ def check_entries(
                 f"criterion {cid} is graded {entry.grade.label} without a comment", column="comment",
                 fix="say what needs to improve; a comment is required for Requires Improvement and Inadequate",
             )))
+    return problems
+
+
+def _not_applicable_problems(rubric: Rubric, cid: str, entry: GradeEntry) -> list[Problem]:
+    """A criterion marked not applicable: the rubric must allow it, with a reason and no grade as well."""
+    if not rubric.criterion(cid)[1].allow_not_applicable:
+        return [Problem(f"criterion {cid} cannot be marked not applicable", column="grade",
+                        fix="grade it: the rubric does not allow 'not applicable' for this criterion")]
+    problems = []
+    if entry.grade is not None:
+        problems.append(Problem(f"criterion {cid} has a grade and is marked not applicable", column="grade",
+                                fix="give a grade or mark it not applicable, not both"))
+    if not entry.comment.strip():
+        problems.append(Problem(f"criterion {cid} is marked not applicable without a reason", column="comment",
+                                fix="say in the comment why it does not apply to this plan"))
     return problems
 
 
@@ -120,7 +143,8 @@ def save_scorecard(
     section_of = {cid: sec for sec, cid in assigned_criteria(rubric, assignment)}
     for cid, entry in entries.items():
         row = existing.get(cid) or CriterionGrade(scorecard_id=card.id, section=section_of[cid], criterion_id=cid)
-        row.grade = int(entry.grade) if entry.grade is not None else None
+        row.grade = int(entry.grade) if entry.grade is not None and not entry.not_applicable else None
+        row.not_applicable = entry.not_applicable
         row.comment = entry.comment.strip()
         session.add(row)
     card.source = source
@@ -136,7 +160,7 @@ def save_scorecard(
 
 def load_entries(session: Session, scorecard: Scorecard) -> dict[str, GradeEntry]:
     rows = session.exec(select(CriterionGrade).where(CriterionGrade.scorecard_id == scorecard.id)).all()
-    return {r.criterion_id: GradeEntry(Grade(r.grade) if r.grade else None, r.comment) for r in rows}
+    return {r.criterion_id: GradeEntry(Grade(r.grade) if r.grade else None, r.comment, r.not_applicable) for r in rows}
 
 
 def assignments_for(session: Session, cycle: Cycle, auditor: Auditor) -> list[tuple[Assignment, Plan]]:

@@ -22,7 +22,7 @@ from audit.cycle.assignment import cycle_rubric, is_conflicted
 from audit.errors import AuditError, Conflict, InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_TEXT_CHARS
 from audit.rubrics.loading import Rubric
-from audit.rubrics.scoring import section_grade, service_grade
+from audit.rubrics.scoring import NOT_APPLICABLE, section_grade, service_grade
 from audit.store.models import (
     Assignment,
     Auditor,
@@ -96,13 +96,16 @@ def piece_marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[in
         .where(Assignment.cycle_id == cycle.id, Assignment.active == True)  # noqa: E712
     ).all()
     card_ids = [c.id for _, _, c in rows if c is not None and c.status == ScorecardStatus.submitted.value]
-    criteria: dict[int, dict[str, Grade]] = {}
+    criteria: dict[int, dict[str, Grade | str]] = {}
     if card_ids:
         # Plain columns, not ORM objects: a 200-plan cycle has tens of thousands of criterion grades.
-        for card_id, criterion_id, grade in session.exec(
-                select(CriterionGrade.scorecard_id, CriterionGrade.criterion_id, CriterionGrade.grade)
+        for card_id, criterion_id, grade, not_applicable in session.exec(
+                select(CriterionGrade.scorecard_id, CriterionGrade.criterion_id, CriterionGrade.grade,
+                       CriterionGrade.not_applicable)
                 .where(CriterionGrade.scorecard_id.in_(card_ids))).all():
-            if grade is not None:
+            if not_applicable:
+                criteria.setdefault(card_id, {})[criterion_id] = NOT_APPLICABLE
+            elif grade is not None:
                 criteria.setdefault(card_id, {})[criterion_id] = Grade(grade)
     out: dict[tuple[int, str], dict[str, Mark]] = {}
     for a, auditor, card in rows:
@@ -110,8 +113,9 @@ def piece_marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[in
         mark = Mark(a, auditor, submitted, card.id if card else None)
         if submitted:
             for code in a.sections:
-                g = section_grade(rubric.section(code), criteria.get(card.id, {}), rubric.rollup.section_method)
-                if g is not None:
+                g = section_grade(rubric.section(code), criteria.get(card.id, {}), rubric.rollup.section_method,
+                                  a.skipped_criteria or ())
+                if g is not None and g != NOT_APPLICABLE:  # a part marked wholly not applicable is not compared
                     mark.sections[code] = g
             mark.overall = service_grade(rubric, mark.sections, a.agency)
         out.setdefault((a.sampled_plan_id, a.agency), {})[a.marker_role] = mark
@@ -128,26 +132,35 @@ class Selection:
 
 def selected_pieces(session: Session, cycle: Cycle, rules: ModerationRules) -> set[tuple[int, str]]:
     """The (sampled plan, agency) pieces the rules pick; deterministic for a cycle's seed."""
+    return set(selection_reasons(session, cycle, rules))
+
+
+def selection_reasons(session: Session, cycle: Cycle, rules: ModerationRules) -> dict[tuple[int, str], tuple[str, ...]]:
+    """(sampled plan, agency) -> the rules that pick that piece, in RULES order; deterministic for a cycle's seed."""
     marks = piece_marks(session, cycle, cycle_rubric(session, cycle))
     firsts = {key: m[MarkerRole.first.value] for key, m in marks.items() if MarkerRole.first.value in m}
-    chosen: set[tuple[int, str]] = set()
+    chosen: dict[tuple[int, str], list[str]] = {}
     if "random" in rules.rules and rules.share > 0:
         plan_ids = sorted({sp for sp, _ in firsts})
         k = min(len(plan_ids), math.ceil(rules.share * len(plan_ids)))
         picked = set(random.Random(f"second-marking-{cycle.seed}").sample(plan_ids, k))
-        chosen |= {key for key in firsts if key[0] in picked}
+        for key in firsts:
+            if key[0] in picked:
+                chosen.setdefault(key, []).append("random")
     if "extremes" in rules.rules:
         extremes = {Grade.INADEQUATE, Grade.OUTSTANDING}
-        chosen |= {key for key, m in firsts.items()
-                   if m.submitted and (m.overall in extremes or extremes & set(m.sections.values()))}
+        for key, m in firsts.items():
+            if m.submitted and (m.overall in extremes or extremes & set(m.sections.values())):
+                chosen.setdefault(key, []).append("extremes")
     if "per_auditor" in rules.rules:
         by_auditor: dict[str, list[tuple[int, str]]] = {}
         for key, m in firsts.items():
             by_auditor.setdefault(m.auditor.code, []).append(key)
         for code, keys in sorted(by_auditor.items()):
-            if not chosen & set(keys):
-                chosen.add(random.Random(f"second-marking-{cycle.seed}-{code}").choice(sorted(keys)))
-    return chosen
+            if not chosen.keys() & set(keys):
+                pick = random.Random(f"second-marking-{cycle.seed}-{code}").choice(sorted(keys))
+                chosen.setdefault(pick, []).append("per_auditor")
+    return {key: tuple(reasons) for key, reasons in chosen.items()}
 
 
 def select_second_marking(
@@ -170,7 +183,8 @@ def select_second_marking(
     plans = dict(session.exec(select(SampledPlan.id, Plan).join(Plan, Plan.id == SampledPlan.plan_id)
                               .where(SampledPlan.cycle_id == cycle.id)).all())
     created, unavailable = [], []
-    for key in sorted(selected_pieces(session, cycle, rules)):
+    reasons = selection_reasons(session, cycle, rules)
+    for key in sorted(reasons):
         first = marks[key][MarkerRole.first.value]
         if key in have or not first.submitted:
             continue
@@ -183,8 +197,9 @@ def select_second_marking(
         load[chosen.id] += 1
         created.append(Assignment(
             cycle_id=cycle.id, sampled_plan_id=key[0], agency=key[1], sections=list(first.assignment.sections),
+            skipped_criteria=first.assignment.skipped_criteria,
             auditor_id=chosen.id, marker_role=MarkerRole.second.value,
-            due_date=max(cycle.due_date, today + timedelta(days=SECOND_MARKING_DAYS)),
+            due_date=max(cycle.due_date, today + timedelta(days=SECOND_MARKING_DAYS)), selected_by=list(reasons[key]),
         ))
     session.add_all(created)
     session.flush()

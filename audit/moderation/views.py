@@ -10,7 +10,14 @@ from sqlmodel import Session, select
 
 from audit.cycle.assignment import cycle_rubric
 from audit.errors import NotFound
-from audit.moderation.marking import Piece, counted_sources, double_marked, piece_marks, rules_for_cycle
+from audit.moderation.marking import (
+    Piece,
+    counted_sources,
+    double_marked,
+    piece_marks,
+    rules_for_cycle,
+    selection_reasons,
+)
 from audit.store.models import (
     Assignment,
     Auditor,
@@ -97,14 +104,25 @@ def score_labels(session: Session, cycle: Cycle) -> pd.DataFrame:
 
 
 def agreement_units(session: Session, cycle: Cycle) -> pd.DataFrame:
-    """One row per double-marked section: plan, section, agency, both auditors and both section grades."""
+    """One row per double-marked section: plan, section, agency, both auditors, both section grades, and how the
+    piece was chosen for second marking: "random" (the randomly chosen plans) or "rule" (extremes, per auditor)."""
+    pieces = double_marked(session, cycle)
+    recorded = {(p.sampled_plan_id, p.agency): p.second.assignment.selected_by for p in pieces}
+    if any(reasons is None for reasons in recorded.values()):  # chosen before the reasons were kept: work them out
+        worked_out = selection_reasons(session, cycle, rules_for_cycle(session, cycle))
+        recorded = {key: reasons if reasons is not None else worked_out.get(key, ())
+                    for key, reasons in recorded.items()}
     rows = [{"sampled_plan_id": p.sampled_plan_id, "plan_ref": p.plan_ref, "section": code, "agency": p.agency,
              "first_auditor": p.first.auditor.code, "second_auditor": p.second.auditor.code,
              "first_grade": int(p.first.sections[code]) if code in p.first.sections else None,
-             "second_grade": int(p.second.sections[code]) if code in p.second.sections else None}
-            for p in double_marked(session, cycle) for code in p.first.assignment.sections]
-    return pd.DataFrame(rows, columns=["sampled_plan_id", "plan_ref", "section", "agency", "first_auditor",
-                                       "second_auditor", "first_grade", "second_grade"])
+             "second_grade": int(p.second.sections[code]) if code in p.second.sections else None,
+             "chosen_by": "random" if "random" in recorded[(p.sampled_plan_id, p.agency)] else "rule"}
+            for p in pieces for code in p.first.assignment.sections]
+    return pd.DataFrame(rows, columns=UNIT_COLUMNS)
+
+
+UNIT_COLUMNS = ["sampled_plan_id", "plan_ref", "section", "agency", "first_auditor", "second_auditor", "first_grade",
+                "second_grade", "chosen_by"]
 
 
 def moderation_overview(session: Session, cycle: Cycle) -> dict:

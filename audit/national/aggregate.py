@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from audit.register.frames import PLAN_DATE_COLUMNS
+from audit.register.frames import PLAN_CODE_COLUMNS, PLAN_DATE_COLUMNS, PLAN_FLAG_COLUMNS
 from audit.results.analysis import GRADE_COLUMNS
 from audit.rubrics.loading import Rubric, rubric_from_version
 from audit.rubrics.model import Section
@@ -299,8 +299,8 @@ def _with_area(frame: pd.DataFrame, codes: dict) -> pd.DataFrame:
 
 def area_timeliness(con: duckdb.DuckDBPyConnection, as_of: date) -> TimelinessReport:
     """Every timeliness measure over the chosen areas' registers, overall and per area code."""
-    columns = ", ".join(f"p.{c}" for c in [*PLAN_DATE_COLUMNS, "status", "timescale_exception", "phase_transfer_to"])
+    columns = ", ".join(f"p.{c}" for c in [*PLAN_DATE_COLUMNS, *PLAN_FLAG_COLUMNS, *PLAN_CODE_COLUMNS, "status"])
     query = f"""SELECT {columns}, a.code AS area FROM store.plan p JOIN store.localarea a ON a.id = p.area_id
         WHERE p.area_id IN (SELECT area_id FROM chosen)"""  # nosec B608  # the columns are constants
     register = con.sql(query).df()
-    return compute_timeliness(register, as_of, by="area")
+    return compute_timeliness(register, as_of, by="area", separate=True)

@@ -28,7 +28,31 @@ PLAN_DATE_COLUMNS: list[str] = [
     "phase_transfer_amended_date",
     "transfer_in_notified_date",
     "transfer_in_received_date",
+    # optional clocks (issue 22): area-started assessments, reg 10, reg 22, transfers both ways
+    "area_started_date",
+    "decision_not_to_issue_date",
+    "amendment_notice_date",
+    "amendment_issued_date",
+    "transfer_in_move_date",
+    "transfer_in_family_told_date",
+    "transfer_in_previous_review_date",
+    "transfer_in_review_date",
+    "transfer_out_notified_date",
+    "transfer_out_move_date",
+    "transfer_out_sent_date",
 ]
+# Yes/no columns the clocks read; every one is bool in the frame, False when not recorded.
+PLAN_FLAG_COLUMNS: list[str] = [
+    "timescale_exception",
+    "decision_to_assess_exception",
+    "education_advice_exception",
+    "health_advice_exception",
+    "social_care_advice_exception",
+    "educational_psychology_advice_exception",
+    "post_16_move",
+]
+# Coded text columns the clocks read.
+PLAN_CODE_COLUMNS: list[str] = ["phase_transfer_to", "decision_to_assess_outcome"]
 
 
 def plans_frame(session: Session, area_id: int) -> pd.DataFrame:
@@ -43,5 +67,6 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Give date and flag columns fixed dtypes, so an empty area has the same shape as a full one."""
     for column in PLAN_DATE_COLUMNS:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    frame["timescale_exception"] = frame["timescale_exception"].fillna(False).astype(bool)
+    for column in PLAN_FLAG_COLUMNS:
+        frame[column] = frame[column].fillna(False).astype(bool)
     return frame

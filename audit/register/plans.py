@@ -23,6 +23,13 @@ from audit.cells import text_problem
 from audit.errors import InputRejected, Problem
 from audit.limits import Limits
 from audit.register.cell_checks import BadCell, ColumnRule, check_columns
+from audit.register.clock_checks import (
+    CLOCK_COLUMNS,
+    CLOCK_DATE_COLUMNS,
+    CLOCK_FLAG_COLUMNS,
+    OUTCOMES,
+    clock_problems,
+)
 from audit.register.mapping import Mapping, load_mapping, read_table
 from audit.register.table_files import cell_text, write_table
 from audit.store.bulk import insert_columns
@@ -45,13 +52,19 @@ REGISTER_COLUMNS = (
     + ["last_review_meeting_date", "review_decision_date"]
     + ["decision_to_assess_date", "phase_transfer_date", "phase_transfer_to", "phase_transfer_amended_date",
        "transfer_in_notified_date", "transfer_in_received_date"]  # optional clocks (issue 8)
+    + CLOCK_COLUMNS  # optional clocks (issue 22, audit.register.clock_checks)
 )
 DATE_COLUMNS = ["request_date", "final_issued_date", *ADVICE_DATE_COLUMNS, "last_review_meeting_date",
                 "review_decision_date", "decision_to_assess_date", "phase_transfer_date",
-                "phase_transfer_amended_date", "transfer_in_notified_date", "transfer_in_received_date"]
+                "phase_transfer_amended_date", "transfer_in_notified_date", "transfer_in_received_date",
+                *CLOCK_DATE_COLUMNS]
+FLAG_COLUMNS = {"timescale_exception", *CLOCK_FLAG_COLUMNS}  # yes/no; an empty cell means no
+# request_date's heading is required, but an assessment the area started itself has no request date.
+REQUIRED_VALUES = [c for c in REQUIRED_COLUMNS if c != "request_date"]
 
 PERSON_COLUMNS = {"case_officer", *AUTHOR_COLUMNS}  # people, by code: never a name (docs/data-protection.md)
-CODED_COLUMNS = {"phase", "year_group", "primary_need", "status", "timescale_exception", "phase_transfer_to"}
+CODED_COLUMNS = {"phase", "year_group", "primary_need", "status", "phase_transfer_to", "decision_to_assess_outcome",
+                 *FLAG_COLUMNS}
 DATE_FIX = "use YYYY-MM-DD or DD/MM/YYYY"
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -160,8 +173,9 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "year_group": _year_group,
     "primary_need": code_parser(NeedCode.values(), "primary need code"),
     "status": code_parser(PlanStatus.values(), "plan status", separators=True),
-    "timescale_exception": parse_yes_no,
     "phase_transfer_to": code_parser(Phase.values(), "phase", separators=True),
+    "decision_to_assess_outcome": code_parser(OUTCOMES, "decision whether to assess", separators=True),
+    **dict.fromkeys(FLAG_COLUMNS, parse_yes_no),
     **dict.fromkeys(DATE_COLUMNS, parse_date),
 }
 
@@ -211,7 +225,7 @@ def read_register(path: Path, mapping: Path | None = None, limits: Limits | None
     words = mapped.values if mapped else {}
     suffix = f", or map the export's word under 'values:' in {mapped.name}" if mapped else ""
     # Free text (references, codes, teams, settings) is checked, not parsed: length, markup, formulas, names.
-    rules = [ColumnRule(c, PARSERS.get(c), c in REQUIRED_COLUMNS, _blank(c), words.get(c),
+    rules = [ColumnRule(c, PARSERS.get(c), c in REQUIRED_VALUES, _blank(c), words.get(c),
                         suffix if c in CODED_COLUMNS else "",
                         None if c in PARSERS else text_cell_checker(limits.cell_chars, c in PERSON_COLUMNS))
              for c in present]
@@ -219,6 +233,7 @@ def read_register(path: Path, mapping: Path | None = None, limits: Limits | None
     numbers = table.numbers
     values = {c: checked.values[c] if c in checked.values else [_blank(c)] * len(numbers) for c in REGISTER_COLUMNS}
     problems = checked.problems + _row_problems(values, checked.failed, numbers, table.file, table.display)
+    problems += clock_problems(values, checked.failed, numbers, table.file, table.display, present)
     problems += _duplicate_refs(values["plan_ref"], numbers, table.file, table.display)
     if table.problems or problems:
         raise InputRejected(what, table.problems + [p for _, p in sorted(problems, key=lambda x: x[0])])
@@ -226,7 +241,7 @@ def read_register(path: Path, mapping: Path | None = None, limits: Limits | None
 
 
 def _blank(column: str) -> Any:
-    return False if column == "timescale_exception" else None
+    return False if column in FLAG_COLUMNS else None
 
 
 def _duplicate_refs(refs: list[Any], numbers: list[int], name: str, display: dict[str, str]) -> list:

@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from audit.cycle.assignment import cycle_rubric
 from audit.results.cycle_scores import counted_grades
 from audit.rubrics.loading import Rubric
-from audit.rubrics.scoring import service_grade
+from audit.rubrics.model import PART_SEPARATOR
+from audit.rubrics.scoring import NOT_APPLICABLE, plan_grades, service_grade
 from audit.store.models import Cycle, Plan, PlanResult, SampledPlan, SectionResult
 from audit.timeliness.measures import within_20_weeks
 from audit.vocabulary import LABELS, REAUDIT_STRATUM, SERVICES, Grade, Phase
@@ -56,7 +57,7 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     query = (
         select(SampledPlan.id, Plan.id, Plan.plan_ref, Plan.team, Plan.phase, Plan.primary_need, Plan.setting_type,
                Plan.case_officer, PlanResult.grade, PlanResult.status, PlanResult.missing_sections,
-               Plan.request_date, Plan.final_issued_date, Plan.timescale_exception)
+               Plan.request_date, Plan.final_issued_date, Plan.timescale_exception, Plan.area_started_date)
         .join(SampledPlan, SampledPlan.id == PlanResult.sampled_plan_id)
         .join(Plan, Plan.id == SampledPlan.plan_id)
         .where(PlanResult.cycle_id == cycle.id)
@@ -64,7 +65,7 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     if not include_reaudits:
         query = query.where(SampledPlan.stratum != REAUDIT_STRATUM)
     plans = pd.DataFrame.from_records([
-        (*row[:10], ", ".join(row[10]), within_20_weeks(row[11], row[12]), row[13])
+        (*row[:10], ", ".join(row[10]), within_20_weeks(row[11], row[12], row[14]), row[13])
         for row in session.exec(query).all()
     ], columns=["sampled_plan_id", "plan_id", "plan_ref", "team", "phase", "primary_need", "setting_type", "case_officer",
                 "grade", "status", "missing_sections", "within_20_weeks", "timescale_exception"])
@@ -72,16 +73,16 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     kept = set(plans["sampled_plan_id"])
     section_rows = session.exec(
         select(SectionResult.sampled_plan_id, SectionResult.section, SectionResult.agency, SectionResult.grade,
-               SectionResult.status).where(SectionResult.cycle_id == cycle.id)).all()
+               SectionResult.status, SectionResult.parts).where(SectionResult.cycle_id == cycle.id)).all()
     sections = pd.DataFrame.from_records(section_rows,
-                                         columns=["sampled_plan_id", "section", "agency", "grade", "status"])
+                                         columns=["sampled_plan_id", "section", "agency", "grade", "status", "parts"])
     sections = sections[sections["sampled_plan_id"].isin(kept)].reset_index(drop=True)
     sections["grade"] = sections["grade"].astype("Int64")
     services = _service_frame(rubric, sections)
     crit = [
-        {"sampled_plan_id": sp, "section": sec, "criterion_id": cid, "grade": int(g)}
+        {"sampled_plan_id": sp, "section": sec.split(PART_SEPARATOR)[0], "criterion_id": cid, "grade": int(g)}
         for (sp, sec), grades in (counted_grades(session, cycle) if criteria else {}).items() if sp in kept
-        for cid, g in grades.items()
+        for cid, g in grades.items() if g != NOT_APPLICABLE  # not applicable is not a grade
     ]
     criteria = pd.DataFrame(crit, columns=["sampled_plan_id", "section", "criterion_id", "grade"])
     teams = sorted(set(session.exec(select(Plan.team).where(Plan.area_id == cycle.area_id).distinct()).all()))
@@ -94,15 +95,22 @@ def _service_frame(rubric: Rubric, sections: pd.DataFrame) -> pd.DataFrame:
     # Plain Python over the records: a pandas group per plan and service cost seconds for a 200-plan cycle.
     pieces: dict[tuple[int, str], dict[str, Grade] | None] = {}
     applicable = sections[sections["status"] != "not_applicable"]
-    for sp_id, agency, section, grade, status in zip(
+    parts = applicable["parts"].tolist() if "parts" in applicable.columns else [None] * len(applicable)
+    for sp_id, agency, section, grade, status, shared in zip(
             applicable["sampled_plan_id"].tolist(), applicable["agency"].tolist(), applicable["section"].tolist(),
-            applicable["grade"].tolist(), applicable["status"].tolist()):
-        key = (sp_id, agency)
-        grades = pieces.setdefault(key, {})
-        if status == "incomplete" or grades is None:
-            pieces[key] = None
-        else:
-            grades[section] = Grade(int(grade))
+            applicable["grade"].tolist(), applicable["status"].tolist(), parts):
+        # A shared section counts for each agency by that agency's own part ("E:health"), not the combined grade.
+        units = ([(part_agency, f"{section}{PART_SEPARATOR}{part_agency}", part_grade,
+                   "complete" if part_grade is not None else "incomplete")
+                  for part_agency, part_grade in shared.items()] if isinstance(shared, dict)
+                 else [(agency, section, grade, status)])
+        for unit_agency, code, unit_grade_value, unit_status in units:
+            key = (sp_id, unit_agency)
+            grades = pieces.setdefault(key, {})
+            if unit_status == "incomplete" or grades is None:
+                pieces[key] = None
+            else:
+                grades[code] = Grade(int(unit_grade_value))
     rows = []
     for (sp_id, agency), grades in pieces.items():
         if grades is None:
@@ -214,3 +222,23 @@ def weak_criteria(results: CycleResults, top: int = 10) -> pd.DataFrame:
 def incomplete_plans(results: CycleResults) -> pd.DataFrame:
     frame = results.plans[results.plans["status"] == "incomplete"]
     return frame[["plan_ref", "team", "missing_sections"]].sort_values("plan_ref").reset_index(drop=True)
+
+
+def cap_effects(results: CycleResults) -> dict:
+    """How many graded plans a limiting rule (a plan cap) lowered, and from what to what, from the stored sections."""
+    caps = results.rubric.rollup.caps
+    sections = results.sections[results.sections["status"] == "complete"]
+    graded = set(results.plans.loc[results.plans["grade"].notna(), "sampled_plan_id"])
+    moves: dict[tuple[str, str], int] = {}
+    for sp_id, rows in sections.groupby("sampled_plan_id"):
+        if sp_id not in graded or not caps:
+            continue
+        before, after = plan_grades(results.rubric, {r.section: Grade(int(r.grade)) for r in rows.itertuples()})
+        if after < before:
+            moves[(before.label, after.label)] = moves.get((before.label, after.label), 0) + 1
+    order = {g.label: i for i, g in enumerate(sorted(Grade, reverse=True))}
+    lowered = [{"from": a, "to": b, "plans": n} for (a, b), n in sorted(moves.items(), key=lambda m: (order[m[0][0]],
+                                                                                                       order[m[0][1]]))]
+    return {"plans_graded": len(graded), "lowered": sum(m["plans"] for m in lowered), "moves": lowered,
+            "rules": [f"if section {' or '.join(c.targets)} is {c.at_or_below.label} or worse, the plan is at most "
+                      f"{c.cap_at.label}" for c in caps]}

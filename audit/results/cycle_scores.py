@@ -14,9 +14,9 @@ from sqlmodel import Session, delete, select
 from audit.cycle.assignment import applicable_sections, cycle_rubric
 from audit.moderation.marking import counted_sources
 from audit.rubrics.loading import Rubric
-from audit.rubrics.scoring import plan_grade, section_grade
-from audit.store.models import CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
-from audit.vocabulary import Grade, SampleStatus
+from audit.rubrics.scoring import NOT_APPLICABLE, combined_grade, plan_grade, section_grade
+from audit.store.models import Assignment, CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
+from audit.vocabulary import Grade, MarkerRole, SampleStatus
 
 
 @dataclass(frozen=True)
@@ -27,24 +27,34 @@ class ScoreSummary:
     by_grade: dict[str, int]
 
 
-def counted_grades(session: Session, cycle: Cycle) -> dict[tuple[int, str], dict[str, Grade]]:
-    """(sampled plan id, section) -> criterion grades from the scorecard that counts.
+def counted_grades(session: Session, cycle: Cycle) -> dict[tuple[int, str], dict[str, Grade | str]]:
+    """(sampled plan id, section or part) -> criterion grades from the scorecard that counts.
 
     `audit.moderation.marking.counted_sources` decides: the first marker's, or the second marker's when the cycle's
     policy takes the lower grade. A moderated section keeps the first marker's criteria here; its agreed
-    section grade is applied by `score_cycle`.
+    section grade is applied by `score_cycle`. A criterion the auditor marked not applicable is NOT_APPLICABLE.
     """
     sources = counted_sources(session, cycle)
     cards = {c.scorecard_id for c in sources.values()}
     rows = session.exec(
-        select(CriterionGrade.scorecard_id, CriterionGrade.section, CriterionGrade.criterion_id, CriterionGrade.grade)
+        select(CriterionGrade.scorecard_id, CriterionGrade.section, CriterionGrade.criterion_id, CriterionGrade.grade,
+               CriterionGrade.not_applicable)
         .where(CriterionGrade.scorecard_id.in_(cards))
     ).all() if cards else []
-    by_card: dict[tuple[int, str], dict[str, Grade]] = {}
-    for card_id, section, cid, grade in rows:
-        if grade is not None:
+    by_card: dict[tuple[int, str], dict[str, Grade | str]] = {}
+    for card_id, section, cid, grade, not_applicable in rows:
+        if not_applicable:
+            by_card.setdefault((card_id, section), {})[cid] = NOT_APPLICABLE
+        elif grade is not None:
             by_card.setdefault((card_id, section), {})[cid] = Grade(grade)
     return {key: by_card[(c.scorecard_id, key[1])] for key, c in sources.items() if (c.scorecard_id, key[1]) in by_card}
+
+
+def skipped_by_piece(session: Session, cycle: Cycle) -> dict[tuple[int, str], set[str]]:
+    """(sampled plan id, section or part) -> criteria its register conditions left out, as frozen on assignment."""
+    rows = session.exec(select(Assignment.sampled_plan_id, Assignment.sections, Assignment.skipped_criteria)
+                        .where(Assignment.cycle_id == cycle.id, Assignment.marker_role == MarkerRole.first.value)).all()
+    return {(sp, code): set(skipped or ()) for sp, sections, skipped in rows for code in sections}
 
 
 def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
@@ -52,6 +62,7 @@ def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
     rubric: Rubric = cycle_rubric(session, cycle)
     grades = counted_grades(session, cycle)
     sources = counted_sources(session, cycle)  # a moderated section grade replaces the roll-up
+    skipped = skipped_by_piece(session, cycle)
     sampled = session.exec(
         select(SampledPlan, Plan).join(Plan, Plan.id == SampledPlan.plan_id)
         .where(SampledPlan.cycle_id == cycle.id, SampledPlan.status == SampleStatus.sampled.value)
@@ -62,23 +73,26 @@ def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
     complete = 0
     for sp, plan in sampled:
         applicable = {code for agency in rubric.agencies() for code in applicable_sections(rubric, plan, agency)}
+
+        def unit_grade(unit, sp=sp) -> Grade | str | None:
+            source = sources.get((sp.id, unit.code))
+            if source is not None and source.grade is not None:
+                return source.grade
+            return section_grade(unit, grades.get((sp.id, unit.code), {}), rubric.rollup.section_method,
+                                 skipped.get((sp.id, unit.code), ()))
+
         section_grades: dict[str, Grade] = {}
         missing = []
         for section in rubric.sections:
-            if section.code not in applicable:
-                status, grade = "not_applicable", None
-            else:
-                source = sources.get((sp.id, section.code))
-                grade = source.grade if source is not None and source.grade is not None else section_grade(
-                    section, grades.get((sp.id, section.code), {}), rubric.rollup.section_method)
-                status = "complete" if grade is not None else "incomplete"
-                if grade is None:
-                    missing.append(section.code)
-                else:
-                    section_grades[section.code] = grade
+            status, grade, parts = _section_result(section, [u for u in section.parts() if u.code in applicable],
+                                                   unit_grade)
+            if status == "incomplete":
+                missing.append(section.code)
+            elif grade is not None:
+                section_grades[section.code] = grade
             session.add(SectionResult(cycle_id=cycle.id, sampled_plan_id=sp.id, rubric_version_id=cycle.rubric_version_id,
                                       section=section.code, agency=section.agency,
-                                      grade=int(grade) if grade else None, status=status))
+                                      grade=int(grade) if grade else None, status=status, parts=parts))
         overall = plan_grade(rubric, section_grades) if not missing and section_grades else None
         if overall is not None:
             complete += 1
@@ -89,3 +103,26 @@ def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
                                missing_sections=missing))
     session.flush()
     return ScoreSummary(plans=len(sampled), complete=complete, incomplete=len(sampled) - complete, by_grade=by_grade)
+
+
+def _section_result(section, units: list, unit_grade) -> tuple[str, Grade | None, dict | None]:
+    """(status, grade, parts) of one section from what of it applies: its own grade, or a shared section's parts
+    combined by its rule. Parts the auditors marked wholly not applicable are left out; none left: not applicable."""
+    if not units:
+        return "not_applicable", None, None
+    graded: dict[str, Grade] = {}
+    parts: dict[str, int | None] = {}
+    for unit in units:
+        grade = unit_grade(unit)
+        if grade == NOT_APPLICABLE:
+            continue
+        parts[unit.agency] = None if grade is None else int(grade)
+        if grade is not None:
+            graded[unit.agency] = grade
+    shared = parts if section.shared else None
+    if any(g is None for g in parts.values()):
+        return "incomplete", None, shared
+    if not graded:
+        return "not_applicable", None, shared
+    grade = combined_grade(section, graded) if section.shared else next(iter(graded.values()))
+    return "complete", grade, shared

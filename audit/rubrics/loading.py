@@ -17,11 +17,13 @@ from sqlmodel import Session, select
 
 from audit.errors import InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_YAML_BYTES, check_file_size
-from audit.rubrics.model import Cap, Criterion, Rollup, Rubric, Section
+from audit.rubrics.conditions import build_conditions
+from audit.rubrics.describe import describe
+from audit.rubrics.model import AgencyPart, Cap, Criterion, Rollup, Rubric, Section
 from audit.rubrics.schema import normalise
 from audit.store.models import RubricVersion
 from audit.text_files import TEXT_FIX, YAML_ENCODINGS, read_text
-from audit.vocabulary import Agency, Grade
+from audit.vocabulary import Grade
 
 __all__ = [
     "Cap",
@@ -167,38 +169,6 @@ def stored_rubric(session: Session, version_id: int) -> Rubric:
     return built if built is not None else rubric_from_version(session.get(RubricVersion, version_id))
 
 
-def describe(rubric: Rubric) -> str:
-    """A plain-text summary for `ehcp-audit rubric show`."""
-    lines = [
-        f"{rubric.title}",
-        f"  id {rubric.key}, version {rubric.version_label}, hash {rubric.short_hash}",
-        f"  kind: {rubric.kind.replace('_', ' ')}" + (f" (theme: {rubric.theme.replace('_', ' ')})" if rubric.theme else ""),
-        f"  criteria -> section: {_method_words(rubric.rollup.section_method)}",
-        f"  sections -> plan and each service: {_method_words(rubric.rollup.plan_method)}",
-    ]
-    for cap in rubric.rollup.caps:
-        lines.append(f"  cap: {_cap_words(cap, 'section', 'the plan')}")
-    lines.append("")
-    lines.append("Agencies:")
-    for agency in rubric.agencies():
-        codes = ", ".join(s.code for s in rubric.sections_for_agency(agency))
-        lines.append(f"  {_agency_label(agency)}: {codes}")
-    lines.append("")
-    total = sum(len(s.criteria) for s in rubric.sections)
-    lines.append(f"Sections ({len(rubric.sections)}, {total} criteria):")
-    width = max(len(s.code) for s in rubric.sections)
-    for s in rubric.sections:
-        extra = f"; only if {s.applies_if_advice.replace('_', ' ')} advice was requested" if s.applies_if_advice else ""
-        lines.append(
-            # Parentheses, not brackets: the CLI prints through rich, which reads [..] as markup.
-            f"  {s.code:<{width}}  {s.title} ({_agency_label(s.agency)}; weight {_num(s.weight)}; "
-            f"{_count(len(s.criteria))}: {', '.join(s.criterion_ids())}{extra})"
-        )
-        for cap in s.caps:
-            lines.append(f"  {'':<{width}}  cap: {_cap_words(cap, 'criterion', 'the section')}")
-    return "\n".join(lines)
-
-
 def read_yaml_file(path: Path, what: str = "Rubric file") -> object:
     """Parse a YAML file strictly (a key written twice is an error); problems come back as InputRejected."""
     check_file_size(path, f"{what} {path.name}", DEFAULT_YAML_BYTES, "EHCP_AUDIT_MAX_YAML_BYTES")
@@ -260,26 +230,32 @@ def _build(content: dict, digest: str) -> Rubric:
     def cap(raw: dict, targets_key: str) -> Cap:
         return Cap(tuple(raw[targets_key]), Grade.parse(raw["at_or_below"]), Grade.parse(raw["cap_at"]))
 
-    sections = tuple(
-        Section(
+    def section(s: dict) -> Section:
+        parts = tuple(AgencyPart(p["agency"], p["applies_if_advice"]) for p in s.get("agencies", []))
+        return Section(
             code=s["code"],
             title=s["title"],
-            agency=s["agency"],
+            agency=parts[0].agency if parts else s["agency"],
             weight=float(s["weight"]),
-            applies_if_advice=s["applies_if_advice"],
+            applies_if_advice=s.get("applies_if_advice"),
             criteria=tuple(
                 Criterion(
                     id=c["id"],
                     text=c["text"],
                     weight=float(c["weight"]),
                     descriptors={Grade.parse(label): text for label, text in c["descriptors"].items()},
+                    applies_if=build_conditions(c.get("applies_if", {})),
+                    allow_not_applicable=bool(c.get("allow_not_applicable", False)),
+                    agencies=tuple(c.get("agencies", ())),
                 )
                 for c in s["criteria"]
             ),
             caps=tuple(cap(raw, "criteria") for raw in s["caps"]),
+            agencies=parts,
+            combine=s.get("combine"),
+            applies_if=build_conditions(s.get("applies_if", {})),
         )
-        for s in content["sections"]
-    )
+
     rollup = content["rollup"]
     return Rubric(
         key=content["id"],
@@ -288,40 +264,7 @@ def _build(content: dict, digest: str) -> Rubric:
         kind=content["kind"],
         theme=content["theme"],
         rollup=Rollup(rollup["section"], rollup["plan"], tuple(cap(raw, "sections") for raw in rollup["caps"])),
-        sections=sections,
+        sections=tuple(section(s) for s in content["sections"]),
         content=content,
         content_hash=digest,
     )
-
-
-_METHOD_WORDS = {
-    "weighted": "weighted mean to the nearest grade (halves round down)",
-    "best_fit": "best fit (weighted median grade)",
-    "lowest": "lowest grade (limiting)",
-}
-
-
-def _method_words(method: str) -> str:
-    return _METHOD_WORDS.get(method, method)
-
-
-def _cap_words(cap: Cap, noun: str, whole: str) -> str:
-    return (
-        f"if {noun} {' or '.join(cap.targets)} is {cap.at_or_below.label} or worse, "
-        f"{whole} is at most {cap.cap_at.label}"
-    )
-
-
-def _agency_label(agency: str) -> str:
-    try:
-        return Agency(agency).label
-    except ValueError:
-        return agency
-
-
-def _count(n: int) -> str:
-    return f"{n} criterion" if n == 1 else f"{n} criteria"
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)

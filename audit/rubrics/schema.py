@@ -14,13 +14,24 @@ from typing import Any
 from audit.cells import text_problem
 from audit.errors import Problem
 from audit.limits import DEFAULT_TEXT_CHARS
+from audit.rubrics.conditions import normalise_conditions
+from audit.rubrics.inheritance import (
+    Inherited,
+    complete_descriptors,
+    criterion_agencies,
+    shared_agencies,
+)
+from audit.rubrics.inheritance import (
+    flag as _flag,
+)
 from audit.rubrics.model import KINDS, SECTION_METHODS
 from audit.vocabulary import AdviceType, Agency, Grade
 
-TOP_KEYS = ("id", "title", "version", "kind", "theme", "rollup", "sections")
+TOP_KEYS = ("id", "title", "version", "kind", "theme", "rollup", "descriptors", "allow_not_applicable", "sections")
 ROLLUP_KEYS = ("section", "plan", "caps")
-SECTION_KEYS = ("code", "title", "agency", "weight", "applies_if_advice", "criteria", "caps")
-CRITERION_KEYS = ("id", "text", "weight", "descriptors")
+SECTION_KEYS = ("code", "title", "agency", "agencies", "combine", "weight", "applies_if_advice", "applies_if",
+                "descriptors", "allow_not_applicable", "criteria", "caps")
+CRITERION_KEYS = ("id", "text", "weight", "applies_if", "agencies", "allow_not_applicable", "descriptors")
 CAP_KEYS = ("at_or_below", "cap_at")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _GRADES_BEST_FIRST = sorted(Grade, reverse=True)
@@ -144,7 +155,10 @@ def normalise(content: Any, source: str) -> tuple[dict, list[Problem]]:
     if out["kind"] == "whole_plan" and out["theme"] is not None:
         check.problem("theme", "a whole-plan rubric has no theme", "set 'theme: null' or 'kind: themed'")
 
-    sections = [_section(check, s, f"sections[{i}]") for i, s in enumerate(check.items(raw, "sections", ""))]
+    inherited = Inherited(_descriptors(check, raw.get("descriptors"), "descriptors", partial=True)
+                          if "descriptors" in raw else {}, _flag(check, raw, "allow_not_applicable", ""))
+    sections = [_section(check, s, f"sections[{i}]", inherited)
+                for i, s in enumerate(check.items(raw, "sections", ""))]
     out["rollup"] = _rollup(check, raw.get("rollup"), [s["code"] for s in sections])
     out["sections"] = sections
     _duplicates(check, [(s["code"], f"sections[{i}].code") for i, s in enumerate(sections)], "section code")
@@ -172,35 +186,63 @@ def _rollup(check: _Checker, raw: Any, section_codes: list[str]) -> dict:
     }
 
 
-def _section(check: _Checker, raw: Any, path: str) -> dict:
+def _section(check: _Checker, raw: Any, path: str, inherited: Inherited) -> dict:
     raw = check.mapping(raw, path, SECTION_KEYS, "a section")
-    criteria = [_criterion(check, c, f"{path}.criteria[{j}]") for j, c in enumerate(check.items(raw, "criteria", path))]
+    own = Inherited(
+        {**inherited.descriptors, **(_descriptors(check, raw.get("descriptors"), f"{path}.descriptors", partial=True)
+                                     if "descriptors" in raw else {})},
+        _flag(check, raw, "allow_not_applicable", path, inherited.allow_not_applicable))
+    parts = shared_agencies(check, raw, path) if "agencies" in raw else None
+    agencies = [p["agency"] for p in parts] if parts else []
+    criteria = [_criterion(check, c, f"{path}.criteria[{j}]", own, agencies)
+                for j, c in enumerate(check.items(raw, "criteria", path))]
     ids = [c["id"] for c in criteria]
-    return {
-        "code": check.code(raw, "code", path),
-        "title": check.text(raw, "title", path),
-        "agency": check.choice(raw, "agency", path, Agency.values()),
-        "weight": check.weight(raw, path),
-        "applies_if_advice": check.choice(raw, "applies_if_advice", path, AdviceType.values(), required=False),
-        "caps": [
-            _cap(check, c, f"{path}.caps[{k}]", "criteria", ids, "criterion in this section")
-            for k, c in enumerate(check.items(raw, "caps", path, required=False))
-        ],
-        "criteria": criteria,
-    }
+    out = {"code": check.code(raw, "code", path), "title": check.text(raw, "title", path)}
+    if parts is None:
+        out["agency"] = check.choice(raw, "agency", path, Agency.values())
+        if "combine" in raw:
+            check.problem(_join(path, "combine"), "'combine' is only for a section graded by more than one agency",
+                          "remove it, or list the agencies under 'agencies:'")
+    else:
+        out["agencies"] = parts
+        out["combine"] = check.choice(raw, "combine", path, list(SECTION_METHODS), what="rule for combining grades")
+        for agency in agencies:
+            if not any(not c.get("agencies") or agency in c["agencies"] for c in criteria):
+                check.problem(_join(path, "agencies"), f"{agency} grades no criterion of this section",
+                              f"give {agency} a criterion, or take it out of 'agencies'")
+    out["weight"] = check.weight(raw, path)
+    if parts is None:
+        out["applies_if_advice"] = check.choice(raw, "applies_if_advice", path, AdviceType.values(), required=False)
+    if "applies_if" in raw:
+        out["applies_if"] = normalise_conditions(raw["applies_if"], _join(path, "applies_if"), check.problem)
+    out["caps"] = [_cap(check, c, f"{path}.caps[{k}]", "criteria", ids, "criterion in this section")
+                   for k, c in enumerate(check.items(raw, "caps", path, required=False))]
+    out["criteria"] = criteria
+    return out
 
 
-def _criterion(check: _Checker, raw: Any, path: str) -> dict:
+def _criterion(check: _Checker, raw: Any, path: str, inherited: Inherited, section_agencies: list[str]) -> dict:
     raw = check.mapping(raw, path, CRITERION_KEYS, "a criterion")
-    return {
+    out: dict[str, Any] = {
         "id": check.code(raw, "id", path),
         "text": check.text(raw, "text", path),
         "weight": check.weight(raw, path),
-        "descriptors": _descriptors(check, raw.get("descriptors"), f"{path}.descriptors"),
     }
+    if "applies_if" in raw:
+        out["applies_if"] = normalise_conditions(raw["applies_if"], _join(path, "applies_if"), check.problem)
+    if "agencies" in raw:
+        out["agencies"] = criterion_agencies(check, raw["agencies"], _join(path, "agencies"), section_agencies)
+    if _flag(check, raw, "allow_not_applicable", path, inherited.allow_not_applicable):
+        out["allow_not_applicable"] = True
+    given = raw.get("descriptors") is not None
+    own = _descriptors(check, raw["descriptors"], f"{path}.descriptors", partial=True) if given else {}
+    out["descriptors"] = complete_descriptors(check, {**inherited.descriptors, **own}, f"{path}.descriptors",
+                                              bool(inherited.descriptors) or given)
+    return out
 
 
-def _descriptors(check: _Checker, raw: Any, path: str) -> dict[str, str]:
+def _descriptors(check: _Checker, raw: Any, path: str, partial: bool = False) -> dict[str, str]:
+    """The descriptors written at one level, by grade label; `partial` allows some grades only (the rest inherited)."""
     labels = [g.label for g in _GRADES_BEST_FIRST]
     if not isinstance(raw, dict):
         check.problem(path, "the grade descriptors are missing" if raw is None else "descriptors should be one line per grade",
@@ -222,10 +264,8 @@ def _descriptors(check: _Checker, raw: Any, path: str) -> dict[str, str]:
                           f"write what {grade.label} looks like for this criterion")
         elif (bad := text_problem(found[grade], DEFAULT_TEXT_CHARS)) is not None:
             check.problem(path, f"the descriptor for '{grade.label}' {bad[0]}", bad[1])
-    for grade in _GRADES_BEST_FIRST:
-        if grade not in found:
-            check.problem(path, f"no descriptor for '{grade.label}'", f"add a '{grade.label}:' line under descriptors")
-    # Best first, as a QA lead reads them.
+    if not partial:
+        return complete_descriptors(check, {g.label: t for g, t in found.items()}, path, True)
     return {g.label: found[g] for g in _GRADES_BEST_FIRST if g in found}
 
 

@@ -15,9 +15,20 @@ from functools import lru_cache
 from audit.rubrics.model import SECTION_METHODS, Cap, Rubric, Section
 from audit.vocabulary import Grade
 
-__all__ = ["METHODS", "apply_caps", "plan_grade", "roll_up", "section_grade", "service_grade"]
+__all__ = [
+    "METHODS",
+    "NOT_APPLICABLE",
+    "apply_caps",
+    "combined_grade",
+    "plan_grade",
+    "plan_grades",
+    "roll_up",
+    "section_grade",
+    "service_grade",
+]
 
 METHODS = SECTION_METHODS
+NOT_APPLICABLE = "not_applicable"  # a criterion (or a whole section) the auditor or the rubric left out
 
 
 def roll_up(grades: list[tuple[Grade, float]], method: str) -> Grade:
@@ -49,34 +60,55 @@ def apply_caps(grade: Grade, caps: Iterable[Cap], grades: Mapping[str, Grade]) -
     return grade
 
 
-def section_grade(section: Section, criterion_grades: Mapping[str, Grade | int | None], method: str) -> Grade | None:
-    """The section's grade from its criteria, or None if any of its criteria is ungraded.
+def section_grade(section: Section, criterion_grades: Mapping[str, Grade | int | str | None], method: str,
+                  skip: Iterable[str] = ()) -> Grade | str | None:
+    """The section's (or part's) grade from its criteria; None if a criterion it needs is ungraded.
 
+    Criteria in `skip` (their register conditions do not hold for the plan) and criteria the auditor marked
+    NOT_APPLICABLE are left out, never counted; when every criterion is left out the result is NOT_APPLICABLE.
     Grades for criteria outside the section are ignored, so a whole scorecard can be passed.
     """
+    left_out = set(skip)
     own: dict[str, Grade] = {}
     for criterion in section.criteria:
+        if criterion.id in left_out:
+            continue
         value = criterion_grades.get(criterion.id)
         if value is None:
             return None
+        if value == NOT_APPLICABLE:
+            continue
         own[criterion.id] = Grade(value)
-    grade = roll_up([(own[c.id], c.weight) for c in section.criteria], method)
+    if not own:
+        return NOT_APPLICABLE
+    grade = roll_up([(own[c.id], c.weight) for c in section.criteria if c.id in own], method)
     return apply_caps(grade, section.caps, own)
+
+
+def combined_grade(section: Section, part_grades: Mapping[str, Grade]) -> Grade:
+    """A shared section's grade: its graded parts' grades by the section's `combine` rule (each part weight 1)."""
+    return roll_up([(Grade(g), 1) for g in part_grades.values()], section.combine or "lowest")
+
+
+def plan_grades(rubric: Rubric, section_grades: Mapping[str, Grade | int]) -> tuple[Grade, Grade]:
+    """(the plan rule's grade before caps, the plan grade after them): the board sees what a cap lowered."""
+    grades = {code: Grade(g) for code, g in section_grades.items()}
+    if not grades:
+        raise ValueError("no section grades given; a plan with no applicable sections has no grade")
+    before = roll_up([(grade, rubric.section(code).weight) for code, grade in grades.items()], rubric.rollup.plan_method)
+    return before, apply_caps(before, rubric.rollup.caps, grades)
 
 
 def plan_grade(rubric: Rubric, section_grades: Mapping[str, Grade | int]) -> Grade:
     """The plan's grade over the sections given (the caller leaves out sections that do not apply)."""
-    grades = {code: Grade(g) for code, g in section_grades.items()}
-    if not grades:
-        raise ValueError("no section grades given; a plan with no applicable sections has no grade")
-    weighted = [(grade, rubric.section(code).weight) for code, grade in grades.items()]
-    grade = roll_up(weighted, rubric.rollup.plan_method)
-    return apply_caps(grade, rubric.rollup.caps, grades)
+    return plan_grades(rubric, section_grades)[1]
 
 
 def service_grade(rubric: Rubric, section_grades: Mapping[str, Grade | int], agency: str) -> Grade | None:
-    """One agency's grade over its own sections present in `section_grades`; None if it has none."""
-    own = {s.code: section_grades[s.code] for s in rubric.sections_for_agency(agency) if s.code in section_grades}
+    """One agency's grade over what it grades present in `section_grades`: its sections, and its own part of each
+    shared section (keyed "E:health"); None if it has none."""
+    own = {(u.parent or u.code): section_grades[u.code] for u in rubric.units_for_agency(agency)
+           if u.code in section_grades and section_grades[u.code] != NOT_APPLICABLE}
     if not own:
         return None
     # Caps only see this agency's sections, so e.g. an Inadequate F caps education but not health.

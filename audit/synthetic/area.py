@@ -13,21 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from audit.register.plans import REGISTER_COLUMNS
+from audit.synthetic.clocks import NAT as _NAT
+from audit.synthetic.clocks import as_columns, later_clocks, statutory_clocks
+from audit.synthetic.clocks import dates as _dates
+from audit.synthetic.clocks import late as _late
 from audit.synthetic.grading import simulate_grades  # noqa: F401  re-exported: callers import it from here too
 from audit.vocabulary import Agency, NeedCode, Phase, PlanStatus
 
-REGISTER_COLUMNS = [
-    "plan_ref", "team", "phase", "year_group", "primary_need", "setting_type", "status", "case_officer",
-    "request_date", "final_issued_date", "timescale_exception",
-    "education_advice_requested", "education_advice_received", "education_advice_author",
-    "health_advice_requested", "health_advice_received", "health_advice_author",
-    "social_care_advice_requested", "social_care_advice_received", "social_care_advice_author",
-    "educational_psychology_advice_requested", "educational_psychology_advice_received",
-    "educational_psychology_advice_author",
-    "last_review_meeting_date", "review_decision_date",
-    "decision_to_assess_date", "phase_transfer_date", "phase_transfer_to", "phase_transfer_amended_date",
-    "transfer_in_notified_date", "transfer_in_received_date",
-]  # fmt: skip
 AUDITOR_COLUMNS = ["code", "agency", "team", "email", "active"]
 
 DEFAULT_AUDITORS = {
@@ -99,7 +92,6 @@ DECISION_WITHIN_4_WEEKS = 0.60
 HISTORY_YEARS = 6
 
 _AGE_IN_YEAR_GROUP = {"N1": 3.5, "N2": 4.0, "R": 4.5} | {str(y): 4.5 + y for y in range(1, 15)}
-_NAT = np.iinfo(np.int64).min  # the int64 that numpy reads as NaT
 _REF_ALPHABET = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)  # Crockford base32
 
 
@@ -151,18 +143,9 @@ def _plan_refs(rng: np.random.Generator, n: int, area_code: str) -> np.ndarray:
     return np.char.add(f"{area_code}-", chars).astype(object)
 
 
-def _dates(days: np.ndarray) -> np.ndarray:
-    """Day numbers (NaT sentinel for missing) to datetime.date objects and None."""
-    return days.astype(np.int64).view("datetime64[D]").astype(object)
-
-
 def _asked_of(asked: dict[str, np.ndarray], types: list[str], type_index: np.ndarray) -> np.ndarray:
     """Whether each plan's advice of the given type (by index) was requested."""
     return np.stack([asked[t] for t in types])[type_index, np.arange(len(type_index))]
-
-
-def _late(rng: np.random.Generator, n: int, start: int, mean: float, cap: int) -> np.ndarray:
-    return np.minimum(start + rng.exponential(mean, n).astype(np.int64), cap)
 
 
 def generate_register(
@@ -268,6 +251,11 @@ def generate_register(
     )
     decision = np.where((meeting != _NAT) & (decision <= today), decision, _NAT)
 
+    clocks = later_clocks(_rng(seed, 9), request, final, year_group, status, today)
+    advice = {t: columns[t] for t in ADVICE_TYPES}
+    clocks.update(statutory_clocks(_rng(seed, 10), clocks, request, final, decision, advice, year_group, status,
+                                   today))
+    request = clocks.pop("request_date")  # an assessment the area started itself has none
     data: dict[str, object] = {
         "plan_ref": _plan_refs(_rng(seed, 2), n, area_code),
         "team": team,
@@ -288,42 +276,8 @@ def generate_register(
         data[f"{t}_advice_author"] = pd.Series(columns[t + "_author"], dtype=object)
     data["last_review_meeting_date"] = _dates(meeting)
     data["review_decision_date"] = _dates(decision)
-    data.update(_later_clocks(_rng(seed, 9), request, final, year_group, status, today))
+    data.update(as_columns(clocks))
     return pd.DataFrame(data, columns=REGISTER_COLUMNS)
-
-
-def _later_clocks(rng: np.random.Generator, request: np.ndarray, final: np.ndarray, year_group: np.ndarray,
-                  status: np.ndarray, today: np.int64) -> dict[str, np.ndarray]:
-    """The optional clocks (issue 8) from their own random stream, so the columns above are unchanged."""
-    n = len(request)
-    decision = request + np.where(rng.random(n) < 0.8, rng.integers(14, 43, n), _late(rng, n, 43, 14.0, 120))
-    decision = np.where(decision <= today, decision, _NAT)
-    # Children now in Reception, Year 7 and Year 12 moved phase last September; the amended plan was due by
-    # 15 February (31 March into post-16) of that year.
-    day = np.datetime64(int(today), "D").astype(object)
-    september = date(day.year if day.month >= 9 else day.year - 1, 9, 1)
-    moved_to = {"R": Phase.primary.value, "7": Phase.secondary.value, "12": Phase.post_16.value}
-    to = np.array([moved_to.get(str(g)) for g in year_group], dtype=object)
-    moved = (to != None) & (status == PlanStatus.active.value) & (final != _NAT)  # noqa: E711
-    deadline = np.array([np.datetime64(date(september.year, 3, 31) if t == Phase.post_16.value
-                                       else date(september.year, 2, 15), "D").astype(np.int64) for t in to])
-    amended = deadline + np.where(rng.random(n) < 0.7, -rng.integers(0, 60, n), _late(rng, n, 1, 30.0, 150))
-    amended = np.where(moved & (amended <= today), amended, _NAT)
-    transfer = np.full(n, np.datetime64(september, "D").astype(np.int64))
-    # About 3% of finalised plans came in from another area.
-    came_in = (rng.random(n) < 0.03) & (final != _NAT)
-    notified = np.where(came_in, final + rng.integers(30, 400, n), _NAT)
-    notified = np.where(notified <= today, notified, _NAT)
-    received = notified + np.where(rng.random(n) < 0.75, rng.integers(0, 21, n), _late(rng, n, 22, 15.0, 90))
-    received = np.where((notified != _NAT) & (received <= today), received, _NAT)
-    return {
-        "decision_to_assess_date": _dates(decision),
-        "phase_transfer_date": _dates(np.where(moved, transfer, _NAT)),
-        "phase_transfer_to": pd.Series(np.where(moved, to, None), dtype=object),
-        "phase_transfer_amended_date": _dates(amended),
-        "transfer_in_notified_date": _dates(notified),
-        "transfer_in_received_date": _dates(received),
-    }
 
 
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:

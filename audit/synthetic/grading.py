@@ -27,6 +27,12 @@ SECTION_OFFSETS = {
     "H": -0.15, "H1": -0.15, "H2": -0.15, "I": 0.30, "J": 0.15, "K": 0.10,
 }  # fmt: skip
 COMMENT_SHARE = {Grade.GOOD: 0.4, Grade.OUTSTANDING: 0.7}
+# Now and then an auditor reads a whole section quite differently from a colleague (missed evidence, a different
+# view of what "quantified" means): a shift of the section's criteria by about a grade and a half, either way, for
+# one auditor of one plan. It makes two markers sometimes two grades apart, as real ones are, so moderation is
+# exercised. Our assumption, docs/synthetic.md.
+MISREAD_SHARE = 0.06
+MISREAD_SHIFT = 1.5
 
 WEAK_BY_SECTION = {
     "A": ["The child's views are summarised by adults rather than recorded in their own words.",
@@ -101,6 +107,12 @@ def _comment(grade: Grade, section: str, pick: float) -> str:
     return bank[min(int(pick * len(bank)), len(bank) - 1)]
 
 
+def _misreading(seed: int, plan_ref: str, auditor_code: str, section_code: str) -> float:
+    """The occasional section one auditor reads very differently (0 most of the time)."""
+    happens, way = _uniforms("misread", seed, plan_ref, auditor_code, section_code)
+    return 0.0 if happens >= MISREAD_SHARE else (MISREAD_SHIFT if way < 0.5 else -MISREAD_SHIFT)
+
+
 def simulate_grades(
     criteria: list[tuple[str, str]],
     plan_ref: str,
@@ -115,6 +127,7 @@ def simulate_grades(
         section = _section_key(section_code)
         score = (
             quality
+            + _misreading(seed, plan_ref, auditor_code, section_code)
             + SECTION_OFFSETS.get(section, 0.0)
             + CRITERION_SD * _normal("criterion", seed, plan_ref, criterion_id)
             + AUDITOR_SD * _normal("reading", seed, plan_ref, auditor_code, criterion_id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from audit.register.frames import PLAN_DATE_COLUMNS
+from audit.register.frames import PLAN_DATE_COLUMNS, PLAN_FLAG_COLUMNS
 from audit.vocabulary import PlanStatus
 
 NOT_RECORDED = "(not recorded)"
@@ -21,8 +22,10 @@ OPTIONAL_DATE_COLUMNS: list[str] = [
     "phase_transfer_amended_date",
     "transfer_in_notified_date",
     "transfer_in_received_date",
+    *PLAN_DATE_COLUMNS[PLAN_DATE_COLUMNS.index("area_started_date"):],  # issue 22
 ]
 REQUIRED_DATES = [c for c in PLAN_DATE_COLUMNS if c not in OPTIONAL_DATE_COLUMNS]
+OPTIONAL_FLAGS = [c for c in PLAN_FLAG_COLUMNS if c != "timescale_exception"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,15 @@ class RegisterDays:
     exception: np.ndarray
     groups: pd.Series | None
     transfer_to: np.ndarray  # phase_transfer_to as text ("" when not recorded)
-    recorded: frozenset[str]  # optional date columns with at least one date on the register
+    recorded: frozenset[str]  # optional date columns with a date, and yes/no columns with a yes, on the register
+    flags: dict[str, np.ndarray] = field(default_factory=dict)  # the optional yes/no columns (False when absent)
+    outcome: np.ndarray | None = None  # decision_to_assess_outcome as text ("" when not recorded)
+    # Per optional date column, for each row: does the row's register record that column at all? One register
+    # gives all True or all False; `separate` groups (areas side by side) each answer for their own plans.
+    recorded_rows: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def from_frame(cls, plans: pd.DataFrame, by: str | None) -> RegisterDays:
+    def from_frame(cls, plans: pd.DataFrame, by: str | None, separate: bool = False) -> RegisterDays:
         needed = REQUIRED_DATES + ["status", "timescale_exception"] + ([by] if by else [])
         missing = [c for c in needed if c not in plans.columns]
         if missing:
@@ -70,15 +78,49 @@ class RegisterDays:
         for column in OPTIONAL_DATE_COLUMNS:
             days[column] = (_day_numbers(pd.to_datetime(plans[column])) if column in plans.columns
                             else np.full(len(plans), np.nan))
-        to = plans["phase_transfer_to"] if "phase_transfer_to" in plans.columns else pd.Series([""] * len(plans))
+        flags = {c: (_flag(plans[c]) if c in plans.columns else np.zeros(len(plans), dtype=bool))
+                 for c in OPTIONAL_FLAGS}
+        exception = _flag(plans["timescale_exception"])
+        recorded = {c for c in OPTIONAL_DATE_COLUMNS if not np.isnan(days[c]).all()}
+        groups = plans[by].astype("string").fillna(NOT_RECORDED) if by else None
+        codes = pd.factorize(groups)[0] if separate and groups is not None else None
+        recorded_rows = {c: _recorded_rows(~np.isnan(days[c]), codes) for c in OPTIONAL_DATE_COLUMNS}
+        recorded |= {c for c, values in flags.items() if values.any()}
+        if exception.any():
+            recorded.add("timescale_exception")
         return cls(
             days=days,
             active=plans["status"].eq(PlanStatus.active.value).to_numpy(dtype=bool),
-            exception=_flag(plans["timescale_exception"]),
-            groups=plans[by].astype("string").fillna(NOT_RECORDED) if by else None,
-            transfer_to=_each_distinct(to.astype("string").fillna(""), lambda text: text.str.strip().str.lower()),
-            recorded=frozenset(c for c in OPTIONAL_DATE_COLUMNS if not np.isnan(days[c]).all()),
+            exception=exception,
+            groups=groups,
+            transfer_to=_text(plans, "phase_transfer_to"),
+            recorded=frozenset(recorded),
+            flags=flags,
+            outcome=_text(plans, "decision_to_assess_outcome"),
+            recorded_rows=recorded_rows,
         )
+
+    @cached_property
+    def start(self) -> np.ndarray:
+        """When each assessment's clock started: the request, or the day the area started it itself (no request)."""
+        request = self.days["request_date"]
+        return np.where(np.isnan(request), self.days["area_started_date"], request)
+
+
+def _recorded_rows(has: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+    """Per row: does its register (the whole frame, or its group when groups are separate registers) have any?"""
+    if codes is None:
+        return np.full(has.shape, bool(has.any()))
+    return (np.bincount(codes, weights=has, minlength=codes.max(initial=-1) + 1) > 0)[codes]
+
+
+def _text(plans: pd.DataFrame, column: str) -> np.ndarray:
+    """A coded text column, stripped and lower case ("" when not recorded or absent); each distinct value once."""
+    if column not in plans.columns:
+        return np.full(len(plans), "", dtype=object)
+    codes, distinct = pd.factorize(plans[column].to_numpy(dtype=object), use_na_sentinel=True)
+    cleaned = np.array([str(v).strip().lower() for v in distinct] + [""], dtype=object)
+    return cleaned[codes]  # code -1 (missing) takes the last slot: ""
 
 
 def _flag(values: pd.Series) -> np.ndarray:

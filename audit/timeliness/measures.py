@@ -79,13 +79,15 @@ class TimelinessReport:
         raise KeyError(f"no measure '{key}' for group {group!r}")
 
 
-def within_20_weeks(request_date: Any, final_issued_date: Any) -> bool | None:
-    """True when the final plan was issued 0-140 days after the request; None when not issued."""
+def within_20_weeks(request_date: Any, final_issued_date: Any, area_started_date: Any = None) -> bool | None:
+    """True when the final plan was first issued 0-140 days after the request (or, with no request, the day the
+    area started the assessment itself); None when not issued."""
     if pd.isna(final_issued_date):
         return None
-    if pd.isna(request_date):
+    start = area_started_date if pd.isna(request_date) else request_date
+    if pd.isna(start):
         return False  # the clock cannot be shown to have been met
-    days = (pd.Timestamp(final_issued_date) - pd.Timestamp(request_date)).days
+    days = (pd.Timestamp(final_issued_date) - pd.Timestamp(start)).days
     return 0 <= days <= TWENTY_WEEKS_DAYS
 
 
@@ -95,14 +97,19 @@ def default_period_start(as_of: date) -> date:
 
 
 def compute_timeliness(
-    plans: pd.DataFrame, as_of: date, period_start: date | None = None, by: str | None = None
+    plans: pd.DataFrame, as_of: date, period_start: date | None = None, by: str | None = None,
+    separate: bool = False,
 ) -> TimelinessReport:
-    """Every timeliness measure over the register as of a date, overall and, with `by`, per group."""
+    """Every timeliness measure over the register as of a date, overall and, with `by`, per group.
+
+    `separate`: each group is its own register (areas side by side), so a clock column one area never records
+    gives that area no data, as its own report would, rather than counting its clocks late.
+    """
     as_of = as_date(as_of)
     start = default_period_start(as_of) if period_start is None else as_date(period_start)
     if start > as_of:
         raise ValueError(f"period_start {start} is after as_of {as_of}; the period must end on as_of")
-    register = RegisterDays.from_frame(plans, by)
+    register = RegisterDays.from_frame(plans, by, separate)
     window = Window(start, as_of)
     flags = list(all_flags(register, window))
     measures = [_measure(spec, int(pop.sum()), int(met.sum())) for spec, pop, met in flags]

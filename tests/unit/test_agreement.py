@@ -73,4 +73,5 @@ def test_an_auditor_who_grades_one_step_higher_stands_out():
     assert by.loc["LENIENT", "exact_pct"] == by["exact_pct"].min()
     # Colleagues paired with LENIENT half the time look half a grade lower; nobody else is a full grade off.
     assert (by.drop("LENIENT")["mean_difference"].abs() <= 0.5).all()
-    assert tables["cycle"].iloc[0]["units"] == 60 and tables["section"].iloc[0]["group"] == "B"
+    everything = tables["cycle"].set_index("group").loc["All double-marked plans"]
+    assert everything["units"] == 60 and tables["section"].iloc[0]["group"] == "B"

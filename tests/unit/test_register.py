@@ -61,7 +61,7 @@ def rejected(path: Path, mapping: Path | None = None) -> list[tuple[int | None, 
 def test_columns_cover_the_plan_model():
     assert set(REQUIRED_COLUMNS) <= set(REGISTER_COLUMNS)
     assert set(REGISTER_COLUMNS) <= set(Plan.model_fields)
-    assert len(REGISTER_COLUMNS) == 31  # 25 + the optional clocks of issue 8
+    assert len(REGISTER_COLUMNS) == 49  # 25 + the optional clocks of issue 8 (6) and issue 22 (18)
 
 
 def test_good_csv_is_stored_with_typed_values(session, area, tmp_path):

@@ -24,7 +24,7 @@ from audit.store.models import RubricVersion
 from audit.vocabulary import Grade
 
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
-SHIPPED = ["whole-plan", "themed-education-advice", "themed-health-advice", "themed-social-care-advice"]
+SHIPPED = ["whole-plan", "themed-education-advice", "themed-health-advice", "themed-social-care-advice", "joint-outcomes"]
 
 
 def descriptors(tag: str = "") -> dict[str, str]:

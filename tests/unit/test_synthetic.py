@@ -67,8 +67,34 @@ def test_dates_are_dates_or_none(register):
     for column in [c for c in REGISTER_COLUMNS if c.endswith(("_date", "_requested", "_received"))]:
         values = register[column].tolist()
         assert all(v is None or type(v) is date for v in values), column
-        assert all(v is None or v <= AS_OF for v in values), column
+        # A move is planned in advance (a post-16 move is amended 5 months before it); everything else has happened.
+        latest = AS_OF + timedelta(days=183) if column in PLANNED else AS_OF
+        assert all(v is None or v <= latest for v in values), column
     assert all(v is None or isinstance(v, str) for v in register.health_advice_author)
+
+
+PLANNED = {"phase_transfer_date", "transfer_in_move_date", "transfer_out_move_date"}
+
+
+def test_the_statutory_clock_columns_are_coherent(register):
+    """Issue 22's columns: each clock starts before it stops, and every kind of case is there to measure."""
+    frame = register
+    assert (frame.request_date.isna() == frame.area_started_date.notna()).all()  # one start or the other
+    for later, earlier in [("amendment_issued_date", "amendment_notice_date"),
+                           ("transfer_out_sent_date", "transfer_out_notified_date"),
+                           ("transfer_in_family_told_date", "transfer_in_received_date"),
+                           ("transfer_in_review_date", "transfer_in_received_date"),
+                           ("amendment_notice_date", "final_issued_date"),
+                           ("phase_transfer_amended_date", "final_issued_date")]:
+        assert (_days(frame, later, earlier) >= 0).all(), later
+    assert set(frame.decision_to_assess_outcome.dropna()) == {"assess", "not_assess"}
+    assert frame.decision_to_assess_outcome[frame.final_issued_date.notna()].dropna().eq("assess").all()
+    for flag in ["decision_to_assess_exception", "health_advice_exception", "post_16_move"]:
+        assert frame[flag].dtype == bool and 0 < frame[flag].sum() < len(frame) / 10, flag
+    moves = frame[frame.post_16_move]
+    assert moves.year_group.isin(["13", "14"]).all() and moves.phase_transfer_to.eq("post_16").all()
+    for column in ["decision_not_to_issue_date", "transfer_in_review_date", "transfer_out_sent_date"]:
+        assert frame[column].notna().sum() > 10, column
 
 
 def test_plan_refs_are_unique_and_pseudonymous(register):

@@ -31,7 +31,8 @@ def test_a_service_lead_sees_their_own_service_only_on_the_page_and_in_downloads
     assert sections_of(summary["by_section"]) == HEALTH_SECTIONS
     assert {r["section"] for r in summary["weak_criteria"]} <= HEALTH_SECTIONS
     assert all("health" in a["services"] for a in summary["actions"])
-    assert {m["key"] for m in summary["timeliness"]["measures"]} == {"advice_6_weeks_health"}
+    assert {m["key"] for m in summary["timeliness"]["measures"]} == {
+        "advice_6_weeks_health", "advice_6_weeks_health_excluding_exceptions", "advice_6_weeks_health_exception_cases"}
     assert summary["by_team"] == [] and summary["by_primary_need"] == []
     download = client.get(f"/results/{scored}/download/md")
     assert "-health.md" in download.headers["content-disposition"] and "Health only" in download.text

@@ -124,4 +124,4 @@ def test_agreement_page_shows_raw_agreement_beside_alpha(client, disputed):
         assert text in page, text
     assert page.index("Exact agreement") < page.index("Krippendorff")
     assert "0.0%" in page  # every pair two grades apart: no exact agreement
-    assert "too few for the coefficients to mean much" in page
+    assert "too few for a coefficient" in page and "resample plans, not sections" in page

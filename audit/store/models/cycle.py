@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from audit.store.models.base import _json_dict, _json_list, utcnow
@@ -71,6 +71,12 @@ class Assignment(SQLModel, table=True):
     due_date: date
     active: bool = Field(True, description="False once the sampled plan is withdrawn.")
     created_at: datetime = Field(default_factory=utcnow)
+    # A second marker's piece: the second-marking rules that picked it (random, extremes, per_auditor), so agreement
+    # on the randomly chosen plans can be told from agreement on the rule-chosen ones. None for first markers.
+    selected_by: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Criteria of these sections whose register conditions (rubric `applies_if`) do not hold for the plan, frozen
+    # when the piece is assigned, so the scorecard, the roll-up and moderation leave out the same ones (issue 22).
+    skipped_criteria: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Scorecard(SQLModel, table=True):
@@ -97,6 +103,8 @@ class CriterionGrade(SQLModel, table=True):
     criterion_id: str
     grade: int | None = Field(default=None, description="audit.vocabulary.Grade value; None in a draft.")
     comment: str = ""
+    # The auditor marked the criterion not applicable (the rubric allows it); the comment holds the reason.
+    not_applicable: bool = False
 
 
 class SectionResult(SQLModel, table=True):
@@ -112,6 +120,8 @@ class SectionResult(SQLModel, table=True):
     agency: str
     grade: int | None = None
     status: str = Field("complete", description="complete, incomplete or not_applicable")
+    # A shared section: each agency's part, {agency: grade or None}; the grade above combines them (issue 22).
+    parts: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class PlanResult(SQLModel, table=True):

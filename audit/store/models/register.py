@@ -56,6 +56,25 @@ class Plan(SQLModel, table=True):
     phase_transfer_amended_date: date | None = None
     transfer_in_notified_date: date | None = None
     transfer_in_received_date: date | None = None
+    # Optional clocks added by issue 22 (docs/timeliness.md, docs/formats.md); migration 0005.
+    area_started_date: date | None = None
+    decision_to_assess_outcome: str | None = None
+    decision_to_assess_exception: bool = False
+    education_advice_exception: bool = False
+    health_advice_exception: bool = False
+    social_care_advice_exception: bool = False
+    educational_psychology_advice_exception: bool = False
+    decision_not_to_issue_date: date | None = None
+    amendment_notice_date: date | None = None
+    amendment_issued_date: date | None = None
+    post_16_move: bool = False
+    transfer_in_move_date: date | None = None
+    transfer_in_family_told_date: date | None = None
+    transfer_in_previous_review_date: date | None = None
+    transfer_in_review_date: date | None = None
+    transfer_out_notified_date: date | None = None
+    transfer_out_move_date: date | None = None
+    transfer_out_sent_date: date | None = None
 
     def advice_authors(self) -> set[str]:
         return {
