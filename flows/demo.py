@@ -22,12 +22,14 @@ from pathlib import Path
 from sqlmodel import Session, col, func, select
 
 from audit import clock
-from audit import synthetic
-from audit.register.auditors import import_auditors
-from audit.vocabulary import Grade
 from audit.cycle.lifecycle import create_cycle, cycle_progress, get_area, get_cycle
-from audit.store.db import engine_from_settings, transaction
 from audit.errors import AuditError
+from audit.register.auditors import import_auditors
+from audit.register.plans import import_register
+from audit.rubrics.loading import find_rubric
+from audit.settings import Settings
+from audit.store.actor import acting_as
+from audit.store.db import engine_from_settings, transaction
 from audit.store.models import (
     Action,
     Assignment,
@@ -38,10 +40,8 @@ from audit.store.models import (
     PlanResult,
     SampledPlan,
 )
-from audit.register.plans import import_register
-from audit.rubrics.loading import find_rubric
-from audit.settings import Settings
-from audit.store.actor import acting_as
+from audit.synthetic import area as synthetic
+from audit.vocabulary import Grade
 from flows import runtime
 
 AREA_NAME = "Demo local area (synthetic)"
