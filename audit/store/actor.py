@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import getpass
+import inspect
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ACTOR: ContextVar[str] = ContextVar("ehcp_audit_actor", default="system")
 
@@ -41,6 +43,10 @@ def as_actor(actor: str) -> Callable:
             with acting_as(actor):
                 return fn(*args, **kwargs)
 
+        # Prefect reads the parameters' types from the signature and resolves string annotations (from
+        # `from __future__ import annotations`) in the *wrapper's* module, which does not import the flow's
+        # types (`date`): give the wrapper the flow's signature with its annotations already resolved.
+        run.__signature__ = inspect.signature(fn, eval_str=True)
         return run
 
     return wrap
