@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
 
 from audit import clock
-from audit.vocabulary import Agency
-from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import (
@@ -27,11 +24,13 @@ from ehcp_audit_cli.common import (
 @friendly
 @needs(Permission.send_board_pack)
 def board_pack_cmd(
-    cycle: Optional[int] = typer.Option(None, "--cycle", help="Cycle number (default: the latest with results)."),
-    service: Optional[str] = typer.Option(None, "--service", help="Only this service's pack: sen_team, education, health or social_care."),
-    send: bool = typer.Option(False, "--send/--no-send", help="Email the pack to EHCP_AUDIT_BOARD_RECIPIENTS (runs the Prefect flow)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date the figures are taken on (default today)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write to (default <reports>/cycle-N)."),
+    cycle: int | None = typer.Option(None, "--cycle", help="Cycle number (default: the latest with results)."),
+    service: str | None = typer.Option(None, "--service",
+                                       help="Only this service's pack: sen_team, education, health or social_care."),
+    send: bool = typer.Option(False, "--send/--no-send",
+                              help="Email the pack to EHCP_AUDIT_BOARD_RECIPIENTS (runs the Prefect flow)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the figures are taken on (default today)."),
+    out: Path | None = typer.Option(None, "--out", help="Folder to write to (default <reports>/cycle-N)."),
 ) -> None:
     """Render the board pack (HTML, Markdown, PDF, XLSX, JSON); with --send, render, publish and email it."""
     day = parse_date(as_of) or clock.today()
@@ -60,9 +59,11 @@ def board_pack_cmd(
 @needs(Permission.view_results)
 def trends_cmd(
     series: str = typer.Option("Overall", "--series", help="Overall, Service or Section."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """% Good or better cycle on cycle, with sample sizes, 95% Wilson intervals and rubric breaks."""
+    from audit.cycle.lifecycle import get_area
+    from audit.vocabulary import Agency
     from reports.trends import cycle_trends
 
     service = results_scope()
@@ -86,8 +87,9 @@ def trends_cmd(
         console.print(table)
 
 
-def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -> None:
+def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None:
     """`ehcp-audit report --format pdf|xlsx`: the board pack in one binary format."""
+    from audit.cycle.lifecycle import get_cycle
     from reports.pack import build_pack
     from reports.pack_render import render_html
     from reports.pdf import html_to_pdf
@@ -104,7 +106,8 @@ def pack_file(cycle: int, fmt: str, out: Optional[Path], as_of: Optional[str]) -
     console.print(f"Wrote {out}")
 
 
-def _cycle(session, cycle_id: Optional[int]):
+def _cycle(session, cycle_id: int | None):
+    from audit.cycle.lifecycle import get_area, get_cycle
     from reports.trends import reported_cycles
 
     if cycle_id is not None:

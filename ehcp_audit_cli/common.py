@@ -11,31 +11,41 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlmodel import Session
 
-from audit.store.db import engine_from_settings, transaction
 from audit.errors import AuditError, InputRejected
 from audit.protection.permissions import Permission, require, results_service
-from audit.settings import Settings, get_settings
 from audit.store.actor import acting_as, cli_actor
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from audit.settings import Settings
+
+# Only Typer, Rich and the foundation are imported here: `ehcp-audit --help` and every command load the rest
+# (the store, pandas, Prefect...) inside the command that uses it (tests/unit/test_cli_imports.py keeps it so).
 
 console = Console()
 err_console = Console(stderr=True)
 
 
 def settings() -> Settings:
+    from audit.settings import get_settings
+
     return get_settings()
 
 
 @contextmanager
 def store() -> Iterator[Session]:
     """One unit of work; the audit trail records its changes as done by the operator (cli:<OS user>)."""
+    from audit.store.db import engine_from_settings, transaction
+
     with acting_as(cli_actor()), transaction(engine_from_settings(settings())) as session:
         yield session
 

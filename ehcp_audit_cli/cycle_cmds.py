@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
-from sqlmodel import select
 
-from audit.vocabulary import check_auditor_code
-from audit.cycle.lifecycle import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
 from audit.errors import AuditError, NotFound
-from audit.limits import Limits
-from audit.store.models import Auditor, Cycle, Plan, RubricVersion
-from audit.rubrics.loading import find_rubric
-from audit.cycle.sampling import Exclusions
-from audit.cycle.scorecard_files import import_scorecard_file, template_path, write_template
-from audit.cycle.scorecards import assignments_for
 from audit.protection.permissions import Permission
+from audit.vocabulary import check_auditor_code
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
+
+# Each command imports the domain modules it uses, so `--help` and the read commands start quickly.
 
 cycle_app = typer.Typer(help="Create, run and follow audit cycles.", no_args_is_help=True)
 scorecards_app = typer.Typer(help="Generate scorecard spreadsheets for auditors and import them back.",
@@ -37,9 +30,13 @@ def cycle_create(
     strata: str = typer.Option("", "--strata", help="Comma-separated fields to stratify by, e.g. team,plan_stage."),
     seed: int = typer.Option(1, "--seed", help="Random seed; the same seed and register give the same sample."),
     exclude_months: int = typer.Option(12, "--exclude-audited-months", help="Exclude plans audited this recently."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Create a cycle (nothing is sampled until it runs)."""
+    from audit.cycle.lifecycle import create_cycle, get_area
+    from audit.cycle.sampling import Exclusions
+    from audit.rubrics.loading import find_rubric
+
     chosen = find_rubric(settings().rubrics_dir, rubric)
     with store() as session:
         cycle = create_cycle(
@@ -55,7 +52,7 @@ def cycle_create(
 @needs(Permission.manage_cycles)
 def cycle_run(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to judge lateness and timeliness on (default today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date to judge lateness and timeliness on (default today)."),
     finalise: bool = typer.Option(False, "--finalise", help="Score and report even with scorecards outstanding."),
     simulate: bool = typer.Option(False, "--simulate-auditors", help="Demo only: synthetic auditors submit."),
 ) -> None:
@@ -104,10 +101,15 @@ def _print_outcome(cycle_id: int, outcome: dict) -> None:
 @friendly
 @needs(Permission.manage_cycles)
 def cycle_status(
-    cycle_id: Optional[int] = typer.Argument(None, help="Cycle number; omit to list cycles."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to judge lateness on (default today)."),
+    cycle_id: int | None = typer.Argument(None, help="Cycle number; omit to list cycles."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date to judge lateness on (default today)."),
 ) -> None:
     """Progress per agency and auditor: submitted, in draft, not started, late."""
+    from sqlmodel import select
+
+    from audit.cycle.lifecycle import cycle_progress, get_cycle
+    from audit.store.models import Cycle, RubricVersion
+
     with store() as session:
         if cycle_id is None:
             table = Table("cycle", "name", "status", "rubric", "sample", "due")
@@ -140,6 +142,9 @@ def cycle_withdraw(
     replace: bool = typer.Option(True, "--replace/--no-replace", help="Draw a replacement from the same stratum."),
 ) -> None:
     """Withdraw a sampled plan with a reason, replacing it from the same stratum."""
+    from audit.cycle.lifecycle import get_cycle, withdraw_plan
+    from audit.store.models import Plan
+
     with store() as session:
         cycle = get_cycle(session, cycle_id)
         replacement = withdraw_plan(session, cycle, plan_ref, reason, replace)
@@ -160,6 +165,8 @@ def cycle_close(
                              help="Then run the cycle flow: score what is in, raise actions, write the board summary."),
 ) -> None:
     """Close a cycle and score what is in; outstanding audits are reported as incomplete."""
+    from audit.cycle.lifecycle import close_cycle, get_cycle
+
     with store() as session:
         close_cycle(session, get_cycle(session, cycle_id))
     console.print(f"Closed cycle {cycle_id}: no more scorecards are asked for; outstanding audits are reported as "
@@ -179,11 +186,18 @@ def cycle_close(
 @needs(Permission.manage_cycles)
 def scorecards_template(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
-    auditor: Optional[str] = typer.Option(None, "--auditor", help="Auditor code; omit for every auditor."),
+    auditor: str | None = typer.Option(None, "--auditor", help="Auditor code; omit for every auditor."),
     out: Path = typer.Option(Path("scorecards"), "--out", help="Folder to write into."),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv."),
 ) -> None:
     """Write each auditor's scorecard (one row per criterion, descriptors included)."""
+    from sqlmodel import select
+
+    from audit.cycle.lifecycle import get_cycle
+    from audit.cycle.scorecard_files import template_path, write_template
+    from audit.cycle.scorecards import assignments_for
+    from audit.store.models import Auditor
+
     if fmt not in ("xlsx", "csv"):
         raise typer.BadParameter("use xlsx or csv", param_hint="--format")
     if auditor:
@@ -215,9 +229,12 @@ def scorecards_template(
 def scorecards_import(
     file: Path = typer.Argument(..., help="A filled-in scorecard (.xlsx or .csv)."),
     draft: bool = typer.Option(False, "--draft", help="Save as a draft: grades may be incomplete."),
-    auditor: Optional[str] = typer.Option(None, "--auditor", help="Your auditor code (checked against the file)."),
+    auditor: str | None = typer.Option(None, "--auditor", help="Your auditor code (checked against the file)."),
 ) -> None:
     """Submit a scorecard file, all or nothing; late submissions are accepted and flagged."""
+    from audit.cycle.scorecard_files import import_scorecard_file
+    from audit.limits import Limits
+
     if auditor:
         check_auditor_code(auditor)
     with store() as session:

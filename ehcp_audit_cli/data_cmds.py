@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
 
-from audit.register.auditors import import_auditors
-from audit.cycle.lifecycle import get_area
 from audit.limits import Limits
-from audit.register.plans import import_register
-from audit.rubrics.loading import describe, find_rubric, load_rubric_file, load_rubrics_dir
 from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
@@ -28,11 +23,14 @@ AreaOpt = typer.Option(None, "--area", help="Local area code (default: EHCP_AUDI
 @needs(Permission.import_data)
 def plans_import(
     file: Path = typer.Argument(..., help="Register as .csv or .xlsx (columns in docs/formats.md)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML mapping of the export's headings and words."),
-    area: Optional[str] = AreaOpt,
-    area_name: Optional[str] = typer.Option(None, "--area-name", help="Name for a new area."),
+    mapping: Path | None = typer.Option(None, "--mapping", help="YAML mapping of the export's headings and words."),
+    area: str | None = AreaOpt,
+    area_name: str | None = typer.Option(None, "--area-name", help="Name for a new area."),
 ) -> None:
     """Import or update plans from a register file, all or nothing."""
+    from audit.cycle.lifecycle import get_area
+    from audit.register.plans import import_register
+
     with console.status(f"Validating and importing {file.name}..."), store() as session:
         area_row = get_area(session, area or settings().area_code, create=True, name=area_name)
         report = import_register(session, area_row, file, mapping, Limits.from_settings(settings()))
@@ -47,9 +45,12 @@ def plans_import(
 @needs(Permission.import_data)
 def auditors_import(
     file: Path = typer.Argument(..., help="Auditors as .csv or .xlsx: code, agency, team, email, active."),
-    area: Optional[str] = AreaOpt,
+    area: str | None = AreaOpt,
 ) -> None:
     """Import or update auditors, all or nothing."""
+    from audit.cycle.lifecycle import get_area
+    from audit.register.auditors import import_auditors
+
     with store() as session:
         area_row = get_area(session, area or settings().area_code, create=True)
         report = import_auditors(session, area_row, file, Limits.from_settings(settings()))
@@ -62,6 +63,8 @@ def auditors_import(
 @needs(Permission.import_data)
 def rubric_validate(path: Path = typer.Argument(..., help="A rubric file (YAML).")) -> None:
     """Check a rubric file and list every problem."""
+    from audit.rubrics.loading import load_rubric_file
+
     rubric = load_rubric_file(path)
     console.print(f"{path.name} is valid: {rubric.title}, version {rubric.version_label}, "
                   f"{len(rubric.sections)} sections, identity {rubric.short_hash}.")
@@ -72,6 +75,8 @@ def rubric_validate(path: Path = typer.Argument(..., help="A rubric file (YAML).
 @needs(Permission.import_data)
 def rubric_show(rubric: str = typer.Argument(..., help="Rubric id (e.g. whole-plan) or path.")) -> None:
     """Show a rubric's sections, agencies, criteria and roll-up rule."""
+    from audit.rubrics.loading import describe, find_rubric
+
     console.print(describe(find_rubric(settings().rubrics_dir, rubric)), highlight=False, soft_wrap=True)
 
 
@@ -80,6 +85,8 @@ def rubric_show(rubric: str = typer.Argument(..., help="Rubric id (e.g. whole-pl
 @needs(Permission.import_data)
 def rubric_list() -> None:
     """List the rubrics in the rubrics folder."""
+    from audit.rubrics.loading import load_rubrics_dir
+
     table = Table()
     table.add_column("id", no_wrap=True)
     for heading in ("title", "kind", "version", "identity"):

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
-from sqlmodel import select
 
 from audit import clock
-from audit.cycle.amendments import before_after, get_task, mark_done, tasks_of
-from audit.cycle.lifecycle import get_area
 from audit.errors import AuditError
-from audit.improvement.plans import get_plan, link_action, plans_of
-from audit.improvement.rules import load_rules
-from audit.limits import Limits
-from audit.store.models import ImprovementAction
 from audit.protection.permissions import Permission
-from audit.improvement.files import export_plan, import_plan
-from audit.improvement.layouts import LAYOUTS
-from audit.improvement.proposals import decide, get_proposal
-from audit.cycle.reminders import overdue_amendment_items, record_chase
-from audit.rubrics.loading import find_rubric
-from audit.improvement.scales import get_scale, load_scale_file, load_scales
 from ehcp_audit_cli.common import (
     console,
     friendly,
@@ -34,7 +20,8 @@ from ehcp_audit_cli.common import (
     store,
     write_out,
 )
-from reports.improvement import build_improvement_report, render_improvement
+
+# Each command imports the domain modules it uses, so `ehcp-audit --help` starts quickly.
 
 improvement_app = typer.Typer(help="The improvement plan: import/export WSoA and APP tables, BRAG on a page, "
                                    "status proposals, links to the rubric, amendment tasks.", no_args_is_help=True)
@@ -43,10 +30,14 @@ BY = typer.Option(..., "--by", help="Your code, recorded as who made the change.
 
 
 def _area_id(session, area: str | None) -> int:
+    from audit.cycle.lifecycle import get_area
+
     return get_area(session, area or settings().area_code, create=True).id
 
 
 def _scales():
+    from audit.improvement.scales import load_scales
+
     return load_scales(settings().scales_dir)
 
 
@@ -57,11 +48,17 @@ def import_cmd(
     file: Path = typer.Argument(..., help="CSV or XLSX laid out as the WSoA or the APP (docs/improvement.md)."),
     layout: str = typer.Option(..., "--layout", help="wsoa or app."),
     name: str = typer.Option(..., "--name", help="A name for the plan, e.g. 'APP 2021'."),
-    scale: Optional[str] = typer.Option(None, "--scale", help="Status scale; default brag for a WSoA, app for an APP."),
+    scale: str | None = typer.Option(None, "--scale", help="Status scale; default brag for a WSoA, app for an APP."),
     by: str = BY,
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Import an improvement plan, all or nothing; every problem is listed with its row, column and fix."""
+    from audit.cycle.lifecycle import get_area
+    from audit.improvement.files import import_plan
+    from audit.improvement.layouts import LAYOUTS
+    from audit.improvement.scales import get_scale
+    from audit.limits import Limits
+
     if layout not in LAYOUTS:
         raise typer.BadParameter(f"use one of {', '.join(LAYOUTS)}", param_hint="--layout")
     chosen = get_scale(_scales(), scale or DEFAULT_SCALE[layout])
@@ -78,10 +75,15 @@ def import_cmd(
 def export_cmd(
     plan: str = typer.Argument(..., help="Plan id or name."),
     out: Path = typer.Argument(..., help="File to write: .csv or .xlsx."),
-    layout: Optional[str] = typer.Option(None, "--layout", help="wsoa or app; default the plan's own."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    layout: str | None = typer.Option(None, "--layout", help="wsoa or app; default the plan's own."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Export a plan in its layout (an imported plan comes back with the same rows and columns)."""
+    from audit.improvement.files import export_plan
+    from audit.improvement.layouts import LAYOUTS
+    from audit.improvement.plans import get_plan
+    from audit.improvement.scales import get_scale
+
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise typer.BadParameter("name the file .csv or .xlsx", param_hint="OUT")
     if layout is not None and layout not in LAYOUTS:
@@ -96,13 +98,16 @@ def export_cmd(
 @friendly
 @needs(Permission.view_improvement)
 def status_cmd(
-    plan: Optional[str] = typer.Argument(None, help="Plan id or name; leave out to list the plans."),
+    plan: str | None = typer.Argument(None, help="Plan id or name; leave out to list the plans."),
     fmt: str = typer.Option("table", "--format", help="table, json, html or md."),
-    out: Optional[Path] = typer.Option(None, "--out", help="File to write (html, md, json); default the terminal."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for overdue milestones (default today)."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (html, md, json); default the terminal."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date for overdue milestones (default today)."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """BRAG on a page, the exception report and the proposals awaiting a decision."""
+    from audit.improvement.plans import get_plan, plans_of
+    from reports.improvement import build_improvement_report, render_improvement
+
     if fmt not in ("table", "json", "html", "md"):
         raise typer.BadParameter("use table, json, html or md", param_hint="--format")
     with store() as session:
@@ -137,11 +142,16 @@ def status_cmd(
 def accept_cmd(
     proposal: int = typer.Argument(..., help="Proposal number (shown by 'improvement status PLAN')."),
     reason: str = typer.Option(..., "--reason", help="Why; kept with the proposal."),
-    override: Optional[str] = typer.Option(None, "--override", help="Set this status instead of the proposed one."),
+    override: str | None = typer.Option(None, "--override", help="Set this status instead of the proposed one."),
     by: str = BY,
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Accept the status proposed from audit evidence, or override it; both are kept."""
+    from audit.improvement.plans import get_plan
+    from audit.improvement.proposals import decide, get_proposal
+    from audit.improvement.scales import get_scale
+    from audit.store.models import ImprovementAction
+
     with store() as session:
         found = get_proposal(session, proposal, _area_id(session, area))
         action = session.get(ImprovementAction, found.action_id)
@@ -157,15 +167,21 @@ def accept_cmd(
 def link_cmd(
     plan: str = typer.Argument(..., help="Plan id or name."),
     reference: str = typer.Argument(..., help="The action's reference, e.g. 1.2 or 2.1.ii."),
-    criterion: Optional[str] = typer.Option(None, "--criterion", help="Rubric criterion id, e.g. F2."),
-    section: Optional[str] = typer.Option(None, "--section", help="Plan section, e.g. F."),
-    service: Optional[str] = typer.Option(None, "--service", help="sen_team, education, health or social_care."),
+    criterion: str | None = typer.Option(None, "--criterion", help="Rubric criterion id, e.g. F2."),
+    section: str | None = typer.Option(None, "--section", help="Plan section, e.g. F."),
+    service: str | None = typer.Option(None, "--service", help="sen_team, education, health or social_care."),
     rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric the criterion or section belongs to."),
     reason: str = typer.Option(..., "--reason", help="Why this action should improve it."),
     by: str = BY,
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Link an action to the criterion, section or service it should improve, so audits can evidence it."""
+    from sqlmodel import select
+
+    from audit.improvement.plans import get_plan, link_action
+    from audit.rubrics.loading import find_rubric
+    from audit.store.models import ImprovementAction
+
     chosen = [(level, target) for level, target in (("criterion", criterion), ("section", section),
                                                      ("service", service)) if target]
     if len(chosen) != 1:
@@ -187,10 +203,12 @@ def link_cmd(
 @needs(Permission.view_improvement)
 def tasks_cmd(
     overdue: bool = typer.Option(False, "--overdue", help="Only tasks past their due date and not done."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Amendment tasks for plans graded Requires Improvement or Inadequate, with their status."""
+    from audit.cycle.amendments import before_after, tasks_of
+
     day = parse_date(as_of) or clock.today()
     with store() as session:
         area_id = _area_id(session, area)
@@ -217,9 +235,11 @@ def task_done_cmd(
     task: int = typer.Argument(..., help="Task number (shown by 'improvement tasks')."),
     note: str = typer.Option(..., "--note", help="What was amended."),
     by: str = BY,
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Mark an amendment task done; the next whole-plan cycle re-audits the plan."""
+    from audit.cycle.amendments import get_task, mark_done
+
     with store() as session:
         found = mark_done(session, get_task(session, task, _area_id(session, area)), by, note)
         console.print(f"Task {found.id} done; plan {found.evidence.get('plan_ref')} will be re-audited in the next "
@@ -230,11 +250,13 @@ def task_done_cmd(
 @friendly
 @needs(Permission.manage_improvement)
 def chase_cmd(
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date for 'overdue' (default today)."),
     record: bool = typer.Option(False, "--record", help="Record a chase for each (no email is sent from here)."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """List overdue amendment tasks as the reminder flow chases them; --record records each chase."""
+    from audit.cycle.reminders import overdue_amendment_items, record_chase
+
     with store() as session:
         items = overdue_amendment_items(session, _area_id(session, area), parse_date(as_of) or clock.today())
         for item in items:
@@ -251,10 +273,13 @@ def chase_cmd(
 @friendly
 @needs(Permission.view_improvement)
 def check_cmd(
-    scale_file: Optional[Path] = typer.Option(None, "--scale", help="Check one status scale file."),
-    rules_file: Optional[Path] = typer.Option(None, "--rules", help="Check a rules file (default the one in use)."),
+    scale_file: Path | None = typer.Option(None, "--scale", help="Check one status scale file."),
+    rules_file: Path | None = typer.Option(None, "--rules", help="Check a rules file (default the one in use)."),
 ) -> None:
     """Check the status scales and the rules that raise actions; every problem is listed with its fix."""
+    from audit.improvement.rules import load_rules
+    from audit.improvement.scales import get_scale, load_scale_file
+
     if scale_file:
         scale = load_scale_file(scale_file)
         console.print(f"{scale_file.name}: scale '{scale.key}' is valid ({', '.join(scale.labels())}).")

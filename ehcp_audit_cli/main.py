@@ -6,18 +6,13 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
 
 from audit import clock
-from audit.results.analysis import load_cycle_results
-from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
-from audit.register.frames import plans_frame
 from audit.protection.permissions import Permission
-from audit.timeliness.measures import compute_timeliness
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
 from ehcp_audit_cli.common import (
     act_as,
@@ -70,7 +65,7 @@ app.command("regional")(regional_cmd)
 
 @app.callback()
 def main(
-    as_user: Optional[str] = typer.Option(
+    as_user: str | None = typer.Option(
         None, "--as-user", envvar="EHCP_AUDIT_AS_USER",
         help="Act as this account: its role's permissions apply (docs/security.md). Default: the operator."),
 ) -> None:
@@ -82,12 +77,16 @@ def main(
 @friendly
 @needs(Permission.view_results)
 def timeliness(
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date the measures are taken on (YYYY-MM-DD); default today."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the measures are taken on (YYYY-MM-DD); default today."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
-    by: Optional[str] = typer.Option(None, "--by", help="Also break every measure down by a column, e.g. team."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    by: str | None = typer.Option(None, "--by", help="Also break every measure down by a column, e.g. team."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Statutory timeliness over the whole register, each figure with its definition."""
+    from audit.cycle.lifecycle import get_area
+    from audit.register.frames import plans_frame
+    from audit.timeliness.measures import compute_timeliness
+
     if fmt not in ("table", "json"):
         raise typer.BadParameter("use table or json", param_hint="--format")
     with store() as session:
@@ -120,12 +119,15 @@ def timeliness(
 @needs(Permission.view_results)
 def report(
     cycle: int = typer.Option(..., "--cycle", help="Cycle number."),
-    fmt: str = typer.Option("html", "--format", help="html, md or json (the summary); pdf or xlsx (the board pack, needs --out)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="File to write; default prints to the terminal."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
+    fmt: str = typer.Option("html", "--format",
+                            help="html, md or json (the summary); pdf or xlsx (the board pack, needs --out)."),
+    out: Path | None = typer.Option(None, "--out", help="File to write; default prints to the terminal."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
 ) -> None:
     """The board summary of a scored cycle."""
+    from audit.cycle.lifecycle import get_cycle
     from audit.improvement.scales import load_scales
+    from audit.results.analysis import load_cycle_results
     from reports.render import FORMATS, render
     from reports.summary import build_summary
 
@@ -157,8 +159,9 @@ def demo(
 
     The cycle is created five weeks ago and due a week ago, so the late auditor is really late. Running the demo
     again reuses its area and cycle (nothing is duplicated) and reports their state."""
-    from audit.store.actor import cli_actor
+    from audit.cycle.lifecycle import get_area
     from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
+    from audit.store.actor import cli_actor
     from flows.demo import run_demo
 
     s = settings()

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Optional
 
 import typer
 from rich.table import Table
-from sqlmodel import select
 
-from audit.moderation.agreement import agreement_tables
-from audit.moderation.calibration import (create_exercise, distance_by_auditor, distance_report, get_exercise, record_grades,
-                               set_reference)
-from audit.vocabulary import Grade, check_auditor_code
-from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import NotFound
-from audit.store.models import Auditor
-from audit.moderation.marking import moderate, moderation_queue
-from audit.moderation.views import agreement_units, score_labels, side_by_side
-from audit.rubrics.loading import find_rubric
 from audit.protection.permissions import Permission
+from audit.vocabulary import Grade, check_auditor_code
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
+
+# Each command imports the domain modules it uses: agreement statistics load scipy.stats (about a second),
+# which `ehcp-audit --help` and every other command should not pay for.
 
 moderation_app = typer.Typer(help="Second marking: the moderation queue, agreed grades and agreement statistics.",
                              no_args_is_help=True)
@@ -59,9 +52,13 @@ def _print_frame(frame, title: str) -> None:
 @needs(Permission.moderate)
 def queue(
     cycle_id: int = typer.Argument(..., help="Cycle number."),
-    plan: Optional[str] = typer.Option(None, "--plan", help="Show this plan's two scorecards side by side."),
+    plan: str | None = typer.Option(None, "--plan", help="Show this plan's two scorecards side by side."),
 ) -> None:
     """Plans whose two markers disagree beyond the rule, waiting for a moderator."""
+    from audit.cycle.lifecycle import get_cycle
+    from audit.moderation.marking import moderation_queue
+    from audit.moderation.views import side_by_side
+
     with store() as session:
         items = moderation_queue(session, get_cycle(session, cycle_id))
         if not items:
@@ -91,6 +88,9 @@ def agree(
     rationale: list[str] = typer.Option(..., "--rationale", help="SECTION=why, once per section."),
 ) -> None:
     """Record the agreed grade and rationale per section; the two original scorecards are kept."""
+    from audit.cycle.lifecycle import get_cycle
+    from audit.moderation.marking import moderate
+
     grades, reasons = _grades(grade), _pairs(rationale, "--rationale")
     with store() as session:
         rows = moderate(session, get_cycle(session, cycle_id), plan, agency, moderator,
@@ -104,6 +104,9 @@ def agree(
 @needs(Permission.moderate)
 def scores(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> None:
     """Every section score labelled first, second or moderated, and which one counts."""
+    from audit.cycle.lifecycle import get_cycle
+    from audit.moderation.views import score_labels
+
     with store() as session:
         frame = score_labels(session, get_cycle(session, cycle_id))
     _print_frame(frame, f"Scores, cycle {cycle_id}")
@@ -118,6 +121,10 @@ def stats(
     fmt: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Agreement between first and second markers: raw agreement beside alpha (ordinal) and AC1 with its CI."""
+    from audit.cycle.lifecycle import get_cycle
+    from audit.moderation.agreement import agreement_tables
+    from audit.moderation.views import agreement_units
+
     with store() as session:
         tables = agreement_tables(agreement_units(session, get_cycle(session, cycle_id)))
     keys = list(tables) if by == "all" else [by]
@@ -138,9 +145,13 @@ def calibration_create(
     plan: str = typer.Option(..., "--plan", help="Reference plan's reference in the register."),
     name: str = typer.Option(..., "--name", help="e.g. 'Calibration, spring term'."),
     rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric id or path."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """The QA lead picks a reference plan for every auditor to grade."""
+    from audit.cycle.lifecycle import get_area
+    from audit.moderation.calibration import create_exercise
+    from audit.rubrics.loading import find_rubric
+
     chosen = find_rubric(settings().rubrics_dir, rubric)
     with store() as session:
         ex = create_exercise(session, get_area(session, area or settings().area_code), chosen, plan, name)
@@ -156,6 +167,11 @@ def calibration_grade(
     grade: list[str] = typer.Option(..., "--grade", help="SECTION=GRADE, once per section graded."),
 ) -> None:
     """Record one auditor's section grades for the reference plan."""
+    from sqlmodel import select
+
+    from audit.moderation.calibration import get_exercise, record_grades
+    from audit.store.models import Auditor
+
     check_auditor_code(auditor)
     with store() as session:
         ex = get_exercise(session, exercise)
@@ -176,6 +192,8 @@ def calibration_reference(
     rationale: list[str] = typer.Option(..., "--rationale", help="SECTION=why."),
 ) -> None:
     """Record the moderated reference grade per section."""
+    from audit.moderation.calibration import get_exercise, set_reference
+
     reasons = _pairs(rationale, "--rationale")
     with store() as session:
         set_reference(session, get_exercise(session, exercise), moderator,
@@ -188,6 +206,8 @@ def calibration_reference(
 @needs(Permission.moderate)
 def calibration_report(exercise: int = typer.Argument(..., help="Exercise number.")) -> None:
     """Each auditor's distance from the reference grade per section (+ = more generous than the reference)."""
+    from audit.moderation.calibration import distance_by_auditor, distance_report, get_exercise
+
     with store() as session:
         report = distance_report(session, get_exercise(session, exercise))
     _print_frame(report, f"Calibration exercise {exercise}: distance from the reference per section")

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
 from audit import clock
-from audit.cycle.chasing import chase_history
-from audit.cycle.lifecycle import get_area
 from audit.protection.permissions import Permission
-from audit.cycle.programmes import (
-    CADENCE_WORDS,
-    ProgrammeSpec,
-    next_slots,
-    programmes,
-    scheduled_cycles,
-    set_programme,
-)
-from audit.rubrics.loading import find_rubric
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
 
 programme_app = typer.Typer(help="The audit programme: recurring cycles on a schedule (monthly, termly or cron).",
@@ -35,7 +22,7 @@ prefect_app = typer.Typer(help="Run the scheduled flows: serve them here, or reg
 def programme_set(
     name: str = typer.Option(..., "--name", help="e.g. 'Termly whole-plan audit'; cycles are named after it."),
     cadence: str = typer.Option(..., "--cadence", help="monthly, termly, or cron (then give --cron)."),
-    cron: Optional[str] = typer.Option(None, "--cron", help="Five-field cron expression, e.g. '0 7 1 */2 *'."),
+    cron: str | None = typer.Option(None, "--cron", help="Five-field cron expression, e.g. '0 7 1 */2 *'."),
     rubric: str = typer.Option("whole-plan", "--rubric", help="Rubric id or path."),
     sample_size: int = typer.Option(..., "--sample-size", help="Plans to sample each time."),
     strata: str = typer.Option("", "--strata", help="Comma-separated fields to stratify by, e.g. team,plan_stage."),
@@ -43,9 +30,13 @@ def programme_set(
     exclude_months: int = typer.Option(12, "--exclude-audited-months", help="Exclude plans audited this recently."),
     zone: str = typer.Option("Europe/London", "--timezone", help="Time zone of the schedule."),
     paused: bool = typer.Option(False, "--paused", help="Keep the programme but open no cycles."),
-    area: Optional[str] = typer.Option(None, "--area", help="Local area code."),
+    area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Create or change a programme (by name). New schedules apply once the deployments are registered again."""
+    from audit.cycle.lifecycle import get_area
+    from audit.cycle.programmes import CADENCE_WORDS, ProgrammeSpec, next_slots, set_programme
+    from audit.rubrics.loading import find_rubric
+
     spec = ProgrammeSpec(name=name, cadence=cadence, cron=cron, rubric=find_rubric(settings().rubrics_dir, rubric),
                          sample_size=sample_size, strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
                          due_days=due_days, exclude_audited_months=exclude_months, timezone=zone, active=not paused)
@@ -62,8 +53,11 @@ def programme_set(
 @programme_app.command("list")
 @friendly
 @needs(Permission.manage_cycles)
-def programme_list(area: Optional[str] = typer.Option(None, "--area", help="Local area code.")) -> None:
+def programme_list(area: str | None = typer.Option(None, "--area", help="Local area code.")) -> None:
     """Programmes with their schedule, next start and the cycles they opened."""
+    from audit.cycle.lifecycle import get_area
+    from audit.cycle.programmes import next_slots, programmes, scheduled_cycles
+
     with store() as session:
         table = Table("id", "name", "schedule", "sample", "due after", "state", "next start", "cycles opened")
         for p in programmes(session, get_area(session, area or settings().area_code).id):
@@ -77,7 +71,7 @@ def programme_list(area: Optional[str] = typer.Option(None, "--area", help="Loca
 @chase_app.command("run")
 @friendly
 @needs(Permission.manage_cycles)
-def chase_run(today: Optional[str] = typer.Option(None, "--today", help="Date to judge due and overdue on.")) -> None:
+def chase_run(today: str | None = typer.Option(None, "--today", help="Date to judge due and overdue on.")) -> None:
     """Send today's reminders and escalations now (the daily deployment does this on schedule)."""
     from flows.runtime import configure_local_prefect
 
@@ -92,8 +86,10 @@ def chase_run(today: Optional[str] = typer.Option(None, "--today", help="Date to
 @chase_app.command("history")
 @friendly
 @needs(Permission.manage_cycles)
-def chase_history_cmd(cycle: Optional[int] = typer.Option(None, "--cycle", help="Only this cycle.")) -> None:
+def chase_history_cmd(cycle: int | None = typer.Option(None, "--cycle", help="Only this cycle.")) -> None:
     """Who was chased and when: rule, recipient, outcome."""
+    from audit.cycle.chasing import chase_history
+
     with store() as session:
         table = Table("when", "rule", "auditor", "sent to", "status", "attempts", "cycle", "subject")
         for row, code in chase_history(session, cycle):
@@ -107,9 +103,9 @@ def chase_history_cmd(cycle: Optional[int] = typer.Option(None, "--cycle", help=
 @friendly
 @needs(Permission.operate_service)
 def prefect_serve(
-    programme_interval: Optional[float] = typer.Option(
+    programme_interval: float | None = typer.Option(
         None, "--programme-interval", help="Testing only: open programme cycles every N seconds instead of on schedule."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Run at most this many flows at once."),
+    limit: int | None = typer.Option(None, "--limit", help="Run at most this many flows at once."),
 ) -> None:
     """Serve every deployment from this process (schedules, triggers and runs) until stopped."""
     from flows.runtime import configure_local_prefect

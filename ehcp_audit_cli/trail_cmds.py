@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from audit.errors import AuditError
-from audit.store.trail import verify_chain
-from audit.protection.trail_search import ACTIONS, TrailFilter, describe_change, find_entries, utc_text, write_csv
 from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, store
+
+if TYPE_CHECKING:
+    from audit.protection.trail_search import TrailFilter
 
 trail_app = typer.Typer(help="The audit trail of every change to the store: show, export (CSV), verify.",
                         no_args_is_help=True)
@@ -20,12 +21,15 @@ trail_app = typer.Typer(help="The audit trail of every change to the store: show
 ActorOpt = typer.Option("", "--actor", help="Part of the actor, e.g. 'web:' or 'cli:' or a username.")
 TableOpt = typer.Option("", "--table", help="Table name, e.g. plan, scorecard, criteriongrade, user.")
 RowOpt = typer.Option("", "--row", help="Primary key of one row.")
-ActionOpt = typer.Option("", "--action", help=f"One of: {', '.join(ACTIONS)}.")
+# The actions are audit.protection.trail_search.ACTIONS (imported by the commands, not for --help).
+ActionOpt = typer.Option("", "--action", help="One of: create, update, delete, bulk create, bulk update, bulk delete.")
 SinceOpt = typer.Option(None, "--since", help="From this date (YYYY-MM-DD).")
 UntilOpt = typer.Option(None, "--until", help="Up to and including this date (YYYY-MM-DD).")
 
 
-def _filter(actor: str, table: str, row: str, action: str, since: Optional[str], until: Optional[str]) -> TrailFilter:
+def _filter(actor: str, table: str, row: str, action: str, since: str | None, until: str | None) -> TrailFilter:
+    from audit.protection.trail_search import TrailFilter
+
     return TrailFilter(actor=actor, table=table, row_key=row, action=action, since=parse_date(since, "--since date"),
                        until=parse_date(until, "--until date")).check()
 
@@ -35,10 +39,12 @@ def _filter(actor: str, table: str, row: str, action: str, since: Optional[str],
 @needs(Permission.view_audit_trail)
 def trail_show(
     actor: str = ActorOpt, table: str = TableOpt, row: str = RowOpt, action: str = ActionOpt,
-    since: Optional[str] = SinceOpt, until: Optional[str] = UntilOpt,
+    since: str | None = SinceOpt, until: str | None = UntilOpt,
     limit: int = typer.Option(50, "--limit", min=1, max=5000, help="How many of the newest matching entries."),
 ) -> None:
     """Show the newest matching trail entries (who, when, what, before and after)."""
+    from audit.protection.trail_search import describe_change, find_entries, utc_text
+
     f = _filter(actor, table, row, action, since, until)
     with store() as session:
         entries = find_entries(session, f, limit=limit)
@@ -56,9 +62,11 @@ def trail_show(
 def trail_export(
     out: Path = typer.Option(..., "--out", help="CSV file to write."),
     actor: str = ActorOpt, table: str = TableOpt, row: str = RowOpt, action: str = ActionOpt,
-    since: Optional[str] = SinceOpt, until: Optional[str] = UntilOpt,
+    since: str | None = SinceOpt, until: str | None = UntilOpt,
 ) -> None:
     """Export matching entries, oldest first, as CSV (with their hashes, so the export can be checked)."""
+    from audit.protection.trail_search import write_csv
+
     if out.suffix.lower() != ".csv":
         raise AuditError(f"{out.name}: the trail is exported as CSV; give a file name ending .csv")
     f = _filter(actor, table, row, action, since, until)
@@ -72,10 +80,12 @@ def trail_export(
 @friendly
 @needs(Permission.view_audit_trail)
 def trail_verify(
-    expect: Optional[str] = typer.Option(
+    expect: str | None = typer.Option(
         None, "--expect", help="A head printed by an earlier verify, as ID:HASH; fails if that entry is gone or changed."),
 ) -> None:
     """Recompute the hash chain; report the first entry changed or removed outside the application."""
+    from audit.store.trail import verify_chain
+
     with store() as session:
         check = verify_chain(session, expect=_anchor(expect))
     if not check.ok:
@@ -87,7 +97,7 @@ def trail_verify(
                       "also catches entries removed from the end.")
 
 
-def _anchor(expect: Optional[str]) -> tuple[int, str] | None:
+def _anchor(expect: str | None) -> tuple[int, str] | None:
     if not expect:
         return None
     ident, _, digest = expect.partition(":")
