@@ -9,18 +9,20 @@ version is migrated on the spot; any other database that is behind stops with a 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from audit.store import migrate
-from audit.store import models  # noqa: F401  (models registers the tables on SQLModel.metadata)
 from audit.errors import AuditError
 from audit.settings import Settings
+from audit.store import (
+    migrate,
+    models,  # noqa: F401  (models registers the tables on SQLModel.metadata)
+)
 from audit.store.trail import watch_engine
 from audit.store.trail_guard import install_trail_guards
 
@@ -30,7 +32,7 @@ _engines_lock = threading.Lock()
 
 def normalise_url(url: str) -> str:
     """`postgresql://...` means psycopg 3 here (SQLAlchemy would otherwise look for psycopg2)."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
@@ -60,14 +62,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - tr
 
 
 def init_db(engine: Engine) -> None:
-    """Make the schema current: create and stamp a new database, migrate an old SQLite file, refuse the rest."""
-    tables = set(inspect(engine).get_table_names())
-    if not tables - {"alembic_version"}:
+    """Make the schema current: create and stamp a new database, migrate an old SQLite file, refuse the rest.
+
+    A database already current (every start of every command after the first) costs one connection and a
+    couple of catalogue queries: Alembic is loaded only when there is something to create, stamp or migrate.
+    """
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        revision = migrate.stored_revision(connection, tables)
+    if not tables - {migrate.VERSION_TABLE}:
         SQLModel.metadata.create_all(engine)
         migrate.stamp(engine, "head")
         _guard_trail(engine)
         return
-    revision = migrate.current_revision(engine)
     if revision is None:
         adopt_unversioned(engine)
     elif revision != migrate.head_revision():
@@ -78,7 +85,8 @@ def init_db(engine: Engine) -> None:
         migrate.upgrade(engine)
     # Tables added on a branch before their migration exists (see docs/production.md) are created here; a
     # database made by `db upgrade` already has every table and this changes nothing.
-    SQLModel.metadata.create_all(engine)
+    if set(SQLModel.metadata.tables) - tables:
+        SQLModel.metadata.create_all(engine)
     _guard_trail(engine)
 
 
