@@ -12,13 +12,12 @@ for raw ratings and is tested against irrCAC's output on Krippendorff's reliabil
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import krippendorff
-import pandas as pd
 import numpy as np
-from scipy import stats
+import pandas as pd
 
 from audit.vocabulary import Grade
 
@@ -101,7 +100,11 @@ def gwet_ac1(reliability: np.ndarray, categories: Sequence[int], confidence: flo
     ac1_i_star = ac1_i - 2 * (1 - ac1) * (pe_i - pe) / (1 - pe)
     variance = ((ac1_i_star - ac1) ** 2).sum() / (n * (n - 1))
     se = math.sqrt(variance)
-    t = stats.t.ppf(1 - (1 - confidence) / 2, n - 1)
+    # Student's t quantile, as scipy.stats.t.ppf gives it; scipy.stats takes about a second to import, which every
+    # command and web worker that imported this module paid for (issue 16).
+    from scipy.special import stdtrit
+
+    t = stdtrit(n - 1, 1 - (1 - confidence) / 2)
     return AC1(float(ac1), se, float(max(ac1 - t * se, -1.0)), float(min(ac1 + t * se, 1.0)))
 
 
@@ -121,7 +124,7 @@ def summarise(first: Sequence[float | None], second: Sequence[float | None], pla
     matrix = np.vstack([a, b])
     al = alpha(matrix, "ordinal", GRADE_DOMAIN)
     ac = gwet_ac1(matrix[:, both], GRADE_DOMAIN)
-    note = explain(units, int(len(set(a[both].tolist()) | set(b[both].tolist()))), exact, al)
+    note = explain(units, len(set(a[both].tolist()) | set(b[both].tolist())), exact, al)
     return Agreement(
         plans, units, exact, within,
         None if al is None else round(al, 3),
