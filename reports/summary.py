@@ -8,16 +8,16 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session, select
 
-from audit.results import analysis
 from audit import clock
-from audit.improvement.actions import action_services, cycle_actions, cycle_improvement_actions
-from audit.vocabulary import Agency, Grade
 from audit.cycle.lifecycle import cycle_progress
-from audit.register.frames import plans_frame
-from audit.store.models import Auditor, LocalArea, RubricVersion
-from audit.moderation.views import moderation_overview
+from audit.improvement.actions import action_services, cycle_actions, cycle_improvement_actions
 from audit.improvement.scales import StatusScale, load_scales
+from audit.moderation.views import moderation_overview
+from audit.register.frames import plans_frame
+from audit.results import analysis
+from audit.store.models import Auditor, LocalArea, RubricVersion
 from audit.timeliness.measures import compute_timeliness
+from audit.vocabulary import Agency, Grade
 from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
 
 SCHEMA = "ehcp-audit/board-summary/1"
@@ -57,9 +57,9 @@ def _grade_rows(frame: pd.DataFrame, threshold: int) -> list[dict]:
     return suppress(_records(frame), GRADE_ROW_COLUMNS, threshold, "plans", GRADE_ROW_PARTS)
 
 
-def _moderation(session: Session, cycle) -> dict:
+def _moderation(session: Session, results: analysis.CycleResults) -> dict:
     """Second marking and agreement, with every table as records (coefficients None where undefined)."""
-    overview = moderation_overview(session, cycle)
+    overview = moderation_overview(session, results.cycle, results.marking)  # the marking read with the results
     overview["agreement"] = {k: _records(v) for k, v in overview["agreement"].items()}
     return overview
 
@@ -89,7 +89,7 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
                    "content_hash": version.content_hash, "kind": version.kind, "theme": version.theme},
         "small_number_threshold": small_number,
         "headline": {
-            "plans_sampled": int(len(results.plans)),
+            "plans_sampled": len(results.plans),
             "plans_graded": head["plans"],
             "plans_incomplete": head["incomplete"],
             "good_or_better_pct": None if too_few else head["good_or_better_pct"],
@@ -113,7 +113,7 @@ def build_summary(session: Session, results: analysis.CycleResults, as_of: date,
         "incomplete": _records(analysis.incomplete_plans(results)),
         "weak_criteria": suppress(_records(analysis.weak_criteria(results)), WEAK_COLUMNS, small_number, "plans"),
         "actions": _actions(session, results, scales),
-        "moderation": _moderation(session, cycle),
+        "moderation": _moderation(session, results),
         "grades": analysis.GRADE_COLUMNS,
         "services": [a.label for a in (Agency.sen_team, Agency.education, Agency.health, Agency.social_care)],
         "grade_order_note": "Grades best first: " + ", ".join(g.label for g in sorted(Grade, reverse=True)),

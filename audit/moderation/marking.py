@@ -17,11 +17,12 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from audit import clock
-from audit.cycle.assignment import cycle_rubric, is_conflicted
 from audit.cells import text_problem
-from audit.vocabulary import Grade, MarkerRole, SampleStatus, ScorecardStatus
+from audit.cycle.assignment import cycle_rubric, is_conflicted
 from audit.errors import AuditError, Conflict, InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_TEXT_CHARS
+from audit.rubrics.loading import Rubric
+from audit.rubrics.scoring import section_grade, service_grade
 from audit.store.models import (
     Assignment,
     Auditor,
@@ -33,8 +34,7 @@ from audit.store.models import (
     SampledPlan,
     Scorecard,
 )
-from audit.rubrics.loading import Rubric
-from audit.rubrics.scoring import section_grade, service_grade
+from audit.vocabulary import Grade, MarkerRole, SampleStatus, ScorecardStatus
 
 RULES = ("random", "extremes", "per_auditor")
 POLICIES = ("first", "lower", "moderator")
@@ -59,7 +59,7 @@ class ModerationRules:
             raise AuditError(f"Unknown agreement policy '{self.policy}'; use {', '.join(POLICIES)}.")
 
     @classmethod
-    def from_settings(cls, settings) -> "ModerationRules":
+    def from_settings(cls, settings) -> ModerationRules:
         return cls(settings.second_marking_share, tuple(settings.second_marking_rules), settings.disagreement_gap,
                    settings.disagreement_on_overall, settings.auto_agree_policy)
 
@@ -255,6 +255,24 @@ def moderation_queue(session: Session, cycle: Cycle) -> list[Piece]:
     return [p for p in double_marked(session, cycle) if p.awaiting_moderation]
 
 
+@dataclass
+class Marking:
+    """One reading of a cycle's marking: its rules, every marker's marks and the double-marked pieces.
+
+    What counts, the moderation overview and the agreement statistics all start from it: read it once per
+    view (`read_marking`) and pass it on, rather than each working it out again."""
+
+    rules: ModerationRules
+    marks: dict[tuple[int, str], dict[str, Mark]]
+    pieces: list[Piece]
+
+
+def read_marking(session: Session, cycle: Cycle) -> Marking:
+    rules = rules_for_cycle(session, cycle)
+    marks = piece_marks(session, cycle, cycle_rubric(session, cycle))
+    return Marking(rules, marks, double_marked(session, cycle, rules, marks))
+
+
 @dataclass(frozen=True)
 class Counted:
     """Which score counts for a plan's section, and why."""
@@ -265,18 +283,17 @@ class Counted:
     basis: str
 
 
-def counted_sources(session: Session, cycle: Cycle) -> dict[tuple[int, str], Counted]:
+def counted_sources(session: Session, cycle: Cycle, marking: Marking | None = None) -> dict[tuple[int, str], Counted]:
     """(sampled plan id, section) -> the counted score: moderated if agreed, else by the cycle's policy."""
-    rules = rules_for_cycle(session, cycle)
-    rubric = cycle_rubric(session, cycle)
+    marking = marking or read_marking(session, cycle)
+    rules = marking.rules
     out: dict[tuple[int, str], Counted] = {}
-    marks = piece_marks(session, cycle, rubric)
-    for (sp_id, _agency), roles in marks.items():
+    for (sp_id, _agency), roles in marking.marks.items():
         first = roles.get(MarkerRole.first.value)
         if first and first.submitted:
             for code in first.assignment.sections:
                 out[(sp_id, code)] = Counted("first", first.scorecard_id, None, "first marker (not double-marked)")
-    for piece in double_marked(session, cycle, rules, marks):
+    for piece in marking.pieces:
         for code in piece.first.assignment.sections:
             key = (piece.sampled_plan_id, code)
             if code in piece.moderated:
@@ -309,7 +326,7 @@ def moderate(
     if moderator_code in (piece.first.auditor.code, piece.second.auditor.code):
         raise Conflict(f"{moderator_code} marked plan {plan_ref} and cannot moderate it; ask another moderator.")
     problems = []
-    for code, (grade, rationale) in agreed.items():
+    for code, (_grade, rationale) in agreed.items():
         if code not in piece.first.assignment.sections:
             problems.append(Problem(f"section {code} is not one of the moderated sections "
                                     f"({', '.join(piece.first.assignment.sections)})", column="section"))

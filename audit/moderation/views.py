@@ -9,8 +9,8 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import Agency, Grade, MarkerRole, ScorecardStatus
 from audit.errors import NotFound
+from audit.moderation.marking import Marking, Piece, counted_sources, double_marked, piece_marks, read_marking
 from audit.store.models import (
     Assignment,
     Auditor,
@@ -21,8 +21,7 @@ from audit.store.models import (
     SampledPlan,
     Scorecard,
 )
-
-from audit.moderation.marking import Piece, counted_sources, double_marked, piece_marks, rules_for_cycle
+from audit.vocabulary import Agency, Grade, MarkerRole, ScorecardStatus
 
 
 @dataclass
@@ -97,29 +96,32 @@ def score_labels(session: Session, cycle: Cycle) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["plan_ref", "section", "role", "by", "grade", "counts", "basis"])
 
 
-def agreement_units(session: Session, cycle: Cycle) -> pd.DataFrame:
+def agreement_units(session: Session, cycle: Cycle, pieces: list[Piece] | None = None) -> pd.DataFrame:
     """One row per double-marked section: plan, section, agency, both auditors and both section grades."""
+    pieces = double_marked(session, cycle) if pieces is None else pieces
     rows = [{"sampled_plan_id": p.sampled_plan_id, "plan_ref": p.plan_ref, "section": code, "agency": p.agency,
              "first_auditor": p.first.auditor.code, "second_auditor": p.second.auditor.code,
              "first_grade": int(p.first.sections[code]) if code in p.first.sections else None,
              "second_grade": int(p.second.sections[code]) if code in p.second.sections else None}
-            for p in double_marked(session, cycle) for code in p.first.assignment.sections]
+            for p in pieces for code in p.first.assignment.sections]
     return pd.DataFrame(rows, columns=["sampled_plan_id", "plan_ref", "section", "agency", "first_auditor",
                                        "second_auditor", "first_grade", "second_grade"])
 
 
-def moderation_overview(session: Session, cycle: Cycle) -> dict:
-    """Second marking, moderation and agreement for one cycle: plain data for the board and the QA lead."""
+def moderation_overview(session: Session, cycle: Cycle, marking: Marking | None = None) -> dict:
+    """Second marking, moderation and agreement for one cycle: plain data for the board and the QA lead.
+
+    `marking`: the cycle's marking if the caller has read it already (audit.results.analysis.CycleResults)."""
     from audit.moderation.agreement import (
         agreement_tables,  # agreement is pure statistics; only this view needs it
     )
 
-    rules = rules_for_cycle(session, cycle)
-    pieces = double_marked(session, cycle, rules)
+    marking = marking or read_marking(session, cycle)
+    rules, pieces = marking.rules, marking.pieces
     rubric = cycle_rubric(session, cycle)
     seconds = session.exec(select(Assignment).where(Assignment.cycle_id == cycle.id, Assignment.active == True,  # noqa: E712
                                                     Assignment.marker_role == MarkerRole.second.value)).all()
-    tables = agreement_tables(agreement_units(session, cycle),
+    tables = agreement_tables(agreement_units(session, cycle, pieces),
                               {s.code: f"{s.code}: {s.title}" for s in rubric.sections})
     tables["agency"]["group"] = tables["agency"]["group"].map(lambda a: Agency(a).label if a in Agency.values() else a)
     queue = [p for p in pieces if p.awaiting_moderation]

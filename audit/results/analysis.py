@@ -13,12 +13,13 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit.cycle.assignment import cycle_rubric
-from audit.vocabulary import REAUDIT_STRATUM, SERVICES, Grade, Phase
-from audit.store.models import Cycle, Plan, PlanResult, SampledPlan, SectionResult
+from audit.moderation.marking import Marking, read_marking
 from audit.results.cycle_scores import counted_grades
 from audit.rubrics.loading import Rubric
 from audit.rubrics.scoring import service_grade
+from audit.store.models import Cycle, Plan, PlanResult, SampledPlan, SectionResult
 from audit.timeliness.measures import within_20_weeks
+from audit.vocabulary import REAUDIT_STRATUM, SERVICES, Grade, Phase
 
 GRADE_COLUMNS = [g.label for g in sorted(Grade, reverse=True)]  # best first, as boards read them
 
@@ -33,6 +34,7 @@ class CycleResults:
     criteria: pd.DataFrame  # one row per plan x criterion graded
     register_teams: list[str]
     register_needs: list[str]
+    marking: Marking | None = None  # the marking the criteria were counted from (for the moderation overview)
 
 
 def has_reaudits(session: Session, cycle: Cycle) -> bool:
@@ -78,15 +80,16 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     sections = sections[sections["sampled_plan_id"].isin(kept)].reset_index(drop=True)
     sections["grade"] = sections["grade"].astype("Int64")
     services = _service_frame(rubric, sections)
+    marking = read_marking(session, cycle) if criteria else None
     crit = [
         {"sampled_plan_id": sp, "section": sec, "criterion_id": cid, "grade": int(g)}
-        for (sp, sec), grades in (counted_grades(session, cycle) if criteria else {}).items() if sp in kept
+        for (sp, sec), grades in (counted_grades(session, cycle, marking) if criteria else {}).items() if sp in kept
         for cid, g in grades.items()
     ]
     criteria = pd.DataFrame(crit, columns=["sampled_plan_id", "section", "criterion_id", "grade"])
     teams = sorted(set(session.exec(select(Plan.team).where(Plan.area_id == cycle.area_id).distinct()).all()))
     needs = sorted(set(session.exec(select(Plan.primary_need).where(Plan.area_id == cycle.area_id).distinct()).all()))
-    return CycleResults(cycle, rubric, plans, sections, services, criteria, teams, needs)
+    return CycleResults(cycle, rubric, plans, sections, services, criteria, teams, needs, marking)
 
 
 def _service_frame(rubric: Rubric, sections: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +125,7 @@ def distribution(frame: pd.DataFrame, by: str, groups: list[str], labels: dict[s
         sub = frame[frame[by] == group]
         graded = sub["grade"].dropna().astype(int)
         counts = {g.label: int((graded == int(g)).sum()) for g in Grade}
-        n = int(len(graded))
+        n = len(graded)
         good = counts["Outstanding"] + counts["Good"]
         out.append({
             "group": (labels or {}).get(group, group),
@@ -187,7 +190,7 @@ def weak_by(results: CycleResults, level: str) -> pd.DataFrame:
     frame = frame[frame["grade"].notna()]
     frame = frame.assign(weak=frame["grade"].astype(int) <= int(Grade.REQUIRES_IMPROVEMENT))
     refs = results.plans.set_index("sampled_plan_id")["plan_ref"]
-    rows = [{"target": target, "plans": int(len(group)), "weak": int(group["weak"].sum()),
+    rows = [{"target": target, "plans": len(group), "weak": int(group["weak"].sum()),
              "plan_refs": sorted(refs.reindex(group.loc[group["weak"], "sampled_plan_id"]).dropna().tolist())}
             for target, group in frame.groupby("target", sort=True)]
     out = pd.DataFrame(rows, columns=["target", "plans", "weak", "plan_refs"])

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, delete, select
 
 from audit.cycle.assignment import applicable_sections, cycle_rubric
-from audit.vocabulary import Grade, SampleStatus
-from audit.store.models import CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
-from audit.moderation.marking import counted_sources
+from audit.moderation.marking import Marking, counted_sources, read_marking
 from audit.rubrics.loading import Rubric
 from audit.rubrics.scoring import plan_grade, section_grade
+from audit.store.models import CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
+from audit.vocabulary import Grade, SampleStatus
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,15 @@ class ScoreSummary:
     by_grade: dict[str, int]
 
 
-def counted_grades(session: Session, cycle: Cycle) -> dict[tuple[int, str], dict[str, Grade]]:
+def counted_grades(session: Session, cycle: Cycle,
+                   marking: Marking | None = None) -> dict[tuple[int, str], dict[str, Grade]]:
     """(sampled plan id, section) -> criterion grades from the scorecard that counts.
 
     `audit.moderation.marking.counted_sources` decides: the first marker's, or the second marker's when the cycle's
     policy takes the lower grade. A moderated section keeps the first marker's criteria here; its agreed
-    section grade is applied by `score_cycle`.
+    section grade is applied by `score_cycle`. `marking`: the cycle's marking when the caller has read it.
     """
-    sources = counted_sources(session, cycle)
+    sources = counted_sources(session, cycle, marking)
     cards = {c.scorecard_id for c in sources.values()}
     rows = session.exec(
         select(CriterionGrade.scorecard_id, CriterionGrade.section, CriterionGrade.criterion_id, CriterionGrade.grade)
@@ -50,8 +51,9 @@ def counted_grades(session: Session, cycle: Cycle) -> dict[tuple[int, str], dict
 def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
     """Recompute and store section and plan results for every active sampled plan of the cycle."""
     rubric: Rubric = cycle_rubric(session, cycle)
-    grades = counted_grades(session, cycle)
-    sources = counted_sources(session, cycle)  # a moderated section grade replaces the roll-up
+    marking = read_marking(session, cycle)  # once, for both
+    grades = counted_grades(session, cycle, marking)
+    sources = counted_sources(session, cycle, marking)  # a moderated section grade replaces the roll-up
     sampled = session.exec(
         select(SampledPlan, Plan).join(Plan, Plan.id == SampledPlan.plan_id)
         .where(SampledPlan.cycle_id == cycle.id, SampledPlan.status == SampleStatus.sampled.value)
