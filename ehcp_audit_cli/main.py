@@ -126,21 +126,20 @@ def report(
 ) -> None:
     """The board summary of a scored cycle."""
     from audit.cycle.lifecycle import get_cycle
-    from audit.improvement.scales import load_scales
-    from audit.results.analysis import load_cycle_results
+    from reports.cache import board_summary, cache_folder
     from reports.render import FORMATS, render
-    from reports.summary import build_summary
 
     if fmt in ("pdf", "xlsx"):
         return pack_file(cycle, fmt, out, as_of)
     if fmt not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-    with store() as session:
-        results = load_cycle_results(session, get_cycle(session, cycle))
-        if results.plans.empty:
+    s = settings()
+    with store() as session:  # worked out once per version of the data, shared with the web app (reports.cache)
+        summary = board_summary(session, get_cycle(session, cycle), parse_date(as_of) or clock.today(),
+                                s.small_number_threshold, service=results_scope(), scales_dir=s.scales_dir,
+                                folder=cache_folder(s))
+        if summary is None:
             raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
-        summary = build_summary(session, results, parse_date(as_of) or clock.today(), settings().small_number_threshold,
-                                service=results_scope(), scales=load_scales(settings().scales_dir))
     write_out(render(summary, fmt), out)
 
 
