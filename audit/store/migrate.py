@@ -90,7 +90,7 @@ def stored_revision(connection: Connection, table_names: set[str] | None = None)
         return None
     if table_names is None and not connection.dialect.has_table(connection, VERSION_TABLE):
         return None
-    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     if len(rows) > 1:  # several heads: Alembic says which error that is
         from alembic.runtime.migration import MigrationContext
 
