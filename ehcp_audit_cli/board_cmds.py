@@ -35,12 +35,13 @@ def board_pack_cmd(
     """Render the board pack (HTML, Markdown, PDF, XLSX, JSON); with --send, render, publish and email it."""
     day = parse_date(as_of) or clock.today()
     if send:
-        from flows.runtime import configure_local_prefect
+        from flows.runtime import configure_local_prefect, quick_flow_runs
 
         configure_local_prefect(settings())
         from flows.board_pack import board_pack
 
-        outcome = board_pack(cycle_id=cycle, as_of=day)
+        with quick_flow_runs():
+            outcome = board_pack(cycle_id=cycle, as_of=day)
         console.print(f"Board pack in {outcome['folder']}; email: {outcome['delivery']}")
         return
     from reports.pack import build_pack

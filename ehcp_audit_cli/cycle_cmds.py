@@ -64,12 +64,14 @@ def cycle_run(
 
 
 def _run_flow(cycle_id: int, as_of=None, finalise: bool = False, simulate: bool = False) -> dict:
-    from flows.runtime import configure_local_prefect
+    from flows.runtime import configure_local_prefect, quick_flow_runs
 
-    configure_local_prefect(settings())
+    api = configure_local_prefect(settings())
     from flows.cycle import audit_cycle
 
-    with console.status("Running the cycle flow in Prefect (the first run starts a local server)..."):
+    where = (f"on the Prefect server at {api}" if api else "in Prefect (a temporary server starts first, 10-20 s; "
+             "'ehcp-audit prefect server start' keeps one running)")
+    with console.status(f"Running the cycle flow {where}..."), quick_flow_runs():
         outcome = audit_cycle(cycle_id, as_of=as_of, finalise=finalise, simulate_auditors=simulate)
     _print_outcome(cycle_id, outcome)
     return outcome

@@ -8,12 +8,14 @@ from rich.table import Table
 from audit import clock
 from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
+from ehcp_audit_cli.server_cmds import server_app
 
 programme_app = typer.Typer(help="The audit programme: recurring cycles on a schedule (monthly, termly or cron).",
                             no_args_is_help=True)
 chase_app = typer.Typer(help="Reminders to auditors and escalations to agency leads.", no_args_is_help=True)
-prefect_app = typer.Typer(help="Run the scheduled flows: serve them here, or register them for Prefect workers.",
-                          no_args_is_help=True)
+prefect_app = typer.Typer(help="Run the scheduled flows: serve them here, or register them for Prefect workers; "
+                               "keep a local Prefect server running for the flow commands.", no_args_is_help=True)
+prefect_app.add_typer(server_app, name="server")
 
 
 @programme_app.command("set")
@@ -73,12 +75,13 @@ def programme_list(area: str | None = typer.Option(None, "--area", help="Local a
 @needs(Permission.manage_cycles)
 def chase_run(today: str | None = typer.Option(None, "--today", help="Date to judge due and overdue on.")) -> None:
     """Send today's reminders and escalations now (the daily deployment does this on schedule)."""
-    from flows.runtime import configure_local_prefect
+    from flows.runtime import configure_local_prefect, quick_flow_runs
 
     configure_local_prefect(settings())
     from flows.chase import chase
 
-    outcome = chase(today=parse_date(today))
+    with quick_flow_runs():
+        outcome = chase(today=parse_date(today))
     console.print("Chase: " + (", ".join(f"{n} email(s) {s}" for s, n in sorted(outcome.items())) or "nothing to chase"),
                   highlight=False)
 

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from audit.store.db import transaction
 from audit.protection.permissions import ROLES, Permission, permits
 from audit.protection.users import DEMO_PASSWORD, create_api_token
+from audit.store.db import transaction
 from tests.web.conftest import assignments_of, auditor_users, engine_of, run_cli, sign_in, user_named
 from tests.web.security_docs import cli_permissions, route_permissions
 
@@ -131,6 +131,9 @@ COMMANDS = {
     ("chase", "history"): (P.manage_cycles, []),
     ("prefect", "serve"): (P.operate_service, None),
     ("prefect", "deploy"): (P.operate_service, None),
+    ("prefect", "server", "start"): (P.operate_service, None),
+    ("prefect", "server", "stop"): (P.operate_service, None),
+    ("prefect", "server", "status"): (P.operate_service, None),
     ("trail", "show"): (P.view_audit_trail, []),
     ("trail", "export"): (P.view_audit_trail, None),
     ("trail", "verify"): (P.view_audit_trail, []),
