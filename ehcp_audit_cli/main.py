@@ -22,6 +22,7 @@ from ehcp_audit_cli.common import (
     parse_date,
     results_scope,
     settings,
+    skip_collection_at_exit,
     store,
     write_out,
 )
@@ -71,6 +72,7 @@ def main(
 ) -> None:
     """Multi-agency quality assurance of EHC plans: audit cycles, scorecards, board summaries and actions."""
     act_as(as_user)
+    skip_collection_at_exit()
 
 
 @app.command("timeliness")
