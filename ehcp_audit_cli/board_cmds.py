@@ -44,6 +44,9 @@ def board_pack_cmd(
             outcome = board_pack(cycle_id=cycle, as_of=day)
         console.print(f"Board pack in {outcome['folder']}; email: {outcome['delivery']}")
         return
+    from reports import workers
+
+    workers.warm_up()  # the PDF and chart workers import WeasyPrint and matplotlib while this process reads the store
     from reports.pack import build_pack
     from reports.pack_files import write_pack
 
