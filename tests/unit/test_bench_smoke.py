@@ -33,7 +33,9 @@ def test_national_benchmark(tmp_path):
     from bench import national
 
     data, md = run(national, tmp_path, "--plans", 3000, "--areas", 3)
-    assert len(data["figures"]) == 5 and "DuckDB group-bys" in md
+    figures = {f["label"]: f for f in data["figures"]}
+    assert len(figures) == 6 and "DuckDB, the same work" in md and "DuckDB reading the same store" in md
+    assert figures["aggregation (product code: audit.national.aggregate.aggregate)"]["ratio"] > 0
 
 
 def test_board_pack_benchmark(tmp_path):
