@@ -59,13 +59,30 @@ class Pages:
 
     def check(self, page, name: str) -> None:
         self.n += 1
-        page.screenshot(path=str(SHOTS / f"{self.journey}-{self.n:02d}-{name}.png"), full_page=True)
+        self.shoot(page, name)
         if not page.evaluate("() => typeof axe !== 'undefined'"):
             page.evaluate(self.axe)
         result = page.evaluate("async () => await axe.run()")
         bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
                for v in result["violations"] if v["impact"] in ("serious", "critical")]
         assert bad == [], f"{name}: {bad}"
+
+    def shoot(self, page, name: str) -> None:
+        """Keep a picture of the page for people reading a failed run; the picture is never the test.
+
+        Chromium cannot capture a full page taller than its largest texture, and a loaded 2-core CI machine
+        sometimes refuses a capture outright ("Unable to capture screenshot"), so a refused full-page capture
+        falls back to the visible part, and a refused capture of that is skipped rather than failing the check.
+        """
+        from playwright.sync_api import Error
+
+        path = str(SHOTS / f"{self.journey}-{self.n:02d}-{name}.png")
+        for full_page in (True, False):
+            try:
+                page.screenshot(path=path, full_page=full_page)
+                return
+            except Error:
+                continue
 
 
 def focused(page, test: str) -> bool:
