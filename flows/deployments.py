@@ -39,6 +39,14 @@ DAILY_CHASE = Cron("0 8 * * 1-5", timezone="Europe/London")  # 08:00 on weekdays
 DAILY_DUE = Cron("30 6 * * *", timezone="Europe/London")  # before the chase, so finished cycles are not chased
 NIGHTLY = Cron("30 2 * * *", timezone="Europe/London")  # the retention purge, out of working hours
 EVERY_TEN_MINUTES = Interval(600)  # safeguarding alerts that failed are retried this often
+# The completed run is named audit-cycle-<id> (flows/cycle.py), so its name carries the cycle id. A plain
+# template string renders as text ("1"), which the server refuses for the integer parameter ("'1' is not valid
+# under any of the given schemas") and the pack never ran: render the number as JSON instead.
+CYCLE_ID_FROM_EVENT = {
+    "__prefect_kind": "json",
+    "value": {"__prefect_kind": "jinja",
+              "template": "{{ event.resource['prefect.resource.name'] | replace('audit-cycle-', '') | int }}"},
+}
 ENTRYPOINTS = {
     "audit-cycle": "flows/cycle.py:audit_cycle",
     "board-pack": "flows/board_pack.py:board_pack",
@@ -61,9 +69,7 @@ def deployment_specs(settings: Settings, programme_interval: float | None = None
             triggers=[DeploymentEventTrigger(
                 expect={"prefect.flow-run.Completed"},
                 match_related={"prefect.resource.role": "flow", "prefect.resource.name": "audit-cycle"},
-                # The run is named audit-cycle-<id> (flows/cycle.py), so the name carries the cycle id.
-                parameters={"cycle_id": "{{ event.resource['prefect.resource.name'] | replace('audit-cycle-', '') }}",
-                            "send": True},
+                parameters={"cycle_id": CYCLE_ID_FROM_EVENT, "send": True},
             )],
             description="The board pack for a cycle, after its audit-cycle flow run completes.")),
         (audit_cycle, "audit-cycle", dict(description="Run or continue an audit cycle (triggered by the last submission).")),
