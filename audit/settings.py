@@ -8,12 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from audit import limits
 
 DEFAULT_DATA_DIR = Path("data")
+SECRET_FILES = ("database_url", "secret_key", "smtp_password")  # each may be read from EHCP_AUDIT_<NAME>_FILE
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EHCP_AUDIT_", env_file=".env", extra="ignore")
 
+    # Production operations (issue 24, docs/operations.md).
+    environment: str = Field(
+        "development", pattern="^(development|production)$",
+        description="production: refuse to start without a configured, existing, reachable database (never make an "
+                    "empty one), and send Secure cookies and HSTS even when serving on loopback behind a proxy.",
+    )
+    database_url_file: Path | None = Field(None, description="A file holding EHCP_AUDIT_DATABASE_URL (a secret kept out "
+                                                             "of the environment, e.g. a systemd credential).")
+    secret_key_file: Path | None = Field(None, description="A file holding EHCP_AUDIT_SECRET_KEY.")
+    smtp_password_file: Path | None = Field(None, description="A file holding EHCP_AUDIT_SMTP_PASSWORD.")
     area_code: str = Field("LOCAL", description="The local area commands work on when --area is not given.")
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Folder for the SQLite file, reports and Prefect's home.")
     database_url: str | None = Field(
@@ -150,6 +161,27 @@ class Settings(BaseSettings):
                                  "10.1.0.0/16 (a host name or '*' is not accepted)") from None
             networks.append(str(network.network_address) if network.num_addresses == 1 else str(network))
         return networks
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self):
+        """A secret named by its *_FILE setting is read from that file (a value set directly wins)."""
+        for name in SECRET_FILES:
+            path = getattr(self, f"{name}_file")
+            if path is None or getattr(self, name):
+                continue
+            try:
+                value = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"EHCP_AUDIT_{name.upper()}_FILE names {path}, which cannot be read "
+                                 f"({exc.strerror}): check the path and that this user may read it") from None
+            if not value:
+                raise ValueError(f"EHCP_AUDIT_{name.upper()}_FILE names {path}, which is empty")
+            setattr(self, name, value)
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def resolved_database_url(self) -> str:

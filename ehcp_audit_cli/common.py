@@ -23,7 +23,7 @@ from audit.errors import AuditError, InputRejected
 from audit.protection.permissions import Permission, require, results_service
 from audit.settings import Settings, get_settings
 from audit.store.actor import acting_as, cli_actor
-from audit.store.db import engine_from_settings, transaction
+from audit.store.db import engine_from_settings, require_store, transaction
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,7 +36,10 @@ def settings() -> Settings:
 @contextmanager
 def store() -> Iterator[Session]:
     """One unit of work; the audit trail records its changes as done by the operator (cli:<OS user>)."""
-    with acting_as(cli_actor()), transaction(engine_from_settings(settings())) as session:
+    s = settings()
+    # In production a command never makes a new empty store: it says which setting to set (docs/operations.md).
+    engine = require_store(s) if s.production else engine_from_settings(s)
+    with acting_as(cli_actor()), transaction(engine) as session:
         yield session
 
 

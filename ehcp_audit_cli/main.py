@@ -34,6 +34,7 @@ from ehcp_audit_cli.common import (
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.db_cmds import db_app
+from ehcp_audit_cli.health_cmds import health
 from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.open_cases import print_open_cases
@@ -66,6 +67,7 @@ app.add_typer(trail_app, name="trail")
 app.add_typer(safeguarding_app, name="safeguarding")
 app.add_typer(retention_app, name="retention")
 app.command("serve")(serve)
+app.command("health")(health)
 app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)
 app.command("regional")(regional_cmd)

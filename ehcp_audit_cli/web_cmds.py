@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from audit.errors import AuditError
 from audit.protection.permissions import Permission
 from audit.protection.users import (
     ROLES,
@@ -22,6 +23,7 @@ from audit.protection.users import (
     set_role,
     sign_out_everywhere,
 )
+from audit.settings import Settings
 from audit.vocabulary import SERVICES, label
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 from ehcp_audit_cli.tables import words_table
@@ -39,6 +41,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def serve_settings(s: Settings, host: str) -> Settings:
+    """The settings `serve` runs with: cookies Secure (and HSTS sent) unless EHCP_AUDIT_COOKIE_SECURE says otherwise,
+    except for plain HTTP on loopback outside production. In production the app is behind a TLS proxy even when
+    it listens on loopback, so a loopback address is no sign of plain HTTP there."""
+    if s.cookie_secure is None:
+        return s.model_copy(update={"cookie_secure": s.production or not is_loopback(host)})
+    return s
+
+
 SERVICE_HELP = f"The service a service lead sees results for: {', '.join(s.value for s in SERVICES)}."
 
 
@@ -52,14 +63,15 @@ def serve(
     """Start the web app (pages for each role and the JSON API at /api/v1, docs at /api/docs)."""
     import uvicorn
 
-    from audit.store.db import engine_from_settings, forget_engine
+    from audit.store.db import engine_from_settings, forget_engine, require_store
     from flows.runtime import shared_prefect_server
-    from web.app import create_app, secret_key
+    from web.app import create_app, missing_assets, secret_key
 
-    s = settings()
-    if s.cookie_secure is None:
-        # Plain HTTP is only acceptable on this machine; anywhere else cookies need HTTPS.
-        s = s.model_copy(update={"cookie_secure": not is_loopback(host)})
+    s = serve_settings(settings(), host)
+    if problem := missing_assets():
+        raise AuditError(problem)
+    if s.production:
+        require_store(s)  # a missing, empty or unreachable database stops here, naming the setting to set
     proxies = "from " + ", ".join(s.trusted_proxies) if s.trusted_proxies else "ignored"
     console.print(f"Serving on http://{host}:{port}/ with {workers} process{'es' if workers > 1 else ''} (secure "
                   f"cookies: {'on' if s.cookie_secure else 'off, loopback only'}; proxy headers: {proxies}). "

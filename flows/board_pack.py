@@ -32,7 +32,7 @@ from audit.store.actor import as_actor
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import DeliveryLog, PlanResult, utcnow
 from flows.mail import send_email
-from flows.runtime import flow_settings
+from flows.runtime import store_settings
 from reports.feedback import feedback_notes, render_note
 from reports.pack import SERVICE_MEASURES, build_pack, pack_data
 from reports.pack_files import write_packs
@@ -45,7 +45,7 @@ class DeliveryFailed(RuntimeError):
 
 
 def _settings(database_url: str | None, data_dir: str | None) -> Settings:
-    return flow_settings(get_settings(), database_url, data_dir)
+    return store_settings(get_settings(), database_url, data_dir)
 
 
 def month_end(month: str) -> date:

@@ -23,6 +23,7 @@ from web import (  # issue 7, data protection
     auditor,
     auth,
     board,
+    health,
     improvement,
     moderation,
     qa,
@@ -39,6 +40,15 @@ from web.trigger import continue_cycle_flow
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "node_modules"  # filled by `make web-assets`
 STATIC = Path(__file__).parent / "static"
+
+
+def missing_assets() -> str | None:
+    """Why the pages could not be styled (GOV.UK Frontend not installed), naming the command that fixes it; or None."""
+    css = NODE_MODULES / "govuk-frontend" / "dist" / "govuk" / "govuk-frontend.min.css"
+    if css.exists():
+        return None
+    return (f"The web assets are missing ({css} does not exist), so no page could be styled. Install them in the "
+            f"project folder with: make web-assets (it runs npm install; Node.js and npm are needed).")
 
 
 def secret_key(settings: Settings) -> str:
@@ -90,7 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
+    for module in (health, auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
         app.include_router(module.router)
     app.include_router(api.docs)
 
