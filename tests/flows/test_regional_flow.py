@@ -39,3 +39,29 @@ def test_default_areas_are_every_area_with_results(prefect_harness, regional_sto
     outcome = regional_benchmark(region="Everyone", as_of=regional_store["today"], write=False,
                                  database_url=regional_store["url"], data_dir=str(tmp_path / "data"))
     assert [a["area"] for a in outcome["areas"]] == regional_store["areas"]
+
+
+def test_one_area_with_results_starts_no_cluster_when_no_area_is_named(prefect_harness, regional_store, tmp_path,
+                                                                         monkeypatch):
+    import prefect_dask
+
+    import flows.regional as module
+
+    class NoCluster:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("a Dask cluster was started for one area")
+
+    monkeypatch.setattr(prefect_dask, "DaskTaskRunner", NoCluster)
+    monkeypatch.setattr(module, "areas_with_results", lambda session: ["NTH"])
+    outcome = module.run_regional(None, workers=2, region="North only", as_of=regional_store["today"],
+                                  database_url=regional_store["url"], data_dir=str(tmp_path / "data"), write=False)
+    assert [a["area"] for a in outcome["areas"]] == ["NTH"]
+
+
+def test_the_cluster_runs_quietly(prefect_harness, regional_store, tmp_path, capfd):
+    from flows.regional import run_regional
+
+    run_regional(regional_store["areas"], workers=2, region="Quiet", as_of=regional_store["today"],
+                 database_url=regional_store["url"], data_dir=str(tmp_path / "data"), write=False)
+    out, err = capfd.readouterr()
+    assert "dashboard" not in (out + err).lower() and "distributed." not in out + err, (out + err)[-2000:]
