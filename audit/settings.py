@@ -28,6 +28,9 @@ class Settings(BaseSettings):
         description="production: refuse to start without a configured, existing, reachable database (never make an "
                     "empty one), and send Secure cookies and HSTS even when serving on loopback behind a proxy.",
     )
+    operator_emails: list[str] = Field(
+        [], description='Who is emailed when a flow run fails or crashes (the operator-alert automation), as JSON: '
+                        '["ict-operations@example.org"].')
     database_url_file: Path | None = Field(None, description="A file holding EHCP_AUDIT_DATABASE_URL (a secret kept out "
                                                              "of the environment, e.g. a systemd credential).")
     secret_key_file: Path | None = Field(None, description="A file holding EHCP_AUDIT_SECRET_KEY.")

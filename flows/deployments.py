@@ -29,6 +29,7 @@ from audit.store.db import engine_from_settings, transaction
 from flows.board_pack import board_pack
 from flows.chase import chase
 from flows.cycle import audit_cycle
+from flows.operator_alert import operator_alert
 from flows.programme import continue_due_cycles, open_programme_cycle
 from flows.retention import retention_purge
 from flows.safeguarding import safeguarding_alerts
@@ -53,6 +54,7 @@ ENTRYPOINTS = {
     "chase": "flows/chase.py:chase",
     "continue-due-cycles": "flows/programme.py:continue_due_cycles",
     "open-programme-cycle": "flows/programme.py:open_programme_cycle",
+    "operator-alert": "flows/operator_alert.py:operator_alert",
     "retention-purge": "flows/retention.py:retention_purge",
     "safeguarding-alerts": "flows/safeguarding.py:safeguarding_alerts",
 }
@@ -72,6 +74,17 @@ def deployment_specs(settings: Settings, programme_interval: float | None = None
                 parameters={"cycle_id": CYCLE_ID_FROM_EVENT, "send": True},
             )],
             description="The board pack for a cycle, after its audit-cycle flow run completes.")),
+        (operator_alert, "operator-alert-on-failure", dict(
+            triggers=[DeploymentEventTrigger(
+                expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                # Single expressions of the event's resource labels: Prefect renders each as JSON (`| tojson`),
+                # which an expression such as `a or ''` would break (the filter binds to '' alone).
+                parameters={"flow_run_name": "{{ event.resource['prefect.resource.name'] }}",
+                            "state": "{{ event.resource['prefect.state-name'] }}",
+                            "message": "{{ event.resource['prefect.state-message'] }}"},
+            )],
+            description="Email the operator (EHCP_AUDIT_OPERATOR_EMAILS) when any flow run fails or crashes.")),
         (audit_cycle, "audit-cycle", dict(description="Run or continue an audit cycle (triggered by the last submission).")),
         (chase, "chase-daily", dict(schedules=[DAILY_CHASE],
                                     description="Remind auditors of scorecards due soon or overdue; escalate to agency leads.")),

@@ -8,3 +8,9 @@ Feature: The board pack follows a finished audit cycle
     When the cycle's flow run completes
     Then the after-cycle board-pack deployment runs with the cycle's number as an integer
     And the board pack for that cycle is written and emailed to the board
+
+  @slow
+  Scenario: A failed flow run emails the operator
+    Given every deployment served against a Prefect server, with the operator's address set
+    When a cycle's flow run fails
+    Then the operator is emailed, naming the failed run and why it failed

@@ -27,6 +27,7 @@ from tests.smtp_server import smtp  # noqa: F401  (a fixture)
 scenarios("production/board_pack_trigger.feature")
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect-server")]
 BOARD = "board@example.org"
+OPERATOR = "ict-operations@example.org"
 
 
 @pytest.fixture
@@ -45,20 +46,29 @@ def served(ctx):
     today = audit.clock.today()
     ctx["cycle_id"] = synthetic_cycle(ctx["settings"], ctx["tmp"], n_plans=60, sample_size=3, today=today,
                                       due=today + timedelta(days=30))
+    serve(ctx, "board-pack-after-cycle")
+
+
+@given("every deployment served against a Prefect server, with the operator's address set")
+def served_with_operator(ctx):
+    serve(ctx, "operator-alert-on-failure", EHCP_AUDIT_OPERATOR_EMAILS=json.dumps([OPERATOR]))
+
+
+def serve(ctx, automation: str, **extra: str) -> None:
     env = flow_env(ctx["api"], ctx["settings"], PREFECT_RUNNER_POLL_FREQUENCY="2", EHCP_AUDIT_SMTP_HOST="127.0.0.1",
-                   EHCP_AUDIT_SMTP_PORT=str(ctx["port"]), EHCP_AUDIT_BOARD_RECIPIENTS=json.dumps([BOARD]))
+                   EHCP_AUDIT_SMTP_PORT=str(ctx["port"]), EHCP_AUDIT_BOARD_RECIPIENTS=json.dumps([BOARD]), **extra)
     ctx["log"] = ctx["tmp"] / "serve.log"
     with open(ctx["log"], "wb") as log:
         ctx["serving"] = subprocess.Popen([str(BIN / "ehcp-audit"), "prefect", "serve"], env=env, stdout=log,
                                           stderr=subprocess.STDOUT, start_new_session=True)
     # The automation exists once the served deployments are registered; a run completing before then fires nothing.
     deadline = time.monotonic() + 240
-    while not _automation_registered(ctx["api"]):
+    while not _automation_registered(ctx["api"], automation):
         assert ctx["serving"].poll() is None and time.monotonic() < deadline, ctx["log"].read_text()[-4000:]
         time.sleep(1)
 
 
-def _automation_registered(api: str) -> bool:
+def _automation_registered(api: str, automation: str) -> bool:
     from prefect.client.orchestration import get_client
 
     async def names() -> list[str]:
@@ -66,7 +76,7 @@ def _automation_registered(api: str) -> bool:
             return [a.name for a in await client.read_automations()]
 
     with temporary_settings({PREFECT_API_URL: api}):
-        return any("board-pack-after-cycle" in name for name in asyncio.run(names()))
+        return any(automation in name for name in asyncio.run(names()))
 
 
 @when("the cycle's flow run completes")
@@ -114,3 +124,25 @@ def pack_written(ctx):
     assert any(Path(log.folder).glob("*.pdf")) and any(Path(log.folder).glob("*.xlsx"))
     (recipients, message), = ctx["inbox"].messages
     assert recipients == [BOARD] and {p.get_filename()[-4:] for p in message.iter_attachments()} == {".pdf", "xlsx"}
+
+
+@when("a cycle's flow run fails")
+def failing_run(ctx):
+    from flows.cycle import audit_cycle
+
+    s = ctx["settings"]
+    engine_from_settings(s)  # the store exists: the run fails on the missing cycle, not on the store
+    with temporary_settings({PREFECT_API_URL: ctx["api"]}), pytest.raises(Exception, match="999999"):
+        audit_cycle(999999, database_url=s.database_url, data_dir=str(s.data_dir))
+
+
+@then("the operator is emailed, naming the failed run and why it failed")
+def operator_emailed(ctx):
+    deadline = time.monotonic() + 240
+    while not ctx["inbox"].messages and time.monotonic() < deadline and ctx["serving"].poll() is None:
+        time.sleep(2)
+    assert ctx["inbox"].messages, "no alert:\n" + ctx["log"].read_text()[-4000:]
+    (recipients, message), = ctx["inbox"].messages
+    assert recipients == [OPERATOR]
+    assert message["Subject"] == "ehcp-audit: the flow run audit-cycle-999999 failed"
+    assert "999999" in message.get_content() and "Failed" in message.get_content()
