@@ -67,7 +67,8 @@ class Settings(BaseSettings):
         None, description="Signs web session cookies; default a random key generated once into <data_dir>/secret_key."
     )
     cookie_secure: bool | None = Field(
-        None, description="Send session cookies over HTTPS only; default true except when serving on loopback."
+        None, description="Send session cookies over HTTPS only (and HSTS); default true, except when serving on "
+                                     "loopback outside production. false: plain HTTP (trials only)."
     )
     # Sign-in, sessions and single sign-on (issue 7, docs/security.md).
     session_idle_minutes: int = Field(30, ge=1, description="A web session ends after this long without a request.")
