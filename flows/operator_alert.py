@@ -30,7 +30,7 @@ def alert_message(settings: Settings, flow_run_name: str, state: str, message: s
     email["To"] = ", ".join(settings.operator_emails)
     email.set_content(
         f"The flow run {flow_run_name} ended {state}.\n\n{message or 'No message was recorded.'}\n\n"
-        "See it in the Prefect UI or with: prefect flow-run ls --state FAILED. What to do: docs/operations.md, "
+        "See it in the Prefect UI or with: prefect flow-run ls --state-type FAILED. What to do: docs/operations.md, "
         "section 10.\n")
     return email
 

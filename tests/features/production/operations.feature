@@ -67,3 +67,12 @@ Feature: A council engineer runs ehcp-audit as a service
     Given the secret key, the database URL and the SMTP password are in files named by *_FILE settings
     Then the settings hold the files' contents
     And a *_FILE setting naming a file that cannot be read is refused, naming the setting
+
+  @slow
+  Scenario: The Prefect API refuses calls without its password, and the health command says which setting to set
+    Given a Prefect server started with PREFECT_SERVER_API_AUTH_STRING, as docs/operations.md sets it up
+    Then an API call without the password is refused with 401, and one with it answers
+    When the engineer runs "ehcp-audit health" without PREFECT_API_AUTH_STRING
+    Then it fails, reporting "PREFECT_API_AUTH_STRING"
+    When the engineer runs "ehcp-audit health" with PREFECT_API_AUTH_STRING
+    Then it succeeds, reporting "prefect: ok"

@@ -18,6 +18,7 @@ from audit.store.db import engine_from_settings
 from ehcp_audit_cli.main import app as cli
 from ehcp_audit_cli.web_cmds import serve_settings
 from tests.factories import ROOT
+from tests.prefect_server import stop_process
 from tests.smtp_server import free_port
 
 scenarios("production/operations.feature")
@@ -37,8 +38,11 @@ def ctx(tmp_path, monkeypatch):
     monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
-    yield {"folder": folder, "tmp": tmp_path, "mp": monkeypatch}
+    ctx = {"folder": folder, "tmp": tmp_path, "mp": monkeypatch}
+    yield ctx
     get_settings.cache_clear()
+    if ctx.get("prefect"):
+        stop_process(ctx["prefect"])
 
 
 def setenv(ctx, **values):
@@ -260,3 +264,55 @@ def unreadable(ctx):
     setenv(ctx, EHCP_AUDIT_SECRET_KEY_FILE=str(ctx["tmp"] / "nowhere"))
     with pytest.raises(ValueError, match=r"EHCP_AUDIT_SECRET_KEY_FILE names .*nowhere, which cannot be read"):
         Settings()
+
+
+# --- the Prefect API with authentication (a server of its own: the shared test server has none) ---------------
+
+AUTH = "admin:a-long-test-password"
+
+
+@given("a Prefect server started with PREFECT_SERVER_API_AUTH_STRING, as docs/operations.md sets it up")
+def authenticated_prefect(ctx, database_url):
+    import os
+    import subprocess
+
+    from tests.prefect_server import BIN, QUIET, _wait_healthy
+
+    home = ctx["tmp"] / "prefect-auth"
+    home.mkdir()
+    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home), "PREFECT_SERVER_API_AUTH_STRING": AUTH}
+    env.pop("PREFECT_API_URL", None)
+    port = free_port()
+    log = home / "server.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port",
+                                    str(port), "--no-ui"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    ctx["prefect"] = process  # stopped by the ctx fixture
+    ctx["api"] = f"http://127.0.0.1:{port}/api"
+    _wait_healthy(ctx["api"], process, log)  # /health answers without the password
+    setenv(ctx, EHCP_AUDIT_DATABASE_URL=database_url, PREFECT_API_URL=ctx["api"])
+    engine_from_settings(get_settings())
+
+
+@then("an API call without the password is refused with 401, and one with it answers")
+def refused_without_password(ctx):
+    import httpx
+
+    assert httpx.post(f"{ctx['api']}/flows/filter", json={}, timeout=10).status_code == 401
+    user, password = AUTH.split(":", 1)
+    assert httpx.post(f"{ctx['api']}/flows/filter", json={}, auth=(user, password), timeout=10).status_code == 200
+
+
+@when('the engineer runs "ehcp-audit health" without PREFECT_API_AUTH_STRING')
+def health_without_password(ctx):
+    ctx["mp"].delenv("PREFECT_API_AUTH_STRING", raising=False)
+    ctx["result"] = runner.invoke(cli, ["health"])
+
+
+@when('the engineer runs "ehcp-audit health" with PREFECT_API_AUTH_STRING')
+def health_with_password(ctx):
+    from prefect.settings import PREFECT_API_AUTH_STRING, temporary_settings
+
+    with temporary_settings({PREFECT_API_AUTH_STRING: AUTH}):
+        ctx["result"] = runner.invoke(cli, ["health"])
