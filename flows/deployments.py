@@ -25,7 +25,7 @@ from prefect.schedules import Cron, Interval
 
 from audit.cycle.programmes import programmes
 from audit.settings import Settings, get_settings
-from audit.store.db import engine_from_settings, transaction
+from audit.store.db import engine_from_settings, require_store, transaction
 from flows.board_pack import board_pack
 from flows.chase import chase
 from flows.cycle import audit_cycle
@@ -96,7 +96,9 @@ def deployment_specs(settings: Settings, programme_interval: float | None = None
         (safeguarding_alerts, "safeguarding-alerts", dict(
             schedules=[EVERY_TEN_MINUTES], description="Retry safeguarding alerts that could not be emailed.")),
     ]
-    with transaction(engine_from_settings(settings)) as session:
+    # In production the programmes are read only from an existing store (never a new empty one: no schedules).
+    engine = require_store(settings) if settings.production else engine_from_settings(settings)
+    with transaction(engine) as session:
         active = [(p.id, p.name, p.cron, p.timezone) for p in programmes(session, active_only=True)]
     for programme_id, name, cron, zone in active:
         schedule = (Interval(timedelta(seconds=programme_interval)) if programme_interval

@@ -17,6 +17,12 @@ Feature: A council engineer runs ehcp-audit as a service
       | a PostgreSQL server that is not running     | cannot be reached                     |
       | an existing SQLite file without tables      | ehcp-audit db upgrade                 |
 
+  Scenario: In production the schema command never picks a database either
+    Given a production environment whose database is not configured
+    When the engineer runs the schema upgrade
+    Then it stops, saying "set EHCP_AUDIT_DATABASE_URL"
+    And no database file was made
+
   Scenario: Outside production the embedded store is still made on first use
     Given a development environment with no database configured
     When the engineer runs a command

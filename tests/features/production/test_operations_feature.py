@@ -82,6 +82,11 @@ def run_command(ctx):
     ctx["result"] = runner.invoke(cli, ["users", "list"])
 
 
+@when("the engineer runs the schema upgrade")
+def run_upgrade(ctx):
+    ctx["result"] = runner.invoke(cli, ["db", "upgrade"])
+
+
 @then(parsers.parse('it stops, saying "{message}"'))
 def stops(ctx, message):
     result = ctx["result"]
