@@ -14,6 +14,7 @@ runner, in process.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -79,23 +80,29 @@ def run_regional(area_codes: list[str] | None = None, workers: int = 2, **kwargs
     from prefect_dask import DaskTaskRunner
 
     runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                            "dashboard_address": None, "silence_logs": logging.WARNING})
+                                            "dashboard_address": None, "silence_logs": logging.ERROR})
     with quiet_dask():
         return regional_benchmark.with_options(task_runner=runner)(area_codes, **kwargs)
 
 
-DASK_LOGGERS = ("distributed", "prefect.task_runner", "prefect.task_runner.dask", "prefect.task_runners")
+# distributed's start-up lines are INFO; at shutdown its nannies warn that they killed workers still exiting,
+# which is how a local cluster always ends: only its errors are shown.
+DASK_LOGGERS = {"distributed": logging.ERROR, "prefect.task_runner": logging.WARNING,
+                "prefect.task_runner.dask": logging.WARNING, "prefect.task_runners": logging.WARNING}
 
 
 @contextmanager
 def quiet_dask() -> Iterator[None]:
-    """Dask's and prefect-dask's loggers at WARNING for the run, as they were afterwards."""
+    """Dask's and prefect-dask's loggers quiet for the run, as they were afterwards."""
     loggers = [logging.getLogger(name) for name in DASK_LOGGERS]
     levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
+    for logger, level in zip(loggers, DASK_LOGGERS.values()):
+        logger.setLevel(level)
     try:
-        yield
+        with warnings.catch_warnings():
+            # The scheduler's HTTP server (health checks, no dashboard) moves off a busy port 8787 with a warning.
+            warnings.filterwarnings("ignore", message=r"\s*Port \d+ is already in use", category=UserWarning)
+            yield
     finally:
         for logger, level in zip(loggers, levels):
             logger.setLevel(level)
