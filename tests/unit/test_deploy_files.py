@@ -34,7 +34,8 @@ def test_every_setting_the_deploy_files_use_exists():
 def test_every_setting_is_documented_in_operations():
     missing = [f"EHCP_AUDIT_{name.upper()}" for name in Settings.model_fields
                if f"EHCP_AUDIT_{name.upper()}" not in OPERATIONS]
-    assert not missing, f"docs/operations.md does not mention: {', '.join(missing)}"
+    assert not missing, (f"docs/operations.md does not mention: {', '.join(missing)}; "
+                         "run .venv/bin/python scripts/settings_table.py")
 
 
 def test_every_deploy_file_is_described_in_operations():
