@@ -6,23 +6,11 @@ import json
 from pathlib import Path
 
 import typer
-from sqlmodel import select
 
 from audit import clock
-from audit.cycle.amendments import before_after, get_task, mark_done, tasks_of
-from audit.cycle.lifecycle import get_area
-from audit.cycle.reminders import overdue_amendment_items, record_chase
 from audit.errors import AuditError
-from audit.improvement.files import export_plan, import_plan
-from audit.improvement.layouts import LAYOUTS
-from audit.improvement.plans import get_plan, link_action, plans_of
-from audit.improvement.proposals import decide, get_proposal
-from audit.improvement.rules import load_rules
-from audit.improvement.scales import get_scale, load_scale_file, load_scales
 from audit.limits import Limits
 from audit.protection.permissions import Permission
-from audit.rubrics.loading import find_rubric
-from audit.store.models import ImprovementAction
 from audit.vocabulary import label
 from audit.words import day
 from ehcp_audit_cli.common import (
@@ -35,7 +23,6 @@ from ehcp_audit_cli.common import (
     write_out,
 )
 from ehcp_audit_cli.tables import words_table
-from reports.improvement import build_improvement_report, render_improvement
 
 improvement_app = typer.Typer(help="The improvement plan: import/export WSoA and APP tables, BRAG on a page, "
                                    "status proposals, links to the rubric, amendment tasks.", no_args_is_help=True)
@@ -44,10 +31,14 @@ BY = typer.Option(..., "--by", help="Your code, recorded as who made the change.
 
 
 def _area_id(session, area: str | None) -> int:
+    from audit.cycle.lifecycle import get_area
+
     return get_area(session, area or settings().area_code, create=True).id
 
 
 def _scales():
+    from audit.improvement.scales import load_scales
+
     return load_scales(settings().scales_dir)
 
 
@@ -63,6 +54,11 @@ def import_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Import an improvement plan, all or nothing; every problem is listed with its row, column and fix."""
+    from audit.cycle.lifecycle import get_area
+    from audit.improvement.files import import_plan
+    from audit.improvement.layouts import LAYOUTS
+    from audit.improvement.scales import get_scale
+
     if layout not in LAYOUTS:
         raise typer.BadParameter(f"use one of {', '.join(LAYOUTS)}", param_hint="--layout")
     chosen = get_scale(_scales(), scale or DEFAULT_SCALE[layout])
@@ -83,6 +79,11 @@ def export_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Export a plan in its layout (an imported plan comes back with the same rows and columns)."""
+    from audit.improvement.files import export_plan
+    from audit.improvement.layouts import LAYOUTS
+    from audit.improvement.plans import get_plan
+    from audit.improvement.scales import get_scale
+
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise typer.BadParameter("name the file .csv or .xlsx", param_hint="OUT")
     if layout is not None and layout not in LAYOUTS:
@@ -104,6 +105,9 @@ def status_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """BRAG on a page, the exception report and the proposals awaiting a decision."""
+    from audit.improvement.plans import get_plan, plans_of
+    from reports.improvement import build_improvement_report, render_improvement
+
     if fmt not in ("table", "json", "html", "md"):
         raise typer.BadParameter("use table, json, html or md", param_hint="--format")
     with store() as session:
@@ -144,6 +148,11 @@ def accept_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Accept the status proposed from audit evidence, or override it; both are kept."""
+    from audit.improvement.plans import get_plan
+    from audit.improvement.proposals import decide, get_proposal
+    from audit.improvement.scales import get_scale
+    from audit.store.models import ImprovementAction
+
     with store() as session:
         found = get_proposal(session, proposal, _area_id(session, area))
         action = session.get(ImprovementAction, found.action_id)
@@ -168,6 +177,12 @@ def link_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Link an action to the criterion, section or service it should improve, so audits can evidence it."""
+    from sqlmodel import select
+
+    from audit.improvement.plans import get_plan, link_action
+    from audit.rubrics.loading import find_rubric
+    from audit.store.models import ImprovementAction
+
     chosen = [(level, target) for level, target in (("criterion", criterion), ("section", section),
                                                      ("service", service)) if target]
     if len(chosen) != 1:
@@ -194,6 +209,9 @@ def tasks_cmd(
 ) -> None:
     """Amendment tasks for plans graded Requires Improvement or Inadequate, with their status."""
     today = parse_date(as_of) or clock.today()
+    from audit.cycle.amendments import before_after, tasks_of
+
+    day = parse_date(as_of) or clock.today()
     with store() as session:
         area_id = _area_id(session, area)
         rows, comparison = tasks_of(session, area_id), before_after(session, area_id)
@@ -222,6 +240,8 @@ def task_done_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Mark an amendment task done; the next whole-plan cycle re-audits the plan."""
+    from audit.cycle.amendments import get_task, mark_done
+
     with store() as session:
         found = mark_done(session, get_task(session, task, _area_id(session, area)), by, note)
         console.print(f"Task {found.id} done; plan {found.evidence.get('plan_ref')} will be re-audited in the next "
@@ -237,6 +257,8 @@ def chase_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """List overdue amendment tasks as the reminder flow chases them; --record records each chase."""
+    from audit.cycle.reminders import overdue_amendment_items, record_chase
+
     with store() as session:
         items = overdue_amendment_items(session, _area_id(session, area), parse_date(as_of) or clock.today())
         for item in items:
@@ -257,6 +279,9 @@ def check_cmd(
     rules_file: Path | None = typer.Option(None, "--rules", help="Check a rules file (default the one in use)."),
 ) -> None:
     """Check the status scales and the rules that raise actions; every problem is listed with its fix."""
+    from audit.improvement.rules import load_rules
+    from audit.improvement.scales import get_scale, load_scale_file
+
     if scale_file:
         scale = load_scale_file(scale_file)
         console.print(f"{scale_file.name}: scale '{scale.key}' is valid ({', '.join(scale.labels())}).")
