@@ -208,10 +208,9 @@ def tasks_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Amendment tasks for plans graded Requires Improvement or Inadequate, with their status."""
-    today = parse_date(as_of) or clock.today()
     from audit.cycle.amendments import before_after, tasks_of
 
-    day = parse_date(as_of) or clock.today()
+    today = parse_date(as_of) or clock.today()
     with store() as session:
         area_id = _area_id(session, area)
         rows, comparison = tasks_of(session, area_id), before_after(session, area_id)

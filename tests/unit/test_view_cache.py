@@ -20,6 +20,7 @@ from audit.improvement.scales import load_scales
 from audit.moderation import marking, views
 from audit.moderation.marking import ModerationRules, select_second_marking
 from audit.protection.throttle import record_failure
+from audit.protection.users import begin_web_session, create_user, end_web_session
 from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
 from audit.settings import Settings
@@ -125,6 +126,11 @@ def test_changes_the_summary_never_reads_leave_it_cached(scored_store):
     with transaction(engine_from_settings(settings)) as session:
         record_failure(session, settings, "someone", "10.0.0.1", clock.now())  # a mistyped password: a trail entry
     assert summary(settings, cycle_id) is first
+    with transaction(engine_from_settings(settings)) as session:  # a board member signs in and out of the web app
+        member = create_user(session, "board.member", "a-long-password-1", "board_member")
+        end_web_session(session, begin_web_session(session, member, clock.now(), timedelta(hours=8)))
+    assert summary(settings, cycle_id) is first
+    assert cache.stats()["builds"] == 1
 
 
 def test_the_summary_reads_no_table_the_data_version_leaves_out(scored_store):
