@@ -14,11 +14,14 @@ from sqlmodel import Session, select
 
 from audit import clock
 from audit.cycle.lifecycle import find_area
+from audit.improvement.scales import load_scales
 from audit.protection.permissions import AccessDenied, Permission, results_service
+from audit.results.analysis import load_cycle_results
 from audit.store.models import Cycle, PlanResult, User
 from audit.vocabulary import Agency
 from reports.cache import board_summary, cache_folder
 from reports.render import FORMATS, render
+from reports.summary import build_summary
 from web.deps import CheckedFirst, Id, Refused, allow, page, store
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -52,8 +55,10 @@ def summary_for(request: Request, cycle_id: int, user: User) -> dict:
             raise Refused("object", f"Cycle {cycle_id} has no results yet.", 404)
         summary = board_summary(session, cycle, clock.today(), settings.small_number_threshold, service=service,
                                 scales_dir=settings.scales_dir, folder=cache_folder(settings))
-    if summary is None:  # scored, but only re-audited plans: nothing in the random sample to report
-        raise Refused("object", f"Cycle {cycle_id} has no results yet.", 404)
+        if summary is None:  # scored, but only re-audited plans: the summary says the random sample has none
+            summary = build_summary(session, load_cycle_results(session, cycle), clock.today(),
+                                    settings.small_number_threshold, service=service,
+                                    scales=load_scales(settings.scales_dir))
     return summary
 
 
