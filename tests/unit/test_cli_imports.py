@@ -15,6 +15,7 @@ import pytest
 from audit.store.db import forget_engine, init_db, make_engine
 from audit.store.migrate import _script_head, head_revision, stored_revision
 from tests.factories import ROOT
+from tests.unit.test_view_cache import scored_store  # noqa: F401  (a fixture: a scored cycle)
 
 HEAVY = ("prefect", "fastapi", "uvicorn", "scipy", "pandas", "alembic", "weasyprint", "matplotlib", "duckdb")
 
@@ -98,3 +99,23 @@ def test_unknown_usernames_are_checked_against_a_hash_made_with_the_hashers_own_
 
     assert not users._hasher.check_needs_rehash(users._dummy_hash())  # so it costs what a real check costs
     assert users._dummy_hash() == users._DUMMY_HASH
+
+
+def test_a_report_already_worked_out_for_the_current_data_loads_no_pandas(scored_store):
+    """`ehcp-audit report` reads the board summary kept for the current data (reports.cache) and renders it: the
+    first run works it out (pandas, the cycle's results), the next loads none of that."""
+    settings, cycle_id = scored_store
+    env = {"EHCP_AUDIT_DATABASE_URL": settings.database_url, "EHCP_AUDIT_DATA_DIR": str(settings.data_dir),
+           "EHCP_AUDIT_AREA_CODE": settings.area_code, "EHCP_AUDIT_RUBRICS_DIR": str(settings.rubrics_dir)}
+    args = ["report", "--cycle", str(cycle_id), "--format", "md"]
+    assert "pandas" in loaded_by(*args, env=env)  # worked out, and kept
+    assert list((settings.data_dir / "cache").glob("board-summary-*.json"))
+    loaded = loaded_by(*args, env=env)
+    assert "sqlalchemy" in loaded and not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_the_trail_commands_help_names_every_action_without_importing_the_trail():
+    from audit.protection.trail_search import ACTIONS
+    from ehcp_audit_cli.trail_cmds import ActionOpt
+
+    assert ActionOpt.help == f"One of: {', '.join(ACTIONS)}."
