@@ -118,6 +118,10 @@ def read_plan_file(path: Path, layout: str, scale: StatusScale, limits: Limits |
     for row in table.rows:
         row.values["progress"] = without_evidence(row.values["progress"])
     table.people = people
+    if path.suffix.lower() == ".csv":
+        head = path.read_bytes()[:65536]
+        table.options |= {"csv_newline": "\r\n" if b"\r\n" in head or b"\n" not in head else "\n",
+                          "csv_bom": head.startswith(b"\xef\xbb\xbf")}
     unknown = unknown_leads([r.values["lead"] for r in table.rows], people)
     if unknown:
         table.notes.append(f"Leads not in the initials and designation list: {', '.join(unknown)}.")
@@ -248,8 +252,12 @@ def export_plan(session: Session, plan: ImprovementPlan, scale: StatusScale, pat
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     if suffix == ".csv":
-        with tmp.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows([[escape_formula(c) for c in row] for row in grid])
+        # Line endings and a byte order mark as the imported file had them, so an unchanged plan comes back byte
+        # for byte; a plan that was not imported from CSV gets the CSV standard's CRLF.
+        options = table.options if layout in (None, plan.layout) else {}
+        with tmp.open("w", newline="", encoding="utf-8-sig" if options.get("csv_bom") else "utf-8") as handle:
+            csv.writer(handle, lineterminator=options.get("csv_newline", "\r\n")).writerows(
+                [[escape_formula(c) for c in row] for row in grid])
     else:
         _write_xlsx(tmp, grid, table, scale)
     tmp.replace(path)

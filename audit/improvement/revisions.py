@@ -10,6 +10,7 @@ same when their text is at least MATCH_RATIO alike.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,9 +22,15 @@ from audit.improvement.scales import StatusScale
 from audit.store.models import ActionStatusChange, ImprovementAction, ImprovementPlan, PlanRevision, utcnow
 
 MATCH_RATIO = 0.75
+_NUMBER = re.compile(r"^\s*(\d+|[ivxlc]+|[a-z])[.)]\s", re.I)
 TEXT = ("finding", "action")
 DATES = ("action_milestone", "impact_milestone")
 OTHER = ("lead", "progress", "output_evidence", "impact_evidence")
+
+
+def _words(text: str) -> str:
+    """The text without its leading number ("2. ", "ii. "), which a renumbering changes."""
+    return " ".join(_NUMBER.sub("", text or "", count=1).split())
 
 
 def likeness(a: str, b: str) -> float:
@@ -90,7 +97,7 @@ def compare(session: Session, plan: ImprovementPlan, table: PlanTable, scale: St
         if row.reference in by_ref:
             changes.matches[i] = by_ref[row.reference]
     left = [a for a in old if a.id not in {m.id for m in changes.matches.values()}]
-    pairs = sorted(((likeness(row.values["action"], a.action), i, a) for i, row in enumerate(table.rows)
+    pairs = sorted(((likeness(_words(row.values["action"]), _words(a.action)), i, a) for i, row in enumerate(table.rows)
                     if i not in changes.matches for a in left), key=lambda p: -p[0])
     for ratio, i, action in pairs:
         if ratio >= MATCH_RATIO and i not in changes.matches and action in left:
@@ -106,7 +113,7 @@ def compare(session: Session, plan: ImprovementPlan, table: PlanTable, scale: St
                                  (" (back in the plan)" if action is not None else ""))
             continue
         ref = row.reference
-        if any(getattr(action, f) != row.values[f] for f in TEXT):
+        if any(_words(getattr(action, f)) != _words(row.values[f]) for f in TEXT):
             changes.reworded.append(f"{ref}: '{action.action[:50]}' -> '{row.values['action'][:50]}'")
         for f in DATES:
             if getattr(action, f) != row.values[f]:
