@@ -221,3 +221,36 @@ def test_the_board_cannot_import(client):
     assert "Import a plan" not in client.get("/improvement").text
     assert client.get("/improvement/import").status_code == 403
     assert client.post("/improvement/import/confirm", data={"csrf_token": token}).status_code == 403
+
+
+@pytest.mark.browser
+def test_the_import_and_confirm_pages_pass_axe_in_chromium(app, browser, tmp_path):
+    """The import form, its error summary and the confirm page have no serious or critical axe-core violation."""
+    from tests.web.browser import Pages, served, sign_in
+
+    plan_file = tmp_path / "app-2021.csv"
+    plan_file.write_bytes(_app_file())
+    pages = Pages("improvement-import")
+    with served(app) as base:
+        page = browser.new_page()
+        try:
+            sign_in(page, base, pages, "demo-qa-lead", "demo-password-2026", "improvement-import")
+            page.goto(base + "/improvement/import")
+            pages.check(page, "form")
+            with page.expect_navigation():
+                page.click("button:has-text('Check the file')")
+            pages.check(page, "form-errors")
+            assert "There is a problem" in page.content()
+            page.set_input_files("#file", str(plan_file))
+            page.check("input[name=layout][value=app]")
+            page.fill("#name", "APP 2021")
+            with page.expect_navigation():
+                page.click("button:has-text('Check the file')")
+            pages.check(page, "confirm")
+            assert "have no due date" in page.content()
+            with page.expect_navigation():
+                page.click("button:has-text('Store the plan')")
+            pages.check(page, "stored")
+            assert "The plan was stored." in page.content()
+        finally:
+            page.close()
