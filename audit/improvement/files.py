@@ -54,6 +54,9 @@ class PlanImport:
                 f"of weakness, {self.actions} actions, {self.statuses} statuses")
 
 
+_KIND_WORDS = {"date": "a date", "range": "a period", "recurring": "recurring, no end", "none": "no date"}
+
+
 @dataclass
 class Preview:
     """A plan file read and checked, with what storing it would do: shown for confirmation first."""
@@ -67,9 +70,10 @@ class Preview:
         """Every action the file leaves without a due date, with what its milestones say."""
         out = []
         for r in self.table.rows:
-            read = [(r.values[f], read_milestone(r.values[f])) for f in MILESTONE_FIELDS]
-            if all(m.due is None for _, m in read):
-                said = "; ".join(f"'{text}' ({m.kind})" for text, m in read if text) or "no milestone written"
+            read = [(f, r.values[f], read_milestone(r.values[f])) for f in MILESTONE_FIELDS]
+            if all(m.due is None for _, _, m in read):
+                said = "; ".join(f"{f.replace('_', ' ')} '{text}' ({_KIND_WORDS[m.kind]})" for f, text, m in read
+                                 if text) or "no milestone written"
                 out.append(f"{r.reference} (row {r.row}): {said}")
         return out
 

@@ -195,7 +195,7 @@ def test_a_qa_lead_imports_a_plan_after_a_confirm_page_and_then_its_revision(app
                           files={"file": ("app.csv", _app_file(), "text/csv")})
     assert checked.status_code == 200, checked.text
     assert "Check the plan before it is stored" in checked.text and "have no due date" in checked.text
-    assert "2.2 (row 6): &#39;See above&#39; (none)" in checked.text
+    assert "2.2 (row 6): action milestone &#39;See above&#39; (no date)" in checked.text
     with transaction(engine_of(app)) as session:
         assert session.exec(select(ImprovementAction)).all() == [], "nothing is stored before the confirmation"
     stored = client.post("/improvement/import/confirm", data={"csrf_token": token})

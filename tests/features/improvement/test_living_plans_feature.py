@@ -222,7 +222,8 @@ def _invoke(args, answer=None):
 def cli_undated(ctx, first, second):
     text = _said(ctx["result"])
     assert "2 action(s) have no due date" in text, text
-    assert f"{first} (row 3): 'Ongoing' (recurring)" in text and f"{second} (row 4): 'TBC' (none)" in text
+    assert f"{first} (row 3): action milestone 'Ongoing' (recurring, no end)" in text, text
+    assert f"{second} (row 4): action milestone 'TBC' (no date)" in text, text
 
 
 @then(parsers.parse('the CLI says "{text}"'))
