@@ -368,7 +368,7 @@ def _second_header_row(p: _Parser, cells: list[str]) -> bool:
 
 def _app_status(p: _Parser, values: dict[str, str], number: int) -> str | None:
     """The SENDIB status from the Status column, else from the RAG rating (a colour name or the cell's shading);
-    when both are given they must agree."""
+    when both are given they must agree (a blank, unshaded RAG rating takes the status's colour)."""
     text, rag = values.get("status", ""), values.get("rag", "")
     status = p.status(text, number, p.heading_of("status"), p.position("status"))
     before = len(p.problems)
@@ -376,7 +376,7 @@ def _app_status(p: _Parser, values: dict[str, str], number: int) -> str | None:
     if text and not status:
         del p.problems[before:]  # the status cell is already refused; its RAG rating adds nothing
         return None
-    if status and from_rag != status and len(p.problems) == before:
+    if status and (rag or from_rag) and from_rag != status and len(p.problems) == before:
         colour = p.scale.status(status).colour_label
         p.problem(number, p.heading_of("rag"), f"the RAG rating '{rag}' does not match the status "
                   f"'{p.scale.status(status).label}'", f"write {colour}, the colour of that status")

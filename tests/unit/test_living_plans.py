@@ -178,3 +178,19 @@ def test_an_unchanged_plan_exports_byte_identical_and_re_imports_with_no_changes
     assert out.read_bytes() == (FIXTURES / "wsoa-plan.csv").read_bytes()
     preview = preview_import(session, area, out, layout="wsoa", scale=SCALES["brag"], name="WSoA", revision=True)
     assert preview.changes.lines() == ["No action changes."]
+
+
+def test_an_app_status_with_a_blank_rag_rating_takes_its_colour(session, area, tmp_path):
+    rows = _app_rows()
+    rows[2][10] = ""  # "On track" with no RAG rating written
+    rows[3][9], rows[3][10] = "Complete", "Red"  # both written and disagreeing: refused
+    with pytest.raises(InputRejected) as caught:
+        import_plan(session, area, _write(tmp_path / "rag.csv", rows), layout="app", scale=SCALES["app"],
+                    name="APP", by="QA-LEAD")
+    assert [(p.row, p.column, p.message) for p in caught.value.problems] == [
+        (4, "RAG rating", "the RAG rating 'Red' does not match the status 'Complete'")]
+    rows[3][10] = "Grey"
+    import_plan(session, area, _write(tmp_path / "rag.csv", rows), layout="app", scale=SCALES["app"], name="APP",
+                by="QA-LEAD")
+    first = session.exec(select(ImprovementAction).where(ImprovementAction.reference == "1.1")).one()
+    assert first.status == "on-track"
