@@ -258,6 +258,10 @@ def _event_text(event: ActionEvent) -> str:
     if event.kind in ("evidence", "evidence-updated"):
         after = d.get("after", d)
         return f"cycle {d.get('cycle_id')}: {after.get('weak')} of {after.get('plans')} plans weak"
+    if event.kind == "revised":  # field -> [before, after]
+        return "; ".join(f"{k.replace('_', ' ')} '{v[0] or ''}' -> '{v[1] or ''}'" for k, v in d.items())
+    if event.kind == "removed":
+        return ""
     if event.kind.startswith("proposal"):
         return f"cycle {d.get('cycle_id')}: {d.get('proposed')}"
     return ", ".join(f"{k} {v}" for k, v in d.items())

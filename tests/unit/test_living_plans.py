@@ -194,3 +194,42 @@ def test_an_app_status_with_a_blank_rag_rating_takes_its_colour(session, area, t
                 by="QA-LEAD")
     first = session.exec(select(ImprovementAction).where(ImprovementAction.reference == "1.1")).one()
     assert first.status == "on-track"
+
+
+def test_a_people_list_under_the_plan_or_in_its_own_file_resolves_the_leads(session, area, tmp_path):
+    from reports.improvement import build_improvement_report
+
+    rows = _app_rows()
+    rows[2][3] = "JD/ DCO"
+    rows += [[], ["Initials", "Designation"], ["JD", "Head of SEND"], ["DCO", "Designated Clinical Officer"]]
+    imported = import_plan(session, area, _write(tmp_path / "with-list.csv", rows), layout="app",
+                           scale=SCALES["app"], name="APP", by="QA-LEAD")
+    assert imported.plan.people == {"JD": "Head of SEND", "DCO": "Designated Clinical Officer"}
+    report = build_improvement_report(session, imported.plan, SCALES, date(2021, 1, 1))
+    counts = {r["group"]: r["total"] for r in report["by_lead"]}
+    # "JD/ DCO", "QA-LEAD", "DCO", "DCO/ LPT-lead": DCO leads three actions, JD one, each counted once.
+    assert counts == {"DCO (Designated Clinical Officer)": 3, "JD (Head of SEND)": 1, "QA-LEAD": 1, "LPT-lead": 1}
+    people = _write(tmp_path / "people.csv", [["Abbreviation", "Role"], ["HoS-SEND", "Head of Service"]])
+    preview = preview_import(session, area, FIXTURES / "app-plan.csv", layout="app", scale=SCALES["app"],
+                             name="APP two", people_file=people)
+    assert preview.table.people == {"HoS-SEND": "Head of Service"}
+    assert any("not in the initials and designation list: DCO, QA-LEAD, LPT-lead" in n for n in preview.warnings())
+    nothing = _write(tmp_path / "nothing.csv", [["Who", "What"]])
+    with pytest.raises(InputRejected) as caught:
+        preview_import(session, area, FIXTURES / "app-plan.csv", layout="app", scale=SCALES["app"], name="x",
+                       people_file=nothing)
+    assert [(p.file, p.row, p.column) for p in caught.value.problems] == [("nothing.csv", 1, "A")]
+
+
+def test_a_revised_action_says_what_changed_in_its_history(session, area, tmp_path):
+    from audit.improvement.plans import history
+
+    import_plan(session, area, FIXTURES / "app-plan.csv", layout="app", scale=SCALES["app"], name="APP", by="QA-LEAD")
+    rows = _app_rows()
+    rows[2][6] = "Mar 2022"
+    import_plan(session, area, _write(tmp_path / "v2.csv", rows), layout="app", scale=SCALES["app"], name="APP",
+                by="QA-LEAD", revision=True)
+    action = session.exec(select(ImprovementAction).where(ImprovementAction.reference == "1.1")).one()
+    revised = [h for h in history(session, action.id) if h["kind"] == "revised"]
+    assert revised[0]["what"].startswith("action milestone '") and revised[0]["what"].endswith("' -> 'Mar 2022'")
+    assert revised[0]["reason"] == "revision 2 (v2.csv) row 3"
