@@ -150,8 +150,9 @@ def status_cmd(
         text = json.dumps(report, indent=2, default=str) + "\n" if fmt == "json" else render_improvement(report, fmt)
         write_out(text, out)
         return
+    version = report["plan"]["version"]
     table = words_table("Reference", "Action", "Lead", "Status", "Milestone", "Exception",
-                        title=f"BRAG on a page: {report['plan']['name']}")
+                        title=f"BRAG on a page: {report['plan']['name']}" + (f" (version {version})" if version else ""))
     for a in report["actions"]:
         table.add_row(a["reference"], a["action"][:60], a["lead"], a["status"], day(a["due"]) or a["action_milestone"],
                       ", ".join(a["flags"]))

@@ -78,9 +78,9 @@ class _Parser:
             fields.append(name)
         for name in REQUIRED[self.layout]:
             if name not in fields:
-                self.problem(index + 1, name, f"the {self.layout.upper()} column for '{ALIASES[self.layout][name][0]}' "
-                             "is missing", f"add the column headed as in the source document, e.g. "
-                             f"'{self._canonical(name)}'")
+                self.problem(index + 1, self._canonical(name),
+                             f"the {self.layout.upper()} column for '{ALIASES[self.layout][name][0]}' is missing",
+                             f"add the column headed as in the source document, e.g. '{self._canonical(name)}'")
         self.fields, self.header_rows = fields, [list(r) + [""] * (width - len(r)) for r in rows]
         self.headings = headings
         return len(rows)
