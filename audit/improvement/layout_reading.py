@@ -113,8 +113,14 @@ class _Parser:
             return False
         first, second = self.grid[i], self.grid[i + 1]
         width = max(len(first), len(second))
-        joined = [" ".join(x for x in (first[k] if k < len(first) else "", second[k] if k < len(second) else "")
-                           if x) for k in range(width)]
+        joined = []
+        for k in range(width):
+            upper, lower = first[k] if k < len(first) else "", second[k] if k < len(second) else ""
+            both = " ".join(x for x in (upper, lower) if x)
+            # "Sub" over "finding" is one heading; "BRAG rating" spread over "Sept 2018 | Dec 2018" is a label
+            # above the review months, which are the headings.
+            period = (match_field(self.layout, lower) or "").startswith("period:")
+            joined.append(lower if period and not match_field(self.layout, both) else both)
         if self.header_fields(joined) is None:
             return False
         self.grid[i], self.grid[i + 1] = joined, [""] * len(second)

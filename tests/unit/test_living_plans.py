@@ -233,3 +233,17 @@ def test_a_revised_action_says_what_changed_in_its_history(session, area, tmp_pa
     revised = [h for h in history(session, action.id) if h["kind"] == "revised"]
     assert revised[0]["what"].startswith("action milestone '") and revised[0]["what"].endswith("' -> 'Mar 2022'")
     assert revised[0]["reason"] == "revision 2 (v2.csv) row 3"
+
+
+def test_a_label_spread_over_the_review_months_in_a_two_row_header_is_read(session, area, tmp_path):
+    with (FIXTURES / "wsoa-plan.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for at in (6, 1):  # each area's header over two rows (bottom first): "BRAG rating" above the review months
+        header = rows[at]
+        rows[at] = header[:6] + ["BRAG rating", ""]
+        rows.insert(at + 1, [""] * 6 + header[6:])
+    preview = preview_import(session, area, _write(tmp_path / "brag.csv", rows), layout="wsoa",
+                             scale=SCALES["brag"], name="BRAG")
+    assert [r.reference for r in preview.table.rows] == ["1.1.i", "1.1.ii", "1.2.i", "2.1.i", "2.1.ii"]
+    assert preview.table.rows[0].periods == {"Sept 2018": "progressing", "Dec 2018": "completed"}
+    assert sum("one header written over two rows" in n for n in preview.table.notes) == 2
