@@ -267,7 +267,7 @@ def _preview(request: Request, session, held: dict):
 
 
 @router.post("/improvement/import")
-async def import_upload(request: Request, user: Deciding, form: Annotated[FormData, Depends(form_data)]):
+def import_upload(request: Request, user: Deciding, form: Annotated[FormData, Depends(form_data)]):
     values = {k: str(form.get(k, "") or "").strip() for k in _IMPORT_FIELDS if k != "revision"}
     values["revision"] = form.get("revision") == "yes"
     upload = form.get("file")
@@ -279,7 +279,7 @@ async def import_upload(request: Request, user: Deciding, form: Annotated[FormDa
     name = safe_name_part(Path(upload.filename).stem)[:80] + Path(upload.filename).suffix.lower()
     folder = path_inside(_upload_folder(request), token)
     folder.mkdir(parents=True, exist_ok=True)
-    path_inside(folder, name).write_bytes(await upload.read())
+    path_inside(folder, name).write_bytes(upload.file.read())  # a sync route: the store work runs off the loop
     held = {"token": token, "file": name, **values}
     request.session[UPLOAD_KEY] = held
     with store(request) as session:
