@@ -9,7 +9,7 @@ import re
 
 from audit.errors import Problem
 
-_INITIALS = ("initials", "initial", "abbreviation", "acronym", "lead")
+_INITIALS = ("initials", "initial", "abbreviation", "abbreviations", "acronym", "acronyms")
 _DESIGNATION = ("designation", "role", "job title", "title", "post", "name", "position")
 _SPLIT = re.compile(r"\s*(?:/|,|;|&|\+|\band\b|\n)\s*", re.I)
 
