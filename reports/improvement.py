@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from audit import clock
 from audit.cycle.amendments import before_after, tasks_of
-from audit.improvement.people import lead_names
+from audit.improvement.people import area_people, lead_names
 from audit.improvement.plans import actions_of, evidence_of, links_of, plans_of
 from audit.improvement.proposals import latest_proposal, open_proposals
 from audit.improvement.rules import describe_target
@@ -35,7 +35,8 @@ def build_improvement_report(session: Session, plan: ImprovementPlan, scales: di
     area = session.get(LocalArea, plan.area_id)
     columns = [{"key": s.key, "label": s.label, "tag": s.tag, "hex": s.hex} for s in scale.statuses]
     columns.append({"key": None, "label": NOT_GRADED, "tag": "grey", "hex": "F3F2F1"})
-    rows = [_action_row(session, action, weakness, scale, as_of, plan.people)
+    people = area_people(plans_of(session, plan.area_id), plan)  # the plan's own list, else one kept on the area
+    rows = [_action_row(session, action, weakness, scale, as_of, people)
             for action, weakness in actions_of(session, plan.id)]
     grid: list[dict] = []
     for row in rows:

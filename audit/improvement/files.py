@@ -27,8 +27,8 @@ from audit.improvement.layout_reading import parse_table
 from audit.improvement.layout_render import default_options, render_table
 from audit.improvement.layouts import APP, MILESTONE_FIELDS, WSOA, ActionRow, PlanTable
 from audit.improvement.milestones import milestone_dates, read_milestone
-from audit.improvement.people import people_start, read_people, unknown_leads
-from audit.improvement.plans import actions_of, add_action, add_event, create_plan, ensure_area, get_plan
+from audit.improvement.people import area_people, people_start, read_people, unknown_leads
+from audit.improvement.plans import actions_of, add_action, add_event, create_plan, ensure_area, get_plan, plans_of
 from audit.improvement.revisions import Changes, Version, apply_revision, compare, record_revision
 from audit.improvement.scales import StatusScale
 from audit.improvement.sheets import read_cells
@@ -126,9 +126,6 @@ def read_plan_file(path: Path, layout: str, scale: StatusScale, limits: Limits |
         head = path.read_bytes()[:65536]
         table.options |= {"csv_newline": "\r\n" if b"\r\n" in head or b"\n" not in head else "\n",
                           "csv_bom": head.startswith(b"\xef\xbb\xbf")}
-    unknown = unknown_leads([r.values["lead"] for r in table.rows], people)
-    if unknown:
-        table.notes.append(f"Leads not in the initials and designation list: {', '.join(unknown)}.")
     return table
 
 
@@ -138,6 +135,10 @@ def preview_import(session: Session, area: LocalArea, path: Path, *, layout: str
     table = read_plan_file(path, layout, scale, limits, people_file)
     existing = session.exec(select(ImprovementPlan).where(ImprovementPlan.area_id == area.id,
                                                           ImprovementPlan.name == name.strip())).first()
+    known = area_people(plans_of(session, area.id)) | table.people  # lists kept on the area's plans serve too
+    unknown = unknown_leads([r.values["lead"] for r in table.rows], known)
+    if unknown:
+        table.notes.append(f"Leads not in the initials and designation list: {', '.join(unknown)}.")
     if existing is None:
         if revision:
             get_plan(session, area.id, name)  # NotFound listing the plans there are

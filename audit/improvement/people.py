@@ -81,3 +81,12 @@ def unknown_leads(leads: list[str], people: dict[str, str]) -> list[str]:
     for text in leads:
         out += [p for p in split_leads(text) if p.casefold() not in known and p not in out]
     return out
+
+
+def area_people(plans, plan=None) -> dict[str, str]:
+    """The lists kept on the area's plans, merged (a plan's own list wins): a list kept once serves every plan."""
+    merged: dict[str, str] = {}
+    for other in plans:
+        if plan is None or other.id != plan.id:
+            merged |= other.people or {}
+    return merged | ((plan.people or {}) if plan is not None else {})

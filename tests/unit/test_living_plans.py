@@ -213,7 +213,8 @@ def test_a_people_list_under_the_plan_or_in_its_own_file_resolves_the_leads(sess
     preview = preview_import(session, area, FIXTURES / "app-plan.csv", layout="app", scale=SCALES["app"],
                              name="APP two", people_file=people)
     assert preview.table.people == {"HoS-SEND": "Head of Service"}
-    assert any("not in the initials and designation list: DCO, QA-LEAD, LPT-lead" in n for n in preview.warnings())
+    # DCO is in the list kept with the first plan of the area, so only these are unknown.
+    assert any("not in the initials and designation list: QA-LEAD, LPT-lead" in n for n in preview.warnings())
     nothing = _write(tmp_path / "nothing.csv", [["Who", "What"]])
     with pytest.raises(InputRejected) as caught:
         preview_import(session, area, FIXTURES / "app-plan.csv", layout="app", scale=SCALES["app"], name="x",
@@ -247,3 +248,26 @@ def test_a_label_spread_over_the_review_months_in_a_two_row_header_is_read(sessi
     assert [r.reference for r in preview.table.rows] == ["1.1.i", "1.1.ii", "1.2.i", "2.1.i", "2.1.ii"]
     assert preview.table.rows[0].periods == {"Sept 2018": "progressing", "Dec 2018": "completed"}
     assert sum("one header written over two rows" in n for n in preview.table.notes) == 2
+
+
+def test_a_list_kept_with_one_plan_of_the_area_resolves_another_plans_leads(session, area, tmp_path):
+    from reports.improvement import build_improvement_report
+
+    people = _write(tmp_path / "people.csv", [["Initials", "Designation"], ["DCO", "Designated Clinical Officer"]])
+    import_plan(session, area, FIXTURES / "app-plan.csv", layout="app", scale=SCALES["app"], name="with list",
+                by="QA-LEAD", people_file=people)
+    other = import_plan(session, area, FIXTURES / "wsoa-plan.csv", layout="wsoa", scale=SCALES["brag"],
+                        name="without", by="QA-LEAD")
+    assert other.plan.people == {}
+    rows = _app_rows()
+    rows[2][3] = "DCO/ XY"
+    preview = preview_import(session, area, _write(tmp_path / "third.csv", rows), layout="app",
+                             scale=SCALES["app"], name="third")
+    assert any(n.startswith("Leads not in the initials and designation list: XY, QA-LEAD, LPT-lead")
+               for n in preview.warnings()), preview.warnings()
+    third = import_plan(session, area, tmp_path / "third.csv", layout="app", scale=SCALES["app"], name="third",
+                        by="QA-LEAD")
+    assert third.plan.people == {}, "the list stays with the plan it came with"
+    report = build_improvement_report(session, third.plan, SCALES, date(2018, 1, 1))
+    assert {r["group"] for r in report["by_lead"]} == {"DCO (Designated Clinical Officer)", "XY", "QA-LEAD",
+                                                       "LPT-lead"}
