@@ -25,7 +25,7 @@ from audit.errors import AuditError, InputRejected, NotFound
 from audit.improvement.files import export_plan, preview_import, store_import
 from audit.improvement.plans import evidence_of, get_plan, history, links_of, plans_of
 from audit.improvement.proposals import decide, get_proposal, proposals_of
-from audit.improvement.revisions import Version
+from audit.improvement.revisions import Version, revision_summary, revisions_of
 from audit.improvement.rules import describe_target
 from audit.improvement.scales import get_scale, load_scales
 from audit.limits import Limits
@@ -92,8 +92,12 @@ def plans_page(request: Request, user: Reading):
 def plan_page(request: Request, plan_id: Id, user: Reading, done: str = ""):
     with store(request) as session:
         report = build_improvement_report(session, _plan(session, request, plan_id), _scales(request), clock.today())
+        revisions = [{"version": v.version, "version_date": v.version_date, "version_owner": v.version_owner,
+                      "imported_at": v.imported_at, "imported_by": v.imported_by, "source_file": v.source_file,
+                      "summary": revision_summary(v.changes) if v.number > 1 else "First import"}
+                     for v in revisions_of(session, plan_id)]
     return page(request, "improvement_plan.html", title=report["title"], r=report, downloads=list(DOWNLOADS),
-                done=done,
+                done=done, revisions=revisions,
                 can_decide=permits(user.role, Permission.manage_improvement))
 
 

@@ -199,3 +199,17 @@ def apply_revision(session: Session, plan: ImprovementPlan, table: PlanTable, ch
     session.add(plan)
     session.flush()
     return revision
+
+
+def revisions_of(session: Session, plan_id: int) -> list[PlanRevision]:
+    """The plan's version control, newest first."""
+    return list(session.exec(select(PlanRevision).where(PlanRevision.plan_id == plan_id)
+                             .order_by(PlanRevision.number.desc())).all())
+
+
+def revision_summary(changes: dict) -> str:
+    """'2 added, 1 removed, 1 re-dated' from a revision's recorded changes."""
+    words = {"added": "added", "removed": "removed", "renumbered": "renumbered", "reworded": "reworded",
+             "redated": "re-dated", "status": "status changed", "updated": "updated"}
+    said = [f"{len(changes[k])} {w}" for k, w in words.items() if changes.get(k)]
+    return ", ".join(said) or "No action changes"

@@ -214,6 +214,8 @@ def test_a_qa_lead_imports_a_plan_after_a_confirm_page_and_then_its_revision(app
         action = session.exec(select(ImprovementAction).where(ImprovementAction.reference == "1.1")).one()
         assert action.action_milestone == "Mar 2022"
     assert "version 2.0 of 15 January 2022, owner HoS-SEND" in client.get("/improvement").text
+    versions = client.get(stored.headers["location"]).text
+    assert "Version control" in versions and "1 re-dated" in versions and "First import" in versions
 
 
 def test_the_board_cannot_import(client):
