@@ -12,11 +12,11 @@ import sys
 
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
-from audit.store import migrate
 from ehcp_audit_cli.common import console, err_console, friendly, needs, settings
 
 
 def store_problem() -> str | None:
+    from audit.store import migrate
     from audit.store.db import require_store
 
     try:
