@@ -9,7 +9,9 @@ and ids that do not exist, so pages no link leads to are asked too. Every answer
 - an HTML answer of 400 or more is one of the service's own pages (GOV.UK template, an `<h1>`, the service
   name in the title), never a framework's raw JSON or plain text;
 - an `/api/...` answer of 400 or more is the problem shape `{"detail", "problems", "reason"}`;
-- a signed-in crawl is never sent to sign in (a GET must not end the session).
+- a signed-in crawl is never sent to sign in (a GET must not end the session);
+- no page wears GOV.UK's identity (`branding_faults`): the crown, the GOV.UK logotype, the royal coat of
+  arms, "Crown copyright" or a link to gov.uk (a council's service, issue 18).
 
 The number of addresses asked per route is capped (`per_route`), so a long trail or a big register keeps
 the crawl to seconds; every route is still reached.
@@ -172,8 +174,31 @@ def judge(crawl: Crawl, answer: Answer, response, signed_in: bool) -> None:
         elif not answer.kind.startswith("text/html") or not own_page(response.text):
             crawl.faults.append(f"{response.status_code} at {where} is not one of the service's pages: "
                                 f"{answer.kind} {response.text[:200]!r}")
+    if answer.kind.startswith("text/html"):
+        found = branding_faults(response.text)
+        if found:
+            crawl.faults.append(f"{where} shows {', '.join(found)}")
     if signed_in and answer.location.startswith("/sign-in"):
         crawl.faults.append(f"{where} sent a signed-in {crawl.who} to sign in ({answer.location})")
+
+
+# What GOV.UK's identity looks like in markup: GOV.UK Frontend's header and footer macros draw all of these.
+BRANDING = [
+    ("the crown or GOV.UK logotype", re.compile(r'class="[^"]*govuk-(?:logo|header__logotype|footer__crown)|'
+                                                r'aria-label="GOV\.UK"|<title>GOV\.UK</title>')),
+    ("the GOV.UK header", re.compile(r'class="govuk-header[ "]')),
+    ("the royal coat of arms", re.compile(r"govuk-footer__copyright-logo|govuk-crest")),
+    ('"Crown copyright"', re.compile(r"Crown\s+copyright", re.IGNORECASE)),
+    ("the Open Government Licence", re.compile(r"Open Government Licence")),
+    ("a link to gov.uk", re.compile(r"""(?:href|src|action)=["']?(?:https?:)?//(?:[a-z0-9-]+\.)*gov\.uk(?:[/:"'?#]|$)""",
+                                    re.IGNORECASE)),
+    ("GOV.UK's icons", re.compile(r"/assets/images/")),
+]
+
+
+def branding_faults(html: str) -> list[str]:
+    """What of GOV.UK's identity an HTML page shows (nothing, for a council's own service)."""
+    return [what for what, pattern in BRANDING if pattern.search(html)]
 
 
 def own_page(html: str) -> bool:
