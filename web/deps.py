@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -325,7 +327,18 @@ def make_templates(settings: Settings | None = None) -> Jinja2Templates:
     env.globals["role_labels"] = ROLE_LABELS
     env.filters.update(WORD_FILTERS)  # day, moment, label, stratum: audit/words.py, the same as the reports'
     env.globals["account_page"] = ACCOUNT_PAGE
+    env.filters["caption_text"] = caption_text  # names a table's scrolling region (templates/_tables.html)
     return Jinja2Templates(env=env)
+
+
+CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.DOTALL)
+
+
+def caption_text(table: str) -> str:
+    """A rendered table's caption as plain words (tags dropped, spaces collapsed), or "Table" if it has none."""
+    found = CAPTION.search(str(table))
+    words = " ".join(Markup(found.group(1)).striptags().split()) if found else ""
+    return words or "Table"
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any):

@@ -10,6 +10,8 @@ and ids that do not exist, so pages no link leads to are asked too. Every answer
   name in the title), never a framework's raw JSON or plain text;
 - an `/api/...` answer of 400 or more is the problem shape `{"detail", "problems", "reason"}`;
 - a signed-in crawl is never sent to sign in (a GET must not end the session);
+- every table of a page scrolls inside its own labelled, focusable region (templates/_tables.html), so the
+  page reflows at 320 CSS px;
 - no page wears GOV.UK's identity (`branding_faults`): the crown, the GOV.UK logotype, the royal coat of
   arms, "Crown copyright" or a link to gov.uk (a council's service, issue 18).
 
@@ -178,6 +180,8 @@ def judge(crawl: Crawl, answer: Answer, response, signed_in: bool) -> None:
         found = branding_faults(response.text)
         if found:
             crawl.faults.append(f"{where} shows {', '.join(found)}")
+        if "govuk-template" in response.text and unscrolled_tables(response.text):
+            crawl.faults.append(f"{where} has a table outside a labelled scrolling region")
     if signed_in and answer.location.startswith("/sign-in"):
         crawl.faults.append(f"{where} sent a signed-in {crawl.who} to sign in ({answer.location})")
 
@@ -199,6 +203,14 @@ BRANDING = [
 def branding_faults(html: str) -> list[str]:
     """What of GOV.UK's identity an HTML page shows (nothing, for a council's own service)."""
     return [what for what, pattern in BRANDING if pattern.search(html)]
+
+
+REGION = re.compile(r'<div class="app-table-scroll" role="region" aria-label="[^"]+" tabindex="0">\s*<table\b')
+
+
+def unscrolled_tables(html: str) -> int:
+    """How many tables of a service page are not the first thing inside a named, focusable scrolling region."""
+    return html.count("<table") - len(REGION.findall(html))
 
 
 def own_page(html: str) -> bool:

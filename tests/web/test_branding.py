@@ -86,3 +86,21 @@ def test_govuks_fonts_are_still_served(branded):
 def test_a_footer_link_that_could_run_script_is_refused(tmp_path):
     with pytest.raises(ValueError, match="needs a 'text' and an 'href'"):
         Settings(data_dir=tmp_path, footer_links=[{"text": "x", "href": "javascript:alert(1)"}])
+
+
+def test_every_template_table_scrolls_inside_a_region_named_by_its_caption():
+    from pathlib import Path
+
+    from tests.web.crawl import unscrolled_tables
+    from web.deps import caption_text
+
+    for template in (Path(__file__).parents[2] / "web" / "templates").glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert text.count("<table") == text.count("{% call scrolling_table() %}<table"), template.name
+    env = make_templates().env
+    html = env.from_string('{% from "_tables.html" import scrolling_table %}{% call scrolling_table() %}<table>'
+                           '<caption class="x">Plans  <span>by</span>\n team</caption></table>{% endcall %}'
+                           '<table><caption>bare</caption></table>').render()
+    assert '<div class="app-table-scroll" role="region" aria-label="Plans by team" tabindex="0">' in html
+    assert unscrolled_tables(html) == 1, "the crawl's check finds the bare table"
+    assert caption_text("<table></table>") == "Table"
