@@ -133,6 +133,8 @@ class Crawl:
     answers: list[Answer] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     capped: Counter = field(default_factory=Counter)
+    pages: dict[str, str] = field(default_factory=dict)  # url -> HTML of the service's pages, when kept
+    keep_pages: bool = False
 
     def asked(self, url: str) -> bool:
         return any(a.url == url for a in self.answers)
@@ -224,13 +226,15 @@ def ask(client: TestClient, crawl: Crawl, url: str, came_from: str, signed_in: b
                     response.headers.get("location", "") if response.is_redirect else "")
     crawl.answers.append(answer)
     judge(crawl, answer, response, signed_in)
+    if crawl.keep_pages and answer.kind.startswith("text/html") and "govuk-template" in response.text:
+        crawl.pages[url] = response.text
     return response, answer
 
 
 def crawl(client: TestClient, app, who: str, signed_in: bool, start: str = "/", per_route: int = 25,
-          limit: int = 1500) -> Crawl:
+          limit: int = 1500, keep_pages: bool = False) -> Crawl:
     """Breadth first from `start` over same-site links, redirects and GET forms (see the module's docstring)."""
-    result, templates = Crawl(who), route_templates(app)
+    result, templates = Crawl(who, keep_pages=keep_pages), route_templates(app)
     queue, seen, per = deque([(start, "(start)")]), {start}, Counter()
     while queue and len(result.answers) < limit:
         url, came_from = queue.popleft()
@@ -297,7 +301,7 @@ def route_walk(client: TestClient, app, result: Crawl, role: str | None, signed_
                 ask(client, result, url, f"route {path}", signed_in)
 
 
-def crawl_as(settings, username: str | None, role: str | None) -> Crawl:
+def crawl_as(settings, username: str | None, role: str | None, keep_pages: bool = False) -> Crawl:
     """Sign in (unless `username` is None), crawl from `/`, then walk every GET route the role may use."""
     from tests.web.conftest import sign_in
     from web.app import create_app
@@ -307,7 +311,7 @@ def crawl_as(settings, username: str | None, role: str | None) -> Crawl:
     with TestClient(app, follow_redirects=False) as client:
         if username:
             sign_in(client, username)
-        result = crawl(client, app, username or "nobody", signed_in=username is not None)
+        result = crawl(client, app, username or "nobody", signed_in=username is not None, keep_pages=keep_pages)
         route_walk(client, app, result, role, signed_in=username is not None)
     app.state.engine.dispose()
     return result

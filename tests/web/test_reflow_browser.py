@@ -45,7 +45,7 @@ def too_wide(page) -> list[str]:
 
 
 @pytest.mark.parametrize("who", EVERYONE + ["anonymous"])
-def test_every_page_reflows_at_320_px_and_meets_wcag_22_aa(crawl_lifecycle, browser, who):  # noqa: F811
+def test_every_page_reflows_at_320_px_and_meets_wcag_22_aa(crawl_lifecycle, browser, who):
     from web.app import create_app
 
     settings, accounts = crawl_lifecycle
