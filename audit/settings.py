@@ -163,6 +163,9 @@ class Settings(BaseSettings):
         "england", pattern="^(england|wales|scotland|northern_ireland)$",
         description="Where the area is: Northern Ireland's statements name the ECNI, the others the EHRC.")
 
+    invite_link_hours: int = Field(72, ge=1, le=336, description="How long an emailed invitation link works.")
+    reset_link_minutes: int = Field(60, ge=5, le=1440, description="How long an emailed password reset link works.")
+
     @field_validator("footer_links")
     @classmethod
     def _footer_links(cls, value):

@@ -18,6 +18,7 @@ from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
 from audit.store.models import utcnow
 from web import (  # issue 7, data protection
+    accounts,
     admin,
     api,
     auditor,
@@ -92,7 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, help_pages, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
+    for module in (auth, help_pages, accounts, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -63,6 +63,7 @@ SIGNED_OUT = {  # why a session ended, shown on the sign-in page (?ended=...)
     "absolute": "You were signed out because your session reached its limit of {absolute} hours. Sign in again.",
     "everywhere": "You were signed out because this account was signed out on every device. Sign in again.",
     "ended": "You were signed out. Sign in again.",
+    "password": "Your password has been set. Sign in with it.",
 }
 
 
