@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import select
 from starlette.datastructures import FormData
 
 from audit.errors import AuditError
@@ -27,7 +26,7 @@ from audit.protection.account_links import (
 )
 from audit.protection.permissions import Permission
 from audit.protection.users import ROLES
-from audit.store.models import Auditor, User
+from audit.store.models import User
 from audit.vocabulary import SERVICES
 from flows.mail import account_link_message, send_email, smtp_configured
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, now, page, public, store
@@ -53,9 +52,10 @@ def _send(request: Request, user: User, purpose: str, token: str) -> None:
 
 
 def _invite_page(request: Request, status: int = 200, errors: list | None = None, values: dict | None = None):
+    from web.admin import auditor_choices
+
     with store(request) as session:
-        auditors = [(a.code, f"{a.code} ({a.agency.replace('_', ' ')}{', ' + a.team if a.team else ''})")
-                    for a in session.exec(select(Auditor).where(Auditor.active.is_(True)).order_by(Auditor.code)).all()]
+        auditors = auditor_choices(session)
     return page(request, "invite.html", status=status, title="Invite a user", errors=errors or [], roles=ROLES,
                 values=values or dict.fromkeys(FIELDS, ""), auditors=auditors,
                 services=[(s.value, s.label) for s in SERVICES], smtp=smtp_configured(request.app.state.settings),

@@ -66,6 +66,7 @@ ROUTES = {
     ("GET", "/trail/export.csv"): P.view_audit_trail,
     ("GET", "/admin/users"): P.manage_users,
     ("POST", "/admin/users"): P.manage_users,
+    ("GET", "/admin/users/{user_id}/role"): P.manage_users,
     ("POST", "/admin/users/{user_id}/role"): P.manage_users,
     ("POST", "/admin/users/{user_id}/active"): P.manage_users,
     ("POST", "/admin/users/{user_id}/sign-out-everywhere"): P.manage_users,
