@@ -62,3 +62,17 @@ Feature: People get their accounts by email and look after their own passwords
     And the admin switches off "leaver"
     And the person opens the link from the email
     Then they see "This account has been switched off"
+
+  Scenario: A role changes only after the admin confirms what will change
+    Given "changing" was invited at "changing@example.org" and set the password "changing-password-1"
+    When the admin chooses "Moderator" on the role page of "changing"
+    Then they see "Board member → Moderator"
+    And "changing" is still a board member
+    When the admin confirms the change
+    Then "changing" is a moderator
+
+  Scenario: A role change that needs an auditor says so and changes nothing
+    Given "no-code" was invited at "no-code@example.org" and set the password "no-code-password-1"
+    When the admin chooses "Auditor" on the role page of "no-code"
+    Then they see the error "needs the auditor code it signs in as"
+    And "no-code" is still a board member

@@ -220,3 +220,40 @@ def switch_off(ctx, username):
         user_id = session.exec(select(User).where(User.username == username)).one().id
     response = ctx["admin"].post(f"/admin/users/{user_id}/active", data={"active": "no", "csrf_token": ctx["csrf"]})
     assert response.status_code == 303
+
+
+def user_id_of(ctx, username: str) -> int:
+    with transaction(ctx["app"].state.engine) as session:
+        return session.exec(select(User).where(User.username == username)).one().id
+
+
+@when(parsers.parse('the admin chooses "{role}" on the role page of "{username}"'))
+def choose_role(ctx, role, username):
+    user_id = user_id_of(ctx, username)
+    form = ctx["admin"].get(f"/admin/users/{user_id}/role").text
+    value = re.search(rf'<input class="govuk-radios__input" id="[^"]+" name="role" type="radio" value="(\w+)"[^>]*>\s*'
+                      rf'<label class="govuk-label govuk-radios__label" for="[^"]+">\s*{role}\s*</label>', form).group(1)
+    ctx["role_form"] = {"role": value, "auditor": "", "service": "", "csrf_token": ctx["csrf"]}
+    ctx["role_user"] = user_id
+    ctx["response"] = ctx["admin"].post(f"/admin/users/{user_id}/role", data=ctx["role_form"])
+
+
+@when("the admin confirms the change")
+def confirm(ctx):
+    response = ctx["admin"].post(f"/admin/users/{ctx['role_user']}/role", data={**ctx["role_form"], "confirm": "yes"})
+    assert response.status_code == 303
+
+
+def role_of_user(ctx, username: str) -> str:
+    with transaction(ctx["app"].state.engine) as session:
+        return session.exec(select(User).where(User.username == username)).one().role
+
+
+@then(parsers.parse('"{username}" is still a board member'))
+def still_board(ctx, username):
+    assert role_of_user(ctx, username) == "board_member"
+
+
+@then(parsers.parse('"{username}" is a moderator'))
+def is_moderator(ctx, username):
+    assert role_of_user(ctx, username) == "moderator"
