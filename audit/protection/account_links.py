@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from audit.errors import AuditError
 from audit.protection.users import MIN_PASSWORD_LENGTH, _hasher, create_user, sign_out_everywhere
-from audit.store.models import AccountLink, User
+from audit.store.models import AccountLink, Auditor, User
 
 INVITE, RESET = "invite", "reset"
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
@@ -69,6 +69,21 @@ def invite(session: Session, username: str, email: str, role: str, auditor_code:
     user.password_hash, user.email = _unusable_password(), email
     session.add(user)
     return user, issue_link(session, user, INVITE, by, now, lasts)
+
+
+def auditors_to_invite(session: Session, area_id: int) -> list[Auditor]:
+    """The area's active auditors with an email address and no account yet, by code."""
+    linked = {u.auditor_id for u in session.exec(select(User).where(User.auditor_id.is_not(None))).all()}
+    auditors = session.exec(select(Auditor).where(Auditor.area_id == area_id, Auditor.active.is_(True))
+                            .order_by(Auditor.code)).all()
+    return [a for a in auditors if a.email and a.id not in linked]
+
+
+def invite_auditor(session: Session, auditor: Auditor, by: str, now: datetime, lasts: timedelta) -> tuple[User, str]:
+    """An account for an auditor from the list: their code (lower case) as username, their email, the auditor role
+    (a parent carer forum auditor's role for the forum's auditors)."""
+    role = "parent_carer_auditor" if auditor.agency == "parent_carer_forum" else "auditor"
+    return invite(session, auditor.code.lower(), auditor.email, role, auditor.code, None, by, now, lasts)
 
 
 def force_reset(session: Session, user: User, by: str, now: datetime, lasts: timedelta) -> str:

@@ -126,6 +126,7 @@ COMMANDS = {
     ("users", "token"): (P.manage_users, ["nobody"]),
     ("users", "sign-out-everywhere"): (P.manage_users, ["nobody"]),
     ("users", "link-sso"): (P.manage_users, ["nobody", "--subject", "x"]),
+    ("users", "invite-auditors"): (P.manage_users, ["--dry-run"]),
     ("improvement", "import"): (P.manage_improvement, ["missing.csv", "--layout", "app", "--name", "x", "--by", "Q"]),
     ("improvement", "export"): (P.view_improvement, ["999", "out.csv"]),
     ("improvement", "status"): (P.view_improvement, ["999"]),
