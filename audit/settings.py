@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -145,6 +146,51 @@ class Settings(BaseSettings):
         "local", pattern="^(local|deployment)$",
         description="How the web app continues a cycle: local (in its own process) or deployment (a Prefect worker runs it).",
     )
+
+    # The area's own identity (issue 18): a council's service, not GOV.UK, so no crown, logotype or Crown copyright.
+    service_name: str = Field("EHC plan audit", min_length=1, max_length=60,
+                              description="The service's name, in the header and every page title.")
+    organisation_name: str = Field("Local area SEND partnership", min_length=1, max_length=120,
+                                   description="Who runs the service (the council or the area's partnership), in the header and footer.")
+    organisation_url: str | None = Field(None, description="The organisation's website, linked from its name in the footer.")
+    logo_file: Path | None = Field(
+        None, description="The organisation's logo (PNG, SVG or JPEG, at most 200 kB), shown in the header; none by default.")
+    logo_alt: str = Field("", max_length=120, description="The logo's alternative text; default the organisation's name.")
+    footer_links: list[dict[str, str]] = Field(
+        [], description='Extra footer links, as JSON: [{"text": "Local offer", "href": "https://example.org/local-offer"}].')
+    contact_email: str = Field("send-qa@example.org", description="Where people ask for help, report an accessibility "
+                                                                  "problem or ask about their data.")
+    contact_phone: str | None = Field(None, description="A phone number for help and accessibility requests.")
+    contact_address: str | None = Field(None, description="A postal address for the accessibility statement and privacy notice.")
+    contact_response_days: int = Field(5, ge=1, le=30, description="Working days in which the area answers a request.")
+    data_controller: str | None = Field(None, description="Who the data controller is; default the organisation's name.")
+    dpo_email: str | None = Field(None, description="The data protection officer's email, for the privacy notice.")
+    accessibility_issues: list[str] = Field(
+        [], description='Known accessibility problems, as JSON: ["The board pack charts ..."]; listed in the accessibility statement.')
+    accessibility_compliance: str = Field(
+        "partially", pattern="^(fully|partially|not)$",
+        description="The statement's compliance status with WCAG 2.2 AA: fully, partially or not compliant.")
+    # Fixed dates, not the clock's: the statement says when it was written and tested, which the area updates.
+    accessibility_prepared: date = Field(date(2026, 12, 4), description="When the accessibility statement was prepared (YYYY-MM-DD).")
+    accessibility_reviewed: date | None = Field(None, description="When the statement was last reviewed (YYYY-MM-DD).")
+    accessibility_tested: date = Field(date(2026, 12, 4), description="When the service was last tested for accessibility (YYYY-MM-DD).")
+    accessibility_country: str = Field(
+        "england", pattern="^(england|wales|scotland|northern_ireland)$",
+        description="Where the area is: Northern Ireland's statements name the ECNI, the others the EHRC.")
+
+    invite_link_hours: int = Field(72, ge=1, le=336, description="How long an emailed invitation link works.")
+    reset_link_minutes: int = Field(60, ge=5, le=1440, description="How long an emailed password reset link works.")
+
+    @field_validator("footer_links")
+    @classmethod
+    def _footer_links(cls, value):
+        """Each link a text and an http(s) or site-relative address; nothing that could run script."""
+        for link in value:
+            text, href = str(link.get("text", "")).strip(), str(link.get("href", "")).strip()
+            if not text or not href.startswith(("https://", "http://", "/", "mailto:")):
+                raise ValueError(f"footer link {link!r} needs a 'text' and an 'href' starting https://, http://, / or "
+                                 'mailto:, e.g. {"text": "Local offer", "href": "https://example.org/local-offer"}')
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -18,12 +18,14 @@ from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
 from audit.store.models import utcnow
 from web import (  # issue 7, data protection
+    accounts,
     admin,
     api,
     auditor,
     auth,
     board,
     health,
+    help_pages,
     improvement,
     moderation,
     qa,
@@ -74,7 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
                               "from `ehcp-audit users token USERNAME`.")
     app.state.settings = settings
     app.state.engine = engine_from_settings(settings)
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(settings)
     app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
     app.state.flow_threads = []
     app.state.clock = utcnow  # tests move it to expire sessions and throttling
@@ -94,13 +96,15 @@ def create_app(settings: Settings) -> FastAPI:
         # uvicorn's own handling off, which would trust loopback by default (docs/security.md).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     govuk = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
-    # The GOV.UK CSS refers to /assets/... absolutely.
-    app.mount("/assets", StaticFiles(directory=govuk / "assets", check_dir=False), name="assets")
+    # The GOV.UK CSS refers to /assets/fonts/... absolutely. Only the fonts are served: GOV.UK's images are the
+    # crown, its icons and the royal coat of arms, which a service not on GOV.UK must not show (web/branding.py).
+    app.mount("/assets/fonts", StaticFiles(directory=govuk / "assets" / "fonts", check_dir=False), name="assets")
     app.mount("/static/govuk", StaticFiles(directory=govuk, check_dir=False), name="govuk")
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (health, auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
+    for module in (health, auth, help_pages, accounts, sso, auditor, qa, moderation, board, improvement, admin, api, trail,
+                   safeguarding):
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -9,7 +9,11 @@ and ids that do not exist, so pages no link leads to are asked too. Every answer
 - an HTML answer of 400 or more is one of the service's own pages (GOV.UK template, an `<h1>`, the service
   name in the title), never a framework's raw JSON or plain text;
 - an `/api/...` answer of 400 or more is the problem shape `{"detail", "problems", "reason"}`;
-- a signed-in crawl is never sent to sign in (a GET must not end the session).
+- a signed-in crawl is never sent to sign in (a GET must not end the session);
+- every table of a page scrolls inside its own labelled, focusable region (templates/_tables.html), so the
+  page reflows at 320 CSS px;
+- no page wears GOV.UK's identity (`branding_faults`): the crown, the GOV.UK logotype, the royal coat of
+  arms, "Crown copyright" or a link to gov.uk (a council's service, issue 18).
 
 The number of addresses asked per route is capped (`per_route`), so a long trail or a big register keeps
 the crawl to seconds; every route is still reached.
@@ -129,6 +133,8 @@ class Crawl:
     answers: list[Answer] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     capped: Counter = field(default_factory=Counter)
+    pages: dict[str, str] = field(default_factory=dict)  # url -> HTML of the service's pages, when kept
+    keep_pages: bool = False
 
     def asked(self, url: str) -> bool:
         return any(a.url == url for a in self.answers)
@@ -172,8 +178,41 @@ def judge(crawl: Crawl, answer: Answer, response, signed_in: bool) -> None:
         elif not answer.kind.startswith("text/html") or not own_page(response.text):
             crawl.faults.append(f"{response.status_code} at {where} is not one of the service's pages: "
                                 f"{answer.kind} {response.text[:200]!r}")
+    if answer.kind.startswith("text/html"):
+        found = branding_faults(response.text)
+        if found:
+            crawl.faults.append(f"{where} shows {', '.join(found)}")
+        if "govuk-template" in response.text and unscrolled_tables(response.text):
+            crawl.faults.append(f"{where} has a table outside a labelled scrolling region")
     if signed_in and answer.location.startswith("/sign-in"):
         crawl.faults.append(f"{where} sent a signed-in {crawl.who} to sign in ({answer.location})")
+
+
+# What GOV.UK's identity looks like in markup: GOV.UK Frontend's header and footer macros draw all of these.
+BRANDING = [
+    ("the crown or GOV.UK logotype", re.compile(r'class="[^"]*govuk-(?:logo|header__logotype|footer__crown)|'
+                                                r'aria-label="GOV\.UK"|<title>GOV\.UK</title>')),
+    ("the GOV.UK header", re.compile(r'class="govuk-header[ "]')),
+    ("the royal coat of arms", re.compile(r"govuk-footer__copyright-logo|govuk-crest")),
+    ('"Crown copyright"', re.compile(r"Crown\s+copyright", re.IGNORECASE)),
+    ("the Open Government Licence", re.compile(r"Open Government Licence")),
+    ("a link to gov.uk", re.compile(r"""(?:href|src|action)=["']?(?:https?:)?//(?:[a-z0-9-]+\.)*gov\.uk(?:[/:"'?#]|$)""",
+                                    re.IGNORECASE)),
+    ("GOV.UK's icons", re.compile(r"/assets/images/")),
+]
+
+
+def branding_faults(html: str) -> list[str]:
+    """What of GOV.UK's identity an HTML page shows (nothing, for a council's own service)."""
+    return [what for what, pattern in BRANDING if pattern.search(html)]
+
+
+REGION = re.compile(r'<div class="app-table-scroll" role="region" aria-label="[^"]+" tabindex="0">\s*<table\b')
+
+
+def unscrolled_tables(html: str) -> int:
+    """How many tables of a service page are not the first thing inside a named, focusable scrolling region."""
+    return html.count("<table") - len(REGION.findall(html))
 
 
 def own_page(html: str) -> bool:
@@ -187,13 +226,15 @@ def ask(client: TestClient, crawl: Crawl, url: str, came_from: str, signed_in: b
                     response.headers.get("location", "") if response.is_redirect else "")
     crawl.answers.append(answer)
     judge(crawl, answer, response, signed_in)
+    if crawl.keep_pages and answer.kind.startswith("text/html") and "govuk-template" in response.text:
+        crawl.pages[url] = response.text
     return response, answer
 
 
 def crawl(client: TestClient, app, who: str, signed_in: bool, start: str = "/", per_route: int = 25,
-          limit: int = 1500) -> Crawl:
+          limit: int = 1500, keep_pages: bool = False) -> Crawl:
     """Breadth first from `start` over same-site links, redirects and GET forms (see the module's docstring)."""
-    result, templates = Crawl(who), route_templates(app)
+    result, templates = Crawl(who, keep_pages=keep_pages), route_templates(app)
     queue, seen, per = deque([(start, "(start)")]), {start}, Counter()
     while queue and len(result.answers) < limit:
         url, came_from = queue.popleft()
@@ -260,7 +301,7 @@ def route_walk(client: TestClient, app, result: Crawl, role: str | None, signed_
                 ask(client, result, url, f"route {path}", signed_in)
 
 
-def crawl_as(settings, username: str | None, role: str | None) -> Crawl:
+def crawl_as(settings, username: str | None, role: str | None, keep_pages: bool = False) -> Crawl:
     """Sign in (unless `username` is None), crawl from `/`, then walk every GET route the role may use."""
     from tests.web.conftest import sign_in
     from web.app import create_app
@@ -270,7 +311,7 @@ def crawl_as(settings, username: str | None, role: str | None) -> Crawl:
     with TestClient(app, follow_redirects=False) as client:
         if username:
             sign_in(client, username)
-        result = crawl(client, app, username or "nobody", signed_in=username is not None)
+        result = crawl(client, app, username or "nobody", signed_in=username is not None, keep_pages=keep_pages)
         route_walk(client, app, result, role, signed_in=username is not None)
     app.state.engine.dispose()
     return result

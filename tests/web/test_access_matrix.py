@@ -69,9 +69,23 @@ ROUTES = {
     ("GET", "/trail/export.csv"): P.view_audit_trail,
     ("GET", "/admin/users"): P.manage_users,
     ("POST", "/admin/users"): P.manage_users,
+    ("GET", "/admin/users/{user_id}/role"): P.manage_users,
     ("POST", "/admin/users/{user_id}/role"): P.manage_users,
     ("POST", "/admin/users/{user_id}/active"): P.manage_users,
     ("POST", "/admin/users/{user_id}/sign-out-everywhere"): P.manage_users,
+    # Issue 18: invitations and resets by email; the pages every public-sector service has.
+    ("GET", "/admin/users/invite"): P.manage_users,
+    ("POST", "/admin/users/invite"): P.manage_users,
+    ("POST", "/admin/users/{user_id}/reset-password"): P.manage_users,
+    ("GET", "/account/set-password"): "public",
+    ("POST", "/account/set-password"): "public",
+    ("GET", "/forgot-password"): "public",
+    ("POST", "/forgot-password"): "public",
+    ("GET", "/help"): "public",
+    ("GET", "/accessibility"): "public",
+    ("GET", "/privacy"): "public",
+    ("GET", "/cookies"): "public",
+    ("GET", "/branding/logo"): "public",
     ("GET", "/api/v1/me"): P.use_account,
     ("GET", "/api/v1/assignments"): P.grade_plans,
     ("GET", "/api/v1/assignments/{assignment_id}"): P.grade_plans,
@@ -82,7 +96,7 @@ ROUTES = {
     ("GET", "/api/openapi.json"): "public",
     ("GET", "/api/docs"): "public",
 }
-STATIC_MOUNTS = {"/assets", "/static/govuk", "/static/app", "/static/swagger-ui"}  # files only, no data
+STATIC_MOUNTS = {"/assets/fonts", "/static/govuk", "/static/app", "/static/swagger-ui"}  # files only, no data
 # Each command's permission, and arguments that get it past argument parsing and then stop harmlessly
 # (unknown numbers, missing files), so an allowed role reaches the command body without changing much.
 # None: the command would change the schema, start a server or run a flow; only its refusals are walked.
@@ -115,6 +129,7 @@ COMMANDS = {
     ("users", "token"): (P.manage_users, ["nobody"]),
     ("users", "sign-out-everywhere"): (P.manage_users, ["nobody"]),
     ("users", "link-sso"): (P.manage_users, ["nobody", "--subject", "x"]),
+    ("users", "invite-auditors"): (P.manage_users, ["--dry-run"]),
     ("improvement", "import"): (P.manage_improvement, ["missing.csv", "--layout", "app", "--name", "x", "--by", "Q"]),
     ("improvement", "export"): (P.view_improvement, ["999", "out.csv"]),
     ("improvement", "status"): (P.view_improvement, ["999"]),

@@ -6,7 +6,7 @@ module a caller needed, and so `from audit.store.models import Plan` works from 
 
 from __future__ import annotations
 
-from audit.store.models.accounts import ApiToken, LoginFailure, User, WebSession  # noqa: F401
+from audit.store.models.accounts import AccountLink, ApiToken, LoginFailure, User, WebSession  # noqa: F401
 from audit.store.models.base import utcnow  # noqa: F401
 from audit.store.models.cycle import (  # noqa: F401
     Action,
