@@ -34,8 +34,13 @@ def board_pack_cmd(
                               help="Email the pack to EHCP_AUDIT_BOARD_RECIPIENTS (runs the Prefect flow)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date the figures are taken on (default today)."),
     out: Path | None = typer.Option(None, "--out", help="Folder to write to (default <reports>/cycle-N)."),
+    audience: str | None = typer.Option(
+        None, "--audience", help="published (small numbers suppressed) or internal (counts shown, for the QA "
+                                 "group); default EHCP_AUDIT_BOARD_AUDIENCE."),
 ) -> None:
     """Render the board pack (HTML, Markdown, PDF, XLSX, JSON); with --send, render, publish and email it."""
+    if audience not in (None, "published", "internal"):
+        raise typer.BadParameter("use published or internal", param_hint="--audience")
     day = parse_date(as_of) or clock.today()
     if send:
         from flows.runtime import configure_local_prefect
@@ -43,16 +48,18 @@ def board_pack_cmd(
         configure_local_prefect(settings())
         from flows.board_pack import board_pack
 
-        outcome = board_pack(cycle_id=cycle, as_of=day)
+        outcome = board_pack(cycle_id=cycle, as_of=day, audience=audience)
         console.print(f"Board pack in {outcome['folder']}; email: {outcome['delivery']}")
         return
     from reports.pack import build_pack
     from reports.pack_files import write_pack
+    from reports.paper import PaperOptions
 
     with store() as session:
         chosen = _cycle(session, cycle)
         pack = build_pack(session, chosen, day, settings().small_number_threshold, service=service,
-                          scales_dir=settings().scales_dir)
+                          scales_dir=settings().scales_dir, audience=audience,
+                          paper=PaperOptions.from_settings(settings()))
         folder = out or Path(settings().resolved_reports_dir) / f"cycle-{chosen.id}"
     for fmt, path in write_pack(pack, folder).items():
         console.print(f"{fmt:>5}: {path}")
