@@ -142,16 +142,24 @@ def _headline(pack: dict, f: _Figures, options: PaperOptions) -> tuple[list[str]
                  "A small number")
         lines = [f"{count} of the {plans} {who} were Good or better: the published paper does not give the share, "
                  "as it would tell the number (the internal paper shows it)."]
-        return lines, None, False
+        return lines + _comparators(None, options)[0], None, False
     lines = [f"{pct['text']} of {who} were Good or better ({plans} graded, 95% interval "
              f"{f.text(key, index, 'ci')})."]
     change = _change(pack, f)
     if change:
         lines.append(change["sentence"])
-    below = False
-    if options.target_pct is not None:
-        below = pct["value"] < options.target_pct
-        gap = abs(pct["value"] - options.target_pct)
+    more, below = _comparators(pct["value"], options)
+    return lines + more, change, below
+
+
+def _comparators(share: float | None, options: PaperOptions) -> tuple[list[str], bool]:
+    """The area's target and the national figure (settings), and whether the share is below the target."""
+    lines, below = [], False
+    if options.target_pct is not None and share is None:
+        lines.append(f"The area's target is {options.target_pct:g}% Good or better.")
+    elif options.target_pct is not None:
+        below = share < options.target_pct
+        gap = abs(share - options.target_pct)
         lines.append(f"The area's target is {options.target_pct:g}%: "
                      + (f"{gap:.1f} points below it." if below else "met." if gap < 0.05 else
                         f"{gap:.1f} points above it."))
@@ -159,7 +167,7 @@ def _headline(pack: dict, f: _Figures, options: PaperOptions) -> tuple[list[str]
         source = ", ".join(str(p) for p in (options.national_source, options.national_year) if p)
         lines.append(f"Nationally {options.national_pct:g}% of plans audited were Good or better"
                      + (f" ({source})." if source else "."))
-    return lines, change, below
+    return lines, below
 
 
 def _change(pack: dict, f: _Figures) -> dict | None:
@@ -209,10 +217,12 @@ def _where(f: _Figures) -> dict:
         weakest_section = min(shown, key=lambda ir: (ir[1]["record"]["good_or_better_pct"], ir[0]))[1]["record"]["group"]
     for key, words, share in (("strong_criteria", "A strength", "strong_pct"),
                               ("weak_criteria", "The most frequent weakness", "weak_pct")):
-        if f.rows(key) and f.rows(key)[0]["record"].get(share) is not None:
+        # The table's order is the ranking; the first whose share the paper may show is quoted.
+        first = next((i for i, r in enumerate(f.rows(key)) if r["record"].get(share) is not None), None)
+        if first is not None:
             verb = "Good or better" if share == "strong_pct" else "Requires Improvement or Inadequate"
-            lines.append(f"{words}: “{f.text(key, 0, 'criterion_label')}”, {verb} in "
-                         f"{f.text(key, 0, share)} of {f.text(key, 0, 'plans')} plans.")
+            lines.append(f"{words}: “{f.text(key, first, 'criterion_label')}”, {verb} in "
+                         f"{f.text(key, first, share)} of {f.text(key, first, 'plans')} plans.")
     return {"lines": lines or ["Too few plans were graded to say where plans are strongest or weakest."],
             "weakest_section": weakest_section}
 
