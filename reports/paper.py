@@ -132,7 +132,7 @@ def _headline(pack: dict, f: _Figures, options: PaperOptions) -> tuple[list[str]
         return ["No plan in this cycle's sample has been graded yet."], None, False
     index = 0
     plans, pct = f.text(key, index, "plans"), f.cell(key, index, "good_or_better_pct")
-    who = f"{pack['service_label']}'s parts of plans" if pack["service"] else "graded plans"
+    who = f"plans graded on {pack['service_label']}'s sections" if pack["service"] else "graded plans"
     if pct["value"] is None:
         if pct["text"] == "no data":
             return ["No plan in this cycle's sample has been graded yet."], None, False
@@ -177,10 +177,15 @@ def _change(pack: dict, f: _Figures) -> dict | None:
     here = next((k for k, (_, r) in enumerate(mine) if r.get("cycle_id") == pack["cycle"]["id"]), None)
     if here is None or here == 0:
         return {"sentence": "There is no earlier routine cycle to compare with.", "beyond_chance": None}
-    (i_now, now), (i_then, then) = mine[here], mine[here - 1]
-    if now["break"]:
-        return {"sentence": f"The rubric changed at this cycle, so the change since {then['cycle']} is not like for "
-                            "like and is not tested.", "beyond_chance": None}
+    i_now, now = mine[here]
+    # The last comparable cycle: the latest earlier routine cycle judged against the same rubric version.
+    same = [(i, r) for i, r in mine[:here] if r["rubric"] == now["rubric"]]
+    if not same:
+        return {"sentence": f"No earlier routine cycle used this rubric version (the last, {mine[here - 1][1]['cycle']}, "
+                            "used another), so there is no like-for-like comparison.", "beyond_chance": None}
+    i_then, then = same[-1]
+    skipped = [r["cycle"] for _, r in mine[mine.index(same[-1]) + 1:here]]
+    aside = (f" ({', '.join(skipped)} used another rubric version and is not compared)" if skipped else "")
     if now["pct"] is None or then["pct"] is None or not all(isinstance(r[k], numbers.Integral) for r in (now, then)
                                                             for k in ("good", "plans")):
         return {"sentence": f"{then['cycle']} had too few graded plans to compare with.", "beyond_chance": None}
@@ -192,8 +197,9 @@ def _change(pack: dict, f: _Figures) -> dict | None:
             else f"unchanged at {after} from {then['cycle']}")
     verdict = ("a change beyond chance" if beyond else "within what chance alone could give, so not yet a real "
                "change")
-    return {"sentence": f"That is {move} ({f.text('trend_routine', i_then, 'plans')} graded): {verdict} "
-                        f"(two-proportion test, p = {p:.2f}).", "beyond_chance": beyond, "way": way, "p": p}
+    return {"sentence": f"That is {move} ({f.text('trend_routine', i_then, 'plans')} graded), the last cycle on the "
+                        f"same rubric{aside}: {verdict} (two-proportion test, p = {p:.2f}).",
+            "beyond_chance": beyond, "way": way, "p": p, "since": then["cycle"]}
 
 
 def _extremes(f: _Figures, key: str, value: str, what: str) -> str | None:

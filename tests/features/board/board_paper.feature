@@ -30,6 +30,8 @@ Feature: The board pack as a decision paper
     Given three routine cycles and one themed cycle scored, the middle routine one on a changed rubric
     When the internal paper for the latest cycle is written
     Then no table cell is suppressed and the cover gives the share Good or better
+    And the cover compares the share with the last cycle on the same rubric and says whether the change is beyond chance
+    And every figure the cover quotes is in its table's cell in the HTML
     And the cover and every page say the paper is internal
     And the published paper says it is published and suppresses small numbers
 

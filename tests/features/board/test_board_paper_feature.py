@@ -237,6 +237,18 @@ def internal_counts(paper):
     assert paper["files"]["pdf"].name.endswith("-internal.pdf")
 
 
+@then("the cover compares the share with the last cycle on the same rubric and says whether the change is beyond "
+      "chance")
+def compared_like_for_like(paper):
+    # Cycle Nov is judged on the rubric Cycle May used; Cycle Aug, between them, on a changed one.
+    [line] = [line for line in paper["pack"]["cover"]["headline"] if line.startswith("That is ")]
+    assert "from " in line and "in Cycle May" in line and "Cycle Aug used another rubric version" in line
+    assert re.search(r"(beyond chance|within what chance alone could give).*two-proportion test, p = 0\.\d\d", line)
+    trend = {r["record"]["cycle"]: r for s in paper["pack"]["sections"] for t in s["tables"]
+             if t["key"] == "trend_routine" for r in t["rows"] if r["record"]["group"] == "All sampled plans"}
+    assert trend["Cycle May"]["cells"][-2]["text"] in line and trend["Cycle Nov"]["cells"][-2]["text"] in line
+
+
 @then("the cover and every page say the paper is internal")
 def says_internal(paper):
     assert "Internal paper for the QA group" in flat(paper["pages"][0])
