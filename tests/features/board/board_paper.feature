@@ -41,3 +41,9 @@ Feature: The board pack as a decision paper
     Then the PDF shows no raw code and no machine date or time
     And the small-number note is printed once
     And the monthly timeliness and the list of actions are in the workbook, not the PDF
+
+  Scenario: The command line writes the paper for the audience asked for and refuses any other
+    Given three routine cycles and one themed cycle scored, the middle routine one on a changed rubric
+    When the QA lead runs "ehcp-audit board-pack --audience internal"
+    Then the internal paper's files are written, the PDF saying it is internal
+    And "ehcp-audit board-pack --audience everyone" is refused, naming the two audiences

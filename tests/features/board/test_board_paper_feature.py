@@ -290,3 +290,47 @@ def detail_in_workbook(paper):
     actions = next(t for s in paper["pack"]["sections"] for t in s["tables"] if t["key"] == "actions")
     assert actions["rows"] and actions["rows"][0]["cells"][0]["text"] not in text
     assert "Actions from this cycle by status" in text
+
+
+# The command line (ehcp_audit_cli/board_cmds.py) -------------------------------------------------------------
+
+
+def _cli(store: dict, folder: Path, monkeypatch, *args: str):
+    from typer.testing import CliRunner
+
+    from audit.settings import get_settings
+    from ehcp_audit_cli.main import app
+
+    monkeypatch.setenv("EHCP_AUDIT_DATABASE_URL", store["url"])
+    monkeypatch.setenv("EHCP_AUDIT_AREA_CODE", store["area_code"])
+    monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(folder))
+    monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, ["board-pack", "--as-of", store["today"].isoformat(), *args])
+    finally:
+        get_settings.cache_clear()
+
+
+@when('the QA lead runs "ehcp-audit board-pack --audience internal"', target_fixture="run")
+def run_internal(store, tmp_path, monkeypatch):
+    result = _cli(store, tmp_path, monkeypatch, "--audience", "internal", "--out", str(tmp_path / "out"))
+    return {"result": result, "folder": tmp_path / "out", "tmp": tmp_path, "monkeypatch": monkeypatch}
+
+
+@then("the internal paper's files are written, the PDF saying it is internal")
+def internal_files(run):
+    assert run["result"].exit_code == 0, run["result"].output
+    [pdf] = list(run["folder"].glob("*-internal.pdf"))
+    first = flat(pages(pdf)[0])
+    assert "Internal paper for the QA group" in first and "internal: not for publication" in first
+    assert {p.suffix for p in run["folder"].glob("board-pack-cycle-*-internal.*")} == {
+        ".html", ".md", ".pdf", ".xlsx", ".json"}
+
+
+@then('"ehcp-audit board-pack --audience everyone" is refused, naming the two audiences')
+def refused(store, run):
+    result = _cli(store, run["tmp"], run["monkeypatch"], "--audience", "everyone", "--out", str(run["tmp"] / "x"))
+    assert result.exit_code != 0
+    assert "published or internal" in " ".join(result.output.split())
+    assert not (run["tmp"] / "x").exists()
