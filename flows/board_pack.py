@@ -123,7 +123,8 @@ def build_message(settings: Settings, rendered: dict) -> EmailMessage:
     message["From"] = settings.smtp_from
     message["To"] = ", ".join(settings.board_recipients)
     message.set_content(
-        f"{rendered['title']}\n\n{rendered['status']}\n{rendered['audience']}\n\n"
+        f"{rendered['title']}\n\n"
+        + "".join(f"{rendered[k]}\n" for k in ("status", "audience") if rendered.get(k)) + "\n"
         + "\n".join(f"- {line[0]}" for line in rendered["headline"])
         + "\n\nThe paper is attached as PDF (a cover of at most two pages, the data appendix behind it) and as "
           "a workbook of the underlying tables. Identifiers are pseudonymised.\n")
