@@ -40,6 +40,7 @@ Feature: The board pack as a decision paper
     When the published paper for the latest cycle is written
     Then the PDF shows no raw code and no machine date or time
     And the small-number note is printed once
+    And no page holds only a note or a footnote
     And the monthly timeliness and the list of actions are in the workbook, not the PDF
 
   Scenario: The command line writes the paper for the audience asked for and refuses any other

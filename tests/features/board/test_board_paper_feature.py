@@ -278,6 +278,14 @@ def note_once(paper):
     assert flat(" ".join(paper["pages"])).count("Small numbers: a group of fewer than 5 plans") == 1
 
 
+@then("no page holds only a note or a footnote")
+def no_thin_page(paper):
+    for number, page in enumerate(paper["pages"], start=1):
+        lines = [line for line in page.splitlines() if line.strip()]
+        body = lines[1:-1]  # less the running header and footer
+        assert len(body) >= 3 or "Contents" in page, (number, body)
+
+
 @then("the monthly timeliness and the list of actions are in the workbook, not the PDF")
 def detail_in_workbook(paper):
     text = flat(" ".join(paper["pages"]))
