@@ -99,6 +99,7 @@ def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None
     """`ehcp-audit report --format pdf|xlsx`: the board pack in one binary format."""
     from reports.pack import build_pack
     from reports.pack_render import render_html
+    from reports.paper import PaperOptions
     from reports.pdf import html_to_pdf
     from reports.xlsx import pack_workbook
 
@@ -106,7 +107,8 @@ def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None
         raise typer.BadParameter(f"{fmt} is binary: give a file with --out", param_hint="--out")
     with store() as session:
         pack = build_pack(session, get_cycle(session, cycle), parse_date(as_of) or clock.today(),
-                          settings().small_number_threshold, service=results_scope(), scales_dir=settings().scales_dir)
+                          settings().small_number_threshold, service=results_scope(), scales_dir=settings().scales_dir,
+                          paper=PaperOptions.from_settings(settings()))
     data = html_to_pdf(render_html(pack, for_pdf=True)) if fmt == "pdf" else pack_workbook(pack)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
