@@ -294,6 +294,8 @@ def detail_in_workbook(paper):
     titles = [row[0] for name in book.sheetnames if name not in ("Contents", "Charts")
               for row in book[name].iter_rows(min_row=1, max_row=1, values_only=True)]
     assert "Timeliness per calendar month (each month is its own period)" in titles
+    contents = [row[0] for row in book["Contents"].iter_rows(max_row=6, values_only=True)]
+    assert paper["pack"]["status"]["banner"] in contents and paper["pack"]["cover"]["audience_note"] in contents
     assert "Amendment tasks and improvement actions from this cycle" in titles
     actions = next(t for s in paper["pack"]["sections"] for t in s["tables"] if t["key"] == "actions")
     assert actions["rows"] and actions["rows"][0]["cells"][0]["text"] not in text
