@@ -143,11 +143,15 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
         sections.append(_quality_section(results, t))
     if not service:
         sections.append(_section("groups", "Results by team, phase and primary need", [
-            grade_table("by_team", "Grades per team", analysis.by_plan_field(results, "team"), "Team", t),
-            grade_table("by_phase", "Grades per phase", analysis.by_plan_field(results, "phase"), "Phase", t),
-            grade_table("by_need", "Grades per primary need", analysis.by_plan_field(results, "primary_need"),
+            grade_table("by_team", "Grades per team", _fold_small(analysis.by_plan_field(results, "team"), t,
+                                                                  "teams"), "Team", t),
+            grade_table("by_phase", "Grades per phase", _fold_small(analysis.by_plan_field(results, "phase"), t,
+                                                                    "phases"), "Phase", t),
+            grade_table("by_need", "Grades per primary need",
+                        _fold_small(analysis.by_plan_field(results, "primary_need"), t, "primary needs"),
                         "Primary need", t),
-        ]))
+        ], intro=f"Groups with fewer than {t} graded plans are counted together, so each row says something."
+           if t > 1 else ""))
     actions = board.action_rows(session, data, keep)
     sections.append(_section("findings", "Strengths, weaknesses and actions", [
         board.strong_table(results, keep, t), board.weak_table(results, keep, t),
@@ -277,6 +281,19 @@ def _quality_section(results: analysis.CycleResults, t: int) -> dict:
                         "issued within 20 weeks", analysis.grade_by_timeliness(results), "Plan issued", t)
     return _section("quality-timeliness", "Quality against timeliness", [table], [],
                     "If the intervals of the two rows overlap, this sample does not show a difference.")
+
+
+def _fold_small(frame: pd.DataFrame, t: int, what: str) -> pd.DataFrame:
+    """Two or more groups of 1 to t-1 graded plans as one row "Other ...", summed (issue 19: a page of "<5"
+    rows tells the board nothing); groups with no graded plan stay as "no data"."""
+    small = (frame["plans"] > 0) & (frame["plans"] < t)
+    if small.sum() < 2:
+        return frame
+    other = frame[small].drop(columns="group").sum()
+    good = other["Outstanding"] + other["Good"]
+    row = {"group": f"Other {what} (each fewer than {t} graded plans)", **other.to_dict(),
+           "good_or_better_pct": round(100 * good / other["plans"], 1)}
+    return pd.concat([frame[~small], pd.DataFrame([row])], ignore_index=True)[frame.columns]
 
 
 def _workbook_only(table: dict) -> dict:

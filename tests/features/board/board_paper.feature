@@ -41,6 +41,7 @@ Feature: The board pack as a decision paper
     Then the PDF shows no raw code and no machine date or time
     And the small-number note is printed once
     And no page holds only a note or a footnote
+    And teams, phases and needs with fewer than 5 graded plans are counted together in one row
     And the monthly timeliness and the list of actions are in the workbook, not the PDF
 
   Scenario: The command line writes the paper for the audience asked for and refuses any other

@@ -278,6 +278,29 @@ def note_once(paper):
     assert flat(" ".join(paper["pages"])).count("Small numbers: a group of fewer than 5 plans") == 1
 
 
+@then("teams, phases and needs with fewer than 5 graded plans are counted together in one row")
+def small_groups_together(paper, store):
+    from audit.results.analysis import by_plan_field, load_cycle_results
+
+    engine = create_engine(store["url"])
+    with Session(engine) as session:
+        results = load_cycle_results(session, session.get(Cycle, store["cycles"][-1]))
+    engine.dispose()
+    tables = {t["key"]: t for s in paper["pack"]["sections"] for t in s["tables"]}
+    for key, field in (("by_team", "team"), ("by_phase", "phase"), ("by_need", "primary_need")):
+        raw = by_plan_field(results, field)
+        small = raw[(raw["plans"] > 0) & (raw["plans"] < 5)]
+        rows = {r["cells"][0]["text"]: r for r in tables[key]["rows"]}
+        others = [name for name in rows if name.startswith("Other ")]
+        if len(small) >= 2:
+            [other] = others
+            assert rows[other]["record"]["plans"] == (int(small["plans"].sum()) if small["plans"].sum() >= 5 else "<5")
+            assert not set(small["group"]) & set(rows)
+        else:
+            assert not others
+        assert sum(isinstance(r["record"]["plans"], str) for r in rows.values()) <= 1  # at most the "Other" row
+
+
 @then("no page holds only a note or a footnote")
 def no_thin_page(paper):
     for number, page in enumerate(paper["pages"], start=1):
