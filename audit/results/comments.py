@@ -14,7 +14,9 @@ def cycle_comments(session: Session, results: CycleResults, sections: list[str] 
     results), on `sections` only if given: section, criterion id, grade (an int) and the comment, in a stable
     order. A criterion marked not applicable is left out (its comment is the reason, not a judgement)."""
     kept = set(results.plans["sampled_plan_id"])
-    cards = {c.scorecard_id for (sp_id, _), c in counted_sources(session, results.cycle).items() if sp_id in kept}
+    # The marking read with the results (audit.moderation.marking), so a summary reads it once.
+    counted = counted_sources(session, results.cycle, results.marking)
+    cards = {c.scorecard_id for (sp_id, _), c in counted.items() if sp_id in kept}
     if not cards:
         return []
     rows = session.exec(select(CriterionGrade).where(CriterionGrade.scorecard_id.in_(cards),
