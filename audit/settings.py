@@ -101,6 +101,20 @@ class Settings(BaseSettings):
     board_recipients: list[str] = Field(
         [], description='Board distribution list, as JSON: ["board@example.org", "chair@example.org"].'
     )
+    # The board pack as a decision paper (issue 19, docs/board-pack.md): its audience, target and comparators.
+    board_audience: str = Field(
+        "published", pattern="^(published|internal)$",
+        description="The board pack's default audience: published (small numbers suppressed) or internal (counts "
+                    "shown, for the QA group).")
+    board_target_good_pct: float | None = Field(
+        None, ge=0, le=100, description="The area's target share of plans Good or better (%), quoted on the cover.")
+    national_good_pct: float | None = Field(
+        None, ge=0, le=100, description="A national (or regional) share of plans Good or better (%) to compare with.")
+    national_source: str = Field("", description="Where the national figure comes from, e.g. 'DfE SEN2 survey'.")
+    national_year: int | None = Field(None, ge=2000, le=2100, description="The year of the national figure.")
+    board_decisions: list[str] = Field(
+        [], description='Decisions the QA lead puts to the board on every cover, as JSON: ["approve the themed audit '
+                        'of health advice for next term"].')
     # Issue 7, data protection (trail helper): safeguarding contacts, retention, limits on what is accepted.
     safeguarding_contacts: list[str] = Field(
         [], description='Designated safeguarding contact(s), emailed at once when an auditor flags a concern, as JSON: '
