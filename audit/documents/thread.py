@@ -17,10 +17,10 @@ THEMES: dict[str, tuple[str, ...]] = {
     "communication": ("speech", "language", "communication", "communicat", "vocabulary", "expressive", "receptive",
                       "slcn", "listening", "verbal", "talk", "sentences", "words", "aac", "pecs", "makaton"),
     "literacy": ("reading", "read", "writing", "write", "spelling", "phonics", "phonological", "literacy",
-                 "dyslexia", "decoding", "comprehension", "handwriting"),
+                 "dyslexia", "decoding", "comprehension"),
     "numeracy": ("maths", "mathematics", "number", "numeracy", "counting", "calculation", "dyscalculia"),
-    "sensory": ("sensory", "noise", "sensory-seeking", "overload", "occupational", "texture", "auditory"),
-    "motor": ("motor", "coordination", "physiotherapy", "mobility", "dressing", "balance", "gross", "fine",
+    "sensory": ("sensory", "noise", "sensory-seeking", "overload", "texture", "auditory"),
+    "motor": ("motor", "handwriting", "coordination", "physiotherapy", "mobility", "dressing", "balance", "gross", "fine",
               "cutlery", "scissors", "dyspraxia"),
     "emotional": ("anxiety", "anxious", "emotional", "emotions", "regulation", "regulate", "self-esteem",
                   "wellbeing", "worries", "calm", "distress", "meltdowns", "elsa", "semh", "mental"),
@@ -42,6 +42,10 @@ child young person pupil learner difficulties difficulty delayed delay significa
 develop developing development skills skill teacher teaching assistant assistants specialist therapist
 programme programmes plan plans daily weekly termly reviewed review strategies strategy lessons lesson""".split())
 _WORD = re.compile(r"[a-z][a-z\-]{3,}")
+# The Code of Practice's four broad areas label a table's column in many templates; they name a category,
+# not this child's need, so they link nothing.
+BROAD_AREAS = re.compile(r"communication and interaction|cognition and learning|social, emotional and mental "
+                         r"health|sensory and(?:/or)? physical")
 
 
 def _stem(word: str) -> str:
@@ -54,7 +58,7 @@ def _stem(word: str) -> str:
 @lru_cache(maxsize=20_000)
 def profile(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """An item's themes and its content words (stemmed, with the common words of plans left out)."""
-    lowered = text.lower()
+    lowered = BROAD_AREAS.sub(" ", text.lower())
     themes = frozenset(theme for theme, words in THEMES.items()
                        if any(re.search(rf"\b{re.escape(w)}", lowered) for w in words))
     words = frozenset(_stem(w) for w in _WORD.findall(lowered) if w not in STOP)

@@ -36,7 +36,7 @@ VAGUE = re.compile(
 TIME_FRAME = re.compile(
     r"\b(?:by (?:the )?(?:end of |start of |summer |spring |autumn )?(?:key stage \d|ks\s?\d|year \d+|"
     r"(?:summer|spring|autumn) (?:term|half[- ]term)|term|january|february|march|april|may|june|july|"
-    r"august|september|october|november|december|\d{4}|the (?:academic )?year|his|her|their|next)|"
+    r"august|september|october|november|december|\d{4}|the (?:academic |school )?year|his|her|their|next)|"
     r"within (?:the next )?(?:\d+|one|two|three|six|twelve) (?:weeks?|months?|terms?|years?)|"
     r"in (?:\d+|one|two|three|six|twelve) (?:weeks?|months?|terms?)|"
     r"(?:next|this) (?:academic )?(?:year|term)|before (?:transition|moving|the end))\b",
