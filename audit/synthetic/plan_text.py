@@ -170,4 +170,4 @@ STYLES = ("section-colon", "letter-bold", "titles-table", "pdf")
 def labelled_plans(seed: int, n: int, styles: tuple[str, ...] = STYLES, area_code: str = "DEMO") -> list[LabelledPlan]:
     """`n` labelled synthetic plans, styles in turn; the same seed gives the same plans."""
     rng = random.Random(seed)
-    return [labelled_plan(rng, f"{area_code}-{seed:02d}{i:06d}"[:13], styles[i % len(styles)]) for i in range(n)]
+    return [labelled_plan(rng, f"{area_code}-{seed % 100:02d}{i:06d}", styles[i % len(styles)]) for i in range(n)]
