@@ -107,3 +107,25 @@ def test_the_same_words_inside_a_quantified_sentence_are_not_flagged(rules):
     assert unquantified.run(example_sections(
         "A regular weekly 45-minute session with the specialist teacher. Access to the sensory room as needed.",
         "F")) == [("F", "Access to the sensory room as needed.", "It says 'Access to' with no amount.")]
+
+
+def test_the_retention_purge_removes_a_document_s_text_and_keeps_the_flags_decisions(session, area, tmp_path, rules):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from audit.documents.storage import import_documents
+    from audit.protection.retention import DOCUMENTS, RetentionPolicy, purge_expired
+    from audit.store.models import DocumentSection, PlanDocument, PrecheckFlag, utcnow
+    from tests.factories import make_plan
+
+    plan = labelled_plans(31, 1)[0]
+    make_plan(session, area, plan_ref=plan.ref)
+    import_documents(session, area, [write_plan(plan, tmp_path)], rules)
+    policy = RetentionPolicy(comment_days=730, safeguarding_days=365, document_days=30)
+    assert purge_expired(session, policy, now=utcnow() + timedelta(days=10)).counts[DOCUMENTS] == 0
+    result = purge_expired(session, policy, now=utcnow() + timedelta(days=31))
+    document = session.exec(select(PlanDocument)).one()
+    assert result.counts[DOCUMENTS] == 1 and document.original is None and document.purged_at
+    assert session.exec(select(DocumentSection)).all() == []
+    assert {f.quote for f in session.exec(select(PrecheckFlag)).all()} <= {""}
