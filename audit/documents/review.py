@@ -54,3 +54,35 @@ def flags_per_section(session: Session) -> dict[str, int]:
     rows = session.exec(select(PrecheckFlag.section).join(PlanDocument, PlanDocument.id == PrecheckFlag.document_id)
                         .where(PlanDocument.purged_at.is_(None))).all()
     return dict(sorted(Counter(rows).items()))
+
+
+EVIDENCE_CHARS = 2_000
+
+
+def save_evidence(session: Session, assignment_id: int, passages: dict[str, tuple[str, str]]) -> None:
+    """Keep the passage each criterion's grade relied on (criterion -> (section, passage)); '' removes it."""
+    from audit.store.models import GradeEvidence
+
+    held = {e.criterion_id: e for e in session.exec(select(GradeEvidence).where(
+        GradeEvidence.assignment_id == assignment_id)).all()}
+    for criterion_id, (section, passage) in passages.items():
+        passage = " ".join(passage.split())[:EVIDENCE_CHARS]
+        row = held.get(criterion_id)
+        if not passage:
+            if row is not None:
+                session.delete(row)
+            continue
+        if row is None:
+            row = GradeEvidence(assignment_id=assignment_id, criterion_id=criterion_id, section=section, passage="")
+        if row.passage != passage:
+            row.passage, row.saved_at = passage, clock.now()
+            session.add(row)
+    session.flush()
+
+
+def evidence_for(session: Session, assignment_id: int) -> dict[str, str]:
+    """The kept passages of one assignment's scorecard, by criterion."""
+    from audit.store.models import GradeEvidence
+
+    return {e.criterion_id: e.passage for e in session.exec(select(GradeEvidence).where(
+        GradeEvidence.assignment_id == assignment_id)).all()}

@@ -8,7 +8,8 @@ What is purged (docs/data-protection.md says why):
 - a closed safeguarding flag's concern, closing note and follow-up notes, EHCP_AUDIT_SAFEGUARDING_RETENTION_DAYS
   after it was closed (an open flag is never purged);
 - plan documents (issue 20) imported longer ago than EHCP_AUDIT_DOCUMENT_RETENTION_DAYS: the original file,
-  its sections and the flags' quotes and reasons (the flags' rule and decision stay, for rule precision);
+  its sections and the flags' quotes and reasons (the flags' rule and decision stay, for rule precision),
+  and the passages auditors kept as evidence for a grade, as long after they were saved;
 - the feedback notes written for a cycle (<reports>/cycle-N/feedback/), which quote its comments, once that
   cycle's comments are purged.
 
@@ -32,6 +33,7 @@ from audit.store.models import (
     Assignment,
     CriterionGrade,
     DocumentSection,
+    GradeEvidence,
     ModeratedGrade,
     PlanDocument,
     PrecheckFlag,
@@ -125,6 +127,7 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
             note.note = ""
             session.add(note)
     _purge_documents(session, due_documents, now)
+    session.execute(delete(GradeEvidence).where(GradeEvidence.saved_at < document_cutoff))
     details = {COMMENTS: {"cycles": cycles, "feedback_folders_removed": len(folders)},
                RATIONALES: {}, CONCERNS: {"flags": [f.id for f in due_flags]},
                DOCUMENTS: {"documents": [d.id for d in due_documents]}}

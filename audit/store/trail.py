@@ -52,6 +52,7 @@ PURGEABLE_TEXT = {
     ("documentsection", "items"),
     ("precheckflag", "quote"),
     ("precheckflag", "reason"),
+    ("gradeevidence", "passage"),
     ("criteriongrade", "comment"),
     ("moderatedgrade", "rationale"),
     ("safeguardingflag", "concern"),

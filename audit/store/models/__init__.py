@@ -23,6 +23,7 @@ from audit.store.models.cycle import (  # noqa: F401
 from audit.store.models.documents import (  # noqa: F401
     DocumentSection,
     DocumentView,
+    GradeEvidence,
     PlanDocument,
     PrecheckFlag,
 )

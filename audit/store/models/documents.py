@@ -66,3 +66,16 @@ class DocumentView(SQLModel, table=True):
     viewer: str
     role: str
     at: datetime = Field(default_factory=utcnow)
+
+
+class GradeEvidence(SQLModel, table=True):
+    """The passage of the plan an auditor relied on for a criterion's grade, kept with the scorecard."""
+
+    __table_args__ = (UniqueConstraint("assignment_id", "criterion_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    criterion_id: str
+    section: str
+    passage: str
+    saved_at: datetime = Field(default_factory=utcnow)

@@ -1,4 +1,4 @@
-"""plan documents: originals, sections A to K, pre-check flags and views (issue 20)
+"""plan documents: originals, sections A to K, pre-check flags, views and grade evidence (issue 20)
 
 Revision ID: 0010
 Revises: 0008
@@ -78,9 +78,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_documentview_document_id', 'documentview', ['document_id'])
+    op.create_table(
+        'gradeevidence',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('assignment_id', sa.Integer(), nullable=False),
+        sa.Column('criterion_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('section', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('passage', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('saved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('assignment_id', 'criterion_id'),
+    )
+    op.create_index('ix_gradeevidence_assignment_id', 'gradeevidence', ['assignment_id'])
 
 
 def downgrade() -> None:
+    op.drop_table('gradeevidence')
     op.drop_table('documentview')
     op.drop_table('precheckflag')
     op.drop_table('documentsection')
