@@ -74,7 +74,9 @@ def test_an_auditor_confirms_one_flag_and_dismisses_another_only_with_a_reason(a
     user, assignment, document_id = with_document
     sign_in(client, user.username)
     page = client.get(f"/documents/{document_id}?back=/my-audits/{assignment.id}").text
-    token = csrf_of(page)
+    token = re.search(r'/flags/\d+" novalidate[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
+                      page).group(1)  # the flag form's own token
+    assert token == csrf_of(page)
     ids = [int(x) for x in re.findall(r'action="/documents/\d+/flags/(\d+)"', page)]
     assert len(ids) >= 2 and "Access to speech and language therapy." in page
     back = f"/my-audits/{assignment.id}"
@@ -113,3 +115,52 @@ def test_an_auditor_not_assigned_the_plan_and_a_board_member_get_404(app, client
     sign_in(client, "demo-qa-lead")
     assert labelled.sections["B"][0][:40] in client.get(f"/documents/{document_id}?back=/documents").text
     assert client.get(f"/documents/{document_id}?back=javascript:alert(1)").text.count("javascript:") == 0
+
+
+@pytest.mark.browser
+def test_an_auditor_s_journey_with_the_plan_document_in_chromium(app, browser, with_document):
+    """Section text beside the criteria, a passage kept as evidence, one flag confirmed and one dismissed, another
+    auditor refused (404), the view in the trail; every page checked with axe-core."""
+    from tests.web.browser import Pages, click_and_wait, served
+    from tests.web.browser import sign_in as browser_sign_in
+    from tests.web.conftest import DEMO_PASSWORD
+
+    user, assignment, document_id = with_document
+    pages = Pages("plan-document")
+    with served(app) as base:
+        page = browser.new_page()
+        browser_sign_in(page, base, pages, user.username, DEMO_PASSWORD, "auditor")
+        page.goto(f"{base}/my-audits/{assignment.id}")
+        pages.check(page, "scorecard-with-document")
+        letter = assignment.sections[0]
+        assert page.locator(f"#text-{letter}").is_visible()
+        box = page.locator("textarea[name^='evidence-']").first
+        box.fill("The passage I relied on for this grade.")
+        click_and_wait(page, "button:has-text('Save as draft')")
+        assert page.locator("textarea[name^='evidence-']").first.input_value() == "The passage I relied on for this grade."
+        page.goto(f"{base}/documents/{document_id}?back=/my-audits/{assignment.id}")
+        pages.check(page, "document")
+        click_and_wait(page, "form[action*='/flags/'] >> nth=0 >> button")
+        assert f"/my-audits/{assignment.id}" in page.url, page.locator("main").inner_text()[:800]  # back to the scorecard
+        page.goto(f"{base}/documents/{document_id}?back=/documents")
+        form = page.locator("form[action*='/flags/']").first
+        form.locator("input[value='dismissed']").check()
+        with page.expect_navigation():
+            form.locator("button").click()
+        pages.check(page, "dismiss-without-reason")
+        assert "Say why" in page.locator(".govuk-error-summary").inner_text()
+        form = page.locator("form[action*='/flags/']").first
+        form.locator("input[value='dismissed']").check()
+        form.locator("input[name='reason']").fill("Quantified in the annex")
+        with page.expect_navigation():
+            form.locator("button").click()
+        page.close()
+        other = browser.new_page()
+        browser_sign_in(other, base, pages, "demo-board-member", DEMO_PASSWORD, "board")
+        assert other.goto(f"{base}/documents/{document_id}").status == 404
+        pages.check(other, "document-not-found")
+        other.close()
+    with transaction(engine_of(app)) as session:
+        decided = [f.status for f in session.exec(select(PrecheckFlag).where(PrecheckFlag.document_id == document_id))]
+        assert decided.count("confirmed") == 1 and decided.count("dismissed") == 1
+        assert session.exec(select(TrailEntry).where(TrailEntry.table_name == "documentview")).first() is not None
