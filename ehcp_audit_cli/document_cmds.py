@@ -53,11 +53,12 @@ def precheck(
     format: str = typer.Option("text", "--format", help="text or json (a list of flags)."),
     headings: Path | None = HeadingsOpt,
     area: str | None = typer.Option(None, "--area", help="Area whose rule settings apply."),
+    workers: int = typer.Option(1, "--workers", min=1, max=16, help="Processes reading the files (one per core)."),
 ) -> None:
     """Pre-check plan text offline: flags for vague provision, outcomes, blank sections, the golden thread."""
     if format not in ("text", "json"):
         raise typer.BadParameter("use --format text or --format json")
-    flags, problems = check_files(files, _rules(area), HeadingMap.load(headings))
+    flags, problems = check_files(files, _rules(area), HeadingMap.load(headings), workers=workers)
     if problems:
         raise InputRejected("The plan documents", problems)
     if format == "json":

@@ -39,6 +39,7 @@ class Incoming:
     name: str
     data: bytes
     kind: str
+    text: str | None = None  # a PDF's text layer, read once at intake
 
 
 def _zip_problems(name: str, archive: zipfile.ZipFile, limits: IntakeLimits) -> list[Problem]:
@@ -75,20 +76,21 @@ def _docx_problems(name: str, data: bytes, limits: IntakeLimits) -> list[Problem
                         fix="export the plan again as .docx")]
 
 
-def _pdf_problems(name: str, data: bytes) -> list[Problem]:
-    from audit.documents.reading import pdf_text
-
+def _pdf_problems(name: str, data: bytes) -> tuple[str, list[Problem]]:
+    """The PDF's text layer, or why it is refused."""
     try:
-        if PdfReader(io.BytesIO(data)).is_encrypted:
-            return [Problem("the PDF is encrypted (password protected)", file=name,
-                            fix="export the plan again without a password")]
-        text = pdf_text(data)
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            return "", [Problem("the PDF is encrypted (password protected)", file=name,
+                                fix="export the plan again without a password")]
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
     except (PdfReadError, ValueError, KeyError, OSError) as err:
-        return [Problem(f"the PDF cannot be read ({type(err).__name__})", file=name, fix="export the plan again")]
+        return "", [Problem(f"the PDF cannot be read ({type(err).__name__})", file=name,
+                            fix="export the plan again")]
     if len("".join(text.split())) < 40:
-        return [Problem(NO_TEXT_LAYER, file=name, fix="export the plan from the case-management system as text, "
-                        "not as a scan")]
-    return []
+        return "", [Problem(NO_TEXT_LAYER, file=name, fix="export the plan from the case-management system as "
+                            "text, not as a scan")]
+    return text, []
 
 
 def check_document(name: str, data: bytes, limits: IntakeLimits) -> tuple[Incoming | None, list[Problem]]:
@@ -103,8 +105,12 @@ def check_document(name: str, data: bytes, limits: IntakeLimits) -> tuple[Incomi
     if suffix not in KINDS:
         return None, [Problem(f"'{suffix or 'no extension'}' is not a plan document this tool reads", file=name,
                               fix="send DOCX, PDF with a text layer, or a ZIP of them")]
-    problems = _docx_problems(name, data, limits) if suffix == ".docx" else _pdf_problems(name, data)
-    return (None if problems else Incoming(name, data, KINDS[suffix])), problems
+    text = None
+    if suffix == ".docx":
+        problems = _docx_problems(name, data, limits)
+    else:
+        text, problems = _pdf_problems(name, data)
+    return (None if problems else Incoming(name, data, KINDS[suffix], text)), problems
 
 
 def gather(paths: list[Path], limits: IntakeLimits | None = None) -> tuple[list[Incoming], list[Problem]]:

@@ -33,7 +33,8 @@ class ParsedDocument:
 def read_blocks(incoming: Incoming, mapping: HeadingMap) -> list[Block]:
     if incoming.kind == "docx":
         return read_docx(incoming.data)
-    return read_pdf_text(pdf_text(incoming.data), pdf_heading_test(mapping))
+    text = incoming.text if incoming.text is not None else pdf_text(incoming.data)
+    return read_pdf_text(text, pdf_heading_test(mapping))
 
 
 def parse(incoming: Incoming, mapping: HeadingMap | None = None) -> tuple[ParsedDocument | None, list[Problem]]:

@@ -129,3 +129,9 @@ def test_the_retention_purge_removes_a_document_s_text_and_keeps_the_flags_decis
     assert result.counts[DOCUMENTS] == 1 and document.original is None and document.purged_at
     assert session.exec(select(DocumentSection)).all() == []
     assert {f.quote for f in session.exec(select(PrecheckFlag)).all()} <= {""}
+
+
+def test_checking_in_two_processes_gives_the_same_flags_in_the_same_order(tmp_path, rules):
+    plans = labelled_plans(17, 6)
+    paths = [write_plan(p, tmp_path) for p in plans]
+    assert check_files(paths, rules, workers=2) == check_files(paths, rules)

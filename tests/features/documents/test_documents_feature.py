@@ -156,7 +156,7 @@ def plan_with_f(docs, name, datatable):
 def run_precheck(docs, name, capsys):
     from ehcp_audit_cli.document_cmds import precheck
 
-    precheck([docs["folder"] / name], format="json", headings=None, area=None)
+    precheck([docs["folder"] / name], format="json", headings=None, area=None, workers=1)
     docs["json"] = json.loads(capsys.readouterr().out)
 
 
