@@ -24,6 +24,7 @@ from web import (  # issue 7, data protection
     auth,
     board,
     documents,
+    documents_api,
     improvement,
     moderation,
     qa,
@@ -92,7 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
     for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding,
-                   documents):
+                   documents, documents_api):
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -36,6 +36,8 @@ ROUTES = {
     ("GET", "/documents"): P.manage_cycles,
     ("GET", "/documents/{document_id}"): P.use_account,
     ("POST", "/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
+    ("GET", "/api/v1/documents/{document_id}"): P.use_account,
+    ("POST", "/api/v1/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
     ("GET", "/cycles/new"): P.manage_cycles,
     ("POST", "/cycles/new"): P.manage_cycles,
     ("GET", "/cycles/{cycle_id}"): P.manage_cycles,

@@ -164,3 +164,23 @@ def test_an_auditor_s_journey_with_the_plan_document_in_chromium(app, browser, w
         decided = [f.status for f in session.exec(select(PrecheckFlag).where(PrecheckFlag.document_id == document_id))]
         assert decided.count("confirmed") == 1 and decided.count("dismissed") == 1
         assert session.exec(select(TrailEntry).where(TrailEntry.table_name == "documentview")).first() is not None
+
+
+def test_the_api_reads_a_document_and_decides_a_flag_for_the_assigned_auditor_only(app, client, with_document):
+    from audit.protection.users import create_api_token
+
+    user, _, document_id = with_document
+    with transaction(engine_of(app)) as session:
+        mine = {"Authorization": f"Bearer {create_api_token(session, session.get(type(user), user.id))}"}
+        board = {"Authorization": "Bearer " + create_api_token(session, session.exec(
+            select(type(user)).where(type(user).username == "demo-board-member")).one())}
+    body = client.get(f"/api/v1/documents/{document_id}", headers=mine).json()
+    assert {s["letter"] for s in body["sections"]} >= {"A", "B", "E", "F"} and body["flags"]
+    flag = body["flags"][0]["id"]
+    refused = client.post(f"/api/v1/documents/{document_id}/flags/{flag}", headers=mine,
+                          json={"decision": "dismissed", "reason": ""})
+    assert refused.status_code == 422 and "Say why" in refused.json()["problems"][0]
+    done = client.post(f"/api/v1/documents/{document_id}/flags/{flag}", headers=mine,
+                       json={"decision": "dismissed", "reason": "Quantified in the annex"})
+    assert done.status_code == 200 and done.json()["status"] == "dismissed"
+    assert client.get(f"/api/v1/documents/{document_id}", headers=board).status_code == 404
