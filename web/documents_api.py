@@ -17,10 +17,12 @@ from audit.errors import AuditError, NotFound
 from audit.protection.permissions import Permission
 from audit.store.models import PrecheckFlag, User
 from web.api import ProblemOut
+from web.api import router as api_router
 from web.deps import CheckedFirst, Id, allow, store
 from web.errors import problem
 
 router = APIRouter(prefix="/api/v1", tags=["v1"], route_class=CheckedFirst)
+router.responses.update(api_router.responses)  # 401, 403 and 422, as every /api/v1 operation documents
 Reader = Annotated[User, Depends(allow(Permission.use_account))]
 
 
