@@ -143,3 +143,44 @@ def test_the_precheck_benchmark_runs_at_a_tiny_size(capsys):
     assert precheck.main(["--plans", "4", "--pdf-share", "0.25", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "pre-check (" in out and "reference (" in out and "import of a 4-plan ZIP" in out
+
+
+def test_the_commands_import_documents_and_print_the_precheck_as_json(tmp_path, monkeypatch, database_url):
+    """`ehcp-audit plans documents import` and `plans precheck --format json` through the real CLI."""
+    import json
+    from datetime import date
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from audit.settings import get_settings
+    from audit.synthetic.area import write_synthetic_area
+    from ehcp_audit_cli.main import app
+
+    monkeypatch.setenv("EHCP_AUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("EHCP_AUDIT_DATABASE_URL", database_url)
+    monkeypatch.setenv("EHCP_AUDIT_PRECHECK_DIR", str(RULES_DIR))
+    monkeypatch.setenv("EHCP_AUDIT_PRECHECK_RULES_OFF", '{"LOCAL": ["f-no-deliverer"]}')
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    files = write_synthetic_area(tmp_path / "area", seed=5, n_plans=20, as_of=date(2026, 11, 1))
+    assert runner.invoke(app, ["plans", "import", str(files["register"])]).exit_code == 0
+    ref = pd.read_csv(files["register"])["plan_ref"].iloc[0]
+    plan = labelled_plans(12, 1, styles=("titles-table",))[0]
+    plan.ref = ref
+    plan.sections["F"].append("Daily 20-minute phonics sessions in a group of four.")
+    plan.themes_f[len(plan.sections["F"]) - 1] = "literacy"
+    path = write_plan(plan, tmp_path / "docs")
+    elsewhere = json.loads(runner.invoke(app, ["plans", "precheck", str(path), "--format", "json", "--area", "OTHER"])
+                           .stdout)
+    assert "f-no-deliverer" in {f["rule_id"] for f in elsewhere}
+    out = runner.invoke(app, ["plans", "precheck", str(path), "--format", "json"])
+    flags = json.loads(out.stdout)
+    assert out.exit_code == 0 and {f["plan"] for f in flags} == {ref}
+    assert "f-no-deliverer" not in {f["rule_id"] for f in flags}  # switched off for the area
+    imported = runner.invoke(app, ["plans", "documents", "import", str(path)])
+    assert imported.exit_code == 0 and f"plan {ref}" in imported.output and "Imported 1 plan document" in imported.output
+    bad = runner.invoke(app, ["plans", "documents", "import", str(bad_file("image-only PDF", tmp_path))])
+    assert bad.exit_code == 1 and "scan.pdf" in bad.output and NO_TEXT_LAYER in bad.output
+    get_settings.cache_clear()
