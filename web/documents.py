@@ -117,6 +117,6 @@ def documents_list(request: Request, user: QaLead):
         precision = [{"cycle": c, "rows": rule_precision(session, c.id)} for c in cycles]
         overall = rule_precision(session)
     return page(request, "documents.html", title="Plan documents and the pre-check",
-                documents=[{"id": d.id, "plan_ref": ref, "file_name": d.file_name, "imported_at": d.imported_at,
+                documents=[{"id": d.id, "plan_ref": ref, "file_name": d.label, "imported_at": d.imported_at,
                             "flags": n} for d, ref, n in rows],
                 per_section=per_section, precision=[p for p in precision if p["rows"]], overall=overall)

@@ -69,7 +69,7 @@ def read_document(session: Session, document_id: int, user: User) -> dict:
                             .order_by(DocumentSection.id)).all()
     flags = session.exec(select(PrecheckFlag).where(PrecheckFlag.document_id == document.id)
                          .order_by(PrecheckFlag.id)).all()
-    return {"document": document.id, "plan_ref": plan.plan_ref, "file_name": document.file_name,
+    return {"document": document.id, "plan_ref": plan.plan_ref, "file_name": document.label,
             "sections": [{"letter": s.letter, "heading": shown(s.heading), "text": shown(s.text)} for s in sections],
             "flags": [{"id": f.id, "rule_id": f.rule_id, "section": f.section, "quote": shown(f.quote),
                        "explanation": f.explanation, "status": f.status, "reason": shown(f.reason)}

@@ -66,7 +66,7 @@ def import_documents(session: Session, area: LocalArea, paths: list[Path], rules
         raise InputRejected("The plan documents", problems)
     report = DocumentImport()
     for incoming, parsed, ref in ready:
-        document = PlanDocument(area_id=area.id, plan_id=refs[ref], file_name=incoming.name, kind=incoming.kind,
+        document = PlanDocument(area_id=area.id, plan_id=refs[ref], label=f"{ref}.{incoming.kind}", kind=incoming.kind,
                                 sha256=hashlib.sha256(incoming.data).hexdigest(), original=incoming.data)
         session.add(document)
         session.flush()
@@ -87,10 +87,10 @@ def resplit(session: Session, document: PlanDocument, rules: list[Rule], heading
     """Split the kept original again (say, with the area's new heading mapping); open flags are raised anew,
     decided ones are kept. Returns the section letters found."""
     if document.original is None:
-        raise NotFound(f"The original of {document.file_name} was purged under the retention policy.")
-    parsed, problems = parse(Incoming(document.file_name, document.original, document.kind), HeadingMap.load(headings))
+        raise NotFound(f"The original of {document.label} was purged under the retention policy.")
+    parsed, problems = parse(Incoming(document.label, document.original, document.kind), HeadingMap.load(headings))
     if parsed is None:
-        raise InputRejected(f"Re-splitting {document.file_name}", problems)
+        raise InputRejected(f"Re-splitting {document.label}", problems)
     session.execute(delete(DocumentSection).where(DocumentSection.document_id == document.id))
     session.execute(delete(PrecheckFlag).where(PrecheckFlag.document_id == document.id,
                                                PrecheckFlag.status == "open"))

@@ -21,7 +21,8 @@ class PlanDocument(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="localarea.id", index=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
-    file_name: str
+    label: str = Field(description="The plan reference and kind (DEMO-7Q2M4K9P.docx): the uploaded file's own "
+                                   "name is not kept, as exports often name the child.")
     kind: str = Field(description="docx or pdf")
     sha256: str = Field(index=True)
     original: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))

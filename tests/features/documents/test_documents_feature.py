@@ -116,7 +116,7 @@ def four_stored(session, docs):
     assert {d.plan_id for d in stored} == {p.id for p in docs["rows"]}
     for document in stored:
         letters = set(session.exec(select(DocumentSection.letter).where(DocumentSection.document_id == document.id)))
-        assert letters >= ALL, (document.file_name, letters)
+        assert letters >= ALL, (document.label, letters)
 
 
 @then("each original is kept, so a re-split finds the same sections")

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('area_id', sa.Integer(), nullable=False),
         sa.Column('plan_id', sa.Integer(), nullable=False),
-        sa.Column('file_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('label', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('original', sa.LargeBinary(), nullable=True),
