@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     )
     reports_dir: Path | None = Field(None, description="Where board summaries are written; default <data_dir>/reports.")
     rubrics_dir: Path = Field(Path("rubrics"), description="Folder of rubric files (YAML).")
+    precheck_dir: Path = Field(Path("rubrics/precheck"), description="Folder of plan-text pre-check rules (YAML).")
+    precheck_rules_off: dict[str, list[str]] = Field(
+        default_factory=dict, description="Pre-check rules switched off, per area code ('*' for every area), as "
+                                          'JSON: {"DEMO": ["f-no-deliverer"]}.')
+    document_retention_days: int = Field(
+        730, ge=30, description="Plan documents (originals, sections, flags' quotes) older than this are purged.")
     weak_criterion_share: float = Field(
         # With RI the most common grade nationally, most criteria are weak in half the sample; two thirds
         # picks out the recurring themes a board can act on rather than one action per criterion.

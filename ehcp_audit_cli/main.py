@@ -30,6 +30,7 @@ from ehcp_audit_cli.common import (
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.db_cmds import db_app
+from ehcp_audit_cli.document_cmds import documents_app, precheck
 from ehcp_audit_cli.health_cmds import health
 from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
@@ -45,6 +46,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+plans_app.add_typer(documents_app, name="documents")
+plans_app.command("precheck")(precheck)
 app.add_typer(plans_app, name="plans")
 app.add_typer(auditors_app, name="auditors")
 app.add_typer(rubric_app, name="rubric")

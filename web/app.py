@@ -24,6 +24,8 @@ from web import (  # issue 7, data protection
     auditor,
     auth,
     board,
+    documents,
+    documents_api,
     health,
     help_pages,
     improvement,
@@ -104,7 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
     for module in (health, auth, help_pages, accounts, sso, auditor, qa, moderation, board, improvement, admin, api, trail,
-                   safeguarding):
+                   safeguarding, documents, documents_api):
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -53,6 +53,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 # Start pages and navigation, by the permission that opens them (first held = start page).
 PAGES = [(Permission.grade_plans, "My audits", "/my-audits"), (Permission.manage_cycles, "Cycles", "/cycles"),
+         (Permission.manage_cycles, "Plan documents", "/documents"),
          (Permission.view_results, "Results", "/results"),
          (Permission.view_improvement, "Improvement", "/improvement"),
          (Permission.follow_up_safeguarding, "Safeguarding", "/safeguarding"), (Permission.manage_users, "Users", "/admin/users"),

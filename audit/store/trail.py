@@ -46,6 +46,13 @@ UNKNOWN = "[not loaded]"
 _SECRET_NAME = re.compile(r"password|secret|token_hash|api_key", re.IGNORECASE)
 # Free text purged under the retention policy (audit.protection.retention): the trail keeps only its length.
 PURGEABLE_TEXT = {
+    ("plandocument", "original"),  # plan documents (issue 20): the child's plan never enters the trail
+    ("documentsection", "heading"),
+    ("documentsection", "text"),
+    ("documentsection", "items"),
+    ("precheckflag", "quote"),
+    ("precheckflag", "reason"),
+    ("gradeevidence", "passage"),
     ("criteriongrade", "comment"),
     ("moderatedgrade", "rationale"),
     ("safeguardingflag", "concern"),

@@ -50,6 +50,8 @@ ID_SOURCES = {
     "task_id": "SELECT id FROM action ORDER BY id",
     "proposal_id": "SELECT id FROM statusproposal ORDER BY id",
     "user_id": 'SELECT id FROM "user" ORDER BY id',
+    "document_id": "SELECT id FROM plandocument ORDER BY id",
+    "precheck_flag_id": "SELECT id FROM precheckflag ORDER BY id",
 }
 FORMATS = ["html", "md", "json", "csv", "xlsx", "pdf", "nope"]
 

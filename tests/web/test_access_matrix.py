@@ -32,6 +32,12 @@ ROUTES = {
     ("POST", "/my-audits/{assignment_id}"): P.grade_plans,
     ("GET", "/my-audits/{assignment_id}/submitted"): P.grade_plans,
     ("GET", "/cycles"): P.manage_cycles,
+    # Plan documents (issue 20): any account, then the object check (audit.documents.access) answers 404.
+    ("GET", "/documents"): P.manage_cycles,
+    ("GET", "/documents/{document_id}"): P.use_account,
+    ("POST", "/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
+    ("GET", "/api/v1/documents/{document_id}"): P.use_account,
+    ("POST", "/api/v1/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
     ("GET", "/cycles/new"): P.manage_cycles,
     ("POST", "/cycles/new"): P.manage_cycles,
     ("GET", "/cycles/{cycle_id}"): P.manage_cycles,
@@ -102,6 +108,8 @@ STATIC_MOUNTS = {"/assets/fonts", "/static/govuk", "/static/app", "/static/swagg
 # None: the command would change the schema, start a server or run a flow; only its refusals are walked.
 COMMANDS = {
     ("plans", "import"): (P.import_data, ["missing.csv"]),
+    ("plans", "documents", "import"): (P.import_data, ["missing.docx"]),
+    ("plans", "precheck"): (P.import_data, ["missing.docx"]),
     ("auditors", "import"): (P.import_data, ["missing.csv"]),
     ("rubric", "validate"): (P.import_data, ["missing.yaml"]),
     ("rubric", "show"): (P.import_data, ["whole-plan"]),
@@ -199,7 +207,8 @@ def params_for(app, role: str) -> dict:
     own = assignments_of(app, user_named(app, demo_username(role, app))) if role == "auditor" else []
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
-            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1}
+            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1,
+            "document_id": 1, "precheck_flag_id": 1}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):

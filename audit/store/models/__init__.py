@@ -20,6 +20,13 @@ from audit.store.models.cycle import (  # noqa: F401
     Scorecard,
     SectionResult,
 )
+from audit.store.models.documents import (  # noqa: F401
+    DocumentSection,
+    DocumentView,
+    GradeEvidence,
+    PlanDocument,
+    PrecheckFlag,
+)
 from audit.store.models.improvement import (  # noqa: F401
     ActionEvent,
     ActionEvidence,
