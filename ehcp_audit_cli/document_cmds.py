@@ -8,12 +8,6 @@ from pathlib import Path
 
 import typer
 
-from audit.cycle.lifecycle import get_area
-from audit.documents.precheck import check_files, rules_for_area
-from audit.documents.rules import load_rules
-from audit.documents.sections import HeadingMap
-from audit.documents.storage import import_documents
-from audit.errors import InputRejected
 from audit.protection.permissions import Permission
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 
@@ -22,6 +16,10 @@ HeadingsOpt = typer.Option(None, "--headings", help="YAML heading mapping for th
 
 
 def _rules(area_code: str | None) -> list:
+    # Domain modules load inside each command, never at import: `ehcp-audit --help` must not load the store.
+    from audit.documents.precheck import rules_for_area
+    from audit.documents.rules import load_rules
+
     s = settings()
     return rules_for_area(load_rules(s.precheck_dir), area_code or s.area_code, s.precheck_rules_off)
 
@@ -36,6 +34,9 @@ def documents_import(
     area: str | None = typer.Option(None, "--area", help="Local area code (default: EHCP_AUDIT_AREA_CODE)."),
 ) -> None:
     """Import plan documents, matched to register plans and split into sections, all or nothing."""
+    from audit.cycle.lifecycle import get_area
+    from audit.documents.storage import import_documents
+
     with store() as session:
         area_row = get_area(session, area or settings().area_code)
         report = import_documents(session, area_row, paths, _rules(area_row.code), mapping_file=mapping,
@@ -58,6 +59,10 @@ def precheck(
     """Pre-check plan text offline: flags for vague provision, outcomes, blank sections, the golden thread."""
     if format not in ("text", "json"):
         raise typer.BadParameter("use --format text or --format json")
+    from audit.documents.precheck import check_files
+    from audit.documents.sections import HeadingMap
+    from audit.errors import InputRejected
+
     flags, problems = check_files(files, _rules(area), HeadingMap.load(headings), workers=workers)
     if problems:
         raise InputRejected("The plan documents", problems)
