@@ -29,6 +29,7 @@ from web import (  # issue 7, data protection
     safeguarding,
     sso,
     trail,
+    uploads,
 )
 from web.deps import Refused, make_templates
 from web.errors import ServerErrors, error_page, http_error, is_api, problem
@@ -76,7 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=int(settings.session_absolute_hours * 3600), same_site=settings.cookie_samesite, https_only=secure,
     )
     app.add_middleware(ServerErrors)  # inside the headers, so the 500 page carries them; outside the session
-    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # before any body is parsed
+    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes,  # before any body is parsed
+                       upload_bytes=settings.max_import_bytes + settings.max_yaml_bytes + 100_000)
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)  # on every answer
     if settings.trusted_proxies:
         # Outermost: behind a proxy the operator named, the client is the address it forwards (the sign-in
@@ -90,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
+    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding, uploads):
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -1,0 +1,80 @@
+"""Uploads of the register and auditors from the browser: checked whole, confirmed, then imported (web/uploads.py)."""
+
+from __future__ import annotations
+
+from sqlmodel import func, select
+
+from audit.store.db import transaction
+from audit.store.models import Auditor, Plan
+from tests.web.conftest import csrf_of, engine_of, sign_in
+
+HEADER = ("plan_ref,team,phase,year_group,primary_need,setting_type,status,case_officer,request_date,"
+          "final_issued_date\n")
+
+
+def register(rows: list[str]) -> bytes:
+    return (HEADER + "".join(r + "\n" for r in rows)).encode()
+
+
+def plans(app) -> int:
+    with transaction(engine_of(app)) as session:
+        return session.exec(select(func.count(Plan.id))).one()
+
+
+def test_a_register_with_errors_is_refused_whole_then_a_good_one_is_confirmed(client, app):
+    token = sign_in(client, "demo-qa-lead")
+    before = plans(app)
+    bad = register(["UP-1,North,primary,3,ASD,mainstream,active,CO-01,2025-01-10,2025-05-01",
+                    "UP-2,North,primary,3,ASD,mainstream,active,CO-01,31/02/2025,2025-05-01"])
+    r = client.post("/imports/register", data={"csrf_token": token},
+                    files={"file": ("export.csv", bad, "text/csv")})
+    assert r.status_code == 400
+    assert "There is a problem" in r.text and "export.csv, row 3, column" in r.text and "Fix:" in r.text
+    assert plans(app) == before
+    good = register(["UP-1,North,primary,3,ASD,mainstream,active,CO-01,2025-01-10,2025-05-01",
+                     "UP-2,North,primary,3,ASD,mainstream,active,CO-01,2025-02-10,2025-05-01"])
+    r = client.post("/imports/register", data={"csrf_token": token},
+                    files={"file": ("export.csv", good, "text/csv")})
+    assert r.status_code == 303, r.text[r.text.find("govuk-error-summary"):][:1500]
+    confirm = client.get(r.headers["location"])
+    assert "2 plans not yet stored" in confirm.text and plans(app) == before
+    r = client.post(r.headers["location"] + "/confirm", data={"csrf_token": csrf_of(confirm.text)})
+    assert r.status_code == 303
+    done = client.get("/imports")
+    assert "Imported 2 plans from export.csv: 2 new, 0 updated" in done.text
+    assert plans(app) == before + 2
+
+
+def test_an_upload_held_for_one_session_is_not_found_by_another(client, app, settings):
+    from fastapi.testclient import TestClient
+
+    token = sign_in(client, "demo-qa-lead")
+    r = client.post("/imports/auditors", data={"csrf_token": token},
+                    files={"file": ("auditors.csv", b"code,agency\nAUD-NEW-01,health\n", "text/csv")})
+    assert r.status_code == 303
+    with TestClient(app, follow_redirects=False) as other:
+        token2 = sign_in(other, "demo-qa-lead")
+        assert other.get(r.headers["location"]).status_code == 404
+        assert other.post(r.headers["location"] + "/confirm", data={"csrf_token": token2}).status_code == 404
+    with transaction(engine_of(app)) as session:
+        assert session.exec(select(Auditor).where(Auditor.code == "AUD-NEW-01")).first() is None
+
+
+def test_wrong_file_types_and_too_large_files_are_refused(client, app, settings):
+    token = sign_in(client, "demo-qa-lead")
+    r = client.post("/imports/register", data={"csrf_token": token},
+                    files={"file": ("notes.docx", b"hello", "application/octet-stream")})
+    assert r.status_code == 400 and "must be a CSV or XLSX file" in r.text
+    r = client.post("/imports/register", data={"csrf_token": token})
+    assert r.status_code == 400 and "Choose the plan register file" in r.text
+    app.state.settings.max_import_bytes = 2_000
+    r = client.post("/imports/register", data={"csrf_token": token},
+                    files={"file": ("big.csv", HEADER.encode() + b"x" * 5_000, "text/csv")})
+    assert r.status_code == 400 and "more than the 2,000 bytes allowed" in r.text
+
+
+def test_only_the_qa_lead_may_upload(client):
+    token = sign_in(client, "demo-board-member")
+    r = client.post("/imports/register", data={"csrf_token": token},
+                    files={"file": ("export.csv", register([]), "text/csv")})
+    assert r.status_code == 403
