@@ -107,7 +107,7 @@ def plan_page(session: Session, cycle: Cycle, wanted: PlanFilter, page_size: int
     page = min(max(1, wanted.page), pages)
     rank = case({s: i for i, s in enumerate(PLAN_STATES)}, value=t.c.state, else_=len(PLAN_STATES))
     order = {"stratum": [t.c.stratum, t.c.plan_ref], "state": [rank, t.c.plan_ref]}.get(wanted.sort, [t.c.plan_ref])
-    rows = session.exec(query.order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    rows = session.execute(query.order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
     return PlanPage([PlanRow(r.sp_id, r.plan_ref, r.stratum, r.state, r.grade, bool(r.reaudit), bool(r.replacement),
                              r.withdrawn_reason, int(r.submitted), int(r.total)) for r in rows],
                     matching, page, pages, by_state, strata, reaudits)
