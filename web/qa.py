@@ -5,7 +5,6 @@ from __future__ import annotations
 import smtplib
 from datetime import date
 from typing import Annotated
-
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
