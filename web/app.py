@@ -23,6 +23,7 @@ from web import (  # issue 7, data protection
     auditor,
     auth,
     board,
+    board_pack,
     improvement,
     moderation,
     qa,
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine_from_settings(settings)
     app.state.templates = make_templates()
     app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
+    app.state.produce_board_pack = board_pack.produce  # likewise: the board pack's flow, started from its page
     app.state.flow_threads = []
     app.state.clock = utcnow  # tests move it to expire sessions and throttling
     secure = True if settings.cookie_secure is None else settings.cookie_secure
@@ -92,7 +94,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding, uploads):
+    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding, uploads,
+                   board_pack):
         app.include_router(module.router)
     app.include_router(api.docs)
 
