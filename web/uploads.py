@@ -100,12 +100,23 @@ def _form_page(request: Request, kind: str = "", errors: list | None = None, sta
                done: dict | None = None, mapping: str = ""):
     return page(request, "imports.html", status=status, title="Import the register and auditors",
                 kind=kind, errors=errors or [], done=done, mappings=saved_mappings(request), mapping=mapping,
+                waiting=waiting(request), kinds=KINDS,
                 max_bytes=request.app.state.settings.max_import_bytes)
 
 
 @router.get("/imports")
 def imports(request: Request, user: Importing):
     return _form_page(request, done=request.session.pop("import_done", None))
+
+
+def waiting(request: Request) -> list[tuple[str, dict]]:
+    """This session's uploads still waiting to be confirmed, newest first (linked from the imports page)."""
+    found = []
+    for upload_id in reversed(request.session.get("uploads", [])):
+        path = held_root(request) / upload_id / "held.json"
+        if UPLOAD_ID.fullmatch(upload_id) and path.is_file():
+            found.append((upload_id, json.loads(path.read_text(encoding="utf-8"))))
+    return found
 
 
 @router.post("/imports/{kind}")

@@ -52,10 +52,12 @@ def test_an_upload_held_for_one_session_is_not_found_by_another(client, app, set
     r = client.post("/imports/auditors", data={"csrf_token": token},
                     files={"file": ("auditors.csv", b"code,agency\nAUD-NEW-01,health\n", "text/csv")})
     assert r.status_code == 303
+    assert r.headers["location"] in client.get("/imports").text, "the imports page links to what waits"
     with TestClient(app, follow_redirects=False) as other:
         token2 = sign_in(other, "demo-qa-lead")
         assert other.get(r.headers["location"]).status_code == 404
         assert other.post(r.headers["location"] + "/confirm", data={"csrf_token": token2}).status_code == 404
+        assert r.headers["location"] not in other.get("/imports").text
     with transaction(engine_of(app)) as session:
         assert session.exec(select(Auditor).where(Auditor.code == "AUD-NEW-01")).first() is None
 
