@@ -68,7 +68,7 @@ def preview_sample(session: Session, cycle: Cycle) -> SamplePreview:
     register = session.exec(select(func.count(Plan.id)).where(Plan.area_id == cycle.area_id)).one()
     preview = SamplePreview(register=register, left_out=exclusions_left_out(session, cycle))
     try:
-        picked = draw(session, cycle)
+        picked = draw(session, cycle, light=True)
     except AuditError as exc:
         preview.problem = str(exc)
         return preview

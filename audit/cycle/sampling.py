@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from audit.errors import AuditError
@@ -84,9 +85,14 @@ def recently_audited_plan_ids(session: Session, cycle: Cycle, months: int) -> se
     return set(rows)
 
 
-def eligible_plans(session: Session, cycle: Cycle) -> list[Plan]:
+def eligible_plans(session: Session, cycle: Cycle, light: bool = False) -> list[Plan]:
+    """The plans the cycle's exclusions leave in. `light`: load only what drawing reads (a preview on a big
+    register; a session that goes on to assign plans wants them whole)."""
     rules = Exclusions.from_dict(cycle.exclusions)
     query = select(Plan).where(Plan.area_id == cycle.area_id)
+    if light:
+        fields = [getattr(Plan, f) for f in cycle.strata if f not in DERIVED_FIELDS]
+        query = query.options(load_only(Plan.id, Plan.plan_ref, Plan.final_issued_date, *fields))
     if rules.active_only:
         query = query.where(Plan.status == PlanStatus.active.value)
     if rules.require_final_plan:
@@ -127,11 +133,11 @@ class Draw:
     drawn: dict[str, list[Plan]]
 
 
-def draw(session: Session, cycle: Cycle, as_of: date | None = None) -> Draw:
-    """What `sample_cycle` would store for the cycle now (the QA lead's preview uses it too)."""
+def draw(session: Session, cycle: Cycle, as_of: date | None = None, light: bool = False) -> Draw:
+    """What `sample_cycle` would store for the cycle now (the QA lead's preview uses it too, `light`)."""
     as_of = as_of or cycle.created_at.date()
     validate_strata(cycle.strata)
-    pool = eligible_plans(session, cycle)
+    pool = eligible_plans(session, cycle, light)
     if not pool:
         months = Exclusions.from_dict(cycle.exclusions).audited_within_months
         raise AuditError(
