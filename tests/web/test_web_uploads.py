@@ -111,3 +111,45 @@ def test_an_improvement_plan_is_checked_confirmed_imported_and_then_exported(cli
     assert f"{actions} actions" in done and actions > 0
     exported = client.get(f"/improvement/plans/{plan.id}/download/xlsx")
     assert exported.status_code == 200 and "spreadsheetml" in exported.headers["content-type"]
+
+
+MAPPING = b'''columns:
+  "EHCP Ref": plan_ref
+  "Locality": team
+  "Key Stage": phase
+  "NC Year": year_group
+  "Primary Need": primary_need
+  "Placement": setting_type
+  "Plan Status": status
+  "Caseworker": case_officer
+  "Date of Request": request_date
+values:
+  primary_need:
+    "Autistic Spectrum Disorder": ASD
+  phase:
+    "Key Stage 2": primary
+  status:
+    "Open": active
+'''
+EXPORT = ("EHCP Ref,Locality,Key Stage,NC Year,Primary Need,Placement,Plan Status,Caseworker,Date of Request\n"
+          "E-1,North,Key Stage 2,3,Autistic Spectrum Disorder,Mainstream,Open,CW-1,02/09/2024\n")
+
+
+def test_a_new_column_mapping_is_used_then_saved_for_the_next_export(client, app, settings):
+    token = sign_in(client, "demo-qa-lead")
+    r = client.post("/imports/register", data={"csrf_token": token},
+                    files={"file": ("export.csv", EXPORT.encode(), "text/csv"),
+                           "mapping_file": ("our-system.yaml", MAPPING, "application/yaml")})
+    assert r.status_code == 303
+    assert "our-system.yaml" in client.get(r.headers["location"]).text
+    assert client.post(r.headers["location"] + "/confirm", data={"csrf_token": token}).status_code == 303
+    page = client.get("/imports").text
+    assert "Imported 1 plans from export.csv: 1 new" in page
+    assert 'value="our-system.yaml"' in page, "the mapping is offered as a saved one"
+    again = EXPORT.replace("Autistic Spectrum Disorder", "Autism")
+    r = client.post("/imports/register", data={"csrf_token": token, "mapping": "our-system.yaml"},
+                    files={"file": ("export.csv", again.encode(), "text/csv")})
+    assert r.status_code == 400 and "column &#39;Primary Need&#39;" in r.text, "problems name the export's heading"
+    r = client.post("/imports/register", data={"csrf_token": token, "mapping": "../secret_key"},
+                    files={"file": ("export.csv", EXPORT.encode(), "text/csv")})
+    assert r.status_code == 400 and "Choose one of the saved column mappings" in r.text
