@@ -53,3 +53,12 @@ Feature: The QA lead runs a cycle from the browser
     Then they see 25 plans on page 1 of 2
     When they open page 2
     Then they see 5 plans on page 2 of 2
+
+  @prefect
+  Scenario: Produce the board pack from the page, then download it
+    Given the cycle has results
+    When they produce the board pack
+    Then the page says it is being produced and refreshes itself
+    When the run finishes
+    Then the page offers the pack as HTML, PDF and XLSX and stops refreshing
+    And a board member downloads the PDF

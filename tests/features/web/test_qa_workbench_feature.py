@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -16,7 +18,18 @@ from audit.cycle.sampling import Exclusions
 from audit.store.db import transaction
 from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan
 from tests.factories import whole_plan_rubric
-from tests.web.conftest import AREA, app, csrf_of, engine_of, settings, sign_in, template_db, triggered  # noqa: F401
+from tests.web.conftest import (  # noqa: F401  (fixtures)
+    AREA,
+    app,
+    csrf_of,
+    engine_of,
+    scored,
+    settings,
+    sign_in,
+    template_db,
+    triggered,
+)
+from web.board_pack import produce
 
 scenarios("web/qa_workbench.feature")
 HEADER = ("plan_ref,team,phase,year_group,primary_need,setting_type,status,case_officer,request_date,"
@@ -288,3 +301,58 @@ def one_plan(ctx):
 def paged(ctx, n, page, pages):
     assert len(_plan_rows(ctx["page"])) == n
     assert f"30 plans, page {page} of {pages}." in ctx["page"]
+
+
+@given("the cycle has results")
+def has_results(ctx, scored, request):
+    request.getfixturevalue("prefect_harness")  # the board pack runs as a real Prefect flow
+    ctx["cycle_id"] = scored
+
+
+@when("they produce the board pack")
+def produce_pack(ctx, client, app):
+    harness, gate = contextvars.copy_context(), threading.Event()
+    ctx["gate"] = gate
+
+    def held_then_run(*args):  # the run waits until the scenario has seen the page while it runs
+        gate.wait(60)
+        harness.copy().run(produce, *args)
+
+    app.state.produce_board_pack = held_then_run
+    page = client.get(f"/cycles/{ctx['cycle_id']}").text
+    assert f'href="/cycles/{ctx["cycle_id"]}/board-pack"' in page and "Open the results" in page
+    r = client.post(f"/cycles/{ctx['cycle_id']}/board-pack", data={"csrf_token": ctx["token"], "send": "no"})
+    assert r.status_code == 303
+    ctx["page"] = client.get(r.headers["location"]).text
+
+
+@then("the page says it is being produced and refreshes itself")
+def running(ctx):
+    assert '<meta http-equiv="refresh" content="3">' in ctx["page"] and "Producing the board pack" in ctx["page"]
+    assert "Produce the board pack</button>" not in ctx["page"].replace("\n", ""), "one run at a time"
+
+
+@when("the run finishes")
+def finishes(ctx, client, app):
+    ctx["gate"].set()
+    for thread in app.state.flow_threads:
+        thread.join(300)
+        assert not thread.is_alive(), "the board pack flow should finish"
+    ctx["page"] = client.get(f"/cycles/{ctx['cycle_id']}/board-pack").text
+
+
+@then("the page offers the pack as HTML, PDF and XLSX and stops refreshing")
+def offered(ctx):
+    page = ctx["page"]
+    assert "The board pack was produced" in page and 'http-equiv="refresh"' not in page
+    for fmt in ("html", "pdf", "xlsx"):
+        assert f'href="/results/{ctx["cycle_id"]}/pack/{fmt}"' in page
+
+
+@then("a board member downloads the PDF")
+def board_downloads(ctx, app):
+    with TestClient(app, follow_redirects=False) as board:
+        sign_in(board, "demo-board-member")
+        pdf = board.get(f"/results/{ctx['cycle_id']}/pack/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "board-pack-cycle-1.pdf" in pdf.headers["content-disposition"]
