@@ -16,7 +16,7 @@ from audit.store.db import engine_from_settings, transaction
 from audit.store.models import Assignment, Plan
 from audit.synthetic.area import write_synthetic_area
 from tests.databases import new_store_url
-from tests.web.browser import Pages, click_and_wait, served, sign_in
+from tests.web.browser import Pages, click_and_wait, enter_and_wait, focused, served, sign_in, tab_to
 from tests.web.conftest import web_settings
 from tests.web.crawl_stores import build_empty_store
 from web.app import create_app
@@ -103,3 +103,50 @@ def test_a_qa_lead_goes_from_an_empty_store_to_a_started_cycle_in_the_browser(em
     click_and_wait(qa, "a.govuk-button:has-text('Close cycle')")
     assert "will not be counted" in qa.content()
     pages.check(qa, "confirm-close")
+
+
+def test_the_same_journey_by_keyboard_alone(empty_service, browser):
+    base, _, accounts, files, _ = empty_service
+    pages = Pages("qa-journey-keyboard")
+    qa = browser.new_context().new_page()
+    sign_in(qa, base, pages, accounts["qa_lead"], DEMO_PASSWORD, "qa", keyboard=True)
+    tab_to(qa, "el.tagName === 'A' && el.getAttribute('href') === '/imports'")
+    enter_and_wait(qa)
+    for path, button, expected in ((files["register"], "Check the register", "60 plans not yet stored"),
+                                   (files["auditors"], "Check the auditor list", "auditors not yet stored")):
+        field = "file" if button == "Check the register" else "auditors-file"
+        tab_to(qa, f"el.id === '{field}'")
+        with qa.expect_file_chooser() as chooser:
+            qa.keyboard.press("Space")
+        chooser.value.set_files(str(path))
+        tab_to(qa, f"el.tagName === 'BUTTON' && el.textContent.includes({button!r})")
+        enter_and_wait(qa)
+        assert expected in qa.content()
+        pages.check(qa, f"confirm-{field}")
+        tab_to(qa, "el.tagName === 'BUTTON' && el.textContent.includes('Import')")
+        enter_and_wait(qa)
+        assert "Imported" in qa.content()
+
+    tab_to(qa, "el.tagName === 'A' && el.getAttribute('href') === '/cycles'")
+    enter_and_wait(qa)
+    tab_to(qa, "el.tagName === 'A' && el.getAttribute('href') === '/cycles/new'")
+    enter_and_wait(qa)
+    due = audit.clock.today() + timedelta(days=30)
+    tab_to(qa, "el.id === 'name'")
+    qa.keyboard.type("Keyboard journey audit")
+    tab_to(qa, "el.id === 'sample_size'")
+    qa.keyboard.type("5")
+    for field, value in (("due-day", due.day), ("due-month", due.month), ("due-year", due.year)):
+        tab_to(qa, f"el.id === '{field}'")
+        qa.keyboard.type(str(value))
+    tab_to(qa, "el.tagName === 'BUTTON' && el.textContent.includes('Create cycle')")
+    enter_and_wait(qa)
+    assert "Starting the cycle now would sample <strong>5</strong>" in qa.content()
+    tab_to(qa, "el.tagName === 'BUTTON' && el.textContent.includes('Draw again')")
+    enter_and_wait(qa)
+    assert "A new sample was drawn" in qa.content()
+    tab_to(qa, "el.tagName === 'BUTTON' && el.textContent.includes('Start cycle')")
+    assert focused(qa, "el.textContent.includes('Start cycle')")
+    enter_and_wait(qa)
+    assert "The cycle has started" in qa.content() and "Not started (5)" in qa.content()
+    pages.check(qa, "started-by-keyboard")
