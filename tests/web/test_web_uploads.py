@@ -153,3 +153,22 @@ def test_a_new_column_mapping_is_used_then_saved_for_the_next_export(client, app
     r = client.post("/imports/register", data={"csrf_token": token, "mapping": "../secret_key"},
                     files={"file": ("export.csv", EXPORT.encode(), "text/csv")})
     assert r.status_code == 400 and "Choose one of the saved column mappings" in r.text
+
+
+def test_uploads_may_be_larger_than_a_form_but_no_other_address_may(settings):
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    app = create_app(settings.model_copy(update={"max_request_bytes": 10_000}))
+    rows = [f"BIG-{i},North,primary,3,ASD,mainstream,active,CO-01,2025-01-10,2025-05-01" for i in range(600)]
+    body = register(rows)
+    assert len(body) > 30_000
+    with TestClient(app, follow_redirects=False) as client:
+        token = sign_in(client, "demo-qa-lead")
+        r = client.post("/imports/register", data={"csrf_token": token},
+                        files={"file": ("big.csv", body, "text/csv")})
+        assert r.status_code == 303 and "600 plans not yet stored" in client.get(r.headers["location"]).text
+        r = client.post("/cycles/new", data={"csrf_token": token, "name": "x" * 40_000})
+        assert r.status_code == 413
+    app.state.engine.dispose()
