@@ -10,9 +10,11 @@ Saved column mappings are the YAML files in <data_dir>/mappings; one uploaded wi
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +24,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 from starlette.datastructures import FormData, UploadFile
 
+from audit import clock
 from audit.cycle.lifecycle import find_area, get_area
 from audit.errors import AuditError, InputRejected, Problem
 from audit.improvement.files import import_plan, read_plan_file
@@ -35,6 +38,7 @@ from audit.safe_files import path_inside, safe_name_part
 from audit.store.models import ImprovementPlan, User
 from web.deps import CheckedFirst, Refused, allow, form_data, page, store
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Importing = Annotated[User, Depends(allow(Permission.import_data))]
 KINDS = {"register": "plan register", "auditors": "auditor list", "improvement": "improvement plan"}
@@ -44,6 +48,8 @@ SUFFIXES = (".csv", ".xlsx")
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{20,40}")
 HELD_HOURS = 24  # an upload nobody confirmed is removed after this long
 CHUNK = 1 << 20
+BIG_IMPORT_ROWS = 20_000  # more rows than about a second of importing: handed to a flow run (flows/imports.py)
+REFRESH_SECONDS = 3  # the confirm page refreshes itself while a large import runs as a flow
 
 
 def held_root(request: Request) -> Path:
@@ -219,9 +225,52 @@ def _let_go(request: Request, upload_id: str, folder: Path) -> None:
 
 @router.get("/imports/{upload_id}")
 def confirm_page(request: Request, upload_id: str, user: Importing):
-    _, held = _held(request, upload_id)
+    folder, held = _held(request, upload_id)
+    run = _run_state(folder)
+    if run and run["state"] == "done":  # a large import's flow has finished: say what it did
+        _let_go(request, upload_id, folder)
+        request.session["import_done"] = {"kind": held["kind"], "what": KINDS[held["kind"]], **run["report"]}
+        return RedirectResponse("/imports", status_code=303)
+    if run and run["state"] == "failed":
+        _let_go(request, upload_id, folder)
+        return _form_page(request, held["kind"], [{"text": p, "href": "#file"} for p in run["problems"]], 400)
     return page(request, "import_confirm.html", title=f"Check and import the {KINDS[held['kind']]}",
-                held=held, upload_id=upload_id, what=KINDS[held["kind"]])
+                held=held, upload_id=upload_id, what=KINDS[held["kind"]], run=run,
+                refresh=REFRESH_SECONDS if run else None)
+
+
+def _run_state(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_run(folder: Path, state: dict) -> None:
+    tmp = folder / "run.json.tmp"
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    tmp.replace(folder / "run.json")
+
+
+def run_import(settings, kind: str, folder: Path, path: Path, mapping: Path | None, by: str) -> None:
+    """Import a large held file as a Prefect flow run (flows/imports.py), in its own thread; record how it ended."""
+    from flows.runtime import configure_local_prefect
+
+    try:
+        configure_local_prefect(settings)
+        from flows.imports import import_file
+
+        report = import_file(kind, str(path), str(mapping) if mapping else None, by=by, area_code=settings.area_code,
+                             database_url=settings.resolved_database_url, data_dir=str(settings.data_dir))
+        state = {"state": "done", "report": report}
+    except AuditError as exc:
+        problems = exc.problems if isinstance(exc, InputRejected) else [Problem(str(exc))]
+        state = {"state": "failed", "problems": [str(p) for p in problems[:100]]}
+    except Exception as exc:  # shown to the QA lead; the import wrote nothing (one transaction)
+        log.exception("The import of %s failed", path.name)
+        state = {"state": "failed", "problems": [f"The import did not finish ({type(exc).__name__}); nothing was "
+                                                 "saved. Upload the file again, or ask the service's operator."]}
+    _write_run(folder, state)
 
 
 @router.post("/imports/{upload_id}/confirm")
@@ -229,6 +278,14 @@ def confirm(request: Request, upload_id: str, user: Importing):
     folder, held = _held(request, upload_id)
     settings = request.app.state.settings
     path, mapping = folder / held["file"], Path(held["mapping"]) if held["mapping"] else None
+    if held["kind"] in ("register", "auditors") and held["rows"] > request.app.state.big_import_rows:
+        if _run_state(folder) is None:  # one run per upload; a second click just shows its progress
+            _write_run(folder, {"state": "running", "started": clock.now().isoformat()})
+            thread = threading.Thread(target=request.app.state.run_import, name=f"import-{upload_id[:6]}", daemon=True,
+                                      args=(settings, held["kind"], folder, path, mapping, f"web:{user.username}"))
+            thread.start()
+            request.app.state.flow_threads.append(thread)
+        return RedirectResponse(f"/imports/{upload_id}", status_code=303)
     try:
         with store(request) as session:
             area = get_area(session, settings.area_code, create=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import func, select
 
 from audit.store.db import transaction
@@ -172,3 +173,40 @@ def test_uploads_may_be_larger_than_a_form_but_no_other_address_may(settings):
         r = client.post("/cycles/new", data={"csrf_token": token, "name": "x" * 40_000})
         assert r.status_code == 413
     app.state.engine.dispose()
+
+
+@pytest.mark.prefect
+def test_a_large_upload_is_imported_by_a_flow_run_while_its_page_refreshes(prefect_harness, client, app):
+    import contextvars
+    import threading
+
+    from web.uploads import run_import
+
+    harness, gate = contextvars.copy_context(), threading.Event()
+
+    def held_then_run(*args):  # waits until the test has seen the page while the import runs
+        gate.wait(60)
+        harness.copy().run(run_import, *args)
+
+    app.state.run_import, app.state.big_import_rows = held_then_run, 1
+    token = sign_in(client, "demo-qa-lead")
+    before = plans(app)
+    r = client.post("/imports/register", data={"csrf_token": token},
+                    files={"file": ("export.csv", register(["FL-1,North,primary,3,ASD,mainstream,active,CO-01,"
+                                                            "2025-01-10,2025-05-01",
+                                                            "FL-2,North,primary,3,ASD,mainstream,active,CO-01,"
+                                                            "2025-01-10,2025-05-01"]), "text/csv")})
+    confirm_url = r.headers["location"]
+    assert client.post(confirm_url + "/confirm", data={"csrf_token": token}).status_code == 303
+    running = client.get(confirm_url).text
+    assert '<meta http-equiv="refresh" content="3">' in running and "Importing 2 plans" in running
+    assert plans(app) == before
+    gate.set()
+    for thread in app.state.flow_threads:
+        thread.join(120)
+        assert not thread.is_alive(), "the import flow should finish"
+    done = client.get(confirm_url)
+    assert done.status_code == 303 and done.headers["location"] == "/imports"
+    assert "Imported 2 plans from export.csv: 2 new" in client.get("/imports").text
+    assert plans(app) == before + 2
+    assert client.get(confirm_url).status_code == 404, "the held file is gone once imported"
