@@ -210,3 +210,24 @@ def test_a_large_upload_is_imported_by_a_flow_run_while_its_page_refreshes(prefe
     assert "Imported 2 plans from export.csv: 2 new" in client.get("/imports").text
     assert plans(app) == before + 2
     assert client.get(confirm_url).status_code == 404, "the held file is gone once imported"
+
+
+def test_a_draft_cycle_that_can_sample_nothing_says_why_and_offers_no_start(client, app):
+    from datetime import timedelta
+
+    import audit.clock
+
+    token = sign_in(client, "demo-qa-lead")
+    due = audit.clock.today() + timedelta(days=30)
+    r = client.post("/cycles/new", data={"csrf_token": token, "name": "Too soon", "rubric": "whole-plan",
+                                         "sample_size": "5", "day": str(due.day), "month": str(due.month),
+                                         "year": str(due.year), "exclude_months": "12"})
+    cycle_url = r.headers["location"]
+    with transaction(engine_of(app)) as session:  # every plan has ceased since: none may be sampled
+        from sqlalchemy import update
+
+        session.execute(update(Plan).values(status="ceased"))
+    page = client.get(cycle_url).text
+    assert "No plan can be sampled" in page and "cannot start" in page and "Start cycle</button>" not in page
+    r = client.post(cycle_url + "/start", data={"csrf_token": token})
+    assert r.status_code == 400 and "No plan can be sampled" in r.text
