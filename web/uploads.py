@@ -22,6 +22,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from audit import clock
@@ -176,14 +177,8 @@ async def upload(request: Request, kind: str, user: Importing, form: Annotated[F
             read_mapping(mapping, limits)  # checked before the register, as the CLI does
         elif kind == "register" and chosen:
             mapping = path_inside(mappings_dir(request), chosen)
-        with store(request) as session:
-            area = find_area(session, settings.area_code)
-            if kind == "register":
-                preview = preview_register(session, area, path, mapping, limits).__dict__
-            elif kind == "auditors":
-                preview = preview_auditors(session, area, path, limits).__dict__
-            else:
-                preview = _preview_plan(request, session, area, path, plan, limits)
+        # Checking reads the whole file: in a worker thread, so the server goes on answering everyone else.
+        preview = await run_in_threadpool(_check, request, kind, path, mapping, plan, limits)
     except AuditError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return _form_page(request, kind, _problems(exc), 400, mapping=chosen, values=plan)
@@ -195,6 +190,17 @@ async def upload(request: Request, kind: str, user: Importing, form: Annotated[F
     (folder / "held.json").write_text(json.dumps(held), encoding="utf-8")
     request.session["uploads"] = [*request.session.get("uploads", [])[-4:], upload_id]
     return RedirectResponse(f"/imports/{upload_id}", status_code=303)
+
+
+def _check(request: Request, kind: str, path: Path, mapping: Path | None, plan: dict, limits: Limits) -> dict:
+    """The file checked whole by the import's own reader, and counted; raises InputRejected (nothing stored)."""
+    with store(request) as session:
+        area = find_area(session, request.app.state.settings.area_code)
+        if kind == "register":
+            return preview_register(session, area, path, mapping, limits).__dict__
+        if kind == "auditors":
+            return preview_auditors(session, area, path, limits).__dict__
+        return _preview_plan(request, session, area, path, plan, limits)
 
 
 def _preview_plan(request: Request, session, area, path: Path, plan: dict, limits: Limits) -> dict:
