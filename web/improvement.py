@@ -76,8 +76,7 @@ def plans_page(request: Request, user: Reading):
         tasks = tasks_of(session, area_id) if area_id else []
     return page(request, "improvement_plans.html", title="Improvement plans", plans=plans,
                 open_tasks=sum(t.status == "not_started" for t, _ in tasks),
-                overdue=sum(t.status == "not_started" and t.milestone < clock.today() for t, _ in tasks),
-                can_import=permits(user.role, Permission.manage_improvement))
+                overdue=sum(t.status == "not_started" and t.milestone < clock.today() for t, _ in tasks))
 
 
 @router.get("/improvement/plans/{plan_id}")

@@ -21,30 +21,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from audit import clock
 from audit.cycle.lifecycle import find_area, get_area
 from audit.errors import AuditError, InputRejected, Problem
-from audit.improvement.files import import_plan, read_plan_file
-from audit.improvement.scales import get_scale, load_scales
 from audit.limits import Limits
-from audit.protection.permissions import Permission, permits
+from audit.protection.permissions import Permission
 from audit.register.auditors import import_auditors
 from audit.register.plans import import_register, read_mapping
 from audit.register.previews import preview_auditors, preview_register
 from audit.safe_files import path_inside, safe_name_part
-from audit.store.models import ImprovementPlan, User
+from audit.store.models import User
 from web.deps import CheckedFirst, Refused, allow, form_data, page, store
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Importing = Annotated[User, Depends(allow(Permission.import_data))]
-KINDS = {"register": "plan register", "auditors": "auditor list", "improvement": "improvement plan"}
-LAYOUT_WORDS = {"wsoa": "Written Statement of Action (WSoA)", "app": "Accelerated Progress Plan (APP)"}
-DEFAULT_SCALE = {"wsoa": "brag", "app": "app"}  # as `ehcp-audit improvement import` chooses
+KINDS = {"register": "plan register", "auditors": "auditor list"}
 SUFFIXES = (".csv", ".xlsx")
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{20,40}")
 HELD_HOURS = 24  # an upload nobody confirmed is removed after this long
@@ -109,11 +104,10 @@ def _problems(exc: AuditError) -> list[dict]:
 
 
 def _form_page(request: Request, kind: str = "", errors: list | None = None, status: int = 200,
-               done: dict | None = None, mapping: str = "", values: dict | None = None):
+               done: dict | None = None, mapping: str = ""):
     return page(request, "imports.html", status=status, title="Import the register and auditors",
                 kind=kind, errors=errors or [], done=done, mappings=saved_mappings(request), mapping=mapping,
-                waiting=waiting(request), kinds=KINDS, layouts=LAYOUT_WORDS, values=values or {},
-                improvement=permits(request.state.user.role, Permission.manage_improvement),
+                waiting=waiting(request), kinds=KINDS,
                 max_bytes=request.app.state.settings.max_import_bytes)
 
 
@@ -147,18 +141,6 @@ async def upload(request: Request, kind: str, user: Importing, form: Annotated[F
         return _form_page(request, kind, [{"text": f"{Path(file.filename).name}: the file must be a CSV or XLSX "
                                                    "file. Save it from Excel as CSV or Excel Workbook (.xlsx)",
                                            "href": "#file"}], 400, mapping=chosen)
-    plan = {"layout": str(form.get("layout", "")), "name": str(form.get("name", "")).strip()}
-    if kind == "improvement":
-        if not permits(user.role, Permission.manage_improvement):
-            raise Refused("role", "Your role does not import improvement plans.")
-        problems = []
-        if plan["layout"] not in LAYOUT_WORDS:
-            problems.append({"text": "Choose how the plan is laid out: a WSoA or an APP", "href": "#layout"})
-        if not plan["name"] or len(plan["name"]) > 200:
-            problems.append({"text": "Enter a name for the plan of up to 200 characters, for example APP 2021",
-                             "href": "#name"})
-        if problems:
-            return _form_page(request, kind, problems, 400, values=plan)
     if chosen and chosen not in saved_mappings(request):
         return _form_page(request, kind, [{"text": "Choose one of the saved column mappings", "href": "#mapping"}],
                           400)
@@ -178,10 +160,10 @@ async def upload(request: Request, kind: str, user: Importing, form: Annotated[F
         elif kind == "register" and chosen:
             mapping = path_inside(mappings_dir(request), chosen)
         # Checking reads the whole file: in a worker thread, so the server goes on answering everyone else.
-        preview = await run_in_threadpool(_check, request, kind, path, mapping, plan, limits)
+        preview = await run_in_threadpool(_check, request, kind, path, mapping, limits)
     except AuditError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        return _form_page(request, kind, _problems(exc), 400, mapping=chosen, values=plan)
+        return _form_page(request, kind, _problems(exc), 400, mapping=chosen)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -192,27 +174,13 @@ async def upload(request: Request, kind: str, user: Importing, form: Annotated[F
     return RedirectResponse(f"/imports/{upload_id}", status_code=303)
 
 
-def _check(request: Request, kind: str, path: Path, mapping: Path | None, plan: dict, limits: Limits) -> dict:
+def _check(request: Request, kind: str, path: Path, mapping: Path | None, limits: Limits) -> dict:
     """The file checked whole by the import's own reader, and counted; raises InputRejected (nothing stored)."""
     with store(request) as session:
         area = find_area(session, request.app.state.settings.area_code)
         if kind == "register":
             return preview_register(session, area, path, mapping, limits).__dict__
-        if kind == "auditors":
-            return preview_auditors(session, area, path, limits).__dict__
-        return _preview_plan(request, session, area, path, plan, limits)
-
-
-def _preview_plan(request: Request, session, area, path: Path, plan: dict, limits: Limits) -> dict:
-    """An improvement plan file checked whole (as `ehcp-audit improvement import` does) and counted."""
-    scale = DEFAULT_SCALE[plan["layout"]]
-    table = read_plan_file(path, plan["layout"], get_scale(load_scales(request.app.state.settings.scales_dir), scale),
-                           limits)
-    if area is not None and session.exec(select(ImprovementPlan.id).where(
-            ImprovementPlan.area_id == area.id, ImprovementPlan.name == plan["name"])).first() is not None:
-        raise AuditError(f"An improvement plan named '{plan['name']}' already exists; choose another name.")
-    return {"file": path.name, "rows": len(table.rows), "areas": len(table.areas), "new": len(table.rows),
-            "stored": 0, "warnings": [], "scale": scale, **plan, "layout_words": LAYOUT_WORDS[plan["layout"]]}
+        return preview_auditors(session, area, path, limits).__dict__
 
 
 def _held(request: Request, upload_id: str) -> tuple[Path, dict]:
@@ -284,7 +252,7 @@ def confirm(request: Request, upload_id: str, user: Importing):
     folder, held = _held(request, upload_id)
     settings = request.app.state.settings
     path, mapping = folder / held["file"], Path(held["mapping"]) if held["mapping"] else None
-    if held["kind"] in ("register", "auditors") and held["rows"] > request.app.state.big_import_rows:
+    if held["rows"] > request.app.state.big_import_rows:
         if _run_state(folder) is None:  # one run per upload; a second click just shows its progress
             _write_run(folder, {"state": "running", "started": clock.now().isoformat()})
             thread = threading.Thread(target=request.app.state.run_import, name=f"import-{upload_id[:6]}", daemon=True,
@@ -297,16 +265,8 @@ def confirm(request: Request, upload_id: str, user: Importing):
             area = get_area(session, settings.area_code, create=True)
             if held["kind"] == "register":
                 report = import_register(session, area, path, mapping, Limits.from_settings(settings))
-            elif held["kind"] == "auditors":
-                report = import_auditors(session, area, path, Limits.from_settings(settings))
             else:
-                if not permits(user.role, Permission.manage_improvement):
-                    raise Refused("role", "Your role does not import improvement plans.")
-                scale = get_scale(load_scales(settings.scales_dir), held["scale"])
-                result = import_plan(session, area, path, layout=held["layout"], scale=scale, name=held["name"],
-                                     by=user.username, limits=Limits.from_settings(settings))
-                report = {"plan_id": result.plan.id, "name": result.plan.name, "areas": result.areas,
-                          "actions": result.actions, "statuses": result.statuses}
+                report = import_auditors(session, area, path, Limits.from_settings(settings))
     except AuditError as exc:  # the store changed since the check, or the file did: nothing was saved
         _let_go(request, upload_id, folder)
         return _form_page(request, held["kind"], _problems(exc), 400)
@@ -314,9 +274,6 @@ def confirm(request: Request, upload_id: str, user: Importing):
         mappings_dir(request).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(mapping, path_inside(mappings_dir(request), mapping.name.removeprefix("mapping-")))
     _let_go(request, upload_id, folder)
-    if isinstance(report, dict):  # an improvement plan: its page is where the QA lead goes next
-        request.session["import_done"] = {"kind": "improvement", "file": held["file"], **report}
-        return RedirectResponse("/imports", status_code=303)
     request.session["import_done"] = {"kind": held["kind"], "what": KINDS[held["kind"]], "file": report.file,
                                       "rows": report.rows, "created": report.created, "updated": report.updated,
                                       "unchanged": report.unchanged, "warnings": report.warnings[:20]}

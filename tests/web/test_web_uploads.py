@@ -83,37 +83,6 @@ def test_only_the_qa_lead_may_upload(client):
     assert r.status_code == 403
 
 
-def test_an_improvement_plan_is_checked_confirmed_imported_and_then_exported(client, app):
-    from audit.store.models import ImprovementAction, ImprovementPlan
-    from tests.factories import ROOT
-
-    token = sign_in(client, "demo-qa-lead")
-    assert "/imports#improvement" in client.get("/improvement").text
-    body = (ROOT / "tests/fixtures/improvement/app-plan.csv").read_bytes()
-    r = client.post("/imports/improvement", data={"csrf_token": token, "name": ""},
-                    files={"file": ("app-plan.csv", body, "text/csv")})
-    assert r.status_code == 400 and "Choose how the plan is laid out" in r.text and "Enter a name" in r.text
-    r = client.post("/imports/improvement", data={"csrf_token": token, "name": "APP 2021", "layout": "wsoa"},
-                    files={"file": ("app-plan.csv", body, "text/csv")})
-    assert r.status_code == 400 and "app-plan.csv" in r.text, "an APP read as a WSoA is refused, naming the file"
-    r = client.post("/imports/improvement", data={"csrf_token": token, "name": "APP 2021", "layout": "app"},
-                    files={"file": ("app-plan.csv", body, "text/csv")})
-    assert r.status_code == 303
-    confirm = client.get(r.headers["location"]).text
-    assert "Accelerated Progress Plan (APP)" in confirm and "APP 2021" in confirm
-    with transaction(engine_of(app)) as session:
-        assert session.exec(select(ImprovementPlan)).first() is None
-    assert client.post(r.headers["location"] + "/confirm", data={"csrf_token": token}).status_code == 303
-    done = client.get("/imports").text
-    assert "Imported the improvement plan APP 2021 from app-plan.csv" in done
-    with transaction(engine_of(app)) as session:
-        plan = session.exec(select(ImprovementPlan)).one()
-        actions = session.exec(select(func.count(ImprovementAction.id))).one()
-    assert f"{actions} actions" in done and actions > 0
-    exported = client.get(f"/improvement/plans/{plan.id}/download/xlsx")
-    assert exported.status_code == 200 and "spreadsheetml" in exported.headers["content-type"]
-
-
 MAPPING = b'''columns:
   "EHCP Ref": plan_ref
   "Locality": team
