@@ -247,6 +247,10 @@ LABELS: dict[str, dict[str, str]] = {
     "rubric_kind": {"whole_plan": "Whole plan", "themed": "Themed"},
     "cycle_status": {"draft": "Not started", "open": "Open", "scored": "Scored", "closed": "Closed"},
     "sample_status": {"sampled": "Sampled", "withdrawn": "Withdrawn"},
+    # A sampled plan's real state on the cycle page (audit.cycle.tracking), and its re-audit mark.
+    "plan_state": {"not_started": "Not started", "in_progress": "In progress",
+                   "submitted": "All scorecards in, not yet graded", "graded": "Graded", "incomplete": "Incomplete",
+                   "withdrawn": "Withdrawn", "reaudit": "Re-audit"},
     # An auditor's piece of work, and a scorecard: the words of the progress tables.
     "work_status": {"not_started": "Not started", "draft": "In draft", "submitted": "Submitted", "late": "Late",
                     "total": "Total"},

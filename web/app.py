@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import web.board_pack as board_pack
+import web.uploads as uploads
 from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
 from audit.store.models import utcnow
@@ -80,6 +82,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine_from_settings(settings)
     app.state.templates = make_templates(settings)
     app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
+    app.state.produce_board_pack = board_pack.produce  # likewise: the board pack's flow, started from its page
+    app.state.run_import = uploads.run_import  # and a large upload's import flow (flows/imports.py)
+    app.state.big_import_rows = uploads.BIG_IMPORT_ROWS
     app.state.flow_threads = []
     app.state.clock = utcnow  # tests move it to expire sessions and throttling
     secure = True if settings.cookie_secure is None else settings.cookie_secure
@@ -90,7 +95,8 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=int(settings.session_absolute_hours * 3600), same_site=settings.cookie_samesite, https_only=secure,
     )
     app.add_middleware(ServerErrors)  # inside the headers, so the 500 page carries them; outside the session
-    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # before any body is parsed
+    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes,  # before any body is parsed
+                       upload_bytes=settings.max_import_bytes + settings.max_yaml_bytes + 100_000)
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)  # on every answer
     if settings.trusted_proxies:
         # Outermost: behind a proxy the operator named, the client is the address it forwards (the sign-in
@@ -107,6 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
               name="swagger-ui")
     for module in (health, auth, help_pages, accounts, sso, auditor, qa, moderation, board, improvement, admin, api, trail,
                    safeguarding, documents, documents_api):
+        app.include_router(module.router)
+    for module in (uploads, board_pack):  # issue 17: the QA lead's imports and the board pack from the web
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -303,6 +303,13 @@ def route_walk(client: TestClient, app, result: Crawl, role: str | None, signed_
                 ask(client, result, url, f"route {path}", signed_in)
 
 
+def hold_an_upload(client: TestClient, token: str) -> None:
+    """Upload an auditor list and leave it unconfirmed, so the crawl reaches the page that asks to confirm it."""
+    answer = client.post("/imports/auditors", data={"csrf_token": token},
+                         files={"file": ("auditors.csv", b"code,agency\nAUD-CRAWL-01,health\n", "text/csv")})
+    assert answer.status_code == 303, answer.text[:500]
+
+
 def crawl_as(settings, username: str | None, role: str | None, keep_pages: bool = False) -> Crawl:
     """Sign in (unless `username` is None), crawl from `/`, then walk every GET route the role may use."""
     from tests.web.conftest import sign_in
@@ -312,7 +319,9 @@ def crawl_as(settings, username: str | None, role: str | None, keep_pages: bool 
     app.state.continue_cycle = lambda *args, **kwargs: None  # a GET never should, but no flow runs here
     with TestClient(app, follow_redirects=False) as client:
         if username:
-            sign_in(client, username)
+            token = sign_in(client, username)
+            if role is not None and permits(role, "import_data"):
+                hold_an_upload(client, token)
         result = crawl(client, app, username or "nobody", signed_in=username is not None, keep_pages=keep_pages)
         route_walk(client, app, result, role, signed_in=username is not None)
     app.state.engine.dispose()

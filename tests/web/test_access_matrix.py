@@ -45,6 +45,17 @@ ROUTES = {
     ("POST", "/cycles/{cycle_id}/withdraw"): P.manage_cycles,
     ("POST", "/cycles/{cycle_id}/reminders"): P.manage_cycles,
     ("POST", "/cycles/{cycle_id}/close"): P.manage_cycles,
+    ("GET", "/cycles/{cycle_id}/close"): P.manage_cycles,
+    ("POST", "/cycles/{cycle_id}/withdraw/check"): P.manage_cycles,
+    ("POST", "/cycles/{cycle_id}/draw-again"): P.manage_cycles,
+    ("GET", "/imports"): P.import_data,
+    ("POST", "/imports/{kind}"): P.import_data,
+    ("GET", "/imports/{upload_id}"): P.import_data,
+    ("POST", "/imports/{upload_id}/confirm"): P.import_data,
+    ("POST", "/imports/{upload_id}/cancel"): P.import_data,
+    ("GET", "/cycles/{cycle_id}/board-pack"): P.send_board_pack,
+    ("POST", "/cycles/{cycle_id}/board-pack"): P.send_board_pack,
+    ("GET", "/results/{cycle_id}/pack/{fmt}"): P.view_results,
     ("GET", "/cycles/{cycle_id}/moderation"): P.moderate,
     ("GET", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): P.moderate,
     ("POST", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): P.moderate,
@@ -208,7 +219,8 @@ def params_for(app, role: str) -> dict:
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
             "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1,
-            "document_id": 1, "precheck_flag_id": 1}
+            "document_id": 1, "precheck_flag_id": 1,
+            "kind": "register", "upload_id": "x" * 24}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):

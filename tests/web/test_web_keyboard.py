@@ -104,6 +104,10 @@ def test_a_qa_lead_runs_a_cycle_by_keyboard_alone(two_scored_cycles, browser):
     assert chosen, "the arrow key chose a plan"
     tab_to(qa, "el.id === 'reason'")
     qa.keyboard.type("ceased")
+    tab_to(qa, button("Continue"))
+    enter_and_wait(qa)
+    assert f"Withdraw plan {chosen} from the cycle?" in qa.content()
+    pages.check(qa, "confirm-withdrawal")
     tab_to(qa, button("Withdraw plan"))
     enter_and_wait(qa)
     content = qa.content()
