@@ -4,22 +4,23 @@ nothing in the audit trail; a refusal says what is wrong in a word, never the da
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit.store import migrate
+from web.deps import public
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/healthz")
+@router.get("/healthz", dependencies=[Depends(public())])
 def healthz() -> JSONResponse:
     """Liveness: the web process is serving requests."""
     return JSONResponse({"status": "ok"}, headers={"cache-control": "no-store"})
 
 
-@router.get("/readyz")
+@router.get("/readyz", dependencies=[Depends(public())])
 def readyz(request: Request) -> JSONResponse:
     """Readiness: 200 when the database answers and is at the latest schema revision, else 503 and why."""
     problem = readiness_problem(request.app.state.engine)

@@ -21,6 +21,9 @@ P = Permission
 ROUTES = {
     ("GET", "/"): P.use_account,
     ("GET", "/sign-in"): "public",
+    # Issue 24: liveness and readiness for a load balancer or systemd; they say "ok" or what is wrong, no data.
+    ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
     ("POST", "/sign-in"): "public",
     ("GET", "/sign-in/sso"): "public",
     ("GET", "/sign-in/sso/callback"): "public",
@@ -179,6 +182,7 @@ COMMANDS = {
     ("retention", "purge"): (P.operate_service, None),
     ("retention", "history"): (P.operate_service, []),
     ("serve",): (P.operate_service, []),
+    ("health",): (P.operate_service, []),
     ("demo",): (P.operate_service, []),
     ("board-pack",): (P.send_board_pack, ["--cycle", "999"]),
     ("trends",): (P.view_results, ["--series", "Service"]),
