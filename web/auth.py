@@ -1,4 +1,4 @@
-"""Signing in and out (with throttling), your account, "sign out everywhere", and the start page."""
+"""Signing in and out (with throttling), your account and "sign out everywhere" (the home page: web/home.py)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,6 @@ from web.deps import SIGNED_OUT, CheckedFirst, allow, end_session, home_page, no
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Account = Annotated[User, Depends(allow(Permission.use_account))]
 WRONG = "Enter a correct username and password"
-
-
-@router.get("/")
-def home(request: Request, user: Account):
-    return RedirectResponse(home_page(user), status_code=303)
 
 
 @router.get("/sign-in", dependencies=[Depends(public())])
