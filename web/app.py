@@ -25,6 +25,7 @@ from web import (  # issue 7, data protection
     board,
     home,
     improvement,
+    insight,
     moderation,
     qa,
     safeguarding,
@@ -91,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, home, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
+    for module in (auth, home, sso, auditor, qa, moderation, board, insight, improvement, admin, api, trail, safeguarding):
         app.include_router(module.router)
     app.include_router(api.docs)
 
