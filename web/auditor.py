@@ -13,7 +13,6 @@ from audit import clock
 from audit.cycle.assignment import cycle_rubric
 from audit.cycle.lifecycle import assignment_state, cycle_complete
 from audit.cycle.plan_details import plan_details
-from audit.cycle.work import work_to_do
 from audit.cycle.scorecards import (
     GradeEntry,
     assigned_criteria,
@@ -22,6 +21,7 @@ from audit.cycle.scorecards import (
     load_entries,
     save_scorecard,
 )
+from audit.cycle.work import work_to_do
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.protection.permissions import Permission
 from audit.rubrics.loading import Rubric

@@ -43,6 +43,15 @@ ROUTES = {
     ("GET", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): P.moderate,
     ("POST", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): P.moderate,
     ("GET", "/cycles/{cycle_id}/agreement"): P.moderate,
+    ("GET", "/moderation"): P.moderate,
+    ("GET", "/plans"): P.look_up_plans,
+    ("GET", "/plans/{ref}"): P.look_up_plans,
+    ("GET", "/timeliness"): P.view_results,
+    ("GET", "/trends"): P.view_results,
+    ("GET", "/calibration/{exercise_id}"): P.moderate,
+    ("GET", "/programmes"): P.manage_cycles,
+    ("GET", "/programmes/{programme_id}/{change}"): P.manage_cycles,
+    ("POST", "/programmes/{programme_id}/{change}"): P.manage_cycles,
     ("GET", "/results"): P.view_results,
     ("GET", "/results/{cycle_id}"): P.view_results,
     ("GET", "/results/{cycle_id}/download/{fmt}"): P.view_results,
@@ -178,7 +187,8 @@ def params_for(app, role: str) -> dict:
     own = assignments_of(app, user_named(app, demo_username(role, app))) if role == "auditor" else []
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
-            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1}
+            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1, "exercise_id": 1,
+            "programme_id": 1, "change": "pause", "ref": "NO-SUCH-PLAN"}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):
