@@ -36,6 +36,19 @@ Feature: Every role's home page says what needs their attention
     When the service lead opens their home page
     Then it shows their service's share Good or better and not the whole area's
 
+  Scenario Outline: Every role's home and account pages link only to pages that exist
+    When the <role> opens their home page and their account page
+    Then every link on both opens a page of the service
+
+    Examples:
+      | role                       |
+      | QA lead                    |
+      | moderator                  |
+      | board member               |
+      | service lead               |
+      | parent carer forum auditor |
+      | admin                      |
+
   Scenario: Signed out, the home page asks you to sign in
     When someone who is not signed in opens the home page
     Then they are sent to sign in

@@ -231,3 +231,24 @@ def anonymous(client, ctx):
 @then("they are sent to sign in")
 def sent_to_sign_in(ctx):
     assert ctx["response"].status_code == 303 and ctx["response"].headers["location"].startswith("/sign-in")
+
+
+WHO = {"QA lead": "demo-qa-lead", "moderator": "demo-moderator", "board member": "demo-board-member",
+       "service lead": "demo-service-lead", "parent carer forum auditor": "demo-parent-carer-auditor",
+       "admin": "demo-admin"}
+
+
+@when(parsers.parse("the {role} opens their home page and their account page"))
+def home_and_account(client, ctx, role):
+    sign_in(client, WHO[role])
+    ctx["pages"] = {url: client.get(url) for url in ("/", "/account")}
+
+
+@then("every link on both opens a page of the service")
+def every_link_opens(client, ctx):
+    for url, r in ctx["pages"].items():
+        assert r.status_code == 200, url
+        hrefs = {h for h in re.findall(r'href="(/[^"#]*)"', r.text) if not h.startswith(("/static", "/assets"))}
+        assert hrefs, url
+        for href in hrefs:
+            assert client.get(href).status_code == 200, (url, href)
