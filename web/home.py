@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
 from audit import clock
@@ -24,6 +24,7 @@ from audit.store.trail import record_view
 from audit.vocabulary import Agency
 from reports.home import board_home, moderator_home, qa_lead_home
 from web.deps import PAGES, CheckedFirst, Refused, allow, page, store
+from web.lists import listing
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Account = Annotated[User, Depends(allow(Permission.use_account))]
@@ -51,8 +52,10 @@ def home(request: Request, user: Account):
             view = qa_lead_home(session, area.id, load_scales(settings.scales_dir), today)
             return page(request, "home.html", title="Home", kind="qa_lead", v=view, **context)
         if user.role == "moderator":
-            return page(request, "home.html", title="Home", kind="moderator", v=moderator_home(session, area.id),
-                        **context)
+            view = moderator_home(session, area.id)
+            # The home page keeps to what is live: cycles with plans waiting or not yet closed (the rest: /moderation).
+            view["queues"] = [q for q in view["queues"] if q["plans"] or q["status"] != "closed"]
+            return page(request, "home.html", title="Home", kind="moderator", v=view, **context)
         if permits(user.role, Permission.view_results):
             try:
                 service = results_service(user.role, user.service)
@@ -65,12 +68,18 @@ def home(request: Request, user: Account):
     return page(request, "home.html", title="Home", kind="other", **context)
 
 
+QUEUE_SORTS = {"cycle": lambda q: q["id"], "name": lambda q: q["name"], "waiting": lambda q: q["plans"]}
+
+
 @router.get("/moderation")
-def moderation(request: Request, user: Moderating):
+def moderation(request: Request, user: Moderating, q: str = "", sort: str = "", order: str = "",
+               page_number: Annotated[str, Query(alias="page")] = "1"):
     with store(request) as session:
         area = find_area(session, request.app.state.settings.area_code)
         view = moderator_home(session, area.id) if area else {"queues": [], "exercises": [], "waiting": 0}
-    return page(request, "moderation.html", title="Moderation", v=view)
+    shown = listing(view["queues"], path="/moderation", sorts=QUEUE_SORTS, default_sort="cycle", default_order="desc",
+                    text=lambda row: row["name"], q=q, sort=sort, order=order, page=page_number)
+    return page(request, "moderation.html", title="Moderation", v=view | {"queues": shown.rows}, listing=shown)
 
 
 @router.get("/plans")

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
 from audit import clock
@@ -27,6 +27,7 @@ from audit.vocabulary import Agency, label
 from reports.board import SERVICE_MEASURES
 from reports.trends import cycle_trends
 from web.deps import CheckedFirst, Id, Refused, allow, page, store
+from web.lists import listing
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reading = Annotated[User, Depends(allow(Permission.view_results))]
@@ -44,8 +45,13 @@ def _service(user: User) -> str | None:
         raise Refused("role", str(exc)) from None
 
 
+TIMELINESS_SORTS = {"measure": lambda r: r["order"], "group": lambda r: r["group"],
+                    "percent": lambda r: None if r["percent"] is None else r["share"]}
+
+
 @router.get("/timeliness")
-def timeliness(request: Request, user: Reading, by: str = "", months: str = "12"):
+def timeliness(request: Request, user: Reading, by: str = "", months: str = "12", q: str = "", sort: str = "",
+               order: str = "", page_number: Annotated[str, Query(alias="page")] = "1"):
     from dateutil.relativedelta import relativedelta
 
     service, errors = _service(user), []
@@ -64,10 +70,15 @@ def timeliness(request: Request, user: Reading, by: str = "", months: str = "12"
         report = replace(report, measures=[m for m in report.measures if m.key in SERVICE_MEASURES[service]])
     t = request.app.state.settings.small_number_threshold
     rows = [] if report is None else [
-        {"label": m.label, "group": (label(m.group, by) if by == "phase" else m.group) if m.group else "All",
-         "met": m.met, "total": m.total, "definition": m.definition, "small": 0 < m.total < t,
-         "percent": None if m.percent is None or 0 < m.total < t else f"{m.percent:.1f}%"} for m in report.measures]
-    return page(request, "timeliness.html", status=400 if errors else 200, title="Timeliness", rows=rows,
+        {"order": n, "label": m.label, "group": (label(m.group, by) if by == "phase" else m.group) if m.group else "All",
+         "met": m.met, "total": m.total, "definition": m.definition, "small": 0 < m.total < t, "share": m.percent,
+         "percent": None if m.percent is None or 0 < m.total < t else f"{m.percent:.1f}%"}
+        for n, m in enumerate(report.measures)]
+    shown = listing(rows, path="/timeliness", sorts=TIMELINESS_SORTS, default_sort="measure",
+                    text=lambda r: f"{r['label']} {r['group']}", q=q, sort=sort, order=order, page=page_number,
+                    params={"by": by, "months": months})
+    return page(request, "timeliness.html", status=400 if errors else 200, title="Timeliness", rows=shown.rows,
+                listing=shown,
                 report=report, by=by, months=months, groupings=GROUPINGS, periods=PERIODS, errors=errors,
                 threshold=t, service_label=Agency(service).label if service else "")
 
