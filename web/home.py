@@ -51,7 +51,7 @@ def home(request: Request, user: Account):
         if permits(user.role, Permission.manage_cycles):
             view = qa_lead_home(session, area.id, load_scales(settings.scales_dir), today)
             return page(request, "home.html", title="Home", kind="qa_lead", v=view, **context)
-        if user.role == "moderator":
+        if permits(user.role, Permission.moderate):  # a moderator (the QA lead, who also moderates, is above)
             view = moderator_home(session, area.id)
             # The home page keeps to what is live: cycles with plans waiting or not yet closed (the rest: /moderation).
             view["queues"] = [q for q in view["queues"] if q["plans"] or q["status"] != "closed"]

@@ -22,6 +22,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from audit.cycle.lifecycle import assignment_state
 from audit.cycle.plan_details import plan_details
 from audit.protection.permissions import Permission, Scope, permits, scope
 from audit.store.models import (
@@ -125,8 +126,7 @@ def _audit(session: Session, sampled: SampledPlan, cycle: Cycle, assignments: li
     scorecards = []
     for assignment, auditor in assignments:
         card = cards.get(assignment.id)
-        state = ("submitted" if card is not None and card.status == "submitted" else
-                 "late" if today > assignment.due_date else "draft" if card is not None else "not_started")
+        state = assignment_state(card, assignment, today)
         own = viewer.auditor_id is not None and assignment.auditor_id == viewer.auditor_id
         grades = []
         if card is not None and card.status == "submitted":
