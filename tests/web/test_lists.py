@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.web.conftest import sign_in
+from tests.web.test_web_moderation import disputed  # noqa: F401  (fixture)
 from web.lists import listing
 
 ROWS = [{"name": f"Cycle {n}", "waiting": n % 4 or None, "id": n} for n in range(1, 61)]
@@ -41,3 +43,17 @@ def test_unknown_sort_order_and_page_fall_back_rather_than_fail():
         shown = make(**bad)
         assert shown.sort == "id" and shown.order == "asc" and 1 <= shown.page <= 3
     assert make(page="999").page == 3 and make(q="nothing like it").rows == []
+
+
+def test_the_moderation_queue_filters_sorts_and_pages_on_the_server(client, disputed):
+    import re
+
+    sign_in(client, "demo-moderator")
+    whole = client.get("/cycles/1/moderation").text
+    refs = re.findall(r'href="/cycles/1/moderation/\d+">([^<]+)<span', whole)
+    assert len(refs) >= 2 and refs == sorted(refs)
+    one = client.get("/cycles/1/moderation", params={"q": disputed["plan_ref"]}).text
+    assert set(re.findall(r'href="/cycles/1/moderation/\d+">([^<]+)<span', one)) == {disputed["plan_ref"]}
+    backwards = client.get("/cycles/1/moderation", params={"sort": "plan", "order": "desc"}).text
+    assert re.findall(r'href="/cycles/1/moderation/\d+">([^<]+)<span', backwards) == sorted(refs, reverse=True)
+    assert "No plans awaiting moderation match" in client.get("/cycles/1/moderation", params={"q": "zzz"}).text
