@@ -59,8 +59,8 @@ def home(request: Request, user: Account):
         if permits(user.role, Permission.view_results):
             try:
                 service = results_service(user.role, user.service)
-            except AccessDenied as exc:
-                raise Refused("role", str(exc)) from None
+            except AccessDenied as exc:  # a service lead with no service set: say so, on their home page
+                return page(request, "home.html", title="Home", kind="other", notice=str(exc), **context)
             view = board_home(session, area.id, settings.small_number_threshold, load_scales(settings.scales_dir),
                               today, service)
             return page(request, "home.html", title="Home", kind="board", v=view,

@@ -36,6 +36,11 @@ Feature: Every role's home page says what needs their attention
     When the service lead opens their home page
     Then it shows their service's share Good or better and not the whole area's
 
+  Scenario: A service lead whose account has no service is told why, not refused
+    Given the service lead's account has no service set
+    When the service lead opens their home page
+    Then it says to ask an admin to set their service
+
   Scenario Outline: Every role's home and account pages link only to pages that exist
     When the <role> opens their home page and their account page
     Then every link on both opens a page of the service

@@ -15,7 +15,7 @@ from audit.improvement.actions import raise_actions
 from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
 from audit.store.db import transaction
-from audit.store.models import Assignment, ModeratedGrade
+from audit.store.models import Assignment, ModeratedGrade, User
 from audit.synthetic.submissions import submit_simulated
 from audit.words import day
 from reports.home import headline_change
@@ -252,3 +252,17 @@ def every_link_opens(client, ctx):
         assert hrefs, url
         for href in hrefs:
             assert client.get(href).status_code == 200, (url, href)
+
+
+@given("the service lead's account has no service set")
+def no_service(app):
+    with transaction(engine_of(app)) as session:
+        user = session.exec(select(User).where(User.username == "demo-service-lead")).one()
+        user.service = None
+        session.add(user)
+
+
+@then("it says to ask an admin to set their service")
+def told_why(ctx):
+    assert "has no service set. Ask an admin to set it." in ctx["page"]
+    assert '<h1 class="govuk-heading-l">Home</h1>' in ctx["page"]
