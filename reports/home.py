@@ -23,10 +23,11 @@ from audit.cycle.lifecycle import cycle_progress
 from audit.improvement.plans import plans_of
 from audit.improvement.scales import StatusScale
 from audit.moderation.marking import moderation_queue
-from audit.store.models import CalibrationExercise, CalibrationGrade, Cycle, Plan
+from audit.results import analysis
+from audit.store.models import CalibrationExercise, CalibrationGrade, Cycle, Plan, RubricVersion
 from audit.vocabulary import Agency, CycleStatus
 from reports.improvement import build_improvement_report
-from reports.trends import cycle_trends, reported_cycles
+from reports.trends import reported_cycles, trend_point
 
 
 def off_track_actions(session: Session, area_id: int, scales: dict[str, StatusScale], today: date) -> list[dict]:
@@ -78,37 +79,50 @@ def moderator_home(session: Session, area_id: int) -> dict:
 
 def headline_change(session: Session, area_id: int, threshold: int, service: str | None = None) -> dict | None:
     """The latest reported cycle's share Good or better (overall, or `service`'s) and its change since the last
-    comparable cycle; None before any cycle has results."""
+    comparable cycle; None before any cycle has results.
+
+    Only the two cycles compared are read (the trend's rule picks the earlier one: the previous routine cycle, or
+    the previous cycle of the same theme), so the home page stays quick however many cycles an area has run.
+    """
     cycles = reported_cycles(session, area_id)
     if not cycles:
         return None
+    versions = {v.id: v for v in session.exec(select(RubricVersion).where(
+        RubricVersion.id.in_({c.rubric_version_id for c in cycles}))).all()}
+
+    def trend_of(cycle: Cycle) -> tuple[str, str | None]:
+        version = versions[cycle.rubric_version_id]
+        return ("routine", None) if version.kind != "themed" else ("themed", version.theme)
+
     latest = cycles[-1]
-    trends = cycle_trends(session, area_id)
-    series, group = ("Service", Agency(service).label) if service else ("Overall", None)
-    points = []
-    for frame in (trends.routine, trends.themed):
-        rows = frame[frame["series"] == series]
-        if group is not None:
-            rows = rows[rows["group"] == group]
-        points += rows.to_dict("records")
-    mine = next((p for p in points if p["cycle_id"] == latest.id), None)
-    comparable = [p for p in points if mine and p["kind"] == mine["kind"] and p["theme"] == mine["theme"]
-                  and (p["date"], p["cycle_id"]) < (mine["date"], mine["cycle_id"])]
-    before = comparable[-1] if comparable else None
+    before = next((c for c in reversed(cycles[:-1]) if trend_of(c) == trend_of(latest)), None)
+    mine, earlier = _point(session, latest, service), _point(session, before, service) if before else None
 
     def share(point: dict | None) -> float | None:
         if point is None or not point["plans"] or point["plans"] < threshold or point["pct"] is None:
             return None
         return round(float(point["pct"]), 1)
 
-    now, then = share(mine), share(before)
+    now, then = share(mine), share(earlier)
     return {
         "cycle_id": latest.id, "cycle": latest.name, "due": latest.due_date,
         "plans": int(mine["plans"]) if mine else 0, "small": bool(mine and 0 < mine["plans"] < threshold),
-        "pct": now, "previous_cycle": before["cycle"] if before else None,
+        "pct": now, "previous_cycle": before.name if before else None,
         "previous_pct": then, "change": None if now is None or then is None else round(now - then, 1),
-        "rubric_changed": bool(mine and mine["rubric_break"]),
+        "rubric_changed": bool(before and versions[before.rubric_version_id].content_hash
+                               != versions[latest.rubric_version_id].content_hash),
     }
+
+
+def _point(session: Session, cycle: Cycle, service: str | None) -> dict | None:
+    """One cycle's share Good or better, overall or for one service, as the trend computes it."""
+    results = analysis.load_cycle_results(session, cycle, criteria=False)
+    table = analysis.by_service(results) if service else analysis.overall(results)
+    group = Agency(service).label if service else None
+    for row in table.to_dict("records"):
+        if group is None or row["group"] == group:
+            return trend_point("Service" if service else "Overall", row)
+    return None
 
 
 def board_home(session: Session, area_id: int, threshold: int, scales: dict[str, StatusScale], today: date,

@@ -19,6 +19,7 @@ from audit.store.models import Assignment, ModeratedGrade, User
 from audit.synthetic.submissions import submit_simulated
 from audit.words import day
 from reports.home import headline_change
+from reports.trends import cycle_trends
 from tests.factories import whole_plan_rubric
 from tests.web.conftest import app, auditor_users, client, engine_of, settings, sign_in, template_db, triggered  # noqa: F401  (fixtures)
 from tests.web.test_web_moderation import disputed  # noqa: F401  (fixture)
@@ -188,6 +189,12 @@ def shows_change(ctx, app):
     with transaction(engine_of(app)) as session:
         expected = headline_change(session, get_area(session, app.state.settings.area_code).id,
                                    app.state.settings.small_number_threshold)
+    with transaction(engine_of(app)) as session:  # the same figures as the trend across every cycle
+        trend = cycle_trends(session, get_area(session, app.state.settings.area_code).id).series("Overall", "All sampled plans")
+    small = app.state.settings.small_number_threshold
+    shares = [None if r["plans"] < small else round(r["pct"], 1) for r in trend.to_dict("records")]
+    assert [r["cycle"] for r in trend.to_dict("records")] == ["Web test cycle", "Second cycle"]
+    assert (expected["previous_pct"], expected["pct"]) == tuple(shares)
     page = ctx["page"]
     assert "Latest results: Second cycle" in page
     assert expected["previous_cycle"] == "Web test cycle"
