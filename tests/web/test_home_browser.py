@@ -75,3 +75,23 @@ def test_a_moderator_settles_a_disagreement_from_their_home_page(base, browser):
     assert "The agreed grade was recorded" in page.content()
     pages.check(page, "recorded")
     context.close()
+
+
+def test_the_qa_leads_new_pages_are_accessible(base, browser, app_with_dispute):
+    from sqlmodel import select
+
+    from audit.store.models import Plan, SampledPlan
+
+    with transaction(app_with_dispute.state.engine) as session:
+        ref = session.exec(select(Plan.plan_ref).join(SampledPlan, SampledPlan.plan_id == Plan.id)).first()
+    context = browser.new_context()
+    page = context.new_page()
+    pages = Pages("issue17-pages")
+    sign_in(page, base, pages, "demo-qa-lead", DEMO_PASSWORD, "qa")
+    for path, name in ((f"/plans/{ref}", "plan"), ("/plans?ref=", "find-plan-error"), ("/moderation", "moderation"),
+                       ("/cycles/1/moderation", "queue"), ("/timeliness?by=team", "timeliness"),
+                       ("/trends?series=Service", "trends"), ("/programmes", "programmes"), ("/account", "account")):
+        page.goto(f"{base}{path}")
+        assert page.locator("h1").count() == 1, path
+        pages.check(page, name)
+    context.close()
