@@ -271,7 +271,8 @@ LABELS: dict[str, dict[str, str]] = {
     "flag_status": {"open": "Open", "closed": "Closed"},
     "action_event": {"created": "Created", "imported": "Imported", "linked": "Linked", "evidence": "Evidence added",
                      "evidence-updated": "Evidence updated", "proposal": "Status proposed",
-                     "proposal-updated": "Proposal updated"},
+                     "proposal-updated": "Proposal updated", "revised": "Changed by a new version of the plan",
+                     "removed": "Left out of a new version of the plan"},
     "trail_action": {"create": "added", "update": "changed", "delete": "removed", "bulk create": "added in bulk",
                      "bulk update": "changed in bulk", "bulk delete": "removed in bulk", "view": "viewed"},
     # Who acted, by the prefix the trail records (audit.store.actor): web:USER, api:USER, cli:USER, flow:NAME.

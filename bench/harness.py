@@ -54,7 +54,8 @@ class Runs:
 class Figure:
     """One row of results.md: a measured median, optionally against a reference and a target.
 
-    `target_seconds` is an absolute ceiling; `target_ratio` a ceiling on median / reference median.
+    `target_seconds` is an absolute ceiling; `target_ratio` a ceiling on median / reference median;
+    `target_extra` a ceiling on median - reference median (seconds over the reference).
     `value`/`unit` carry a non-time figure (requests per second, counts) instead of `runs`.
     """
 
@@ -69,6 +70,7 @@ class Figure:
     target_value: float | None = None
     target_is_max: bool = True  # a value target is a ceiling (latency) unless False (a floor)
     note: str = ""
+    target_extra: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -84,6 +86,8 @@ class Figure:
             checks.append(self.runs.median <= self.target_seconds)
         if self.target_ratio is not None and self.ratio is not None:
             checks.append(self.ratio <= self.target_ratio)
+        if self.target_extra is not None and self.runs is not None and self.reference is not None:
+            checks.append(self.runs.median - self.reference.median <= self.target_extra)
         if self.target_value is not None and self.value is not None:
             checks.append(self.value <= self.target_value if self.target_is_max else self.value >= self.target_value)
         return all(checks) if checks else None
@@ -94,7 +98,7 @@ class Figure:
             "runs": self.runs.summary() if self.runs else None,
             "reference": self.reference.summary() if self.reference else None,
             "reference_label": self.reference_label, "ratio": self.ratio,
-            "target_seconds": self.target_seconds, "target_ratio": self.target_ratio,
+            "target_seconds": self.target_seconds, "target_ratio": self.target_ratio, "target_extra": self.target_extra,
             "value": self.value, "target_value": self.target_value, "target_is_max": self.target_is_max,
             "passed": self.passed,
         }
@@ -111,6 +115,29 @@ def timed(work: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None 
         work()
         seconds.append(time.perf_counter() - start)
     return Runs(seconds, os.getloadavg())
+
+
+def alternating(works: dict[str, Callable[[], Any]], repeat: int,
+                setup: Callable[[], Any] | None = None) -> dict[str, Runs]:
+    """Run each of `works` once per round, in turn, for `repeat` rounds (`setup` untimed before each run); the
+    order rotates from round to round.
+
+    A product and its reference measured this way see the same machine: on a machine other work shares, load
+    that comes and goes slows both alike, where measuring one after the other would charge it to one."""
+    seconds: dict[str, list[float]] = {name: [] for name in works}
+    names = list(works)
+    for round_ in range(repeat):
+        # Each round starts with the next one, so none always runs first (after the previous round's last).
+        for name in names[round_ % len(names):] + names[:round_ % len(names)]:
+            work = works[name]
+            if setup is not None:
+                setup()
+            gc.collect()
+            start = time.perf_counter()
+            work()
+            seconds[name].append(time.perf_counter() - start)
+    load = os.getloadavg()
+    return {name: Runs(values, load) for name, values in seconds.items()}
 
 
 def once(seconds: float) -> Runs:
@@ -198,7 +225,9 @@ def _line(f: Figure) -> str:
     verdict = {True: "PASS", False: "FAIL", None: "-"}[f.passed]
     if f.runs is not None:
         text = f"{f.label}: median {f.runs.median:.3f} s"
-        if f.ratio is not None:
+        if f.target_extra is not None and f.reference is not None:
+            text += f" (+{f.runs.median - f.reference.median:.3f} s over {f.reference_label})"
+        elif f.ratio is not None:
             text += f" ({f.ratio:.2f}x {f.reference_label}, {f.reference.median:.3f} s)"
     else:
         text = f"{f.label}: {f.value:g} {f.unit}"

@@ -1,18 +1,26 @@
-"""Benchmark 3: an audit cycle through Prefect in local mode: 200 plans sampled from a 10,000-plan register.
+"""Benchmark 3: an audit cycle through Prefect: 200 plans sampled from a 10,000-plan register, and a cold
+`ehcp-audit cycle run` on a demo-size area.
 
 Measured: `flows.cycle.audit_cycle` with simulated auditors (open, sample, assign, simulated submissions,
-second marking and its submissions, moderation, scoring, actions, board summary), each run on a fresh copy of
-the same store. Reference: the same domain calls in the same order without Prefect (`plain_cycle`), which gives
-the orchestration overhead ratio. Prefect's temporary server starts on the first flow run in a process; that
-start-up is measured once in a fresh process and reported on its own: the end-to-end figure counts it, the
-ratio (warm runs, one process) does not, since a worker or the web app pays it once, not per cycle.
+second marking and its submissions, moderation, scoring, actions, status proposals, board summary), each run on
+a fresh copy of the same store. Reference, in turn with it in the same process: the flow's own code with Prefect
+taken out (`plain_cycle`: its tasks, logger and artifact replaced by plain calls), exactly the same domain
+work without the orchestration.
 
-    .venv/bin/python -m bench.prefect_cycle [--plans 10000] [--sample 200] [--repeat 5] [--cold 1]
+Cold: `ehcp-audit cycle run N --simulate-auditors --finalise` in a new process on a demo-size area (600 plans,
+40 sampled), with the local Prefect server `ehcp-audit prefect server start` keeps running, in turn with its
+reference: the flow's own code in a new process with Prefect's decorators replaced by plain calls, the same
+imports otherwise and the same exit. Once more, with no server running, for what a temporary server costs.
+
+    .venv/bin/python -m bench.prefect_cycle [--plans 10000] [--sample 200] [--repeat 5] [--cold 5]
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -21,55 +29,109 @@ import time
 from datetime import UTC, date, timedelta
 from pathlib import Path
 
-from bench.harness import ROOT, Figure, Stopwatch, command_line, once, parser, record, timed
+from bench.harness import ROOT, Figure, Stopwatch, alternating, command_line, once, parser, record
 
 AS_OF = date(2026, 11, 1)
 TARGET_SECONDS = 30.0
 TARGET_RATIO = 1.5
+TARGET_COLD_RATIO = 1.2
 SEED = 7
+SAME_WORK = "does exactly the work the product does: the flow's own code and domain calls, without Prefect"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser(__doc__.splitlines()[0], plans=10_000, sample=200, cold=1, child="").parse_args(argv)
+    args = parser(__doc__.splitlines()[0], plans=10_000, sample=200, cold=5, cold_plans=600, cold_sample=40,
+                  plain_child="").parse_args(argv)
     _prefect_environment(args.tmp)
-    if args.child:
-        return _child(args.child, args.tmp)
+    if args.plain_child:
+        return _plain_child(args.plain_child)
     base = prepare(args.tmp, args.plans, args.sample)
     work = args.tmp / "prefect-cycle" / "run.db"
-
-    def fresh() -> None:
-        from audit.store.db import forget_engine
-
-        forget_engine(f"sqlite:///{work}")  # the last run's pooled connections must not outlive its file
-        for suffix in ("-wal", "-shm"):
-            Path(f"{work}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(base["db"], work)
-
-    cold = _cold_run(args.tmp, base, work, fresh) if args.cold else None
-    from flows.cycle import audit_cycle
-
     url = f"sqlite:///{work}"
     data_dir = str(args.tmp / "prefect-cycle" / "data")
+
+    def fresh() -> None:
+        _fresh_copy(base["db"], work)
+
+    figures = _cold_figures(args) if args.cold else []
+    from flows.cycle import audit_cycle
+    from flows.runtime import quick_flow_runs
+
+    def flow_run() -> None:
+        with quick_flow_runs():  # as the CLI runs it
+            _check(audit_cycle(base["cycle_id"], as_of=AS_OF, simulate_auditors=True, finalise=True, database_url=url,
+                               data_dir=data_dir))
+
     fresh()
-    audit_cycle(base["cycle_id"], as_of=AS_OF, simulate_auditors=True, finalise=True, database_url=url,
-                data_dir=data_dir)  # starts the temporary server once; later runs are warm
-    flow_runs = timed(lambda: _check(audit_cycle(base["cycle_id"], as_of=AS_OF, simulate_auditors=True,
-                                                 finalise=True, database_url=url, data_dir=data_dir)),
-                      args.repeat, setup=fresh)
+    flow_run()  # starts Prefect's temporary server once (none is configured here); later runs are warm
     laps = Stopwatch()
-    plain_runs = timed(lambda: plain_cycle(url, data_dir, base["cycle_id"], laps), args.repeat, setup=fresh)
-    figures = []
-    if cold is not None:
-        figures.append(Figure("end to end in a fresh process (incl. Prefect server start-up)", once(cold["total"]),
-                              target_seconds=TARGET_SECONDS, note=f"server start-up and first flow call "
-                              f"{cold['startup']:.1f} s of it; Python imports not counted"))
-    figures.append(Figure("flow run, warm (server already up)", flow_runs, plain_runs, "same calls without Prefect",
-                          target_seconds=TARGET_SECONDS, target_ratio=TARGET_RATIO))
-    steps = {k: v / args.repeat for k, v in laps.laps.items()}
+    runs = alternating({"flow": flow_run, "plain": lambda: _check(plain_cycle(url, data_dir, base["cycle_id"], laps))},
+                       args.repeat, setup=fresh)
+    figures.append(Figure("flow run, warm (server already up)", runs["flow"], runs["plain"],
+                          "same calls without Prefect", target_seconds=TARGET_SECONDS, target_ratio=TARGET_RATIO,
+                          note=f"reference {SAME_WORK}"))
     record("prefect_cycle", command_line("bench.prefect_cycle", argv), figures, args.out,
-           details={"store": f"{args.plans:,}-plan register, {args.sample} plans sampled, default second marking",
-                    "plain run by step (mean s)": steps})
+           details={"store": f"{args.plans:,}-plan register, {args.sample} plans sampled, default second marking; "
+                             f"cold runs: {args.cold_plans}-plan register, {args.cold_sample} sampled"})
     return 0
+
+
+def _fresh_copy(base: str, work: Path) -> None:
+    from audit.store.db import forget_engine
+
+    forget_engine(f"sqlite:///{work}")  # the last run's pooled connections must not outlive its file
+    for suffix in ("-wal", "-shm"):
+        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(base, work)
+
+
+def _cold_figures(args) -> list[Figure]:
+    """`ehcp-audit cycle run` in new processes, with the local server running, in turn with the reference."""
+    from flows import local_server
+
+    base = prepare(args.tmp, args.cold_plans, args.cold_sample)
+    folder = Path(args.tmp) / "prefect-cycle" / "cold"
+    work, data = folder / "run.db", folder / "data"
+    home = (data / "prefect").resolve()
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update({"PYTHONPATH": str(ROOT), "EHCP_AUDIT_DATABASE_URL": f"sqlite:///{work}", "EHCP_AUDIT_DATA_DIR": str(data),
+                "PREFECT_HOME": str(home)})
+    cycle = str(base["cycle_id"])
+    cli = [sys.executable, "-m", "ehcp_audit_cli.main", "cycle", "run", cycle, "--simulate-auditors", "--finalise",
+           "--as-of", AS_OF.isoformat()]
+    plain = [sys.executable, "-m", "bench.prefect_cycle", "--tmp", str(args.tmp), "--plain-child", cycle]
+
+    def fresh() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        _fresh_copy(base["db"], work)
+        shutil.rmtree(data / "cache", ignore_errors=True)
+
+    def run(command: list[str]):
+        return lambda: subprocess.run(command, check=True, env=env, cwd=ROOT, capture_output=True)
+
+    local_server.stop(home)  # one left by an interrupted run of this benchmark would be used
+    fresh()
+    no_server = once(_timed(run(cli)))  # Prefect's temporary server, started and stopped by the command
+    local_server.start(home)
+    try:
+        fresh()
+        run(cli)()  # once untimed, as after any upgrade: the server's database learns the flow
+        runs = alternating({"cli": run(cli), "plain": run(plain)}, args.cold, setup=fresh)
+    finally:
+        local_server.stop(home)
+    return [
+        Figure("cold `ehcp-audit cycle run` on a demo-size area (new process, local Prefect server running)",
+               runs["cli"], runs["plain"], "the flow's code without Prefect, new process", target_ratio=TARGET_COLD_RATIO,
+               note=f"reference {SAME_WORK}; both start a new interpreter and exit the same way"),
+        Figure("cold `ehcp-audit cycle run`, no server running (a temporary one started for it)", no_server,
+               note="one run; what every flow command cost before `ehcp-audit prefect server start`"),
+    ]
+
+
+def _timed(work) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
 
 
 def prepare(folder: Path, n_plans: int, sample: int) -> dict:
@@ -118,53 +180,56 @@ def _created():
 
 
 def plain_cycle(url: str, data_dir: str, cycle_id: int, laps: Stopwatch) -> dict:
-    """The flow's domain calls, in the flow's order, with no Prefect (the reference)."""
-    from audit.cycle.lifecycle import cycle_progress, get_cycle, open_cycle
-    from audit.improvement.actions import raise_actions
-    from audit.moderation.marking import ModerationRules, double_marked, moderation_queue, select_second_marking
-    from audit.results.analysis import load_cycle_results
-    from audit.results.cycle_scores import score_cycle
-    from audit.settings import Settings
-    from audit.store.db import engine_from_settings, transaction
-    from audit.synthetic.submissions import submit_simulated
-    from audit.vocabulary import CycleStatus
-    from reports.render import render, write_summary
-    from reports.summary import build_summary
+    """The reference: the flow's own body and steps with Prefect taken out (each task run as its function,
+    Prefect's logger and artifact calls as plain ones), so the domain work is exactly the flow's."""
+    import flows.cycle as cycle_flow
 
-    settings = Settings(database_url=url, data_dir=Path(data_dir))
+    steps = ["open_step", "simulate_step", "collect_step", "second_marking_step", "moderation_step", "score_step",
+             "actions_step", "proposals_step", "report_step"]
+    saved = {name: getattr(cycle_flow, name) for name in [*steps, "get_run_logger", "create_markdown_artifact"]}
 
-    def step(name, work):
-        def unit():
-            with transaction(engine_from_settings(settings)) as session:
-                return work(session, get_cycle(session, cycle_id))
-        return laps.lap(name, unit)
+    def timed_step(name, fn):
+        return lambda *a, **k: laps.lap(name, lambda: fn(*a, **k))
 
-    step("open-sample-assign", lambda s, c: open_cycle(s, c))
-    step("simulate-auditors", lambda s, c: submit_simulated(s, c, SEED))
-    progress = step("collect", lambda s, c: cycle_progress(s, c, today=AS_OF))
-    chosen = step("second-marking", lambda s, c: select_second_marking(s, c, ModerationRules.from_settings(settings),
-                                                                       today=AS_OF))
-    if chosen.created:
-        step("simulate-auditors", lambda s, c: submit_simulated(s, c, SEED))
-        progress = step("collect", lambda s, c: cycle_progress(s, c, today=AS_OF))
-    step("moderation", lambda s, c: (len(double_marked(s, c)), len(moderation_queue(s, c))))
+    try:
+        for name in steps:
+            setattr(cycle_flow, name, timed_step(name, saved[name].fn))
+        cycle_flow.get_run_logger = lambda: logging.getLogger("flows.cycle")
+        cycle_flow.create_markdown_artifact = lambda **kwargs: None  # its markdown is still rendered, as an argument
+        with contextlib.redirect_stdout(io.StringIO()):  # the flow prints its outcome; Prefect would log it
+            return cycle_flow.audit_cycle.fn(cycle_id, as_of=AS_OF, simulate_auditors=True, finalise=True,
+                                             database_url=url, data_dir=data_dir)
+    finally:
+        for name, value in saved.items():
+            setattr(cycle_flow, name, value)
 
-    def score(session, cycle):
-        summary = score_cycle(session, cycle)
-        if progress.complete and cycle.status == CycleStatus.open.value:
-            cycle.status = CycleStatus.scored.value
-        return summary
 
-    step("score", score)
-    step("raise-actions", lambda s, c: raise_actions(s, load_cycle_results(s, c), settings, AS_OF))
+def _plain_child(cycle_id: str) -> int:
+    """The cold reference: a new process running the flow's own code with Prefect's decorators as plain calls.
 
-    def report(session, cycle):
-        summary = build_summary(session, load_cycle_results(session, cycle), AS_OF, settings.small_number_threshold)
-        write_summary(summary, Path(settings.resolved_reports_dir))
-        return render(summary, "md")
+    Stand-ins for `prefect`, `prefect.artifacts` and `prefect.cache_policies` are put in place before the flow's
+    module is imported, so nothing of Prefect is loaded; the store and data folder come from the environment as
+    the CLI's do, and the process exits as the CLI does (ehcp_audit_cli.common.skip_collection_at_exit)."""
+    import atexit
+    import gc
+    import types
 
-    step("board-summary", report)
-    return {"state": "reported"}
+    atexit.register(gc.freeze)
+
+    def decorator(*args, **kwargs):
+        return args[0] if args and callable(args[0]) and not kwargs else (lambda fn: fn)
+
+    stub = types.ModuleType("prefect")
+    stub.flow, stub.task, stub.get_run_logger = decorator, decorator, lambda: logging.getLogger("flows.cycle")
+    artifacts = types.ModuleType("prefect.artifacts")
+    artifacts.create_markdown_artifact = lambda **kwargs: None
+    policies = types.ModuleType("prefect.cache_policies")
+    policies.NO_CACHE = None
+    sys.modules.update({"prefect": stub, "prefect.artifacts": artifacts, "prefect.cache_policies": policies})
+    from flows.cycle import audit_cycle
+
+    _check(audit_cycle(int(cycle_id), as_of=AS_OF, simulate_auditors=True, finalise=True))
+    return 0
 
 
 def _check(outcome: dict) -> None:
@@ -182,36 +247,6 @@ def _prefect_environment(tmp: Path) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-
-
-def _cold_run(tmp: Path, base: dict, work: Path, fresh) -> dict:
-    fresh()
-    result = tmp / "prefect-cycle" / "cold.json"
-    result.unlink(missing_ok=True)
-    subprocess.run([sys.executable, "-m", "bench.prefect_cycle", "--tmp", str(tmp), "--child",
-                    json.dumps({"cycle_id": base["cycle_id"], "db": str(work), "out": str(result)})],
-                   check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return json.loads(result.read_text())
-
-
-def _child(spec_text: str, tmp: Path) -> int:
-    """One flow run in this fresh process; writes {total, startup} (after imports) to the given file."""
-    spec = json.loads(spec_text)
-    from prefect import flow
-
-    from flows.cycle import audit_cycle
-
-    @flow(name="bench-noop")
-    def noop() -> None:
-        return None
-
-    start = time.perf_counter()
-    noop()  # the temporary server starts here
-    startup = time.perf_counter() - start
-    _check(audit_cycle(spec["cycle_id"], as_of=AS_OF, simulate_auditors=True, finalise=True,
-                       database_url=f"sqlite:///{spec['db']}", data_dir=str(Path(tmp) / "prefect-cycle" / "data")))
-    Path(spec["out"]).write_text(json.dumps({"total": time.perf_counter() - start, "startup": startup}))
-    return 0
 
 
 if __name__ == "__main__":

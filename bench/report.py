@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-ORDER = ["register_import", "national", "prefect_cycle", "auditors", "board_pack", "regional"]
+ORDER = ["register_import", "national", "prefect_cycle", "auditors", "board_pack", "read_commands", "results_page",
+         "regional"]
 TITLES = {
     "register_import": "1. Register import",
     "national": "2. Results at national scale",
     "prefect_cycle": "3. A cycle through Prefect",
     "auditors": "4. Auditors at once",
     "board_pack": "5. Board pack",
+    "read_commands": "6. Read commands",
+    "results_page": "7. Results page",
     "regional": "Regional benchmarking flow",
 }
 
@@ -92,6 +95,8 @@ def _cells(f: dict[str, Any]) -> list[str]:
         targets.append(f"< {_s(f['target_seconds'])}")
     if f["target_ratio"] is not None:
         targets.append(f"ratio < {f['target_ratio']:g}")
+    if f.get("target_extra") is not None:
+        targets.append(f"reference + {_s(f['target_extra'])}")
     if f["target_value"] is not None:
         targets.append(f"{'<=' if f['target_is_max'] else '>='} {f['target_value']:g} {f['unit']}")
     result = {True: "pass", False: "**fail**", None: ""}[f["passed"]]

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from audit import clock
-from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
 from audit.vocabulary import Agency
@@ -29,7 +28,7 @@ from ehcp_audit_cli.tables import words_table
 def board_pack_cmd(
     cycle: int | None = typer.Option(None, "--cycle", help="Cycle number (default: the latest with results)."),
     service: str | None = typer.Option(None, "--service",
-                                          help="Only this service's pack: sen_team, education, health or social_care."),
+                                       help="Only this service's pack: sen_team, education, health or social_care."),
     send: bool = typer.Option(False, "--send/--no-send",
                               help="Email the pack to EHCP_AUDIT_BOARD_RECIPIENTS (runs the Prefect flow)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date the figures are taken on (default today)."),
@@ -38,14 +37,18 @@ def board_pack_cmd(
     """Render the board pack (HTML, Markdown, PDF, XLSX, JSON); with --send, render, publish and email it."""
     day = parse_date(as_of) or clock.today()
     if send:
-        from flows.runtime import configure_local_prefect
+        from flows.runtime import configure_local_prefect, quick_flow_runs
 
         configure_local_prefect(settings())
         from flows.board_pack import board_pack
 
-        outcome = board_pack(cycle_id=cycle, as_of=day)
+        with quick_flow_runs():
+            outcome = board_pack(cycle_id=cycle, as_of=day)
         console.print(f"Board pack in {outcome['folder']}; email: {outcome['delivery']}")
         return
+    from reports import pdf, workers
+
+    workers.warm_up(pdf.prepare_worker)  # the workers import WeasyPrint and matplotlib while this reads the store
     from reports.pack import build_pack
     from reports.pack_files import write_pack
 
@@ -65,6 +68,7 @@ def trends_cmd(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """% Good or better cycle on cycle, with sample sizes, 95% Wilson intervals and rubric breaks."""
+    from audit.cycle.lifecycle import get_area
     from reports.trends import cycle_trends
 
     service = results_scope()
@@ -90,6 +94,7 @@ def trends_cmd(
 
 def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None:
     """`ehcp-audit report --format pdf|xlsx`: the board pack in one binary format."""
+    from audit.cycle.lifecycle import get_cycle
     from reports.pack import build_pack
     from reports.pack_render import render_html
     from reports.pdf import html_to_pdf
@@ -107,6 +112,7 @@ def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None
 
 
 def _cycle(session, cycle_id: int | None):
+    from audit.cycle.lifecycle import get_area, get_cycle
     from reports.trends import reported_cycles
 
     if cycle_id is not None:

@@ -9,38 +9,66 @@ not a way to authenticate (docs/security.md, "The command line").
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlmodel import Session
 
 from audit.errors import AuditError, InputRejected
 from audit.protection.permissions import Permission, require, results_service
-from audit.settings import Settings, get_settings
 from audit.store.actor import acting_as, cli_actor
-from audit.store.db import engine_from_settings, transaction
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from audit.settings import Settings
+
+# Only Typer, Rich and the foundation are imported here: `ehcp-audit --help` and every command load the rest
+# (the store, pandas, Prefect...) inside the command that uses it (tests/unit/test_cli_imports.py keeps it so).
 
 console = Console()
 err_console = Console(stderr=True)
 
 
 def settings() -> Settings:
+    from audit.settings import get_settings
+
     return get_settings()
 
 
 @contextmanager
 def store() -> Iterator[Session]:
     """One unit of work; the audit trail records its changes as done by the operator (cli:<OS user>)."""
+    from audit.store.db import engine_from_settings, transaction
+
     with acting_as(cli_actor()), transaction(engine_from_settings(settings())) as session:
         yield session
 
 
 _acting: dict[str, str | None] = {"user": None}  # set by the root command's --as-user
+
+
+def skip_collection_at_exit() -> None:
+    """When the process exits, leave the objects the command made to the operating system (issue 16).
+
+    Python's shutdown collects the whole heap: after a command that loaded a cycle's results, pandas, SQLAlchemy
+    and Prefect, that took 0.5-1 s once the work was done and the output written. `gc.freeze` as the last exit
+    handler takes them out of the collector's reach. Nothing is lost: output is flushed and transactions are
+    committed by then, and other exit handlers (Prefect's logs and events) run before it.
+    """
+    if not _exit_registered:
+        _exit_registered.append(True)
+        atexit.register(gc.freeze)  # early: exit handlers registered later (Prefect's flushing) run before it
+
+
+_exit_registered: list[bool] = []
 
 
 def act_as(username: str | None) -> None:

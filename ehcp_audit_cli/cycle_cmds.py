@@ -5,21 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from sqlmodel import select
 
-from audit.cycle.lifecycle import close_cycle, create_cycle, cycle_progress, get_area, get_cycle, withdraw_plan
-from audit.cycle.sampling import Exclusions
-from audit.cycle.scorecard_files import import_scorecard_file, template_path, write_template
-from audit.cycle.scorecards import assignments_for
 from audit.errors import AuditError, NotFound
 from audit.limits import Limits
 from audit.protection.permissions import Permission
-from audit.rubrics.loading import find_rubric
-from audit.store.models import Auditor, Cycle, Plan, RubricVersion
 from audit.vocabulary import check_auditor_code, label, stratum_label
 from audit.words import day
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
 from ehcp_audit_cli.tables import NUMBER, words_table
+
+# Each command imports the domain modules it uses, so `--help` and the read commands start quickly.
 
 cycle_app = typer.Typer(help="Create, run and follow audit cycles.", no_args_is_help=True)
 scorecards_app = typer.Typer(help="Generate scorecard spreadsheets for auditors and import them back.",
@@ -40,6 +35,10 @@ def cycle_create(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Create a cycle (nothing is sampled until it runs)."""
+    from audit.cycle.lifecycle import create_cycle, get_area
+    from audit.cycle.sampling import Exclusions
+    from audit.rubrics.loading import find_rubric
+
     chosen = find_rubric(settings().rubrics_dir, rubric)
     with store() as session:
         cycle = create_cycle(
@@ -67,12 +66,28 @@ def cycle_run(
 
 
 def _run_flow(cycle_id: int, as_of=None, finalise: bool = False, simulate: bool = False) -> dict:
-    from flows.runtime import configure_local_prefect
+    from flows.runtime import configure_local_prefect, quick_flow_runs, warm_runner_home
 
-    configure_local_prefect(settings())
+    api = configure_local_prefect(settings())
+    where = (f"on the Prefect server at {api}" if api else "in Prefect (a temporary server starts first, 10-20 s; "
+             "'ehcp-audit prefect server start' keeps one running)")
+    arguments = {"cycle_id": cycle_id, "as_of": as_of.isoformat() if as_of else None, "finalise": finalise,
+                 "simulate_auditors": simulate}
+    home = warm_runner_home(api)
+    if home is not None:  # the local server's warm process runs it: Prefect and the flow are imported there
+        from flows.warm_runner import RunnerFailed, run_flow
+
+        try:
+            with console.status(f"Running the cycle flow {where}..."):
+                outcome = run_flow(home, "audit-cycle", arguments, say=console.print)
+        except RunnerFailed as failed:
+            raise AuditError(f"The cycle flow failed: {failed}") from None
+        if outcome is not None:
+            _print_outcome(cycle_id, outcome)
+            return outcome
     from flows.cycle import audit_cycle
 
-    with console.status("Running the cycle flow in Prefect (the first run starts a local server)..."):
+    with console.status(f"Running the cycle flow {where}..."), quick_flow_runs():
         outcome = audit_cycle(cycle_id, as_of=as_of, finalise=finalise, simulate_auditors=simulate)
     _print_outcome(cycle_id, outcome)
     return outcome
@@ -109,6 +124,11 @@ def cycle_status(
     as_of: str | None = typer.Option(None, "--as-of", help="Date to judge lateness on (default today)."),
 ) -> None:
     """Progress per agency and auditor: submitted, in draft, not started, late."""
+    from sqlmodel import select
+
+    from audit.cycle.lifecycle import cycle_progress, get_cycle
+    from audit.store.models import Cycle, RubricVersion
+
     with store() as session:
         if cycle_id is None:
             table = words_table("Cycle#", "Name", "Status", "Rubric", "Sample#", "Due", title="Audit cycles")
@@ -142,6 +162,9 @@ def cycle_withdraw(
     replace: bool = typer.Option(True, "--replace/--no-replace", help="Draw a replacement from the same stratum."),
 ) -> None:
     """Withdraw a sampled plan with a reason, replacing it from the same stratum."""
+    from audit.cycle.lifecycle import get_cycle, withdraw_plan
+    from audit.store.models import Plan
+
     with store() as session:
         cycle = get_cycle(session, cycle_id)
         replacement = withdraw_plan(session, cycle, plan_ref, reason, replace)
@@ -163,6 +186,8 @@ def cycle_close(
                              help="Then run the cycle flow: score what is in, raise actions, write the board summary."),
 ) -> None:
     """Close a cycle and score what is in; outstanding audits are reported as incomplete."""
+    from audit.cycle.lifecycle import close_cycle, get_cycle
+
     with store() as session:
         close_cycle(session, get_cycle(session, cycle_id))
     console.print(f"Closed cycle {cycle_id}: no more scorecards are asked for; outstanding audits are reported as "
@@ -187,6 +212,13 @@ def scorecards_template(
     fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv."),
 ) -> None:
     """Write each auditor's scorecard (one row per criterion, descriptors included)."""
+    from sqlmodel import select
+
+    from audit.cycle.lifecycle import get_cycle
+    from audit.cycle.scorecard_files import template_path, write_template
+    from audit.cycle.scorecards import assignments_for
+    from audit.store.models import Auditor
+
     if fmt not in ("xlsx", "csv"):
         raise typer.BadParameter("use xlsx or csv", param_hint="--format")
     if auditor:
@@ -221,6 +253,8 @@ def scorecards_import(
     auditor: str | None = typer.Option(None, "--auditor", help="Your auditor code (checked against the file)."),
 ) -> None:
     """Submit a scorecard file, all or nothing; late submissions are accepted and flagged."""
+    from audit.cycle.scorecard_files import import_scorecard_file
+
     if auditor:
         check_auditor_code(auditor)
     with store() as session:

@@ -6,12 +6,8 @@ from pathlib import Path
 
 import typer
 
-from audit.cycle.lifecycle import get_area
 from audit.limits import Limits
 from audit.protection.permissions import Permission
-from audit.register.auditors import import_auditors
-from audit.register.plans import import_register
-from audit.rubrics.loading import describe, find_rubric, load_rubric_file, load_rubrics_dir
 from audit.vocabulary import label
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 from ehcp_audit_cli.tables import words_table
@@ -33,6 +29,9 @@ def plans_import(
     area_name: str | None = typer.Option(None, "--area-name", help="Name for a new area."),
 ) -> None:
     """Import or update plans from a register file, all or nothing."""
+    from audit.cycle.lifecycle import get_area
+    from audit.register.plans import import_register
+
     with console.status(f"Validating and importing {file.name}..."), store() as session:
         area_row = get_area(session, area or settings().area_code, create=True, name=area_name)
         report = import_register(session, area_row, file, mapping, Limits.from_settings(settings()))
@@ -50,6 +49,9 @@ def auditors_import(
     area: str | None = AreaOpt,
 ) -> None:
     """Import or update auditors, all or nothing."""
+    from audit.cycle.lifecycle import get_area
+    from audit.register.auditors import import_auditors
+
     with store() as session:
         area_row = get_area(session, area or settings().area_code, create=True)
         report = import_auditors(session, area_row, file, Limits.from_settings(settings()))
@@ -62,6 +64,8 @@ def auditors_import(
 @needs(Permission.import_data)
 def rubric_validate(path: Path = typer.Argument(..., help="A rubric file (YAML).")) -> None:
     """Check a rubric file and list every problem."""
+    from audit.rubrics.loading import load_rubric_file
+
     rubric = load_rubric_file(path)
     console.print(f"{path.name} is valid: {rubric.title}, version {rubric.version_label}, "
                   f"{len(rubric.sections)} sections, identity {rubric.short_hash}.")
@@ -72,6 +76,8 @@ def rubric_validate(path: Path = typer.Argument(..., help="A rubric file (YAML).
 @needs(Permission.import_data)
 def rubric_show(rubric: str = typer.Argument(..., help="Rubric id (e.g. whole-plan) or path.")) -> None:
     """Show a rubric's sections, agencies, criteria and roll-up rule."""
+    from audit.rubrics.loading import describe, find_rubric
+
     console.print(describe(find_rubric(settings().rubrics_dir, rubric)), highlight=False, soft_wrap=True)
 
 
@@ -80,6 +86,8 @@ def rubric_show(rubric: str = typer.Argument(..., help="Rubric id (e.g. whole-pl
 @needs(Permission.import_data)
 def rubric_list() -> None:
     """List the rubrics in the rubrics folder."""
+    from audit.rubrics.loading import load_rubrics_dir
+
     table = words_table("Rubric", "Title", "Kind", "Version", "Identity", title="Rubrics")
     for key, r in sorted(load_rubrics_dir(settings().rubrics_dir).items()):
         kind = label(r.kind, "rubric_kind") + (f" ({label(r.theme, 'advice').lower()} advice)" if r.theme else "")

@@ -6,8 +6,6 @@ import typer
 
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
-from audit.store import migrate
-from audit.store.db import make_engine, upgrade_database
 from ehcp_audit_cli.common import console, friendly, needs, settings
 
 db_app = typer.Typer(help="Create or upgrade the database schema (Alembic migrations).", no_args_is_help=True)
@@ -15,6 +13,8 @@ db_app = typer.Typer(help="Create or upgrade the database schema (Alembic migrat
 
 def _engine():
     # Not engine_from_settings: that would create and stamp a new database's tables itself.
+    from audit.store.db import make_engine
+
     return make_engine(settings().resolved_database_url)
 
 
@@ -27,6 +27,8 @@ def _where(engine) -> str:
 @needs(Permission.operate_service)
 def db_upgrade() -> None:
     """Apply every migration the database lacks (a new database gets every table)."""
+    from audit.store.db import upgrade_database
+
     engine = _engine()
     before, after = upgrade_database(engine)
     if before == after:
@@ -41,6 +43,8 @@ def db_upgrade() -> None:
 @needs(Permission.operate_service)
 def db_current() -> None:
     """The database's schema revision, and the latest one this version knows."""
+    from audit.store import migrate
+
     engine = _engine()
     current, head = migrate.current_revision(engine), migrate.head_revision()
     state = "up to date" if current == head else "behind: run ehcp-audit db upgrade"
@@ -52,6 +56,8 @@ def db_current() -> None:
 @needs(Permission.operate_service)
 def db_check() -> None:
     """Compare the database with the models; exit 1 listing the differences (a migration is missing)."""
+    from audit.store import migrate
+
     engine = _engine()
     differences = migrate.schema_differences(engine)
     if differences:
@@ -69,6 +75,8 @@ def db_revision(
     empty: bool = typer.Option(False, "--empty", help="Write an empty script instead of comparing with the models."),
 ) -> None:
     """Developers: write the next migration, generated from the models' difference to an up-to-date database."""
+    from audit.store import migrate
+
     engine = _engine()
     if migrate.current_revision(engine) != migrate.head_revision():
         raise AuditError("Upgrade the database first (ehcp-audit db upgrade): a migration is generated against "

@@ -10,13 +10,8 @@ from pathlib import Path
 import typer
 
 from audit import clock
-from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
-from audit.register.frames import plans_frame
-from audit.results.analysis import load_cycle_results
-from audit.timeliness.ageing import open_case_ageing
-from audit.timeliness.measures import compute_timeliness
 from audit.vocabulary import label
 from audit.words import day, period
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
@@ -28,6 +23,7 @@ from ehcp_audit_cli.common import (
     parse_date,
     results_scope,
     settings,
+    skip_collection_at_exit,
     store,
     write_out,
 )
@@ -36,7 +32,6 @@ from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.db_cmds import db_app
 from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
-from ehcp_audit_cli.open_cases import print_open_cases
 from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
 from ehcp_audit_cli.regional_cmds import regional_cmd
 from ehcp_audit_cli.schedule_cmds import chase_app, prefect_app, programme_app
@@ -79,6 +74,7 @@ def main(
 ) -> None:
     """Multi-agency quality assurance of EHC plans: audit cycles, scorecards, board summaries and actions."""
     act_as(as_user)
+    skip_collection_at_exit()
 
 
 @app.command("timeliness")
@@ -93,13 +89,21 @@ def timeliness(
                                     "advice awaited, by weeks waited, listing those past 20 (advice: 6) weeks."),
 ) -> None:
     """Statutory timeliness over the whole register, each figure with its definition."""
+    from audit.cycle.lifecycle import get_area
+    from audit.register.frames import plans_frame
+    from audit.timeliness.measures import compute_timeliness
+
     if fmt not in ("table", "json"):
         raise typer.BadParameter("use table or json", param_hint="--format")
     with store() as session:
         frame = plans_frame(session, get_area(session, area or settings().area_code).id)
     on = parse_date(as_of) or clock.today()
     report = compute_timeliness(frame, on, by=by)
-    ageing = open_case_ageing(frame, on) if open_cases else []
+    ageing = []
+    if open_cases:
+        from audit.timeliness.ageing import open_case_ageing
+
+        ageing = open_case_ageing(frame, on)
     service = results_scope()
     if service:  # a service lead: the clocks their service answers for (as in their board pack)
         from reports.pack import SERVICE_MEASURES
@@ -123,6 +127,8 @@ def timeliness(
             seen.add(m.key)
             console.print(f"- {m.label}: {m.definition}", highlight=False)
     if open_cases:
+        from ehcp_audit_cli.open_cases import print_open_cases
+
         print_open_cases(ageing, on)
 
 
@@ -137,21 +143,22 @@ def report(
     as_of: str | None = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
 ) -> None:
     """The board summary of a scored cycle."""
-    from audit.improvement.scales import load_scales
+    from audit.cycle.lifecycle import get_cycle
+    from reports.cache import board_summary, cache_folder
     from reports.render import FORMATS, render
-    from reports.summary import build_summary
 
     fmt = fmt or ("html" if out else "table")
     if fmt in ("pdf", "xlsx"):
         return pack_file(cycle, fmt, out, as_of)
     if fmt not in (*FORMATS, "table"):
         raise typer.BadParameter(f"use one of table, {', '.join(FORMATS)}, pdf or xlsx", param_hint="--format")
-    with store() as session:
-        results = load_cycle_results(session, get_cycle(session, cycle))
-        if results.plans.empty:
+    s = settings()
+    with store() as session:  # worked out once per version of the data, shared with the web app (reports.cache)
+        summary = board_summary(session, get_cycle(session, cycle), parse_date(as_of) or clock.today(),
+                                s.small_number_threshold, service=results_scope(), scales_dir=s.scales_dir,
+                                folder=cache_folder(s))
+        if summary is None:
             raise AuditError(f"Cycle {cycle} has no results yet. Run it first: ehcp-audit cycle run {cycle}")
-        summary = build_summary(session, results, parse_date(as_of) or clock.today(), settings().small_number_threshold,
-                                service=results_scope(), scales=load_scales(settings().scales_dir))
     if fmt == "table":
         from ehcp_audit_cli.report_view import print_summary
 
@@ -174,6 +181,7 @@ def demo(
 
     The cycle is created five weeks ago and due a week ago, so the late auditor is really late. Running the demo
     again reuses its area and cycle (nothing is duplicated) and reports their state."""
+    from audit.cycle.lifecycle import get_area
     from audit.protection.users import DEMO_PASSWORD, ensure_demo_users
     from audit.store.actor import cli_actor
     from flows.demo import run_demo

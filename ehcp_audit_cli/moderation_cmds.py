@@ -6,29 +6,15 @@ import json
 import sys
 
 import typer
-from sqlmodel import select
 
-from audit.cycle.assignment import cycle_rubric
-from audit.cycle.lifecycle import get_area, get_cycle
 from audit.errors import NotFound
-from audit.moderation.agreement import agreement_tables
-from audit.moderation.calibration import (
-    create_exercise,
-    distance_by_auditor,
-    distance_report,
-    get_exercise,
-    record_grades,
-    set_reference,
-)
-from audit.moderation.marking import moderate, moderation_queue
-from audit.moderation.views import agreement_units, score_labels, side_by_side
 from audit.protection.permissions import Permission
-from audit.rubrics.loading import find_rubric
-from audit.store.models import Auditor
 from audit.vocabulary import Agency, Grade, check_auditor_code, label
-from ehcp_audit_cli.agreement_text import agreement_text
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 from ehcp_audit_cli.tables import words_table
+
+# Each command imports the domain modules it uses: agreement statistics load scipy.stats (about a second),
+# which `ehcp-audit --help` and every other command should not pay for.
 
 moderation_app = typer.Typer(help="Second marking: the moderation queue, agreed grades and agreement statistics.",
                              no_args_is_help=True)
@@ -88,6 +74,10 @@ def queue(
     plan: str | None = typer.Option(None, "--plan", help="Show this plan's two scorecards side by side."),
 ) -> None:
     """Plans whose two markers disagree beyond the rule, waiting for a moderator."""
+    from audit.cycle.lifecycle import get_cycle
+    from audit.moderation.marking import moderation_queue
+    from audit.moderation.views import side_by_side
+
     with store() as session:
         items = moderation_queue(session, get_cycle(session, cycle_id))
         if not items:
@@ -119,6 +109,9 @@ def agree(
     rationale: list[str] = typer.Option(..., "--rationale", help="SECTION=why, once per section."),
 ) -> None:
     """Record the agreed grade and rationale per section; the two original scorecards are kept."""
+    from audit.cycle.lifecycle import get_cycle
+    from audit.moderation.marking import moderate
+
     grades, reasons = _grades(grade), _pairs(rationale, "--rationale")
     with store() as session:
         rows = moderate(session, get_cycle(session, cycle_id), plan, agency, moderator,
@@ -132,6 +125,9 @@ def agree(
 @needs(Permission.moderate)
 def scores(cycle_id: int = typer.Argument(..., help="Cycle number.")) -> None:
     """Every section score labelled first, second or moderated, and which one counts."""
+    from audit.cycle.lifecycle import get_cycle
+    from audit.moderation.views import score_labels
+
     with store() as session:
         frame = score_labels(session, get_cycle(session, cycle_id))
     _print_frame(frame, f"Scores, cycle {cycle_id}")
@@ -147,6 +143,12 @@ def stats(
 ) -> None:
     """Agreement between first and second markers in words: the randomly chosen plans first, the rule-chosen beside
     them, then per agency, section and auditor; raw agreement beside AC1, AC2 and alpha, each with its interval."""
+    from audit.cycle.assignment import cycle_rubric
+    from audit.cycle.lifecycle import get_cycle
+    from audit.moderation.agreement import agreement_tables
+    from audit.moderation.views import agreement_units
+    from ehcp_audit_cli.agreement_text import agreement_text
+
     with store() as session:
         cycle = get_cycle(session, cycle_id)
         rubric = cycle_rubric(session, cycle)
@@ -174,6 +176,10 @@ def calibration_create(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """The QA lead picks a reference plan for every auditor to grade."""
+    from audit.cycle.lifecycle import get_area
+    from audit.moderation.calibration import create_exercise
+    from audit.rubrics.loading import find_rubric
+
     chosen = find_rubric(settings().rubrics_dir, rubric)
     with store() as session:
         ex = create_exercise(session, get_area(session, area or settings().area_code), chosen, plan, name)
@@ -189,6 +195,11 @@ def calibration_grade(
     grade: list[str] = typer.Option(..., "--grade", help="SECTION=GRADE, once per section graded."),
 ) -> None:
     """Record one auditor's section grades for the reference plan."""
+    from sqlmodel import select
+
+    from audit.moderation.calibration import get_exercise, record_grades
+    from audit.store.models import Auditor
+
     check_auditor_code(auditor)
     with store() as session:
         ex = get_exercise(session, exercise)
@@ -209,6 +220,8 @@ def calibration_reference(
     rationale: list[str] = typer.Option(..., "--rationale", help="SECTION=why."),
 ) -> None:
     """Record the moderated reference grade per section."""
+    from audit.moderation.calibration import get_exercise, set_reference
+
     reasons = _pairs(rationale, "--rationale")
     with store() as session:
         set_reference(session, get_exercise(session, exercise), moderator,
@@ -221,6 +234,8 @@ def calibration_reference(
 @needs(Permission.moderate)
 def calibration_report(exercise: int = typer.Argument(..., help="Exercise number.")) -> None:
     """Each auditor's distance from the reference grade per section (+ = more generous than the reference)."""
+    from audit.moderation.calibration import distance_by_auditor, distance_report, get_exercise
+
     with store() as session:
         report = distance_report(session, get_exercise(session, exercise))
     _print_frame(report, f"Calibration exercise {exercise}: distance from the reference per section")

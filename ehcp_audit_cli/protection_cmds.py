@@ -6,12 +6,8 @@ from pathlib import Path
 
 import typer
 
-from audit.cycle.lifecycle import get_area
 from audit.protection.permissions import Permission
-from audit.protection.retention import RetentionPolicy, purge_expired, purge_history
-from audit.protection.safeguarding import list_flags
 from audit.store.actor import acting_as, cli_actor
-from audit.store.db import engine_from_settings
 from audit.vocabulary import label
 from audit.words import day, moment, short_moment
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
@@ -31,6 +27,9 @@ def safeguarding_list(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """List safeguarding flags (reference, plan, who raised it, email status); the concern text is on the web page."""
+    from audit.cycle.lifecycle import get_area
+    from audit.protection.safeguarding import list_flags
+
     with store() as session:
         views = list_flags(session, get_area(session, area or settings().area_code).id,
                            None if status == "all" else status)
@@ -48,6 +47,7 @@ def safeguarding_list(
 @needs(Permission.follow_up_safeguarding)
 def safeguarding_notify() -> None:
     """Email the designated contact about every flag whose alert failed or was lost (the flow does this too)."""
+    from audit.store.db import engine_from_settings
     from flows.alerts import retry_notifications, why_not_sendable
 
     s = settings()
@@ -66,6 +66,8 @@ def retention_purge_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be purged; change nothing."),
 ) -> None:
     """Purge scorecard comments, moderation rationales and closed safeguarding concerns past the retention period."""
+    from audit.protection.retention import RetentionPolicy, purge_expired
+
     s = settings()
     with store() as session:
         result = purge_expired(session, RetentionPolicy.from_settings(s), reports_dir=Path(s.resolved_reports_dir),
@@ -82,6 +84,8 @@ def retention_purge_cmd(
 @needs(Permission.operate_service)
 def retention_history(limit: int = typer.Option(20, "--limit", min=1, help="How many records, newest first.")) -> None:
     """Every purge: when, by whom, what, how many and the cut-off."""
+    from audit.protection.retention import purge_history
+
     with store() as session:
         records = purge_history(session, limit)
     table = words_table("When", "By", "What", "Rows#", "Older than", title="Purges")

@@ -19,11 +19,12 @@ def regional_cmd(
     workers: int = typer.Option(2, "--workers", help="Worker processes for the areas (1 runs them one after another)."),
 ) -> None:
     """Compare areas side by side (grades, timeliness, agreement), small numbers suppressed; runs a Prefect flow."""
-    from flows.runtime import configure_local_prefect
+    from flows.runtime import configure_local_prefect, quick_flow_runs
 
-    configure_local_prefect(settings())
+    configure_local_prefect(settings())  # the running local server if there is one (ehcp-audit prefect server start)
     from flows.regional import run_regional
 
     codes = [c.strip() for c in areas.split(",") if c.strip()] if areas else None
-    outcome = run_regional(codes, workers=workers, region=region, as_of=parse_date(as_of) or clock.today())
+    with quick_flow_runs():  # no heartbeat thread to wait for at the end (flows.runtime)
+        outcome = run_regional(codes, workers=workers, region=region, as_of=parse_date(as_of) or clock.today())
     console.print(f"Compared {len(outcome['areas'])} areas: {outcome['paths'].get('html')}")

@@ -5,28 +5,19 @@ from __future__ import annotations
 import typer
 
 from audit import clock
-from audit.cycle.chasing import chase_history
-from audit.cycle.lifecycle import get_area
-from audit.cycle.programmes import (
-    CADENCE_WORDS,
-    ProgrammeSpec,
-    next_slots,
-    programmes,
-    scheduled_cycles,
-    set_programme,
-)
 from audit.protection.permissions import Permission
-from audit.rubrics.loading import find_rubric
 from audit.vocabulary import label
 from audit.words import short_moment
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings, store
+from ehcp_audit_cli.server_cmds import server_app
 from ehcp_audit_cli.tables import words_table
 
 programme_app = typer.Typer(help="The audit programme: recurring cycles on a schedule (monthly, termly or cron).",
                             no_args_is_help=True)
 chase_app = typer.Typer(help="Reminders to auditors and escalations to agency leads.", no_args_is_help=True)
-prefect_app = typer.Typer(help="Run the scheduled flows: serve them here, or register them for Prefect workers.",
-                          no_args_is_help=True)
+prefect_app = typer.Typer(help="Run the scheduled flows: serve them here, or register them for Prefect workers; "
+                               "keep a local Prefect server running for the flow commands.", no_args_is_help=True)
+prefect_app.add_typer(server_app, name="server")
 
 
 @programme_app.command("set")
@@ -46,6 +37,10 @@ def programme_set(
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
     """Create or change a programme (by name). New schedules apply once the deployments are registered again."""
+    from audit.cycle.lifecycle import get_area
+    from audit.cycle.programmes import CADENCE_WORDS, ProgrammeSpec, next_slots, set_programme
+    from audit.rubrics.loading import find_rubric
+
     spec = ProgrammeSpec(name=name, cadence=cadence, cron=cron, rubric=find_rubric(settings().rubrics_dir, rubric),
                          sample_size=sample_size, strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
                          due_days=due_days, exclude_audited_months=exclude_months, timezone=zone, active=not paused)
@@ -64,6 +59,9 @@ def programme_set(
 @needs(Permission.manage_cycles)
 def programme_list(area: str | None = typer.Option(None, "--area", help="Local area code.")) -> None:
     """Programmes with their schedule, next start and the cycles they opened."""
+    from audit.cycle.lifecycle import get_area
+    from audit.cycle.programmes import next_slots, programmes, scheduled_cycles
+
     with store() as session:
         table = words_table("Programme#", "Name", "Schedule", "Sample#", "Due after", "State", "Next start", "Cycles opened",
                             title="Audit programmes")
@@ -80,12 +78,13 @@ def programme_list(area: str | None = typer.Option(None, "--area", help="Local a
 @needs(Permission.manage_cycles)
 def chase_run(today: str | None = typer.Option(None, "--today", help="Date to judge due and overdue on.")) -> None:
     """Send today's reminders and escalations now (the daily deployment does this on schedule)."""
-    from flows.runtime import configure_local_prefect
+    from flows.runtime import configure_local_prefect, quick_flow_runs
 
     configure_local_prefect(settings())
     from flows.chase import chase
 
-    outcome = chase(today=parse_date(today))
+    with quick_flow_runs():
+        outcome = chase(today=parse_date(today))
     console.print("Chase: " + (", ".join(f"{n} email(s) {s}" for s, n in sorted(outcome.items())) or "nothing to chase"),
                   highlight=False)
 
@@ -95,6 +94,8 @@ def chase_run(today: str | None = typer.Option(None, "--today", help="Date to ju
 @needs(Permission.manage_cycles)
 def chase_history_cmd(cycle: int | None = typer.Option(None, "--cycle", help="Only this cycle.")) -> None:
     """Who was chased and when: rule, recipient, outcome."""
+    from audit.cycle.chasing import chase_history
+
     with store() as session:
         table = words_table("When", "Rule", "Auditor", "Sent to", "Outcome", "Attempts#", "Cycle#", "About",
                             title="Chase emails")

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
-from audit.protection.trail_search import ACTIONS, TrailFilter, find_entries, write_csv
-from audit.protection.trail_words import TrailReader, details
-from audit.store.trail import verify_chain
 from audit.words import short_moment
 from ehcp_audit_cli.common import console, friendly, needs, parse_date, store
 from ehcp_audit_cli.tables import words_table
+
+if TYPE_CHECKING:
+    from audit.protection.trail_search import TrailFilter
 
 trail_app = typer.Typer(help="The audit trail of every change to the store: show, export (CSV), verify.",
                         no_args_is_help=True)
@@ -22,13 +23,17 @@ ActorOpt = typer.Option("", "--actor", "--person", help="A person: a username or
 PlanOpt = typer.Option("", "--plan", help="A plan reference: every change to that plan, its audits and results.")
 TableOpt = typer.Option("", "--table", help="Table name, e.g. plan, scorecard, criteriongrade, user.")
 RowOpt = typer.Option("", "--row", help="Primary key of one row.")
-ActionOpt = typer.Option("", "--action", help=f"One of: {', '.join(ACTIONS)}.")
+# The actions are audit.protection.trail_search.ACTIONS (imported by the commands, not for --help; a test checks
+# this sentence names every one of them).
+ActionOpt = typer.Option("", "--action", help="One of: create, update, delete, bulk create, bulk update, bulk delete.")
 SinceOpt = typer.Option(None, "--since", help="From this day (DD/MM/YYYY or YYYY-MM-DD, UK time).")
 UntilOpt = typer.Option(None, "--until", help="Up to and including this day (DD/MM/YYYY or YYYY-MM-DD).")
 
 
 def _filter(actor: str, table: str, row: str, action: str, since: str | None, until: str | None,
             plan: str = "") -> TrailFilter:
+    from audit.protection.trail_search import TrailFilter
+
     return TrailFilter(actor=actor, plan=plan, table=table, row_key=row, action=action, since=parse_date(since, "--since date"),
                        until=parse_date(until, "--until date")).check()
 
@@ -42,6 +47,9 @@ def trail_show(
     limit: int = typer.Option(50, "--limit", min=1, max=5000, help="How many of the newest matching entries."),
 ) -> None:
     """Show the newest matching trail entries: when, and who did what to what, in words."""
+    from audit.protection.trail_search import find_entries
+    from audit.protection.trail_words import TrailReader, details
+
     f = _filter(actor, table, row, action, since, until, plan)
     out = words_table("Entry#", "When", "What happened", title="Audit trail (newest first, UK time)")
     with store() as session:
@@ -64,6 +72,8 @@ def trail_export(
     since: str | None = SinceOpt, until: str | None = UntilOpt,
 ) -> None:
     """Export matching entries, oldest first, as CSV (with their hashes, so the export can be checked)."""
+    from audit.protection.trail_search import write_csv
+
     if out.suffix.lower() != ".csv":
         raise AuditError(f"{out.name}: the trail is exported as CSV; give a file name ending .csv")
     f = _filter(actor, table, row, action, since, until, plan)
@@ -81,6 +91,8 @@ def trail_verify(
         None, "--expect", help="A head printed by an earlier verify, as ID:HASH; fails if that entry is gone or changed."),
 ) -> None:
     """Recompute the hash chain; report the first entry changed or removed outside the application."""
+    from audit.store.trail import verify_chain
+
     with store() as session:
         check = verify_chain(session, expect=_anchor(expect))
     if not check.ok:

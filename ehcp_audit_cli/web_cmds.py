@@ -10,18 +10,7 @@ import sys
 
 import typer
 
-from audit.protection.permissions import Permission
-from audit.protection.users import (
-    ROLES,
-    create_api_token,
-    create_user,
-    get_user,
-    link_sso,
-    list_users,
-    set_active,
-    set_role,
-    sign_out_everywhere,
-)
+from audit.protection.permissions import ROLES, Permission
 from audit.vocabulary import SERVICES, label
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 from ehcp_audit_cli.tables import words_table
@@ -120,6 +109,8 @@ def users_add(
     password: str | None = typer.Option(None, "--password", help="Password (at least 10 characters); asked for if omitted."),
 ) -> None:
     """Add a user who can sign in to the web app."""
+    from audit.protection.users import create_user
+
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with store() as session:
@@ -132,6 +123,8 @@ def users_add(
 @needs(Permission.manage_users)
 def users_list() -> None:
     """List users, their roles and auditor codes."""
+    from audit.protection.users import list_users
+
     with store() as session:
         table = words_table("Username", "Role", "Auditor", "Active", title="Accounts")
         for user, aud in list_users(session):
@@ -149,6 +142,8 @@ def users_set_role(
     service: str | None = typer.Option(None, "--service", help=SERVICE_HELP),
 ) -> None:
     """Change a user's role."""
+    from audit.protection.users import get_user, set_role
+
     with store() as session:
         set_role(session, get_user(session, username), role, auditor, service)
     console.print(f"{username} is now {role}.")
@@ -159,6 +154,8 @@ def users_set_role(
 @needs(Permission.manage_users)
 def users_deactivate(username: str = typer.Argument(..., help="The user.")) -> None:
     """Switch an account off (it can no longer sign in or use its API tokens)."""
+    from audit.protection.users import get_user, set_active
+
     with store() as session:
         set_active(session, get_user(session, username), False)
     console.print(f"{username} can no longer sign in.")
@@ -172,6 +169,8 @@ def users_token(
     label: str = typer.Option("", "--label", help="What the token is for, e.g. 'case management system'."),
 ) -> None:
     """Issue an API bearer token for a user; it is shown once, only its hash is kept."""
+    from audit.protection.users import create_api_token, get_user
+
     with store() as session:
         token = create_api_token(session, get_user(session, username), label)
     console.print(token, highlight=False, soft_wrap=True)
@@ -182,6 +181,8 @@ def users_token(
 @needs(Permission.manage_users)
 def users_sign_out_everywhere(username: str = typer.Argument(..., help="The user.")) -> None:
     """End every web session of a user, on every device, and revoke their API tokens."""
+    from audit.protection.users import get_user, sign_out_everywhere
+
     with store() as session:
         sign_out_everywhere(session, get_user(session, username))
     console.print(f"{username} is signed out everywhere; their API tokens no longer work.")
@@ -196,6 +197,8 @@ def users_link_sso(
                                           "(Entra ID: the object id, oid). Leave out to unlink."),
 ) -> None:
     """Link a user to their single sign-on identity (checked by you; roles never come from the provider)."""
+    from audit.protection.users import get_user, link_sso
+
     with store() as session:
         link_sso(session, get_user(session, username), subject)
     console.print(f"{username} {'signs in as ' + subject if subject else 'has no single sign-on identity'}.")

@@ -50,6 +50,7 @@ from audit.synthetic.submissions import submit_simulated
 from audit.vocabulary import CycleStatus, SampleStatus
 from flows.runtime import flow_settings
 from flows.steps import crash_point, step_transaction
+from reports.cache import board_summary, cache_folder
 from reports.render import render, write_summary
 from reports.summary import build_summary
 
@@ -137,9 +138,13 @@ def proposals_step(settings: Settings, cycle_id: int, today: date) -> dict:
 @task(name="board-summary", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def report_step(settings: Settings, cycle_id: int, as_of: date) -> dict[str, str]:
     with step_transaction(settings, "board-summary") as session:
-        results = load_cycle_results(session, get_cycle(session, cycle_id))
-        summary = build_summary(session, results, as_of, settings.small_number_threshold,
-                                scales=load_scales(settings.scales_dir))
+        cycle = get_cycle(session, cycle_id)
+        # Built through the view cache, so the results page and `ehcp-audit report` reuse it (reports.cache).
+        summary = board_summary(session, cycle, as_of, settings.small_number_threshold,
+                                scales_dir=settings.scales_dir, folder=cache_folder(settings))
+        if summary is None:  # only re-audited plans in: the summary says the random sample has no results
+            summary = build_summary(session, load_cycle_results(session, cycle), as_of,
+                                    settings.small_number_threshold, scales=load_scales(settings.scales_dir))
     paths = write_summary(summary, Path(settings.resolved_reports_dir))
     crash_point("board-summary", "files-written")
     create_markdown_artifact(key=f"board-summary-cycle-{cycle_id}", markdown=render(summary, "md"),

@@ -177,8 +177,9 @@ def _run_cycle(settings: Settings, cycle_id: int, seed: int, skip: list[str], si
         audit_cycle,  # Prefect is imported once its environment is set
     )
 
-    return audit_cycle(cycle_id, simulate_auditors=simulate, simulation_seed=seed, skip_auditors=skip,
-                       database_url=settings.resolved_database_url, data_dir=str(settings.data_dir))
+    with runtime.quick_flow_runs():
+        return audit_cycle(cycle_id, simulate_auditors=simulate, simulation_seed=seed, skip_auditors=skip,
+                           database_url=settings.resolved_database_url, data_dir=str(settings.data_dir))
 
 
 def _late_health_auditor(store, cycle_id: int) -> list[str]:

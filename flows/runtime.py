@@ -16,8 +16,13 @@ from audit.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def configure_local_prefect(settings: Settings) -> None:
-    """Set Prefect's environment before it is imported; values already set by the user win."""
+def configure_local_prefect(settings: Settings) -> str | None:
+    """Set Prefect's environment before it is imported; values already set by the user win.
+
+    Returns the Prefect API the flows will use: PREFECT_API_URL as the user set it, else the background server
+    `ehcp-audit prefect server start` keeps running for this data folder (flows.local_server), now set as
+    PREFECT_API_URL; None when there is neither, and Prefect's local mode starts a temporary server per process.
+    """
     home = Path(settings.data_dir).resolve() / "prefect"
     defaults = {
         "PREFECT_HOME": str(home),
@@ -32,6 +37,42 @@ def configure_local_prefect(settings: Settings) -> None:
     # A PREFECT_HOME set by the user (the Makefile sets one) may not exist yet on a fresh clone; Prefect's
     # temporary server then cannot open its database and start-up times out.
     Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows.local_server import running_server
+
+        server = running_server(Path(os.environ["PREFECT_HOME"]).expanduser())
+        if server is not None:
+            os.environ["PREFECT_API_URL"] = server.url
+    return os.environ.get("PREFECT_API_URL") or None
+
+
+def warm_runner_home(api: str | None) -> Path | None:
+    """Prefect's home when the flows go to the local server started by `ehcp-audit prefect server start`
+    (whose warm runner can run them: flows.warm_runner), else None."""
+    from flows.local_server import running_server
+
+    home = Path(os.environ.get("PREFECT_HOME", "")).expanduser()
+    server = running_server(home) if api and home.name else None
+    return home if server is not None and server.url == api and server.runner_pid else None
+
+
+@contextmanager
+def quick_flow_runs() -> Iterator[None]:
+    """Flow runs started inside the block end as soon as their work does.
+
+    Prefect 3.9 sends a flow run heartbeat from a thread that sleeps in one-second steps, and joins that thread
+    when the run ends: every run waited up to a second for nothing (a tenth of a cold `cycle run` on the demo
+    area). Heartbeats let an automation mark a run whose process died as crashed; a command run by hand ends
+    with its process, so the commands that run a flow in their own process turn them off, unless the user set
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY. Deployments run by workers and `prefect serve` keep Prefect's default.
+    """
+    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY"):
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def flow_settings(base: Settings, database_url: str | None, data_dir: str | None) -> Settings:
@@ -59,12 +100,12 @@ def shared_prefect_server(settings: Settings) -> Iterator[str | None]:
     leaving the block the server is stopped, whatever stopped the process.
 
     Yields the server's API address, or None when there is nothing to start: a Prefect server is configured
-    (PREFECT_API_URL) or flows run on Prefect workers (EHCP_AUDIT_FLOW_TRIGGER=deployment).
+    (PREFECT_API_URL) or running in the background (`ehcp-audit prefect server start`), or flows run on Prefect
+    workers (EHCP_AUDIT_FLOW_TRIGGER=deployment).
     """
-    if os.environ.get("PREFECT_API_URL") or settings.flow_trigger == "deployment":
-        yield None
+    if settings.flow_trigger == "deployment" or configure_local_prefect(settings):
+        yield None  # flows run on workers, or on the configured or background server (flows.local_server)
         return
-    configure_local_prefect(settings)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

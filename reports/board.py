@@ -83,7 +83,7 @@ def board_data(session: Session, cycle: Cycle, as_of: date, *, full: bool = True
     also the trend up to the cycle and the timeliness per team and per month (what only the pack shows)."""
     results = results or analysis.load_cycle_results(session, cycle)
     register = plans_frame(session, cycle.area_id)
-    overview = moderation_overview(session, cycle)
+    overview = moderation_overview(session, cycle, results.marking)  # the marking read with the results, if any
     overview["agreement"] = {k: records(v) for k, v in overview["agreement"].items()}
     return BoardData(
         results=results,

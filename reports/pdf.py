@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from functools import cache
 
-from pypdf import PdfReader, PdfWriter
-
 from reports import workers
 
 
@@ -34,6 +32,16 @@ def html_to_pdf_pages(html: str) -> tuple[bytes, int]:
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     document = HTML(string=html, base_url=".").render(font_config=_font_config())
     return document.write_pdf(), len(document.pages)
+
+
+def prepare_worker() -> None:
+    """A board pack worker's first step (reports.workers.warm_up): WeasyPrint with its fonts set up, and
+    matplotlib for the charts, imported once before its first job."""
+    from weasyprint import HTML  # noqa: F401
+
+    import reports.charts  # noqa: F401  (matplotlib)
+
+    _font_config()
 
 
 @cache
@@ -58,7 +66,10 @@ def start_pdfs(documents: Iterable[str]) -> list[Future[tuple[bytes, int]]]:
 def join_pdfs(title: str, parts: list[bytes], stamp: bytes) -> bytes:
     """The parts as one PDF, each page overlaid with the same page of `stamp` (running header, page numbers).
 
-    Here rather than in reports.pack_pdf so a worker process that joins imports only this light module."""
+    Here rather than in reports.pack_pdf so a worker process that joins imports only this light module; pypdf
+    (and the cryptography it loads, 20-30 MB) only in a worker that joins, not in every one that lays out."""
+    from pypdf import PdfReader, PdfWriter
+
     writer = PdfWriter()
     for part in parts:
         writer.append(PdfReader(io.BytesIO(part)))

@@ -31,25 +31,36 @@ def submit(fn: Callable[..., T], *args) -> Future[T]:
         done: Future[T] = Future()
         try:
             done.set_result(fn(*args))
-        except Exception as error:
+        except Exception as error:  # handed to whoever asks for the result, as the pool does
             done.set_exception(error)
         return done
     return _workers().submit(fn, *args)
 
 
-def _workers() -> ProcessPoolExecutor:
+def warm_up(prepare: Callable[[], None] | None = None) -> None:
+    """Start the workers now, each running `prepare` first (reports.pdf.prepare_worker imports WeasyPrint and
+    matplotlib, about a second), while this process imports the domain and reads the store. Call it first thing,
+    while this process is small and has one thread, so workers forked from it carry none of what it loads
+    later. With one core it does nothing."""
+    if cores() > 1:
+        pool = _workers(prepare)
+        for _ in range(cores()):
+            pool.submit(int)  # a worker is started for each job the pool cannot give to an idle one
+
+
+def _workers(prepare: Callable[[], None] | None = None) -> ProcessPoolExecutor:
     """One pool, one worker per core, for the life of the process: starting workers and importing WeasyPrint
     and matplotlib costs about a second."""
     global _pool
     if _pool is None:
-        # fork when this process has one thread (the CLI, a benchmark): workers start at once with nothing to
-        # import again. forkserver when threads run (a Prefect worker, the web app): forking those is unsafe.
+        # fork when this process has one thread (the CLI, a benchmark): workers start at once. forkserver when
+        # threads run (a Prefect worker, the web app): forking those is unsafe.
         if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
         else:
             # Preload what the workers run: the pack's own modules (pandas, SQLModel) would add seconds.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["weasyprint", "reports.charts", "reports.pdf"])
-        _pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context)
+        _pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context, initializer=prepare)
         atexit.register(_pool.shutdown)
     return _pool

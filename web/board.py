@@ -19,6 +19,7 @@ from audit.protection.permissions import AccessDenied, Permission, results_servi
 from audit.results.analysis import load_cycle_results
 from audit.store.models import Cycle, PlanResult, User
 from audit.vocabulary import Agency
+from reports.cache import board_summary, cache_folder
 from reports.render import FORMATS, render
 from reports.summary import build_summary
 from web.deps import CheckedFirst, Id, Refused, allow, page, store
@@ -40,7 +41,9 @@ def cycles_with_results(session: Session, area_code: str) -> list[Cycle]:
 
 
 def summary_for(request: Request, cycle_id: int, user: User) -> dict:
-    """The board summary view-model as of today (the one the flow writes), cut to what the user may see."""
+    """The board summary view-model as of today (the one the flow writes), cut to what the user may see.
+
+    Worked out once per version of the store's data and shared by every web process (reports.cache): read-only."""
     settings = request.app.state.settings
     try:
         service = results_service(user.role, user.service)
@@ -50,9 +53,13 @@ def summary_for(request: Request, cycle_id: int, user: User) -> dict:
         cycle = session.get(Cycle, cycle_id)
         if cycle is None or cycle not in cycles_with_results(session, settings.area_code):
             raise Refused("object", f"Cycle {cycle_id} has no results yet.", 404)
-        return build_summary(session, load_cycle_results(session, cycle), clock.today(),
-                             settings.small_number_threshold, service=service,
-                             scales=load_scales(settings.scales_dir))
+        summary = board_summary(session, cycle, clock.today(), settings.small_number_threshold, service=service,
+                                scales_dir=settings.scales_dir, folder=cache_folder(settings))
+        if summary is None:  # scored, but only re-audited plans: the summary says the random sample has none
+            summary = build_summary(session, load_cycle_results(session, cycle), clock.today(),
+                                    settings.small_number_threshold, service=service,
+                                    scales=load_scales(settings.scales_dir))
+    return summary
 
 
 @router.get("/results")

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, func, select
 
 from audit.cells import text_problem
-from audit.cycle.amendments import schedule_reaudits
-from audit.cycle.assignment import assign_cycle
-from audit.cycle.sampling import Exclusions, draw_replacement, sample_cycle, validate_strata
 from audit.errors import AuditError, NotFound
 from audit.limits import DEFAULT_TEXT_CHARS
-from audit.rubrics.loading import Rubric, store_rubric
 from audit.store.models import Assignment, Auditor, Cycle, LocalArea, Plan, SampledPlan, Scorecard, utcnow
 from audit.vocabulary import CycleStatus, SampleStatus, ScorecardStatus
+
+if TYPE_CHECKING:
+    from audit.cycle.sampling import Exclusions
+    from audit.rubrics.loading import Rubric
+
+# Sampling, assignment and re-audits (numpy, the working-day calendar) are imported by the functions that open
+# or change a cycle, not by the many callers that only read one (cycle status, the web app's pages).
+
 
 CYCLE_NAME_CHARS = 200  # shown in page titles, email subjects and board pack headings
 
@@ -75,6 +80,9 @@ def create_cycle(
         raise AuditError("Sample size must be at least 1.")
     _check_text("The cycle name", name, CYCLE_NAME_CHARS, one_line=True)
     strata = list(strata or [])
+    from audit.cycle.sampling import Exclusions, validate_strata
+    from audit.rubrics.loading import store_rubric
+
     validate_strata(strata)
     version = store_rubric(session, rubric)
     created = created_at or utcnow()
@@ -99,6 +107,10 @@ def create_cycle(
 
 def open_cycle(session: Session, cycle: Cycle) -> tuple[list[SampledPlan], list[Assignment]]:
     """Sample and assign; safe to rerun (only what is missing is added)."""
+    from audit.cycle.amendments import schedule_reaudits
+    from audit.cycle.assignment import assign_cycle
+    from audit.cycle.sampling import sample_cycle
+
     if cycle.status == CycleStatus.closed.value:
         raise AuditError(f"Cycle {cycle.id} is closed; create a new cycle instead.")
     sampled = list(sample_cycle(session, cycle))
@@ -117,6 +129,9 @@ def withdraw_plan(
     session: Session, cycle: Cycle, plan_ref: str, reason: str, replace: bool = True
 ) -> SampledPlan | None:
     """Withdraw a sampled plan with a reason (kept), optionally replacing it from the same stratum."""
+    from audit.cycle.assignment import assign_cycle
+    from audit.cycle.sampling import draw_replacement
+
     if not reason.strip():
         raise AuditError("Give a reason for withdrawing the plan (for example 'ceased', 'moved to another area').")
     _check_text("The reason for withdrawing", reason, DEFAULT_TEXT_CHARS)

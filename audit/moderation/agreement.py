@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from audit.moderation import reading
 from audit.moderation.coefficients import (  # noqa: F401  (re-exported: callers import them from here)
@@ -161,6 +160,8 @@ def _bootstrap(tables: np.ndarray) -> tuple[dict[str, tuple[float, float]], bool
         computed = pair_figures(summed)
         return np.stack([computed[name] for name in BOOTSTRAPPED])
 
+    from scipy import stats  # about a second to import: only when intervals are drawn (issue 16)
+
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)  # handled below, in words
         result = stats.bootstrap((np.arange(tables.shape[0]),), figures, vectorized=True, method="percentile",
@@ -193,7 +194,9 @@ def _wilson_cluster(agreed: np.ndarray, units: np.ndarray) -> tuple[float, float
     else:  # no spread to estimate the design effect from: each plan counts once
         effective = plans
     effective = min(max(effective, min(plans, n)), n)
-    z = stats.norm.ppf(1 - (1 - CONFIDENCE) / 2)
+    from scipy.special import ndtri  # the normal quantile, as scipy.stats.norm.ppf gives it, without scipy.stats
+
+    z = ndtri(1 - (1 - CONFIDENCE) / 2)
     centre = (p + z * z / (2 * effective)) / (1 + z * z / effective)
     half = z * math.sqrt(p * (1 - p) / effective + z * z / (4 * effective**2)) / (1 + z * z / effective)
     return round(100 * max(centre - half, 0.0), 1), round(100 * min(centre + half, 1.0), 1)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import krippendorff
 import numpy as np
-from scipy import stats
 
 from audit.vocabulary import Grade
 
@@ -87,7 +86,11 @@ def gwet_ac(reliability: np.ndarray, categories: Sequence[int], weights: np.ndar
     pe_i = t_w * (counts @ (1 - pi_k)) / r_i
     ac_i_star = ac_i - 2 * (1 - value) * (pe_i - pe) / (1 - pe)
     se = math.sqrt(((ac_i_star - value) ** 2).sum() / (n * (n - 1)))
-    t = stats.t.ppf(1 - (1 - confidence) / 2, n - 1)
+    # Student's t quantile, as scipy.stats.t.ppf gives it; scipy.stats takes about a second to import, which every
+    # command and web worker that imported this module paid for (issue 16).
+    from scipy.special import stdtrit
+
+    t = stdtrit(n - 1, 1 - (1 - confidence) / 2)
     return Coefficient(float(value), se, float(max(value - t * se, -1.0)), float(min(value + t * se, 1.0)),
                        float(pa), float(pe))
 

@@ -270,6 +270,24 @@ def moderation_queue(session: Session, cycle: Cycle) -> list[Piece]:
     return [p for p in double_marked(session, cycle) if p.awaiting_moderation]
 
 
+@dataclass
+class Marking:
+    """One reading of a cycle's marking: its rules, every marker's marks and the double-marked pieces.
+
+    What counts, the moderation overview and the agreement statistics all start from it: read it once per
+    view (`read_marking`) and pass it on, rather than each working it out again."""
+
+    rules: ModerationRules
+    marks: dict[tuple[int, str], dict[str, Mark]]
+    pieces: list[Piece]
+
+
+def read_marking(session: Session, cycle: Cycle) -> Marking:
+    rules = rules_for_cycle(session, cycle)
+    marks = piece_marks(session, cycle, cycle_rubric(session, cycle))
+    return Marking(rules, marks, double_marked(session, cycle, rules, marks))
+
+
 @dataclass(frozen=True)
 class Counted:
     """Which score counts for a plan's section, and why."""
@@ -280,18 +298,17 @@ class Counted:
     basis: str
 
 
-def counted_sources(session: Session, cycle: Cycle) -> dict[tuple[int, str], Counted]:
+def counted_sources(session: Session, cycle: Cycle, marking: Marking | None = None) -> dict[tuple[int, str], Counted]:
     """(sampled plan id, section) -> the counted score: moderated if agreed, else by the cycle's policy."""
-    rules = rules_for_cycle(session, cycle)
-    rubric = cycle_rubric(session, cycle)
+    marking = marking or read_marking(session, cycle)
+    rules = marking.rules
     out: dict[tuple[int, str], Counted] = {}
-    marks = piece_marks(session, cycle, rubric)
-    for (sp_id, _agency), roles in marks.items():
+    for (sp_id, _agency), roles in marking.marks.items():
         first = roles.get(MarkerRole.first.value)
         if first and first.submitted:
             for code in first.assignment.sections:
                 out[(sp_id, code)] = Counted("first", first.scorecard_id, None, "first marker (not double-marked)")
-    for piece in double_marked(session, cycle, rules, marks):
+    for piece in marking.pieces:
         for code in piece.first.assignment.sections:
             key = (piece.sampled_plan_id, code)
             if code in piece.moderated:

@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 from audit.cycle.assignment import cycle_rubric
 from audit.errors import NotFound
 from audit.moderation.marking import (
+    Marking,
     Piece,
     counted_sources,
     double_marked,
     piece_marks,
+    read_marking,
     rules_for_cycle,
     selection_reasons,
 )
@@ -103,13 +105,16 @@ def score_labels(session: Session, cycle: Cycle) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["plan_ref", "section", "role", "by", "grade", "counts", "basis"])
 
 
-def agreement_units(session: Session, cycle: Cycle) -> pd.DataFrame:
+def agreement_units(session: Session, cycle: Cycle, marking: Marking | None = None) -> pd.DataFrame:
     """One row per double-marked section: plan, section, agency, both auditors, both section grades, and how the
-    piece was chosen for second marking: "random" (the randomly chosen plans) or "rule" (extremes, per auditor)."""
-    pieces = double_marked(session, cycle)
+    piece was chosen for second marking: "random" (the randomly chosen plans) or "rule" (extremes, per auditor).
+
+    `marking`: the cycle's marking if the caller has read it already (double_marked is not worked out again)."""
+    pieces = double_marked(session, cycle) if marking is None else marking.pieces
     recorded = {(p.sampled_plan_id, p.agency): p.second.assignment.selected_by for p in pieces}
     if any(reasons is None for reasons in recorded.values()):  # chosen before the reasons were kept: work them out
-        worked_out = selection_reasons(session, cycle, rules_for_cycle(session, cycle))
+        rules = rules_for_cycle(session, cycle) if marking is None else marking.rules
+        worked_out = selection_reasons(session, cycle, rules)
         recorded = {key: reasons if reasons is not None else worked_out.get(key, ())
                     for key, reasons in recorded.items()}
     rows = [{"sampled_plan_id": p.sampled_plan_id, "plan_ref": p.plan_ref, "section": code, "agency": p.agency,
@@ -125,18 +130,20 @@ UNIT_COLUMNS = ["sampled_plan_id", "plan_ref", "section", "agency", "first_audit
                 "second_grade", "chosen_by"]
 
 
-def moderation_overview(session: Session, cycle: Cycle) -> dict:
-    """Second marking, moderation and agreement for one cycle: plain data for the board and the QA lead."""
+def moderation_overview(session: Session, cycle: Cycle, marking: Marking | None = None) -> dict:
+    """Second marking, moderation and agreement for one cycle: plain data for the board and the QA lead.
+
+    `marking`: the cycle's marking if the caller has read it already (audit.results.analysis.CycleResults)."""
     from audit.moderation.agreement import (
         agreement_tables,  # agreement is pure statistics; only this view needs it
     )
 
-    rules = rules_for_cycle(session, cycle)
-    pieces = double_marked(session, cycle, rules)
+    marking = marking or read_marking(session, cycle)
+    rules, pieces = marking.rules, marking.pieces
     rubric = cycle_rubric(session, cycle)
     seconds = session.exec(select(Assignment).where(Assignment.cycle_id == cycle.id, Assignment.active == True,  # noqa: E712
                                                     Assignment.marker_role == MarkerRole.second.value)).all()
-    tables = agreement_tables(agreement_units(session, cycle),
+    tables = agreement_tables(agreement_units(session, cycle, marking),
                               {s.code: f"{s.code}: {s.title}" for s in rubric.sections})
     tables["agency"]["group"] = tables["agency"]["group"].map(lambda a: Agency(a).label if a in Agency.values() else a)
     queue = [p for p in pieces if p.awaiting_moderation]

@@ -6,6 +6,7 @@ fast hash is enough and lets a token be looked up by its hash).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections import Counter
@@ -27,8 +28,16 @@ DEMO_PASSWORD = "demo-password-2026"  # printed by `ehcp-audit demo`; only for t
 
 _hasher = PasswordHasher()
 # Verifying against this when the username is unknown takes as long as a real check, so timing does not
-# tell an attacker which usernames exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# tell an attacker which usernames exist. It is a hash of a random password nobody kept, made with the hasher's
+# parameters: computing one at import cost every command that imports this module 0.1-0.2 s (issue 16).
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$aNVBmPyMexMia0bzJfX8kA$Dzh/Pqorrf2EoeXMkI/4y3qcVJFXKtB13QM4XEqSYiI"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """The hash verified for unknown usernames: the one above, or a new one if the hasher's parameters changed
+    (a verify then costs what a real user's does, whatever argon2-cffi's defaults become)."""
+    return _hasher.hash(secrets.token_urlsafe(32)) if _hasher.check_needs_rehash(_DUMMY_HASH) else _DUMMY_HASH
 
 
 def _check_links(role: str, auditor_id: int | None, service: str | None) -> None:
@@ -85,7 +94,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or None (never says which part was wrong)."""
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or not user.active:

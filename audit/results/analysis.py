@@ -13,6 +13,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from audit.cycle.assignment import cycle_rubric
+from audit.moderation.marking import Marking, read_marking
 from audit.results.cycle_scores import counted_grades
 from audit.rubrics.loading import Rubric
 from audit.rubrics.model import PART_SEPARATOR
@@ -34,6 +35,7 @@ class CycleResults:
     criteria: pd.DataFrame  # one row per plan x criterion graded
     register_teams: list[str]
     register_needs: list[str]
+    marking: Marking | None = None  # the marking the criteria were counted from (for the moderation overview)
 
 
 def has_reaudits(session: Session, cycle: Cycle) -> bool:
@@ -79,15 +81,16 @@ def load_cycle_results(session: Session, cycle: Cycle, include_reaudits: bool = 
     sections = sections[sections["sampled_plan_id"].isin(kept)].reset_index(drop=True)
     sections["grade"] = sections["grade"].astype("Int64")
     services = _service_frame(rubric, sections)
+    marking = read_marking(session, cycle) if criteria else None
     crit = [
         {"sampled_plan_id": sp, "section": sec.split(PART_SEPARATOR)[0], "criterion_id": cid, "grade": int(g)}
-        for (sp, sec), grades in (counted_grades(session, cycle) if criteria else {}).items() if sp in kept
+        for (sp, sec), grades in (counted_grades(session, cycle, marking) if criteria else {}).items() if sp in kept
         for cid, g in grades.items() if g != NOT_APPLICABLE  # not applicable is not a grade
     ]
     criteria = pd.DataFrame(crit, columns=["sampled_plan_id", "section", "criterion_id", "grade"])
     teams = sorted(set(session.exec(select(Plan.team).where(Plan.area_id == cycle.area_id).distinct()).all()))
     needs = sorted(set(session.exec(select(Plan.primary_need).where(Plan.area_id == cycle.area_id).distinct()).all()))
-    return CycleResults(cycle, rubric, plans, sections, services, criteria, teams, needs)
+    return CycleResults(cycle, rubric, plans, sections, services, criteria, teams, needs, marking)
 
 
 def _service_frame(rubric: Rubric, sections: pd.DataFrame) -> pd.DataFrame:

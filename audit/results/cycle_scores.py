@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, delete, select
 
 from audit.cycle.assignment import applicable_sections, cycle_rubric
-from audit.moderation.marking import counted_sources
+from audit.moderation.marking import Marking, counted_sources, read_marking
 from audit.rubrics.loading import Rubric
 from audit.rubrics.scoring import NOT_APPLICABLE, combined_grade, plan_grade, section_grade
 from audit.store.models import Assignment, CriterionGrade, Cycle, Plan, PlanResult, SampledPlan, SectionResult
@@ -27,14 +27,16 @@ class ScoreSummary:
     by_grade: dict[str, int]
 
 
-def counted_grades(session: Session, cycle: Cycle) -> dict[tuple[int, str], dict[str, Grade | str]]:
+def counted_grades(session: Session, cycle: Cycle,
+                   marking: Marking | None = None) -> dict[tuple[int, str], dict[str, Grade | str]]:
     """(sampled plan id, section or part) -> criterion grades from the scorecard that counts.
 
     `audit.moderation.marking.counted_sources` decides: the first marker's, or the second marker's when the cycle's
     policy takes the lower grade. A moderated section keeps the first marker's criteria here; its agreed
     section grade is applied by `score_cycle`. A criterion the auditor marked not applicable is NOT_APPLICABLE.
+    `marking`: the cycle's marking when the caller has read it.
     """
-    sources = counted_sources(session, cycle)
+    sources = counted_sources(session, cycle, marking)
     cards = {c.scorecard_id for c in sources.values()}
     rows = session.exec(
         select(CriterionGrade.scorecard_id, CriterionGrade.section, CriterionGrade.criterion_id, CriterionGrade.grade,
@@ -60,8 +62,9 @@ def skipped_by_piece(session: Session, cycle: Cycle) -> dict[tuple[int, str], se
 def score_cycle(session: Session, cycle: Cycle) -> ScoreSummary:
     """Recompute and store section and plan results for every active sampled plan of the cycle."""
     rubric: Rubric = cycle_rubric(session, cycle)
-    grades = counted_grades(session, cycle)
-    sources = counted_sources(session, cycle)  # a moderated section grade replaces the roll-up
+    marking = read_marking(session, cycle)  # once, for both
+    grades = counted_grades(session, cycle, marking)
+    sources = counted_sources(session, cycle, marking)  # a moderated section grade replaces the roll-up
     skipped = skipped_by_piece(session, cycle)
     sampled = session.exec(
         select(SampledPlan, Plan).join(Plan, Plan.id == SampledPlan.plan_id)

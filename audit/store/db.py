@@ -62,14 +62,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - tr
 
 
 def init_db(engine: Engine) -> None:
-    """Make the schema current: create and stamp a new database, migrate an old SQLite file, refuse the rest."""
-    tables = set(inspect(engine).get_table_names())
-    if not tables - {"alembic_version"}:
+    """Make the schema current: create and stamp a new database, migrate an old SQLite file, refuse the rest.
+
+    A database already current (every start of every command after the first) costs one connection and a
+    couple of catalogue queries: Alembic is loaded only when there is something to create, stamp or migrate.
+    """
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        revision = migrate.stored_revision(connection, tables)
+    if not tables - {migrate.VERSION_TABLE}:
         SQLModel.metadata.create_all(engine)
         migrate.stamp(engine, "head")
         _guard_trail(engine)
         return
-    revision = migrate.current_revision(engine)
     if revision is None:
         adopt_unversioned(engine)
     elif revision != migrate.head_revision():
@@ -80,7 +85,8 @@ def init_db(engine: Engine) -> None:
         migrate.upgrade(engine)
     # Tables added on a branch before their migration exists (see docs/production.md) are created here; a
     # database made by `db upgrade` already has every table and this changes nothing.
-    SQLModel.metadata.create_all(engine)
+    if set(SQLModel.metadata.tables) - tables:
+        SQLModel.metadata.create_all(engine)
     _guard_trail(engine)
 
 

@@ -39,6 +39,10 @@ FOR EACH STATEMENT EXECUTE FUNCTION trailentry_refuse_change()""",
 # Present when the PostgreSQL guards are installed (checked first, so a start-up takes no table lock).
 POSTGRESQL_PRESENT = """SELECT count(*) FROM pg_trigger
 WHERE tgrelid = 'trailentry'::regclass AND tgname IN ('trailentry_no_change', 'trailentry_no_truncate')"""
+# Present when the SQLite guards are installed (checked first, so a start-up writes nothing).
+SQLITE_PRESENT = """SELECT count(*) FROM sqlite_master
+WHERE type = 'trigger' AND tbl_name = 'trailentry' AND name IN ('trailentry_no_update', 'trailentry_no_delete')"""
+PRESENT = {"sqlite": SQLITE_PRESENT, "postgresql": POSTGRESQL_PRESENT}
 
 GUARDS = {"sqlite": SQLITE_GUARDS, "postgresql": POSTGRESQL_GUARDS}
 
@@ -53,8 +57,9 @@ def install_trail_guards(engine: Engine) -> None:
     statements = guard_statements(engine.dialect.name)
     if not statements:
         return
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql" and connection.execute(text(POSTGRESQL_PRESENT)).scalar() == 2:
+    with engine.connect() as connection:
+        if connection.execute(text(PRESENT[engine.dialect.name])).scalar() == 2:
             return
+    with engine.begin() as connection:
         for statement in statements:
             connection.execute(text(statement))

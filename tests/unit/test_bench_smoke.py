@@ -33,7 +33,9 @@ def test_national_benchmark(tmp_path):
     from bench import national
 
     data, md = run(national, tmp_path, "--plans", 3000, "--areas", 3)
-    assert len(data["figures"]) == 5 and "DuckDB group-bys" in md
+    figures = {f["label"]: f for f in data["figures"]}
+    assert len(figures) == 6 and "DuckDB, the same work" in md and "DuckDB reading the same store" in md
+    assert figures["aggregation (product code: audit.national.aggregate.aggregate)"]["ratio"] > 0
 
 
 def test_board_pack_benchmark(tmp_path):
@@ -78,3 +80,18 @@ def test_regional_benchmark(prefect_harness, tmp_path):
 
     data, md = run(regional, tmp_path, "--plans", 2000, "--national-areas", 3, "--areas", 2)
     assert data["figures"][0]["reference"] and "Regional benchmarking flow" in md
+
+
+def test_read_commands_benchmark(tmp_path):
+    from bench import read_commands
+
+    data, md = run(read_commands, tmp_path, "--plans", 200, "--sample", 8)
+    help_ = data["figures"][0]
+    assert help_["reference_label"] == "python -c pass" and help_["target_extra"] == 0.3 and "6. Read commands" in md
+
+
+def test_results_page_benchmark(tmp_path):
+    from bench import results_page
+
+    data, md = run(results_page, tmp_path, "--plans", 200, "--sample", 8, "--rounds", 2, "--views", 3)
+    assert data["figures"][0]["value"] > 0 and "7. Results page" in md

@@ -24,7 +24,7 @@ from tests.factories import ROOT
 
 # Started elsewhere and slow, or writing into the repository: each has its own test.
 NOT_HERE = {("serve",), ("demo",), ("regional",), ("cycle", "run"), ("prefect", "serve"), ("prefect", "deploy"),
-            ("chase", "run"), ("db", "revision")}
+            ("prefect", "server", "start"), ("chase", "run"), ("db", "revision")}  # server start: test_local_server.py
 # The board pack lays out a PDF (seconds): crawled for the roles at its edges only.
 HEAVY = {("board-pack",)}
 TARGET = "crawl-target"  # the account the admin commands act on, so no crawling account is switched off

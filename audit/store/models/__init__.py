@@ -28,6 +28,7 @@ from audit.store.models.improvement import (  # noqa: F401
     AmendmentEvent,
     ImprovementAction,
     ImprovementPlan,
+    PlanRevision,
     StatusProposal,
     WeaknessArea,
 )

@@ -1,0 +1,32 @@
+"""The board pack's worker processes stay small (issue 16): started first, they carry none of what the command
+loads afterwards, and a worker that only lays out PDFs never loads pypdf."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.factories import ROOT
+
+PROBE = """
+import json
+from reports import pdf, workers
+workers.warm_up(pdf.prepare_worker)
+import pandas  # what the command loads after starting its workers (with the domain and the store)
+from tests.pack_probe import lay_out_then_tell, loaded
+print(json.dumps([workers.submit(loaded).result(), workers.submit(lay_out_then_tell).result()]))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="with one core the work runs in the calling process")
+def test_workers_started_first_hold_only_what_their_jobs_use():
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    before, after_layout = json.loads(done.stdout.strip().splitlines()[-1])
+    assert before == ["matplotlib", "weasyprint"], "imported on start; not the caller's pandas"
+    assert after_layout == ["matplotlib", "weasyprint"], "laying out a PDF needs no pypdf"
