@@ -278,7 +278,7 @@ LABELS: dict[str, dict[str, str]] = {
                      "proposal-updated": "Proposal updated", "revised": "Changed by a new version of the plan",
                      "removed": "Left out of a new version of the plan"},
     "trail_action": {"create": "added", "update": "changed", "delete": "removed", "bulk create": "added in bulk",
-                     "bulk update": "changed in bulk", "bulk delete": "removed in bulk"},
+                     "bulk update": "changed in bulk", "bulk delete": "removed in bulk", "view": "viewed"},
     # Who acted, by the prefix the trail records (audit.store.actor): web:USER, api:USER, cli:USER, flow:NAME.
     "actor_kind": {"web": "on the web", "api": "through the API", "cli": "on the command line",
                    "flow": "the workflow", "system": "the system"},

@@ -30,7 +30,9 @@ from web import (  # issue 7, data protection
     documents_api,
     health,
     help_pages,
+    home,
     improvement,
+    insight,
     moderation,
     qa,
     safeguarding,
@@ -111,8 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (health, auth, help_pages, accounts, sso, auditor, qa, moderation, board, improvement, admin, api, trail,
-                   safeguarding, documents, documents_api):
+    for module in (health, auth, help_pages, accounts, home, sso, auditor, qa, moderation, board, insight, improvement,
+                   admin, api, trail, safeguarding, documents, documents_api):
         app.include_router(module.router)
     for module in (uploads, board_pack):  # issue 17: the QA lead's imports and the board pack from the web
         app.include_router(module.router)

@@ -23,6 +23,7 @@ from audit.cycle.scorecards import (
 )
 from audit.documents.review import evidence_for, save_evidence
 from audit.documents.storage import current_document
+from audit.cycle.work import work_to_do
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.protection.permissions import Permission
 from audit.rubrics.loading import Rubric
@@ -155,10 +156,11 @@ def confirmation(request: Request, assignment_id: Id, user: Auditing):
     with store(request) as session:
         assignment, _, cycle, plan = own_assignment(session, user, assignment_id)
         card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
+        left = work_to_do(session, user.auditor_id, _today()) if card is not None else []
     if card is None or card.status != ScorecardStatus.submitted.value:
         return RedirectResponse(f"/my-audits/{assignment_id}", status_code=303)
     return page(request, "submitted.html", title="Scorecard submitted", plan=plan, cycle=cycle,
-                assignment=assignment, card=card)
+                assignment=assignment, card=card, left=left)
 
 
 def _blocked(session: Session, assignment: Assignment, cycle: Cycle) -> str | None:

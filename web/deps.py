@@ -51,10 +51,11 @@ Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-# Start pages and navigation, by the permission that opens them (first held = start page).
+# The navigation, by the permission that opens each page; every role starts on its home page, "/" (web/home.py).
 PAGES = [(Permission.grade_plans, "My audits", "/my-audits"), (Permission.manage_cycles, "Cycles", "/cycles"),
+         (Permission.moderate, "Moderation", "/moderation"),
          (Permission.manage_cycles, "Plan documents", "/documents"),
-         (Permission.view_results, "Results", "/results"),
+         (Permission.view_results, "Results", "/results"), (Permission.look_up_plans, "Find a plan", "/plans"),
          (Permission.view_improvement, "Improvement", "/improvement"),
          (Permission.follow_up_safeguarding, "Safeguarding", "/safeguarding"), (Permission.manage_users, "Users", "/admin/users"),
          (Permission.view_audit_trail, "Audit trail", "/trail")]
@@ -354,9 +355,12 @@ def page(request: Request, name: str, status: int = 200, **context: Any):
     )
 
 
+HOME_PAGE = "/"
+
+
 def home_page(user: User) -> str:
-    """Where signing in (or "/") takes this user: the first page their role's permissions open."""
-    return next((href for permission, _, href in PAGES if permits(user.role, permission)), ACCOUNT_PAGE)
+    """Where signing in takes this user: their home page, which says what needs their attention."""
+    return HOME_PAGE
 
 
 def nav(user: User | None) -> list[dict]:

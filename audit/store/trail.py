@@ -141,6 +141,13 @@ def _entry(actor: str, at: datetime, action: str, table: str, row_key: str | Non
             "before": before, "after": after}
 
 
+def record_view(session: Session, table: str, row_key: str, what: dict) -> None:
+    """A read of sensitive data (a plan looked up): one 'view' entry, chained like every change, in `session`'s
+    transaction. `what` says what was shown (never the data itself)."""
+    session.flush()
+    _append(session.connection(), [_entry(current_actor(), utcnow(), "view", table, row_key, 1, None, what)])
+
+
 # --- ORM flushes: one entry per row ----------------------------------------------------------------------
 
 

@@ -52,7 +52,13 @@ ID_SOURCES = {
     "user_id": 'SELECT id FROM "user" ORDER BY id',
     "document_id": "SELECT id FROM plandocument ORDER BY id",
     "precheck_flag_id": "SELECT id FROM precheckflag ORDER BY id",
+    "exercise_id": "SELECT id FROM calibrationexercise ORDER BY id",
+    "programme_id": "SELECT id FROM auditprogramme ORDER BY id",
+    # Plan look-up (issue 17): references of sampled plans first, so each role finds some it may see.
+    "ref": "SELECT p.plan_ref FROM plan p JOIN sampledplan s ON s.plan_id = p.id ORDER BY s.id",
 }
+# Path words a route takes from a fixed list (and one it does not know).
+WORDS = {"change": ["pause", "resume", "nope"]}
 FORMATS = ["html", "md", "json", "csv", "xlsx", "pdf", "nope"]
 
 
@@ -291,6 +297,8 @@ def route_walk(client: TestClient, app, result: Crawl, role: str | None, signed_
         for name in names:
             if name == "fmt":
                 choices.append(FORMATS)
+            elif name in WORDS:
+                choices.append(WORDS[name])
             else:
                 real = ids.get(name, [])
                 picked = real[:per_param] + real[-1:] if len(real) > per_param else real

@@ -214,6 +214,12 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
         set_reference(session, exercise, "MOD-01", {s.code: (Grade.REQUIRES_IMPROVEMENT, "Agreed reference")
                                                     for s in rubric.sections})
         assert session.exec(select(Assignment).where(Assignment.marker_role == MarkerRole.second.value)).first()
+        # 5. An audit programme, one active and one paused (issue 17's programme pages).
+        from audit.cycle.programmes import ProgrammeSpec, set_programme
+
+        set_programme(session, area, ProgrammeSpec(name="Termly audit", cadence="termly", rubric=rubric, sample_size=5))
+        set_programme(session, area, ProgrammeSpec(name="Monthly audit", cadence="monthly", rubric=rubric,
+                                                   sample_size=5, active=False))
         accounts = add_accounts(session, area)
     forget_engine(settings.resolved_database_url)
     return accounts

@@ -63,6 +63,15 @@ ROUTES = {
     ("GET", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): P.moderate,
     ("POST", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): P.moderate,
     ("GET", "/cycles/{cycle_id}/agreement"): P.moderate,
+    ("GET", "/moderation"): P.moderate,
+    ("GET", "/plans"): P.look_up_plans,
+    ("GET", "/plans/{ref}"): P.look_up_plans,
+    ("GET", "/timeliness"): P.view_results,
+    ("GET", "/trends"): P.view_results,
+    ("GET", "/calibration/{exercise_id}"): P.moderate,
+    ("GET", "/programmes"): P.manage_cycles,
+    ("GET", "/programmes/{programme_id}/{change}"): P.manage_cycles,
+    ("POST", "/programmes/{programme_id}/{change}"): P.manage_cycles,
     ("GET", "/results"): P.view_results,
     ("GET", "/results/{cycle_id}"): P.view_results,
     ("GET", "/results/{cycle_id}/download/{fmt}"): P.view_results,
@@ -224,7 +233,8 @@ def params_for(app, role: str) -> dict:
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
             "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1,
             "document_id": 1, "precheck_flag_id": 1,
-            "kind": "register", "upload_id": "x" * 24}
+            "kind": "register", "upload_id": "x" * 24,
+            "exercise_id": 1, "programme_id": 1, "change": "pause", "ref": "NO-SUCH-PLAN"}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):
