@@ -21,9 +21,9 @@ from audit.cycle.scorecards import (
     load_entries,
     save_scorecard,
 )
+from audit.cycle.work import work_to_do
 from audit.documents.review import evidence_for, save_evidence
 from audit.documents.storage import current_document
-from audit.cycle.work import work_to_do
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.protection.permissions import Permission
 from audit.rubrics.loading import Rubric
