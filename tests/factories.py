@@ -64,3 +64,37 @@ def synthetic_cycle(settings, folder: Path, *, n_plans: int, sample_size: int, d
         import_auditors(session, area, files["auditors"])
         return create_cycle(session, area, whole_plan_rubric(), name=name, sample_size=sample_size, due_date=due,
                             strata=list(strata), seed=seed).id
+
+
+def cycle_with_a_late_health_auditor(tmp_path: Path, database_url: str, *, close: bool = False):
+    """An opened 8-plan synthetic cycle, every scorecard in but those of the health auditor with the most plans.
+
+    Returns (settings, cycle id, that auditor's code, how many scorecards they owe); scored, and closed first
+    when `close` (a cycle closed early). Board pack tests read it as "provisional" or "incomplete"."""
+    from collections import Counter
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from audit import clock
+    from audit.cycle.lifecycle import close_cycle, get_cycle, open_cycle
+    from audit.results.cycle_scores import score_cycle
+    from audit.settings import Settings
+    from audit.store.db import engine_from_settings, transaction
+    from audit.store.models import Assignment
+    from audit.synthetic.submissions import submit_simulated
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rubrics_dir=ROOT / "rubrics")
+    cycle_id = synthetic_cycle(settings, tmp_path, n_plans=150, sample_size=8, today=clock.today(),
+                               due=clock.today() + timedelta(days=21))
+    with transaction(engine_from_settings(settings)) as session:
+        cycle = get_cycle(session, cycle_id)
+        open_cycle(session, cycle)
+        health = Counter(session.exec(select(Auditor.code).join(Assignment, Assignment.auditor_id == Auditor.id)
+                                      .where(Assignment.cycle_id == cycle_id, Auditor.agency == "health")).all())
+        late = min(health, key=lambda code: (-health[code], code))
+        submit_simulated(session, cycle, seed=5, skip_auditors={late})
+        if close:
+            close_cycle(session, cycle)
+        score_cycle(session, cycle)
+    return settings, cycle_id, late, health[late]

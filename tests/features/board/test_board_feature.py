@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -171,28 +169,16 @@ def others_not_listed(store, pack):
 @given("a cycle closed early with one health auditor's scorecards missing, scored", target_fixture="closed")
 def closed_cycle_with_missing_scorecards(tmp_path, database_url):
     from audit import clock
-    from audit.cycle.lifecycle import close_cycle, get_cycle, open_cycle
+    from audit.cycle.lifecycle import get_cycle
     from audit.improvement.actions import raise_actions
     from audit.results.analysis import load_cycle_results
-    from audit.results.cycle_scores import score_cycle
-    from audit.settings import Settings
     from audit.store.db import engine_from_settings, transaction
-    from audit.store.models import Assignment, Auditor, PlanResult
-    from audit.synthetic.submissions import submit_simulated
-    from tests.factories import synthetic_cycle
+    from audit.store.models import PlanResult
+    from tests.factories import cycle_with_a_late_health_auditor
 
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rubrics_dir=ROOT / "rubrics")
-    cycle_id = synthetic_cycle(settings, tmp_path, n_plans=150, sample_size=8, today=clock.today(),
-                               due=clock.today() + timedelta(days=21))
+    settings, cycle_id, _, _ = cycle_with_a_late_health_auditor(tmp_path, database_url, close=True)
     with transaction(engine_from_settings(settings)) as session:
         cycle = get_cycle(session, cycle_id)
-        open_cycle(session, cycle)
-        health = Counter(session.exec(select(Auditor.code).join(Assignment, Assignment.auditor_id == Auditor.id)
-                                      .where(Assignment.cycle_id == cycle_id, Auditor.agency == "health")).all())
-        late = min(health, key=lambda code: (-health[code], code))
-        submit_simulated(session, cycle, seed=5, skip_auditors={late})
-        close_cycle(session, cycle)
-        score_cycle(session, cycle)
         raise_actions(session, load_cycle_results(session, cycle), settings, clock.today())
     with transaction(engine_from_settings(settings)) as session:
         results = session.exec(select(PlanResult).where(PlanResult.cycle_id == cycle_id)).all()

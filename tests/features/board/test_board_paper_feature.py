@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections import Counter
-from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from pytest_bdd import given, scenarios, then, when
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, create_engine
 
 from audit.store.models import Cycle
 from reports.pack import build_pack
@@ -174,27 +172,10 @@ def final(paper):
 
 @given("an open cycle scored so far with one health auditor's scorecards outstanding", target_fixture="open_cycle")
 def open_cycle_part_scored(tmp_path, database_url):
-    from audit import clock
-    from audit.cycle.lifecycle import get_cycle, open_cycle
-    from audit.results.cycle_scores import score_cycle
-    from audit.settings import Settings
-    from audit.store.db import engine_from_settings, transaction
-    from audit.store.models import Assignment, Auditor
-    from audit.synthetic.submissions import submit_simulated
-    from tests.factories import synthetic_cycle
+    from tests.factories import cycle_with_a_late_health_auditor
 
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, rubrics_dir=ROOT / "rubrics")
-    cycle_id = synthetic_cycle(settings, tmp_path, n_plans=150, sample_size=8, today=clock.today(),
-                               due=clock.today() + timedelta(days=21))
-    with transaction(engine_from_settings(settings)) as session:
-        cycle = get_cycle(session, cycle_id)
-        open_cycle(session, cycle)
-        health = Counter(session.exec(select(Auditor.code).join(Assignment, Assignment.auditor_id == Auditor.id)
-                                      .where(Assignment.cycle_id == cycle_id, Auditor.agency == "health")).all())
-        late = min(health, key=lambda code: (-health[code], code))
-        submit_simulated(session, cycle, seed=5, skip_auditors={late})
-        score_cycle(session, cycle)
-    return {"settings": settings, "cycle_id": cycle_id, "outstanding": health[late]}
+    settings, cycle_id, _, owed = cycle_with_a_late_health_auditor(tmp_path, database_url)
+    return {"settings": settings, "cycle_id": cycle_id, "outstanding": owed}
 
 
 @when("its paper is written", target_fixture="paper")
