@@ -31,6 +31,7 @@ PACKAGE_ORDER = (
     ("moderation",),
     ("results",),
     ("improvement",),
+    ("family",),
     ("national", "synthetic"),
 )
 MAX_LINES = 400

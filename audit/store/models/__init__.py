@@ -20,6 +20,7 @@ from audit.store.models.cycle import (  # noqa: F401
     Scorecard,
     SectionResult,
 )
+from audit.store.models.family import SurveyLink, SurveyResponse  # noqa: F401
 from audit.store.models.improvement import (  # noqa: F401
     ActionEvent,
     ActionEvidence,
