@@ -28,6 +28,7 @@ from web import (  # issue 7, data protection
     qa,
     safeguarding,
     sso,
+    survey,
     trail,
 )
 from web.deps import Refused, make_templates
@@ -90,7 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding):
+    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding, survey):
         app.include_router(module.router)
     app.include_router(api.docs)
 

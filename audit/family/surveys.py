@@ -69,9 +69,8 @@ def _texts(value: object, where: str, name: str, problems: list[Problem]) -> dic
     if isinstance(value, str) and value.strip():
         return {"en": value.strip()}
     if isinstance(value, dict) and value and all(isinstance(k, str) and isinstance(v, str) and v.strip()
-                                                 for k, v in value.items()):
-        if "en" in value:
-            return {k: v.strip() for k, v in value.items()}
+                                                 for k, v in value.items()) and "en" in value:
+        return {k: v.strip() for k, v in value.items()}
     problems.append(Problem(file=name, column=where, message="the text is missing or has no English ('en')",
                             fix="give a sentence, or a mapping such as {en: ..., cy: ...} with 'en' included"))
     return {"en": ""}

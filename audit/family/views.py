@@ -9,6 +9,7 @@ phrases families use most, common words left out, each counted once per response
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,10 +23,15 @@ from audit.vocabulary import Grade
 
 POOR, WELL = 2, 4
 AUDIT_HIGHER, FAMILY_HIGHER = "audit_higher", "family_higher"
-STOPWORDS = frozenset("""a about after again all also am an and any are as at be because been but by can could did
-do does doing don't for from had has have he her him his how i i'm if in into is it it's its just me more most my
-no not of on or our out over she so some than that the their them then there they this to too up very was we
-were what when where which who will with would you your yes has been much many get got being want""".split())
+STOPWORDS = frozenset((
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because",
+    "been", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "for", "from", "had", "has",
+    "have", "he", "her", "him", "his", "how", "i", "i'm", "if", "in", "into", "is", "it", "it's", "its", "just",
+    "me", "more", "most", "my", "no", "not", "of", "on", "or", "our", "out", "over", "she", "so", "some", "than",
+    "that", "the", "their", "them", "then", "there", "they", "this", "to", "too", "up", "very", "was", "we",
+    "were", "what", "when", "where", "which", "who", "will", "with", "would", "you", "your", "yes", "has", "been",
+    "much", "many", "get", "got", "being", "want",
+))
 _WORD = re.compile(r"[a-z][a-z']+")
 
 
@@ -68,7 +74,7 @@ def key_phrases(texts: list[str], top: int = 10) -> list[tuple[str, int]]:
     for text in texts:
         words = _WORD.findall(text.lower())
         found = {w for w in words if w not in STOPWORDS and len(w) > 2}
-        found |= {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
+        found |= {f"{a} {b}" for a, b in itertools.pairwise(words)
                   if a not in STOPWORDS and b not in STOPWORDS}
         counts.update(found)
     # A phrase beats its own words when it is as common: "speech therapy" says more than "speech".

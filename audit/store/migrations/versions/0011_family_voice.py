@@ -7,7 +7,7 @@ Create Date: 2026-12-05
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401
+import sqlmodel
 from alembic import op
 
 # revision identifiers, used by Alembic.
