@@ -78,6 +78,11 @@ ROUTES = {
     ("GET", "/api/v1/cycles/{cycle_id}/summary"): P.view_results,
     ("GET", "/api/openapi.json"): "public",
     ("GET", "/api/docs"): "public",
+    # Family voice (issue 21): families answer through a personal link, with no account.
+    ("GET", "/survey"): "public",
+    ("GET", "/survey/thank-you"): "public",
+    ("GET", "/survey/{token}"): "public",
+    ("POST", "/survey/{token}"): "public",
 }
 STATIC_MOUNTS = {"/assets", "/static/govuk", "/static/app", "/static/swagger-ui"}  # files only, no data
 # Each command's permission, and arguments that get it past argument parsing and then stop harmlessly
@@ -141,6 +146,8 @@ COMMANDS = {
     ("safeguarding", "notify"): (P.follow_up_safeguarding, None),
     ("retention", "purge"): (P.operate_service, None),
     ("retention", "history"): (P.operate_service, []),
+    ("family", "links"): (P.manage_cycles, ["999", "--out", "links.csv"]),
+    ("family", "report"): (P.view_results, ["999"]),
     ("serve",): (P.operate_service, []),
     ("demo",): (P.operate_service, []),
     ("board-pack",): (P.send_board_pack, ["--cycle", "999"]),
