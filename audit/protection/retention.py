@@ -7,6 +7,8 @@ What is purged (docs/data-protection.md says why):
 - moderation rationales older than the same period (they describe the plan in the same way);
 - a closed safeguarding flag's concern, closing note and follow-up notes, EHCP_AUDIT_SAFEGUARDING_RETENTION_DAYS
   after it was closed (an open flag is never purged);
+- what families and young people wrote in a survey (issue 21), EHCP_AUDIT_COMMENT_RETENTION_DAYS after it was
+  received; their ratings stay, so the family view is unchanged;
 - the feedback notes written for a cycle (<reports>/cycle-N/feedback/), which quote its comments, once that
   cycle's comments are purged.
 
@@ -34,10 +36,12 @@ from audit.store.models import (
     SafeguardingFlag,
     SafeguardingNote,
     Scorecard,
+    SurveyResponse,
     utcnow,
 )
 
 COMMENTS, RATIONALES, CONCERNS = "scorecard comments", "moderation rationales", "safeguarding concerns"
+FAMILY_WORDS = "family survey comments"
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
     old_cards = select(Scorecard.id).where(_comment_age() < comment_cutoff)
     due_comments = (CriterionGrade.comment != "", CriterionGrade.scorecard_id.in_(old_cards))
     due_rationales = (ModeratedGrade.rationale != "", ModeratedGrade.created_at < comment_cutoff)
+    due_family = (SurveyResponse.comment != "", SurveyResponse.received_at < comment_cutoff)
     due_flags = list(session.exec(select(SafeguardingFlag).where(
         SafeguardingFlag.status == "closed", SafeguardingFlag.purged_at.is_(None),
         SafeguardingFlag.closed_at < concern_cutoff)).all())
@@ -95,8 +100,10 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
         COMMENTS: session.exec(select(func.count()).select_from(CriterionGrade).where(*due_comments)).one(),
         RATIONALES: session.exec(select(func.count()).select_from(ModeratedGrade).where(*due_rationales)).one(),
         CONCERNS: len(due_flags),
+        FAMILY_WORDS: session.exec(select(func.count()).select_from(SurveyResponse).where(*due_family)).one(),
     }
-    cutoffs = {COMMENTS: comment_cutoff, RATIONALES: comment_cutoff, CONCERNS: concern_cutoff}
+    cutoffs = {COMMENTS: comment_cutoff, RATIONALES: comment_cutoff, CONCERNS: concern_cutoff,
+               FAMILY_WORDS: comment_cutoff}
     folders = _feedback_folders(reports_dir, cycles)
     result = PurgeResult(now, by, counts, cutoffs, [str(f) for f in folders], dry_run)
     if dry_run:
@@ -105,6 +112,8 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
         session.execute(update(CriterionGrade).where(*due_comments).values(comment=""))
     if counts[RATIONALES]:
         session.execute(update(ModeratedGrade).where(*due_rationales).values(rationale=""))
+    if counts[FAMILY_WORDS]:
+        session.execute(update(SurveyResponse).where(*due_family).values(comment=""))
     for flag in due_flags:
         flag.concern, flag.closure_note, flag.purged_at = "", "", now
         session.add(flag)
@@ -112,7 +121,7 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
             note.note = ""
             session.add(note)
     details = {COMMENTS: {"cycles": cycles, "feedback_folders_removed": len(folders)},
-               RATIONALES: {}, CONCERNS: {"flags": [f.id for f in due_flags]}}
+               RATIONALES: {}, CONCERNS: {"flags": [f.id for f in due_flags]}, FAMILY_WORDS: {}}
     for what, n in counts.items():
         session.add(PurgeRecord(at=now, by=by, what=what, cutoff=cutoffs[what], rows=n, detail=details[what]))
     session.flush()
