@@ -23,6 +23,7 @@ from web import (  # issue 7, data protection
     auditor,
     auth,
     board,
+    family,
     improvement,
     moderation,
     qa,
@@ -91,7 +92,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding, survey):
+    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding, survey,
+                   family):
         app.include_router(module.router)
     app.include_router(api.docs)
 

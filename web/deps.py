@@ -53,6 +53,7 @@ CSRF_HEADER = "x-csrf-token"
 PAGES = [(Permission.grade_plans, "My audits", "/my-audits"), (Permission.manage_cycles, "Cycles", "/cycles"),
          (Permission.view_results, "Results", "/results"),
          (Permission.view_improvement, "Improvement", "/improvement"),
+         (Permission.view_family_voice, "Family voice", "/family"),
          (Permission.follow_up_safeguarding, "Safeguarding", "/safeguarding"), (Permission.manage_users, "Users", "/admin/users"),
          (Permission.view_audit_trail, "Audit trail", "/trail")]
 ACCOUNT_PAGE = "/account"

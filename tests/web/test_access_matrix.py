@@ -79,6 +79,8 @@ ROUTES = {
     ("GET", "/api/openapi.json"): "public",
     ("GET", "/api/docs"): "public",
     # Family voice (issue 21): families answer through a personal link, with no account.
+    ("GET", "/family"): P.view_family_voice,
+    ("GET", "/family/{cycle_id}"): P.view_family_voice,
     ("GET", "/survey"): "public",
     ("GET", "/survey/thank-you"): "public",
     ("GET", "/survey/{token}"): "public",

@@ -51,3 +51,5 @@ Feature: Family voice beside every audited plan
     And plan "F-003" shows grade "Requires Improvement" beside the family's "Neither agree nor disagree"
     And the themes include "speech therapy" from 3 responses
     And the family response rate is 4 of 4
+    And the QA lead's family voice page lists "F-001" and "F-004" as disagreements
+    And the parent carer forum auditor's family voice page shows the tables and themes but no plan reference

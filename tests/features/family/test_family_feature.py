@@ -271,3 +271,38 @@ def rate(ctx, answered, invited):
     table = next(t for t in ctx["report"]["tables"] if t["key"] == "response_rates")
     family = table["rows"][0]["record"]
     assert (family["answered"], family["invited"], family["rate"]) == (answered, invited, 100 * answered / invited)
+
+
+def _page_as(ctx, username: str) -> str:
+    from audit.cycle.lifecycle import get_area
+    from audit.protection.users import ensure_demo_users
+    from audit.store.models import Auditor
+    from tests.factories import make_auditor
+    from tests.web.conftest import sign_in
+
+    with transaction(engine_from_settings(ctx["settings"])) as session:
+        area = get_area(session, "FAMILY")
+        if not session.exec(select(Auditor).where(Auditor.code == "AUD-PCF-01")).first():
+            make_auditor(session, area, "AUD-PCF-01", "parent_carer_forum")
+        ensure_demo_users(session, area)
+    with TestClient(create_app(ctx["settings"]), follow_redirects=False) as client:
+        sign_in(client, username)
+        assert 'href="/family"' in client.get("/family").text  # in the navigation
+        assert f'href="/family/{ctx["cycle"]}"' in client.get("/family").text
+        response = client.get(f"/family/{ctx['cycle']}")
+        assert response.status_code == 200
+        return response.text
+
+
+@then(parsers.parse('the QA lead\'s family voice page lists "{a}" and "{b}" as disagreements'))
+def qa_page(ctx, a, b):
+    html = _page_as(ctx, "demo-qa-lead")
+    section = html.split("Where the family and the audit disagree", 1)[1].split("<h2", 1)[0]
+    assert a in section and b in section and "F-002" not in section and "F-003" not in section
+
+
+@then("the parent carer forum auditor's family voice page shows the tables and themes but no plan reference")
+def forum_page(ctx):
+    html = _page_as(ctx, "demo-parent-carer-auditor")
+    assert "Response rates" in html and "speech therapy" in html
+    assert not re.search(r"F-00\d", html) and "disagree" not in html.split("<main", 1)[1].split("Themes", 1)[0]
