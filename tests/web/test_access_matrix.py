@@ -190,7 +190,7 @@ def params_for(app, role: str) -> dict:
     own = assignments_of(app, user_named(app, demo_username(role, app))) if role == "auditor" else []
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
-            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1}
+            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1, "token": "q" * 32}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):
