@@ -57,6 +57,35 @@ def links_cmd(
                   "each link works once, until it expires.", highlight=False)
 
 
+@family_app.command("import")
+@friendly
+@needs(Permission.manage_cycles)
+def import_cmd(
+    file: Path = typer.Argument(..., help="CSV or XLSX export of a survey tool (Microsoft Forms, SmartSurvey...)."),
+    cycle_id: int = typer.Option(..., "--cycle", help="The cycle the plans were sampled in."),
+    audience: str = typer.Option("family", "--audience", help="family or young_person: whose survey it was."),
+    maps: list[str] = typer.Option([], "--map", help="TARGET=HEADING: plan_ref or a question key, and the file's "
+                                                     "heading for it (repeat as needed)."),
+) -> None:
+    """Import survey responses collected elsewhere, all or nothing; problems by file, row, column and fix."""
+    from audit.family.imports import import_responses
+    from audit.family.surveys import survey_for
+    from audit.limits import Limits
+
+    mapping = {}
+    for item in maps:
+        target, sep, heading = item.partition("=")
+        if not sep or not target.strip() or not heading.strip():
+            raise typer.BadParameter(f"'{item}' is not TARGET=HEADING", param_hint="--map")
+        mapping[target.strip()] = heading.strip()
+    if audience not in ("family", "young_person"):
+        raise typer.BadParameter("use family or young_person", param_hint="--audience")
+    with store() as session:
+        result = import_responses(session, cycle_id, file, survey_for(_surveys(), audience), mapping=mapping,
+                                  limits=Limits.from_settings(settings()))
+    console.print(str(result), highlight=False)
+
+
 @family_app.command("report")
 @friendly
 @needs(Permission.view_results)

@@ -149,6 +149,7 @@ COMMANDS = {
     ("retention", "purge"): (P.operate_service, None),
     ("retention", "history"): (P.operate_service, []),
     ("family", "links"): (P.manage_cycles, ["999", "--out", "links.csv"]),
+    ("family", "import"): (P.manage_cycles, ["missing.csv", "--cycle", "999"]),
     ("family", "report"): (P.view_results, ["999"]),
     ("serve",): (P.operate_service, []),
     ("demo",): (P.operate_service, []),

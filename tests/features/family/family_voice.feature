@@ -35,6 +35,29 @@ Feature: Family voice beside every audited plan
     Then each gets the same page with the same status and the same words
     And an address that keeps guessing is paused with that same page, even for a good link
 
+  Scenario: Responses collected in Microsoft Forms are imported whole
+    Given a survey export "forms.csv" with these rows
+      | ID | Email     | Plan reference | The plan describes my child as they really are | Overall, the plan is good for my child | Is there anything else you would like to tell us about the plan? |
+      | 1  | anonymous | F-001          | Agree                                          | strongly disagree                      | Nobody has called us back                                        |
+      | 2  | anonymous | F-003          | 4                                              | 5                                      |                                                                  |
+    When the QA lead imports "forms.csv" for the cycle
+    Then 2 responses are stored from the import, "F-001" rated 1 overall and "F-003" rated 5
+
+  Scenario: An export with mistakes is refused whole
+    Given a survey export "bad.csv" with these rows
+      | Plan reference | Overall, the plan is good for my child |
+      | F-001          | Agree                                  |
+      | F-999          | 3                                      |
+      | F-002          | Quite good                             |
+      | F-001          | 2                                      |
+    When the QA lead imports "bad.csv" for the cycle
+    Then the import is refused with these problems
+      | row | column                                 | message                                          |
+      | 3   | Plan reference                         | 'F-999' is not a plan sampled in cycle           |
+      | 4   | Overall, the plan is good for my child | 'Quite good' is not an answer on the scale       |
+      | 5   | Plan reference                         | plan F-001 is answered again (first on row 2)    |
+    And no response is stored
+
   Scenario: The report puts the family view beside the grade and lists disagreements
     Given the QA lead has made the cycle's survey links
     And these families have answered overall

@@ -306,3 +306,44 @@ def forum_page(ctx):
     html = _page_as(ctx, "demo-parent-carer-auditor")
     assert "Response rates" in html and "speech therapy" in html
     assert not re.search(r"F-00\d", html) and "disagree" not in html.split("<main", 1)[1].split("Themes", 1)[0]
+
+
+@given(parsers.parse('a survey export "{name}" with these rows'))
+def survey_export(ctx, name, datatable):
+    with open(ctx["folder"] / name, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(datatable)
+
+
+@when(parsers.parse('the QA lead imports "{name}" for the cycle'))
+def import_export(ctx, name):
+    ctx["result"] = runner.invoke(cli, ["family", "import", str(ctx["folder"] / name), "--cycle", str(ctx["cycle"])])
+
+
+@then(parsers.parse('{n:d} responses are stored from the import, "{a}" rated {x:d} overall and "{b}" rated {y:d}'))
+def imported(ctx, n, a, x, b, y):
+    assert ctx["result"].exit_code == 0, ctx["result"].output
+    rows = stored(ctx, SurveyResponse)
+    assert len(rows) == n and {r.source for r in rows} == {"import"}
+    with transaction(engine_from_settings(ctx["settings"])) as session:
+        refs = dict(session.exec(select(SampledPlan.id, Plan.plan_ref).join(Plan, Plan.id == SampledPlan.plan_id)).all())
+    overall = {refs[r.sampled_plan_id]: r.answers["overall"] for r in rows}
+    assert overall == {a: x, b: y}
+    assert next(r for r in rows if refs[r.sampled_plan_id] == a).answers["reflects_child"] == 4
+
+
+@then("the import is refused with these problems")
+def refused_import(ctx, datatable):
+    result = ctx["result"]
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "nothing was saved" in output
+    header, *rows = datatable
+    for row in rows:
+        expected = dict(zip(header, row))
+        assert f"bad.csv, row {expected['row']}, column '{expected['column']}': {expected['message']}" in output, expected
+    assert output.count("bad.csv, row") == len(rows)
+
+
+@then("no response is stored")
+def none_stored(ctx):
+    assert stored(ctx, SurveyResponse) == []
