@@ -28,6 +28,8 @@ def _surveys():
 def links_cmd(
     cycle_id: int = typer.Argument(..., help="Cycle id."),
     out: Path = typer.Option(..., "--out", help="CSV to write, for a mail merge: plan, audience, link and code."),
+    letters: Path | None = typer.Option(None, "--letters", help="Also write printable letters with a QR code "
+                                                               "(.html or .pdf)."),
 ) -> None:
     """Make a personal, single-use survey link for each sampled plan's family (and young person, year 7 up).
 
@@ -38,6 +40,8 @@ def links_cmd(
     from audit.family.links import AUDIENCE_LABELS, make_links
     from audit.words import day
 
+    if letters is not None and letters.suffix.lower() not in (".html", ".pdf"):
+        raise typer.BadParameter("name a .html or .pdf file", param_hint="--letters")
     config = settings()
     with store() as session:
         issued = make_links(session, cycle_id, _surveys(), days=config.survey_link_days,
@@ -53,6 +57,11 @@ def links_cmd(
     # Working links: readable by their owner only, like the secret key.
     out.touch(mode=0o600)
     out.write_text(buffer.getvalue(), encoding="utf-8")
+    if letters is not None:
+        from reports.family_letters import write_letters
+
+        write_letters(issued, base, letters)
+        console.print(f"Wrote {letters}", highlight=False)
     console.print(f"Made {len(issued)} survey link(s) for cycle {cycle_id}; wrote {out}. Keep the file safe: "
                   "each link works once, until it expires.", highlight=False)
 

@@ -17,6 +17,11 @@ Feature: Family voice beside every audited plan
     And every link's token has at least 128 bits and the store holds only its hash
     And making the links again adds none
 
+  Scenario: Printable letters carry the short address, the code and a QR code of the link
+    When the QA lead makes the cycle's survey links into "links.csv" with letters "letters.pdf" and "letters.html"
+    Then "letters.html" has one letter per link, each with its code, the short address and a QR code of its link
+    And "letters.pdf" is a PDF
+
   Scenario: A parent answers with one error first, then submits once
     Given the QA lead has made the cycle's survey links
     When the parent of "F-001" opens their link

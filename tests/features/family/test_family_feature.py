@@ -347,3 +347,37 @@ def refused_import(ctx, datatable):
 @then("no response is stored")
 def none_stored(ctx):
     assert stored(ctx, SurveyResponse) == []
+
+
+@when(parsers.parse('the QA lead makes the cycle\'s survey links into "{name}" with letters "{pdf}" and "{html}"'))
+def links_with_letters(ctx, name, pdf, html):
+    from audit.family.links import IssuedLink
+    from reports.family_letters import write_letters
+
+    cli_run("family", "links", str(ctx["cycle"]), "--out", str(ctx["folder"] / name),
+            "--letters", str(ctx["folder"] / pdf))
+    ctx["rows"] = link_rows(ctx["folder"] / name)
+    # The HTML of the same links, for reading (the tokens exist only in the CSV now).
+    issued = [IssuedLink(r["plan_ref"], {"Parent or carer": "family", "Young person": "young_person"}[r["audience"]],
+                         r["link"].rsplit("/", 1)[1], product_clock.now()) for r in ctx["rows"]]
+    write_letters(issued, "http://localhost:8000", ctx["folder"] / html)
+
+
+@then(parsers.parse('"{name}" has one letter per link, each with its code, the short address and a QR code of its link'))
+def letters_right(ctx, name):
+    from reports.family_letters import qr_svg
+
+    html = (ctx["folder"] / name).read_text(encoding="utf-8")
+    letters = html.split('<section class="letter">')[1:]
+    assert len(letters) == len(ctx["rows"]) == 6
+    for letter, row in zip(letters, ctx["rows"], strict=True):
+        assert row["code"] in letter and "http://localhost:8000/survey</strong>" in letter
+        assert str(qr_svg(row["link"])) in letter
+        assert row["link"] not in letter.replace(str(qr_svg(row["link"])), "")  # the full link only in the QR code
+    assert "Your plan: what do you think?" in html  # the young person's easy-read letter
+
+
+@then(parsers.parse('"{name}" is a PDF'))
+def is_pdf(ctx, name):
+    data = (ctx["folder"] / name).read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 2000
