@@ -9,6 +9,8 @@ nothing about the plan beyond the survey. Bodies are size-limited by web.request
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -25,11 +27,14 @@ REFUSED = 404  # one status for every refusal, whatever the reason
 PRIVATE = {"referrer-policy": "no-referrer"}
 
 
+@lru_cache(maxsize=4)
+def _surveys_in(folder: Path | None) -> dict[str, Survey]:
+    return load_surveys(folder)
+
+
 def _surveys(request: Request) -> dict[str, Survey]:
-    cache = request.app.state.__dict__.setdefault("surveys", {})
-    if "all" not in cache:
-        cache["all"] = load_surveys(request.app.state.settings.survey_surveys_dir)
-    return cache["all"]
+    """The survey files, read once per folder per process (they change only with a new release or restart)."""
+    return _surveys_in(request.app.state.settings.survey_surveys_dir)
 
 
 def _private(response):
