@@ -9,6 +9,7 @@ function the board paper can call.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from audit.family.links import AUDIENCE_LABELS, FAMILY, YOUNG_PERSON
 from audit.family.surveys import load_surveys
@@ -21,12 +22,14 @@ DIRECTIONS = {AUDIT_HIGHER: "Audit graded it well; the family rates it poorly",
 NOT_GRADED = "Not yet graded"
 
 
+@lru_cache(maxsize=1)
+def _scale_words() -> dict[int, str]:
+    return {value: words["en"] for value, words in load_surveys()["family"].scale}
+
+
 def rating_words(value: int | None) -> str:
     """A rating in the default survey's own words ('Disagree'), or 'No answer'."""
-    if value is None:
-        return "No answer"
-    scale = dict(load_surveys()["family"].scale)
-    return scale[value]["en"]
+    return "No answer" if value is None else _scale_words()[value]
 
 
 def _grade_words(grade: int | None) -> str:
