@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from audit import limits
 
 DEFAULT_DATA_DIR = Path("data")
+SECRET_FILES = ("database_url", "secret_key", "smtp_password")  # each may be read from EHCP_AUDIT_<NAME>_FILE
 
 
 class Settings(BaseSettings):
@@ -21,6 +23,19 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EHCP_AUDIT_", env_file=".env", extra="ignore")
 
+    # Production operations (issue 24, docs/operations.md).
+    environment: str = Field(
+        "development", pattern="^(development|production)$",
+        description="production: refuse to start without a configured, existing, reachable database (never make an "
+                    "empty one), and send Secure cookies and HSTS even when serving on loopback behind a proxy.",
+    )
+    operator_emails: list[str] = Field(
+        [], description='Who is emailed when a flow run fails or crashes (the operator-alert automation), as JSON: '
+                        '["ict-operations@example.org"].')
+    database_url_file: Path | None = Field(None, description="A file holding EHCP_AUDIT_DATABASE_URL (a secret kept out "
+                                                             "of the environment, e.g. a systemd credential).")
+    secret_key_file: Path | None = Field(None, description="A file holding EHCP_AUDIT_SECRET_KEY.")
+    smtp_password_file: Path | None = Field(None, description="A file holding EHCP_AUDIT_SMTP_PASSWORD.")
     area_code: str = Field("LOCAL", description="The local area commands work on when --area is not given.")
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Folder for the SQLite file, reports and Prefect's home.")
     database_url: str | None = Field(
@@ -28,6 +43,12 @@ class Settings(BaseSettings):
     )
     reports_dir: Path | None = Field(None, description="Where board summaries are written; default <data_dir>/reports.")
     rubrics_dir: Path = Field(Path("rubrics"), description="Folder of rubric files (YAML).")
+    precheck_dir: Path = Field(Path("rubrics/precheck"), description="Folder of plan-text pre-check rules (YAML).")
+    precheck_rules_off: dict[str, list[str]] = Field(
+        default_factory=dict, description="Pre-check rules switched off, per area code ('*' for every area), as "
+                                          'JSON: {"DEMO": ["f-no-deliverer"]}.')
+    document_retention_days: int = Field(
+        730, ge=30, description="Plan documents (originals, sections, flags' quotes) older than this are purged.")
     weak_criterion_share: float = Field(
         # With RI the most common grade nationally, most criteria are weak in half the sample; two thirds
         # picks out the recurring themes a board can act on rather than one action per criterion.
@@ -53,7 +74,8 @@ class Settings(BaseSettings):
         None, description="Signs web session cookies; default a random key generated once into <data_dir>/secret_key."
     )
     cookie_secure: bool | None = Field(
-        None, description="Send session cookies over HTTPS only; default true except when serving on loopback."
+        None, description="Send session cookies over HTTPS only (and HSTS); default true, except when serving on "
+                                     "loopback outside production. false: plain HTTP (trials only)."
     )
     # Sign-in, sessions and single sign-on (issue 7, docs/security.md).
     session_idle_minutes: int = Field(30, ge=1, description="A web session ends after this long without a request.")
@@ -85,6 +107,20 @@ class Settings(BaseSettings):
     board_recipients: list[str] = Field(
         [], description='Board distribution list, as JSON: ["board@example.org", "chair@example.org"].'
     )
+    # The board pack as a decision paper (issue 19, docs/board-pack.md): its audience, target and comparators.
+    board_audience: str = Field(
+        "published", pattern="^(published|internal)$",
+        description="The board pack's default audience: published (small numbers suppressed) or internal (counts "
+                    "shown, for the QA group).")
+    board_target_good_pct: float | None = Field(
+        None, ge=0, le=100, description="The area's target share of plans Good or better (%), quoted on the cover.")
+    national_good_pct: float | None = Field(
+        None, ge=0, le=100, description="A national (or regional) share of plans Good or better (%) to compare with.")
+    national_source: str = Field("", description="Where the national figure comes from, e.g. 'DfE SEN2 survey'.")
+    national_year: int | None = Field(None, ge=2000, le=2100, description="The year of the national figure.")
+    board_decisions: list[str] = Field(
+        [], description='Decisions the QA lead puts to the board on every cover, as JSON: ["approve the themed audit '
+                        'of health advice for next term"].')
     # Issue 7, data protection (trail helper): safeguarding contacts, retention, limits on what is accepted.
     safeguarding_contacts: list[str] = Field(
         [], description='Designated safeguarding contact(s), emailed at once when an auditor flags a concern, as JSON: '
@@ -144,6 +180,51 @@ class Settings(BaseSettings):
         description="How the web app continues a cycle: local (in its own process) or deployment (a Prefect worker runs it).",
     )
 
+    # The area's own identity (issue 18): a council's service, not GOV.UK, so no crown, logotype or Crown copyright.
+    service_name: str = Field("EHC plan audit", min_length=1, max_length=60,
+                              description="The service's name, in the header and every page title.")
+    organisation_name: str = Field("Local area SEND partnership", min_length=1, max_length=120,
+                                   description="Who runs the service (the council or the area's partnership), in the header and footer.")
+    organisation_url: str | None = Field(None, description="The organisation's website, linked from its name in the footer.")
+    logo_file: Path | None = Field(
+        None, description="The organisation's logo (PNG, SVG or JPEG, at most 200 kB), shown in the header; none by default.")
+    logo_alt: str = Field("", max_length=120, description="The logo's alternative text; default the organisation's name.")
+    footer_links: list[dict[str, str]] = Field(
+        [], description='Extra footer links, as JSON: [{"text": "Local offer", "href": "https://example.org/local-offer"}].')
+    contact_email: str = Field("send-qa@example.org", description="Where people ask for help, report an accessibility "
+                                                                  "problem or ask about their data.")
+    contact_phone: str | None = Field(None, description="A phone number for help and accessibility requests.")
+    contact_address: str | None = Field(None, description="A postal address for the accessibility statement and privacy notice.")
+    contact_response_days: int = Field(5, ge=1, le=30, description="Working days in which the area answers a request.")
+    data_controller: str | None = Field(None, description="Who the data controller is; default the organisation's name.")
+    dpo_email: str | None = Field(None, description="The data protection officer's email, for the privacy notice.")
+    accessibility_issues: list[str] = Field(
+        [], description='Known accessibility problems, as JSON: ["The board pack charts ..."]; listed in the accessibility statement.')
+    accessibility_compliance: str = Field(
+        "partially", pattern="^(fully|partially|not)$",
+        description="The statement's compliance status with WCAG 2.2 AA: fully, partially or not compliant.")
+    # Fixed dates, not the clock's: the statement says when it was written and tested, which the area updates.
+    accessibility_prepared: date = Field(date(2026, 12, 4), description="When the accessibility statement was prepared (YYYY-MM-DD).")
+    accessibility_reviewed: date | None = Field(None, description="When the statement was last reviewed (YYYY-MM-DD).")
+    accessibility_tested: date = Field(date(2026, 12, 4), description="When the service was last tested for accessibility (YYYY-MM-DD).")
+    accessibility_country: str = Field(
+        "england", pattern="^(england|wales|scotland|northern_ireland)$",
+        description="Where the area is: Northern Ireland's statements name the ECNI, the others the EHRC.")
+
+    invite_link_hours: int = Field(72, ge=1, le=336, description="How long an emailed invitation link works.")
+    reset_link_minutes: int = Field(60, ge=5, le=1440, description="How long an emailed password reset link works.")
+
+    @field_validator("footer_links")
+    @classmethod
+    def _footer_links(cls, value):
+        """Each link a text and an http(s) or site-relative address; nothing that could run script."""
+        for link in value:
+            text, href = str(link.get("text", "")).strip(), str(link.get("href", "")).strip()
+            if not text or not href.startswith(("https://", "http://", "/", "mailto:")):
+                raise ValueError(f"footer link {link!r} needs a 'text' and an 'href' starting https://, http://, / or "
+                                 'mailto:, e.g. {"text": "Local offer", "href": "https://example.org/local-offer"}')
+        return value
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxy_networks(cls, value):
@@ -163,6 +244,27 @@ class Settings(BaseSettings):
                                  "10.1.0.0/16 (a host name or '*' is not accepted)") from None
             networks.append(str(network.network_address) if network.num_addresses == 1 else str(network))
         return networks
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self):
+        """A secret named by its *_FILE setting is read from that file (a value set directly wins)."""
+        for name in SECRET_FILES:
+            path = getattr(self, f"{name}_file")
+            if path is None or getattr(self, name):
+                continue
+            try:
+                value = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"EHCP_AUDIT_{name.upper()}_FILE names {path}, which cannot be read "
+                                 f"({exc.strerror}): check the path and that this user may read it") from None
+            if not value:
+                raise ValueError(f"EHCP_AUDIT_{name.upper()}_FILE names {path}, which is empty")
+            setattr(self, name, value)
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def resolved_database_url(self) -> str:

@@ -247,6 +247,10 @@ LABELS: dict[str, dict[str, str]] = {
     "rubric_kind": {"whole_plan": "Whole plan", "themed": "Themed"},
     "cycle_status": {"draft": "Not started", "open": "Open", "scored": "Scored", "closed": "Closed"},
     "sample_status": {"sampled": "Sampled", "withdrawn": "Withdrawn"},
+    # A sampled plan's real state on the cycle page (audit.cycle.tracking), and its re-audit mark.
+    "plan_state": {"not_started": "Not started", "in_progress": "In progress",
+                   "submitted": "All scorecards in, not yet graded", "graded": "Graded", "incomplete": "Incomplete",
+                   "withdrawn": "Withdrawn", "reaudit": "Re-audit"},
     # An auditor's piece of work, and a scorecard: the words of the progress tables.
     "work_status": {"not_started": "Not started", "draft": "In draft", "submitted": "Submitted", "late": "Late",
                     "total": "Total"},
@@ -271,9 +275,10 @@ LABELS: dict[str, dict[str, str]] = {
     "flag_status": {"open": "Open", "closed": "Closed"},
     "action_event": {"created": "Created", "imported": "Imported", "linked": "Linked", "evidence": "Evidence added",
                      "evidence-updated": "Evidence updated", "proposal": "Status proposed",
-                     "proposal-updated": "Proposal updated"},
+                     "proposal-updated": "Proposal updated", "revised": "Changed by a new version of the plan",
+                     "removed": "Left out of a new version of the plan"},
     "trail_action": {"create": "added", "update": "changed", "delete": "removed", "bulk create": "added in bulk",
-                     "bulk update": "changed in bulk", "bulk delete": "removed in bulk"},
+                     "bulk update": "changed in bulk", "bulk delete": "removed in bulk", "view": "viewed"},
     # Who acted, by the prefix the trail records (audit.store.actor): web:USER, api:USER, cli:USER, flow:NAME.
     "actor_kind": {"web": "on the web", "api": "through the API", "cli": "on the command line",
                    "flow": "the workflow", "system": "the system"},

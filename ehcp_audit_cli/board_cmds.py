@@ -33,8 +33,13 @@ def board_pack_cmd(
                               help="Email the pack to EHCP_AUDIT_BOARD_RECIPIENTS (runs the Prefect flow)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date the figures are taken on (default today)."),
     out: Path | None = typer.Option(None, "--out", help="Folder to write to (default <reports>/cycle-N)."),
+    audience: str | None = typer.Option(
+        None, "--audience", help="published (small numbers suppressed) or internal (counts shown, for the QA "
+                                 "group); default EHCP_AUDIT_BOARD_AUDIENCE."),
 ) -> None:
     """Render the board pack (HTML, Markdown, PDF, XLSX, JSON); with --send, render, publish and email it."""
+    if audience not in (None, "published", "internal"):
+        raise typer.BadParameter("use published or internal", param_hint="--audience")
     day = parse_date(as_of) or clock.today()
     if send:
         from flows.runtime import configure_local_prefect, quick_flow_runs
@@ -43,7 +48,7 @@ def board_pack_cmd(
         from flows.board_pack import board_pack
 
         with quick_flow_runs():
-            outcome = board_pack(cycle_id=cycle, as_of=day)
+            outcome = board_pack(cycle_id=cycle, as_of=day, audience=audience)
         console.print(f"Board pack in {outcome['folder']}; email: {outcome['delivery']}")
         return
     from reports import pdf, workers
@@ -51,11 +56,13 @@ def board_pack_cmd(
     workers.warm_up(pdf.prepare_worker)  # the workers import WeasyPrint and matplotlib while this reads the store
     from reports.pack import build_pack
     from reports.pack_files import write_pack
+    from reports.paper import PaperOptions
 
     with store() as session:
         chosen = _cycle(session, cycle)
         pack = build_pack(session, chosen, day, settings().small_number_threshold, service=service,
-                          scales_dir=settings().scales_dir)
+                          scales_dir=settings().scales_dir, audience=audience,
+                          paper=PaperOptions.from_settings(settings()))
         folder = out or Path(settings().resolved_reports_dir) / f"cycle-{chosen.id}"
     for fmt, path in write_pack(pack, folder).items():
         console.print(f"{fmt:>5}: {path}")
@@ -97,6 +104,7 @@ def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None
     from audit.cycle.lifecycle import get_cycle
     from reports.pack import build_pack
     from reports.pack_render import render_html
+    from reports.paper import PaperOptions
     from reports.pdf import html_to_pdf
     from reports.xlsx import pack_workbook
 
@@ -104,7 +112,8 @@ def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None
         raise typer.BadParameter(f"{fmt} is binary: give a file with --out", param_hint="--out")
     with store() as session:
         pack = build_pack(session, get_cycle(session, cycle), parse_date(as_of) or clock.today(),
-                          settings().small_number_threshold, service=results_scope(), scales_dir=settings().scales_dir)
+                          settings().small_number_threshold, service=results_scope(), scales_dir=settings().scales_dir,
+                          paper=PaperOptions.from_settings(settings()))
     data = html_to_pdf(render_html(pack, for_pdf=True)) if fmt == "pdf" else pack_workbook(pack)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

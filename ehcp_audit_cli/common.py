@@ -46,9 +46,12 @@ def settings() -> Settings:
 @contextmanager
 def store() -> Iterator[Session]:
     """One unit of work; the audit trail records its changes as done by the operator (cli:<OS user>)."""
-    from audit.store.db import engine_from_settings, transaction
+    from audit.store.db import engine_from_settings, require_store, transaction
 
-    with acting_as(cli_actor()), transaction(engine_from_settings(settings())) as session:
+    s = settings()
+    # In production a command never makes a new empty store: it says which setting to set (docs/operations.md).
+    engine = require_store(s) if s.production else engine_from_settings(s)
+    with acting_as(cli_actor()), transaction(engine) as session:
         yield session
 
 

@@ -15,7 +15,12 @@ def _engine():
     # Not engine_from_settings: that would create and stamp a new database's tables itself.
     from audit.store.db import make_engine
 
-    return make_engine(settings().resolved_database_url)
+    s = settings()
+    if s.production and not s.database_url:
+        # `db upgrade` makes the tables of an empty database, but never picks one: a new SQLite file would do.
+        raise AuditError("No database is configured, and in production (EHCP_AUDIT_ENVIRONMENT=production) a new "
+                         "empty one is never made: set EHCP_AUDIT_DATABASE_URL (or EHCP_AUDIT_DATABASE_URL_FILE).")
+    return make_engine(s.resolved_database_url)
 
 
 def _where(engine) -> str:

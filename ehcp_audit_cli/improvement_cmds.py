@@ -48,24 +48,55 @@ def _scales():
 def import_cmd(
     file: Path = typer.Argument(..., help="CSV or XLSX laid out as the WSoA or the APP (docs/improvement.md)."),
     layout: str = typer.Option(..., "--layout", help="wsoa or app."),
-    name: str = typer.Option(..., "--name", help="A name for the plan, e.g. 'APP 2021'."),
+    name: str = typer.Option(..., "--name", "--plan", help="The plan's name, e.g. 'APP 2021' (an existing plan's "
+                                                          "name imports the file as its next revision)."),
+    revision: bool = typer.Option(False, "--revision", help="Update the named plan with this new version of it."),
+    people: Path | None = typer.Option(None, "--people", help="CSV or XLSX initials and designation list "
+                                                             "(Initials | Designation) resolving the leads."),
+    version: str | None = typer.Option(None, "--version", help="The document's version, e.g. '1.3'."),
+    version_date: str | None = typer.Option(None, "--version-date", help="The version's date (YYYY-MM-DD)."),
+    owner: str | None = typer.Option(None, "--owner", help="The version's owner (a code or a role)."),
+    yes: bool = typer.Option(False, "--yes", "--confirm", help="Store without asking, after printing the changes "
+                                                              "and warnings."),
     scale: str | None = typer.Option(None, "--scale", help="Status scale; default brag for a WSoA, app for an APP."),
     by: str = BY,
     area: str | None = typer.Option(None, "--area", help="Local area code."),
 ) -> None:
-    """Import an improvement plan, all or nothing; every problem is listed with its row, column and fix."""
+    """Import an improvement plan, all or nothing, or its next revision onto the same plan.
+
+    Every problem is listed with its row, column and fix. Before anything is stored, the command prints the
+    rows it skipped or joined, every action left without a due date, and (for a revision) what changes, then
+    asks to go on (--yes goes on without asking)."""
     from audit.cycle.lifecycle import get_area
-    from audit.improvement.files import import_plan
+    from audit.improvement.files import preview_import, store_import
     from audit.improvement.layouts import LAYOUTS
+    from audit.improvement.plans import plans_of
+    from audit.improvement.revisions import Version
     from audit.improvement.scales import get_scale
 
     if layout not in LAYOUTS:
         raise typer.BadParameter(f"use one of {', '.join(LAYOUTS)}", param_hint="--layout")
     chosen = get_scale(_scales(), scale or DEFAULT_SCALE[layout])
+    stamp = Version(version or "", parse_date(version_date), owner or "")
     with store() as session:
         area_row = get_area(session, area or settings().area_code, create=True)
-        result = import_plan(session, area_row, file, layout=layout, scale=chosen, name=name, by=by,
-                             limits=Limits.from_settings(settings()))
+        known = any(p.name == name.strip() for p in plans_of(session, area_row.id))
+        if known and not revision:
+            console.print(f"Plan '{name}' exists: this file is read as its next revision.", highlight=False)
+        preview = preview_import(session, area_row, file, layout=layout, scale=chosen, name=name,
+                                 revision=revision or known, limits=Limits.from_settings(settings()),
+                                 people_file=people)
+        for line in preview.warnings():
+            console.print(f"Warning: {line}" if not line.startswith("  ") else line, highlight=False)
+        if preview.changes is not None:
+            console.print(f"Changes to plan '{preview.plan.name}':", highlight=False)
+            for line in preview.changes.lines():
+                console.print(f"  {line}", highlight=False)
+        if (preview.changes is not None or preview.warnings()) and not yes and not typer.confirm(
+                "Store this?", default=False):
+            console.print("Nothing was stored.")
+            raise typer.Exit(1)
+        result = store_import(session, area_row, preview, scale=chosen, file=file.name, by=by, version=stamp)
         console.print(str(result), highlight=False)
 
 
@@ -124,8 +155,9 @@ def status_cmd(
         text = json.dumps(report, indent=2, default=str) + "\n" if fmt == "json" else render_improvement(report, fmt)
         write_out(text, out)
         return
+    version = report["plan"]["version"]
     table = words_table("Reference", "Action", "Lead", "Status", "Milestone", "Exception",
-                        title=f"BRAG on a page: {report['plan']['name']}")
+                        title=f"BRAG on a page: {report['plan']['name']}" + (f" (version {version})" if version else ""))
     for a in report["actions"]:
         table.add_row(a["reference"], a["action"][:60], a["lead"], a["status"], day(a["due"]) or a["action_milestone"],
                       ", ".join(a["flags"]))
@@ -179,7 +211,7 @@ def link_cmd(
     """Link an action to the criterion, section or service it should improve, so audits can evidence it."""
     from sqlmodel import select
 
-    from audit.improvement.plans import get_plan, link_action
+    from audit.improvement.plans import actions_of, get_plan, link_action
     from audit.rubrics.loading import find_rubric
     from audit.store.models import ImprovementAction
 
@@ -192,8 +224,10 @@ def link_cmd(
         found = get_plan(session, _area_id(session, area), plan)
         action = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == found.id,
                                                               ImprovementAction.reference == reference)).first()
-        if action is None:
-            raise AuditError(f"Plan '{found.name}' has no action {reference}.")
+        if action is None or action.removed_in is not None:
+            refs = [a.reference for a, _ in actions_of(session, found.id)]
+            raise AuditError(f"Plan '{found.name}' has no action {reference}; its actions are "
+                             f"{', '.join(refs) or 'none yet'}.")
         _, created = link_action(session, action, level, target, by, reason,
                                  None if level == "service" else find_rubric(settings().rubrics_dir, rubric))
     console.print(f"Action {reference} {'is now' if created else 'was already'} linked to {level} {target}.")

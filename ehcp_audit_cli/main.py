@@ -30,7 +30,9 @@ from ehcp_audit_cli.common import (
 from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.db_cmds import db_app
+from ehcp_audit_cli.document_cmds import documents_app, precheck
 from ehcp_audit_cli.family_cmds import family_app
+from ehcp_audit_cli.health_cmds import health
 from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
@@ -45,6 +47,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+plans_app.add_typer(documents_app, name="documents")
+plans_app.command("precheck")(precheck)
 app.add_typer(plans_app, name="plans")
 app.add_typer(auditors_app, name="auditors")
 app.add_typer(rubric_app, name="rubric")
@@ -63,6 +67,7 @@ app.add_typer(safeguarding_app, name="safeguarding")
 app.add_typer(retention_app, name="retention")
 app.add_typer(family_app, name="family")
 app.command("serve")(serve)
+app.command("health")(health)
 app.command("board-pack")(board_pack_cmd)
 app.command("trends")(trends_cmd)
 app.command("regional")(regional_cmd)

@@ -25,7 +25,7 @@ TableOpt = typer.Option("", "--table", help="Table name, e.g. plan, scorecard, c
 RowOpt = typer.Option("", "--row", help="Primary key of one row.")
 # The actions are audit.protection.trail_search.ACTIONS (imported by the commands, not for --help; a test checks
 # this sentence names every one of them).
-ActionOpt = typer.Option("", "--action", help="One of: create, update, delete, bulk create, bulk update, bulk delete.")
+ActionOpt = typer.Option("", "--action", help="One of: create, update, delete, bulk create, bulk update, bulk delete, view.")
 SinceOpt = typer.Option(None, "--since", help="From this day (DD/MM/YYYY or YYYY-MM-DD, UK time).")
 UntilOpt = typer.Option(None, "--until", help="Up to and including this day (DD/MM/YYYY or YYYY-MM-DD).")
 

@@ -7,13 +7,18 @@ import ipaddress
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
+from audit.errors import AuditError
 from audit.protection.permissions import ROLES, Permission
 from audit.vocabulary import SERVICES, label
 from ehcp_audit_cli.common import console, friendly, needs, settings, store
 from ehcp_audit_cli.tables import words_table
+
+if TYPE_CHECKING:
+    from audit.settings import Settings
 
 users_app = typer.Typer(help="Accounts for the web app and API: add users, change roles, issue API tokens.",
                         no_args_is_help=True)
@@ -26,6 +31,15 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def serve_settings(s: Settings, host: str) -> Settings:
+    """The settings `serve` runs with: cookies Secure (and HSTS sent) unless EHCP_AUDIT_COOKIE_SECURE says otherwise,
+    except for plain HTTP on loopback outside production. In production the app is behind a TLS proxy even when
+    it listens on loopback, so a loopback address is no sign of plain HTTP there."""
+    if s.cookie_secure is None:
+        return s.model_copy(update={"cookie_secure": s.production or not is_loopback(host)})
+    return s
 
 
 SERVICE_HELP = f"The service a service lead sees results for: {', '.join(s.value for s in SERVICES)}."
@@ -41,14 +55,15 @@ def serve(
     """Start the web app (pages for each role and the JSON API at /api/v1, docs at /api/docs)."""
     import uvicorn
 
-    from audit.store.db import engine_from_settings, forget_engine
+    from audit.store.db import engine_from_settings, forget_engine, require_store
     from flows.runtime import shared_prefect_server
-    from web.app import create_app, secret_key
+    from web.app import create_app, missing_assets, secret_key
 
-    s = settings()
-    if s.cookie_secure is None:
-        # Plain HTTP is only acceptable on this machine; anywhere else cookies need HTTPS.
-        s = s.model_copy(update={"cookie_secure": not is_loopback(host)})
+    s = serve_settings(settings(), host)
+    if problem := missing_assets():
+        raise AuditError(problem)
+    if s.production:
+        require_store(s)  # a missing, empty or unreachable database stops here, naming the setting to set
     proxies = "from " + ", ".join(s.trusted_proxies) if s.trusted_proxies else "ignored"
     console.print(f"Serving on http://{host}:{port}/ with {workers} process{'es' if workers > 1 else ''} (secure "
                   f"cookies: {'on' if s.cookie_secure else 'off, loopback only'}; proxy headers: {proxies}). "
@@ -202,3 +217,55 @@ def users_link_sso(
     with store() as session:
         link_sso(session, get_user(session, username), subject)
     console.print(f"{username} {'signs in as ' + subject if subject else 'has no single sign-on identity'}.")
+
+
+@users_app.command("invite-auditors")
+@friendly
+@needs(Permission.manage_users)
+def users_invite_auditors(
+    dry_run: bool = typer.Option(False, "--dry-run", help="List who would be invited; send nothing."),
+) -> None:
+    """Invite every auditor on the area's auditor list who has an email address and no account yet.
+
+    Each gets an account named by their auditor code and an email with a single-use link to set their own
+    password (EHCP_AUDIT_INVITE_LINK_HOURS). Needs EHCP_AUDIT_SMTP_HOST and EHCP_AUDIT_WEB_BASE_URL."""
+    from datetime import timedelta
+
+    from audit import clock
+    from audit.cycle.lifecycle import get_area
+    from audit.errors import AuditError
+    from audit.protection.account_links import INVITE, auditors_to_invite, invite_auditor
+    from flows.mail import account_link_message, send_email, smtp_configured
+
+    config = settings()
+    with store() as session:
+        waiting = [(a.code, a.email) for a in auditors_to_invite(session, get_area(session, config.area_code).id)]
+    if not waiting:
+        console.print("Every auditor with an email address already has an account; nobody to invite.")
+        return
+    if dry_run:
+        table = words_table("Auditor", "Email", title="Would be invited")
+        for code, email in waiting:
+            table.add_row(code, email)
+        console.print(table)
+        return
+    if not smtp_configured(config) or not config.web_base_url:
+        raise AuditError("Invitations are emailed with a link to the service: set EHCP_AUDIT_SMTP_HOST and "
+                         "EHCP_AUDIT_WEB_BASE_URL (e.g. https://audit.example.org), then run this again.")
+    lasts, sent, failed = timedelta(hours=config.invite_link_hours), 0, []
+    for code, email in waiting:
+        try:  # one unit of work per auditor: an invitation whose email fails is not recorded
+            with store() as session:
+                auditor = next(a for a in auditors_to_invite(session, get_area(session, config.area_code).id)
+                               if a.code == code)
+                user, token = invite_auditor(session, auditor, "cli", clock.now(), lasts)
+                url = f"{config.web_base_url.rstrip('/')}/account/set-password?token={token}"
+                send_email(config, account_link_message(config, email, INVITE, user.username, url, clock.now() + lasts))
+            sent += 1
+        except (OSError, AuditError) as exc:
+            failed.append(f"{code}: {exc}")
+    console.print(f"Invited {sent} auditor{'s' if sent != 1 else ''}; each link works once, for "
+                  f"{config.invite_link_hours} hours.")
+    if failed:
+        console.print("Not invited (run this again to retry):\n" + "\n".join(failed), highlight=False)
+        raise typer.Exit(1)

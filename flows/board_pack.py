@@ -32,11 +32,12 @@ from audit.store.actor import as_actor
 from audit.store.db import engine_from_settings, transaction
 from audit.store.models import DeliveryLog, PlanResult, utcnow
 from flows.mail import send_email
-from flows.runtime import flow_settings
+from flows.runtime import store_settings
 from reports.feedback import feedback_notes, render_note
 from reports.pack import SERVICE_MEASURES, build_pack, pack_data
 from reports.pack_files import write_packs
 from reports.pack_render import render_markdown
+from reports.paper import PaperOptions
 from reports.trends import reported_cycles
 
 
@@ -45,7 +46,7 @@ class DeliveryFailed(RuntimeError):
 
 
 def _settings(database_url: str | None, data_dir: str | None) -> Settings:
-    return flow_settings(get_settings(), database_url, data_dir)
+    return store_settings(get_settings(), database_url, data_dir)
 
 
 def month_end(month: str) -> date:
@@ -55,8 +56,9 @@ def month_end(month: str) -> date:
 
 
 @task(name="render-pack", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
-    """Write every format, the per-service packs and the feedback notes to <reports>/cycle-N/."""
+def render_step(settings: Settings, cycle_id: int | None, as_of: date, audience: str | None = None) -> dict:
+    """Write every format, the per-service packs and the feedback notes to <reports>/cycle-N/; `audience` (the
+    setting's by default) chooses the published paper or the internal one (reports/paper.py)."""
     with transaction(engine_from_settings(settings)) as session:
         if cycle_id is None:
             cycles = reported_cycles(session, get_area(session, settings.area_code).id)
@@ -68,8 +70,11 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
         folder = Path(settings.resolved_reports_dir) / f"cycle-{cycle.id}"
         t = settings.small_number_threshold
         data = pack_data(session, cycle, as_of, settings.scales_dir)  # read once for the board's pack and every service's
-        pack = build_pack(session, cycle, as_of, t, data=data, scales_dir=settings.scales_dir)
-        packs = [(pack, folder)] + [(build_pack(session, cycle, as_of, t, service=service, data=data),
+        paper = PaperOptions.from_settings(settings)
+        pack = build_pack(session, cycle, as_of, t, data=data, scales_dir=settings.scales_dir, audience=audience,
+                          paper=paper)
+        packs = [(pack, folder)] + [(build_pack(session, cycle, as_of, t, service=service, data=data,
+                                                audience=audience, paper=paper),
                                      folder / "services") for service in SERVICE_MEASURES]
         # Re-audited plans are left out of the board's figures but their case officers still get a note.
         notes = feedback_notes(session, load_cycle_results(session, cycle, include_reaudits=True)
@@ -79,7 +84,8 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date) -> dict:
     services = {service: str(files["pdf"]) for service, files in zip(SERVICE_MEASURES, written[1:])}
     write_feedback_notes(folder / "feedback", notes)
     headline = [[line] for line in pack["headline"]]
-    return {"cycle_id": cycle.id, "title": pack["title"], "folder": str(folder), "paths": paths,
+    return {"cycle_id": cycle.id, "title": pack["title"], "status": pack["status"]["banner"],
+            "audience": pack["cover"]["audience_note"], "folder": str(folder), "paths": paths,
             "services": services, "feedback_notes": len(notes), "markdown": render_markdown(pack, "charts"),
             "headline": headline, "timeliness": _timeliness_rows(pack)}
 
@@ -117,9 +123,11 @@ def build_message(settings: Settings, rendered: dict) -> EmailMessage:
     message["From"] = settings.smtp_from
     message["To"] = ", ".join(settings.board_recipients)
     message.set_content(
-        f"{rendered['title']}\n\n" + "\n".join(f"- {line[0]}" for line in rendered["headline"])
-        + "\n\nThe full pack is attached as PDF and as a workbook of the underlying tables. Small numbers are "
-          "suppressed; identifiers are pseudonymised.\n")
+        f"{rendered['title']}\n\n"
+        + "".join(f"{rendered[k]}\n" for k in ("status", "audience") if rendered.get(k)) + "\n"
+        + "\n".join(f"- {line[0]}" for line in rendered["headline"])
+        + "\n\nThe paper is attached as PDF (a cover of at most two pages, the data appendix behind it) and as "
+          "a workbook of the underlying tables. Identifiers are pseudonymised.\n")
     for fmt, (maintype, subtype) in {"pdf": ("application", "pdf"), "xlsx": (
             "application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")}.items():
         path = Path(rendered["paths"][fmt])
@@ -157,6 +165,7 @@ def board_pack(
     as_of: date | None = None,
     database_url: str | None = None,
     data_dir: str | None = None,
+    audience: str | None = None,
 ) -> dict:
     """Render, publish and (with `send`) email the board pack; the files are on disk before any email."""
     settings = _settings(database_url, data_dir)
@@ -165,7 +174,7 @@ def board_pack(
         # The after-cycle trigger also fires when a cycle run stops to wait for scorecards: no partial pack.
         print(f"Cycle {cycle_id} has no results yet (still collecting scorecards): no board pack made")
         return {"cycle_id": cycle_id, "delivery": "not made: the cycle has no results yet"}
-    rendered = render_step(settings, cycle_id, as_of)
+    rendered = render_step(settings, cycle_id, as_of, audience)
     publish_step(rendered)
     print(f"Board pack for cycle {rendered['cycle_id']} written to {rendered['folder']}")
     if not send:

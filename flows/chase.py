@@ -19,7 +19,7 @@ from audit import clock
 from audit.cycle.chasing import Chase, chase_rules, claim, finish, mark_interrupted
 from audit.settings import Settings, get_settings
 from flows.mail import chase_message, send_email, smtp_configured
-from flows.runtime import flow_settings
+from flows.runtime import store_settings
 from flows.steps import crash_point, step_transaction
 
 
@@ -58,7 +58,7 @@ def chase_step(settings: Settings, subject: str, recipient: str | None, chases: 
 @flow(name="chase", flow_run_name="chase-{today}", log_prints=True)
 def chase(today: date | None = None, database_url: str | None = None, data_dir: str | None = None) -> dict:
     """Send today's reminders and escalations; safe to rerun (nothing is sent twice)."""
-    settings = flow_settings(get_settings(), database_url, data_dir)
+    settings = store_settings(get_settings(), database_url, data_dir)
     today = today or clock.today()
     outcome: dict[str, int] = defaultdict(int)
     for _rule_key, subject, chases in find_step(settings, today):

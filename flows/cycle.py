@@ -48,7 +48,7 @@ from audit.store.db import engine_from_settings, transaction
 from audit.store.models import SampledPlan
 from audit.synthetic.submissions import submit_simulated
 from audit.vocabulary import CycleStatus, SampleStatus
-from flows.runtime import flow_settings
+from flows.runtime import store_settings
 from flows.steps import crash_point, step_transaction
 from reports.cache import board_summary, cache_folder
 from reports.render import render, write_summary
@@ -56,7 +56,7 @@ from reports.summary import build_summary
 
 
 def _settings(database_url: str | None, data_dir: str | None) -> Settings:
-    return flow_settings(get_settings(), database_url, data_dir)
+    return store_settings(get_settings(), database_url, data_dir)
 
 
 @task(name="open-sample-assign", cache_policy=NO_CACHE)

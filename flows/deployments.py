@@ -25,10 +25,11 @@ from prefect.schedules import Cron, Interval
 
 from audit.cycle.programmes import programmes
 from audit.settings import Settings, get_settings
-from audit.store.db import engine_from_settings, transaction
+from audit.store.db import engine_from_settings, require_store, transaction
 from flows.board_pack import board_pack
 from flows.chase import chase
 from flows.cycle import audit_cycle
+from flows.operator_alert import operator_alert
 from flows.programme import continue_due_cycles, open_programme_cycle
 from flows.retention import retention_purge
 from flows.safeguarding import safeguarding_alerts
@@ -39,12 +40,21 @@ DAILY_CHASE = Cron("0 8 * * 1-5", timezone="Europe/London")  # 08:00 on weekdays
 DAILY_DUE = Cron("30 6 * * *", timezone="Europe/London")  # before the chase, so finished cycles are not chased
 NIGHTLY = Cron("30 2 * * *", timezone="Europe/London")  # the retention purge, out of working hours
 EVERY_TEN_MINUTES = Interval(600)  # safeguarding alerts that failed are retried this often
+# The completed run is named audit-cycle-<id> (flows/cycle.py), so its name carries the cycle id. A plain
+# template string renders as text ("1"), which the server refuses for the integer parameter ("'1' is not valid
+# under any of the given schemas") and the pack never ran: render the number as JSON instead.
+CYCLE_ID_FROM_EVENT = {
+    "__prefect_kind": "json",
+    "value": {"__prefect_kind": "jinja",
+              "template": "{{ event.resource['prefect.resource.name'] | replace('audit-cycle-', '') | int }}"},
+}
 ENTRYPOINTS = {
     "audit-cycle": "flows/cycle.py:audit_cycle",
     "board-pack": "flows/board_pack.py:board_pack",
     "chase": "flows/chase.py:chase",
     "continue-due-cycles": "flows/programme.py:continue_due_cycles",
     "open-programme-cycle": "flows/programme.py:open_programme_cycle",
+    "operator-alert": "flows/operator_alert.py:operator_alert",
     "retention-purge": "flows/retention.py:retention_purge",
     "safeguarding-alerts": "flows/safeguarding.py:safeguarding_alerts",
 }
@@ -61,11 +71,20 @@ def deployment_specs(settings: Settings, programme_interval: float | None = None
             triggers=[DeploymentEventTrigger(
                 expect={"prefect.flow-run.Completed"},
                 match_related={"prefect.resource.role": "flow", "prefect.resource.name": "audit-cycle"},
-                # The run is named audit-cycle-<id> (flows/cycle.py), so the name carries the cycle id.
-                parameters={"cycle_id": "{{ event.resource['prefect.resource.name'] | replace('audit-cycle-', '') }}",
-                            "send": True},
+                parameters={"cycle_id": CYCLE_ID_FROM_EVENT, "send": True},
             )],
             description="The board pack for a cycle, after its audit-cycle flow run completes.")),
+        (operator_alert, "operator-alert-on-failure", dict(
+            triggers=[DeploymentEventTrigger(
+                expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                # Single expressions of the event's resource labels: Prefect renders each as JSON (`| tojson`),
+                # which an expression such as `a or ''` would break (the filter binds to '' alone).
+                parameters={"flow_run_name": "{{ event.resource['prefect.resource.name'] }}",
+                            "state": "{{ event.resource['prefect.state-name'] }}",
+                            "message": "{{ event.resource['prefect.state-message'] }}"},
+            )],
+            description="Email the operator (EHCP_AUDIT_OPERATOR_EMAILS) when any flow run fails or crashes.")),
         (audit_cycle, "audit-cycle", dict(description="Run or continue an audit cycle (triggered by the last submission).")),
         (chase, "chase-daily", dict(schedules=[DAILY_CHASE],
                                     description="Remind auditors of scorecards due soon or overdue; escalate to agency leads.")),
@@ -77,7 +96,9 @@ def deployment_specs(settings: Settings, programme_interval: float | None = None
         (safeguarding_alerts, "safeguarding-alerts", dict(
             schedules=[EVERY_TEN_MINUTES], description="Retry safeguarding alerts that could not be emailed.")),
     ]
-    with transaction(engine_from_settings(settings)) as session:
+    # In production the programmes are read only from an existing store (never a new empty one: no schedules).
+    engine = require_store(settings) if settings.production else engine_from_settings(settings)
+    with transaction(engine) as session:
         active = [(p.id, p.name, p.cron, p.timezone) for p in programmes(session, active_only=True)]
     for programme_id, name, cron, zone in active:
         schedule = (Interval(timedelta(seconds=programme_interval)) if programme_interval

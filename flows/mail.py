@@ -79,3 +79,23 @@ def safeguarding_message(settings: Settings, to: list[str], plan_ref: str, cycle
         "Find the child from the plan reference in your case management system. If a child may be in immediate "
         "danger, call the police on 999.\n")
     return message
+
+
+def account_link_message(settings: Settings, to: str, purpose: str, username: str, url: str,
+                         expires: datetime) -> EmailMessage:
+    """An invitation to set a first password, or a password reset link (audit.protection.account_links)."""
+    message = EmailMessage()
+    message["From"], message["To"] = settings.smtp_from, to
+    service = settings.service_name
+    if purpose == "invite":
+        message["Subject"] = f"You have been invited to {service}"
+        opening = (f"{settings.organisation_name} has set up an account for you on {service}.\n\n"
+                   f"Your username is: {username}\n\nSet your password with this link:")
+    else:
+        message["Subject"] = f"Reset your password for {service}"
+        opening = (f"Someone asked to reset the password of the account {username} on {service}, or an admin "
+                   "asked you to set a new one.\n\nSet a new password with this link:")
+    message.set_content(
+        f"{opening}\n\n{url}\n\nThe link works once, until {moment(expires)}. If you did not expect this email, "
+        f"you can ignore it; nothing changes until the link is used.\n\nHelp: {settings.contact_email}\n")
+    return message

@@ -21,7 +21,7 @@ from audit.settings import Settings, get_settings
 from audit.store.models import Cycle
 from audit.vocabulary import CycleStatus
 from flows.cycle import audit_cycle
-from flows.runtime import flow_settings
+from flows.runtime import store_settings
 from flows.steps import step_transaction
 
 
@@ -47,7 +47,7 @@ def slot_step(settings: Settings, programme_id: int, slot: datetime) -> dict:
 def open_programme_cycle(programme_id: int, slot: datetime | None = None, database_url: str | None = None,
                          data_dir: str | None = None) -> dict:
     """Create the programme's cycle for this slot (once, however often the slot is run) and open it."""
-    settings = flow_settings(get_settings(), database_url, data_dir)
+    settings = store_settings(get_settings(), database_url, data_dir)
     slot = slot or scheduled_start()
     made = slot_step(settings, programme_id, slot)
     if made["cycle_id"] is None:
@@ -71,7 +71,7 @@ def past_due_step(settings: Settings, today: date) -> list[int]:
 def continue_due_cycles(today: date | None = None, database_url: str | None = None,
                         data_dir: str | None = None) -> list[int]:
     """Score and report every open cycle whose due date has passed (outstanding audits count as incomplete)."""
-    settings = flow_settings(get_settings(), database_url, data_dir)
+    settings = store_settings(get_settings(), database_url, data_dir)
     today = today or clock.today()
     due = past_due_step(settings, today)
     for cycle_id in due:

@@ -6,12 +6,17 @@ Outputs: a comparison in HTML, Markdown and JSON under <reports>/regional/, with
 a Prefect markdown artifact.
 
 Each area's figures are one task (`audit.national.regional.area_figures`), so the per-area work runs in parallel: for
-more than one area `run_regional` gives the flow prefect-dask's DaskTaskRunner with a local cluster of worker
-processes; for a single area the flow runs with Prefect's default task runner, in process.
+more than one area (named, or every area with results) `run_regional` gives the flow prefect-dask's DaskTaskRunner
+with a local cluster of worker processes, quietly; for a single area the flow runs with Prefect's default task
+runner, in process.
 """
 
 from __future__ import annotations
 
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -60,14 +65,47 @@ def regional_benchmark(
 
 
 def run_regional(area_codes: list[str] | None = None, workers: int = 2, **kwargs) -> dict:
-    """Run the flow: areas in parallel on a local Dask cluster of `workers` processes, one area in process."""
-    if (area_codes is not None and len(area_codes) <= 1) or workers <= 1:
+    """Run the flow: areas in parallel on a local Dask cluster of `workers` processes, one area in process.
+
+    The areas are settled first (every area with results when none are named), so one area never starts a
+    cluster. The cluster has no dashboard, and Dask's and prefect-dask's start-up logging (a dashboard
+    address that does not exist, worker and scheduler lines) is kept to warnings and errors.
+    """
+    if area_codes is None:
+        settings = flow_settings(get_settings(), kwargs.get("database_url"), kwargs.get("data_dir"))
+        with transaction(engine_from_settings(settings)) as session:
+            area_codes = areas_with_results(session)
+    if len(area_codes) <= 1 or workers <= 1:
         return regional_benchmark(area_codes, **kwargs)
     from prefect_dask import DaskTaskRunner
 
     runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                            "dashboard_address": None})
-    return regional_benchmark.with_options(task_runner=runner)(area_codes, **kwargs)
+                                            "dashboard_address": None, "silence_logs": logging.ERROR})
+    with quiet_dask():
+        return regional_benchmark.with_options(task_runner=runner)(area_codes, **kwargs)
+
+
+# distributed's start-up lines are INFO; at shutdown its nannies warn that they killed workers still exiting,
+# which is how a local cluster always ends: only its errors are shown.
+DASK_LOGGERS = {"distributed": logging.ERROR, "prefect.task_runner": logging.WARNING,
+                "prefect.task_runner.dask": logging.WARNING, "prefect.task_runners": logging.WARNING}
+
+
+@contextmanager
+def quiet_dask() -> Iterator[None]:
+    """Dask's and prefect-dask's loggers quiet for the run, as they were afterwards."""
+    loggers = [logging.getLogger(name) for name in DASK_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger, level in zip(loggers, DASK_LOGGERS.values()):
+        logger.setLevel(level)
+    try:
+        with warnings.catch_warnings():
+            # The scheduler's HTTP server (health checks, no dashboard) moves off a busy port 8787 with a warning.
+            warnings.filterwarnings("ignore", message=r"\s*Port \d+ is already in use", category=UserWarning)
+            yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def _artifact_key(region: str) -> str:

@@ -19,7 +19,7 @@ from audit.protection.retention import RetentionPolicy, purge_expired
 from audit.settings import get_settings
 from audit.store.actor import as_actor
 from audit.store.db import engine_from_settings, transaction
-from flows.runtime import flow_settings
+from flows.runtime import store_settings
 
 
 @task(name="purge-expired-text", cache_policy=NO_CACHE)
@@ -34,7 +34,7 @@ def purge_step(settings) -> list[str]:
 @as_actor("flow:retention-purge")
 def retention_purge(database_url: str | None = None, data_dir: str | None = None) -> list[str]:
     """Purge what the retention policy says is due; returns one line per kind purged."""
-    settings = flow_settings(get_settings(), database_url, data_dir)
+    settings = store_settings(get_settings(), database_url, data_dir)
     lines = purge_step(settings)
     create_markdown_artifact(key="retention-purge", markdown="\n".join(f"- {line}" for line in lines),
                              description="What the retention purge removed")

@@ -81,6 +81,17 @@ def flow_settings(base: Settings, database_url: str | None, data_dir: str | None
     return Settings(**{**base.model_dump(), **overrides}) if overrides else base
 
 
+def store_settings(base: Settings, database_url: str | None, data_dir: str | None) -> Settings:
+    """A worker flow's settings, its store checked first: a flow run started without its environment fails,
+    saying which setting to set, instead of making an empty SQLite store and ending "Completed" having done
+    nothing (audit.store.db.require_store)."""
+    from audit.store.db import require_store
+
+    settings = flow_settings(base, database_url, data_dir)
+    require_store(settings)
+    return settings
+
+
 def request_deployment_run(name: str, parameters: dict) -> str:
     """Ask the Prefect server to run a deployment ("flow/deployment") and return at once with the run's id."""
     from prefect.deployments import run_deployment

@@ -16,7 +16,7 @@ from audit.settings import get_settings
 from audit.store.actor import as_actor
 from audit.store.db import engine_from_settings
 from flows.alerts import retry_notifications
-from flows.runtime import flow_settings
+from flows.runtime import store_settings
 
 
 class AlertsFailing(RuntimeError):
@@ -32,7 +32,7 @@ def retry_step(settings) -> dict[str, int]:
 @as_actor("flow:safeguarding-alerts")
 def safeguarding_alerts(database_url: str | None = None, data_dir: str | None = None) -> dict[str, int]:
     """Email the designated contact about every flag not yet sent; fail the run if any still cannot be."""
-    settings = flow_settings(get_settings(), database_url, data_dir)
+    settings = store_settings(get_settings(), database_url, data_dir)
     counts = retry_step(settings)
     print(f"Safeguarding alerts retried: {counts['sent']} sent, {counts['failed']} still failing")
     if counts["failed"]:

@@ -144,7 +144,8 @@ def grade_table(key: str, title: str, frame: pd.DataFrame, first: str, threshold
     columns = [("group", first, TEXT), ("plans", "Plans graded", COUNT), *[(g, g, COUNT) for g in GRADES],
                ("incomplete", "Incomplete", COUNT), ("good_or_better_pct", "Good or better", PERCENT),
                ("ci", "95% interval", INTERVAL)]
-    return make_table(key, title, columns, rows, threshold=threshold, size="plans", parts=GRADE_SETS)
+    return make_table(key, title, columns, rows, threshold=threshold, size="plans", parts=GRADE_SETS,
+                      shares={"good_or_better_pct": GRADE_SETS[0]})
 
 
 def measure_table(key: str, title: str, measures: list[Measure], threshold: int, group_heading: str | None = None,
@@ -161,7 +162,8 @@ def measure_table(key: str, title: str, measures: list[Measure], threshold: int,
         ("percent", "Percent", PERCENT), ("ci", "95% interval", INTERVAL)]
     if definitions:
         columns.append(("definition", "Definition", TEXT))
-    return make_table(key, title, columns, rows, threshold=threshold, size="total", keep=MEASURE_KEEP)
+    return make_table(key, title, columns, rows, threshold=threshold, size="total", keep=MEASURE_KEEP,
+                      parts=(("met", "not_met"),), shares={"percent": ("met",)})
 
 
 def open_case_tables(data: BoardData, keep: dict, t: int) -> list[dict]:
@@ -209,12 +211,36 @@ def weak_table(results: analysis.CycleResults, keep: dict, t: int) -> dict:
     """The ten criteria most often weak among the service's own criteria (all criteria for the board)."""
     weak = analysis.weak_criteria(results, top=len(results.criteria) + 1)
     weak = weak[weak["section"].isin(keep["sections"])].head(10)
+    return _criteria_table("weak_criteria", "Most frequent weak criteria (Requires Improvement or Inadequate)",
+                           records(weak), ("weak", "Weak"), ("weak_pct", "Share weak"), t)
+
+
+def strong_table(results: analysis.CycleResults, keep: dict, t: int, top: int = 5) -> dict:
+    """The criteria most often Good or better (strengths), among the service's own criteria: the best share first,
+    then the most plans."""
+    if results.criteria.empty:
+        rows = []
+    else:
+        stats = analysis.criterion_stats(results)
+        stats = stats[stats["section"].isin(keep["sections"]) & (stats["weak"] < stats["plans"])]
+        stats = stats.assign(strong=stats["plans"] - stats["weak"])
+        stats["strong_pct"] = (100 * stats["strong"] / stats["plans"]).round(1)
+        stats = stats.sort_values(["strong_pct", "strong", "criterion_id"], ascending=[False, False, True]).head(top)
+        rows = [r | {"criterion": results.rubric.criterion(r["criterion_id"])[1].text} for r in records(stats)]
+    return _criteria_table("strong_criteria", "Strengths: criteria most often Good or better", rows,
+                           ("strong", "Good or better"), ("strong_pct", "Share Good or better"), t)
+
+
+def _criteria_table(key: str, title: str, rows: list[dict], count: tuple[str, str], share: tuple[str, str],
+                    t: int) -> dict:
+    """Criteria with how many plans were weak and how many Good or better, and the share of `count`."""
     rows = [r | {"criterion_label": f"{r['criterion_id']}: {r['criterion']}", "strong": r["plans"] - r["weak"]}
-            for r in records(weak)]
-    return make_table("weak_criteria", "Most frequent weak criteria (Requires Improvement or Inadequate)", [
+            for r in rows]
+    return make_table(key, title, [
         ("criterion_label", "Criterion", TEXT), ("section", "Section", TEXT), ("weak", "Weak", COUNT),
-        ("strong", "Good or better", COUNT), ("plans", "Of plans", COUNT), ("weak_pct", "Share", PERCENT)],
-        rows, threshold=t, size="plans", keep=("criterion_id", "criterion"))
+        ("strong", "Good or better", COUNT), ("plans", "Of plans", COUNT), (share[0], share[1], PERCENT)],
+        rows, threshold=t, size="plans", keep=("criterion_id", "criterion"), parts=(("weak", "strong"),),
+        shares={share[0]: (count[0],)})
 
 
 def incomplete_table(results: analysis.CycleResults, keep: dict, t: int) -> dict:
@@ -248,6 +274,32 @@ def actions_table(rows: list[dict], t: int) -> dict:
         ("title", "Action", TEXT), ("kind", "Kind", TEXT, lambda v: label(v, "action_kind")), ("lead", "Lead", TEXT),
         ("milestone", "Milestone", TEXT, day), ("status_label", "Status", TEXT)],
         rows, threshold=t, keep=("status", "detail", "section", "services"))
+
+
+def off_track(row: dict, as_of: date) -> bool:
+    """An action not done whose milestone has passed (a milestone in words, not a date, is never overdue)."""
+    done = row["status"] in ("done", "reaudited") or str(row["status_label"]).lower().startswith("complete")
+    try:
+        milestone = date.fromisoformat(str(row["milestone"]))
+    except ValueError:
+        return False
+    return not done and milestone < as_of
+
+
+def actions_summary_table(rows: list[dict], as_of: date) -> dict:
+    """The cycle's actions counted by kind and status, with how many are overdue: the PDF's view of the actions
+    table (whose rows, one per action, are in the workbook). Actions are not plans: nothing is suppressed."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        tally = counts.setdefault((row["kind"], row["status_label"]), [0, 0])
+        tally[0] += 1
+        tally[1] += off_track(row, as_of)
+    summary = [{"kind": kind, "status": status, "actions": n, "overdue": late}
+               for (kind, status), (n, late) in counts.items()]
+    return make_table("actions_summary", f"Actions from this cycle by status, and how many are overdue on {day(as_of)}", [
+        ("kind", "Kind", TEXT, lambda v: label(v, "action_kind")), ("status", "Status", TEXT),
+        ("actions", "Actions", COUNT), ("overdue", "Overdue", COUNT)], summary, threshold=0,
+        caption="Every action, with its lead and milestone, is listed in the workbook (sheet \"Actions\").")
 
 
 # --- the headline and moderation ---------------------------------------------------------------------------

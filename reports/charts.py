@@ -104,6 +104,9 @@ def trend_lines(series: dict[str, list[Point]], title: str, ylabel: str = "% Goo
         err = [[p.pct - (p.low if p.low is not None else p.pct) for p in shown],
                [(p.high if p.high is not None else p.pct) - p.pct for p in shown]]
         ax.errorbar(x, y, yerr=err, marker="o", capsize=3, color=colour, label=name, linewidth=1.8, markersize=4)
+        if len(xs) == 1:  # one cycle: a dot with its value, not a line of one point (issue 19)
+            ax.annotate(f"{y[0]:.1f}%", (x[0], y[0]), xytext=(8, 0), textcoords="offset points", fontsize=9,
+                        va="center", color=colour)
     breaks = sorted({position[p.x] for points in series.values() for p in points if p.rubric_break})
     for b in breaks:
         ax.axvline(b - 0.5, color="#0b0c0c", linestyle="--", linewidth=1)

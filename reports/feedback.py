@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from audit.moderation.marking import counted_sources
 from audit.results import analysis
-from audit.store.models import Action, CriterionGrade
+from audit.store.models import Action, CriterionGrade, GradeEvidence, Scorecard
 from audit.vocabulary import ActionKind, Grade
 from audit.words import day
 
@@ -28,6 +28,12 @@ def feedback_notes(session: Session, results: analysis.CycleResults) -> list[dic
     weak = {(r.scorecard_id, r.section): [] for r in weak_rows}
     for r in weak_rows:
         weak[(r.scorecard_id, r.section)].append(r)
+    # The passage each counted marker kept as evidence for a grade (issue 20), by scorecard and criterion.
+    card_assignment = dict(session.exec(select(Scorecard.id, Scorecard.assignment_id)
+                                        .where(Scorecard.id.in_(cards))).all()) if cards else {}
+    evidence = {(e.assignment_id, e.criterion_id): e.passage for e in session.exec(
+        select(GradeEvidence).where(GradeEvidence.assignment_id.in_(list(card_assignment.values())))).all()
+    } if card_assignment else {}
     tasks = {a.plan_id: a for a in session.exec(
         select(Action).where(Action.cycle_id == cycle.id, Action.kind == ActionKind.amendment.value)).all()}
     # One pass over the section rows: filtering the frame per plan and section cost seconds for 200 plans.
@@ -48,7 +54,8 @@ def feedback_notes(session: Session, results: analysis.CycleResults) -> list[dic
             for c in weak.get((source.scorecard_id, section.code), []) if source else []:
                 text = rubric.criterion(c.criterion_id)[1].text
                 comments.append({"criterion": f"{c.criterion_id}: {text}", "grade": Grade(c.grade).label,
-                                 "comment": c.comment or "(no comment recorded)"})
+                                 "comment": c.comment or "(no comment recorded)",
+                                 "evidence": evidence.get((card_assignment.get(c.scorecard_id), c.criterion_id), "")})
         task = tasks.get(plan.plan_id)
         notes.append({
             "plan_ref": plan.plan_ref, "case_officer": plan.case_officer, "cycle": cycle.name,
@@ -73,7 +80,8 @@ def render_note(note: dict) -> str:
              f"**Overall grade: {note['overall']}**", "", "| Section | Grade |", "|---|---|"]
     lines += [f"| {r['section']} | {r['grade']} |" for r in note["sections"]]
     lines += ["", "## What the auditors said about the weak criteria", ""]
-    lines += [f"- **{c['criterion']}** ({c['grade']}): {c['comment']}" for c in note["weak_criteria"]] or [
+    lines += [f"- **{c['criterion']}** ({c['grade']}): {c['comment']}"
+              + (f" The plan says: \"{c['evidence']}\"" if c.get("evidence") else "") for c in note["weak_criteria"]] or [
         "No criterion was graded Requires Improvement or Inadequate."]
     lines += ["", "## What happens next", ""]
     task = note["task"]

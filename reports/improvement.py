@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from audit import clock
 from audit.cycle.amendments import before_after, tasks_of
+from audit.improvement.people import area_people, lead_names
 from audit.improvement.plans import actions_of, evidence_of, links_of, plans_of
 from audit.improvement.proposals import latest_proposal, open_proposals
 from audit.improvement.rules import describe_target
@@ -34,7 +35,9 @@ def build_improvement_report(session: Session, plan: ImprovementPlan, scales: di
     area = session.get(LocalArea, plan.area_id)
     columns = [{"key": s.key, "label": s.label, "tag": s.tag, "hex": s.hex} for s in scale.statuses]
     columns.append({"key": None, "label": NOT_GRADED, "tag": "grey", "hex": "F3F2F1"})
-    rows = [_action_row(session, action, weakness, scale, as_of) for action, weakness in actions_of(session, plan.id)]
+    people = area_people(plans_of(session, plan.area_id), plan)  # the plan's own list, else one kept on the area
+    rows = [_action_row(session, action, weakness, scale, as_of, people)
+            for action, weakness in actions_of(session, plan.id)]
     grid: list[dict] = []
     for row in rows:
         if not grid or grid[-1]["area_ref"] != row["area_ref"]:
@@ -44,7 +47,9 @@ def build_improvement_report(session: Session, plan: ImprovementPlan, scales: di
     tasks = tasks_of(session, plan.area_id)
     return {
         "title": f"Improvement plan: {plan.name}",
-        "plan": {"id": plan.id, "name": plan.name, "layout": plan.layout.upper(), "scale": scale.title},
+        "plan": {"id": plan.id, "name": plan.name, "layout": plan.layout.upper(), "scale": scale.title,
+                 "version": plan.version, "version_date": plan.version_date.isoformat() if plan.version_date else "",
+                 "version_owner": plan.version_owner},
         "area": {"code": area.code, "name": area.name},
         "as_of": as_of.isoformat(),
         "generated_at": clock.now().isoformat(timespec="seconds"),
@@ -70,7 +75,7 @@ def _label(scale: StatusScale, key: str | None) -> str:
     return status.label if status else NOT_GRADED
 
 
-def _action_row(session: Session, action, weakness, scale: StatusScale, as_of: date) -> dict:
+def _action_row(session: Session, action, weakness, scale: StatusScale, as_of: date, people: dict) -> dict:
     status = scale.status(action.status)
     due = action.impact_due or action.action_due
     proposal = latest_proposal(session, action.id)
@@ -85,6 +90,7 @@ def _action_row(session: Session, action, weakness, scale: StatusScale, as_of: d
     return {
         "id": action.id, "reference": action.reference, "area_ref": weakness.reference, "area": weakness.title,
         "action": action.action, "lead": action.lead or "(no lead)", "status": status.label if status else NOT_GRADED,
+        "leads": lead_names(action.lead, people) or ["(no lead)"],
         "status_key": action.status, "tag": status.tag if status else "grey", "hex": status.hex if status else "F3F2F1",
         "action_milestone": action.action_milestone, "impact_milestone": action.impact_milestone,
         "due": due.isoformat() if due else "", "flags": flags,
@@ -99,11 +105,13 @@ def _action_row(session: Session, action, weakness, scale: StatusScale, as_of: d
 def _counts(rows: list[dict], by: str, columns: list[dict]) -> list[dict]:
     out: dict[str, dict] = {}
     for row in rows:
-        entry = out.setdefault(row[by], {"group": row[by], "total": 0, "exceptions": 0,
-                                         **{c["label"]: 0 for c in columns}})
-        entry["total"] += 1
-        entry[row["status"]] += 1
-        entry["exceptions"] += bool(row["flags"])
+        # A shared lead ("JD/ DCO") counts the action once for each person it names.
+        for group in row["leads"] if by == "lead" else [row[by]]:
+            entry = out.setdefault(group, {"group": group, "total": 0, "exceptions": 0,
+                                           **{c["label"]: 0 for c in columns}})
+            entry["total"] += 1
+            entry[row["status"]] += 1
+            entry["exceptions"] += bool(row["flags"])
     return sorted(out.values(), key=lambda e: e["group"]) if by == "lead" else list(out.values())
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from audit import clock
 from audit.improvement.scales import StatusScale
 from audit.results import analysis
+from audit.results.comments import cycle_comments
 from audit.store.models import Cycle
 from audit.timeliness.ageing import ADVICE_BANDS, REQUEST_BANDS
 from audit.timeliness.measures import Measure, TimelinessReport
@@ -36,6 +37,7 @@ from reports.board import (
 )
 from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
+from reports.paper import AUDIENCES, PaperOptions, cover, status
 from reports.suppression import COUNT, INTERVAL, PERCENT, TEXT, is_small_group, make_table, note
 from reports.trends import Trends
 
@@ -52,8 +54,13 @@ def pack_data(session: Session, cycle: Cycle, as_of: date, scales_dir: Path | No
 
 @earlier_objects_frozen()
 def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, service: str | None = None,
-               data: BoardData | None = None, scales_dir: Path | None = None) -> dict:
-    """Everything the board sees for one cycle (or one service's part of it), tables suppressed.
+               data: BoardData | None = None, scales_dir: Path | None = None, *, audience: str | None = None,
+               paper: PaperOptions | None = None) -> dict:
+    """Everything the board sees for one cycle (or one service's part of it), tables suppressed, behind a cover
+    paper (reports/paper.py).
+
+    `audience` is "published" (small numbers suppressed by `threshold`) or "internal" (for the QA group: counts
+    shown in full); by default the one `paper` (the QA lead's settings, PaperOptions.from_settings) names.
 
     Pass `data` (from `pack_data`) to build several packs of one cycle (the per-service packs) from one read.
     Data read without the trend (`full=False`, what the summary needs) gives the pack without its trend,
@@ -64,7 +71,11 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
     full = data.trends is not None
     keep = board.service_filter(results, service)
     label_ = Agency(service).label if service else None
-    t = threshold
+    paper = paper or PaperOptions()
+    audience = audience or paper.audience
+    if audience not in AUDIENCES:
+        raise ValueError(f"Unknown audience '{audience}'; use published or internal")
+    t = 0 if audience == "internal" else threshold  # the internal paper shows every count
 
     overall = analysis.overall(results)
     service_rows = analysis.by_service(results)
@@ -93,9 +104,12 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
                    "kind_label": label(version.kind, "rubric_kind"), "theme": version.theme},
         "service": service,
         "service_label": label_,
-        "title": f"SEND board pack: {cycle.name}" + (f" ({label_})" if label_ else ""),
+        "title": f"SEND board pack: {cycle.name}" + (f" ({label_})" if label_ else "")
+                 + (" (internal)" if audience == "internal" else ""),
+        "audience": audience,
         "small_number_threshold": t,
-        "suppression_note": note(t),
+        "suppression_note": note(t) if audience == "published" else (
+            "Internal paper: every count is shown, small numbers included; not for publication."),
         "figures": figures,
         "headline": board.headline_lines(figures),
         "caps": board.capped(analysis.cap_effects(results), t),
@@ -129,18 +143,31 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
         sections.append(_quality_section(results, t))
     if not service:
         sections.append(_section("groups", "Results by team, phase and primary need", [
-            grade_table("by_team", "Grades per team", analysis.by_plan_field(results, "team"), "Team", t),
-            grade_table("by_phase", "Grades per phase", analysis.by_plan_field(results, "phase"), "Phase", t),
-            grade_table("by_need", "Grades per primary need", analysis.by_plan_field(results, "primary_need"),
+            grade_table("by_team", "Grades per team", _fold_small(analysis.by_plan_field(results, "team"), t,
+                                                                  "teams"), "Team", t),
+            grade_table("by_phase", "Grades per phase", _fold_small(analysis.by_plan_field(results, "phase"), t,
+                                                                    "phases"), "Phase", t),
+            grade_table("by_need", "Grades per primary need",
+                        _fold_small(analysis.by_plan_field(results, "primary_need"), t, "primary needs"),
                         "Primary need", t),
-        ]))
-    sections.append(_section("findings", "Findings and actions", [
-        board.weak_table(results, keep, t), board.incomplete_table(results, keep, t),
-        board.actions_table(board.action_rows(session, data, keep), t)],
-        [], "Plans are known by pseudonymised references; people by codes."))
+        ], intro=f"Groups with fewer than {t} graded plans are counted together, so each row says something."
+           if t > 1 else ""))
+    actions = board.action_rows(session, data, keep)
+    sections.append(_section("findings", "Strengths, weaknesses and actions", [
+        board.strong_table(results, keep, t), board.weak_table(results, keep, t),
+        board.incomplete_table(results, keep, t), board.actions_summary_table(actions, as_of),
+        _workbook_only(board.actions_table(actions, t))],
+        [], "Plans are known by pseudonymised references; people by codes. The full list of actions, one row "
+            "each, is in the workbook."))
     improvement = None if service or not full else pack_section(session, cycle.area_id, data.scales, as_of)
     if improvement:
         sections.append(improvement)
+    progress = data.progress
+    counts = progress.by_agency.get(service, {}) if service else {"submitted": progress.submitted,
+                                                                    "total": progress.total}
+    pack["status"] = status(cycle.status, progress, counts, figures["plans_incomplete"])
+    pack["cover"] = cover(pack, pack["status"], cycle_comments(session, results, keep["sections"]), actions, paper,
+                          as_of)
     pack["charts"] = _drawn(charts_)
     return pack
 
@@ -188,13 +215,15 @@ def _trend_table(key: str, title: str, frame: pd.DataFrame, t: int, themed: bool
         "break": "rubric changed" if r.rubric_break else "", "theme": r.theme or "",
         "series": r.series, "group": r.group, "plans": r.plans, "good": r.good_or_better,
         "below": r.plans - r.good_or_better, "pct": None if r.pct is None or pd.isna(r.pct) else r.pct,
+        "cycle_id": int(r.cycle_id),
         "ci": None if r.ci_low is None or pd.isna(r.ci_low) else (r.ci_low, r.ci_high),
     } for r in frame.sort_values(["series", "group", "date", "cycle_id"], kind="stable").itertuples()]
     columns = ([("theme", "Theme", TEXT)] if themed else []) + [
         ("group", "Group", TEXT), ("cycle", "Cycle", TEXT), ("date", "Due", TEXT, day), ("rubric", "Rubric", TEXT),
         ("break", "Break", TEXT), ("plans", "Plans graded", COUNT), ("good", "Good or better", COUNT),
         ("below", "Below Good", COUNT), ("pct", "% Good or better", PERCENT), ("ci", "95% interval", INTERVAL)]
-    return make_table(key, title, columns, rows, threshold=t, size="plans")
+    return make_table(key, title, columns, rows, threshold=t, size="plans", keep=("cycle_id",),
+                      parts=(("good", "below"),), shares={"pct": ("good",)})
 
 
 def _timeliness_section(data: BoardData, keep: dict, t: int, charts_: dict) -> dict:
@@ -202,17 +231,21 @@ def _timeliness_section(data: BoardData, keep: dict, t: int, charts_: dict) -> d
     wanted = keep["measures"]
     overall = [m for m in report.measures if wanted is None or m.key in wanted]
     period = f"{day(report.period_start)} to {day(report.period_end)}"
-    tables = [measure_table("timeliness", f"Statutory timescales, {period}", overall, t),
+    # The PDF's table leaves the definitions out (a page each); the workbook has them, row for row.
+    tables = [measure_table("timeliness", f"Statutory timescales, {period}", overall, t, definitions=False),
+              _workbook_only(measure_table("timeliness_definitions", f"Statutory timescales, {period}, with "
+                                           "what each measure counts", overall, t)),
               *board.open_case_tables(data, keep, t)]
     chart_keys = []
     if data.by_team is not None and data.monthly is not None:
-        chart_keys = ["timeliness_against_target", "timeliness_by_month"]
+        chart_keys = ["timeliness_against_target"]  # the chart per month is in the workbook, with its table
         tables += _team_and_month_tables(data.by_team, data.monthly, overall, wanted, t, charts_)
     return _section("timeliness", "Timeliness", tables, chart_keys,
                     f"Over the whole register as of {day(report.as_of)}. Every figure says what it counts; "
                     "lawful exceptions are reported separately. \"No data\": nobody in the population, or the "
                     "register does not record that clock. Cases still open are counted by time waited: day 140 "
-                    "is still within 20 weeks, day 42 within 6 weeks.")
+                    "is still within 20 weeks, day 42 within 6 weeks. Timeliness per team and per calendar month "
+                    "is in the workbook.")
 
 
 def _team_and_month_tables(by_team: TimelinessReport, monthly: list, overall: list[Measure], wanted: list | None,
@@ -236,9 +269,10 @@ def _team_and_month_tables(by_team: TimelinessReport, monthly: list, overall: li
         "Timeliness per month", "Lines: % met per calendar month for the key measures",
         charts.trend_lines, lines, "Timeliness per month (% met)", "% met")
     return [
-        measure_table("timeliness_by_team", "Timeliness per team (definitions as above)", teams, t, "Team", False),
-        measure_table("timeliness_by_month", "Timeliness per calendar month (each month is its own period)",
-                      month_rows, t, "Month", False),
+        _workbook_only(measure_table("timeliness_by_team", "Timeliness per team (definitions as above)", teams, t,
+                                     "Team", False)),
+        _workbook_only(measure_table("timeliness_by_month", "Timeliness per calendar month (each month is its own "
+                                     "period)", month_rows, t, "Month", False)),
     ]
 
 
@@ -247,6 +281,24 @@ def _quality_section(results: analysis.CycleResults, t: int) -> dict:
                         "issued within 20 weeks", analysis.grade_by_timeliness(results), "Plan issued", t)
     return _section("quality-timeliness", "Quality against timeliness", [table], [],
                     "If the intervals of the two rows overlap, this sample does not show a difference.")
+
+
+def _fold_small(frame: pd.DataFrame, t: int, what: str) -> pd.DataFrame:
+    """Two or more groups of 1 to t-1 graded plans as one row "Other ...", summed (issue 19: a page of "<5"
+    rows tells the board nothing); groups with no graded plan stay as "no data"."""
+    small = (frame["plans"] > 0) & (frame["plans"] < t)
+    if small.sum() < 2:
+        return frame
+    other = frame[small].drop(columns="group").sum()
+    good = other["Outstanding"] + other["Good"]
+    row = {"group": f"Other {what} (each fewer than {t} graded plans)", **other.to_dict(),
+           "good_or_better_pct": round(100 * good / other["plans"], 1)}
+    return pd.concat([frame[~small], pd.DataFrame([row])], ignore_index=True)[frame.columns]
+
+
+def _workbook_only(table: dict) -> dict:
+    """A detail table the workbook holds but the PDF, HTML and Markdown leave out (they say so)."""
+    return table | {"workbook_only": True}
 
 
 def _section(id_: str, title: str, tables: list[dict], chart_keys: list[str] | None = None, intro: str = "") -> dict:

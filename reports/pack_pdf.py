@@ -51,7 +51,7 @@ class PendingPdfs:
         """The front pages and the page stamps, laid out side by side: both need only the page counts."""
         which = list(which)
         fronts = start_pdfs(_front(i, self.packs[i], counts, first_page=front_pages[i] + 1) for i in which)
-        stamps = start_pdfs(render_pages(self.packs[i], front_pages[i] + body[i]) for i in which)
+        stamps = start_pdfs((render_pages(self.packs[i], front_pages[i] + body[i]) for i in which), tagged=False)
         return [future.result() for future in fronts], [future.result() for future in stamps]
 
 

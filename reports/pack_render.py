@@ -37,4 +37,5 @@ def render_markdown(pack: dict, chart_folder: str = "charts") -> str:
 
 
 def file_stem(pack: dict) -> str:
-    return f"board-pack-cycle-{pack['cycle']['id']}" + (f"-{pack['service']}" if pack["service"] else "")
+    return (f"board-pack-cycle-{pack['cycle']['id']}" + (f"-{pack['service']}" if pack["service"] else "")
+            + ("-internal" if pack.get("audience") == "internal" else ""))

@@ -19,19 +19,26 @@ from functools import cache
 
 from reports import workers
 
+# PDF/UA-1 (ISO 14289-1): WeasyPrint tags the structure, sets the language and title and embeds the fonts.
+PDF_VARIANT = "pdf/ua-1"
+
 
 def html_to_pdf(html: str) -> bytes:
-    """Render a self-contained HTML document (images as data URIs) to PDF bytes."""
+    """Render a self-contained HTML document (images as data URIs) to a tagged PDF."""
     return html_to_pdf_pages(html)[0]
 
 
-def html_to_pdf_pages(html: str) -> tuple[bytes, int]:
-    """The PDF and its number of pages (WeasyPrint knows it; reading the PDF back to count costs more)."""
+def html_to_pdf_pages(html: str, tagged: bool = True) -> tuple[bytes, int]:
+    """The PDF and its number of pages (WeasyPrint knows it; reading the PDF back to count costs more).
+
+    Tagged for PDF/UA (headings, tables, figures with the images' alt text, the language of the HTML's
+    `lang` and the title of its `<title>`), so screen readers can navigate it; `tagged=False` only for the
+    page stamps that reports.pdf_tags lays over tagged pages as artifacts."""
     from weasyprint import HTML  # imported here: it loads pango, which only PDF output needs
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     document = HTML(string=html, base_url=".").render(font_config=_font_config())
-    return document.write_pdf(), len(document.pages)
+    return document.write_pdf(pdf_variant=PDF_VARIANT if tagged else None), len(document.pages)
 
 
 def prepare_worker() -> None:
@@ -54,28 +61,23 @@ def _font_config():
     return FontConfiguration()
 
 
-def start_pdfs(documents: Iterable[str]) -> list[Future[tuple[bytes, int]]]:
+def start_pdfs(documents: Iterable[str], tagged: bool = True) -> list[Future[tuple[bytes, int]]]:
     """Start rendering documents in the worker processes, in the order given; each future gives a PDF and
     its number of pages.
 
     Each document is handed over as soon as it is taken from `documents`, so a generator of HTML keeps the
     workers busy while the rest is rendered to HTML."""
-    return [workers.submit(html_to_pdf_pages, html) for html in documents]
+    return [workers.submit(html_to_pdf_pages, html, tagged) for html in documents]
 
 
 def join_pdfs(title: str, parts: list[bytes], stamp: bytes) -> bytes:
-    """The parts as one PDF, each page overlaid with the same page of `stamp` (running header, page numbers).
+    """The parts as one tagged PDF, each page overlaid with the same page of `stamp` (running header, page numbers)
+    marked as an artifact (reports.pdf_tags).
 
-    Here rather than in reports.pack_pdf so a worker process that joins imports only this light module; pypdf
-    (and the cryptography it loads, 20-30 MB) only in a worker that joins, not in every one that lays out."""
-    from pypdf import PdfReader, PdfWriter
+    Here rather than in reports.pack_pdf so a worker process that joins imports only these light modules."""
+    from reports.pdf_tags import join_tagged  # pypdf: only the worker that joins loads it
 
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)))
-    for page, numbers in zip(writer.pages, PdfReader(io.BytesIO(stamp)).pages):
-        page.merge_page(numbers)
-    writer.add_metadata({"/Title": title, "/Creator": "ehcp-audit"})
+    writer = join_tagged(title, parts, stamp)
     writer.compress_identical_objects()  # one copy of the fonts and images the parts share
     buffer = io.BytesIO()
     writer.write(buffer)

@@ -8,6 +8,8 @@ prints and the value a spreadsheet stores. Suppression rules (docs/board-pack.md
   and percentage stay, so some cells add up to a known figure (Outstanding + Good is the % Good or better
   of the total); when only one cell of such a set is hidden, the smallest other cell of the set is hidden
   too ("[c]"), so the first cannot be worked out by subtraction (secondary suppression);
+- a percentage is hidden with its interval ("suppressed") when its numerator or the rest of its group is 1 to
+  threshold-1 plans: "6.7% of 30" gives away 2 as surely as the count would (issue 19);
 - a suppressed cell's value is None: no format, the JSON or the workbook carries the hidden number.
 
 Each row also has a `record`: the row as data (a count hidden by the rule is its shown text, "<5" or "[c]",
@@ -48,15 +50,17 @@ def make_table(
     parts: tuple[tuple[str, ...], ...] = (),
     caption: str | None = None,
     keep: tuple[str, ...] = (),
+    shares: dict[str, tuple[str, ...]] | None = None,
 ) -> dict:
     """A board table: `columns` as (key, heading, kind[, words]); `size` names the column that counts the group's
     plans (None: nothing in the table counts plans); `parts` are sets of count columns whose sum a reader can work
     out from the other figures shown (secondary suppression keeps each set from giving a hidden cell away);
-    `keep` names fields of a row that are not columns but belong in its record (a key, a code, a date)."""
+    `keep` names fields of a row that are not columns but belong in its record (a key, a code, a date);
+    `shares` names, for a percentage column, the count columns that make its numerator (of `size`)."""
     out_rows = []
     suppressed_cells = 0
     for row in rows:
-        cells, hidden = _row_cells(columns, row, threshold, size, parts)
+        cells, hidden = _row_cells(columns, row, threshold, size, parts, shares or {})
         suppressed_cells += hidden
         out_rows.append({"cells": cells, "record": _record(columns, row, cells, keep)})
     return {
@@ -81,7 +85,7 @@ def _record(columns: list[Column], row: dict, cells: list[dict], keep: tuple[str
     return record
 
 
-def _row_cells(columns, row, threshold, size, parts) -> tuple[list[dict], int]:
+def _row_cells(columns, row, threshold, size, parts, shares) -> tuple[list[dict], int]:
     n = row.get(size) if size else None
     small_group = n is not None and 0 < n < threshold
     hidden: set[str] = set()
@@ -92,6 +96,10 @@ def _row_cells(columns, row, threshold, size, parts) -> tuple[list[dict], int]:
             shown = [p for p in cells_set if p not in hidden]
             if len(cells_set) - len(shown) == 1 and shown:
                 secondary.add(min(shown, key=lambda p: (row.get(p) or 0, cells_set.index(p))))
+    # A percentage whose numerator, or whose complement in the group, is a small number gives that number away.
+    telling = {key for key, numerator in shares.items() if size and not small_group and n
+               and (_is_small(sum(row.get(c) or 0 for c in numerator), threshold)
+                    or _is_small(n - sum(row.get(c) or 0 for c in numerator), threshold))}
     cells = []
     count = 0
     for column in columns:
@@ -108,7 +116,8 @@ def _row_cells(columns, row, threshold, size, parts) -> tuple[list[dict], int]:
             count += 1
         elif kind == COUNT:
             cells.append(_cell("" if value is None else str(int(value)), value))
-        elif small_group:
+        elif small_group or (telling and kind in (PERCENT, INTERVAL)
+                             and (key in telling or (kind == INTERVAL and len(shares) == 1))):
             cells.append(_cell("suppressed", None, True))
             count += 1
         elif kind == PERCENT:

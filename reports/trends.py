@@ -91,3 +91,6 @@ def _point(series: str, row: dict) -> dict:
         "ci_low": None if interval is None else 100 * interval[0],
         "ci_high": None if interval is None else 100 * interval[1],
     }
+
+
+trend_point = _point  # one cycle's point of a series, read on its own by the home page (reports/home.py)

@@ -32,6 +32,9 @@ def pack_workbook(pack: dict) -> bytes:
     contents["A1"].font = Font(bold=True, size=14)
     dates = f"as of {day(pack['as_of'])} · generated {moment(pack['generated_at'])}"
     contents.append([safe_text(f"{pack['area']['name']} · {dates}")])
+    if "status" in pack:  # the paper's status and audience (issue 19), as on the cover
+        contents.append([safe_text(pack["status"]["banner"])])
+        contents.append([safe_text(pack["cover"]["audience_note"])])
     contents.append([safe_text(pack["suppression_note"])])
     for line in pack["headline"]:
         contents.append([safe_text(line)])

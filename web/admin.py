@@ -1,6 +1,8 @@
 """Admins: add users, change roles and services, switch accounts off and on, sign a user out everywhere.
 
-The same domain functions as `ehcp-audit users`.
+The same domain functions as `ehcp-audit users`. A role changes only from its own page and after a
+confirmation page that says what will change (issue 18): nothing acts as a drop-down changes. Auditors are
+chosen from the auditor list, never typed.
 """
 
 from __future__ import annotations
@@ -9,26 +11,33 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
+from sqlmodel import select
 from starlette.datastructures import FormData
 
 from audit.errors import AuditError
 from audit.protection.permissions import Permission
 from audit.protection.users import ROLES, create_user, list_users, set_active, set_role, sign_out_everywhere
-from audit.store.models import User
-from audit.vocabulary import SERVICES
+from audit.store.models import Auditor, User
+from audit.vocabulary import SERVICES, label
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Administering = Annotated[User, Depends(allow(Permission.manage_users))]
 
 
+def auditor_choices(session) -> list[tuple[str, str]]:
+    """The auditor list as (code, words) for a select: the code, agency and team."""
+    return [(a.code, f"{a.code} ({label(a.agency, 'agency')}{', ' + a.team if a.team else ''})")
+            for a in session.exec(select(Auditor).where(Auditor.active.is_(True)).order_by(Auditor.code)).all()]
+
+
 def _users_page(request: Request, status: int = 200, errors: list | None = None, values: dict | None = None,
                 done: str = ""):
     with store(request) as session:
-        rows = list_users(session)
+        rows, auditors = list_users(session), auditor_choices(session)
     return page(request, "users.html", status=status, title="Users", rows=rows, roles=ROLES, errors=errors or [],
                 values=values or {"username": "", "role": "", "auditor": "", "service": ""}, done=done,
-                services=[(s.value, s.label) for s in SERVICES])
+                services=[(s.value, s.label) for s in SERVICES], auditors=auditors)
 
 
 @router.get("/admin/users")
@@ -50,15 +59,57 @@ def add_user(request: Request, user: Administering, form: Annotated[FormData, De
     return RedirectResponse("/admin/users?done=added", status_code=303)
 
 
+class _Preview(Exception):
+    """Raised inside the unit of work to see a role change's outcome and roll it back (the confirmation page)."""
+
+    def __init__(self, target: dict, before: dict, after: dict):
+        self.target, self.before, self.after = target, before, after
+
+
+def _account(session, user: User) -> dict:
+    auditor = session.get(Auditor, user.auditor_id) if user.auditor_id else None
+    return {"role": user.role, "auditor": auditor.code if auditor else "", "service": user.service or ""}
+
+
+def _role_page(request: Request, target: User, values: dict, status: int = 200, errors: list | None = None):
+    with store(request) as session:
+        auditors = auditor_choices(session)
+    return page(request, "role_change.html", status=status, title=f"Change the role of {target.username}",
+                target=target, values=values, roles=ROLES, auditors=auditors, errors=errors or [],
+                services=[(s.value, s.label) for s in SERVICES])
+
+
+@router.get("/admin/users/{user_id}/role")
+def role_form(request: Request, user_id: Id, user: Administering):
+    with store(request) as session:
+        target = _target(session, user_id)
+        values = _account(session, target)
+    return _role_page(request, target, values)
+
+
 @router.post("/admin/users/{user_id}/role")
 def change_role(request: Request, user_id: Id, user: Administering, form: Annotated[FormData, Depends(form_data)]):
+    """Without `confirm=yes`: check the change and show what it will do. With it: make the change."""
+    values = {k: str(form.get(k, "")).strip() for k in ("role", "auditor", "service")}
+    confirmed = form.get("confirm") == "yes"
     try:
         with store(request) as session:
             target = _target(session, user_id)
-            set_role(session, target, str(form.get("role", "")), str(form.get("auditor", "")).strip() or None,
-                     str(form.get("service", "")).strip() or None)
+            before = _account(session, target)
+            set_role(session, target, values["role"], values["auditor"] or None, values["service"] or None)
+            if not confirmed:
+                raise _Preview({"id": target.id, "username": target.username}, before,
+                               _account(session, target))  # rolls the change back
+    except _Preview as preview:
+        target = preview.target
+        return page(request, "role_confirm.html", title=f"Check the change to {target['username']}", target=target,
+                    before=preview.before, after=preview.after, values=values,
+                    services={s.value: s.label for s in SERVICES})
     except AuditError as exc:
-        return _users_page(request, 400, [{"text": str(exc), "href": f"#role-{user_id}"}])
+        with store(request) as session:
+            target = _target(session, user_id)
+        field = "auditor" if "auditor" in str(exc) else "service" if "service" in str(exc) else "role"
+        return _role_page(request, target, values, 400, [{"text": str(exc), "href": f"#{field}"}])
     return RedirectResponse("/admin/users?done=role", status_code=303)
 
 

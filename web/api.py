@@ -256,7 +256,7 @@ def swagger(request: Request):
     html = get_swagger_ui_html(openapi_url="/api/openapi.json", title="ehcp-audit API",
                                swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
                                swagger_css_url="/static/swagger-ui/swagger-ui.css",
-                               swagger_favicon_url="/assets/images/favicon.ico")
+                               swagger_favicon_url="/static/app/favicon.svg")
     # Swagger UI starts from an inline script (given this request's nonce) and styles itself inline, so this
     # page alone allows inline styles; scripts stay limited to this site and the nonce.
     nonce = request.state.csp_nonce

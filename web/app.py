@@ -14,17 +14,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import web.board_pack as board_pack
+import web.uploads as uploads
 from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
 from audit.store.models import utcnow
 from web import (  # issue 7, data protection
+    accounts,
     admin,
     api,
     auditor,
     auth,
     board,
+    documents,
+    documents_api,
     family,
+    health,
+    help_pages,
+    home,
     improvement,
+    insight,
     moderation,
     qa,
     safeguarding,
@@ -41,6 +50,15 @@ from web.trigger import continue_cycle_flow
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "node_modules"  # filled by `make web-assets`
 STATIC = Path(__file__).parent / "static"
+
+
+def missing_assets() -> str | None:
+    """Why the pages could not be styled (GOV.UK Frontend not installed), naming the command that fixes it; or None."""
+    css = NODE_MODULES / "govuk-frontend" / "dist" / "govuk" / "govuk-frontend.min.css"
+    if css.exists():
+        return None
+    return (f"The web assets are missing ({css} does not exist), so no page could be styled. Install them in the "
+            f"project folder with: make web-assets (it runs npm install; Node.js and npm are needed).")
 
 
 def secret_key(settings: Settings) -> str:
@@ -66,8 +84,11 @@ def create_app(settings: Settings) -> FastAPI:
                               "from `ehcp-audit users token USERNAME`.")
     app.state.settings = settings
     app.state.engine = engine_from_settings(settings)
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(settings)
     app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
+    app.state.produce_board_pack = board_pack.produce  # likewise: the board pack's flow, started from its page
+    app.state.run_import = uploads.run_import  # and a large upload's import flow (flows/imports.py)
+    app.state.big_import_rows = uploads.BIG_IMPORT_ROWS
     app.state.flow_threads = []
     app.state.clock = utcnow  # tests move it to expire sessions and throttling
     secure = True if settings.cookie_secure is None else settings.cookie_secure
@@ -78,7 +99,8 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=int(settings.session_absolute_hours * 3600), same_site=settings.cookie_samesite, https_only=secure,
     )
     app.add_middleware(ServerErrors)  # inside the headers, so the 500 page carries them; outside the session
-    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)  # before any body is parsed
+    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes,  # before any body is parsed
+                       upload_bytes=settings.max_import_bytes + settings.max_yaml_bytes + 100_000)
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds if secure else None)  # on every answer
     if settings.trusted_proxies:
         # Outermost: behind a proxy the operator named, the client is the address it forwards (the sign-in
@@ -86,14 +108,18 @@ def create_app(settings: Settings) -> FastAPI:
         # uvicorn's own handling off, which would trust loopback by default (docs/security.md).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     govuk = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
-    # The GOV.UK CSS refers to /assets/... absolutely.
-    app.mount("/assets", StaticFiles(directory=govuk / "assets", check_dir=False), name="assets")
+    # The GOV.UK CSS refers to /assets/fonts/... absolutely. Only the fonts are served: GOV.UK's images are the
+    # crown, its icons and the royal coat of arms, which a service not on GOV.UK must not show (web/branding.py).
+    app.mount("/assets/fonts", StaticFiles(directory=govuk / "assets" / "fonts", check_dir=False), name="assets")
     app.mount("/static/govuk", StaticFiles(directory=govuk, check_dir=False), name="govuk")
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
-    for module in (auth, sso, auditor, qa, moderation, board, improvement, admin, api, trail, safeguarding, survey,
+    for module in (health, auth, help_pages, accounts, home, sso, auditor, qa, moderation, board, insight, improvement,
+                   admin, api, trail, safeguarding, documents, documents_api, survey,
                    family):
+        app.include_router(module.router)
+    for module in (uploads, board_pack):  # issue 17: the QA lead's imports and the board pack from the web
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -21,6 +21,9 @@ from audit.cycle.scorecards import (
     load_entries,
     save_scorecard,
 )
+from audit.cycle.work import work_to_do
+from audit.documents.review import evidence_for, save_evidence
+from audit.documents.storage import current_document
 from audit.errors import Conflict, InputRejected, NotFound
 from audit.protection.permissions import Permission
 from audit.rubrics.loading import Rubric
@@ -28,6 +31,7 @@ from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Sc
 from audit.vocabulary import Agency, Grade, ScorecardStatus, label
 from audit.words import moment
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, one_save_at_a_time, page, store
+from web.documents import document_panel
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -96,8 +100,14 @@ def scorecard_page(request: Request, assignment_id: Id, user: Auditing, saved: b
         values = {cid: (NOT_APPLICABLE if e.not_applicable else str(int(e.grade)) if e.grade else "", e.comment)
                   for cid, e in entries.items()}
         state = assignment_state(card, assignment, _today())
+        evidence = evidence_for(session, assignment.id)
+        has_document = current_document(session, plan.id) is not None
+    document = None
+    if has_document:  # reading it is recorded in the trail: a unit of work of its own
+        with store(request, write=True) as session:
+            document = document_panel(session, user, plan)
     return page(request, "scorecard.html", title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle,
-                details=plan_details(plan, user.role),
+                details=plan_details(plan, user.role), document=document, evidence=evidence,
                 assignment=assignment, card=card, submitted=submitted, saved=saved, tag=STATE_TAGS[state],
                 criteria=_criteria_view(rubric, assignment, values, {}), closed=cycle.status == "closed")
 
@@ -120,6 +130,7 @@ def save_scorecard_form(request: Request, assignment_id: Id, user: Auditing,
             try:
                 with session.begin_nested():
                     save_scorecard(session, assignment, auditor, rubric, entries, submit=submit, source="web")
+                    save_evidence(session, assignment.id, _evidence(form, rubric, assignment))
             except Conflict as exc:
                 conflict = str(exc)
             except (InputRejected, NotFound) as exc:  # checked above; kept so nothing is ever half saved
@@ -130,7 +141,8 @@ def save_scorecard_form(request: Request, assignment_id: Id, user: Auditing,
         return page(request, "scorecard.html", status=409 if conflict else 400,
                     title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle, assignment=assignment,
                     details=plan_details(plan, user.role),
-                    card=None, submitted=False, saved=False, errors=errors, tag=None, closed=False,
+                    card=None, submitted=False, saved=False, errors=errors, tag=None, closed=False, document=None,
+                    evidence={cid: passage for cid, (_, passage) in _evidence(form, rubric, assignment).items()},
                     criteria=_criteria_view(rubric, assignment, values, field_errors))
     if not submit:
         return RedirectResponse(f"/my-audits/{assignment_id}?saved=true", status_code=303)
@@ -144,10 +156,11 @@ def confirmation(request: Request, assignment_id: Id, user: Auditing):
     with store(request) as session:
         assignment, _, cycle, plan = own_assignment(session, user, assignment_id)
         card = session.exec(select(Scorecard).where(Scorecard.assignment_id == assignment.id)).first()
+        left = work_to_do(session, user.auditor_id, _today()) if card is not None else []
     if card is None or card.status != ScorecardStatus.submitted.value:
         return RedirectResponse(f"/my-audits/{assignment_id}", status_code=303)
     return page(request, "submitted.html", title="Scorecard submitted", plan=plan, cycle=cycle,
-                assignment=assignment, card=card)
+                assignment=assignment, card=card, left=left)
 
 
 def _blocked(session: Session, assignment: Assignment, cycle: Cycle) -> str | None:
@@ -161,6 +174,13 @@ def _blocked(session: Session, assignment: Assignment, cycle: Cycle) -> str | No
     if cycle.status == "closed":
         return "This cycle is closed, so its scorecards no longer take grades."
     return None
+
+
+def _evidence(form: FormData, rubric: Rubric, assignment: Assignment) -> dict[str, tuple[str, str]]:
+    """The passage typed or pasted as each criterion's evidence (section letter, passage)."""
+    letters = {c.id: (s.parent or s.code) for s in rubric.units for c in s.criteria}
+    return {cid: (letters.get(cid, ""), str(form.get(f"evidence-{cid}", "")))
+            for _, cid in assigned_criteria(rubric, assignment) if f"evidence-{cid}" in form}
 
 
 def _today():
@@ -219,7 +239,8 @@ def _criteria_view(rubric: Rubric, assignment: Assignment, values: dict[str, tup
                 "grade_error": errors.get((c.id, "grade")), "comment_error": errors.get((c.id, "comment")),
             })
         title = section.title if section.parent is None else f"{section.title} ({Agency(section.agency).label}'s part)"
-        sections.append({"code": section.code, "title": title, "criteria": criteria})
+        sections.append({"code": section.code, "title": title, "criteria": criteria,
+                         "letter": section.parent or section.code})
     return sections
 
 

@@ -1,4 +1,4 @@
-"""Signing in and out (with throttling), your account, "sign out everywhere", and the start page."""
+"""Signing in and out (with throttling), your account and "sign out everywhere" (the home page: web/home.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,31 @@ from audit.vocabulary import Agency
 from web.deps import SIGNED_OUT, CheckedFirst, allow, end_session, home_page, now, page, public, start_session, store
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
+P = Permission
+# Where each permission is used in the browser, and what of it is still done only on the command line, so the
+# account page promises only pages that exist (tests/features/web/home.feature follows every link it shows).
+WHERE: dict[Permission, tuple[list[tuple[str, str]], str]] = {
+    P.use_account: ([("Home", "/")], ""),
+    P.grade_plans: ([("My audits", "/my-audits")], ""),
+    P.see_officer_names: ([], ""),
+    P.look_up_plans: ([("Find a plan", "/plans")], ""),
+    P.manage_cycles: ([("Cycles", "/cycles"), ("Audit programmes", "/programmes")],
+                      "scorecard files and setting a programme up: ehcp-audit scorecards, ehcp-audit programme set"),
+    P.import_data: ([], "ehcp-audit plans import, ehcp-audit auditors import, ehcp-audit rubric"),
+    P.moderate: ([("Moderation", "/moderation")], "recording calibration grades: ehcp-audit calibration"),
+    P.view_results: ([("Results", "/results"), ("Trends", "/trends"), ("Timeliness", "/timeliness")], ""),
+    P.send_board_pack: ([], "ehcp-audit board-pack --send"),
+    P.view_improvement: ([("Improvement", "/improvement"), ("Amendment tasks", "/improvement/tasks")], ""),
+    P.manage_improvement: ([("Improvement", "/improvement")],
+                           "importing a plan and linking actions: ehcp-audit improvement"),
+    P.flag_safeguarding: ([("My audits", "/my-audits")], ""),
+    P.follow_up_safeguarding: ([("Safeguarding", "/safeguarding")], ""),
+    P.view_audit_trail: ([("Audit trail", "/trail")], "checking the chain: ehcp-audit trail verify"),
+    P.manage_users: ([("Users", "/admin/users")], "API tokens and single sign-on: ehcp-audit users"),
+    P.operate_service: ([], "ehcp-audit serve and ehcp-audit demo, on the server"),
+}
 Account = Annotated[User, Depends(allow(Permission.use_account))]
 WRONG = "Enter a correct username and password"
-
-
-@router.get("/")
-def home(request: Request, user: Account):
-    return RedirectResponse(home_page(user), status_code=303)
 
 
 @router.get("/sign-in", dependencies=[Depends(public())])
@@ -69,7 +87,8 @@ def sign_out(request: Request, user: Account):
 
 @router.get("/account")
 def account(request: Request, user: Account, done: str = ""):
-    held = [{"name": p.value, "text": DESCRIPTIONS[p]} for p in permissions_of(user.role)]
+    held = [{"name": p.value, "text": DESCRIPTIONS[p], "links": WHERE[p][0], "command_line": WHERE[p][1]}
+            for p in permissions_of(user.role)]
     service = Agency(user.service).label if user.service else ""
     return page(request, "account.html", title="Your account", permissions=held, done=done, service_label=service)
 

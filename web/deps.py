@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -37,6 +38,7 @@ from starlette.datastructures import FormData
 
 from audit.protection.permissions import ROLE_LABELS, Permission, permits
 from audit.protection.users import begin_web_session, end_web_session, user_for_token, web_session_live
+from audit.settings import Settings
 from audit.store.actor import set_actor
 from audit.store.db import transaction, write_transaction
 from audit.store.models import User
@@ -49,9 +51,11 @@ Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-# Start pages and navigation, by the permission that opens them (first held = start page).
+# The navigation, by the permission that opens each page; every role starts on its home page, "/" (web/home.py).
 PAGES = [(Permission.grade_plans, "My audits", "/my-audits"), (Permission.manage_cycles, "Cycles", "/cycles"),
-         (Permission.view_results, "Results", "/results"),
+         (Permission.moderate, "Moderation", "/moderation"),
+         (Permission.manage_cycles, "Plan documents", "/documents"),
+         (Permission.view_results, "Results", "/results"), (Permission.look_up_plans, "Find a plan", "/plans"),
          (Permission.view_improvement, "Improvement", "/improvement"),
          (Permission.view_family_voice, "Family voice", "/family"),
          (Permission.follow_up_safeguarding, "Safeguarding", "/safeguarding"), (Permission.manage_users, "Users", "/admin/users"),
@@ -62,6 +66,7 @@ SIGNED_OUT = {  # why a session ended, shown on the sign-in page (?ended=...)
     "absolute": "You were signed out because your session reached its limit of {absolute} hours. Sign in again.",
     "everywhere": "You were signed out because this account was signed out on every device. Sign in again.",
     "ended": "You were signed out. Sign in again.",
+    "password": "Your password has been set. Sign in with it.",
 }
 
 
@@ -303,7 +308,11 @@ async def form_data(request: Request) -> FormData:
     return await request.form()
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(settings: Settings | None = None) -> Jinja2Templates:
+    """The templates, with the area's identity (web/branding.py) from `settings` (default: the environment's)."""
+    from web.branding import footer_links, service_header
+
+    settings = settings or Settings()
     env = Environment(
         loader=ChoiceLoader([
             FileSystemLoader(Path(__file__).parent / "templates"),
@@ -314,21 +323,26 @@ def make_templates() -> Jinja2Templates:
         # Templates ship with the app; checking each file's mtime on every render is wasted work under load.
         auto_reload=False,
     )
-    # GOV.UK's header and footer are the same on every page, yet their macros (the crown logo, the footer's
-    # licence text, which GOV.UK's page template renders twice to see whether it is empty) were over a third
-    # of a page's render time. They are rendered once, from the same macros, and reused.
-    env.globals["govuk_header"] = _rendered_once(env, "header", "govukHeader")
-    env.globals["govuk_footer"] = _rendered_once(env, "footer", "govukFooter")
+    # The header is the same on every page, so it is rendered once and reused (rendering GOV.UK's header and
+    # footer macros on every page was over a third of a page's render time); the footer is plain markup.
+    env.globals["service_header"] = service_header(env, settings)
+    env.globals["site"] = settings  # the identity and contact settings the templates show
+    env.globals["footer_links"] = footer_links(settings)
     env.globals["role_labels"] = ROLE_LABELS
     env.filters.update(WORD_FILTERS)  # day, moment, label, stratum: audit/words.py, the same as the reports'
     env.globals["account_page"] = ACCOUNT_PAGE
+    env.filters["caption_text"] = caption_text  # names a table's scrolling region (templates/_tables.html)
     return Jinja2Templates(env=env)
 
 
-def _rendered_once(env: Environment, component: str, macro: str) -> Markup:
-    """A GOV.UK component called with no arguments: constant markup, so it is rendered once and marked safe."""
-    source = f'{{% from "govuk_frontend_jinja/components/{component}/macro.html" import {macro} %}}{{{{ {macro}({{}}) }}}}'
-    return Markup(env.from_string(source).render())  # nosec B704  # GOV.UK's template, autoescaped, no user data
+CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.DOTALL)
+
+
+def caption_text(table: str) -> str:
+    """A rendered table's caption as plain words (tags dropped, spaces collapsed), or "Table" if it has none."""
+    found = CAPTION.search(str(table))
+    words = " ".join(Markup(found.group(1)).striptags().split()) if found else ""
+    return words or "Table"
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any):
@@ -342,9 +356,12 @@ def page(request: Request, name: str, status: int = 200, **context: Any):
     )
 
 
+HOME_PAGE = "/"
+
+
 def home_page(user: User) -> str:
-    """Where signing in (or "/") takes this user: the first page their role's permissions open."""
-    return next((href for permission, _, href in PAGES if permits(user.role, permission)), ACCOUNT_PAGE)
+    """Where signing in takes this user: their home page, which says what needs their attention."""
+    return HOME_PAGE
 
 
 def nav(user: User | None) -> list[dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
@@ -21,6 +21,7 @@ from audit.protection.permissions import Permission
 from audit.store.models import Auditor, User
 from audit.vocabulary import Agency, Grade
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+from web.lists import listing
 from web.qa import _cycle
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -39,15 +40,23 @@ def _agency(code: str) -> str:
     return Agency(code).label if code in Agency.values() else code
 
 
+QUEUE_SORTS = {"plan": lambda r: r["plan_ref"], "agency": lambda r: r["agency"], "left": lambda r: len(r["left"])}
+
+
 @router.get("/cycles/{cycle_id}/moderation")
-def queue_page(request: Request, cycle_id: Id, user: Moderating):
+def queue_page(request: Request, cycle_id: Id, user: Moderating, q: str = "", sort: str = "", order: str = "",
+               page_number: Annotated[str, Query(alias="page")] = "1"):
     with store(request) as session:
         cycle = _cycle(session, request, cycle_id)
         queue = [{"sampled_plan_id": p.sampled_plan_id, "plan_ref": p.plan_ref, "agency": _agency(p.agency),
                   "first": p.first.auditor.code, "second": p.second.auditor.code, "reasons": p.disagreement,
                   "left": [s for s in p.first.assignment.sections if s not in p.moderated]}
                  for p in moderation_queue(session, cycle)]
-        return page(request, "moderation_queue.html", title=f"Moderation: {cycle.name}", cycle=cycle, queue=queue)
+        shown = listing(queue, path=f"/cycles/{cycle.id}/moderation", sorts=QUEUE_SORTS, default_sort="plan",
+                        text=lambda r: f"{r['plan_ref']} {r['agency']} {r['first']} {r['second']}", q=q, sort=sort,
+                        order=order, page=page_number)
+        return page(request, "moderation_queue.html", title=f"Moderation: {cycle.name}", cycle=cycle,
+                    queue=shown.rows, listing=shown)
 
 
 def _plan_page(request: Request, session, cycle, sampled_plan_id: int, errors: list | None = None,

@@ -109,6 +109,15 @@ def get_programme(session: Session, programme_id: int) -> AuditProgramme:
     return programme
 
 
+def set_paused(session: Session, programme: AuditProgramme, paused: bool) -> AuditProgramme:
+    """Pause a programme (it opens no cycles until resumed) or resume it; its schedule and cycles are kept."""
+    programme.active = not paused
+    programme.updated_at = utcnow()
+    session.add(programme)
+    session.flush()
+    return programme
+
+
 def programmes(session: Session, area_id: int | None = None, active_only: bool = False) -> list[AuditProgramme]:
     query = select(AuditProgramme).order_by(AuditProgramme.id)
     if area_id is not None:

@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from audit.errors import AuditError
@@ -84,9 +85,14 @@ def recently_audited_plan_ids(session: Session, cycle: Cycle, months: int) -> se
     return set(rows)
 
 
-def eligible_plans(session: Session, cycle: Cycle) -> list[Plan]:
+def eligible_plans(session: Session, cycle: Cycle, light: bool = False) -> list[Plan]:
+    """The plans the cycle's exclusions leave in. `light`: load only what drawing reads (a preview on a big
+    register; a session that goes on to assign plans wants them whole)."""
     rules = Exclusions.from_dict(cycle.exclusions)
     query = select(Plan).where(Plan.area_id == cycle.area_id)
+    if light:
+        fields = [getattr(Plan, f) for f in cycle.strata if f not in DERIVED_FIELDS]
+        query = query.options(load_only(Plan.id, Plan.plan_ref, Plan.final_issued_date, *fields))
     if rules.active_only:
         query = query.where(Plan.status == PlanStatus.active.value)
     if rules.require_final_plan:
@@ -119,27 +125,41 @@ def _shuffled(plans: list[Plan], seed: int, salt: str) -> list[Plan]:
     return [ordered[i] for i in rng.permutation(len(ordered))]
 
 
-def sample_cycle(session: Session, cycle: Cycle, as_of: date | None = None) -> list[SampledPlan]:
-    """Sample the cycle once; on a rerun return what was already drawn (no duplicates)."""
-    existing = session.exec(select(SampledPlan).where(SampledPlan.cycle_id == cycle.id)).all()
-    if existing:
-        return list(existing)
+@dataclass
+class Draw:
+    """The plans a cycle's rules and seed pick, before anything is stored: per stratum, the eligible and drawn."""
+
+    eligible: dict[str, list[Plan]]
+    drawn: dict[str, list[Plan]]
+
+
+def draw(session: Session, cycle: Cycle, as_of: date | None = None, light: bool = False) -> Draw:
+    """What `sample_cycle` would store for the cycle now (the QA lead's preview uses it too, `light`)."""
     as_of = as_of or cycle.created_at.date()
     validate_strata(cycle.strata)
-    pool = eligible_plans(session, cycle)
+    pool = eligible_plans(session, cycle, light)
     if not pool:
+        months = Exclusions.from_dict(cycle.exclusions).audited_within_months
         raise AuditError(
-            "No plan can be sampled: every plan is excluded (not active, no final plan, or audited in the "
-            "last 12 months). Import a register or relax the exclusions."
+            f"No plan can be sampled: every plan is excluded (not active, no final plan, or audited in the "
+            f"last {months} months). Import a register or relax the exclusions."
         )
     by_stratum: dict[str, list[Plan]] = {}
     for plan in pool:
         by_stratum.setdefault(stratum_key(plan, cycle.strata, as_of), []).append(plan)
     alloc = allocate({k: len(v) for k, v in by_stratum.items()}, cycle.sample_size)
-    drawn = []
-    for key in sorted(by_stratum):
-        for plan in _shuffled(by_stratum[key], cycle.seed, key)[: alloc[key]]:
-            drawn.append(SampledPlan(cycle_id=cycle.id, plan_id=plan.id, stratum=key))
+    drawn = {key: _shuffled(by_stratum[key], cycle.seed, key)[: alloc[key]] for key in sorted(by_stratum)}
+    return Draw(dict(sorted(by_stratum.items())), drawn)
+
+
+def sample_cycle(session: Session, cycle: Cycle, as_of: date | None = None) -> list[SampledPlan]:
+    """Sample the cycle once; on a rerun return what was already drawn (no duplicates)."""
+    existing = session.exec(select(SampledPlan).where(SampledPlan.cycle_id == cycle.id)).all()
+    if existing:
+        return list(existing)
+    picked = draw(session, cycle, as_of)
+    drawn = [SampledPlan(cycle_id=cycle.id, plan_id=plan.id, stratum=key)
+             for key, plans in picked.drawn.items() for plan in plans]
     session.add_all(drawn)
     session.flush()
     return drawn

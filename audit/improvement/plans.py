@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from audit import vocabulary
 from audit.errors import AuditError, Conflict, NotFound
 from audit.improvement.layouts import LAYOUTS
-from audit.improvement.milestones import last_date
+from audit.improvement.milestones import read_milestone
 from audit.improvement.scales import StatusScale
 from audit.rubrics.loading import Rubric
 from audit.store.models import (
@@ -98,12 +98,19 @@ def add_action(session: Session, plan: ImprovementPlan, area: WeaknessArea, *, r
     position = 1 + len(session.exec(select(ImprovementAction.id).where(ImprovementAction.plan_id == plan.id)).all())
     row = ImprovementAction(plan_id=plan.id, weakness_id=area.id, reference=reference, action=action,
                             position=position, created_by=by, created_at=now or utcnow(), **fields)
-    row.action_due = last_date(row.action_milestone)
-    row.impact_due = last_date(row.impact_milestone)
+    set_milestones(row)
     session.add(row)
     session.flush()
     add_event(session, row, "created", by, reason, now=now)
     return row
+
+
+def set_milestones(action: ImprovementAction) -> None:
+    """Each milestone's kind (date, range, recurring, none) and due date, from the text as written."""
+    for name in ("action", "impact"):
+        milestone = read_milestone(getattr(action, f"{name}_milestone"))
+        setattr(action, f"{name}_due", milestone.due)
+        setattr(action, f"{name}_milestone_kind", milestone.kind)
 
 
 def add_event(session: Session, action: ImprovementAction, kind: str, by: str, reason: str, detail: dict | None = None,
@@ -251,14 +258,20 @@ def _event_text(event: ActionEvent) -> str:
     if event.kind in ("evidence", "evidence-updated"):
         after = d.get("after", d)
         return f"cycle {d.get('cycle_id')}: {after.get('weak')} of {after.get('plans')} plans weak"
+    if event.kind == "revised":  # field -> [before, after]
+        return "; ".join(f"{k.replace('_', ' ')} '{v[0] or ''}' -> '{v[1] or ''}'" for k, v in d.items())
+    if event.kind == "removed":
+        return ""
     if event.kind.startswith("proposal"):
         return f"cycle {d.get('cycle_id')}: {d.get('proposed')}"
     return ", ".join(f"{k} {v}" for k, v in d.items())
 
 
-def actions_of(session: Session, plan_id: int) -> list[tuple[ImprovementAction, WeaknessArea]]:
-    """Every action of a plan with its area, in the plan's order."""
-    return list(session.exec(
-        select(ImprovementAction, WeaknessArea).join(WeaknessArea, WeaknessArea.id == ImprovementAction.weakness_id)
-        .where(ImprovementAction.plan_id == plan_id)
-        .order_by(WeaknessArea.position, col(ImprovementAction.position))).all())
+def actions_of(session: Session, plan_id: int, removed: bool = False) -> list[tuple[ImprovementAction, WeaknessArea]]:
+    """Every action of a plan with its area, in the plan's order (those a later revision removed only if asked)."""
+    query = (select(ImprovementAction, WeaknessArea)
+             .join(WeaknessArea, WeaknessArea.id == ImprovementAction.weakness_id)
+             .where(ImprovementAction.plan_id == plan_id))
+    if not removed:
+        query = query.where(col(ImprovementAction.removed_in).is_(None))
+    return list(session.exec(query.order_by(WeaknessArea.position, col(ImprovementAction.position))).all())

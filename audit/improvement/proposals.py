@@ -104,7 +104,8 @@ def propose_statuses(session: Session, cycle: Cycle, evidence_rules: EvidenceRul
         scale = scales.get(plan.scale)
         if scale is None:
             continue
-        actions = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == plan.id)
+        actions = session.exec(select(ImprovementAction).where(ImprovementAction.plan_id == plan.id,
+                                                               col(ImprovementAction.removed_in).is_(None))
                                .order_by(ImprovementAction.position)).all()
         for action in actions:
             proposal = _propose(session, action, cycle, series, evidence_rules, scale, today)

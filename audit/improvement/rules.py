@@ -257,7 +257,7 @@ def open_linked_actions(session: Session, area_id: int, finding: Finding,
                    ActionLink.target == finding.target, ActionLink.rubric.in_(["", finding.rubric]))
             .order_by(ImprovementAction.id)).all()
         unique = {a.id: a for a in rows}.values()  # an action linked twice (two rubrics) once
-        out += [a for a in unique if scale is None or not scale.is_closed(a.status)]
+        out += [a for a in unique if a.removed_in is None and (scale is None or not scale.is_closed(a.status))]
     return out
 
 

@@ -25,6 +25,7 @@ from audit.store.models import (
     Auditor,
     CriterionGrade,
     Cycle,
+    GradeEvidence,
     ModeratedGrade,
     Plan,
     SampledPlan,
@@ -72,15 +73,25 @@ def assignment_view(session: Session, assignment: Assignment, viewer: Auditor) -
                           _criterion_rows(session, cards[other_role].id), None)
 
 
+def _evidence(session: Session, assignment_id: int) -> dict[str, str]:
+    """The passages of the plan each marker kept as evidence for a grade (issue 20)."""
+    return {e.criterion_id: e.passage for e in session.exec(
+        select(GradeEvidence).where(GradeEvidence.assignment_id == assignment_id)).all()}
+
+
 def side_by_side(piece: Piece, session: Session) -> pd.DataFrame:
-    """Both scorecards of a piece, criterion by criterion, for the moderator."""
+    """Both scorecards of a piece, criterion by criterion, for the moderator, with each marker's evidence."""
     a = _criterion_rows(session, piece.first.scorecard_id)
     b = _criterion_rows(session, piece.second.scorecard_id)
+    ea, eb = _evidence(session, piece.first.assignment.id), _evidence(session, piece.second.assignment.id)
     rows = [{"criterion_id": cid, "first_grade": Grade(a[cid][0]).label if a.get(cid, (None,))[0] else None,
              "first_comment": a.get(cid, (None, ""))[1],
              "second_grade": Grade(b[cid][0]).label if b.get(cid, (None,))[0] else None,
-             "second_comment": b.get(cid, (None, ""))[1]} for cid in sorted(set(a) | set(b))]
-    return pd.DataFrame(rows, columns=["criterion_id", "first_grade", "first_comment", "second_grade", "second_comment"])
+             "second_comment": b.get(cid, (None, ""))[1],
+             "first_evidence": ea.get(cid, ""), "second_evidence": eb.get(cid, "")}
+            for cid in sorted(set(a) | set(b))]
+    return pd.DataFrame(rows, columns=["criterion_id", "first_grade", "first_comment", "second_grade", "second_comment",
+                                       "first_evidence", "second_evidence"])
 
 
 def score_labels(session: Session, cycle: Cycle) -> pd.DataFrame:

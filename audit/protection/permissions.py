@@ -44,6 +44,7 @@ class Permission(StrEnum):
     manage_cycles = "manage_cycles"
     import_data = "import_data"
     moderate = "moderate"
+    look_up_plans = "look_up_plans"
     view_results = "view_results"
     send_board_pack = "send_board_pack"
     view_improvement = "view_improvement"
@@ -63,6 +64,7 @@ DESCRIPTIONS = {
     Permission.manage_cycles: "Create, start, follow, withdraw plans from, remind and close cycles; scorecard files.",
     Permission.import_data: "Import the plan register and auditors; check and list rubrics.",
     Permission.moderate: "Moderation queue, agreed grades, agreement statistics, calibration.",
+    Permission.look_up_plans: "Look a plan up by its reference: its audits across cycles, grades, tasks and clocks.",
     Permission.view_results: "Results pages, board summaries and downloads, trends, timeliness.",
     Permission.send_board_pack: "Build and email the board pack.",
     Permission.view_improvement: "Improvement plans, BRAG on a page, exceptions, amendment tasks (read).",
@@ -99,6 +101,10 @@ MATRIX: dict[Permission, dict[Role, Scope]] = {
     Permission.moderate: {Role.qa_lead: _ALL, Role.moderator: _ALL},
     Permission.view_results: {Role.qa_lead: _ALL, Role.moderator: _ALL, Role.board_member: _ALL,
                               Role.service_lead: _OWN_SERVICE},
+    # Issue 17: an auditor finds only plans they audited, a service lead their service's part of a plan.
+    Permission.look_up_plans: {Role.qa_lead: _ALL, Role.moderator: _ALL, Role.board_member: _ALL,
+                               Role.service_lead: _OWN_SERVICE, Role.auditor: _OWN_WORK,
+                               Role.parent_carer_auditor: _OWN_WORK},
     Permission.send_board_pack: {Role.qa_lead: _ALL},
     # Improvement plans are the partnership's shared plan: every service lead reads all of it.
     Permission.view_improvement: {Role.qa_lead: _ALL, Role.board_member: _ALL, Role.service_lead: _ALL},

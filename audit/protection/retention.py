@@ -9,6 +9,9 @@ What is purged (docs/data-protection.md says why):
   after it was closed (an open flag is never purged);
 - what families and young people wrote in a survey (issue 21), EHCP_AUDIT_COMMENT_RETENTION_DAYS after it was
   received; their ratings stay, so the family view is unchanged;
+- plan documents (issue 20) imported longer ago than EHCP_AUDIT_DOCUMENT_RETENTION_DAYS: the original file,
+  its sections and the flags' quotes and reasons (the flags' rule and decision stay, for rule precision),
+  and the passages auditors kept as evidence for a grade, as long after they were saved;
 - the feedback notes written for a cycle (<reports>/cycle-N/feedback/), which quote its comments, once that
   cycle's comments are purged.
 
@@ -24,14 +27,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from audit.store.actor import current_actor
 from audit.store.models import (
     Assignment,
     CriterionGrade,
+    DocumentSection,
+    GradeEvidence,
     ModeratedGrade,
+    PlanDocument,
+    PrecheckFlag,
     PurgeRecord,
     SafeguardingFlag,
     SafeguardingNote,
@@ -41,6 +48,7 @@ from audit.store.models import (
 )
 
 COMMENTS, RATIONALES, CONCERNS = "scorecard comments", "moderation rationales", "safeguarding concerns"
+DOCUMENTS = "plan documents"
 FAMILY_WORDS = "family survey comments"
 
 
@@ -50,10 +58,12 @@ class RetentionPolicy:
 
     comment_days: int
     safeguarding_days: int
+    document_days: int = 730
 
     @classmethod
     def from_settings(cls, settings) -> RetentionPolicy:
-        return cls(settings.comment_retention_days, settings.safeguarding_retention_days)
+        return cls(settings.comment_retention_days, settings.safeguarding_retention_days,
+                   settings.document_retention_days)
 
 
 @dataclass
@@ -102,8 +112,12 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
         CONCERNS: len(due_flags),
         FAMILY_WORDS: session.exec(select(func.count()).select_from(SurveyResponse).where(*due_family)).one(),
     }
+    document_cutoff = now - timedelta(days=policy.document_days)
+    due_documents = list(session.exec(select(PlanDocument).where(
+        PlanDocument.purged_at.is_(None), PlanDocument.imported_at < document_cutoff)).all())
+    counts[DOCUMENTS] = len(due_documents)
     cutoffs = {COMMENTS: comment_cutoff, RATIONALES: comment_cutoff, CONCERNS: concern_cutoff,
-               FAMILY_WORDS: comment_cutoff}
+               DOCUMENTS: document_cutoff, FAMILY_WORDS: comment_cutoff}
     folders = _feedback_folders(reports_dir, cycles)
     result = PurgeResult(now, by, counts, cutoffs, [str(f) for f in folders], dry_run)
     if dry_run:
@@ -120,14 +134,29 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
         for note in session.exec(select(SafeguardingNote).where(SafeguardingNote.flag_id == flag.id)).all():
             note.note = ""
             session.add(note)
+    _purge_documents(session, due_documents, now)
+    session.execute(delete(GradeEvidence).where(GradeEvidence.saved_at < document_cutoff))
     details = {COMMENTS: {"cycles": cycles, "feedback_folders_removed": len(folders)},
-               RATIONALES: {}, CONCERNS: {"flags": [f.id for f in due_flags]}, FAMILY_WORDS: {}}
+               RATIONALES: {}, CONCERNS: {"flags": [f.id for f in due_flags]},
+               DOCUMENTS: {"documents": [d.id for d in due_documents]}, FAMILY_WORDS: {}}
     for what, n in counts.items():
         session.add(PurgeRecord(at=now, by=by, what=what, cutoff=cutoffs[what], rows=n, detail=details[what]))
     session.flush()
     for folder in folders:  # last: files cannot be rolled back, so only once the store's changes are in place
         shutil.rmtree(folder, ignore_errors=True)
     return result
+
+
+def _purge_documents(session: Session, documents: list[PlanDocument], now: datetime) -> None:
+    """Remove the documents' text: the original, the sections, the flags' quotes and reasons."""
+    ids = [d.id for d in documents]
+    if not ids:
+        return
+    session.execute(delete(DocumentSection).where(DocumentSection.document_id.in_(ids)))
+    session.execute(update(PrecheckFlag).where(PrecheckFlag.document_id.in_(ids)).values(quote="", reason=""))
+    for document in documents:
+        document.original, document.purged_at = None, now
+        session.add(document)
 
 
 def _feedback_folders(reports_dir: Path | None, cycles: list[int]) -> list[Path]:

@@ -23,7 +23,7 @@ from audit.protection.trail_words import plan_rows
 from audit.store.models import TrailEntry
 from audit.words import LONDON
 
-ACTIONS = ("create", "update", "delete", "bulk create", "bulk update", "bulk delete")
+ACTIONS = ("create", "update", "delete", "bulk create", "bulk update", "bulk delete", "view")
 EXPORT_COLUMNS = ["id", "at", "actor", "action", "table_name", "row_key", "rows", "before", "after",
                   "prev_hash", "entry_hash"]
 

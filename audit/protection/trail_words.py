@@ -140,6 +140,9 @@ class TrailReader:
     def _what(self, e: TrailEntry) -> str:
         """One branch per kind of change a QA lead looks for; anything else is said generically."""
         action, table, after = e.action, e.table_name, e.after or {}
+        if action == "view":
+            shown = after.get("shown")
+            return f"looked up {noun(table)} {after.get('ref') or e.row_key}" + (f" ({shown})" if shown else "")
         if action.startswith("bulk"):
             verb = {"bulk create": "added", "bulk update": "changed", "bulk delete": "removed"}[action]
             where = " to the register" if table == "plan" and verb == "added" else ""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from audit.errors import AuditError
@@ -155,6 +156,53 @@ def engine_from_settings(settings: Settings) -> Engine:
             init_db(engine)
             _engines[url] = engine
         return engine
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def require_store(settings: Settings) -> Engine:
+    """The configured store, refusing rather than making a new empty one (production, and every worker flow).
+
+    Refused, with the setting to set: no database URL in production; a SQLite file that does not exist (in
+    production, or when no URL was given: a process started without its environment, in the wrong folder);
+    a database that cannot be reached; a database without tables. A development process given an explicit
+    SQLite URL may still start a new file (tests and demonstrations do).
+    """
+    if settings.production and not settings.database_url:
+        raise AuditError("No database is configured, and in production (EHCP_AUDIT_ENVIRONMENT=production) a new "
+                         "empty one is never made: set EHCP_AUDIT_DATABASE_URL (or EHCP_AUDIT_DATABASE_URL_FILE).")
+    url = settings.resolved_database_url
+    path = sqlite_path(url)
+    if path is not None and not path.exists() and (settings.production or not settings.database_url):
+        where = "EHCP_AUDIT_DATABASE_URL" if settings.database_url else (
+            "EHCP_AUDIT_DATABASE_URL (none is set, so the default under EHCP_AUDIT_DATA_DIR was tried)")
+        raise AuditError(f"There is no database at {path.resolve()}; a new empty one was not made. Set {where} to "
+                         "the service's database, or start the process with its environment (docs/operations.md).")
+    if path is None or settings.production:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                tables = set(inspect(connection).get_table_names())
+        except OperationalError as exc:
+            raise AuditError(f"The database at {_shown(engine)} cannot be reached ({_first_line(exc)}). Check "
+                             "EHCP_AUDIT_DATABASE_URL and that the database server is running.") from None
+        finally:
+            engine.dispose()
+        if settings.production and not tables - {"alembic_version"}:
+            raise AuditError(f"The database at {_shown(engine)} has no tables. If it is the right one, make them "
+                             "with: ehcp-audit db upgrade; otherwise set EHCP_AUDIT_DATABASE_URL.")
+    return engine_from_settings(settings)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def forget_engine(url: str) -> None:

@@ -46,6 +46,13 @@ UNKNOWN = "[not loaded]"
 _SECRET_NAME = re.compile(r"password|secret|token_hash|api_key", re.IGNORECASE)
 # Free text purged under the retention policy (audit.protection.retention): the trail keeps only its length.
 PURGEABLE_TEXT = {
+    ("plandocument", "original"),  # plan documents (issue 20): the child's plan never enters the trail
+    ("documentsection", "heading"),
+    ("documentsection", "text"),
+    ("documentsection", "items"),
+    ("precheckflag", "quote"),
+    ("precheckflag", "reason"),
+    ("gradeevidence", "passage"),
     ("criteriongrade", "comment"),
     ("moderatedgrade", "rationale"),
     ("safeguardingflag", "concern"),
@@ -132,6 +139,13 @@ def _entry(actor: str, at: datetime, action: str, table: str, row_key: str | Non
            before: dict | None, after: dict | None) -> dict:
     return {"at": at, "actor": actor, "action": action, "table_name": table, "row_key": row_key, "rows": rows,
             "before": before, "after": after}
+
+
+def record_view(session: Session, table: str, row_key: str, what: dict) -> None:
+    """A read of sensitive data (a plan looked up): one 'view' entry, chained like every change, in `session`'s
+    transaction. `what` says what was shown (never the data itself)."""
+    session.flush()
+    _append(session.connection(), [_entry(current_actor(), utcnow(), "view", table, row_key, 1, None, what)])
 
 
 # --- ORM flushes: one entry per row ----------------------------------------------------------------------

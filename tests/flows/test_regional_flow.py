@@ -39,3 +39,41 @@ def test_default_areas_are_every_area_with_results(prefect_harness, regional_sto
     outcome = regional_benchmark(region="Everyone", as_of=regional_store["today"], write=False,
                                  database_url=regional_store["url"], data_dir=str(tmp_path / "data"))
     assert [a["area"] for a in outcome["areas"]] == regional_store["areas"]
+
+
+def test_one_area_with_results_starts_no_cluster_when_no_area_is_named(prefect_harness, regional_store, tmp_path,
+                                                                         monkeypatch):
+    import prefect_dask
+
+    import flows.regional as module
+
+    class NoCluster:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("a Dask cluster was started for one area")
+
+    monkeypatch.setattr(prefect_dask, "DaskTaskRunner", NoCluster)
+    monkeypatch.setattr(module, "areas_with_results", lambda session: ["NTH"])
+    outcome = module.run_regional(None, workers=2, region="North only", as_of=regional_store["today"],
+                                  database_url=regional_store["url"], data_dir=str(tmp_path / "data"), write=False)
+    assert [a["area"] for a in outcome["areas"]] == ["NTH"]
+
+
+def test_the_command_prints_no_dask_noise(prefect_harness, regional_store, tmp_path):
+    """`ehcp-audit regional` over several areas printed 30-odd lines of Dask logging and a dashboard address
+    (there is no dashboard); now only its result."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "EHCP_AUDIT_DATABASE_URL": regional_store["url"], "EHCP_AUDIT_DATA_DIR": str(tmp_path / "data"),
+           "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_HOME": str(tmp_path / "prefect")}
+    result = subprocess.run([str(Path(sys.executable).parent / "ehcp-audit"), "regional", "--areas",
+                             ",".join(regional_store["areas"]), "--as-of", str(regional_store["today"])],
+                            env=env, capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "dashboard" not in output.lower() and "distributed" not in output, output[-3000:]
+    assert output.startswith(f"Compared {len(regional_store['areas'])} areas"), output[-3000:]

@@ -31,6 +31,7 @@ PACKAGE_ORDER = (
     ("moderation",),
     ("results",),
     ("improvement",),
+    ("documents",),
     ("family",),
     ("national", "synthetic"),
 )

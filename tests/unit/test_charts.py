@@ -67,3 +67,21 @@ def test_trend_lines_mark_a_rubric_break():
 def test_timeliness_bars_with_no_data():
     measures = [{"label": "A", "percent": 50.0, "total": 10}, {"label": "B", "percent": None, "total": 0}]
     assert size(timeliness_bars(measures, 5, "Timeliness"))[0] >= 900
+
+
+def test_one_cycle_is_a_labelled_dot_not_a_line(monkeypatch):
+    from matplotlib.axes import Axes
+
+    labels = []
+    original = Axes.annotate
+
+    def spy(self, text, *args, **kwargs):
+        labels.append(text)
+        return original(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "annotate", spy)
+    trend_lines({"All": [Point("Nov", 40.0, 30, 50)], "Health": [Point("Nov", 25.0, 10, 45)]}, "Trend")
+    assert labels == ["40.0%", "25.0%"]
+    labels.clear()
+    trend_lines({"All": [Point("Aug", 30.0, 20, 40), Point("Nov", 40.0, 30, 50)]}, "Trend")
+    assert labels == []  # two cycles or more: a line, unlabelled

@@ -77,7 +77,7 @@ def test_a_bad_file_or_config_is_a_sentence_with_the_fix(cli_env, tmp_path):
     bad.write_text("Ref,Area of remaining weakness,Action\n1,Weak,1. Do it\n", encoding="utf-8")
     result = run("improvement", "import", bad, "--layout", "app", "--name", "x", "--by", "QA-LEAD")
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "bad.csv, row 1, column 'lead': the APP column for 'lead' is missing" in said(result)
+    assert "bad.csv, row 1, column 'Lead (Governance)': the APP column for 'lead' is missing" in said(result)
     assert run("improvement", "import", bad, "--layout", "excel", "--name", "x", "--by", "Q").exit_code == 2
     scale = tmp_path / "scale.yaml"
     scale.write_text("id: ours\ntitle: Ours\nstatuses:\n  - {key: done, label: Done, colour: green, role: embedded}\n")

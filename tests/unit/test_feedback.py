@@ -62,3 +62,29 @@ def test_a_plan_without_every_section_in_gets_a_note_saying_so(session, area):
         assert grades["C"] == grades["G"] == "not yet graded"  # health's sections, not submitted
         assert grades["A"] in ("Outstanding", "Good", "Requires Improvement", "Inadequate")
         assert "**Overall grade: incomplete**" in render_note(note)
+
+
+def test_a_weak_criterion_s_kept_passage_is_quoted_in_the_note(board_store):
+    """The passage the counted marker kept as evidence (issue 20) reaches the case officer's note."""
+    from sqlmodel import select
+
+    from audit.store.models import CriterionGrade, GradeEvidence, Scorecard
+
+    engine = create_engine(board_store["url"])
+    with Session(engine) as session:
+        results = load_cycle_results(session, session.get(Cycle, board_store["cycles"][-1]))
+        weak = next(c for n in feedback_notes(session, results) for c in n["weak_criteria"])
+        criterion = weak["criterion"].split(":")[0]
+        grades = session.exec(select(CriterionGrade, Scorecard).join(Scorecard, Scorecard.id == CriterionGrade.scorecard_id)
+                              .where(CriterionGrade.criterion_id == criterion, CriterionGrade.grade <= 2)).all()
+        for grade, card in grades:
+            session.add(GradeEvidence(assignment_id=card.assignment_id, criterion_id=criterion, section=grade.section,
+                                      passage="Access to speech and language therapy."))
+        session.flush()
+        notes = feedback_notes(session, results)
+        session.rollback()  # the shared store stays as it was
+    engine.dispose()
+    quoted = [c for n in notes for c in n["weak_criteria"] if c["criterion"].startswith(criterion + ":") and c["evidence"]]
+    assert quoted
+    note = next(n for n in notes if any(c in n["weak_criteria"] for c in quoted))
+    assert 'The plan says: "Access to speech and language therapy."' in render_note(note)

@@ -185,7 +185,8 @@ def test_a_bad_app_is_rejected_whole_naming_row_column_and_fix(session, area, tm
     text = [str(p) for p in error.problems]
     assert text == [
         "bad.csv, row 3, column 'Status': 'Nearly there' is not a status on the Accelerated Progress Plan (complete / "
-        "on track / minor delay / major delay) scale. Fix: use one of Complete, On track, Minor delay, Major delay",
+        "on track / minor delay / major delay) scale. Fix: write one of Complete, On track, Minor delay, Major delay, a "
+        "word such as 'on track', 'complete' or 'delayed', or a colour on the scale (green, grey, red, yellow)",
         "bad.csv, row 4, column 'RAG rating': the RAG rating 'Green' does not match the status 'Complete'. "
         "Fix: write Grey, the colour of that status",
         "bad.csv, row 5, column 'Action': the action is empty. Fix: write the action, or delete the row",
@@ -209,7 +210,7 @@ def test_a_wsoa_action_needs_an_area_above_it_and_unique_references(session, are
     rows[3][1] = rows[2][1]  # the same numeral "i." twice under one sub finding
     error = _rejected(session, area, _write(tmp_path / "dup.csv", rows), "wsoa")
     assert [str(p) for p in error.problems] == [
-        "dup.csv, row 4, column 'Action': this action's reference 1.1.i is the same as row 3's. "
+        "dup.csv, row 4, column 'Action to address finding': this action's reference 1.1.i is the same as row 3's. "
         "Fix: number each action once within its sub finding"]
     no_area = _rejected(session, area, _write(tmp_path / "noarea.csv", rows[1:3]), "wsoa")
     assert "put a row such as 'Area 1: The poor quality of EHC plans'" in no_area.problems[0].fix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -92,8 +93,12 @@ def test_an_accepted_proposal_becomes_the_status_the_app_export_shows(loop, tmp_
         decide(session, get_proposal(session, proposal.id, loop.area_id), SCALES["app"], "QA-LEAD",
                "two quarters of audits agree")
         out = export_plan(session, session.get(ImprovementPlan, action.plan_id), SCALES["app"], tmp_path / "app.csv")
-    row = next(line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("1,") and "1. Review" in line)
-    assert row.endswith(",Complete,Grey")
+    with out.open(encoding="utf-8", newline="") as handle:
+        row = next(r for r in csv.reader(handle) if r[0] == "1" and r[2].startswith("1. Review"))
+    assert row[-2:] == ["Complete", "Grey"]
+    # The plan's own progress column carries the audit evidence and the decision with its reason (issue 25).
+    assert row[4].startswith("Framework drafted;") and "\n\nAudit evidence (ehcp-audit):\n" in row[4]
+    assert "proposed 'Complete'; accepted by QA-LEAD" in row[4] and "two quarters of audits agree" in row[4]
 
 
 def test_a_decision_needs_a_reason_a_real_status_and_is_made_once(loop):

@@ -64,3 +64,35 @@ def test_hidden_numbers_never_reach_the_json():
 
 def test_the_note_says_what_was_done():
     assert "fewer than 5 plans" in note(5) and "<5" in note(5) and SECONDARY in note(5)
+
+
+# A percentage beside hidden counts (issue 19) ------------------------------------------------------------------
+
+
+def test_a_percentage_that_would_tell_a_small_count_is_suppressed_with_its_interval():
+    # Good or better is 0 + 3 of 40: "7.5%" would give the 3 away, so the % and its interval go as well.
+    table = make_table("t", "T", COLUMNS, [row("Education", 0, 3, 30, 7)], threshold=5, size="plans", parts=SETS,
+                       shares={"pct": ("O", "G")})
+    assert texts(table)[0][6:] == ["suppressed", "suppressed"]
+    assert table["rows"][0]["record"]["pct"] is None and table["rows"][0]["record"]["ci"] is None
+
+
+def test_a_percentage_whose_rest_is_small_is_suppressed_too():
+    # 38 of 40 Good or better: 95.0% tells that 2 were below Good.
+    table = make_table("t", "T", COLUMNS, [row("Health", 10, 28, 2, 0)], threshold=5, size="plans", parts=SETS,
+                       shares={"pct": ("O", "G")})
+    assert texts(table)[0][6:] == ["suppressed", "suppressed"]
+
+
+def test_a_percentage_of_hidden_cells_whose_sum_is_not_small_stays():
+    # Outstanding 4 is hidden and Good with it, but 4 + 11 = 15 of 40 is no small number: 37.5% stays.
+    table = make_table("t", "T", COLUMNS, [row("Health", 4, 11, 20, 5)], threshold=5, size="plans", parts=SETS,
+                       shares={"pct": ("O", "G")})
+    assert texts(table)[0][2:4] == ["<5", SECONDARY]
+    assert texts(table)[0][6:] == ["37.5%", "10–60%"]
+
+
+def test_the_internal_paper_threshold_of_zero_hides_nothing():
+    table = make_table("t", "T", COLUMNS, [row("Education", 0, 3, 30, 7)], threshold=0, size="plans", parts=SETS,
+                       shares={"pct": ("O", "G")})
+    assert texts(table)[0] == ["Education", "40", "0", "3", "30", "7", "7.5%", "10–60%"]

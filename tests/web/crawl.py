@@ -9,7 +9,11 @@ and ids that do not exist, so pages no link leads to are asked too. Every answer
 - an HTML answer of 400 or more is one of the service's own pages (GOV.UK template, an `<h1>`, the service
   name in the title), never a framework's raw JSON or plain text;
 - an `/api/...` answer of 400 or more is the problem shape `{"detail", "problems", "reason"}`;
-- a signed-in crawl is never sent to sign in (a GET must not end the session).
+- a signed-in crawl is never sent to sign in (a GET must not end the session);
+- every table of a page scrolls inside its own labelled, focusable region (templates/_tables.html), so the
+  page reflows at 320 CSS px;
+- no page wears GOV.UK's identity (`branding_faults`): the crown, the GOV.UK logotype, the royal coat of
+  arms, "Crown copyright" or a link to gov.uk (a council's service, issue 18).
 
 The number of addresses asked per route is capped (`per_route`), so a long trail or a big register keeps
 the crawl to seconds; every route is still reached.
@@ -46,7 +50,15 @@ ID_SOURCES = {
     "task_id": "SELECT id FROM action ORDER BY id",
     "proposal_id": "SELECT id FROM statusproposal ORDER BY id",
     "user_id": 'SELECT id FROM "user" ORDER BY id',
+    "document_id": "SELECT id FROM plandocument ORDER BY id",
+    "precheck_flag_id": "SELECT id FROM precheckflag ORDER BY id",
+    "exercise_id": "SELECT id FROM calibrationexercise ORDER BY id",
+    "programme_id": "SELECT id FROM auditprogramme ORDER BY id",
+    # Plan look-up (issue 17): references of sampled plans first, so each role finds some it may see.
+    "ref": "SELECT p.plan_ref FROM plan p JOIN sampledplan s ON s.plan_id = p.id ORDER BY s.id",
 }
+# Path words a route takes from a fixed list (and one it does not know).
+WORDS = {"change": ["pause", "resume", "nope"]}
 FORMATS = ["html", "md", "json", "csv", "xlsx", "pdf", "nope"]
 
 
@@ -129,6 +141,8 @@ class Crawl:
     answers: list[Answer] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     capped: Counter = field(default_factory=Counter)
+    pages: dict[str, str] = field(default_factory=dict)  # url -> HTML of the service's pages, when kept
+    keep_pages: bool = False
 
     def asked(self, url: str) -> bool:
         return any(a.url == url for a in self.answers)
@@ -172,8 +186,41 @@ def judge(crawl: Crawl, answer: Answer, response, signed_in: bool) -> None:
         elif not answer.kind.startswith("text/html") or not own_page(response.text):
             crawl.faults.append(f"{response.status_code} at {where} is not one of the service's pages: "
                                 f"{answer.kind} {response.text[:200]!r}")
+    if answer.kind.startswith("text/html"):
+        found = branding_faults(response.text)
+        if found:
+            crawl.faults.append(f"{where} shows {', '.join(found)}")
+        if "govuk-template" in response.text and unscrolled_tables(response.text):
+            crawl.faults.append(f"{where} has a table outside a labelled scrolling region")
     if signed_in and answer.location.startswith("/sign-in"):
         crawl.faults.append(f"{where} sent a signed-in {crawl.who} to sign in ({answer.location})")
+
+
+# What GOV.UK's identity looks like in markup: GOV.UK Frontend's header and footer macros draw all of these.
+BRANDING = [
+    ("the crown or GOV.UK logotype", re.compile(r'class="[^"]*govuk-(?:logo|header__logotype|footer__crown)|'
+                                                r'aria-label="GOV\.UK"|<title>GOV\.UK</title>')),
+    ("the GOV.UK header", re.compile(r'class="govuk-header[ "]')),
+    ("the royal coat of arms", re.compile(r"govuk-footer__copyright-logo|govuk-crest")),
+    ('"Crown copyright"', re.compile(r"Crown\s+copyright", re.IGNORECASE)),
+    ("the Open Government Licence", re.compile(r"Open Government Licence")),
+    ("a link to gov.uk", re.compile(r"""(?:href|src|action)=["']?(?:https?:)?//(?:[a-z0-9-]+\.)*gov\.uk(?:[/:"'?#]|$)""",
+                                    re.IGNORECASE)),
+    ("GOV.UK's icons", re.compile(r"/assets/images/")),
+]
+
+
+def branding_faults(html: str) -> list[str]:
+    """What of GOV.UK's identity an HTML page shows (nothing, for a council's own service)."""
+    return [what for what, pattern in BRANDING if pattern.search(html)]
+
+
+REGION = re.compile(r'<div class="app-table-scroll" role="region" aria-label="[^"]+" tabindex="0">\s*<table\b')
+
+
+def unscrolled_tables(html: str) -> int:
+    """How many tables of a service page are not the first thing inside a named, focusable scrolling region."""
+    return html.count("<table") - len(REGION.findall(html))
 
 
 def own_page(html: str) -> bool:
@@ -187,13 +234,15 @@ def ask(client: TestClient, crawl: Crawl, url: str, came_from: str, signed_in: b
                     response.headers.get("location", "") if response.is_redirect else "")
     crawl.answers.append(answer)
     judge(crawl, answer, response, signed_in)
+    if crawl.keep_pages and answer.kind.startswith("text/html") and "govuk-template" in response.text:
+        crawl.pages[url] = response.text
     return response, answer
 
 
 def crawl(client: TestClient, app, who: str, signed_in: bool, start: str = "/", per_route: int = 25,
-          limit: int = 1500) -> Crawl:
+          limit: int = 1500, keep_pages: bool = False) -> Crawl:
     """Breadth first from `start` over same-site links, redirects and GET forms (see the module's docstring)."""
-    result, templates = Crawl(who), route_templates(app)
+    result, templates = Crawl(who, keep_pages=keep_pages), route_templates(app)
     queue, seen, per = deque([(start, "(start)")]), {start}, Counter()
     while queue and len(result.answers) < limit:
         url, came_from = queue.popleft()
@@ -248,6 +297,8 @@ def route_walk(client: TestClient, app, result: Crawl, role: str | None, signed_
         for name in names:
             if name == "fmt":
                 choices.append(FORMATS)
+            elif name in WORDS:
+                choices.append(WORDS[name])
             else:
                 real = ids.get(name, [])
                 picked = real[:per_param] + real[-1:] if len(real) > per_param else real
@@ -260,7 +311,14 @@ def route_walk(client: TestClient, app, result: Crawl, role: str | None, signed_
                 ask(client, result, url, f"route {path}", signed_in)
 
 
-def crawl_as(settings, username: str | None, role: str | None) -> Crawl:
+def hold_an_upload(client: TestClient, token: str) -> None:
+    """Upload an auditor list and leave it unconfirmed, so the crawl reaches the page that asks to confirm it."""
+    answer = client.post("/imports/auditors", data={"csrf_token": token},
+                         files={"file": ("auditors.csv", b"code,agency\nAUD-CRAWL-01,health\n", "text/csv")})
+    assert answer.status_code == 303, answer.text[:500]
+
+
+def crawl_as(settings, username: str | None, role: str | None, keep_pages: bool = False) -> Crawl:
     """Sign in (unless `username` is None), crawl from `/`, then walk every GET route the role may use."""
     from tests.web.conftest import sign_in
     from web.app import create_app
@@ -269,8 +327,10 @@ def crawl_as(settings, username: str | None, role: str | None) -> Crawl:
     app.state.continue_cycle = lambda *args, **kwargs: None  # a GET never should, but no flow runs here
     with TestClient(app, follow_redirects=False) as client:
         if username:
-            sign_in(client, username)
-        result = crawl(client, app, username or "nobody", signed_in=username is not None)
+            token = sign_in(client, username)
+            if role is not None and permits(role, "import_data"):
+                hold_an_upload(client, token)
+        result = crawl(client, app, username or "nobody", signed_in=username is not None, keep_pages=keep_pages)
         route_walk(client, app, result, role, signed_in=username is not None)
     app.state.engine.dispose()
     return result

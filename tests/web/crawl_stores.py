@@ -18,6 +18,8 @@ from audit.cycle.assignment import cycle_rubric
 from audit.cycle.lifecycle import close_cycle, create_cycle, get_area, open_cycle
 from audit.cycle.reminders import record_reminders
 from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
+from audit.documents.rules import load_rules as load_precheck_rules
+from audit.documents.storage import import_documents
 from audit.improvement.actions import raise_actions
 from audit.improvement.files import import_plan
 from audit.improvement.plans import link_action
@@ -34,8 +36,10 @@ from audit.register.plans import import_register
 from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
 from audit.store.db import engine_from_settings, forget_engine, transaction
-from audit.store.models import Assignment, Auditor, ImprovementAction, Plan, SampledPlan
+from audit.store.models import Assignment, Auditor, ImprovementAction, Plan, PrecheckFlag, SampledPlan
 from audit.synthetic.area import write_synthetic_area
+from audit.synthetic.plan_documents import write_plan
+from audit.synthetic.plan_text import labelled_plans
 from audit.synthetic.submissions import submit_simulated
 from audit.vocabulary import Agency, CycleStatus, Grade, MarkerRole
 from tests.databases import copy_store, new_store_url
@@ -185,6 +189,20 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
             if n:
                 close_flag(session, flag, "Followed up by the school.", "QA-LEAD", now=clock.now())
 
+    # 5. Plan documents (issue 20) for the open cycle's plans, one flag decided, so the crawl reads them.
+    with transaction(engine) as session:
+        area = get_area(session, settings.area_code)
+        refs = session.exec(select(Plan.plan_ref).join(SampledPlan, SampledPlan.plan_id == Plan.id)
+                            .where(SampledPlan.cycle_id == open_.id).order_by(Plan.plan_ref)).all()[:3]
+        labelled = labelled_plans(9, len(refs), styles=("section-colon", "titles-table", "letter-bold"))
+        for plan, ref in zip(labelled, refs, strict=True):
+            plan.ref = ref
+        import_documents(session, area, [write_plan(p, folder / "documents") for p in labelled],
+                         load_precheck_rules(ROOT / "rubrics" / "precheck"))
+        flag = session.exec(select(PrecheckFlag).order_by(PrecheckFlag.id)).first()
+        flag.status, flag.reason, flag.decided_by, flag.cycle_id = "dismissed", "Quantified elsewhere", "QA-LEAD", open_.id
+        session.add(flag)
+
     # 4. Calibration: a reference plan graded by two auditors against the moderated reference.
     with transaction(engine) as session:
         area = get_area(session, settings.area_code)
@@ -196,6 +214,12 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
         set_reference(session, exercise, "MOD-01", {s.code: (Grade.REQUIRES_IMPROVEMENT, "Agreed reference")
                                                     for s in rubric.sections})
         assert session.exec(select(Assignment).where(Assignment.marker_role == MarkerRole.second.value)).first()
+        # 5. An audit programme, one active and one paused (issue 17's programme pages).
+        from audit.cycle.programmes import ProgrammeSpec, set_programme
+
+        set_programme(session, area, ProgrammeSpec(name="Termly audit", cadence="termly", rubric=rubric, sample_size=5))
+        set_programme(session, area, ProgrammeSpec(name="Monthly audit", cadence="monthly", rubric=rubric,
+                                                   sample_size=5, active=False))
         accounts = add_accounts(session, area)
     forget_engine(settings.resolved_database_url)
     return accounts

@@ -21,6 +21,9 @@ P = Permission
 ROUTES = {
     ("GET", "/"): P.use_account,
     ("GET", "/sign-in"): "public",
+    # Issue 24: liveness and readiness for a load balancer or systemd; they say "ok" or what is wrong, no data.
+    ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
     ("POST", "/sign-in"): "public",
     ("GET", "/sign-in/sso"): "public",
     ("GET", "/sign-in/sso/callback"): "public",
@@ -32,6 +35,12 @@ ROUTES = {
     ("POST", "/my-audits/{assignment_id}"): P.grade_plans,
     ("GET", "/my-audits/{assignment_id}/submitted"): P.grade_plans,
     ("GET", "/cycles"): P.manage_cycles,
+    # Plan documents (issue 20): any account, then the object check (audit.documents.access) answers 404.
+    ("GET", "/documents"): P.manage_cycles,
+    ("GET", "/documents/{document_id}"): P.use_account,
+    ("POST", "/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
+    ("GET", "/api/v1/documents/{document_id}"): P.use_account,
+    ("POST", "/api/v1/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
     ("GET", "/cycles/new"): P.manage_cycles,
     ("POST", "/cycles/new"): P.manage_cycles,
     ("GET", "/cycles/{cycle_id}"): P.manage_cycles,
@@ -39,10 +48,30 @@ ROUTES = {
     ("POST", "/cycles/{cycle_id}/withdraw"): P.manage_cycles,
     ("POST", "/cycles/{cycle_id}/reminders"): P.manage_cycles,
     ("POST", "/cycles/{cycle_id}/close"): P.manage_cycles,
+    ("GET", "/cycles/{cycle_id}/close"): P.manage_cycles,
+    ("POST", "/cycles/{cycle_id}/withdraw/check"): P.manage_cycles,
+    ("POST", "/cycles/{cycle_id}/draw-again"): P.manage_cycles,
+    ("GET", "/imports"): P.import_data,
+    ("POST", "/imports/{kind}"): P.import_data,
+    ("GET", "/imports/{upload_id}"): P.import_data,
+    ("POST", "/imports/{upload_id}/confirm"): P.import_data,
+    ("POST", "/imports/{upload_id}/cancel"): P.import_data,
+    ("GET", "/cycles/{cycle_id}/board-pack"): P.send_board_pack,
+    ("POST", "/cycles/{cycle_id}/board-pack"): P.send_board_pack,
+    ("GET", "/results/{cycle_id}/pack/{fmt}"): P.view_results,
     ("GET", "/cycles/{cycle_id}/moderation"): P.moderate,
     ("GET", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): P.moderate,
     ("POST", "/cycles/{cycle_id}/moderation/{sampled_plan_id}"): P.moderate,
     ("GET", "/cycles/{cycle_id}/agreement"): P.moderate,
+    ("GET", "/moderation"): P.moderate,
+    ("GET", "/plans"): P.look_up_plans,
+    ("GET", "/plans/{ref}"): P.look_up_plans,
+    ("GET", "/timeliness"): P.view_results,
+    ("GET", "/trends"): P.view_results,
+    ("GET", "/calibration/{exercise_id}"): P.moderate,
+    ("GET", "/programmes"): P.manage_cycles,
+    ("GET", "/programmes/{programme_id}/{change}"): P.manage_cycles,
+    ("POST", "/programmes/{programme_id}/{change}"): P.manage_cycles,
     ("GET", "/results"): P.view_results,
     ("GET", "/results/{cycle_id}"): P.view_results,
     ("GET", "/results/{cycle_id}/download/{fmt}"): P.view_results,
@@ -53,6 +82,9 @@ ROUTES = {
     ("POST", "/improvement/proposals/{proposal_id}"): P.manage_improvement,
     ("GET", "/improvement/tasks"): P.view_improvement,
     ("POST", "/improvement/tasks/{task_id}/done"): P.manage_improvement,
+    ("GET", "/improvement/import"): P.manage_improvement,
+    ("POST", "/improvement/import"): P.manage_improvement,
+    ("POST", "/improvement/import/confirm"): P.manage_improvement,
     ("GET", "/my-audits/{assignment_id}/safeguarding"): P.flag_safeguarding,
     ("POST", "/my-audits/{assignment_id}/safeguarding"): P.flag_safeguarding,
     ("GET", "/my-audits/{assignment_id}/safeguarding/{flag_id}"): P.flag_safeguarding,
@@ -66,9 +98,23 @@ ROUTES = {
     ("GET", "/trail/export.csv"): P.view_audit_trail,
     ("GET", "/admin/users"): P.manage_users,
     ("POST", "/admin/users"): P.manage_users,
+    ("GET", "/admin/users/{user_id}/role"): P.manage_users,
     ("POST", "/admin/users/{user_id}/role"): P.manage_users,
     ("POST", "/admin/users/{user_id}/active"): P.manage_users,
     ("POST", "/admin/users/{user_id}/sign-out-everywhere"): P.manage_users,
+    # Issue 18: invitations and resets by email; the pages every public-sector service has.
+    ("GET", "/admin/users/invite"): P.manage_users,
+    ("POST", "/admin/users/invite"): P.manage_users,
+    ("POST", "/admin/users/{user_id}/reset-password"): P.manage_users,
+    ("GET", "/account/set-password"): "public",
+    ("POST", "/account/set-password"): "public",
+    ("GET", "/forgot-password"): "public",
+    ("POST", "/forgot-password"): "public",
+    ("GET", "/help"): "public",
+    ("GET", "/accessibility"): "public",
+    ("GET", "/privacy"): "public",
+    ("GET", "/cookies"): "public",
+    ("GET", "/branding/logo"): "public",
     ("GET", "/api/v1/me"): P.use_account,
     ("GET", "/api/v1/assignments"): P.grade_plans,
     ("GET", "/api/v1/assignments/{assignment_id}"): P.grade_plans,
@@ -86,12 +132,14 @@ ROUTES = {
     ("GET", "/survey/{token}"): "public",
     ("POST", "/survey/{token}"): "public",
 }
-STATIC_MOUNTS = {"/assets", "/static/govuk", "/static/app", "/static/swagger-ui"}  # files only, no data
+STATIC_MOUNTS = {"/assets/fonts", "/static/govuk", "/static/app", "/static/swagger-ui"}  # files only, no data
 # Each command's permission, and arguments that get it past argument parsing and then stop harmlessly
 # (unknown numbers, missing files), so an allowed role reaches the command body without changing much.
 # None: the command would change the schema, start a server or run a flow; only its refusals are walked.
 COMMANDS = {
     ("plans", "import"): (P.import_data, ["missing.csv"]),
+    ("plans", "documents", "import"): (P.import_data, ["missing.docx"]),
+    ("plans", "precheck"): (P.import_data, ["missing.docx"]),
     ("auditors", "import"): (P.import_data, ["missing.csv"]),
     ("rubric", "validate"): (P.import_data, ["missing.yaml"]),
     ("rubric", "show"): (P.import_data, ["whole-plan"]),
@@ -119,6 +167,7 @@ COMMANDS = {
     ("users", "token"): (P.manage_users, ["nobody"]),
     ("users", "sign-out-everywhere"): (P.manage_users, ["nobody"]),
     ("users", "link-sso"): (P.manage_users, ["nobody", "--subject", "x"]),
+    ("users", "invite-auditors"): (P.manage_users, ["--dry-run"]),
     ("improvement", "import"): (P.manage_improvement, ["missing.csv", "--layout", "app", "--name", "x", "--by", "Q"]),
     ("improvement", "export"): (P.view_improvement, ["999", "out.csv"]),
     ("improvement", "status"): (P.view_improvement, ["999"]),
@@ -152,6 +201,7 @@ COMMANDS = {
     ("family", "import"): (P.manage_cycles, ["missing.csv", "--cycle", "999"]),
     ("family", "report"): (P.view_results, ["999"]),
     ("serve",): (P.operate_service, []),
+    ("health",): (P.operate_service, []),
     ("demo",): (P.operate_service, []),
     ("board-pack",): (P.send_board_pack, ["--cycle", "999"]),
     ("trends",): (P.view_results, ["--series", "Service"]),
@@ -191,7 +241,11 @@ def params_for(app, role: str) -> dict:
     own = assignments_of(app, user_named(app, demo_username(role, app))) if role == "auditor" else []
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
-            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1, "token": "q" * 32}
+            "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1,
+            "document_id": 1, "precheck_flag_id": 1,
+            "kind": "register", "upload_id": "x" * 24,
+            "exercise_id": 1, "programme_id": 1, "change": "pause", "ref": "NO-SUCH-PLAN",
+            "token": "q" * 32}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):

@@ -51,3 +51,6 @@ def test_no_page_download_or_api_answer_is_a_server_error(request, caplog, store
     if store == "lifecycle" and signed_in and permits(role_of(who), Permission.view_results):
         opened = {a.url for a in result.answers if a.status == 200}
         assert {"/results/1", "/results/2", "/api/v1/cycles/1/summary"} <= opened, "the scored and closed cycles"
+    if store == "lifecycle" and signed_in and permits(role_of(who), Permission.manage_cycles):
+        opened = {a.url.split("?")[0] for a in result.answers if a.status == 200}
+        assert "/documents" in opened and any(u.startswith("/documents/") for u in opened), "plan documents"

@@ -83,10 +83,10 @@ def test_text_from_the_rubric_and_the_auditor_is_escaped():
     assert normalised(ours) == normalised(render(GOVUK, c))
 
 
-def test_every_page_has_govuk_header_and_footer_once():
-    """The header and footer are rendered once per app from GOV.UK's macros and reused on every page."""
+def test_every_page_has_the_areas_header_and_footer_once():
+    """The area's own header (GOV.UK Frontend's generic header) and footer: once, and without GOV.UK's identity."""
     html = make_templates().env.from_string('{% extends "base.html" %}{% block page %}<p>Body</p>{% endblock %}').render(
         title="A page", nav=[], user=None, errors=[], request=None)
-    assert html.count('class="govuk-header"') == 1 and html.count('class="govuk-footer"') == 1
-    assert html.index('class="govuk-header"') < html.index("<p>Body</p>") < html.index('class="govuk-footer"')
-    assert "Open Government Licence v3.0" in html and "© Crown copyright" in html
+    assert html.count('class="govuk-generic-header"') == 1 and html.count('class="govuk-footer"') == 1
+    assert html.index('class="govuk-generic-header"') < html.index("<p>Body</p>") < html.index('class="govuk-footer"')
+    assert "Open Government Licence" not in html and "Crown copyright" not in html and 'class="govuk-header"' not in html

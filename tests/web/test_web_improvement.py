@@ -162,3 +162,97 @@ def test_the_pages_pass_axe_and_an_override_is_recorded_in_chromium(app, plan, b
             assert "Overridden by demo-qa-lead" in page.content()
         finally:
             page.close()
+
+
+# --- importing through the web, with a confirm page (issue 25) -------------------------------------------------
+
+def _app_file(changes: dict[tuple[int, int], str] | None = None) -> bytes:
+    import csv
+    import io
+
+    with (ROOT / "tests/fixtures/improvement/app-plan.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for (r, c), value in (changes or {}).items():
+        rows[r][c] = value
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_a_qa_lead_imports_a_plan_after_a_confirm_page_and_then_its_revision(app, client):
+    token = sign_in(client, "demo-qa-lead")
+    assert "Import a plan, or a new version of one" in client.get("/improvement").text
+    form = client.get("/improvement/import")
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    empty = client.post("/improvement/import", data={"csrf_token": token, "name": ""})
+    assert empty.status_code == 400 and "There is a problem" in empty.text
+    assert "Choose the plan&#39;s CSV or XLSX file" in empty.text and "Enter the plan&#39;s name" in empty.text
+    bad = client.post("/improvement/import", data={"csrf_token": token, "layout": "app", "name": "APP web"},
+                      files={"file": ("app.csv", _app_file({(2, 9): "Nearly there"}), "text/csv")})
+    assert bad.status_code == 400 and "app.csv, row 3, column &#39;Status&#39;: &#39;Nearly there&#39;" in bad.text
+    checked = client.post("/improvement/import", data={"csrf_token": token, "layout": "app", "name": "APP web",
+                                                       "version": "1.0"},
+                          files={"file": ("app.csv", _app_file(), "text/csv")})
+    assert checked.status_code == 200, checked.text
+    assert "Check the plan before it is stored" in checked.text and "have no due date" in checked.text
+    assert "2.2 (row 6): action milestone &#39;See above&#39; (no date)" in checked.text
+    with transaction(engine_of(app)) as session:
+        assert session.exec(select(ImprovementAction)).all() == [], "nothing is stored before the confirmation"
+    stored = client.post("/improvement/import/confirm", data={"csrf_token": token})
+    assert stored.status_code == 303 and stored.headers["location"].endswith("?done=imported")
+    plan_page = client.get(stored.headers["location"]).text
+    assert "The plan was stored." in plan_page and "Version 1.0" in plan_page
+    again = client.post("/improvement/import/confirm", data={"csrf_token": token})
+    assert again.status_code == 400 and "There is no upload to store" in again.text
+    revision = client.post("/improvement/import", data={"csrf_token": token, "layout": "app", "name": "APP web",
+                                                        "revision": "yes", "version": "2.0",
+                                                        "version_date": "2022-01-15", "owner": "HoS-SEND"},
+                           files={"file": ("app-v2.csv", _app_file({(2, 6): "Mar 2022"}), "text/csv")})
+    assert "Check the changes to APP web" in revision.text and "Re-dated: 1.1:" in revision.text
+    assert client.post("/improvement/import/confirm", data={"csrf_token": token}).status_code == 303
+    with transaction(engine_of(app)) as session:
+        action = session.exec(select(ImprovementAction).where(ImprovementAction.reference == "1.1")).one()
+        assert action.action_milestone == "Mar 2022"
+    assert "version 2.0 of 15 January 2022, owner HoS-SEND" in client.get("/improvement").text
+    versions = client.get(stored.headers["location"]).text
+    assert "Version control" in versions and "1 re-dated" in versions and "First import" in versions
+
+
+def test_the_board_cannot_import(client):
+    token = sign_in(client, "demo-board-member")
+    assert "Import a plan" not in client.get("/improvement").text
+    assert client.get("/improvement/import").status_code == 403
+    assert client.post("/improvement/import/confirm", data={"csrf_token": token}).status_code == 403
+
+
+@pytest.mark.browser
+def test_the_import_and_confirm_pages_pass_axe_in_chromium(app, browser, tmp_path):
+    """The import form, its error summary and the confirm page have no serious or critical axe-core violation."""
+    from tests.web.browser import Pages, served, sign_in
+
+    plan_file = tmp_path / "app-2021.csv"
+    plan_file.write_bytes(_app_file())
+    pages = Pages("improvement-import")
+    with served(app) as base:
+        page = browser.new_page()
+        try:
+            sign_in(page, base, pages, "demo-qa-lead", "demo-password-2026", "improvement-import")
+            page.goto(base + "/improvement/import")
+            pages.check(page, "form")
+            with page.expect_navigation():
+                page.click("button:has-text('Check the file')")
+            pages.check(page, "form-errors")
+            assert "There is a problem" in page.content()
+            page.set_input_files("#file", str(plan_file))
+            page.check("input[name=layout][value=app]")
+            page.fill("#name", "APP 2021")
+            with page.expect_navigation():
+                page.click("button:has-text('Check the file')")
+            pages.check(page, "confirm")
+            assert "have no due date" in page.content()
+            with page.expect_navigation():
+                page.click("button:has-text('Store the plan')")
+            pages.check(page, "stored")
+            assert "The plan was stored." in page.content()
+        finally:
+            page.close()

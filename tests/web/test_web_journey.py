@@ -70,6 +70,8 @@ def test_the_whole_journey_in_a_real_browser(server, browser):
     # QA lead: create and start a cycle.
     qa = browser.new_context().new_page()
     sign_in(qa, base, pages, "qa", "qa")
+    pages.check(qa, "qa-home")
+    click_and_wait(qa, "a.govuk-service-navigation__link[href='/cycles']")
     pages.check(qa, "qa-cycles")
     click_and_wait(qa, "text=Create a cycle")
     pages.check(qa, "qa-create-cycle")
@@ -144,6 +146,8 @@ def test_the_whole_journey_in_a_real_browser(server, browser):
     # Board member: the summary appears once the flow has scored and reported.
     board = browser.new_context().new_page()
     sign_in(board, base, pages, "board", "board")
+    pages.check(board, "board-home")
+    click_and_wait(board, "a.govuk-service-navigation__link[href='/results']")
     deadline = time.time() + 240
     while "Journey audit" not in board.content() and time.time() < deadline:
         time.sleep(2)

@@ -65,6 +65,10 @@ def test_a_qa_lead_runs_a_cycle_by_keyboard_alone(two_scored_cycles, browser):
     due = audit.clock.today() + timedelta(days=30)
     qa = browser.new_context().new_page()
     sign_in(qa, base, pages, "demo-qa-lead", DEMO_PASSWORD, "qa", keyboard=True)
+    assert "Cycles in progress" in qa.content()  # the QA lead's home page
+    pages.check(qa, "home")
+    tab_to(qa, link("/cycles"))
+    enter_and_wait(qa)
     assert "Audit cycles" in qa.content()
     pages.check(qa, "cycles")
 
@@ -104,6 +108,10 @@ def test_a_qa_lead_runs_a_cycle_by_keyboard_alone(two_scored_cycles, browser):
     assert chosen, "the arrow key chose a plan"
     tab_to(qa, "el.id === 'reason'")
     qa.keyboard.type("ceased")
+    tab_to(qa, button("Continue"))
+    enter_and_wait(qa)
+    assert f"Withdraw plan {chosen} from the cycle?" in qa.content()
+    pages.check(qa, "confirm-withdrawal")
     tab_to(qa, button("Withdraw plan"))
     enter_and_wait(qa)
     content = qa.content()
@@ -120,6 +128,10 @@ def test_a_board_member_reads_and_downloads_summaries_by_keyboard_alone(two_scor
     # GOV.UK Frontend ran under the Content-Security-Policy: its inline check and its module both executed.
     assert board.evaluate("() => document.body.classList.contains('govuk-frontend-supported')")
     board.wait_for_selector("[data-govuk-button-init]", state="attached")
+    assert "Latest results: " in board.content()  # the board member's home page
+    pages.check(board, "home")
+    tab_to(board, link("/results"))
+    enter_and_wait(board)
     content = board.content()
     assert "Latest summary" in content and "Previous cycles" in content
     pages.check(board, "results")
@@ -147,6 +159,8 @@ def test_an_admin_adds_a_service_lead_by_keyboard_alone(two_scored_cycles, brows
     base, pages = two_scored_cycles, Pages("keyboard-admin")
     admin = browser.new_context().new_page()
     sign_in(admin, base, pages, "demo-admin", DEMO_PASSWORD, "admin", keyboard=True)
+    tab_to(admin, link("/admin/users"))  # from the home page
+    enter_and_wait(admin)
     assert "Add a user" in admin.content()
     pages.check(admin, "users")
     tab_to(admin, "el.id === 'username'")

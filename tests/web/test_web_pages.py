@@ -84,8 +84,15 @@ def test_admin_adds_a_user_changes_a_role_and_sees_errors(app, client):
         pat = session.exec(select(User).where(User.username == "pat")).one()
     r = client.post(f"/admin/users/{pat.id}/role", data={"csrf_token": token, "role": "service_lead"})
     assert r.status_code == 400 and "needs its service" in r.text
+    form = client.get(f"/admin/users/{pat.id}/role").text
+    assert 'type="radio"' in form and "Continue" in form, "a page of its own, not a drop-down that acts at once"
     r = client.post(f"/admin/users/{pat.id}/role", data={"csrf_token": token, "role": "service_lead",
                                                           "service": "health"})
+    assert r.status_code == 200 and "Board member → Service lead" in r.text and "Confirm the change" in r.text
+    with transaction(engine_of(app)) as session:
+        assert session.get(User, pat.id).role == "board_member", "nothing changes before it is confirmed"
+    r = client.post(f"/admin/users/{pat.id}/role", data={"csrf_token": token, "role": "service_lead",
+                                                          "service": "health", "confirm": "yes"})
     assert r.status_code == 303
     with transaction(engine_of(app)) as session:
         assert session.get(User, pat.id).role == "service_lead" and session.get(User, pat.id).service == "health"

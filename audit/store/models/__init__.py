@@ -6,7 +6,7 @@ module a caller needed, and so `from audit.store.models import Plan` works from 
 
 from __future__ import annotations
 
-from audit.store.models.accounts import ApiToken, LoginFailure, User, WebSession  # noqa: F401
+from audit.store.models.accounts import AccountLink, ApiToken, LoginFailure, User, WebSession  # noqa: F401
 from audit.store.models.base import utcnow  # noqa: F401
 from audit.store.models.cycle import (  # noqa: F401
     Action,
@@ -20,6 +20,13 @@ from audit.store.models.cycle import (  # noqa: F401
     Scorecard,
     SectionResult,
 )
+from audit.store.models.documents import (  # noqa: F401
+    DocumentSection,
+    DocumentView,
+    GradeEvidence,
+    PlanDocument,
+    PrecheckFlag,
+)
 from audit.store.models.family import SurveyLink, SurveyResponse  # noqa: F401
 from audit.store.models.improvement import (  # noqa: F401
     ActionEvent,
@@ -29,6 +36,7 @@ from audit.store.models.improvement import (  # noqa: F401
     AmendmentEvent,
     ImprovementAction,
     ImprovementPlan,
+    PlanRevision,
     StatusProposal,
     WeaknessArea,
 )

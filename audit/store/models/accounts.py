@@ -27,6 +27,25 @@ class User(SQLModel, table=True):
                                                                      "issued under an older value stop working.")
     sso_subject: str | None = Field(default=None, unique=True, index=True,
                                        description="The single sign-on identity (OIDC claim) linked by an admin.")
+    # Issue 18: invitations and password resets by email (a work address; use a role mailbox where possible).
+    email: str | None = Field(default=None, description="Where invitation and password reset links are sent.")
+
+
+class AccountLink(SQLModel, table=True):
+    """A single-use link emailed to a person: an invitation to set their first password, or a password reset.
+
+    Only the SHA-256 of the link's token is stored (the token is 256 random bits); it expires, and it is spent
+    when used or when a newer link of the same kind is sent (audit.protection.account_links).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    purpose: str = Field(description="invite or reset")
+    token_hash: str = Field(unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = Field(default=None, description="When it was used or replaced; a link works once.")
+    created_by: str = Field("", description="Who sent it: an admin's username, or 'self' for a reset the person asked for.")
 
 
 class ApiToken(SQLModel, table=True):

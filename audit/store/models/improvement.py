@@ -24,6 +24,25 @@ class ImprovementPlan(SQLModel, table=True):
     source_file: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = ""
+    version: str = Field("", description="The document's own version, as its version control table writes it.")
+    version_date: date | None = None
+    version_owner: str = ""
+    people: dict = _json_dict()  # initials -> designation, from the plan's initials and designation list
+
+
+class PlanRevision(SQLModel, table=True):
+    """One version of a plan as imported (issue 25): the document's version control and what it changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="improvementplan.id", index=True)
+    number: int = Field(description="1 for the first import, then 2, 3 ... for each revision imported onto it.")
+    version: str = ""
+    version_date: date | None = None
+    version_owner: str = ""
+    source_file: str = ""
+    changes: dict = _json_dict()  # added, removed, reworded, re-dated, status changed: lists of references
+    imported_at: datetime = Field(default_factory=utcnow)
+    imported_by: str = ""
 
 
 class WeaknessArea(SQLModel, table=True):
@@ -62,6 +81,9 @@ class ImprovementAction(SQLModel, table=True):
     impact_milestone: str = ""
     action_due: date | None = None
     impact_due: date | None = None
+    action_milestone_kind: str = Field("", description="date, range, recurring or none (audit.improvement.milestones).")
+    impact_milestone_kind: str = ""
+    removed_in: int | None = Field(default=None, description="The plan revision that no longer has this action.")
     status: str | None = Field(None, description="Status key on the plan's scale; None until first graded.")
     raised_key: str | None = Field(default=None, unique=True, index=True)
     raised_cycle_id: int | None = Field(default=None, foreign_key="cycle.id")

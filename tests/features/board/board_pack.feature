@@ -32,5 +32,6 @@ Feature: The SEND board pack
     Given a cycle closed early with one health auditor's scorecards missing, scored
     When the board pack is sent to the board's mail server
     Then the board receives the pack as PDF and workbook
+    And the attached PDF opens with the cover paper, provisional with the scorecards outstanding
     And every audited plan has a feedback note for its case officer
     And the notes of the plans not fully graded say so, section by section

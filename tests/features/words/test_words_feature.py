@@ -52,7 +52,8 @@ def stratified_by(page, words):
 
 @then(parsers.parse('every sampled plan\'s stratum is named in words, like "{example}"'))
 def strata_in_words(page, cycle):
-    found = re.findall(r"Team [\w-]+, (?:annual review|new plan)", page)
+    table = page[page.index("Sampled plans and their state"):]  # the plan table, after the group filter's options
+    found = re.findall(r"Team [\w-]+, (?:annual review|new plan)", table)
     assert len(found) == len(cycle["refs"]), page
 
 

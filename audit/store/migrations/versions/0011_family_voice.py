@@ -1,7 +1,7 @@
 """family voice: personal survey links (token hashes only) and survey responses against sampled plans
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-05
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0011'
-down_revision: str | Sequence[str] | None = '0008'
+down_revision: str | Sequence[str] | None = '0012'  # after main's 0012 (0011 was kept for this branch)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,52 @@
+"""The import flow: a register or auditor list uploaded on the web, too large to import inside a request.
+
+Triggered by the QA lead's "Import" on the web's confirm page (web/uploads.py) when the checked file holds more
+than `web.uploads.BIG_IMPORT_ROWS` rows (more than a second or so of work); smaller files are imported in the
+request.
+Inputs: which kind of file, its path (held under <data_dir>/uploads), an optional mapping file, the area code
+and who confirmed it (the audit trail names them, through the flow). Outputs: the plans or auditors created and
+updated (all or nothing, `import_register` / `import_auditors`, as the CLI does) and the import's counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from audit.cycle.lifecycle import get_area
+from audit.limits import Limits
+from audit.register.auditors import import_auditors
+from audit.register.plans import import_register
+from audit.settings import get_settings
+from audit.store.actor import acting_as
+from audit.store.db import engine_from_settings, transaction
+from flows.runtime import flow_settings
+
+
+@task(name="import-file", cache_policy=NO_CACHE)
+def import_step(settings, kind: str, path: str, mapping: str | None) -> dict:
+    with transaction(engine_from_settings(settings)) as session:
+        area = get_area(session, settings.area_code, create=True)
+        limits = Limits.from_settings(settings)
+        if kind == "register":
+            report = import_register(session, area, Path(path), Path(mapping) if mapping else None, limits)
+        else:
+            report = import_auditors(session, area, Path(path), limits)
+    return {"file": report.file, "rows": report.rows, "created": report.created, "updated": report.updated,
+            "unchanged": report.unchanged, "warnings": report.warnings[:20]}
+
+
+@flow(name="import-file", flow_run_name="import-{kind}", log_prints=True)
+def import_file(kind: str, path: str, mapping: str | None = None, by: str = "flow:import-file",
+                area_code: str | None = None, database_url: str | None = None, data_dir: str | None = None) -> dict:
+    """Import one checked file all or nothing; returns what the import did."""
+    settings = flow_settings(get_settings(), database_url, data_dir)
+    if area_code:
+        settings = settings.model_copy(update={"area_code": area_code})
+    with acting_as(by):
+        report = import_step(settings, kind, path, mapping)
+    print(f"Imported {report['rows']} rows from {report['file']}: {report['created']} new, "
+          f"{report['updated']} updated, {report['unchanged']} unchanged")
+    return report

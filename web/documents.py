@@ -1,0 +1,122 @@
+"""Plan documents on the web: a document beside its flags, deciding a flag, the QA lead's list and the
+pre-check's record (flags per section, each rule's precision per cycle), and the panel the scorecard shows.
+
+Who may read a document is decided in audit.documents.access: anyone else gets 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import func
+from sqlmodel import Session, select
+from starlette.datastructures import FormData
+
+from audit.documents.access import may_read, read_document
+from audit.documents.review import decide_flag, flags_per_section, rule_precision
+from audit.documents.storage import current_document
+from audit.errors import AuditError, NotFound
+from audit.protection.permissions import Permission
+from audit.store.models import Assignment, Cycle, Plan, PlanDocument, PrecheckFlag, User
+from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
+Reader = Annotated[User, Depends(allow(Permission.use_account))]  # the object check is may_read
+QaLead = Annotated[User, Depends(allow(Permission.manage_cycles))]
+DECISION_WORDS = {"confirmed": "Confirmed", "dismissed": "Dismissed", "open": "Awaiting your decision"}
+
+
+def safe_back(value: str) -> str:
+    """A "back" address only if it is one of ours: a scorecard or the documents list (never another site)."""
+    if value == "/documents" or (value.startswith("/my-audits/") and value[11:].isdigit()):
+        return value
+    return ""
+
+
+def document_panel(session: Session, user: User, plan: Plan) -> dict | None:
+    """The plan's current document as this user may see it (recorded in the trail), or None."""
+    document = current_document(session, plan.id)
+    if document is None or not may_read(session, user, plan.id):
+        return None
+    view = read_document(session, document.id, user)
+    by_letter: dict[str, dict] = {}
+    for s in view["sections"]:
+        letter = "H" if s["letter"] in ("H1", "H2") else s["letter"]
+        entry = by_letter.setdefault(letter, {"paragraphs": [], "flags": []})
+        entry["paragraphs"] += ([s["heading"]] if letter != s["letter"] else []) + s["text"].split("\n")
+    for f in view["flags"]:
+        by_letter.setdefault(f["section"], {"paragraphs": [], "flags": []})["flags"].append(
+            {**f, "status_label": DECISION_WORDS[f["status"]]})
+    return {**view, "by_letter": by_letter}
+
+
+def _view(session: Session, user: User, document_id: int) -> dict:
+    try:
+        document = session.get(PlanDocument, document_id)
+        if document is None:
+            raise NotFound("no document")
+        panel = document_panel(session, user, session.get(Plan, document.plan_id))
+        if panel is None or panel["document"] != document.id:
+            raise NotFound("no document")
+        return panel
+    except NotFound:
+        raise Refused("object", f"There is no plan document {document_id}.", 404) from None
+
+
+@router.get("/documents/{document_id}")
+def document_page(request: Request, document_id: Id, user: Reader):
+    with store(request, write=True) as session:
+        view = _view(session, user, document_id)
+    return page(request, "document.html", title=f"Plan document for {view['plan_ref']}", view=view,
+                back=safe_back(request.query_params.get("back", "")))
+
+
+@router.post("/documents/{document_id}/flags/{precheck_flag_id}")
+def decide_flag_form(request: Request, document_id: Id, precheck_flag_id: Id, user: Reader,
+                     form: Annotated[FormData, Depends(form_data)]):
+    decision, reason = str(form.get("decision", "")), str(form.get("reason", ""))
+    back = safe_back(str(form.get("back", "")))
+    error = None
+    with store(request, write=True) as session:
+        flag = session.get(PrecheckFlag, precheck_flag_id)
+        if flag is None or flag.document_id != document_id:
+            raise Refused("object", f"There is no pre-check flag {precheck_flag_id} on this document.", 404)
+        # Decided from a scorecard: the flag counts towards that assignment's cycle (rule precision per cycle).
+        assignment = session.get(Assignment, int(back[11:])) if back.startswith("/my-audits/") else None
+        cycle_id = assignment.cycle_id if assignment is not None else None
+        try:
+            decide_flag(session, precheck_flag_id, user, decision, reason, cycle_id=cycle_id)
+        except NotFound:
+            raise Refused("object", f"There is no pre-check flag {precheck_flag_id}.", 404) from None
+        except AuditError as exc:
+            error = str(exc)
+            session.rollback()
+        if error:
+            view = _view(session, user, document_id)
+    if error:
+        return page(request, "document.html", status=400, title=f"Plan document for {view['plan_ref']}",
+                    view=view, back=back, errors=[{"text": error, "href": f"#reason-{precheck_flag_id}"}],
+                    flag_error={precheck_flag_id: error})
+    target = back or f"/documents/{document_id}"
+    return RedirectResponse(f"{target}#flag-{precheck_flag_id}", status_code=303)
+
+
+@router.get("/documents")
+def documents_list(request: Request, user: QaLead):
+    with store(request) as session:
+        rows = session.exec(
+            select(PlanDocument, Plan.plan_ref, func.count(PrecheckFlag.id))
+            .join(Plan, Plan.id == PlanDocument.plan_id)
+            .join(PrecheckFlag, PrecheckFlag.document_id == PlanDocument.id, isouter=True)
+            .where(PlanDocument.purged_at.is_(None))
+            .group_by(PlanDocument.id, Plan.plan_ref).order_by(Plan.plan_ref, PlanDocument.id)).all()
+        per_section = flags_per_section(session)
+        cycles = session.exec(select(Cycle).order_by(Cycle.id.desc())).all()
+        precision = [{"cycle": c, "rows": rule_precision(session, c.id)} for c in cycles]
+        overall = rule_precision(session)
+    return page(request, "documents.html", title="Plan documents and the pre-check",
+                documents=[{"id": d.id, "plan_ref": ref, "file_name": d.label, "imported_at": d.imported_at,
+                            "flags": n} for d, ref, n in rows],
+                per_section=per_section, precision=[p for p in precision if p["rows"]], overall=overall)
