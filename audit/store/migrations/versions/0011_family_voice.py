@@ -12,7 +12,8 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0011'
-down_revision: str | Sequence[str] | None = '0012'  # after main's 0012 (0011 was kept for this branch)
+# After main's 0012: number 0011 was kept for this branch while 0012 landed first.
+down_revision: str | Sequence[str] | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
