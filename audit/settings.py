@@ -143,6 +143,19 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(limits.DEFAULT_REQUEST_BYTES, ge=10_000,
                                    description="Largest web form or API request body (bytes).")
 
+    # Family voice (issue 21, docs/family-voice.md): personal survey links on the open internet.
+    survey_link_days: int = Field(42, ge=1, le=365, description="Days a family's or young person's survey link works.")
+    survey_base_url: str = Field(
+        "http://localhost:8000", description="The public address survey links and letters point at (no trailing /)."
+    )
+    survey_surveys_dir: Path | None = Field(None, description="An area's own folder of survey files (YAML); default the shipped ones.")
+    survey_max_failures_per_address: int = Field(
+        20, ge=1, description="Refused survey links from one client address, within the sign-in throttle window, before it is paused."
+    )
+    survey_young_person_from_year: int = Field(
+        7, ge=1, le=14, description="Young people in this year group or above (about 11 and older) get their own survey link."
+    )
+
     # Improvement plans (issue 5): status scales and rules as data, the plan-level amendment loop.
     scales_dir: Path | None = Field(
         None, description="An area's own folder of status scale files (YAML), beside the shipped BRAG and APP scales."

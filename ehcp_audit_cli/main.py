@@ -31,6 +31,7 @@ from ehcp_audit_cli.cycle_cmds import cycle_app, scorecards_app
 from ehcp_audit_cli.data_cmds import auditors_app, plans_app, rubric_app
 from ehcp_audit_cli.db_cmds import db_app
 from ehcp_audit_cli.document_cmds import documents_app, precheck
+from ehcp_audit_cli.family_cmds import family_app
 from ehcp_audit_cli.health_cmds import health
 from ehcp_audit_cli.improvement_cmds import improvement_app
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
@@ -64,6 +65,7 @@ app.add_typer(prefect_app, name="prefect")
 app.add_typer(trail_app, name="trail")
 app.add_typer(safeguarding_app, name="safeguarding")
 app.add_typer(retention_app, name="retention")
+app.add_typer(family_app, name="family")
 app.command("serve")(serve)
 app.command("health")(health)
 app.command("board-pack")(board_pack_cmd)

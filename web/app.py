@@ -28,6 +28,7 @@ from web import (  # issue 7, data protection
     board,
     documents,
     documents_api,
+    family,
     health,
     help_pages,
     home,
@@ -37,6 +38,7 @@ from web import (  # issue 7, data protection
     qa,
     safeguarding,
     sso,
+    survey,
     trail,
 )
 from web.deps import Refused, make_templates
@@ -114,7 +116,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
     for module in (health, auth, help_pages, accounts, home, sso, auditor, qa, moderation, board, insight, improvement,
-                   admin, api, trail, safeguarding, documents, documents_api):
+                   admin, api, trail, safeguarding, documents, documents_api, survey,
+                   family):
         app.include_router(module.router)
     for module in (uploads, board_pack):  # issue 17: the QA lead's imports and the board pack from the web
         app.include_router(module.router)

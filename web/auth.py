@@ -37,6 +37,8 @@ WHERE: dict[Permission, tuple[list[tuple[str, str]], str]] = {
     P.view_audit_trail: ([("Audit trail", "/trail")], "checking the chain: ehcp-audit trail verify"),
     P.manage_users: ([("Users", "/admin/users")], "API tokens and single sign-on: ehcp-audit users"),
     P.operate_service: ([], "ehcp-audit serve and ehcp-audit demo, on the server"),
+    P.view_family_voice: ([("Family voice", "/family")],
+                          "survey links, letters and imports: ehcp-audit family (QA lead)"),
 }
 Account = Annotated[User, Depends(allow(Permission.use_account))]
 WRONG = "Enter a correct username and password"

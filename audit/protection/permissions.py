@@ -54,6 +54,7 @@ class Permission(StrEnum):
     view_audit_trail = "view_audit_trail"
     manage_users = "manage_users"
     operate_service = "operate_service"
+    view_family_voice = "view_family_voice"
 
 
 DESCRIPTIONS = {
@@ -73,6 +74,8 @@ DESCRIPTIONS = {
     Permission.view_audit_trail: "Read, filter, export and verify the append-only audit trail.",
     Permission.manage_users: "Add users, change roles, switch accounts off, issue API tokens, sign users out.",
     Permission.operate_service: "Run the web server and the synthetic demo (operators on the server).",
+    Permission.view_family_voice: "Family voice: response rates, the family view beside the grade, themes "
+                                  "(plan references and disagreements: QA lead only).",
 }
 
 
@@ -112,6 +115,9 @@ MATRIX: dict[Permission, dict[Role, Scope]] = {
     Permission.view_audit_trail: {Role.qa_lead: _ALL, Role.admin: _ALL},
     Permission.manage_users: {Role.admin: _ALL},
     Permission.operate_service: {Role.admin: _ALL},
+    # Issue 21: the parent carer forum is a partner in the audit and reads what families said, suppressed.
+    Permission.view_family_voice: {Role.qa_lead: _ALL, Role.moderator: _ALL, Role.board_member: _ALL,
+                                   Role.parent_carer_auditor: _ALL},
 }
 
 

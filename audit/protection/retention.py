@@ -7,6 +7,8 @@ What is purged (docs/data-protection.md says why):
 - moderation rationales older than the same period (they describe the plan in the same way);
 - a closed safeguarding flag's concern, closing note and follow-up notes, EHCP_AUDIT_SAFEGUARDING_RETENTION_DAYS
   after it was closed (an open flag is never purged);
+- what families and young people wrote in a survey (issue 21), EHCP_AUDIT_COMMENT_RETENTION_DAYS after it was
+  received; their ratings stay, so the family view is unchanged;
 - plan documents (issue 20) imported longer ago than EHCP_AUDIT_DOCUMENT_RETENTION_DAYS: the original file,
   its sections and the flags' quotes and reasons (the flags' rule and decision stay, for rule precision),
   and the passages auditors kept as evidence for a grade, as long after they were saved;
@@ -41,11 +43,13 @@ from audit.store.models import (
     SafeguardingFlag,
     SafeguardingNote,
     Scorecard,
+    SurveyResponse,
     utcnow,
 )
 
 COMMENTS, RATIONALES, CONCERNS = "scorecard comments", "moderation rationales", "safeguarding concerns"
 DOCUMENTS = "plan documents"
+FAMILY_WORDS = "family survey comments"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
     old_cards = select(Scorecard.id).where(_comment_age() < comment_cutoff)
     due_comments = (CriterionGrade.comment != "", CriterionGrade.scorecard_id.in_(old_cards))
     due_rationales = (ModeratedGrade.rationale != "", ModeratedGrade.created_at < comment_cutoff)
+    due_family = (SurveyResponse.comment != "", SurveyResponse.received_at < comment_cutoff)
     due_flags = list(session.exec(select(SafeguardingFlag).where(
         SafeguardingFlag.status == "closed", SafeguardingFlag.purged_at.is_(None),
         SafeguardingFlag.closed_at < concern_cutoff)).all())
@@ -105,13 +110,14 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
         COMMENTS: session.exec(select(func.count()).select_from(CriterionGrade).where(*due_comments)).one(),
         RATIONALES: session.exec(select(func.count()).select_from(ModeratedGrade).where(*due_rationales)).one(),
         CONCERNS: len(due_flags),
+        FAMILY_WORDS: session.exec(select(func.count()).select_from(SurveyResponse).where(*due_family)).one(),
     }
     document_cutoff = now - timedelta(days=policy.document_days)
     due_documents = list(session.exec(select(PlanDocument).where(
         PlanDocument.purged_at.is_(None), PlanDocument.imported_at < document_cutoff)).all())
     counts[DOCUMENTS] = len(due_documents)
     cutoffs = {COMMENTS: comment_cutoff, RATIONALES: comment_cutoff, CONCERNS: concern_cutoff,
-               DOCUMENTS: document_cutoff}
+               DOCUMENTS: document_cutoff, FAMILY_WORDS: comment_cutoff}
     folders = _feedback_folders(reports_dir, cycles)
     result = PurgeResult(now, by, counts, cutoffs, [str(f) for f in folders], dry_run)
     if dry_run:
@@ -120,6 +126,8 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
         session.execute(update(CriterionGrade).where(*due_comments).values(comment=""))
     if counts[RATIONALES]:
         session.execute(update(ModeratedGrade).where(*due_rationales).values(rationale=""))
+    if counts[FAMILY_WORDS]:
+        session.execute(update(SurveyResponse).where(*due_family).values(comment=""))
     for flag in due_flags:
         flag.concern, flag.closure_note, flag.purged_at = "", "", now
         session.add(flag)
@@ -130,7 +138,7 @@ def purge_expired(session: Session, policy: RetentionPolicy, *, now: datetime | 
     session.execute(delete(GradeEvidence).where(GradeEvidence.saved_at < document_cutoff))
     details = {COMMENTS: {"cycles": cycles, "feedback_folders_removed": len(folders)},
                RATIONALES: {}, CONCERNS: {"flags": [f.id for f in due_flags]},
-               DOCUMENTS: {"documents": [d.id for d in due_documents]}}
+               DOCUMENTS: {"documents": [d.id for d in due_documents]}, FAMILY_WORDS: {}}
     for what, n in counts.items():
         session.add(PurgeRecord(at=now, by=by, what=what, cutoff=cutoffs[what], rows=n, detail=details[what]))
     session.flush()

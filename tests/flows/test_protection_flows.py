@@ -59,7 +59,7 @@ def test_the_retention_flow_purges_and_records_itself_as_the_actor(prefect_harne
     with transaction(engine_from_settings(store)) as session:
         assert session.exec(select(CriterionGrade).where(CriterionGrade.comment != "")).all() == []
         records = session.exec(select(PurgeRecord)).all()
-        assert {r.by for r in records} == {"flow:retention-purge"} and len(records) == 4  # 4: plan documents
+        assert {r.by for r in records} == {"flow:retention-purge"} and len(records) == 5  # one per kind
 
 
 def test_the_alerts_flow_retries_failed_alerts_and_fails_while_it_cannot_send(prefect_harness, store, smtp,

@@ -32,6 +32,7 @@ PACKAGE_ORDER = (
     ("results",),
     ("improvement",),
     ("documents",),
+    ("family",),
     ("national", "synthetic"),
 )
 MAX_LINES = 400

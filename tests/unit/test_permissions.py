@@ -58,4 +58,5 @@ def test_results_reach_every_service_or_one():
 
 def test_permissions_of_lists_a_roles_permissions_in_matrix_order():
     assert permissions_of(Role.moderator.value) == [Permission.use_account, Permission.see_officer_names,
-                                                    Permission.moderate, Permission.view_results]
+                                                    Permission.moderate, Permission.look_up_plans,
+                                                    Permission.view_results, Permission.view_family_voice]

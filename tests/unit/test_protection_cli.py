@@ -22,7 +22,7 @@ def test_purge_dry_run_then_purge_then_history(cli_env):
     assert done.exit_code == 0 and "Purged 0 safeguarding concerns" in done.output and cli_actor() in done.output
     history = run("retention", "history")
     assert history.exit_code == 0
-    assert history.output.count(cli_actor()) == 3 and "moderation rationales" in history.output
+    assert history.output.count(cli_actor()) == 5 and "moderation rationales" in history.output
 
 
 def test_purge_removes_old_comments_through_the_cli(cli_env, monkeypatch):

@@ -8,7 +8,16 @@ import pytest
 from sqlmodel import select
 
 from audit.cycle.scorecards import GradeEntry, assigned_criteria, save_scorecard
-from audit.protection.retention import COMMENTS, CONCERNS, DOCUMENTS, RATIONALES, RetentionPolicy, purge_expired, purge_history
+from audit.protection.retention import (
+    COMMENTS,
+    CONCERNS,
+    DOCUMENTS,
+    FAMILY_WORDS,
+    RATIONALES,
+    RetentionPolicy,
+    purge_expired,
+    purge_history,
+)
 from audit.protection.safeguarding import add_note, close_flag, raise_flag
 from audit.store.actor import acting_as
 from audit.store.models import Assignment, Auditor, CriterionGrade, ModeratedGrade, PurgeRecord, SafeguardingNote, TrailEntry
@@ -53,7 +62,7 @@ def test_comments_older_than_the_period_are_purged_grades_kept_and_the_purge_rec
     grades = {g.grade for g in session.exec(select(CriterionGrade))}
     assert grades == {int(Grade.REQUIRES_IMPROVEMENT)}  # results and trends are unchanged
     records = {r.what: r for r in purge_history(session)}
-    assert set(records) == {COMMENTS, RATIONALES, CONCERNS, DOCUMENTS}
+    assert set(records) == {COMMENTS, RATIONALES, CONCERNS, DOCUMENTS, FAMILY_WORDS}
     comment_record = records[COMMENTS]
     assert (comment_record.by, comment_record.rows) == ("cli:records-officer", result.counts[COMMENTS])
     assert comment_record.cutoff.replace(tzinfo=None) == (later - timedelta(days=730)).replace(tzinfo=None)
@@ -71,8 +80,8 @@ def test_a_dry_run_changes_nothing_and_a_rerun_finds_nothing_due(session, two_sc
     assert comments_of(session, old) == {"Provision is not quantified."} and purge_history(session) == []
     purge_expired(session, POLICY, now=later)
     again = purge_expired(session, POLICY, now=later)
-    assert again.counts == {COMMENTS: 0, RATIONALES: 0, CONCERNS: 0, DOCUMENTS: 0}
-    assert len(session.exec(select(PurgeRecord)).all()) == 8  # every run is recorded (4 kinds), also when nothing was due
+    assert again.counts == {COMMENTS: 0, RATIONALES: 0, CONCERNS: 0, DOCUMENTS: 0, FAMILY_WORDS: 0}
+    assert len(session.exec(select(PurgeRecord)).all()) == 10  # 2 runs x 5 kinds: recorded also when nothing was due
 
 
 def test_closed_concerns_are_purged_after_their_period_open_ones_never(session, assigned):

@@ -124,6 +124,13 @@ ROUTES = {
     ("GET", "/api/v1/cycles/{cycle_id}/summary"): P.view_results,
     ("GET", "/api/openapi.json"): "public",
     ("GET", "/api/docs"): "public",
+    # Family voice (issue 21): families answer through a personal link, with no account.
+    ("GET", "/family"): P.view_family_voice,
+    ("GET", "/family/{cycle_id}"): P.view_family_voice,
+    ("GET", "/survey"): "public",
+    ("GET", "/survey/thank-you"): "public",
+    ("GET", "/survey/{token}"): "public",
+    ("POST", "/survey/{token}"): "public",
 }
 STATIC_MOUNTS = {"/assets/fonts", "/static/govuk", "/static/app", "/static/swagger-ui"}  # files only, no data
 # Each command's permission, and arguments that get it past argument parsing and then stop harmlessly
@@ -190,6 +197,9 @@ COMMANDS = {
     ("safeguarding", "notify"): (P.follow_up_safeguarding, None),
     ("retention", "purge"): (P.operate_service, None),
     ("retention", "history"): (P.operate_service, []),
+    ("family", "links"): (P.manage_cycles, ["999", "--out", "links.csv"]),
+    ("family", "import"): (P.manage_cycles, ["missing.csv", "--cycle", "999"]),
+    ("family", "report"): (P.view_results, ["999"]),
     ("serve",): (P.operate_service, []),
     ("health",): (P.operate_service, []),
     ("demo",): (P.operate_service, []),
@@ -234,7 +244,8 @@ def params_for(app, role: str) -> dict:
             "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1,
             "document_id": 1, "precheck_flag_id": 1,
             "kind": "register", "upload_id": "x" * 24,
-            "exercise_id": 1, "programme_id": 1, "change": "pause", "ref": "NO-SUCH-PLAN"}
+            "exercise_id": 1, "programme_id": 1, "change": "pause", "ref": "NO-SUCH-PLAN",
+            "token": "q" * 32}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):

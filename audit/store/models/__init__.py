@@ -27,6 +27,7 @@ from audit.store.models.documents import (  # noqa: F401
     PlanDocument,
     PrecheckFlag,
 )
+from audit.store.models.family import SurveyLink, SurveyResponse  # noqa: F401
 from audit.store.models.improvement import (  # noqa: F401
     ActionEvent,
     ActionEvidence,
