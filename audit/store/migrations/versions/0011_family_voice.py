@@ -1,7 +1,7 @@
 """family voice: personal survey links (token hashes only) and survey responses against sampled plans
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0010
 Create Date: 2026-12-05
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 # revision identifiers, used by Alembic.
 revision: str = '0011'
 # After main's 0012: number 0011 was kept for this branch while 0012 landed first.
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
