@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import html
 import json
 import re
 import secrets
@@ -32,7 +33,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
-from markupsafe import Markup
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -336,12 +336,14 @@ def make_templates(settings: Settings | None = None) -> Jinja2Templates:
 
 
 CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.DOTALL)
+TAG = re.compile(r"<[^>]*>")
 
 
 def caption_text(table: str) -> str:
     """A rendered table's caption as plain words (tags dropped, spaces collapsed), or "Table" if it has none."""
     found = CAPTION.search(str(table))
-    words = " ".join(Markup(found.group(1)).striptags().split()) if found else ""
+    # Plain text out (tags dropped, entities read), never markup: the template escapes it into aria-label.
+    words = " ".join(html.unescape(TAG.sub(" ", found.group(1))).split()) if found else ""
     return words or "Table"
 
 
