@@ -70,7 +70,8 @@ def build_inspection(session: Session, cycle: Cycle, as_of: date, threshold: int
             "framework": {"key": framework.key, "title": framework.title},
             "area": pack["area"], "cycle": pack["cycle"], "as_of": as_of.isoformat(), "as_of_words": day(as_of),
             "audience": audience, "generated_at": pack["generated_at"],
-            "suppression_note": pack["suppression_note"], "headings": headings, "evidence": evidence}
+            "suppression_note": pack["suppression_note"], "headings": headings, "evidence": evidence,
+            "deep_dive": []}
 
 
 def _keys(tables: dict, kind: str) -> list[str]:
