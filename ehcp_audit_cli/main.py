@@ -15,6 +15,7 @@ from audit.protection.permissions import Permission
 from audit.vocabulary import label
 from audit.words import day, period
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
+from ehcp_audit_cli.inspection_cmds import inspection_pack_cmd
 from ehcp_audit_cli.common import (
     act_as,
     console,
@@ -67,6 +68,7 @@ app.add_typer(retention_app, name="retention")
 app.command("serve")(serve)
 app.command("health")(health)
 app.command("board-pack")(board_pack_cmd)
+app.command("inspection-pack")(inspection_pack_cmd)
 app.command("trends")(trends_cmd)
 app.command("regional")(regional_cmd)
 
