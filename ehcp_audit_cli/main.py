@@ -15,7 +15,6 @@ from audit.protection.permissions import Permission
 from audit.vocabulary import label
 from audit.words import day, period
 from ehcp_audit_cli.board_cmds import board_pack_cmd, pack_file, trends_cmd
-from ehcp_audit_cli.inspection_cmds import inspection_pack_cmd
 from ehcp_audit_cli.common import (
     act_as,
     console,
@@ -34,6 +33,7 @@ from ehcp_audit_cli.db_cmds import db_app
 from ehcp_audit_cli.document_cmds import documents_app, precheck
 from ehcp_audit_cli.health_cmds import health
 from ehcp_audit_cli.improvement_cmds import improvement_app
+from ehcp_audit_cli.inspection_cmds import inspection_pack_cmd
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
 from ehcp_audit_cli.regional_cmds import regional_cmd
