@@ -28,6 +28,9 @@ def inspection_pack_cmd(
     identified: bool = typer.Option(False, "--identified", help="Person-level export with the register's own "
                                     "references (needs --reason; recorded in the audit trail)."),
     reason: str | None = typer.Option(None, "--reason", help="Why an identified export is needed."),
+    deep_dive: int = typer.Option(6, "--deep-dive", min=0, help="How many children to sample for deep dives "
+                                  "(one page each in the PDF; 0 for none)."),
+    draw: int = typer.Option(1, "--draw", help="Draw number: the same number gives the same deep-dive sample."),
 ) -> None:
     """Write the inspection evidence pack: the five headings' evidence and self-evaluation (PDF, XLSX), the
     person-level export (CSV) and a ZIP of them with README.txt."""
@@ -48,6 +51,13 @@ def inspection_pack_cmd(
         chosen = _cycle(session, cycle)
         pack = build_inspection(session, chosen, day_, settings().small_number_threshold, audience=audience,
                                 framework=chosen_framework)
+        if deep_dive:
+            from reports.inspection_deep_dive import child_pages, deep_dive_sample
+            from reports.inspection_export import pseudonym
+
+            key = _pseudonym_key()
+            pack["deep_dive"] = child_pages(session, deep_dive_sample(session, chosen, deep_dive, draw),
+                                            (lambda ref: ref) if identified else (lambda ref: pseudonym(ref, key)))
         export = person_level_csv(session, chosen.area_id, mapping, _pseudonym_key(), identified=identified,
                                   reason=reason)
     kind = "identified" if identified else "pseudonymised"

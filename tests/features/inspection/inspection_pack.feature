@@ -45,3 +45,10 @@ Feature: The area SEND inspection evidence pack
     Given a framework file whose second heading names the evidence kind "ofsted_grade"
     When it is loaded as the framework
     Then it is refused naming the file, the key "headings[2].evidence" and the kinds that can be used
+
+  Scenario: The deep-dive sample spreads across phases, needs, settings and teams, the same for the same draw
+    Given three routine cycles and one themed cycle scored, the middle routine one on a changed rubric
+    When a deep-dive sample of 6 children is drawn with draw number 1, twice, and once with draw number 2
+    Then the two draws numbered 1 are the same children and draw 2 differs
+    And the sample covers at least 2 phases, 2 primary needs, 2 settings and 2 teams
+    And the PDF has one page per child with its audit history, timeliness clocks and amendment tasks

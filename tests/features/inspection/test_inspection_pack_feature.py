@@ -15,7 +15,8 @@ from sqlmodel import Session, create_engine, select
 from audit.errors import AuditError, InputRejected
 from audit.store.models import Cycle, Plan, TrailEntry
 from reports.inspection import NO_FAMILY_VOICE, build_inspection
-from reports.inspection_export import person_level_csv
+from reports.inspection_deep_dive import child_pages, deep_dive_sample
+from reports.inspection_export import person_level_csv, pseudonym
 from reports.inspection_files import write_inspection
 from reports.inspection_map import DEFAULT_COLUMNS, DEFAULT_FRAMEWORK, load_columns, load_framework
 from tests.databases import on_postgresql
@@ -265,3 +266,49 @@ def refused_mapping(bad, key):
 def refused_framework(bad, key):
     assert str(bad["path"]) in bad["error"] and f"column '{key}'" in bad["error"]
     assert "ofsted_grade" in bad["error"] and "family_voice" in bad["error"]
+
+
+# --- the deep-dive sample ----------------------------------------------------------------------------------
+
+
+@when(parsers.parse("a deep-dive sample of {n:d} children is drawn with draw number 1, twice, and once with draw "
+                    "number 2"), target_fixture="dive")
+def dive(store, tmp_path, n):
+    engine = create_engine(store["url"])
+    with Session(engine) as session:
+        cycle = session.get(Cycle, store["cycles"][-1])
+        draws = [deep_dive_sample(session, cycle, n, d) for d in (1, 1, 2)]
+        pages = child_pages(session, draws[0], lambda ref: pseudonym(ref, KEY))
+        refs = {pid: session.get(Plan, pid).plan_ref for pid in draws[0]}
+        pack = build_inspection(session, cycle, store["today"], 5)
+    engine.dispose()
+    pack["deep_dive"] = pages
+    files = write_inspection(pack, tmp_path)
+    return {"n": n, "draws": draws, "pages": pages, "refs": refs, "pdf": files["pdf"]}
+
+
+@then("the two draws numbered 1 are the same children and draw 2 differs")
+def same_draw(dive):
+    first, again, other = dive["draws"]
+    assert len(first) == dive["n"] == len(set(first))
+    assert first == again and first != other
+
+
+@then(parsers.parse("the sample covers at least 2 phases, 2 primary needs, 2 settings and 2 teams"))
+def spread(dive):
+    for field in ("phase", "primary_need", "setting_type", "team"):
+        assert len({p["spread"][field] for p in dive["pages"]}) >= 2, field
+
+
+@then("the PDF has one page per child with its audit history, timeliness clocks and amendment tasks")
+def child_pages_in_pdf(dive):
+    reader = PdfReader(dive["pdf"])
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    for page in dive["pages"]:
+        assert page["tables"][0]["rows"]  # audited at least in this cycle
+        starts = [t for t in texts if f"Deep dive: child {page['reference']}" in t]
+        assert len(starts) == 1
+        assert "Audit history" in starts[0] and "Timeliness clocks" in starts[0]
+    children = " ".join(t for t in texts if "Deep dive: child" in t)
+    assert "Amendment tasks and actions" in children and "Amend plan C-" in children
+    assert not any(ref in children for ref in dive["refs"].values())  # pseudonymised, task titles too
