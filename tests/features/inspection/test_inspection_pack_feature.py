@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import zipfile
 from pathlib import Path
@@ -17,7 +18,7 @@ from audit.store.models import Cycle, Plan, TrailEntry
 from reports.inspection import NO_FAMILY_VOICE, build_inspection
 from reports.inspection_deep_dive import child_pages, deep_dive_sample
 from reports.inspection_export import person_level_csv, pseudonym
-from reports.inspection_files import write_inspection
+from reports.inspection_files import inspection_workbook, write_inspection
 from reports.inspection_map import DEFAULT_COLUMNS, DEFAULT_FRAMEWORK, load_columns, load_framework
 from tests.databases import on_postgresql
 
@@ -104,6 +105,14 @@ def pdf_tagged(result):
 def figures_traced(result):
     pack, files = result
     book = load_workbook(files["xlsx"])
+    assert _traced(pack, book) >= 15
+    # the self-evaluation sheet names each figure's source too
+    sources = {(r[2], r[3], r[4]) for r in book["Self-evaluation"].iter_rows(min_row=2, values_only=True) if r[2]}
+    assert ("43.3%", "Timeliness", pack["headings"][0]["figures"][0]["cell"]) in sources
+
+
+def _traced(pack, book) -> int:
+    """Check every figure of every paragraph against the workbook; how many were checked."""
     checked = 0
     for heading in pack["headings"]:
         for figure in heading["figures"]:
@@ -121,10 +130,7 @@ def figures_traced(result):
                 assert filled[: last - first + 1] == list(range(first, last + 1))
                 assert sheet.cell(last + 1, 1).value is None  # the blank row before the footnote
             checked += 1
-    assert checked >= 15
-    # the self-evaluation sheet names each figure's source too
-    sources = {(r[2], r[3], r[4]) for r in book["Self-evaluation"].iter_rows(min_row=2, values_only=True) if r[2]}
-    assert ("43.3%", "Timeliness", pack["headings"][0]["figures"][0]["cell"]) in sources
+    return checked
 
 
 @when("the published and internal inspection packs for the latest cycle are built", target_fixture="both")
@@ -141,6 +147,11 @@ def audiences(both):
     published_, internal = both
     assert _suppressed(published_) > 0 and _suppressed(internal) == 0
     assert published_["headings"][0]["figures"] and internal["audience"] == "internal"
+    # the internal paragraphs quote the figures the published ones suppress, and they too are their cells
+    quoted = [f for h in internal["headings"] for f in h["figures"]]
+    assert not [f for f in quoted if f["text"] in ("suppressed", "[c]") or f["text"].startswith("<")]
+    assert any(f["text"] == "suppressed" for h in published_["headings"] for f in h["figures"])
+    assert _traced(internal, load_workbook(io.BytesIO(inspection_workbook(internal)))) >= 15
 
 
 # --- the person-level export ------------------------------------------------------------------------------
