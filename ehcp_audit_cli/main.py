@@ -34,6 +34,7 @@ from ehcp_audit_cli.document_cmds import documents_app, precheck
 from ehcp_audit_cli.family_cmds import family_app
 from ehcp_audit_cli.health_cmds import health
 from ehcp_audit_cli.improvement_cmds import improvement_app
+from ehcp_audit_cli.inspection_cmds import inspection_pack_cmd
 from ehcp_audit_cli.moderation_cmds import calibration_app, moderation_app
 from ehcp_audit_cli.protection_cmds import retention_app, safeguarding_app
 from ehcp_audit_cli.regional_cmds import regional_cmd
@@ -69,6 +70,7 @@ app.add_typer(family_app, name="family")
 app.command("serve")(serve)
 app.command("health")(health)
 app.command("board-pack")(board_pack_cmd)
+app.command("inspection-pack")(inspection_pack_cmd)
 app.command("trends")(trends_cmd)
 app.command("regional")(regional_cmd)
 
