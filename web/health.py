@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit.store import migrate
-from web.deps import public
+from web.deps import CheckedFirst, public
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 
 
 @router.get("/healthz", dependencies=[Depends(public())])
