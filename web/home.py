@@ -38,7 +38,8 @@ NOT_FOUND = "There is no plan {ref} among the plans you can see."
 def home(request: Request, user: Account):
     settings, today = request.app.state.settings, clock.today()
     links = [{"text": text, "href": href} for permission, text, href in PAGES if permits(user.role, permission)]
-    context = {"links": links, "can_look_up": permits(user.role, Permission.look_up_plans)}
+    context = {"links": links, "can_look_up": permits(user.role, Permission.look_up_plans),
+               "can_import": permits(user.role, Permission.import_data)}
     with store(request) as session:
         area = find_area(session, settings.area_code)
         if area is None:  # a new service: accounts only, nothing imported yet

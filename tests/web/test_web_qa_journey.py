@@ -48,6 +48,9 @@ def test_a_qa_lead_goes_from_an_empty_store_to_a_started_cycle_in_the_browser(em
     pages = Pages("qa-journey")
     qa = browser.new_context().new_page()
     sign_in(qa, base, pages, accounts["qa_lead"], DEMO_PASSWORD, "qa")
+    assert "Nothing has been imported yet" in qa.inner_text("main")  # the QA lead's home page
+    pages.check(qa, "home")
+    click_and_wait(qa, "a[href='/cycles']")
     assert "There are no cycles yet" in qa.content()
     pages.check(qa, "no-cycles")
 
