@@ -42,26 +42,31 @@ def links_cmd(
 
     if letters is not None and letters.suffix.lower() not in (".html", ".pdf"):
         raise typer.BadParameter("name a .html or .pdf file", param_hint="--letters")
+    if out.is_dir() or out.suffix.lower() != ".csv":
+        raise typer.BadParameter(f"{out} is not a .csv file name: name the file to write, e.g. links.csv",
+                                 param_hint="--out")
     config = settings()
+    base = config.survey_base_url.rstrip("/")
+    # The file is the only copy of the links (the store keeps hashes), so it is written before the links are
+    # committed: if it cannot be written, no link is stored and a rerun makes them all again.
     with store() as session:
         issued = make_links(session, cycle_id, _surveys(), days=config.survey_link_days,
                             young_person_from_year=config.survey_young_person_from_year)
-    base = config.survey_base_url.rstrip("/")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(LINK_COLUMNS)
-    for link in issued:
-        writer.writerow([escape_formula(link.plan_ref), AUDIENCE_LABELS[link.audience], f"{base}/survey/{link.token}",
-                         f"{base}/survey", link.code, day(link.expires_at.date())])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Working links: readable by their owner only, like the secret key.
-    out.touch(mode=0o600)
-    out.write_text(buffer.getvalue(), encoding="utf-8")
-    if letters is not None:
-        from reports.family_letters import write_letters
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(LINK_COLUMNS)
+        for link in issued:
+            writer.writerow([escape_formula(link.plan_ref), AUDIENCE_LABELS[link.audience],
+                             f"{base}/survey/{link.token}", f"{base}/survey", link.code, day(link.expires_at.date())])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        # Working links: readable by their owner only, like the secret key.
+        out.touch(mode=0o600)
+        out.write_text(buffer.getvalue(), encoding="utf-8")
+        if letters is not None:
+            from reports.family_letters import write_letters
 
-        write_letters(issued, base, letters)
-        console.print(f"Wrote {letters}", highlight=False)
+            write_letters(issued, base, letters)
+            console.print(f"Wrote {letters}", highlight=False)
     console.print(f"Made {len(issued)} survey link(s) for cycle {cycle_id}; wrote {out}. Keep the file safe: "
                   "each link works once, until it expires.", highlight=False)
 

@@ -101,8 +101,10 @@ def trend_lines(series: dict[str, list[Point]], title: str, ylabel: str = "% Goo
             continue
         x = [position[p.x] + (i - (len(series) - 1) / 2) * dodge for p in shown]
         y = [p.pct for p in shown]
-        err = [[p.pct - (p.low if p.low is not None else p.pct) for p in shown],
-               [(p.high if p.high is not None else p.pct) - p.pct for p in shown]]
+        # The shown figure is rounded and the interval is not, so a figure can sit a hair outside its own
+        # interval (e.g. 100.0 against an upper bound of 99.96); an error bar is never below zero.
+        err = [[max(0.0, p.pct - (p.low if p.low is not None else p.pct)) for p in shown],
+               [max(0.0, (p.high if p.high is not None else p.pct) - p.pct) for p in shown]]
         ax.errorbar(x, y, yerr=err, marker="o", capsize=3, color=colour, label=name, linewidth=1.8, markersize=4)
         if len(xs) == 1:  # one cycle: a dot with its value, not a line of one point (issue 19)
             ax.annotate(f"{y[0]:.1f}%", (x[0], y[0]), xytext=(8, 0), textcoords="offset points", fontsize=9,

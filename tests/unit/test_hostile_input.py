@@ -202,7 +202,8 @@ def test_register_and_template_exports_escape_hostile_stored_text(session, area,
 
 
 EXPORT_MODULES = ["audit/register/table_files.py", "audit/improvement/files.py", "audit/cycle/scorecard_files.py",
-                  "audit/protection/trail_search.py", "reports/xlsx.py"]
+                  "audit/protection/trail_search.py", "reports/xlsx.py", "ehcp_audit_cli/family_cmds.py",
+                  "reports/inspection_export.py", "reports/inspection_files.py"]
 
 
 @pytest.mark.parametrize("module", EXPORT_MODULES)
