@@ -17,6 +17,11 @@ Feature: Family voice beside every audited plan
     And every link's token has at least 128 bits and the store holds only its hash
     And making the links again adds none
 
+  Scenario: Links are not stored when their file cannot be written
+    When the QA lead names a folder instead of a file for the cycle's survey links
+    Then they are told to name a .csv file
+    And no survey link is stored, so making the links into "links.csv" still makes them all
+
   Scenario: Printable letters carry the short address, the code and a QR code of the link
     When the QA lead makes the cycle's survey links into "links.csv" with letters "letters.pdf" and "letters.html"
     Then "letters.html" has one letter per link, each with its code, the short address and a QR code of its link

@@ -90,6 +90,26 @@ def make_links(ctx, name="links.csv"):
                     for r in ctx["rows"]}
 
 
+@when("the QA lead names a folder instead of a file for the cycle's survey links", target_fixture="refused")
+def links_into_a_folder(ctx):
+    folder = ctx["folder"] / "letters"
+    folder.mkdir()
+    return runner.invoke(cli, ["family", "links", str(ctx["cycle"]), "--out", str(folder)])
+
+
+@then("they are told to name a .csv file")
+def told_to_name_a_csv(refused):
+    assert refused.exit_code != 0
+    assert "name the file to write, e.g. links.csv" in " ".join(refused.output.split())
+
+
+@then(parsers.parse('no survey link is stored, so making the links into "{name}" still makes them all'))
+def nothing_stored(ctx, name):
+    assert stored(ctx, SurveyLink) == []
+    make_links(ctx, name)
+    assert len(ctx["rows"]) == 6 and len(stored(ctx, SurveyLink)) == 6
+
+
 @then(parsers.parse('"{name}" has a family link for every plan and a young person\'s link for "{a}" and "{b}" only'))
 def links_per_audience(ctx, name, a, b):
     rows = link_rows(ctx["folder"] / name)
