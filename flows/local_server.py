@@ -149,7 +149,7 @@ def _alive(pid: int) -> bool:
         finished, _ = os.waitpid(pid, os.WNOHANG)  # our own child (tests, `start` then `stop` in one process)
         if finished:
             return False
-    except ChildProcessError:
+    except ChildProcessError:  # not our child (started by another process): ask the kernel below instead
         pass
     try:
         os.kill(pid, 0)

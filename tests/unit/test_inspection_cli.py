@@ -20,7 +20,7 @@ from tests.databases import on_postgresql
 @pytest.fixture
 def cli(board_store, tmp_path, monkeypatch):
     if on_postgresql():
-        pytest.skip("copies a SQLite file")
+        pytest.skip("runs in the SQLite pass: the command runs on a copy of the scored SQLite store file")
     shutil.copy(Path(board_store["url"].split("///", 1)[1]), tmp_path / "copy.db")
     url = f"sqlite:///{(tmp_path / 'copy.db').as_posix()}"
     for name, value in {"EHCP_AUDIT_DATA_DIR": str(tmp_path / "data"), "EHCP_AUDIT_DATABASE_URL": url,

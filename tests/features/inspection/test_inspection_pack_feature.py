@@ -160,7 +160,7 @@ def audiences(both):
 @given("a copy of the scored store", target_fixture="copy")
 def copy(board_store, tmp_path):
     if on_postgresql():
-        pytest.skip("copies a SQLite file")
+        pytest.skip("runs in the SQLite pass: the scenario works on a copy of the scored SQLite store file")
     source = Path(board_store["url"].split("///", 1)[1])
     shutil.copy(source, tmp_path / "copy.db")
     engine = create_engine(f"sqlite:///{(tmp_path / 'copy.db').as_posix()}")
