@@ -2,8 +2,9 @@
 small-number suppression applied once (reports/suppression.py), rendered as JSON, text or a web page.
 
 Two readers: the QA lead sees every plan's family view beside its grade and the list of disagreements;
-the board and the parent carer forum see only the suppressed tables and the themes. `family_summary` is the
-function the board paper can call.
+the board and the parent carer forum see only the suppressed tables, how many plans the two views disagree on,
+and the themes. `family_summary` is what the board pack's "Family voice" section (`pack_section`) and the
+inspection pack call.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from audit.family.links import AUDIENCE_LABELS, FAMILY, YOUNG_PERSON
 from audit.family.surveys import load_surveys
 from audit.family.views import AUDIT_HIGHER, FamilyView
 from audit.vocabulary import Grade
-from reports.suppression import COUNT, PERCENT, TEXT, make_table, note
+from reports.suppression import COUNT, PERCENT, SECONDARY, TEXT, make_table, note
 
 DIRECTIONS = {AUDIT_HIGHER: "Audit graded it well; the family rates it poorly",
               "family_higher": "Audit found it weak; the family rates it well"}
@@ -64,14 +65,57 @@ def _agreement_table(view: FamilyView, threshold: int) -> dict:
                       threshold=threshold, size="plans", parts=(("well", "neither", "poorly"),))
 
 
+# Which cells of the family-and-grade table add up to each kind of disagreement.
+_DISAGREEMENT_CELLS = {AUDIT_HIGHER: ((Grade.OUTSTANDING, Grade.GOOD), "poorly"),
+                       "family_higher": ((Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE), "well")}
+
+
+def _disagreement_table(view: FamilyView, agreement: dict, threshold: int) -> dict:
+    """How many plans each way the family and the audit disagree: no plan references, so the board may see it.
+
+    Each count is the sum of cells of the family-and-grade table. It is shown only when every one of those cells
+    is shown (it then tells nothing new); when one is hidden the count is hidden too ("[c]", or "<5" when small),
+    or the hidden cell could be worked out by subtraction."""
+    rows = [{"direction": DIRECTIONS[d], "plans": sum(p.disagreement == d for p in view.plans)}
+            for d in _DISAGREEMENT_CELLS]
+    out = make_table("family_disagreements", "Plans where the family's view and the audit disagree",
+                     [("direction", "Which way", TEXT), ("plans", "Plans", COUNT)], rows, threshold=0,
+                     caption="The QA lead has the list of plans, to look at each again.")
+    position = [c["key"] for c in agreement["columns"]]
+    by_grade = {row["record"]["grade"]: row for row in agreement["rows"]}
+    for row, (grades, column) in zip(out["rows"], _DISAGREEMENT_CELLS.values()):
+        hidden = any(by_grade[g.label]["cells"][position.index(column)]["suppressed"] for g in grades)
+        if hidden:
+            n = row["cells"][1]["value"]
+            text = f"<{threshold}" if 0 < n < threshold else SECONDARY
+            row["cells"][1] = {"text": text, "value": None, "suppressed": True, "nodata": False}
+            row["record"] |= {"plans": text, "suppressed": True}
+            out["suppressed_cells"] += 1
+    return out
+
+
+def _themes_table(view: FamilyView, threshold: int) -> dict:
+    # A phrase fewer than `threshold` families used could point to one family, so it is left out.
+    rows = [{"phrase": phrase, "responses": n} for phrase, n in view.themes if n >= max(threshold, 2)]
+    return make_table("family_themes", "Themes in what families wrote",
+                      [("phrase", "Words or phrase", TEXT), ("responses", "Families who used it", COUNT)], rows,
+                      threshold=threshold, caption=f"From {view.comments} written answers; each family counts once "
+                                                   "per phrase.")
+
+
 def build_family_report(view: FamilyView, threshold: int, *, for_qa_lead: bool) -> dict:
     """The report as data. Plan references and the disagreement list are for the QA lead only."""
+    agreement = _agreement_table(view, threshold)
+    themes = _themes_table(view, threshold)
     report = {
         "cycle": {"id": view.cycle_id, "name": view.cycle_name},
-        "tables": [_rates_table(view, threshold), _agreement_table(view, threshold)],
-        # A phrase fewer than `threshold` families used could point to one family, so it is left out.
-        "themes": [{"phrase": phrase, "responses": n} for phrase, n in view.themes if n >= max(threshold, 2)],
+        "tables": [_rates_table(view, threshold), agreement, _disagreement_table(view, agreement, threshold),
+                   themes],
+        "themes": [{"phrase": row["record"]["phrase"], "responses": row["record"]["responses"]}
+                   for row in themes["rows"]],
         "comments": view.comments,
+        "invited": sum(view.links.values()),
+        "answered": sum(view.responses.values()),
         "note": note(threshold),
     }
     if for_qa_lead:
@@ -91,6 +135,17 @@ def family_summary(session, cycle_id: int, threshold: int) -> dict:
     return build_family_report(family_view(session, cycle_id), threshold, for_qa_lead=False)
 
 
+def pack_section(session, cycle_id: int, threshold: int) -> dict | None:
+    """The board pack's "Family voice" section (reports/pack.py), or None when the cycle surveyed no family."""
+    summary = family_summary(session, cycle_id, threshold)
+    if not summary["invited"] and not summary["answered"]:
+        return None
+    return {"id": "family", "title": "Family voice", "tables": summary["tables"], "charts": [],
+            "intro": "What families and young people said of their plans in the cycle's survey, beside the audit "
+                     "grade of the same plan. A family rates a plan well at 4 or 5 (agree) and poorly at 1 or 2. "
+                     "No plan is named here."}
+
+
 def render_json(report: dict) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
@@ -98,6 +153,8 @@ def render_json(report: dict) -> str:
 def render_text(report: dict) -> str:
     lines = [f"Family voice: {report['cycle']['name']} (cycle {report['cycle']['id']})", ""]
     for table in report["tables"]:
+        if table["key"] == "family_themes":
+            continue  # printed below, as a list
         lines.append(table["title"])
         heads = [c["label"] for c in table["columns"]]
         lines.append("  " + " | ".join(heads))

@@ -35,6 +35,7 @@ from reports.board import (
     measure_table,
     records,
 )
+from reports.family import pack_section as family_section
 from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
 from reports.paper import AUDIENCES, PaperOptions, cover, status
@@ -152,6 +153,9 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
                         "Primary need", t),
         ], intro=f"Groups with fewer than {t} graded plans are counted together, so each row says something."
            if t > 1 else ""))
+    family = None if service else family_section(session, cycle.id, t)  # a family rates the whole plan
+    if family:
+        sections.append(family)
     actions = board.action_rows(session, data, keep)
     sections.append(_section("findings", "Strengths, weaknesses and actions", [
         board.strong_table(results, keep, t), board.weak_table(results, keep, t),

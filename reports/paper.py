@@ -10,7 +10,9 @@ sentences are templates filled from the data (reports/templates/_cover.jinja); n
   cycle on the same rubric) with a two-proportion test, the area's target and a national figure from settings;
 - where plans are strongest and weakest, by service, section and criterion;
 - recurring themes in what auditors wrote (reports.themes), a pseudonymised example of each;
-- timeliness in three lines, actions off track, and what the board is asked to note, agree or decide.
+- timeliness in three lines, actions off track, and what the board is asked to note, agree or decide;
+- family voice, where the cycle surveyed families (reports/family.py): the response rate, the family's view beside
+  the grades, how many plans the two disagree on, and the themes families wrote about, suppressed as the tables are.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ def cover(pack: dict, progress_status: dict, comments: list[dict], actions: list
                     + (f" for {pack['service_label']}" if pack["service_label"] else "")
                     + ", how it compares with earlier cycles and the target, and what the board is asked to do."),
         "headline": headline, "where": where, "themes": _themes(comments),
-        "timeliness": _timeliness(f), "actions": _actions(f, actions, as_of),
+        "timeliness": _timeliness(f), "actions": _actions(f, actions, as_of), "family": _family(f),
     }
     cover_["asks"] = _asks(pack, cover_, change, below_target, where, options)
     cover_["figures"] = f.quoted
@@ -238,6 +240,39 @@ def _themes(comments: list[dict]) -> dict:
     strong = [c["comment"] for c in comments if c["grade"] is not None and c["grade"] >= int(Grade.GOOD)]
     return {"comments": len(comments), "weak": [asdict(t) for t in themes(weak)],
             "strong": [asdict(t) for t in themes(strong, top=2)]}
+
+
+def _family(f: _Figures) -> list[str]:
+    """Family voice in a few lines, from the pack's "Family voice" tables; none when no family was surveyed."""
+    rates = f.rows("response_rates")
+    if not rates:
+        return []
+    lines = []
+    for i, row in enumerate(rates):
+        if row["record"]["invited"]:
+            who = f.text("response_rates", i, "audience")
+            rate = f.cell("response_rates", i, "rate")
+            share = f" ({rate['text']})" if rate["value"] is not None else ""
+            lines.append(f"{who}: {f.text('response_rates', i, 'answered')} answers to "
+                         f"{f.text('response_rates', i, 'invited')} survey links{share}.")
+    beside = []
+    for i, row in enumerate(f.rows("family_and_grade")):
+        if row["record"]["plans"]:
+            beside.append(f"{f.text('family_and_grade', i, 'grade')}: {f.text('family_and_grade', i, 'plans')} "
+                          f"(rates it well {f.text('family_and_grade', i, 'well')}, poorly "
+                          f"{f.text('family_and_grade', i, 'poorly')})")
+    if beside:
+        lines.append("The family's overall view beside the audit grade: " + "; ".join(beside) + ".")
+    words = ("graded Good or better that the family rates poorly", "graded below Good that the family rates well")
+    ways = [f"{f.text('family_disagreements', i, 'plans')} {words[i]}" for i in range(len(f.rows("family_disagreements")))]
+    if ways:
+        lines.append(f"Plans where the family and the audit disagree: {'; '.join(ways)}. The QA lead looks at each "
+                     "again.")
+    phrases = [f"“{f.text('family_themes', i, 'phrase')}” ({f.text('family_themes', i, 'responses')})"
+               for i in range(min(3, len(f.rows("family_themes"))))]
+    lines.append(f"Families wrote most about {', '.join(phrases)}." if phrases else
+                 "No phrase in what families wrote was used by enough families to report.")
+    return lines
 
 
 def _timeliness(f: _Figures) -> list[str]:

@@ -84,5 +84,15 @@ def summary_from_pack(pack: dict) -> dict:
         "services": [pack["service_label"]] if service else [a.label for a in (
             Agency.sen_team, Agency.education, Agency.health, Agency.social_care)],
         "grade_order_note": "Grades best first: " + ", ".join(g.label for g in sorted(Grade, reverse=True)),
+        "family": _family(pack),
     }
+
+
+def _family(pack: dict) -> dict | None:
+    """The pack's "Family voice" section (issue 21) as the summary carries it: the cover's lines and the tables,
+    suppressed as the pack's are; None when the cycle surveyed no family (or for one service's part)."""
+    section = next((s for s in pack["sections"] if s["id"] == "family"), None)
+    if section is None:
+        return None
+    return {"lines": pack["cover"]["family"], "intro": section["intro"], "tables": section["tables"]}
 

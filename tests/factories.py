@@ -42,7 +42,7 @@ def make_auditor(session, area: LocalArea, code: str, agency: str, **overrides) 
 
 
 def make_auditor_pool(session, area: LocalArea, per_agency: int = 2) -> list[Auditor]:
-    codes = {"sen_team": "SEN", "education": "ED", "health": "HE", "social_care": "SC"}
+    codes = {"sen_team": "SEN", "education": "ED", "health": "HE", "social_care": "SC", "parent_carer_forum": "PCF"}
     return [make_auditor(session, area, f"AUD-{abbr}-{i:02d}", agency)
             for agency, abbr in codes.items() for i in range(1, per_agency + 1)]
 

@@ -33,8 +33,9 @@ def test_sections_go_to_their_agency_and_social_care_only_when_it_applies(sessio
         plan_id = session.get(SampledPlan, a.sampled_plan_id).plan_id
         by_plan.setdefault(plan_id, {})[a.agency] = sorted(a.sections)
         assert session.get(Auditor, a.auditor_id).agency == a.agency
-    assert by_plan[with_sc.id] == {"sen_team": ["A", "E", "I", "J", "K"], "education": ["B", "F"],
-                                   "health": ["C", "G"], "social_care": ["D", "H"]}
+    assert by_plan[with_sc.id] == {"sen_team": ["A:sen_team", "E:sen_team", "I", "J", "K"], "education": ["B", "F"],
+                                   "health": ["C", "G"], "social_care": ["D", "H"],
+                                   "parent_carer_forum": ["A:parent_carer_forum", "E:parent_carer_forum"]}
     assert "social_care" not in by_plan[without.id]
 
 
@@ -44,6 +45,7 @@ def test_never_the_case_officer_or_an_advice_author(session, area):
     make_auditor(session, area, "ED-AUTHOR", "education")
     make_auditor(session, area, "AUD-ED-01", "education")
     make_auditor(session, area, "AUD-HE-01", "health")
+    make_auditor(session, area, "AUD-PCF-01", "parent_carer_forum")
     for _ in range(4):
         make_plan(session, area, case_officer="CO-01", education_advice_author="ED-AUTHOR")
     _, assignments = open_cycle(session, new_cycle(session, area, 4))

@@ -56,10 +56,11 @@ def section_grades(session, cycle):
 
 def test_weighted_sections_round_halves_down_and_f_caps_the_plan(session, area):
     cycle, _ = open_one_plan_cycle(session, area)
-    # A: A1 (w2) Good, A2 (w1) RI, A3 (w1) RI -> (6+2+2)/4 = 2.5 -> an exact half goes down to RI.
+    # A: A1 (w2) Good, A2 (w1) RI, A3 (w1) RI -> (6+2+2)/4 = 2.5 -> an exact half goes down to RI (the SEN
+    # team's part); the forum's part A4 (w2) Good, A5 (w1) Inadequate -> 7/3 -> RI; the section: (2+2)/2 -> RI.
     # B: B1 (w2) Outstanding, B2 (w1) Inadequate, B3 (w2) Good -> (8+1+6)/5 = 3.0 -> Good.
     # F: all Inadequate. Every other criterion Outstanding.
-    grades = {"A1": G, "A2": RI, "A3": RI, "B1": O, "B2": I, "B3": G, "F1": I, "F2": I, "F3": I}
+    grades = {"A1": G, "A2": RI, "A3": RI, "A4": G, "A5": I, "B1": O, "B2": I, "B3": G, "F1": I, "F2": I, "F3": I}
     grade_all(session, cycle, grades, default=O)
     summary = score_cycle(session, cycle)
     sections = section_grades(session, cycle)

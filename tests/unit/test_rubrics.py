@@ -110,19 +110,33 @@ def test_whole_plan_sections_agencies_and_rules():
     rubric = find_rubric(RUBRICS, "whole-plan")
     assert rubric.kind == "whole_plan" and rubric.theme is None
     assert rubric.section_codes() == list("ABCDEFGHIJK")
-    assert {s.code: s.agency for s in rubric.sections} == {
-        "A": "sen_team", "B": "education", "C": "health", "D": "social_care", "E": "sen_team",
-        "F": "education", "G": "health", "H": "social_care", "I": "sen_team", "J": "sen_team", "K": "sen_team",
+    assert {s.code: s.graded_by() for s in rubric.sections} == {
+        "A": ("sen_team", "parent_carer_forum"), "B": ("education",), "C": ("health",), "D": ("social_care",),
+        "E": ("sen_team", "parent_carer_forum"), "F": ("education",), "G": ("health",), "H": ("social_care",),
+        "I": ("sen_team",), "J": ("sen_team",), "K": ("sen_team",),
     }  # fmt: skip
     assert {s.code: s.applies_if_advice for s in rubric.sections if s.applies_if_advice} == {
         "C": "health", "G": "health", "D": "social_care", "H": "social_care",
     }  # fmt: skip
-    assert all(2 <= len(s.criteria) <= 4 for s in rubric.sections)
+    assert all(1 <= len(u.criteria) <= 4 for u in rubric.units) and all(len(s.criteria) <= 5 for s in rubric.sections)
     assert rubric.rollup.section_method == "weighted" and rubric.rollup.plan_method == "best_fit"
     (cap,) = rubric.rollup.caps
     assert cap.targets == ("B", "F") and cap.at_or_below == Grade.INADEQUATE
     assert cap.cap_at == Grade.REQUIRES_IMPROVEMENT
-    assert rubric.agencies() == ["sen_team", "education", "health", "social_care"]
+    assert rubric.agencies() == ["sen_team", "parent_carer_forum", "education", "health", "social_care"]
+
+
+def test_whole_plan_gives_the_parent_carer_forum_family_voice_and_co_production_in_a_and_e():
+    """Issue 21: the forum's auditor grades its own part of A and E (the family's voice, co-production), the SEN
+    team the rest; each part is scored on its own and the section combines them (mean, halves down)."""
+    rubric = find_rubric(RUBRICS, "whole-plan")
+    forum = rubric.units_for_agency("parent_carer_forum")
+    assert [(u.code, u.criterion_ids()) for u in forum] == [("A:parent_carer_forum", ["A4", "A5"]),
+                                                           ("E:parent_carer_forum", ["E4"])]
+    assert "co-production" in rubric.criterion("A4")[1].text and "family" in rubric.criterion("E4")[1].text
+    assert [u.code for u in rubric.units_for_agency("sen_team")] == ["A:sen_team", "E:sen_team", "I", "J", "K"]
+    assert rubric.section("A:sen_team").criterion_ids() == ["A1", "A2", "A3"]
+    assert rubric.section("A").combine == rubric.section("E").combine == "weighted"
 
 
 @pytest.mark.parametrize("theme", ["education", "health", "social_care"])
@@ -350,7 +364,7 @@ def test_store_rubric_is_idempotent_by_content_hash(session):
     again = store_rubric(session, find_rubric(RUBRICS, "whole-plan"))
     assert again.id == first.id
     assert len(session.exec(select(RubricVersion)).all()) == 1
-    assert (first.key, first.version_label, first.kind, first.theme) == ("whole-plan", "2026.1", "whole_plan", None)
+    assert (first.key, first.version_label, first.kind, first.theme) == ("whole-plan", "2026.2", "whole_plan", None)
 
 
 def test_store_rubric_leaves_the_commit_to_the_caller(session):

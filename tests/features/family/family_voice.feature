@@ -86,3 +86,25 @@ Feature: Family voice beside every audited plan
     And the family response rate is 4 of 4
     And the QA lead's family voice page lists "F-001" and "F-004" as disagreements
     And the parent carer forum auditor's family voice page shows the tables and themes but no plan reference
+
+  Scenario: The board pack and the results page carry the family voice, small numbers suppressed
+    Given the QA lead has made the cycle's survey links
+    And these families have answered overall
+      | plan_ref | overall | comment                                               |
+      | F-001    | 1       | Speech therapy never started and nobody listened to us |
+      | F-002    | 5       | Brilliant school and speech therapy is weekly          |
+      | F-003    | 3       |                                                       |
+      | F-004    | 4       | Speech therapy is good now                            |
+    When the board pack of the cycle is built for publication
+    Then its "Family voice" section shows the response rate "100.0%" of 6 links made and 4 answers
+    And each grade's row beside the family's view shows "<2", one plan each being too few to show
+    And the disagreements show "<2" each way, not 1
+    And the cover says what families said: the response rate, the view beside the grades, the disagreements and "speech therapy" (3)
+    And no plan reference is in the pack
+    When the internal board pack of the cycle is built
+    Then the disagreements show 1 each way
+    And the board's results page for the cycle shows the family voice as the pack does
+
+  Scenario: A cycle that surveyed no family has no family voice in its board pack
+    When the board pack of the cycle is built for publication
+    Then the pack has no "Family voice" section and its cover says nothing of families

@@ -325,7 +325,109 @@ def qa_page(ctx, a, b):
 def forum_page(ctx):
     html = _page_as(ctx, "demo-parent-carer-auditor")
     assert "Response rates" in html and "speech therapy" in html
-    assert not re.search(r"F-00\d", html) and "disagree" not in html.split("<main", 1)[1].split("Themes", 1)[0]
+    assert not re.search(r"F-00\d", html) and "Where the family and the audit disagree" not in html
+    assert "Plans where the family&#39;s view and the audit disagree" in html  # how many, never which
+
+
+def _pack(ctx, audience: str) -> dict:
+    from audit.cycle.lifecycle import get_cycle
+    from reports.pack import build_pack
+
+    with transaction(engine_from_settings(ctx["settings"])) as session:
+        return build_pack(session, get_cycle(session, ctx["cycle"]), product_clock.today(),
+                          ctx["settings"].small_number_threshold, audience=audience)
+
+
+def _family_table(pack: dict, key: str) -> dict:
+    section = next(s for s in pack["sections"] if s["id"] == "family")
+    return next(t for t in section["tables"] if t["key"] == key)
+
+
+@when("the board pack of the cycle is built for publication")
+def published_pack(ctx):
+    ctx["pack"] = _pack(ctx, "published")
+
+
+@when("the internal board pack of the cycle is built")
+def internal_pack(ctx):
+    ctx["pack"] = _pack(ctx, "internal")
+
+
+@then(parsers.parse('its "Family voice" section shows the response rate "{rate}" of {invited:d} links made and '
+                    '{answered:d} answers'))
+def pack_rates(ctx, rate, invited, answered):
+    section = next(s for s in ctx["pack"]["sections"] if s["id"] == "family")
+    assert section["title"] == "Family voice"
+    family, young = (row["record"] for row in _family_table(ctx["pack"], "response_rates")["rows"])
+    assert family["answered"] == answered and family["invited"] == 4
+    assert family["invited"] + young["invited"] == invited
+    assert _family_table(ctx["pack"], "response_rates")["rows"][0]["cells"][-1]["text"] == rate
+
+
+@then(parsers.parse('each grade\'s row beside the family\'s view shows "{shown}", one plan each being too few to show'))
+def pack_beside(ctx, shown):
+    rows = _family_table(ctx["pack"], "family_and_grade")["rows"]
+    graded = [r for r in rows if r["record"]["grade"] != "Not yet graded"]
+    assert len(graded) == 4
+    assert all(cell["text"] == shown for r in graded for cell in r["cells"][1:])
+
+
+@then(parsers.parse('the disagreements show "{shown}" each way, not 1'))
+def pack_disagreements_hidden(ctx, shown):
+    rows = _family_table(ctx["pack"], "family_disagreements")["rows"]
+    assert [r["cells"][1]["text"] for r in rows] == [shown, shown]
+    assert all(r["cells"][1]["value"] is None and r["record"]["plans"] == shown for r in rows)
+
+
+@then(parsers.parse("the disagreements show {n:d} each way"))
+def pack_disagreements_shown(ctx, n):
+    rows = _family_table(ctx["pack"], "family_disagreements")["rows"]
+    assert [r["cells"][1]["text"] for r in rows] == [str(n), str(n)]
+
+
+@then(parsers.parse('the cover says what families said: the response rate, the view beside the grades, the '
+                    'disagreements and "{phrase}" ({n:d})'))
+def pack_cover(ctx, phrase, n):
+    lines = ctx["pack"]["cover"]["family"]
+    assert lines[0] == "Parent or carer: 4 answers to 4 survey links (100.0%)."
+    assert lines[1] == "Young person: 0 answers to 2 survey links (0.0%)."
+    assert lines[2].startswith("The family's overall view beside the audit grade: Outstanding: <2 (rates it well <2")
+    assert lines[3] == ("Plans where the family and the audit disagree: <2 graded Good or better that the family rates "
+                        "poorly; <2 graded below Good that the family rates well. The QA lead looks at each again.")
+    assert f"“{phrase}” ({n})" in lines[4]
+    quoted = {q["table"] for q in ctx["pack"]["cover"]["figures"]}
+    assert {"response_rates", "family_and_grade", "family_disagreements", "family_themes"} <= quoted
+    from reports.pack_render import render_html, render_markdown
+
+    assert "What families said" in render_html(ctx["pack"]) and "## What families said" in render_markdown(ctx["pack"])
+
+
+@then("no plan reference is in the pack")
+def pack_without_refs(ctx):
+    assert not re.search(r"F-00\d", json.dumps(ctx["pack"], default=str))
+
+
+@then("the board's results page for the cycle shows the family voice as the pack does")
+def results_page(ctx):
+    from audit.cycle.lifecycle import get_area
+    from audit.protection.users import ensure_demo_users
+    from tests.web.conftest import sign_in
+
+    with transaction(engine_from_settings(ctx["settings"])) as session:
+        ensure_demo_users(session, get_area(session, "FAMILY"))
+    with TestClient(create_app(ctx["settings"]), follow_redirects=False) as client:
+        sign_in(client, "demo-board-member")
+        html = client.get(f"/results/{ctx['cycle']}").text
+    family = html.split('id="family"', 1)[1]
+    assert "Family voice" in html and "Response rates" in family and "speech therapy" in family
+    assert "Plans where the family&#39;s view and the audit disagree" in family
+    assert not re.search(r"F-00\d", family)
+
+
+@then("the pack has no \"Family voice\" section and its cover says nothing of families")
+def no_family(ctx):
+    assert all(s["id"] != "family" for s in ctx["pack"]["sections"])
+    assert ctx["pack"]["cover"]["family"] == []
 
 
 @given(parsers.parse('a survey export "{name}" with these rows'))
