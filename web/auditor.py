@@ -68,6 +68,15 @@ def continue_if_complete(request: Request, session: Session, cycle: Cycle) -> bo
     return True
 
 
+def sections_words(codes: list[str]) -> str:
+    """An assignment's sections as people read them: "A (Parent carer forum's part), I" for "A:parent_carer_forum", "I"."""
+    out = []
+    for code in codes:
+        section, _, agency = code.partition(":")
+        out.append(f"{section} ({Agency(agency).label}'s part)" if agency else section)
+    return ", ".join(out)
+
+
 @router.get("/my-audits")
 def my_audits(request: Request, user: Auditing):
     with store(request) as session:
@@ -81,7 +90,7 @@ def my_audits(request: Request, user: Auditing):
                 select(Scorecard).where(col(Scorecard.assignment_id).in_([a.id for a, _ in pairs])))}
             for assignment, plan in pairs:
                 state = assignment_state(cards.get(assignment.id), assignment, _today())
-                rows.append({"id": assignment.id, "plan_ref": plan.plan_ref, "sections": ", ".join(assignment.sections),
+                rows.append({"id": assignment.id, "plan_ref": plan.plan_ref, "sections": sections_words(assignment.sections),
                              "due": assignment.due_date, "state": state, "tag": STATE_TAGS[state]})
             if rows:
                 groups.append({"cycle": cycle, "rows": rows})
@@ -107,6 +116,7 @@ def scorecard_page(request: Request, assignment_id: Id, user: Auditing, saved: b
         with store(request, write=True) as session:
             document = document_panel(session, user, plan)
     return page(request, "scorecard.html", title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle,
+                sections=sections_words(assignment.sections),
                 details=plan_details(plan, user.role), document=document, evidence=evidence,
                 assignment=assignment, card=card, submitted=submitted, saved=saved, tag=STATE_TAGS[state],
                 criteria=_criteria_view(rubric, assignment, values, {}), closed=cycle.status == "closed")
@@ -139,7 +149,8 @@ def save_scorecard_form(request: Request, assignment_id: Id, user: Auditing,
         errors = [{"text": conflict, "href": "#scorecard"}] if conflict else [
             {"text": text, "href": f"#{column}-{cid}"} for (cid, column), text in field_errors.items()]
         return page(request, "scorecard.html", status=409 if conflict else 400,
-                    title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle, assignment=assignment,
+                    title=f"Scorecard for plan {plan.plan_ref}", plan=plan, cycle=cycle,
+                sections=sections_words(assignment.sections), assignment=assignment,
                     details=plan_details(plan, user.role),
                     card=None, submitted=False, saved=False, errors=errors, tag=None, closed=False, document=None,
                     evidence={cid: passage for cid, (_, passage) in _evidence(form, rubric, assignment).items()},

@@ -105,6 +105,16 @@ Feature: Family voice beside every audited plan
     Then the disagreements show 1 each way
     And the board's results page for the cycle shows the family voice as the pack does
 
+  Scenario: The parent carer forum auditor grades the family's voice and co-production in sections A and E
+    When the cycle is assigned to an area with a parent carer forum auditor
+    Then the forum auditor's piece of each plan is "A (Parent carer forum's part), E (Parent carer forum's part)"
+    When the parent carer forum auditor signs in and opens their first plan
+    Then their scorecard shows "A4", "A5" and "E4" and no criterion of the SEN team's part
+    When they submit it with "A4" left ungraded
+    Then the page shows 1 error, for "A4", and nothing is submitted
+    When they submit it graded Good throughout
+    Then the scorecard is submitted and the plan's A and E results keep the forum's part beside the SEN team's
+
   Scenario: A cycle that surveyed no family has no family voice in its board pack
     When the board pack of the cycle is built for publication
     Then the pack has no "Family voice" section and its cover says nothing of families

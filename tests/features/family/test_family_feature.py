@@ -503,3 +503,99 @@ def letters_right(ctx, name):
 def is_pdf(ctx, name):
     data = (ctx["folder"] / name).read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 2000
+
+
+# --- the parent carer forum auditor's part of the rubric ---------------------------------------------------------
+
+
+@when("the cycle is assigned to an area with a parent carer forum auditor")
+def assign_with_forum(ctx):
+    from audit.cycle.assignment import assign_cycle
+    from audit.cycle.lifecycle import get_area, get_cycle
+    from audit.protection.users import ensure_demo_users
+    from audit.store.models import Assignment
+    from tests.factories import make_auditor_pool
+
+    with transaction(engine_from_settings(ctx["settings"])) as session:
+        area = get_area(session, "FAMILY")
+        make_auditor_pool(session, area, per_agency=1)
+        assign_cycle(session, get_cycle(session, ctx["cycle"]))
+        ensure_demo_users(session, area)
+        ctx["forum"] = [(a.id, list(a.sections)) for a in session.exec(
+            select(Assignment).where(Assignment.agency == "parent_carer_forum").order_by(Assignment.id))]
+    assert len(ctx["forum"]) == 4  # one piece per sampled plan
+
+
+@then(parsers.parse('the forum auditor\'s piece of each plan is "{words}"'))
+def forum_pieces(ctx, words):
+    from web.auditor import sections_words
+
+    assert {sections_words(sections) for _, sections in ctx["forum"]} == {words}
+
+
+@when("the parent carer forum auditor signs in and opens their first plan")
+def forum_opens(ctx):
+    from tests.web.conftest import sign_in
+
+    client = ctx["forum_client"] = TestClient(create_app(ctx["settings"]), follow_redirects=False).__enter__()
+    ctx["forum_csrf"] = sign_in(client, "demo-parent-carer-auditor")
+    listing = client.get("/my-audits").text
+    ctx["aid"] = ctx["forum"][0][0]
+    assert f'href="/my-audits/{ctx["aid"]}"' in listing and "Parent carer forum&#39;s part" in listing
+    ctx["page"] = client.get(f"/my-audits/{ctx['aid']}").text
+
+
+@then(parsers.parse('their scorecard shows "{a}", "{b}" and "{c}" and no criterion of the SEN team\'s part'))
+def forum_card(ctx, a, b, c):
+    for cid in (a, b, c):
+        assert f'name="grade-{cid}"' in ctx["page"], cid
+    assert "co-production" in ctx["page"]
+    assert not any(f'name="grade-{cid}"' in ctx["page"] for cid in ("A1", "A2", "A3", "E1", "E2", "E3", "B1"))
+
+
+def _forum_post(ctx, grades: dict):
+    return ctx["forum_client"].post(f"/my-audits/{ctx['aid']}",
+                                    data={"csrf_token": ctx["forum_csrf"], "action": "submit", **grades})
+
+
+@when(parsers.parse('they submit it with "{cid}" left ungraded'))
+def forum_missing(ctx, cid):
+    ctx["response"] = _forum_post(ctx, {f"grade-{k}": "3" for k in ("A4", "A5", "E4") if k != cid})
+
+
+@then(parsers.parse('the page shows 1 error, for "{cid}", and nothing is submitted'))
+def forum_error(ctx, cid):
+    from audit.store.models import Scorecard
+
+    response = ctx["response"]
+    assert response.status_code == 400
+    summary = response.text.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
+    assert summary.count("<li>") == 1 and f"-{cid}" in summary
+    assert all(card.status != "submitted" for card in stored(ctx, Scorecard))
+
+
+@when("they submit it graded Good throughout")
+def forum_submits(ctx):
+    ctx["response"] = _forum_post(ctx, {f"grade-{k}": "3" for k in ("A4", "A5", "E4")})
+
+
+@then("the scorecard is submitted and the plan's A and E results keep the forum's part beside the SEN team's")
+def forum_submitted(ctx):
+    from audit.cycle.lifecycle import get_cycle
+    from audit.results.cycle_scores import score_cycle
+    from audit.store.models import Assignment, Scorecard, SectionResult
+
+    assert ctx["response"].status_code == 303
+    assert "Scorecard submitted" in ctx["forum_client"].get(ctx["response"].headers["location"]).text
+    ctx["forum_client"].__exit__(None, None, None)
+    with transaction(engine_from_settings(ctx["settings"])) as session:
+        card = session.exec(select(Scorecard).where(Scorecard.assignment_id == ctx["aid"])).one()
+        assert card.status == "submitted"
+        sampled = session.get(Assignment, ctx["aid"]).sampled_plan_id
+        score_cycle(session, get_cycle(session, ctx["cycle"]))
+        results = {r.section: r for r in session.exec(select(SectionResult).where(
+            SectionResult.sampled_plan_id == sampled))}
+    # The SEN team has not graded yet: A and E wait for their part, the forum's is kept.
+    for code in ("A", "E"):
+        assert results[code].status == "incomplete" and results[code].parts == {"sen_team": None,
+                                                                                  "parent_carer_forum": 3}
