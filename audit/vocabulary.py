@@ -324,3 +324,10 @@ def stratum_label(key: str | None) -> str:
             parts.append(f"{label(field, 'stratum_field')} {value}".strip())
     words = [parts[0]] + [_lower_first(p) for p in parts[1:]]
     return ", ".join(words)
+
+
+def section_words(code: str) -> str:
+    """A rubric unit as words: 'A' stays 'A'; a shared section's part 'A:parent_carer_forum' reads
+    'A (Parent carer forum's part)'."""
+    section, _, agency = str(code).partition(":")
+    return f"{section} ({label(agency, 'agency')}'s part)" if agency else section

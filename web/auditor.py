@@ -28,7 +28,7 @@ from audit.errors import Conflict, InputRejected, NotFound
 from audit.protection.permissions import Permission
 from audit.rubrics.loading import Rubric
 from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan, Scorecard, User
-from audit.vocabulary import Agency, Grade, ScorecardStatus, label
+from audit.vocabulary import Agency, Grade, ScorecardStatus, label, section_words
 from audit.words import moment
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, one_save_at_a_time, page, store
 from web.documents import document_panel
@@ -70,11 +70,7 @@ def continue_if_complete(request: Request, session: Session, cycle: Cycle) -> bo
 
 def sections_words(codes: list[str]) -> str:
     """An assignment's sections as people read them: "A (Parent carer forum's part), I" for "A:parent_carer_forum", "I"."""
-    out = []
-    for code in codes:
-        section, _, agency = code.partition(":")
-        out.append(f"{section} ({Agency(agency).label}'s part)" if agency else section)
-    return ", ".join(out)
+    return ", ".join(section_words(code) for code in codes)
 
 
 @router.get("/my-audits")

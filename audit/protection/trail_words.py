@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from audit.store.models import Assignment, Plan, SampledPlan, Scorecard, TrailEntry, User
-from audit.vocabulary import Grade, humanise, label, stratum_label
+from audit.vocabulary import Grade, humanise, label, section_words, stratum_label
 from audit.words import day, moment
 
 KEYS_SHOWN = 20  # keys of a bulk entry listed on screen; the export has them all
@@ -63,6 +63,8 @@ def value_words(table: str, column: str, value: Any) -> str:
         return "yes" if value else "no"
     if column == "stratum":
         return stratum_label(str(value))
+    if column == "sections" and isinstance(value, list):  # an assignment's sections and parts ("E:health")
+        return ", ".join(section_words(v) for v in value) or "none"
     family = COLUMN_FAMILIES.get(table, {}).get(column) or COLUMN_FAMILIES["*"].get(column)
     if family:
         return label(value, family)
