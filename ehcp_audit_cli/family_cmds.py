@@ -30,11 +30,15 @@ def links_cmd(
     out: Path = typer.Option(..., "--out", help="CSV to write, for a mail merge: plan, audience, link and code."),
     letters: Path | None = typer.Option(None, "--letters", help="Also write printable letters with a QR code "
                                                                "(.html or .pdf)."),
+    emails: Path | None = typer.Option(None, "--emails", help="CSV or XLSX of plan_ref and email (and audience): "
+                                                             "each new link with an address is also emailed; the "
+                                                             "addresses are used and not kept."),
 ) -> None:
     """Make a personal, single-use survey link for each sampled plan's family (and young person, year 7 up).
 
     The links are shown once, in the file written: the store keeps only their hashes. Run again to make links
-    for plans added since; plans that already have a link are skipped.
+    for plans added since; plans that already have a link are skipped. With --emails, each new link whose plan
+    (and audience) has an address is sent to it by email (SMTP settings needed); nothing is sent to anyone else.
     """
     from audit.cells import escape_formula
     from audit.family.links import AUDIENCE_LABELS, make_links
@@ -47,9 +51,21 @@ def links_cmd(
                                  param_hint="--out")
     config = settings()
     base = config.survey_base_url.rstrip("/")
+    if emails is not None:
+        from flows.mail import smtp_configured
+
+        if not smtp_configured(config):
+            raise typer.BadParameter("no email can be sent: set EHCP_AUDIT_SMTP_HOST (and the other SMTP "
+                                     "settings), or leave --emails out and mail-merge the links file",
+                                     param_hint="--emails")
+    addresses: dict[tuple[str, str], str] = {}
     # The file is the only copy of the links (the store keeps hashes), so it is written before the links are
     # committed: if it cannot be written, no link is stored and a rerun makes them all again.
     with store() as session:
+        if emails is not None:
+            from audit.family.addresses import read_addresses
+
+            addresses = read_addresses(session, cycle_id, emails)  # all or nothing, before any link is made
         issued = make_links(session, cycle_id, _surveys(), days=config.survey_link_days,
                             young_person_from_year=config.survey_young_person_from_year)
         buffer = io.StringIO()
@@ -69,6 +85,33 @@ def links_cmd(
             console.print(f"Wrote {letters}", highlight=False)
     console.print(f"Made {len(issued)} survey link(s) for cycle {cycle_id}; wrote {out}. Keep the file safe: "
                   "each link works once, until it expires.", highlight=False)
+    if emails is not None:
+        _email_links(config, issued, addresses, base)
+
+
+def _email_links(config, issued, addresses: dict[tuple[str, str], str], base: str) -> None:
+    """Send each new link that has an address, then forget the addresses (they are never stored or written)."""
+    from flows.mail import send_survey_links, survey_link_message
+
+    messages = [(link.plan_ref, survey_link_message(config, addresses[(link.plan_ref, link.audience)], link.audience,
+                                                    f"{base}/survey/{link.token}", f"{base}/survey", link.code,
+                                                    link.expires_at))
+                for link in issued if (link.plan_ref, link.audience) in addresses]
+    earlier = len(addresses) - len(messages)
+    addresses.clear()
+    try:
+        failed = send_survey_links(config, messages) if messages else []
+    except OSError as exc:  # the mail server could not be reached: the links are made and in the file
+        failed = [ref for ref, _ in messages]
+        console.print(f"Could not reach the mail server ({exc.__class__.__name__}).", highlight=False)
+    console.print(f"Emailed {len(messages) - len(failed)} link(s); links without an address were not sent: "
+                  "post or mail-merge them from the links file.", highlight=False)
+    if earlier:
+        console.print(f"{earlier} address(es) were for plans whose link was made before; a link is shown only "
+                      "once, so those were not emailed.", highlight=False)
+    if failed:
+        console.print(f"Could not email the link for {', '.join(sorted(set(failed)))}: send it from the links "
+                      "file.", highlight=False)
 
 
 @family_app.command("import")

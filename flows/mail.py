@@ -99,3 +99,42 @@ def account_link_message(settings: Settings, to: str, purpose: str, username: st
         f"{opening}\n\n{url}\n\nThe link works once, until {moment(expires)}. If you did not expect this email, "
         f"you can ignore it; nothing changes until the link is used.\n\nHelp: {settings.contact_email}\n")
     return message
+
+
+def survey_link_message(settings: Settings, to: str, audience: str, link: str, short_address: str, code: str,
+                        expires: datetime) -> EmailMessage:
+    """A family's (or young person's) personal survey link (issue 21): what it is for, the link, the code to type,
+    when it expires. It names no plan, child or school: an email can be read by someone else in the house."""
+    message = EmailMessage()
+    message["From"], message["To"] = settings.smtp_from, to
+    who = settings.organisation_name
+    if audience == "young_person":
+        message["Subject"] = "Tell us what you think of your plan"
+        opening = (f"{who} would like to know what you think of your EHC plan. It takes about 5 minutes. You do "
+                   "not have to answer, and nobody will be cross whatever you say.")
+    else:
+        message["Subject"] = "A short survey about your child's EHC plan"
+        opening = (f"{who} checks the quality of education, health and care plans with partners, including the "
+                   "parent carer forum. We would like to know what you think of your child's plan: a few "
+                   "statements to agree or disagree with, and space to say more. It takes about 5 minutes.")
+    message.set_content(
+        f"{opening}\n\nOpen your personal link:\n{link}\n\nOr go to {short_address} and type the code {code}.\n\n"
+        f"The link works once, until {day(expires.date())}. Please do not pass it on. If you did not expect this "
+        f"email, you can ignore it.\n\nQuestions: {settings.contact_email}\n")
+    return message
+
+
+def send_survey_links(settings: Settings, messages: list[tuple[str, EmailMessage]]) -> list[str]:
+    """Send each (plan reference, message) over one connection; the plan references whose message failed."""
+    failed = []
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password or "")
+        for plan_ref, message in messages:
+            try:
+                smtp.send_message(message)
+            except smtplib.SMTPException:  # one refused address must not stop the others
+                failed.append(plan_ref)
+    return failed

@@ -22,6 +22,32 @@ Feature: Family voice beside every audited plan
     Then they are told to name a .csv file
     And no survey link is stored, so making the links into "links.csv" still makes them all
 
+  Scenario: A link is emailed where the upload gives the family's address, and nowhere else
+    Given an address file "emails.csv" with these rows
+      | Plan reference | Email address            |
+      | F-001          | parent.one@example.org   |
+      | F-003          | parent.three@example.org |
+    When the QA lead makes the cycle's survey links into "links.csv", emailing the addresses in "emails.csv"
+    Then 2 emails are sent, each to its own address with that plan's family link and code, and no plan reference
+    And no address is kept in the store or in "links.csv"
+
+  Scenario: An address file with mistakes sends nothing and makes no link
+    Given an address file "bad-emails.csv" with these rows
+      | Plan reference | Email address          | Audience     |
+      | F-999          | someone@example.org    |              |
+      | F-001          | not an address         |              |
+      | F-002          | yp@example.org         | Grandparent  |
+      | F-003          | a@example.org          |              |
+      | F-003          | b@example.org          | family       |
+    When the QA lead makes the cycle's survey links into "links.csv", emailing the addresses in "bad-emails.csv"
+    Then the links are refused with these problems
+      | row | column         | message                                          |
+      | 2   | Plan reference | 'F-999' is not a plan sampled in cycle           |
+      | 3   | Email address  | this is not an email address                     |
+      | 4   | Audience       | 'Grandparent' is not whose link it is            |
+      | 6   | Plan reference | plan F-003 has a second address for the parent   |
+    And no email is sent and no survey link is stored
+
   Scenario: Printable letters carry the short address, the code and a QR code of the link
     When the QA lead makes the cycle's survey links into "links.csv" with letters "letters.pdf" and "letters.html"
     Then "letters.html" has one letter per link, each with its code, the short address and a QR code of its link

@@ -20,6 +20,7 @@ from audit.store.db import engine_from_settings, transaction
 from audit.store.models import Plan, SampledPlan, SurveyLink, SurveyResponse
 from ehcp_audit_cli.main import app as cli
 from tests.family_data import family_cycle, family_settings
+from tests.smtp_server import smtp  # noqa: F401  (fixture)
 from tests.web.conftest import csrf_of
 from web.app import create_app
 
@@ -599,3 +600,66 @@ def forum_submitted(ctx):
     for code in ("A", "E"):
         assert results[code].status == "incomplete" and results[code].parts == {"sen_team": None,
                                                                                   "parent_carer_forum": 3}
+
+
+# --- links by email ---------------------------------------------------------------------------------------------
+
+
+@given(parsers.parse('an address file "{name}" with these rows'))
+def address_file(ctx, name, datatable):
+    with open(ctx["folder"] / name, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(datatable)
+    ctx["addresses"] = {row[1] for row in datatable[1:]}
+
+
+@when(parsers.parse('the QA lead makes the cycle\'s survey links into "{out}", emailing the addresses in "{name}"'))
+def links_by_email(ctx, out, name, smtp, monkeypatch):
+    controller, inbox = smtp
+    monkeypatch.setenv("EHCP_AUDIT_SMTP_HOST", controller.hostname)
+    monkeypatch.setenv("EHCP_AUDIT_SMTP_PORT", str(controller.port))
+    get_settings.cache_clear()
+    ctx["inbox"] = inbox
+    ctx["result"] = runner.invoke(cli, ["family", "links", str(ctx["cycle"]), "--out", str(ctx["folder"] / out),
+                                        "--emails", str(ctx["folder"] / name)])
+    ctx["out"] = ctx["folder"] / out
+
+
+@then(parsers.parse("{n:d} emails are sent, each to its own address with that plan's family link and code, and "
+                    "no plan reference"))
+def emails_sent(ctx, n):
+    assert ctx["result"].exit_code == 0, ctx["result"].output
+    assert f"Emailed {n} link(s)" in ctx["result"].output
+    rows = {(r["plan_ref"], r["audience"]): r for r in link_rows(ctx["out"])}
+    sent = {tuple(to): message for to, message in ctx["inbox"].messages}
+    assert len(ctx["inbox"].messages) == n
+    for ref, address in (("F-001", "parent.one@example.org"), ("F-003", "parent.three@example.org")):
+        message = sent[(address,)]
+        body = message.get_content()
+        row = rows[(ref, "Parent or carer")]
+        assert row["link"] in body and row["code"] in body and message["To"] == address
+        assert not re.search(r"F-00\d", body + message["Subject"])
+
+
+@then(parsers.parse('no address is kept in the store or in "{name}"'))
+def addresses_not_kept(ctx, name):
+    from tests.store_dump import canonical_dump
+
+    written = (ctx["folder"] / name).read_text(encoding="utf-8")
+    store_text = json.dumps(canonical_dump(engine_from_settings(ctx["settings"])), default=str)
+    for address in ctx["addresses"]:
+        assert address not in written and address not in store_text
+
+
+@then("the links are refused with these problems")
+def links_refused(ctx, datatable):
+    output = " ".join(ctx["result"].output.split())
+    assert ctx["result"].exit_code != 0, output
+    header, *rows = datatable
+    for row in (dict(zip(header, r)) for r in rows):
+        assert f"row {row['row']}, column '{row['column']}': {row['message']}" in output, (row, output)
+    assert "not an address" not in output.split("this is not an email address", 1)[1].split("Fix")[0]
+
+
+@then("no email is sent and no survey link is stored")
+def nothing_sent(ctx):
+    assert ctx["inbox"].messages == [] and stored(ctx, SurveyLink) == []
