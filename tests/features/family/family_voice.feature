@@ -71,6 +71,16 @@ Feature: Family voice beside every audited plan
     Then each gets the same page with the same status and the same words
     And an address that keeps guessing is paused with that same page, even for a good link
 
+  Scenario: A survey answer without the form's token, too long, or too large is refused and the link still works
+    Given the QA lead has made the cycle's survey links
+    When the parent of "F-002" sends answers without the form's CSRF token
+    Then they are refused with status 403 and nothing is stored
+    When the parent of "F-002" sends answers with a comment longer than the service accepts
+    Then the page shows an error for the comment and nothing is stored
+    When the parent of "F-002" sends a body larger than the service accepts
+    Then they are refused with status 413 and nothing is stored
+    And the link of "F-002" still opens the survey
+
   Scenario: Responses collected in Microsoft Forms are imported whole
     Given a survey export "forms.csv" with these rows
       | ID | Email     | Plan reference | The plan describes my child as they really are | Overall, the plan is good for my child | Is there anything else you would like to tell us about the plan? |

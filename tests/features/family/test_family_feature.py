@@ -663,3 +663,52 @@ def links_refused(ctx, datatable):
 @then("no email is sent and no survey link is stored")
 def nothing_sent(ctx):
     assert ctx["inbox"].messages == [] and stored(ctx, SurveyLink) == []
+
+
+# --- what the public form refuses -------------------------------------------------------------------------------
+
+
+def _full_answers(**extra) -> dict:
+    return {**dict.fromkeys(STATEMENTS, "4"), **extra}
+
+
+@when(parsers.parse('the parent of "{ref}" sends answers without the form\'s CSRF token'))
+def post_without_csrf(ctx, ref):
+    client = client_of(ctx)
+    path = ctx["links"][(ref, "Parent or carer")]
+    assert client.get(path).status_code == 200  # the session (and its token) exists; the post leaves it out
+    ctx["response"] = client.post(path, data=_full_answers())
+
+
+@when(parsers.parse('the parent of "{ref}" sends answers with a comment longer than the service accepts'))
+def post_too_long(ctx, ref):
+    ctx["response"] = answer(ctx, ref, _full_answers(comment="word " * (ctx["settings"].max_text_chars // 5 + 10)))
+
+
+@when(parsers.parse('the parent of "{ref}" sends a body larger than the service accepts'))
+def post_too_large(ctx, ref):
+    client = client_of(ctx)
+    path = ctx["links"][(ref, "Parent or carer")]
+    token = csrf_of(client.get(path).text)
+    ctx["response"] = client.post(path, data={"csrf_token": token, **_full_answers(),
+                                              "comment": "x" * (ctx["settings"].max_request_bytes + 1)})
+
+
+@then(parsers.parse("they are refused with status {status:d} and nothing is stored"))
+def refused_with(ctx, status):
+    assert ctx["response"].status_code == status
+    assert stored(ctx, SurveyResponse) == [] and all(link.used_at is None for link in stored(ctx, SurveyLink))
+
+
+@then("the page shows an error for the comment and nothing is stored")
+def comment_error(ctx):
+    response = ctx["response"]
+    assert response.status_code == 400
+    summary = response.text.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
+    assert summary.count("<li>") == 1 and 'href="#comment"' in summary
+    assert stored(ctx, SurveyResponse) == []
+
+
+@then(parsers.parse('the link of "{ref}" still opens the survey'))
+def still_opens(ctx, ref):
+    assert client_of(ctx).get(ctx["links"][(ref, "Parent or carer")]).status_code == 200
