@@ -29,9 +29,9 @@ TODAY = date(2026, 11, 1)
 def changed_rubric():
     """The whole-plan rubric with one descriptor reworded and a new version label: a new content hash."""
     content = yaml.safe_load((ROOT / "rubrics" / "whole-plan.yaml").read_text(encoding="utf-8"))
-    content["version"] = "2026.2"
+    content["version"] = "2026.9"  # a label of its own: the shipped rubric is 2026.2 (issue 21)
     content["sections"][0]["criteria"][0]["text"] += " (reworded)"
-    return rubric_from_content(content, "whole-plan 2026.2")
+    return rubric_from_content(content, "whole-plan 2026.9")
 
 
 def build_board_store(folder: Path) -> dict:
