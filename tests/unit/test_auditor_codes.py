@@ -162,7 +162,7 @@ def test_a_template_never_leaves_its_folder_whatever_code_is_in_the_store(cli_en
     assert sorted((cli_env / "deep").rglob("*")) == [out, *written], "one file per auditor, directly in --out"
     names = [p.name for p in written]
     assert "scorecard-cycle-1-AUD-HE-01.csv" in names  # the others keep their names
-    [odd] = [n for n in names if not re.fullmatch(r"scorecard-cycle-1-AUD-(SEN|ED|HE|SC)-01\.csv", n)]
+    [odd] = [n for n in names if not re.fullmatch(r"scorecard-cycle-1-AUD-(SEN|ED|HE|SC|PCF)-01\.csv", n)]
     assert re.fullmatch(r"scorecard-cycle-1-([A-Za-z0-9_-]+-)?[0-9a-f]{8}\.csv", odd), odd
 
 

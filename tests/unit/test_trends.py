@@ -37,9 +37,9 @@ def test_three_routine_cycles_with_a_rubric_change_in_the_middle_show_the_breaks
     t, _store = trends
     overall = t.series("Overall", "All sampled plans")
     assert overall["cycle"].tolist() == ["Cycle May", "Cycle Aug", "Cycle Nov"]
-    # Aug is the first cycle on 2026.2; Nov goes back to 2026.1: both are breaks, May is not.
+    # Aug is the first cycle on the reworded 2026.9; Nov goes back to the shipped 2026.2: both are breaks, May is not.
     assert overall["rubric_break"].tolist() == [False, True, True]
-    assert overall["rubric_version"].tolist() == ["2026.1", "2026.2", "2026.1"]
+    assert overall["rubric_version"].tolist() == ["2026.2", "2026.9", "2026.2"]
     for service in ("SEN team", "Education", "Health"):
         assert t.series("Service", service)["rubric_break"].tolist() == [False, True, True]
 
