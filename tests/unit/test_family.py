@@ -108,3 +108,30 @@ def test_an_expired_link_is_refused(tmp_path, database_url):
         assert [i.audience for i in issued] == ["family", "young_person"]
         assert open_link(session, issued[1].token, NOW + timedelta(days=41)) is not None
         assert open_link(session, issued[1].token, NOW + timedelta(days=42)) is None
+
+
+def test_a_disagreement_count_is_shown_only_when_every_cell_it_adds_up_from_is_shown():
+    """The board sees how many plans each way; a count that would give a hidden cell of the family-and-grade
+    table away (by subtraction) is hidden with it."""
+    from audit.family.views import FamilyView, PlanView
+    from reports.family import build_family_report
+
+    plans = ([PlanView(f"G-{i}", 3, family=1) for i in range(3)]          # Good, rated poorly: 3 (shown)
+             + [PlanView(f"G-{i}", 3, family=5) for i in range(3, 6)]     # so Good has 6 answers
+             + [PlanView("R-1", 2, family=5)] + [PlanView(f"R-{i}", 2, family=3) for i in range(2, 6)]  # RI well: 1
+             + [PlanView(f"I-{i}", 1, family=4) for i in range(3)]        # Inadequate, rated well: 3
+             + [PlanView(f"I-{i}", 1, family=3) for i in range(3, 6)])
+    view = FamilyView(1, "Cycle", links={"family": 30, "young_person": 0},
+                      responses={"family": len(plans), "young_person": 0}, plans=plans)
+    report = build_family_report(view, 2, for_qa_lead=False)
+    table = next(t for t in report["tables"] if t["key"] == "family_disagreements")
+    audit_higher, family_higher = (row["cells"][1] for row in table["rows"])
+    assert (audit_higher["text"], audit_higher["value"]) == ("3", 3)
+    # RI's one "rated well" is hidden ("<2"), so the 4 plans family-higher would give it away: hidden too.
+    assert (family_higher["text"], family_higher["value"], family_higher["suppressed"]) == ("[c]", None, True)
+    assert table["rows"][1]["record"] == {"direction": table["rows"][1]["record"]["direction"], "plans": "[c]",
+                                          "suppressed": True}
+    internal = build_family_report(view, 0, for_qa_lead=False)
+    shown = next(t for t in internal["tables"] if t["key"] == "family_disagreements")
+    assert [row["cells"][1]["text"] for row in shown["rows"]] == ["3", "4"]
+    assert "plans" not in report and "disagreements" not in report  # no plan reference for the board
