@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from audit.store.models import Assignment, Auditor, ChaseDelivery, Cycle, Plan, SampledPlan, Scorecard, utcnow
-from audit.vocabulary import CycleStatus, ScorecardStatus
+from audit.vocabulary import CycleStatus, ScorecardStatus, section_words
 
 RETRYABLE = ("failed", "no_address", "no_smtp")  # known not to have been delivered: a later run tries again
 STALE = timedelta(minutes=30)  # a row still "sending" after this was interrupted mid-send
@@ -66,7 +66,7 @@ class OpenWork:
     cycle: Cycle
 
     def line(self, today: date, with_auditor: bool = False) -> str:
-        sections = ", ".join(self.assignment.sections) or "all sections"
+        sections = ", ".join(section_words(s) for s in self.assignment.sections) or "all sections"
         due = self.assignment.due_date
         late = f" ({(today - due).days} days overdue)" if today > due else ""
         who = f"{self.auditor.code}: " if with_auditor else ""

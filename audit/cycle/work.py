@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from audit.cycle.lifecycle import assignment_state
 from audit.store.models import Assignment, Cycle, Plan, SampledPlan, Scorecard
-from audit.vocabulary import CycleStatus, ScorecardStatus
+from audit.vocabulary import CycleStatus, ScorecardStatus, section_words
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def work_to_do(session: Session, auditor_id: int, today: date) -> list[Work]:
         .where(Assignment.auditor_id == auditor_id, Assignment.active == True,  # noqa: E712
                Cycle.status == CycleStatus.open.value)
     ).all()
-    work = [Work(a.id, plan.plan_ref, ", ".join(a.sections), cycle.id, cycle.name, a.due_date,
+    work = [Work(a.id, plan.plan_ref, ", ".join(section_words(s) for s in a.sections), cycle.id, cycle.name, a.due_date,
                  assignment_state(card, a, today))
             for a, plan, cycle, card in rows
             if card is None or card.status != ScorecardStatus.submitted.value]

@@ -39,7 +39,7 @@ from audit.store.models import (
     SectionResult,
 )
 from audit.timeliness.plan_clocks import PlanClock, plan_clocks
-from audit.vocabulary import REAUDIT_STRATUM, ActionKind, Grade, label
+from audit.vocabulary import REAUDIT_STRATUM, ActionKind, Grade, label, section_words
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def _audit(session: Session, sampled: SampledPlan, cycle: Cycle, assignments: li
                       for g in session.exec(select(CriterionGrade).where(CriterionGrade.scorecard_id == card.id)
                                             .order_by(CriterionGrade.section, CriterionGrade.criterion_id))]
         scorecards.append({
-            "agency": label(assignment.agency, "agency"), "sections": ", ".join(assignment.sections),
+            "agency": label(assignment.agency, "agency"), "sections": ", ".join(section_words(s) for s in assignment.sections),
             "marker": label(assignment.marker_role, "marker_role"),
             "auditor": auditor.code if people else None, "state": label(state, "work_status"),
             "active": assignment.active, "due": assignment.due_date, "grades": grades,

@@ -153,6 +153,23 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
         raise_actions(session, load_cycle_results(session, scored), settings, today)
         record_reaudits(session, scored)
         propose_statuses(session, scored, rules.evidence, scales, today)
+        scored_id = scored.id
+
+    # 1b. Family voice (issue 21) for the scored cycle: links and answers, so the crawl reads the family section of
+    #     the results page and the family voice pages with tables in them.
+    with transaction(engine) as session:
+        from audit.family.links import make_links
+        from audit.family.responses import open_link, submit
+        from audit.family.surveys import load_surveys
+
+        surveys = load_surveys()
+        issued = make_links(session, scored_id, surveys, days=42, young_person_from_year=7)
+        comments = ["Speech therapy has not started yet", "The school listened to us and speech therapy is weekly"]
+        for n, link in enumerate(issued[:6]):
+            survey = surveys["family" if link.audience == "family" else "young-person"]
+            answers = {q.key: 1 + (n * 2) % 5 for q in survey.scale_questions}
+            submit(session, open_link(session, link.token, clock.now()), survey, answers, comments[n % 2], "en",
+                   clock.now())
 
     # 2. Closed early: a few scorecards in, then closed and scored with what was in.
     with transaction(engine) as session:
