@@ -88,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
     app.state.produce_board_pack = board_pack.produce  # likewise: the board pack's flow, started from its page
     app.state.run_import = uploads.run_import  # and a large upload's import flow (flows/imports.py)
+    app.state.run_check = uploads.run_check  # and a large upload's check (flows/imports.py)
     app.state.big_import_rows = uploads.BIG_IMPORT_ROWS
     app.state.flow_threads = []
     app.state.clock = utcnow  # tests move it to expire sessions and throttling
