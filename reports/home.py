@@ -24,10 +24,11 @@ from audit.improvement.plans import plans_of
 from audit.improvement.scales import StatusScale
 from audit.moderation.marking import moderation_queue
 from audit.results import analysis
+from audit.results.reported import reported_cycles
 from audit.store.models import CalibrationExercise, CalibrationGrade, Cycle, Plan, RubricVersion
 from audit.vocabulary import Agency, CycleStatus
 from reports.improvement import build_improvement_report
-from reports.trends import reported_cycles, trend_point
+from reports.trends import trend_point
 
 
 def off_track_actions(session: Session, area_id: int, scales: dict[str, StatusScale], today: date) -> list[dict]:
