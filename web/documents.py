@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -21,6 +21,7 @@ from audit.errors import AuditError, NotFound
 from audit.protection.permissions import Permission
 from audit.store.models import Assignment, Cycle, Plan, PlanDocument, PrecheckFlag, User
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+from web.lists import listing
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reader = Annotated[User, Depends(allow(Permission.use_account))]  # the object check is may_read
@@ -103,8 +104,13 @@ def decide_flag_form(request: Request, document_id: Id, precheck_flag_id: Id, us
     return RedirectResponse(f"{target}#flag-{precheck_flag_id}", status_code=303)
 
 
+DOCUMENT_SORTS = {"plan": lambda d: (d["plan_ref"], d["id"]), "imported": lambda d: (d["imported_at"], d["id"]),
+                  "flags": lambda d: (d["flags"], d["plan_ref"])}
+
+
 @router.get("/documents")
-def documents_list(request: Request, user: QaLead):
+def documents_list(request: Request, user: QaLead, q: str = "", sort: str = "", order: str = "",
+                   page_number: Annotated[str, Query(alias="page")] = "1"):
     with store(request) as session:
         rows = session.exec(
             select(PlanDocument, Plan.plan_ref, func.count(PrecheckFlag.id))
@@ -116,7 +122,12 @@ def documents_list(request: Request, user: QaLead):
         cycles = session.exec(select(Cycle).order_by(Cycle.id.desc())).all()
         precision = [{"cycle": c, "rows": rule_precision(session, c.id)} for c in cycles]
         overall = rule_precision(session)
+    documents = [{"id": d.id, "plan_ref": ref, "file_name": d.label, "imported_at": d.imported_at, "flags": n}
+                 for d, ref, n in rows]
+    # One document per plan: an area's thousands are filtered, sorted and paged on the server (web/lists.py).
+    shown = listing(documents, path="/documents", sorts=DOCUMENT_SORTS, default_sort="plan",
+                    text=lambda d: f"{d['plan_ref']} {d['file_name']}", q=q, sort=sort, order=order,
+                    page=page_number)
     return page(request, "documents.html", title="Plan documents and the pre-check",
-                documents=[{"id": d.id, "plan_ref": ref, "file_name": d.label, "imported_at": d.imported_at,
-                            "flags": n} for d, ref, n in rows],
+                documents=shown.rows, listing=shown, any_documents=bool(documents),
                 per_section=per_section, precision=[p for p in precision if p["rows"]], overall=overall)
