@@ -31,3 +31,28 @@ Feature: Long lists are filtered, sorted and paged on the server
     Then the trend's shares run from highest to lowest
     When they ask for a trend that is not offered
     Then they are told to choose overall, by service or by section
+
+  Scenario: A QA lead filters and sorts the cycles
+    Given 3 scored cycles of the same rubric
+    When the QA lead opens the cycles
+    Then they see 3 cycles, the one due last first
+    When they sort the cycles by name
+    Then the cycle names run in alphabetical order
+    When they filter the cycles by "Trend cycle 3"
+    Then they see only the cycle "Trend cycle 3"
+    When they filter the cycles by "no such cycle"
+    Then they are told no cycles match "no such cycle"
+
+  Scenario: A QA lead pages through an area's plan documents and finds one
+    Given 30 plan documents
+    When the QA lead opens the plan documents
+    Then they see 25 documents on page 1 of 30
+    When they filter the documents by the last document's plan reference
+    Then they see that plan's document only
+
+  Scenario: An administrator pages through accounts and filters them by role
+    Given 30 more accounts with the role of moderator
+    When the administrator opens the users page
+    Then they see 25 accounts on page 1 and a link to page 2
+    When they filter the accounts by "Moderator"
+    Then every account shown is a moderator

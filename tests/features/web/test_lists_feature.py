@@ -13,9 +13,10 @@ from sqlmodel import select
 
 import audit.clock
 from audit.cycle.lifecycle import create_cycle, get_area, get_cycle, open_cycle
+from audit.protection.users import create_user
 from audit.results.cycle_scores import score_cycle
 from audit.store.db import transaction
-from audit.store.models import Assignment, Auditor
+from audit.store.models import Assignment, Auditor, Plan, PlanDocument, User
 from audit.synthetic.submissions import submit_simulated
 from tests.factories import whole_plan_rubric
 from tests.web.conftest import (  # noqa: F401  (fixtures)
@@ -221,3 +222,121 @@ def told_to_choose(ctx):
     r = ctx["response"]
     assert r.status_code == 400 and "There is a problem" in r.text
     assert "Choose overall, by service or by section" in r.text
+
+
+def _table_heads(html: str) -> list[str]:
+    """The row headings (first cell) of the page's first table body."""
+    body = html.split('<tbody class="govuk-table__body">', 1)[1].split("</tbody>", 1)[0]
+    return [unescape(re.sub(r"<[^>]+>", "", h)).strip() for h in re.findall(
+        r'<th scope="row" class="govuk-table__header">(.*?)</th>', body, re.S)]
+
+
+@when("the QA lead opens the cycles")
+def open_cycles(client, ctx):
+    sign_in(client, "demo-qa-lead")
+    ctx["response"] = client.get("/cycles")
+
+
+@then(parsers.parse("they see {n:d} cycles, the one due last first"))
+def cycles_due_last_first(ctx, n):
+    names = _table_heads(ctx["response"].text)
+    assert len(names) == n and names[0] == "Trend cycle 3" and "Showing 1 to 3 of 3 cycles" in ctx["response"].text
+
+
+@when("they sort the cycles by name")
+def sort_cycles(client, ctx):
+    ctx["response"] = client.get("/cycles", params={"sort": "name", "order": "asc"})
+
+
+@then("the cycle names run in alphabetical order")
+def cycles_alphabetical(ctx):
+    names = [n.split("Results")[0].strip() for n in _table_heads(ctx["response"].text)]
+    assert names == sorted(names, key=str.casefold) and 'aria-sort="ascending"' in ctx["response"].text
+
+
+@when(parsers.parse('they filter the cycles by "{words}"'))
+def filter_cycles(client, ctx, words):
+    ctx["response"] = client.get("/cycles", params={"q": words})
+
+
+@then(parsers.parse('they see only the cycle "{name}"'))
+def only_cycle(ctx, name):
+    assert _table_heads(ctx["response"].text) == [name]
+
+
+@then(parsers.parse('they are told no cycles match "{words}"'))
+def no_cycles(ctx, words):
+    assert f"No cycles match “{words}”" in ctx["response"].text and 'href="/cycles/1"' not in ctx["response"].text
+
+
+@given(parsers.parse("{n:d} plan documents"))
+def plan_documents(app, ctx, n):
+    with transaction(engine_of(app)) as session:
+        plans = session.exec(select(Plan).order_by(Plan.plan_ref).limit(n)).all()
+        for k, plan in enumerate(plans):
+            session.add(PlanDocument(area_id=plan.area_id, plan_id=plan.id, label=f"{plan.plan_ref}.docx",
+                                     kind="docx", sha256=f"{k:064x}"))
+        ctx["last_ref"] = plans[-1].plan_ref
+
+
+@when("the QA lead opens the plan documents")
+def open_documents(client, ctx):
+    sign_in(client, "demo-qa-lead")
+    ctx["response"] = client.get("/documents")
+
+
+def _document_refs(html: str) -> list[str]:
+    return re.findall(r'<a class="govuk-link" href="/documents/\d+\?back=/documents">([^<]+)</a>', html)
+
+
+@then(parsers.parse("they see 25 documents on page 1 of {n:d}"))
+def documents_page_one(ctx, n):
+    page = ctx["response"].text
+    assert len(_document_refs(page)) == 25 and f"Showing 1 to 25 of {n} documents" in page
+    assert re.search(r'href="/documents\?[^"]*page=2[^"]*" rel="next"', page)
+    assert ctx["last_ref"] not in _document_refs(page), "sorted by plan reference: the last is on page 2"
+
+
+@when("they filter the documents by the last document's plan reference")
+def filter_documents(client, ctx):
+    ctx["response"] = client.get("/documents", params={"q": ctx["last_ref"]})
+
+
+@then("they see that plan's document only")
+def one_document(ctx):
+    assert _document_refs(ctx["response"].text) == [ctx["last_ref"]]
+
+
+@given(parsers.parse("{n:d} more accounts with the role of moderator"))
+def more_accounts(app, n):
+    with transaction(engine_of(app)) as session:
+        for k in range(n):
+            create_user(session, f"list-moderator-{k:02d}", "a long synthetic passphrase 7", "moderator")
+
+
+@when("the administrator opens the users page")
+def open_users(client, ctx):
+    sign_in(client, "demo-admin")
+    ctx["response"] = client.get("/admin/users")
+
+
+@then("they see 25 accounts on page 1 and a link to page 2")
+def users_page_one(ctx, app):
+    with transaction(engine_of(app)) as session:
+        total = len(session.exec(select(User)).all())
+    page = ctx["response"].text
+    assert len(_table_heads(page)) == 25 and f"Showing 1 to 25 of {total} accounts" in page
+    assert re.search(r'href="/admin/users\?[^"]*page=2[^"]*" rel="next"', page)
+
+
+@when(parsers.parse('they filter the accounts by "{words}"'))
+def filter_users(client, ctx, words):
+    ctx["response"] = client.get("/admin/users", params={"q": words})
+
+
+@then("every account shown is a moderator")
+def all_moderators(ctx, app):
+    names = _table_heads(ctx["response"].text)
+    with transaction(engine_of(app)) as session:
+        roles = {u.username: u.role for u in session.exec(select(User)).all()}
+    assert len(names) == 25 and all(roles[n] == "moderator" for n in names)
