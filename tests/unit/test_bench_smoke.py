@@ -95,3 +95,13 @@ def test_results_page_benchmark(tmp_path):
 
     data, md = run(results_page, tmp_path, "--plans", 200, "--sample", 8, "--rounds", 2, "--views", 3)
     assert data["figures"][0]["value"] > 0 and "7. Results page" in md
+
+
+def test_qa_pages_benchmark(tmp_path):
+    from bench import qa_pages
+
+    data, md = run(qa_pages, tmp_path, "--plans", 200, "--sample", 8, "--cycles", 1, "--rounds", 2)
+    labels = [f["label"] for f in data["figures"]]
+    assert "cycle page /cycles/{id} median" in labels and "plan look-up /plans/{ref} median" in labels
+    cycle = next(f for f in data["figures"] if f["label"] == "cycle page /cycles/{id} median")
+    assert cycle["reference"] and cycle["ratio"] > 0 and "8. The QA lead's pages" in md

@@ -26,6 +26,7 @@ from audit.results.cycle_scores import score_cycle
 from audit.settings import Settings
 from audit.store.db import engine_from_settings, forget_engine, transaction
 from audit.store.models import Assignment, CriterionGrade, PlanResult, Scorecard
+from audit.store.trail import record_view
 from audit.store.versions import NOT_READ_BY_BOARD_VIEWS, data_version
 from audit.synthetic.submissions import submit_simulated
 from reports import cache
@@ -129,6 +130,9 @@ def test_changes_the_summary_never_reads_leave_it_cached(scored_store):
     with transaction(engine_from_settings(settings)) as session:  # a board member signs in and out of the web app
         member = create_user(session, "board.member", "a-long-password-1", "board_member")
         end_web_session(session, begin_web_session(session, member, clock.now(), timedelta(hours=8)))
+    assert summary(settings, cycle_id) is first
+    with transaction(engine_from_settings(settings)) as session:  # a plan looked up: a "view" entry, a read
+        record_view(session, "plan", "1", {"shown": "grades"})
     assert summary(settings, cycle_id) is first
     assert cache.stats()["builds"] == 1
 
