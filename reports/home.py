@@ -19,7 +19,7 @@ from datetime import date
 from sqlmodel import Session, func, select
 
 from audit.cycle.amendments import overdue_tasks
-from audit.cycle.lifecycle import cycle_progress
+from audit.cycle.tracking import scorecard_counts
 from audit.improvement.plans import plans_of
 from audit.improvement.scales import StatusScale
 from audit.moderation.marking import moderation_queue
@@ -44,13 +44,14 @@ def off_track_actions(session: Session, area_id: int, scales: dict[str, StatusSc
 
 def qa_lead_home(session: Session, area_id: int, scales: dict[str, StatusScale], today: date) -> dict:
     cycles = []
-    for cycle in session.exec(select(Cycle).where(Cycle.area_id == area_id, Cycle.status != CycleStatus.closed.value)
-                              .order_by(Cycle.due_date, Cycle.id)).all():
-        progress = cycle_progress(session, cycle, today)
+    open_cycles = session.exec(select(Cycle).where(Cycle.area_id == area_id, Cycle.status != CycleStatus.closed.value)
+                               .order_by(Cycle.due_date, Cycle.id)).all()
+    counts = scorecard_counts(session, [c.id for c in open_cycles], today)  # one query, not one load per cycle
+    for cycle in open_cycles:
+        total, submitted, late = counts.get(cycle.id, (0, 0, 0))
         queue = moderation_queue(session, cycle) if cycle.status != CycleStatus.draft.value else []
         cycles.append({"id": cycle.id, "name": cycle.name, "status": cycle.status, "due": cycle.due_date,
-                       "total": progress.total, "submitted": progress.submitted,
-                       "outstanding": progress.total - progress.submitted, "overdue": progress.late,
+                       "total": total, "submitted": submitted, "outstanding": total - submitted, "overdue": late,
                        "awaiting_moderation": len({p.sampled_plan_id for p in queue})})
     tasks = overdue_tasks(session, area_id, today)
     return {"cycles": cycles, "off_track": off_track_actions(session, area_id, scales, today),
