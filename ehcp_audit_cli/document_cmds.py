@@ -17,11 +17,9 @@ HeadingsOpt = typer.Option(None, "--headings", help="YAML heading mapping for th
 
 def _rules(area_code: str | None) -> list:
     # Domain modules load inside each command, never at import: `ehcp-audit --help` must not load the store.
-    from audit.documents.precheck import rules_for_area
-    from audit.documents.rules import load_rules
+    from audit.documents.precheck import area_rules
 
-    s = settings()
-    return rules_for_area(load_rules(s.precheck_dir), area_code or s.area_code, s.precheck_rules_off)
+    return area_rules(settings(), area_code)
 
 
 @documents_app.command("import")

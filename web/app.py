@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import web.board_pack as board_pack
+import web.document_uploads as document_uploads
 import web.uploads as uploads
 from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
@@ -89,6 +90,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.produce_board_pack = board_pack.produce  # likewise: the board pack's flow, started from its page
     app.state.run_import = uploads.run_import  # and a large upload's import flow (flows/imports.py)
     app.state.big_import_rows = uploads.BIG_IMPORT_ROWS
+    app.state.run_document_import = document_uploads.run_document_import  # plan documents: the same hand-off
+    app.state.big_document_bytes = document_uploads.BIG_DOCUMENT_BYTES
     app.state.flow_threads = []
     app.state.clock = utcnow  # tests move it to expire sessions and throttling
     secure = True if settings.cookie_secure is None else settings.cookie_secure
@@ -116,7 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
     for module in (health, auth, help_pages, accounts, home, sso, auditor, qa, moderation, board, insight, improvement,
-                   admin, api, trail, safeguarding, documents, documents_api, survey,
+                   admin, api, trail, safeguarding, document_uploads, documents, documents_api, survey,
                    family):
         app.include_router(module.router)
     for module in (uploads, board_pack):  # issue 17: the QA lead's imports and the board pack from the web

@@ -31,6 +31,14 @@ def rules_for_area(rules: list[Rule], area_code: str | None, switched_off: dict[
     return [r for r in rules if r.id not in off]
 
 
+def area_rules(settings, area_code: str | None = None) -> list[Rule]:
+    """The rules that run for an area under these settings (its rule folder, its switched-off rules)."""
+    from audit.documents.rules import load_rules
+
+    return rules_for_area(load_rules(settings.precheck_dir), area_code or settings.area_code,
+                          settings.precheck_rules_off)
+
+
 def check_sections(plan: str, sections: dict[str, Section], rules: list[Rule]) -> list[Flag]:
     """Every flag the rules raise on one plan, in rule order then document order."""
     flags = []

@@ -184,3 +184,56 @@ def test_the_api_reads_a_document_and_decides_a_flag_for_the_assigned_auditor_on
                        json={"decision": "dismissed", "reason": "Quantified in the annex"})
     assert done.status_code == 200 and done.json()["status"] == "dismissed"
     assert client.get(f"/api/v1/documents/{document_id}", headers=board).status_code == 404
+
+
+@pytest.mark.prefect
+def test_a_large_document_upload_is_imported_by_a_flow_run_while_its_page_refreshes(prefect_harness, client, app,
+                                                                                    tmp_path):
+    """Past the size the request imports itself, the `import-plan-documents` flow runs in a thread and the
+    result page refreshes until it has finished; the held documents are gone once it has."""
+    import contextvars
+    import threading
+
+    from audit.synthetic.plan_documents import docx_bytes
+    from tests.documents_data import zip_of
+    from web.document_uploads import run_document_import
+
+    harness, gate = contextvars.copy_context(), threading.Event()
+
+    def held_then_run(*args):  # waits until the test has seen the page while the import runs
+        gate.wait(60)
+        harness.copy().run(run_document_import, *args)
+
+    app.state.run_document_import, app.state.big_document_bytes = held_then_run, 1
+    with transaction(engine_of(app)) as session:
+        refs = session.exec(select(Plan.plan_ref).order_by(Plan.plan_ref)).all()[:2]
+    plans = labelled_plans(41, 2)
+    for plan, ref in zip(plans, refs, strict=True):
+        plan.ref = ref
+    body = zip_of({f"{p.ref}.docx": docx_bytes(p) for p in plans})
+    token = sign_in(client, "demo-qa-lead")
+    r = client.post("/documents/import", data={"csrf_token": token}, files={"files": ("plans.zip", body, "application/zip")})
+    result_url = r.headers["location"]
+    running = client.get(result_url).text
+    assert '<meta http-equiv="refresh" content="3">' in running and "Importing 1 file(s)" in running
+    with transaction(engine_of(app)) as session:
+        assert session.exec(select(PlanDocument)).all() == []
+    gate.set()
+    for thread in app.state.flow_threads:
+        thread.join(120)
+        assert not thread.is_alive(), "the import flow should finish"
+    done = client.get(result_url).text
+    assert "Imported 2 plan document(s) for 2 plan(s)" in done and "refresh" not in done
+    assert all(f"plans.zip: {ref}.docx" in done for ref in refs)
+    with transaction(engine_of(app)) as session:
+        assert len(session.exec(select(PlanDocument)).all()) == 2
+        assert session.exec(select(TrailEntry).where(TrailEntry.actor == "web:demo-qa-lead",
+                                                     TrailEntry.table_name == "plandocument")).first() is not None
+    upload_id = result_url.rsplit("/", 1)[-1]
+    held = Path(app.state.settings.data_dir) / "uploads" / upload_id
+    assert not (held / "files").exists(), "the documents are let go once imported"
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, follow_redirects=False) as stranger:  # another session never sees this upload
+        sign_in(stranger, "demo-qa-lead")
+        assert stranger.get(result_url).status_code == 404
