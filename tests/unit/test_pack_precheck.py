@@ -42,7 +42,7 @@ def _documents(session, cycle, folder, n: int) -> list[int]:
     flags[0].status, flags[1].status = "confirmed", "dismissed"
     session.add_all(flags[:2])
     session.commit()
-    return [d for d in session.exec(select(PlanDocument.plan_id)).all()]
+    return list(session.exec(select(PlanDocument.plan_id)).all())
 
 
 def _expected(session, letters: set[str]) -> dict:
