@@ -60,7 +60,7 @@ def documents_step(settings, paths: list[str], mapping: str | None, headings: st
 
     with transaction(engine_from_settings(settings)) as session:
         area = get_area(session, settings.area_code)
-        report = import_documents(session, area, [Path(p) for p in paths], area_rules(settings, area.code),
+        report = import_documents(session, area, [Path(p) for p in paths], area_rules(settings, area.code, session),
                                   mapping_file=Path(mapping) if mapping else None,
                                   headings=Path(headings) if headings else None)
     return import_summary(report)

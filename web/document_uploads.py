@@ -124,7 +124,8 @@ def _import_now(request: Request, paths: list[Path], mapping: Path | None, headi
             if area is None:
                 raise AuditError("No plan register has been imported yet, so no document can be matched to a plan. "
                                  "Import the register first.")
-            report = import_documents(session, area, paths, area_rules(settings, area.code), mapping_file=mapping,
+            report = import_documents(session, area, paths, area_rules(settings, area.code, session),
+                                      mapping_file=mapping,
                                       headings=headings)
             return import_summary(report)
     except InputRejected as exc:

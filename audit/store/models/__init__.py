@@ -26,6 +26,7 @@ from audit.store.models.documents import (  # noqa: F401
     GradeEvidence,
     PlanDocument,
     PrecheckFlag,
+    PrecheckRuleSwitch,
 )
 from audit.store.models.family import SurveyLink, SurveyResponse  # noqa: F401
 from audit.store.models.improvement import (  # noqa: F401

@@ -1,4 +1,5 @@
-"""Steps for documents/upload.feature: the QA lead uploads plan documents in the browser."""
+"""Steps for documents/upload.feature and precheck_rules.feature: the QA lead uploads plan documents in the
+browser, and switches pre-check rules on and off for the area."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
 from audit.store.db import transaction
-from audit.store.models import Plan, PlanDocument
+from audit.store.models import Plan, PlanDocument, PrecheckFlag, TrailEntry
 from audit.synthetic.plan_documents import docx_bytes
 from audit.synthetic.plan_text import labelled_plans
 from tests.documents_data import bad_file, zip_of
@@ -19,6 +20,7 @@ from tests.web.conftest import csrf_of, settings, sign_in, template_db  # noqa: 
 from web.app import create_app
 
 scenarios("documents/upload.feature")
+scenarios("documents/precheck_rules.feature")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -178,3 +180,84 @@ def auditor_refused(ctx):
         token = sign_in(other, auditor_users(ctx["app"])[0].username)
         assert other.get("/documents/import").status_code == 403
         assert other.post("/documents/import", data={"csrf_token": token}).status_code == 403
+
+
+def _rule_card(ctx, rule_id: str) -> str:
+    """The rules page's card for one rule (the page holds one card per rule, in order)."""
+    page = html.unescape(ctx["client"].get("/documents/rules").text)
+    cards = {c.split('"', 1)[0]: c for c in page.split('<div class="govuk-summary-card" id="rule-')[1:]}
+    assert rule_id in cards, page[:3000]
+    return cards[rule_id]
+
+
+def _switch(ctx, rule_id: str, value: str):
+    ctx["answer"] = ctx["client"].post(f"/documents/rules/{rule_id}", data={"csrf_token": ctx["csrf"], "enabled": value})
+    ctx["text"] = html.unescape(ctx["answer"].text)
+
+
+@when(parsers.parse('the QA lead switches {state} the rule "{rule_id}" on the rules page'))
+def switch(ctx, state, rule_id):
+    card = _rule_card(ctx, rule_id)
+    value = re.search(r'name="enabled" value="(yes|no)"', card).group(1)
+    assert value == ("no" if state == "off" else "yes"), card
+    _switch(ctx, rule_id, value)
+    assert ctx["answer"].status_code == 303 and ctx["answer"].headers["location"].endswith(f"#rule-{rule_id}")
+
+
+@then(parsers.parse('the rules page shows the rule "{rule_id}" as "{words}"'))
+def shows(ctx, rule_id, words):
+    card = _rule_card(ctx, rule_id)
+    tag = re.search(r'<strong class="govuk-tag[^"]*">\s*(.*?)\s*</strong>', card, re.S)
+    assert tag and tag.group(1) == words, card
+
+
+@then("the audit trail names the QA lead for the change")
+def trailed(ctx):
+    with transaction(ctx["app"].state.engine) as session:
+        entry = session.exec(select(TrailEntry).where(TrailEntry.table_name == "precheckruleswitch")).first()
+    assert entry is not None and entry.actor == "web:demo-qa-lead"
+
+
+@then(parsers.parse('no flag of rule "{rule_id}" is stored'))
+def no_flag(ctx, rule_id):
+    assert ctx["answer"].status_code == 200, ctx["text"][:2000]
+    with transaction(ctx["app"].state.engine) as session:
+        assert session.exec(select(PrecheckFlag).where(PrecheckFlag.rule_id == rule_id)).all() == []
+
+
+@then("flags of other rules are stored")
+def other_flags(ctx):
+    with transaction(ctx["app"].state.engine) as session:
+        assert session.exec(select(PrecheckFlag)).all()
+
+
+@given(parsers.parse('the service\'s settings switch off the rule "{rule_id}"'))
+def settings_off(ctx, rule_id):
+    settings = ctx["app"].state.settings
+    ctx["app"].state.settings = settings.model_copy(update={"precheck_rules_off": {settings.area_code: [rule_id]}})
+
+
+@then(parsers.parse('the rules page offers no button for "{rule_id}"'))
+def no_button(ctx, rule_id):
+    card = _rule_card(ctx, rule_id)
+    assert "<form" not in card and "ask them to switch it on" in card
+    _switch(ctx, rule_id, "yes")  # and a post made anyway changes nothing the pre-check runs
+    from audit.documents.precheck import area_rules
+
+    with transaction(ctx["app"].state.engine) as session:
+        assert rule_id not in {r.id for r in area_rules(ctx["app"].state.settings, None, session)}
+
+
+@when(parsers.parse('the QA lead posts "{value}" for the rule "{rule_id}"'))
+def post_value(ctx, value, rule_id):
+    _switch(ctx, rule_id, value)
+
+
+@then(parsers.parse("the answer is {status:d}"))
+def answer_is(ctx, status):
+    assert ctx["answer"].status_code == status
+
+
+@then(parsers.parse('the answer is {status:d} with "{message}" in the error summary'))
+def answer_with(ctx, status, message):
+    assert ctx["answer"].status_code == status and message in _summary(ctx)
