@@ -78,6 +78,12 @@ def test_flags_per_section_and_service_sit_beside_the_grades_counted_in_full_for
     assert by_service["Health"]["flags"] == _expected(session, health)["flags"]
     summary = summary_from_pack(pack)
     assert summary["precheck_by_section"][5]["flags"] == by_section["F"]["flags"]
+    from reports.render import render
+
+    md, page = render(summary, "md"), render(summary, "html")
+    f_row = f"| F: {by_section['F']['group'].split(': ', 1)[1]} | 6 | {by_section['F']['flagged']} |"
+    assert "## The pre-check beside the grades" in md and f_row in md
+    assert 'id="precheck-by-service"' in page and "<th scope=\"row\">Health</th>" in page
 
 
 def test_the_published_pack_hides_small_numbers_of_flagged_plans(store):

@@ -189,11 +189,15 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
             if n:
                 close_flag(session, flag, "Followed up by the school.", "QA-LEAD", now=clock.now())
 
-    # 5. Plan documents (issue 20) for the open cycle's plans, one flag decided, so the crawl reads them.
+    # 5. Plan documents (issue 20) for the open cycle's plans and two of the scored cycle's (so the results
+    # pages show the pre-check's flags beside the grades), one flag decided, so the crawl reads them.
     with transaction(engine) as session:
         area = get_area(session, settings.area_code)
         refs = session.exec(select(Plan.plan_ref).join(SampledPlan, SampledPlan.plan_id == Plan.id)
                             .where(SampledPlan.cycle_id == open_.id).order_by(Plan.plan_ref)).all()[:3]
+        refs += [r for r in session.exec(select(Plan.plan_ref).join(SampledPlan, SampledPlan.plan_id == Plan.id)
+                                         .where(SampledPlan.cycle_id == scored.id).order_by(Plan.plan_ref)).all()
+                 if r not in refs][:2]
         labelled = labelled_plans(9, len(refs), styles=("section-colon", "titles-table", "letter-bold"))
         for plan, ref in zip(labelled, refs, strict=True):
             plan.ref = ref

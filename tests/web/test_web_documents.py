@@ -24,6 +24,7 @@ from audit.store.models import (
 from audit.synthetic.plan_documents import write_plan
 from audit.synthetic.plan_text import labelled_plans
 from tests.web.conftest import assignments_of, auditor_users, csrf_of, engine_of, sign_in
+from tests.web.crawl_stores import crawl_lifecycle  # noqa: F401  (fixture)
 from tests.web.test_web_auditor import full_form
 
 RULES = Path(__file__).resolve().parents[2] / "rubrics" / "precheck"
@@ -237,3 +238,26 @@ def test_a_large_document_upload_is_imported_by_a_flow_run_while_its_page_refres
     with TestClient(app, follow_redirects=False) as stranger:  # another session never sees this upload
         sign_in(stranger, "demo-qa-lead")
         assert stranger.get(result_url).status_code == 404
+
+
+def test_the_results_page_shows_the_precheck_flags_beside_the_grades(crawl_lifecycle):
+    """The lifecycle store's scored cycle has plan documents: the board member's results page and a service
+    lead's show flags per service and section (the service lead their own service only)."""
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    settings, accounts = crawl_lifecycle
+    app = create_app(settings)
+    with TestClient(app, follow_redirects=False) as client:
+        sign_in(client, accounts["board_member"])
+        page = client.get("/results/1").text
+        assert "The pre-check beside the grades" in page and 'id="precheck-by-section"' in page
+        assert re.search(r'id="precheck-by-service".*?<th scope="row" class="govuk-table__header">Health', page, re.S)
+    with TestClient(app, follow_redirects=False) as client:
+        sign_in(client, accounts["service_lead-health"])
+        page = client.get("/results/1").text
+        rows = re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)', page.split('id="precheck-by-service"')[1]
+                          .split("</table>")[0])
+        assert [r.strip() for r in rows] == ["Health"]
+    app.state.engine.dispose()
