@@ -79,8 +79,8 @@ def import_documents(session: Session, area: LocalArea, paths: list[Path], rules
         if ref is None:
             problems.append(Problem(f"no plan in the {area.code} register matches it (reference "
                                     f"'{parsed.stated_reference() or 'none found'}')", file=incoming.name,
-                                    fix="put the plan reference in the file name, or give a mapping file "
-                                        "(--mapping) with columns file,plan_ref"))
+                                    fix="put the plan reference in the file name, or give a mapping file with "
+                                        "columns file,plan_ref (--mapping on the command line)"))
             continue
         ready.append((incoming, parsed, ref))
     if not problems and not ready:

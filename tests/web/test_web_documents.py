@@ -261,3 +261,51 @@ def test_the_results_page_shows_the_precheck_flags_beside_the_grades(crawl_lifec
                           .split("</table>")[0])
         assert [r.strip() for r in rows] == ["Health"]
     app.state.engine.dispose()
+
+
+@pytest.mark.browser
+def test_the_qa_lead_uploads_plan_documents_and_switches_a_rule_off_in_chromium(app, browser, tmp_path):
+    """From the documents page: an upload refused (the error summary names the file, the table says which files
+    matched), then the same files without the bad one imported, the result page, and a rule switched off; every
+    page checked with axe-core."""
+    from audit.synthetic.plan_documents import docx_bytes
+    from tests.web.browser import Pages, click_and_wait, served
+    from tests.web.browser import sign_in as browser_sign_in
+    from tests.web.conftest import DEMO_PASSWORD
+
+    with transaction(engine_of(app)) as session:
+        refs = session.exec(select(Plan.plan_ref).order_by(Plan.plan_ref)).all()[:2]
+    good = []
+    for i, (plan, ref) in enumerate(zip(labelled_plans(44, 2), refs, strict=True)):
+        plan.ref = ref
+        good.append(tmp_path / f"{ref}.docx")
+        good[i].write_bytes(docx_bytes(plan))
+    stray = labelled_plans(45, 1)[0]
+    stray.ref = "NOPLAN-7"
+    (tmp_path / "NOPLAN-7.docx").write_bytes(docx_bytes(stray))
+    pages = Pages("plan-document-upload")
+    with served(app) as base:
+        page = browser.new_page()
+        browser_sign_in(page, base, pages, "demo-qa-lead", DEMO_PASSWORD, "qa-lead")
+        page.goto(f"{base}/documents")
+        click_and_wait(page, "a:has-text('Upload plan documents')")
+        pages.check(page, "upload-form")
+        page.set_input_files("#files", [str(p) for p in good] + [str(tmp_path / "NOPLAN-7.docx")])
+        click_and_wait(page, "button:has-text('Upload and import')")
+        pages.check(page, "upload-refused")
+        summary = page.locator(".govuk-error-summary").inner_text()
+        assert "NOPLAN-7.docx" in summary and "no plan in the WEBTEST register matches it" in summary
+        assert refs[0] in page.locator("table").inner_text()
+        page.set_input_files("#files", [str(p) for p in good])
+        click_and_wait(page, "button:has-text('Upload and import')")
+        pages.check(page, "upload-result")
+        assert "Imported 2 plan document(s) for 2 plan(s)" in page.locator("main").inner_text()
+        page.goto(f"{base}/documents")
+        click_and_wait(page, "a:has-text('Switch rules on or off')")
+        pages.check(page, "rules")
+        click_and_wait(page, "#rule-f-unquantified button")
+        pages.check(page, "rule-switched-off")
+        assert "Switched off" in page.locator("#rule-f-unquantified").inner_text()
+        page.close()
+    with transaction(engine_of(app)) as session:
+        assert len(session.exec(select(PlanDocument)).all()) == 2
