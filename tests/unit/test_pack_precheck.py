@@ -113,3 +113,15 @@ def cycle_rubric_sections(session, cycle):
     from audit.results.analysis import load_cycle_results
 
     return load_cycle_results(session, cycle, criteria=False).rubric.sections
+
+
+def test_the_cover_paper_names_the_section_flagged_most_often_from_the_table(store):
+    session, cycle, today, folder = store
+    _documents(session, cycle, folder, 6)
+    pack = build_pack(session, cycle, today, audience="internal")
+    rows = [r["record"] for r in table(pack, "precheck_by_section")["rows"]]
+    top = max(rows, key=lambda r: r["flagged_pct"] or 0)
+    [line] = [line for line in pack["cover"]["where"]["lines"] if "pre-check" in line]
+    assert line.startswith(f"The text pre-check flagged {top['group']} most often: in ") and "of 6 plans" in line
+    quoted = [q for q in pack["cover"]["figures"] if q["table"] == "precheck_by_section"]
+    assert {q["column"] for q in quoted} == {"group", "flagged_pct", "plans", "confirmed", "dismissed"}
