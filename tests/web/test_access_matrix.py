@@ -41,6 +41,12 @@ ROUTES = {
     ("POST", "/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
     ("GET", "/api/v1/documents/{document_id}"): P.use_account,
     ("POST", "/api/v1/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
+    # Uploading plan documents and switching pre-check rules (issue 20): the QA lead's.
+    ("GET", "/documents/import"): P.import_data,
+    ("POST", "/documents/import"): P.import_data,
+    ("GET", "/documents/import/{upload_id}"): P.import_data,
+    ("GET", "/documents/rules"): P.manage_cycles,
+    ("POST", "/documents/rules/{rule_id}"): P.manage_cycles,
     ("GET", "/cycles/new"): P.manage_cycles,
     ("POST", "/cycles/new"): P.manage_cycles,
     ("GET", "/cycles/{cycle_id}"): P.manage_cycles,
@@ -244,7 +250,7 @@ def params_for(app, role: str) -> dict:
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
             "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1,
-            "document_id": 1, "precheck_flag_id": 1,
+            "document_id": 1, "precheck_flag_id": 1, "rule_id": "f-unquantified",
             "kind": "register", "upload_id": "x" * 24,
             "exercise_id": 1, "programme_id": 1, "change": "pause", "ref": "NO-SUCH-PLAN",
             "token": "q" * 32}
