@@ -202,8 +202,8 @@ COMMANDS = {
     ("family", "report"): (P.view_results, ["999"]),
     ("serve",): (P.operate_service, []),
     ("health",): (P.operate_service, []),
-    # Issue 23: the inspection evidence pack is the QA lead's, like the board pack it draws on.
-    ("inspection-pack",): (P.send_board_pack, ["--out", "missing-folder"]),
+    # Issue 23: the inspection evidence pack: the QA lead's and the SEND strategic lead's.
+    ("inspection-pack",): (P.produce_inspection_pack, ["--out", "missing-folder"]),
     ("demo",): (P.operate_service, []),
     ("board-pack",): (P.send_board_pack, ["--cycle", "999"]),
     ("trends",): (P.view_results, ["--series", "Service"]),
