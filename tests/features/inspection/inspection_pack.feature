@@ -15,6 +15,7 @@ Feature: The area SEND inspection evidence pack
     Given three routine cycles and one themed cycle scored, the middle routine one on a changed rubric
     When the published inspection pack for the latest cycle is written
     Then every figure a paragraph quotes is in the paragraph and in its sheet's cell or rows in the workbook
+    And every paragraph and every figure it quotes is in the PDF's text, and each figure is its workbook cell
 
   Scenario: The internal pack shows the counts the published pack suppresses
     Given three routine cycles and one themed cycle scored, the middle routine one on a changed rubric

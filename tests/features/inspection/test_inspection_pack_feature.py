@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -109,6 +110,24 @@ def figures_traced(result):
     # the self-evaluation sheet names each figure's source too
     sources = {(r[2], r[3], r[4]) for r in book["Self-evaluation"].iter_rows(min_row=2, values_only=True) if r[2]}
     assert ("43.3%", "Timeliness", pack["headings"][0]["figures"][0]["cell"]) in sources
+
+
+@then("every paragraph and every figure it quotes is in the PDF's text, and each figure is its workbook cell")
+def pdf_traced(result):
+    pack, files = result
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(files["pdf"]), "-"], check=True, capture_output=True,
+                                   text=True).stdout.split())
+    book = load_workbook(files["xlsx"])
+    traced = 0
+    for heading in pack["headings"]:
+        assert " ".join(heading["paragraph"].split()) in text, heading["title"]  # the self-evaluation as written
+        for figure in heading["figures"]:
+            assert figure["text"] in text
+            if "cell" in figure:
+                stored = book[figure["sheet"]][figure["cell"]].value
+                assert stored == figure["text"] or (isinstance(stored, int | float) and f"{stored:g}" in figure["text"])
+                traced += 1
+    assert traced >= 15
 
 
 def _traced(pack, book) -> int:
