@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from audit.cells import text_problem
 from audit.errors import AuditError
 from audit.store.models import SelfEvaluationVersion
 
@@ -40,8 +41,9 @@ def save_version(session: Session, cycle_id: int, heading_key: str, text: str, b
     text = text.strip().replace("\r\n", "\n")
     if not text:
         raise AuditError("Enter the paragraph: it cannot be empty.")
-    if len(text) > MAX_TEXT:
-        raise AuditError(f"The paragraph is {len(text)} characters long; keep it to {MAX_TEXT}.")
+    bad = text_problem(text, MAX_TEXT)  # too long, markup, a spreadsheet formula (audit.cells)
+    if bad is not None:
+        raise AuditError(f"The paragraph {bad[0]}: {bad[1]}.")
     history = versions(session, cycle_id, heading_key)
     if not history:
         history = [SelfEvaluationVersion(cycle_id=cycle_id, heading_key=heading_key, number=1, text=generated,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
+from audit.errors import AuditError
+from audit.results.self_evaluation import GENERATED, latest_versions, save_version, versions
 from reports.inspection_figures import cell_figure, rows_figure
 from reports.inspection_tokens import check_edit, resolve, tokenise
 from reports.suppression import COUNT, PERCENT, TEXT, make_table
+from tests.unit.test_scorecards import cycle  # noqa: F401  (fixture)
 
 
 def _evidence(plans=12, pct=41.7):
@@ -45,3 +50,18 @@ def test_an_edit_may_not_type_a_figure_or_name_a_missing_one():
     assert check_edit("   ", generated, ev)[0].startswith("Enter the paragraph")
     text, _, gone = resolve("Kept {overall.gone}.", ev)
     assert gone == ["{overall.gone}"] and "no longer in the evidence" in text
+
+
+def test_a_saved_version_is_refused_when_it_is_markup_or_a_formula_and_versions_only_grow(session, cycle):
+    for hostile in ("=HYPERLINK(\"http://x\")", "Our view <script>x</script>", "  "):
+        with pytest.raises(AuditError):
+            save_version(session, cycle.id, "taking_part", hostile, "qa", "Generated {overall.plans}.")
+    assert versions(session, cycle.id, "taking_part") == []
+    save_version(session, cycle.id, "taking_part", "Ours {overall.plans}.", "qa", "Generated {overall.plans}.")
+    again = save_version(session, cycle.id, "taking_part", "Ours {overall.plans}.", "lead", "Generated.")
+    third = save_version(session, cycle.id, "taking_part", "Ours again {overall.plans}.", "lead", "Generated.")
+    kept = versions(session, cycle.id, "taking_part")
+    assert [(v.number, v.made_by) for v in kept] == [(1, GENERATED), (2, "qa"), (3, "lead")]
+    assert again.number == 2 and third.number == 3
+    assert kept[0].text == "Generated {overall.plans}."
+    assert latest_versions(session, cycle.id)["taking_part"].text == "Ours again {overall.plans}."
