@@ -71,15 +71,15 @@ def build_inspection(session: Session, cycle: Cycle, as_of: date, threshold: int
                 keys.append(key)
         figures: list[dict] = []
         sentences = [s for kind in heading.evidence for s in SENTENCES[kind](evidence, figures)]
-        generated = tokenise(" ".join(sentences), figures)
-        version = saved.get(heading.key)
-        paragraph, figures, missing = resolve(version.text if version else generated, evidence)
         headings.append({"key": heading.key, "title": heading.title,
                          "kinds": [{"kind": k, "label": KINDS[k]} for k in heading.evidence],
-                         "tables": keys, "paragraph": paragraph, "figures": figures, "generated": generated,
-                         "template": version.text if version else generated, "missing": missing,
-                         "version": {"number": version.number, "by": version.made_by,
-                                     "at": moment(version.made_at)} if version else None})
+                         "tables": keys, "generated": tokenise(" ".join(sentences), figures)})
+    for h in headings:  # once every table is in the evidence, so a token may name any of them
+        version = saved.get(h["key"])
+        h["template"] = version.text if version else h["generated"]
+        h["paragraph"], h["figures"], h["missing"] = resolve(h["template"], evidence)
+        h["version"] = ({"number": version.number, "by": version.made_by, "at": moment(version.made_at)}
+                        if version else None)
     return {"title": f"Area SEND inspection evidence: {pack['area']['name']}, {cycle.name}",
             "framework": {"key": framework.key, "title": framework.title},
             "area": pack["area"], "cycle": pack["cycle"], "as_of": as_of.isoformat(), "as_of_words": day(as_of),
