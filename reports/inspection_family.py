@@ -54,11 +54,12 @@ def family_sentences(ev: dict, figs: list, quote) -> list[str]:
 
 
 def family_pages(session, cycle_id: int) -> dict[str, dict]:
-    """Plan reference -> the family's and the young person's answers and any disagreement, in words."""
+    """Plan reference -> the family's and the young person's answers and any disagreement, in words (plans
+    nobody answered about are left out: their page says no response was recorded)."""
     return {p.plan_ref: {"family": rating_words(p.family), "young_person": rating_words(p.young_person),
                          "grade": Grade(p.grade).label if p.grade else NOT_GRADED,
                          "disagreement": DIRECTIONS.get(p.disagreement, "They agree, or there is no answer yet")}
-            for p in family_view(session, cycle_id).plans}
+            for p in family_view(session, cycle_id).plans if p.family is not None or p.young_person is not None}
 
 
 def family_page_table(key: str, view: dict | None) -> dict:

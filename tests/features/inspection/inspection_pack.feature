@@ -52,4 +52,4 @@ Feature: The area SEND inspection evidence pack
     When a deep-dive sample of 6 children is drawn with draw number 1, twice, and once with draw number 2
     Then the two draws numbered 1 are the same children and draw 2 differs
     And the sample covers at least 2 phases, 2 primary needs, 2 settings and 2 teams
-    And the PDF has one page per child with its audit history, timeliness clocks and amendment tasks
+    And the PDF has one page per child with its audit history, timeliness clocks, family view and amendment tasks

@@ -308,7 +308,7 @@ def dive(store, tmp_path, n):
     with Session(engine) as session:
         cycle = session.get(Cycle, store["cycles"][-1])
         draws = [deep_dive_sample(session, cycle, n, d) for d in (1, 1, 2)]
-        pages = child_pages(session, draws[0], lambda ref: pseudonym(ref, KEY))
+        pages = child_pages(session, draws[0], lambda ref: pseudonym(ref, KEY), cycle_id=cycle.id)
         refs = {pid: session.get(Plan, pid).plan_ref for pid in draws[0]}
         pack = build_inspection(session, cycle, store["today"], 5)
     engine.dispose()
@@ -330,7 +330,7 @@ def spread(dive):
         assert len({p["spread"][field] for p in dive["pages"]}) >= 2, field
 
 
-@then("the PDF has one page per child with its audit history, timeliness clocks and amendment tasks")
+@then("the PDF has one page per child with its audit history, timeliness clocks, family view and amendment tasks")
 def child_pages_in_pdf(dive):
     reader = PdfReader(dive["pdf"])
     texts = [" ".join(page.extract_text().split()) for page in reader.pages]
@@ -341,4 +341,6 @@ def child_pages_in_pdf(dive):
         assert "Audit history" in starts[0] and "Timeliness clocks" in starts[0]
     children = " ".join(t for t in texts if "Deep dive: child" in t)
     assert "Amendment tasks and actions" in children and "Amend plan C-" in children
+    # the family's view, from the cycle's survey (none in this store, and the page says so)
+    assert children.count("Family view") == len(dive["pages"]) and "No family survey" in children
     assert not any(ref in children for ref in dive["refs"].values())  # pseudonymised, task titles too
