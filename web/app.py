@@ -16,6 +16,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import web.board_pack as board_pack
 import web.document_uploads as document_uploads
+import web.inspection as inspection
+import web.self_evaluation as self_evaluation
 import web.uploads as uploads
 from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
@@ -88,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates(settings)
     app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
     app.state.produce_board_pack = board_pack.produce  # likewise: the board pack's flow, started from its page
+    app.state.produce_inspection = inspection.produce  # and the inspection pack's (issue 23)
     app.state.run_import = uploads.run_import  # and a large upload's import flow (flows/imports.py)
     app.state.big_import_rows = uploads.BIG_IMPORT_ROWS
     app.state.run_document_import = document_uploads.run_document_import  # plan documents: the same hand-off
@@ -123,6 +126,8 @@ def create_app(settings: Settings) -> FastAPI:
                    family):
         app.include_router(module.router)
     for module in (uploads, board_pack):  # issue 17: the QA lead's imports and the board pack from the web
+        app.include_router(module.router)
+    for module in (inspection, self_evaluation):  # issue 23: the inspection pack and its self-evaluation
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -45,9 +45,10 @@ def pack_folder(settings: Settings, cycle_id: int) -> Path:
     return Path(settings.resolved_reports_dir) / f"cycle-{cycle_id}"
 
 
-def run_state(settings: Settings, cycle_id: int) -> dict | None:
-    """The latest run started from the web for this cycle: state running, done or failed, and what it did."""
-    path = pack_folder(settings, cycle_id) / "web-run.json"
+def run_state(settings: Settings, cycle_id: int, folder: Path | None = None) -> dict | None:
+    """The latest run started from the web for this cycle: state running, done or failed, and what it did.
+    `folder`: where another pack's run keeps its state (the inspection pack's, web/inspection.py)."""
+    path = (folder or pack_folder(settings, cycle_id)) / "web-run.json"
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -59,8 +60,8 @@ def run_state(settings: Settings, cycle_id: int) -> dict | None:
     return state
 
 
-def _write_state(settings: Settings, cycle_id: int, state: dict) -> None:
-    folder = pack_folder(settings, cycle_id)
+def _write_state(settings: Settings, cycle_id: int, state: dict, folder: Path | None = None) -> None:
+    folder = folder or pack_folder(settings, cycle_id)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "web-run.json.tmp"
     tmp.write_text(json.dumps(state), encoding="utf-8")

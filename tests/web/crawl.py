@@ -54,12 +54,13 @@ ID_SOURCES = {
     "precheck_flag_id": "SELECT id FROM precheckflag ORDER BY id",
     "exercise_id": "SELECT id FROM calibrationexercise ORDER BY id",
     "programme_id": "SELECT id FROM auditprogramme ORDER BY id",
+    "number": "SELECT DISTINCT number FROM selfevaluationversion ORDER BY number",
     # Plan look-up (issue 17): references of sampled plans first, so each role finds some it may see.
     "ref": "SELECT p.plan_ref FROM plan p JOIN sampledplan s ON s.plan_id = p.id ORDER BY s.id",
 }
 # Path words a route takes from a fixed list (and one it does not know).
-WORDS = {"change": ["pause", "resume", "nope"]}
-FORMATS = ["html", "md", "json", "csv", "xlsx", "pdf", "nope"]
+WORDS = {"change": ["pause", "resume", "nope"], "heading_key": ["identified_assessed", "taking_part", "nope"]}
+FORMATS = ["html", "md", "json", "csv", "xlsx", "pdf", "zip", "nope"]
 
 
 class _Page(HTMLParser):

@@ -41,6 +41,7 @@ from audit.store.models.improvement import (  # noqa: F401
     StatusProposal,
     WeaknessArea,
 )
+from audit.store.models.inspection import SelfEvaluationVersion  # noqa: F401
 from audit.store.models.moderation import (  # noqa: F401
     CalibrationExercise,
     CalibrationGrade,
