@@ -50,21 +50,29 @@ FLOW_SECONDS = 240
 
 # --- how a keyboard user moves, and what they must see ----------------------------------------------------------
 
-FOCUS_VISIBLE = """() => {
+FOCUS_SEEN = """() => {
+  // The focused element must look different from the same element unfocused (GOV.UK's yellow focus state).
   const el = document.activeElement;
-  if (!el || el === document.body) return false;
-  const ring = s => s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0
-                    && !/transparent|rgba\\(.*, 0\\)$/.test(s.outlineColor);
-  const shows = s => ring(s) || (s.boxShadow && s.boxShadow !== 'none') || s.backgroundColor === 'rgb(255, 221, 0)';
-  if (shows(getComputedStyle(el))) return true;
+  if (!el || el === document.body) return 'nothing has the focus';
   // GOV.UK radios and checkboxes draw their focus ring on the label's ::before (the input itself is hidden).
-  const label = el.id ? document.querySelector(`label[for="${el.id}"]`) : null;
-  return !!label && shows(getComputedStyle(label, '::before'));
+  const label = el.id ? document.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
+  const look = () => {
+    const s = getComputedStyle(el);
+    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor, s.color,
+            label ? getComputedStyle(label, '::before').boxShadow : ''].join('|');
+  };
+  const focused = look();
+  el.blur();
+  const unfocused = look();
+  el.focus();
+  if (document.activeElement !== el) return 'the focus could not be put back';
+  return focused !== unfocused ? '' : 'no visible focus on ' + el.outerHTML.slice(0, 200);
 }"""
 
 
 def focus_is_visible(page) -> None:
-    assert page.evaluate(FOCUS_VISIBLE), f"no visible focus on {page.evaluate('() => document.activeElement.outerHTML')[:200]}"
+    problem = page.evaluate(FOCUS_SEEN)
+    assert problem == "", problem
 
 
 def reach(page, test: str) -> None:
