@@ -121,3 +121,30 @@ def sign_in(page, base: str, pages: Pages, username: str, password: str, name: s
         page.fill("#username", username)
         page.fill("#password", password)
         click_and_wait(page, "button:has-text('Sign in')")
+
+
+FOCUS_SEEN = """() => {
+  // The focused element must look different from the same element unfocused (GOV.UK's yellow focus state).
+  const el = document.activeElement;
+  if (!el || el === document.body) return 'nothing has the focus';
+  // GOV.UK radios and checkboxes draw their focus ring on the label's ::before (the input itself is hidden).
+  const label = el.id ? document.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
+  const seen = getComputedStyle(el).opacity !== '0';  // a hidden input's own outline cannot be seen
+  const look = () => {
+    const s = getComputedStyle(el);
+    return [seen ? [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor, s.color] : [],
+            label ? getComputedStyle(label, '::before').boxShadow : ''].join('|');
+  };
+  const focused = look();
+  el.blur();
+  const unfocused = look();
+  el.focus();
+  if (document.activeElement !== el) return 'the focus could not be put back';
+  return focused !== unfocused ? '' : 'no visible focus on ' + el.outerHTML.slice(0, 200);
+}"""
+
+
+def focus_is_visible(page) -> None:
+    """A keyboard user can see where they are: the focused element looks different from itself unfocused."""
+    problem = page.evaluate(FOCUS_SEEN)
+    assert problem == "", problem

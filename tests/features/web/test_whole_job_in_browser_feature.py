@@ -31,7 +31,7 @@ from audit.store.models import Plan
 from audit.synthetic.area import write_synthetic_area
 from tests.databases import drop_store, new_store_url
 from tests.smtp_server import free_port, smtp  # noqa: F401  (fixture)
-from tests.web.browser import Pages, click_and_wait, enter_and_wait, served, sign_in, tab_to
+from tests.web.browser import Pages, click_and_wait, enter_and_wait, focus_is_visible, served, sign_in, tab_to
 from tests.web.conftest import browser, web_settings  # noqa: F401  (browser: fixture)
 from tests.web.test_web_qa_journey import choose_file_by_keyboard
 from web.app import create_app
@@ -49,31 +49,6 @@ FLOW_SECONDS = 240
 
 
 # --- how a keyboard user moves, and what they must see ----------------------------------------------------------
-
-FOCUS_SEEN = """() => {
-  // The focused element must look different from the same element unfocused (GOV.UK's yellow focus state).
-  const el = document.activeElement;
-  if (!el || el === document.body) return 'nothing has the focus';
-  // GOV.UK radios and checkboxes draw their focus ring on the label's ::before (the input itself is hidden).
-  const label = el.id ? document.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
-  const look = () => {
-    const s = getComputedStyle(el);
-    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor, s.color,
-            label ? getComputedStyle(label, '::before').boxShadow : ''].join('|');
-  };
-  const focused = look();
-  el.blur();
-  const unfocused = look();
-  el.focus();
-  if (document.activeElement !== el) return 'the focus could not be put back';
-  return focused !== unfocused ? '' : 'no visible focus on ' + el.outerHTML.slice(0, 200);
-}"""
-
-
-def focus_is_visible(page) -> None:
-    problem = page.evaluate(FOCUS_SEEN)
-    assert problem == "", problem
-
 
 def reach(page, test: str) -> None:
     """Tab to the element (JS test on `el`) and check the focus can be seen there."""
