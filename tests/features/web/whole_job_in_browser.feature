@@ -26,12 +26,12 @@ Feature: The whole job in the browser, from an empty store to the board paper
     Then they are told 3 auditors were imported
     When the admin invites the 3 auditors, a moderator and a board member by email
     And each of them sets a password with the link in their email
-    And the QA lead creates a cycle of 3 plans
-    Then they see the sample preview: 3 plans counted per group, and nobody assigned yet
+    And the QA lead creates a cycle of 2 plans
+    Then they see the sample preview: 2 plans counted per group, and nobody assigned yet
     When they draw the sample again
-    Then the preview shows a different set of 3 plans
+    Then the preview shows a different set of 2 plans
     When they start the cycle
-    Then the cycle page shows a progress bar and 3 plans not started
+    Then the cycle page shows a progress bar and 2 plans not started
     When every auditor grades their plans Good from their home page, going on to the next plan each time
     And the second markers grade the plans chosen for second marking: "AUD-SEN-01" Good, "AUD-SEN-02" Outstanding
     Then the moderator's home page shows 1 plan awaiting moderation
