@@ -16,7 +16,6 @@ import json
 import re
 import shutil
 import subprocess
-import time
 from datetime import timedelta
 
 import pytest
@@ -31,7 +30,7 @@ from audit.store.models import Assignment, Plan
 from audit.synthetic.area import write_synthetic_area
 from tests.databases import drop_store, new_store_url
 from tests.smtp_server import free_port, smtp  # noqa: F401  (fixture)
-from tests.web.browser import Pages, click_and_wait, enter_and_wait, focus_is_visible, served, sign_in, tab_to
+from tests.web.browser import Pages, button, click_and_wait, follow_until, link, press, reach, served, sign_in, type_into
 from tests.web.conftest import browser, web_settings  # noqa: F401  (browser: fixture)
 from tests.web.test_web_qa_journey import choose_file_by_keyboard
 from web.app import create_app
@@ -49,55 +48,6 @@ FLOW_SECONDS = 240
 
 
 # --- how a keyboard user moves, and what they must see ----------------------------------------------------------
-
-def reach(page, test: str) -> None:
-    """Tab to the element (JS test on `el`) and check the focus can be seen there."""
-    tab_to(page, test)
-    focus_is_visible(page)
-
-
-def press(page, test: str) -> None:
-    """Tab to a link or button, see its focus, press Enter and wait for the next page."""
-    reach(page, test)
-    enter_and_wait(page)
-
-
-def type_into(page, field_id: str, text: str) -> None:
-    reach(page, f"el.id === {field_id!r}")
-    page.keyboard.type(text)
-
-
-def link(href: str) -> str:
-    return f"el.tagName === 'A' && el.getAttribute('href') === {href!r}"
-
-
-def button(text: str) -> str:
-    return f"el.tagName === 'BUTTON' && el.textContent.includes({text!r})"
-
-
-def follow_until(page, pages: Pages, name: str, done, seconds: float = 120) -> str:
-    """Wait on the page the browser is showing, through any progress page that refreshes itself, until `done(html)`.
-
-    Uploads and the board pack may be handed to a flow whose page refreshes itself (a meta refresh, no
-    JavaScript); this follows it as a person leaving the tab open would. A page that is neither done nor
-    refreshing fails at once, with its text."""
-    from playwright.sync_api import Error
-
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            page.wait_for_load_state()
-            html = page.content()
-        except Error:  # the page is refreshing itself right now
-            time.sleep(0.3)
-            continue
-        if done(html):
-            pages.check(page, name)
-            return html
-        assert 'http-equiv="refresh"' in html, f"{name}: neither done nor in progress: {page.inner_text('main')[:1500]}"
-        time.sleep(1)
-    raise AssertionError(f"{name}: still in progress after {seconds} s")
-
 
 def upload(ctx, field: str, path, check_button: str, name: str) -> str:
     """Choose the file by keyboard, press the check button, and follow any progress page to the answer."""
