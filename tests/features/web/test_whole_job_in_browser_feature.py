@@ -31,7 +31,7 @@ from audit.synthetic.area import write_synthetic_area
 from tests.databases import drop_store, new_store_url
 from tests.smtp_server import free_port, smtp  # noqa: F401  (fixture)
 from tests.web.browser import Pages, button, click_and_wait, follow_until, link, press, reach, served, sign_in, type_into
-from tests.web.conftest import browser, web_settings  # noqa: F401  (browser: fixture)
+from tests.web.conftest import web_settings
 from tests.web.test_web_qa_journey import choose_file_by_keyboard
 from web.app import create_app
 from web.board_pack import produce
