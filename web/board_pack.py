@@ -100,6 +100,14 @@ def _files(settings: Settings, cycle_id: int, service: str | None = None) -> dic
     return {fmt: folder / f"{stem}.{fmt}" for fmt in PACK_FORMATS if (folder / f"{stem}.{fmt}").is_file()}
 
 
+def pack_links(settings: Settings, cycle_id: int, service: str | None = None) -> list[dict[str, str]]:
+    """The produced pack's downloads for a reader (the board's, or a service lead's own service's), PDF first: the
+    board paper people are sent. Empty until the QA lead has produced the pack."""
+    files = _files(settings, cycle_id, service)
+    return [{"href": f"/results/{cycle_id}/pack/{fmt}", "text": FORMAT_WORDS[fmt]}
+            for fmt in ("pdf", "xlsx", "html") if fmt in files]
+
+
 @router.get("/cycles/{cycle_id}/board-pack")
 def pack_page(request: Request, cycle_id: Id, user: Sending):
     settings = request.app.state.settings
