@@ -1,4 +1,5 @@
-"""The upload flows: a register or auditor list uploaded on the web, too large to check or import inside a request.
+"""The upload flows: a register or auditor list, or plan documents, uploaded on the web, too large to check or
+import inside a request.
 
 `check-file` is triggered by the QA lead's upload (web/uploads.py) when the file is larger than
 EHCP_AUDIT_CHECK_IN_BACKGROUND_BYTES (decided from its size, before it is read); smaller files are checked in the
@@ -81,3 +82,31 @@ def import_file(kind: str, path: str, mapping: str | None = None, by: str = "flo
     print(f"Imported {report['rows']} rows from {report['file']}: {report['created']} new, "
           f"{report['updated']} updated, {report['unchanged']} unchanged")
     return report
+
+
+@task(name="import-plan-documents", cache_policy=NO_CACHE)
+def documents_step(settings, paths: list[str], mapping: str | None, headings: str | None) -> dict:
+    from audit.documents.precheck import area_rules
+    from audit.documents.storage import import_documents, import_summary
+
+    with transaction(engine_from_settings(settings)) as session:
+        area = get_area(session, settings.area_code)
+        report = import_documents(session, area, [Path(p) for p in paths], area_rules(settings, area.code, session),
+                                  mapping_file=Path(mapping) if mapping else None,
+                                  headings=Path(headings) if headings else None)
+    return import_summary(report)
+
+
+@flow(name="import-plan-documents", flow_run_name="import-plan-documents", log_prints=True)
+def import_plan_documents(paths: list[str], mapping: str | None = None, headings: str | None = None,
+                          by: str = "flow:import-plan-documents", area_code: str | None = None,
+                          database_url: str | None = None, data_dir: str | None = None) -> dict:
+    """Plan documents uploaded on the web, too large to import inside a request (web/document_uploads.py):
+    matched, split and pre-checked all or nothing, as `ehcp-audit plans documents import` does."""
+    settings = flow_settings(get_settings(), database_url, data_dir)
+    if area_code:
+        settings = settings.model_copy(update={"area_code": area_code})
+    with acting_as(by):
+        summary = documents_step(settings, paths, mapping, headings)
+    print(f"Imported {len(summary['files'])} plan document(s) for {summary['plans']} plan(s)")
+    return summary

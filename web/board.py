@@ -23,6 +23,7 @@ from audit.vocabulary import Agency
 from reports.cache import board_summary, cache_folder
 from reports.render import FORMATS, render
 from reports.summary import build_summary
+from web.board_pack import pack_links
 from web.deps import CheckedFirst, Id, Refused, allow, page, store
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -70,7 +71,8 @@ def results(request: Request, user: Reading):
 @router.get("/results/{cycle_id}")
 def cycle_results(request: Request, cycle_id: Id, user: Reading):
     s = summary_for(request, cycle_id, user)
-    return page(request, "summary.html", title=f"Results: {s['cycle']['name']}", s=s, formats=FORMATS)
+    pack = pack_links(request.app.state.settings, cycle_id, s["service"]["code"] if s["service"] else None)
+    return page(request, "summary.html", title=f"Results: {s['cycle']['name']}", s=s, formats=FORMATS, pack=pack)
 
 
 @router.get("/results/{cycle_id}/download/{fmt}")

@@ -14,8 +14,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
+from audit.cycle.lifecycle import find_area
 from audit.documents.access import may_read, read_document
+from audit.documents.precheck import switch_rule, switched_off
 from audit.documents.review import decide_flag, flags_per_section, rule_precision
+from audit.documents.rules import load_rules
 from audit.documents.storage import current_document
 from audit.errors import AuditError, NotFound
 from audit.protection.permissions import Permission
@@ -64,6 +67,46 @@ def _view(session: Session, user: User, document_id: int) -> dict:
         return panel
     except NotFound:
         raise Refused("object", f"There is no plan document {document_id}.", 404) from None
+
+
+def _rules_view(request: Request, session: Session) -> list[dict]:
+    """Every rule with whether it runs for this area, who switched it, and how often auditors confirmed it."""
+    settings = request.app.state.settings
+    code = settings.area_code
+    by_settings = set(settings.precheck_rules_off.get("*", [])) | set(settings.precheck_rules_off.get(code, []))
+    by_lead = set(switched_off(session, code))
+    precision = {r["rule_id"]: r for r in rule_precision(session)}
+    return [{"rule": rule, "precision": precision.get(rule.id),
+             "state": "settings" if rule.id in by_settings else "off" if rule.id in by_lead else "on"}
+            for rule in load_rules(settings.precheck_dir)]
+
+
+@router.get("/documents/rules")
+def rules_page(request: Request, user: QaLead):
+    with store(request) as session:
+        rules = _rules_view(request, session)
+    return page(request, "precheck_rules.html", title="Pre-check rules for this area", rules=rules)
+
+
+@router.post("/documents/rules/{rule_id}")
+def switch_rule_form(request: Request, rule_id: str, user: QaLead, form: Annotated[FormData, Depends(form_data)]):
+    settings = request.app.state.settings
+    enabled = str(form.get("enabled", ""))
+    errors = []
+    with store(request, write=True) as session:
+        area = find_area(session, settings.area_code)
+        known = load_rules(settings.precheck_dir)
+        if area is None or rule_id not in {r.id for r in known}:
+            raise Refused("object", f"There is no pre-check rule '{rule_id}'.", 404)
+        if enabled not in ("yes", "no"):
+            errors = [{"text": "Choose whether the rule runs: switch it on or off", "href": f"#rule-{rule_id}"}]
+        else:
+            switch_rule(session, area, rule_id, enabled == "yes", known, user.username)
+        rules = _rules_view(request, session) if errors else []
+    if errors:
+        return page(request, "precheck_rules.html", status=400, title="Pre-check rules for this area", rules=rules,
+                    errors=errors)
+    return RedirectResponse(f"/documents/rules#rule-{rule_id}", status_code=303)
 
 
 @router.get("/documents/{document_id}")
@@ -131,3 +174,4 @@ def documents_list(request: Request, user: QaLead, q: str = "", sort: str = "", 
     return page(request, "documents.html", title="Plan documents and the pre-check",
                 documents=shown.rows, listing=shown, any_documents=bool(documents),
                 per_section=per_section, precision=[p for p in precision if p["rows"]], overall=overall)
+

@@ -59,6 +59,7 @@ Feature: Every role's home page says what needs their attention
       | service lead               |
       | parent carer forum auditor |
       | admin                      |
+      | SEND strategic lead        |
 
   Scenario: Signed out, the home page asks you to sign in
     When someone who is not signed in opens the home page

@@ -276,7 +276,7 @@ def sent_to_sign_in(ctx):
 
 WHO = {"QA lead": "demo-qa-lead", "moderator": "demo-moderator", "board member": "demo-board-member",
        "service lead": "demo-service-lead", "parent carer forum auditor": "demo-parent-carer-auditor",
-       "admin": "demo-admin"}
+       "admin": "demo-admin", "SEND strategic lead": "demo-send-strategic-lead"}
 
 
 @when(parsers.parse("the {role} opens their home page and their account page"))
