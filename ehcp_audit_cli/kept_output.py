@@ -17,7 +17,7 @@ Exactly correct, never "fresh enough":
   secrets) and the text.
 - Only runs that end normally are kept. Nothing is kept or reused when the command acts as an account
   (`--as-user`: its role decides what it may see, checked against the store), when the version cannot be read
-  (an in-memory or unknown database), or with EHCP_AUDIT_KEEP_OUTPUT=0.
+  (an in-memory or unknown database), or with EHCP_AUDIT_KEEP_OUTPUT=false.
 """
 
 from __future__ import annotations
@@ -33,18 +33,17 @@ from pathlib import Path
 
 from ehcp_audit_cli.common import acting_user, console, settings
 
-OFF_VARIABLE = "EHCP_AUDIT_KEEP_OUTPUT"
 _stats = {"reused": 0, "kept": 0}  # this process's reuses and writes (tests)
 
 
 def kept(kind: str, key: dict, run: Callable[[], None]) -> None:
     """Print what `run()` prints: the text kept for `kind`/`key` and the store's current data if there is one,
     else run it (keeping what it printed to standard output)."""
-    if acting_user() is not None or os.environ.get(OFF_VARIABLE, "").strip() == "0":
+    s = settings()
+    if acting_user() is not None or not s.keep_output:
         return run()
     from audit.store.quick_version import read_data_version
 
-    s = settings()
     version = read_data_version(s.resolved_database_url)  # first: what run() reads is as new or newer
     if version is None:
         return run()

@@ -46,7 +46,7 @@ def environment(settings: Settings, keep: bool = True) -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "EHCP_AUDIT_DATABASE_URL": settings.database_url,
             "EHCP_AUDIT_DATA_DIR": str(settings.data_dir), "EHCP_AUDIT_AREA_CODE": settings.area_code,
             "EHCP_AUDIT_RUBRICS_DIR": str(settings.rubrics_dir), "EHCP_AUDIT_SMALL_NUMBER_THRESHOLD": "1",
-            "EHCP_AUDIT_KEEP_OUTPUT": "1" if keep else "0"}
+            "EHCP_AUDIT_KEEP_OUTPUT": "true" if keep else "false"}
 
 
 def run(settings: Settings, *args: str, keep: bool = True) -> tuple[str, set[str]]:
@@ -114,7 +114,6 @@ def kept_settings(tmp_path, database_url, monkeypatch):
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
     engine_from_settings(settings)  # a current, empty store
     monkeypatch.setattr(kept_output, "settings", lambda: settings)
-    monkeypatch.delenv(kept_output.OFF_VARIABLE, raising=False)
     yield settings
     forget_engine(database_url)
 
@@ -152,7 +151,7 @@ def test_each_option_and_day_is_kept_on_its_own_and_keeping_can_be_switched_off(
     assert capsys.readouterr().out == "cycle 1\ncycle 2\ncycle 1\n"
     clock.set(date(2026, 3, 3))
     kept_output.kept("probe", {"cycle": 1}, lambda: print("cycle 1 the next day"))
-    monkeypatch.setenv(kept_output.OFF_VARIABLE, "0")
+    monkeypatch.setattr(kept_output, "settings", lambda: kept_settings.model_copy(update={"keep_output": False}))
     kept_output.kept("probe", {"cycle": 1}, lambda: print("cycle 1, not kept"))
     assert len(outputs(kept_settings.data_dir)) == 3
     assert capsys.readouterr().out == "cycle 1 the next day\ncycle 1, not kept\n"
