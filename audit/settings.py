@@ -160,6 +160,10 @@ class Settings(BaseSettings):
         7, ge=1, le=14, description="Young people in this year group or above (about 11 and older) get their own survey link."
     )
 
+    keep_output: bool = Field(
+        True, description="Read commands (cycle status, report to the terminal, timeliness) print the output kept for "
+                          "the store's current data version instead of working it out again; false always does the work.")
+
     # Improvement plans (issue 5): status scales and rules as data, the plan-level amendment loop.
     scales_dir: Path | None = Field(
         None, description="An area's own folder of status scale files (YAML), beside the shipped BRAG and APP scales."
