@@ -117,7 +117,7 @@ prefect-serve: $(STAMP)
 
 # Benchmarks (issue 9): each bench/*.py writes its figures to bench/results/ and bench/results.md (docs/benchmarks.md).
 # Run on an idle machine; `make bench BENCHMARKS=board_pack` runs one. PostgreSQL (Debian) is for the PostgreSQL figures.
-BENCHMARKS ?= register_import national prefect_cycle auditors board_pack read_commands results_page regional
+BENCHMARKS ?= register_import national prefect_cycle auditors board_pack read_commands results_page precheck qa_pages regional
 
 bench: $(STAMP) pdf-tools postgresql bytecode
 	for b in $(BENCHMARKS); do $(BIN)/python -m bench.$$b || exit 1; done

@@ -19,6 +19,9 @@ DEFAULT_CELL_CHARS = 500
 DEFAULT_TEXT_CHARS = 5_000
 DEFAULT_YAML_BYTES = 1_000_000  # rubric and mapping files are a few kilobytes
 DEFAULT_REQUEST_BYTES = 2_000_000
+# A web upload over this is checked by a flow run rather than in the request: about a second of checking
+# (a 10,000-row CSV register is about 1 MB; an XLSX one about 0.4 MB and slower to read per byte).
+DEFAULT_CHECK_IN_REQUEST_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)

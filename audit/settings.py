@@ -135,6 +135,10 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(limits.DEFAULT_FILE_BYTES, ge=1_000,
                                   description="Largest register, auditors or scorecard file read (bytes).")
     max_import_rows: int = Field(limits.DEFAULT_ROWS, ge=1, description="Most data rows read from one file.")
+    check_in_background_bytes: int = Field(
+        limits.DEFAULT_CHECK_IN_REQUEST_BYTES, ge=0,
+        description="A web upload larger than this (bytes) is checked by a flow run while its page refreshes itself; "
+                    "smaller ones are checked in the request.")
     max_cell_chars: int = Field(limits.DEFAULT_CELL_CHARS, ge=10,
                                 description="Longest value of a register or auditors cell (codes, teams, settings).")
     max_text_chars: int = Field(limits.DEFAULT_TEXT_CHARS, ge=100,
@@ -155,6 +159,10 @@ class Settings(BaseSettings):
     survey_young_person_from_year: int = Field(
         7, ge=1, le=14, description="Young people in this year group or above (about 11 and older) get their own survey link."
     )
+
+    keep_output: bool = Field(
+        True, description="Read commands (cycle status, report to the terminal, timeliness) print the output kept for "
+                          "the store's current data version instead of working it out again; false always does the work.")
 
     # Improvement plans (issue 5): status scales and rules as data, the plan-level amendment loop.
     scales_dir: Path | None = Field(

@@ -12,7 +12,7 @@ from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 ORDER = ["register_import", "national", "prefect_cycle", "auditors", "board_pack", "read_commands", "results_page",
-         "regional"]
+         "precheck", "qa_pages", "regional"]
 TITLES = {
     "register_import": "1. Register import",
     "national": "2. Results at national scale",
@@ -21,6 +21,8 @@ TITLES = {
     "board_pack": "5. Board pack",
     "read_commands": "6. Read commands",
     "results_page": "7. Results page",
+    "precheck": "8. Plan documents pre-check",
+    "qa_pages": "9. The QA lead's pages",
     "regional": "Regional benchmarking flow",
 }
 

@@ -122,11 +122,11 @@ def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None
 
 def _cycle(session, cycle_id: int | None):
     from audit.cycle.lifecycle import get_area, get_cycle
-    from reports.trends import reported_cycles
+    from audit.results.reported import latest_reported
 
     if cycle_id is not None:
         return get_cycle(session, cycle_id)
-    cycles = reported_cycles(session, get_area(session, settings().area_code).id)
-    if not cycles:
+    latest = latest_reported(session, get_area(session, settings().area_code).id)
+    if latest is None:
         raise AuditError("No cycle has results yet. Run one first: ehcp-audit cycle run ID")
-    return cycles[-1]
+    return latest

@@ -124,6 +124,13 @@ def cycle_status(
     as_of: str | None = typer.Option(None, "--as-of", help="Date to judge lateness on (default today)."),
 ) -> None:
     """Progress per agency and auditor: submitted, in draft, not started, late."""
+    from ehcp_audit_cli.kept_output import kept
+
+    today = parse_date(as_of)
+    kept("cycle-status", {"cycle": cycle_id, "as_of": today}, lambda: _print_status(cycle_id, today))
+
+
+def _print_status(cycle_id: int | None, today) -> None:
     from sqlmodel import select
 
     from audit.cycle.lifecycle import cycle_progress, get_cycle
@@ -138,7 +145,7 @@ def cycle_status(
             console.print(table)
             return
         cycle = get_cycle(session, cycle_id)
-        p = cycle_progress(session, cycle, today=parse_date(as_of))
+        p = cycle_progress(session, cycle, today=today)
         console.print(f"Cycle {cycle.id} '{cycle.name}' ({label(cycle.status, 'cycle_status').lower()}), due "
                       f"{day(cycle.due_date)}: {p.submitted} of {p.total} scorecards submitted, {p.draft} in draft, "
                       f"{p.not_started} not started, {p.late} late.", highlight=False)

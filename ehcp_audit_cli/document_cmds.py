@@ -15,13 +15,12 @@ documents_app = typer.Typer(help="Plan documents (DOCX, PDF with a text layer, Z
 HeadingsOpt = typer.Option(None, "--headings", help="YAML heading mapping for the area's template (docs/documents.md).")
 
 
-def _rules(area_code: str | None) -> list:
+def _rules(area_code: str | None, session) -> list:
+    """The rules that run for the area: less those the settings or the area's QA lead (on the web) switch off."""
     # Domain modules load inside each command, never at import: `ehcp-audit --help` must not load the store.
-    from audit.documents.precheck import rules_for_area
-    from audit.documents.rules import load_rules
+    from audit.documents.precheck import area_rules
 
-    s = settings()
-    return rules_for_area(load_rules(s.precheck_dir), area_code or s.area_code, s.precheck_rules_off)
+    return area_rules(settings(), area_code, session)
 
 
 @documents_app.command("import")
@@ -39,7 +38,7 @@ def documents_import(
 
     with store() as session:
         area_row = get_area(session, area or settings().area_code)
-        report = import_documents(session, area_row, paths, _rules(area_row.code), mapping_file=mapping,
+        report = import_documents(session, area_row, paths, _rules(area_row.code, session), mapping_file=mapping,
                                   headings=headings)
     for name, ref, letters, flags in report.documents:
         console.print(f"{name}: plan {ref}, sections {', '.join(letters)}; {flags} pre-check flag(s).",
@@ -63,7 +62,9 @@ def precheck(
     from audit.documents.sections import HeadingMap
     from audit.errors import InputRejected
 
-    flags, problems = check_files(files, _rules(area), HeadingMap.load(headings), workers=workers)
+    with store() as session:
+        rules = _rules(area, session)
+    flags, problems = check_files(files, rules, HeadingMap.load(headings), workers=workers)
     if problems:
         raise InputRejected("The plan documents", problems)
     if format == "json":

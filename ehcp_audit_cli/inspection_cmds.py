@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import typer
@@ -14,7 +13,7 @@ from ehcp_audit_cli.common import console, friendly, needs, parse_date, settings
 
 
 @friendly
-@needs(Permission.send_board_pack)
+@needs(Permission.produce_inspection_pack)
 def inspection_pack_cmd(
     out: Path = typer.Option(..., "--out", help="Folder to write the pack to."),
     cycle: int | None = typer.Option(None, "--cycle", help="Cycle number (default: the latest with results)."),
@@ -35,9 +34,9 @@ def inspection_pack_cmd(
     """Write the inspection evidence pack: the five headings' evidence and self-evaluation (PDF, XLSX), the
     person-level export (CSV) and a ZIP of them with README.txt."""
     from audit.errors import AuditError
-    from reports.inspection import build_inspection
-    from reports.inspection_export import MIN_REASON, person_level_csv
+    from reports.inspection_export import MIN_REASON, pseudonym_key
     from reports.inspection_files import write_inspection
+    from reports.inspection_make import make_inspection
     from reports.inspection_map import load_columns, load_framework
 
     if audience not in ("published", "internal"):
@@ -49,32 +48,10 @@ def inspection_pack_cmd(
     day_ = parse_date(as_of) or clock.today()
     with store() as session:
         chosen = _cycle(session, cycle)
-        pack = build_inspection(session, chosen, day_, settings().small_number_threshold, audience=audience,
-                                framework=chosen_framework)
-        if deep_dive:
-            from reports.inspection_deep_dive import child_pages, deep_dive_sample
-            from reports.inspection_export import pseudonym
-
-            key = _pseudonym_key()
-            pack["deep_dive"] = child_pages(session, deep_dive_sample(session, chosen, deep_dive, draw),
-                                            (lambda ref: ref) if identified else (lambda ref: pseudonym(ref, key)))
-        export = person_level_csv(session, chosen.area_id, mapping, _pseudonym_key(), identified=identified,
-                                  reason=reason)
-    kind = "identified" if identified else "pseudonymised"
-    written = write_inspection(pack, out, {f"person-level-{kind}.csv": export})
+        pack, export = make_inspection(session, chosen, day_, settings().small_number_threshold,
+                                       pseudonym_key(settings()), audience=audience, framework=chosen_framework,
+                                       columns=mapping, deep_dive=deep_dive, draw=draw, identified=identified,
+                                       reason=reason)
+    written = write_inspection(pack, out, export)
     for name, path in written.items():
         console.print(f"{name:>5}: {path}")
-
-
-def _pseudonym_key() -> str:
-    """The key pseudonyms are made with: the configured secret key, or the one kept in the data folder (as the
-    web app's; generated once, readable by its owner only)."""
-    config = settings()
-    if config.secret_key:
-        return config.secret_key
-    path = Path(config.data_dir) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-    return path.read_text(encoding="utf-8").strip()

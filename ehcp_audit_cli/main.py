@@ -43,6 +43,8 @@ from ehcp_audit_cli.tables import words_table
 from ehcp_audit_cli.trail_cmds import trail_app
 from ehcp_audit_cli.web_cmds import serve, users_app
 
+SUMMARY_FORMATS = ("html", "md", "json")  # reports.render.FORMATS, without loading Jinja (a test keeps them equal)
+
 app = typer.Typer(
     help="Multi-agency quality assurance of EHC plans: audit cycles, scorecards, board summaries and actions.",
     no_args_is_help=True,
@@ -98,15 +100,22 @@ def timeliness(
                                     "advice awaited, by weeks waited, listing those past 20 (advice: 6) weeks."),
 ) -> None:
     """Statutory timeliness over the whole register, each figure with its definition."""
+    from ehcp_audit_cli.kept_output import kept
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("use table or json", param_hint="--format")
+    on = parse_date(as_of) or clock.today()
+    kept("timeliness", {"as_of": on, "format": fmt, "by": by, "area": area, "open": open_cases},
+         lambda: _print_timeliness(on, fmt, by, area, open_cases))
+
+
+def _print_timeliness(on, fmt: str, by: str | None, area: str | None, open_cases: bool) -> None:
     from audit.cycle.lifecycle import get_area
     from audit.register.frames import plans_frame
     from audit.timeliness.measures import compute_timeliness
 
-    if fmt not in ("table", "json"):
-        raise typer.BadParameter("use table or json", param_hint="--format")
     with store() as session:
         frame = plans_frame(session, get_area(session, area or settings().area_code).id)
-    on = parse_date(as_of) or clock.today()
     report = compute_timeliness(frame, on, by=by)
     ageing = []
     if open_cases:
@@ -152,18 +161,27 @@ def report(
     as_of: str | None = typer.Option(None, "--as-of", help="Date for timeliness (default today)."),
 ) -> None:
     """The board summary of a scored cycle."""
-    from audit.cycle.lifecycle import get_cycle
-    from reports.cache import board_summary, cache_folder
-    from reports.render import FORMATS, render
-
     fmt = fmt or ("html" if out else "table")
     if fmt in ("pdf", "xlsx"):
         return pack_file(cycle, fmt, out, as_of)
-    if fmt not in (*FORMATS, "table"):
-        raise typer.BadParameter(f"use one of table, {', '.join(FORMATS)}, pdf or xlsx", param_hint="--format")
+    if fmt not in (*SUMMARY_FORMATS, "table"):
+        raise typer.BadParameter(f"use one of table, {', '.join(SUMMARY_FORMATS)}, pdf or xlsx", param_hint="--format")
+    day_ = parse_date(as_of) or clock.today()
+    if out is not None:  # a file is written: always the full work
+        return _report(cycle, fmt, out, day_)
+    from ehcp_audit_cli.kept_output import kept
+
+    kept("report", {"cycle": cycle, "format": fmt, "as_of": day_}, lambda: _report(cycle, fmt, None, day_))
+
+
+def _report(cycle: int, fmt: str, out: Path | None, day_) -> None:
+    from audit.cycle.lifecycle import get_cycle
+    from reports.cache import board_summary, cache_folder
+    from reports.render import render
+
     s = settings()
     with store() as session:  # worked out once per version of the data, shared with the web app (reports.cache)
-        summary = board_summary(session, get_cycle(session, cycle), parse_date(as_of) or clock.today(),
+        summary = board_summary(session, get_cycle(session, cycle), day_,
                                 s.small_number_threshold, service=results_scope(), scales_dir=s.scales_dir,
                                 folder=cache_folder(s))
         if summary is None:

@@ -26,6 +26,7 @@ from sqlmodel import select
 from audit import clock
 from audit.cycle.lifecycle import get_area, get_cycle
 from audit.results.analysis import has_reaudits, load_cycle_results
+from audit.results.reported import latest_reported
 from audit.safe_files import path_inside, safe_name_part
 from audit.settings import Settings, get_settings
 from audit.store.actor import as_actor
@@ -38,7 +39,6 @@ from reports.pack import SERVICE_MEASURES, build_pack, pack_data
 from reports.pack_files import write_packs
 from reports.pack_render import render_markdown
 from reports.paper import PaperOptions
-from reports.trends import reported_cycles
 
 
 class DeliveryFailed(RuntimeError):
@@ -61,10 +61,9 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date, audience:
     setting's by default) chooses the published paper or the internal one (reports/paper.py)."""
     with transaction(engine_from_settings(settings)) as session:
         if cycle_id is None:
-            cycles = reported_cycles(session, get_area(session, settings.area_code).id)
-            if not cycles:
+            cycle = latest_reported(session, get_area(session, settings.area_code).id)
+            if cycle is None:
                 raise ValueError(f"Area {settings.area_code} has no cycle with results yet")
-            cycle = cycles[-1]
         else:
             cycle = get_cycle(session, cycle_id)
         folder = Path(settings.resolved_reports_dir) / f"cycle-{cycle.id}"

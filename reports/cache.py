@@ -25,13 +25,14 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from audit.store.versions import NOT_READ_BY_BOARD_VIEWS, data_version
+from reports.fingerprints import files_fingerprint
 
 MEMORY_ENTRIES = 64  # summaries kept per process (each is tens of kilobytes)
 _memory: OrderedDict[str, tuple[str, Any]] = OrderedDict()
@@ -112,22 +113,6 @@ def stats() -> dict[str, int]:
     """Hits from memory, hits from the shared folder and builds in this process (for tests and benchmarks)."""
     with _lock:
         return dict(_stats)
-
-
-def files_fingerprint(paths: Iterable[Path], suffixes: tuple[str, ...]) -> list:
-    """Name, size and modification time of every file with one of `suffixes` under `paths` (recursively)."""
-    found = []
-    for root in paths:
-        root = Path(root)
-        if not root.is_dir():
-            continue
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                if name.endswith(suffixes):
-                    stat = os.stat(os.path.join(folder, name))
-                    found.append([os.path.relpath(os.path.join(folder, name), root), stat.st_size, stat.st_mtime_ns])
-    return found
 
 
 @lru_cache(maxsize=1)

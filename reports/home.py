@@ -19,15 +19,17 @@ from datetime import date
 from sqlmodel import Session, func, select
 
 from audit.cycle.amendments import overdue_tasks
-from audit.cycle.lifecycle import cycle_progress
+from audit.cycle.tracking import scorecard_counts
 from audit.improvement.plans import plans_of
 from audit.improvement.scales import StatusScale
 from audit.moderation.marking import moderation_queue
 from audit.results import analysis
+from audit.results.reported import reported_cycles
 from audit.store.models import CalibrationExercise, CalibrationGrade, Cycle, Plan, RubricVersion
+from audit.store.versions import NOT_READ_BY_BOARD_VIEWS, data_version
 from audit.vocabulary import Agency, CycleStatus
 from reports.improvement import build_improvement_report
-from reports.trends import reported_cycles, trend_point
+from reports.trends import trend_point
 
 
 def off_track_actions(session: Session, area_id: int, scales: dict[str, StatusScale], today: date) -> list[dict]:
@@ -41,16 +43,37 @@ def off_track_actions(session: Session, area_id: int, scales: dict[str, StatusSc
     return found
 
 
+_AWAITING: dict[int, tuple[str, int]] = {}  # cycle id -> (data version, plans awaiting moderation)
+
+
+def awaiting_moderation(session: Session, cycle: Cycle) -> int:
+    """How many of the cycle's plans wait for a moderator, worked out once per version of the store's data.
+
+    The queue compares every first and second marker's grades (a 200-plan cycle's tens of thousands of criterion
+    grades); the QA lead's home page shows it for every open cycle on every visit. The data version
+    (audit.store.versions) moves with any change to a table the queue reads, in any process, so a count is never
+    older than the store's data."""
+    if cycle.status == CycleStatus.draft.value:
+        return 0
+    version = data_version(session, NOT_READ_BY_BOARD_VIEWS)
+    known = _AWAITING.get(cycle.id)
+    if known is not None and known[0] == version:
+        return known[1]
+    count = len({p.sampled_plan_id for p in moderation_queue(session, cycle)})
+    _AWAITING[cycle.id] = (version, count)
+    return count
+
+
 def qa_lead_home(session: Session, area_id: int, scales: dict[str, StatusScale], today: date) -> dict:
     cycles = []
-    for cycle in session.exec(select(Cycle).where(Cycle.area_id == area_id, Cycle.status != CycleStatus.closed.value)
-                              .order_by(Cycle.due_date, Cycle.id)).all():
-        progress = cycle_progress(session, cycle, today)
-        queue = moderation_queue(session, cycle) if cycle.status != CycleStatus.draft.value else []
+    open_cycles = session.exec(select(Cycle).where(Cycle.area_id == area_id, Cycle.status != CycleStatus.closed.value)
+                               .order_by(Cycle.due_date, Cycle.id)).all()
+    counts = scorecard_counts(session, [c.id for c in open_cycles], today)  # one query, not one load per cycle
+    for cycle in open_cycles:
+        total, submitted, late = counts.get(cycle.id, (0, 0, 0))
         cycles.append({"id": cycle.id, "name": cycle.name, "status": cycle.status, "due": cycle.due_date,
-                       "total": progress.total, "submitted": progress.submitted,
-                       "outstanding": progress.total - progress.submitted, "overdue": progress.late,
-                       "awaiting_moderation": len({p.sampled_plan_id for p in queue})})
+                       "total": total, "submitted": submitted, "outstanding": total - submitted, "overdue": late,
+                       "awaiting_moderation": awaiting_moderation(session, cycle)})
     tasks = overdue_tasks(session, area_id, today)
     return {"cycles": cycles, "off_track": off_track_actions(session, area_id, scales, today),
             "overdue_tasks": len(tasks),

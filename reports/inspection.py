@@ -6,8 +6,12 @@ goes to its own workbook sheet (title in row 1, headings in row 2, data from row
 board table out). Every figure a paragraph quotes carries its sheet and cell (or, for a count of rows, the
 rows), so a reader can trace it, and the tests check that the workbook holds what the paragraph says.
 
-Family voice is recorded by another part of the tool (audit/family/, not yet merged): until it is, the heading's
-family-voice evidence is a table that says "No family survey responses recorded" (`family_voice_table`, the hook).
+Family voice is the family voice report's (reports/family.py, `family_summary`, suppressed for the audience):
+response rates, the family's view beside the grade, and where the two disagree (reports/inspection_family.py).
+
+Each paragraph is kept as a template with its figures as tokens (reports/inspection_tokens.py); a heading the
+lead has edited in the browser uses its latest saved version (audit/results/self_evaluation.py), its tokens
+read from this pack's evidence, so an edit changes the words but never a figure.
 """
 
 from __future__ import annotations
@@ -15,19 +19,21 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
+from audit.results.self_evaluation import latest_versions
 from audit.store.models import Cycle
-from audit.words import day
+from audit.words import day, moment
+from reports.inspection_family import NO_FAMILY_VOICE, family_sentences, family_tables
+from reports.inspection_figures import FIRST_DATA_ROW, cell_figure, rows_figure
 from reports.inspection_map import KINDS, Framework, load_framework
+from reports.inspection_tokens import resolve, tokenise
 from reports.pack import build_pack
 from reports.paper import PaperOptions
 from reports.suppression import PERCENT, TEXT, make_table
 from reports.xlsx import _sheet_name
 
-FIRST_DATA_ROW = 3  # reports/xlsx.py: title, headings, then the rows
-NO_FAMILY_VOICE = "No family survey responses recorded"
+__all__ = ["FIRST_DATA_ROW", "NO_FAMILY_VOICE", "build_inspection", "cell_figure", "rows_figure"]
 # Which of the board pack's tables are each kind of evidence (a pattern: improvement tables carry a plan id).
 KIND_TABLES = {
     "grades": [r"overall", r"by_service", r"by_phase", r"by_need"],
@@ -35,7 +41,7 @@ KIND_TABLES = {
     "agreement": [r"agreement"],
     "timeliness": [r"timeliness"],
     "open_cases": [r"open_requests", r"open_advice"],
-    "family_voice": [r"family_voice"],
+    "family_voice": [r"response_rates", r"family_and_grade", r"family_beside_grade"],
     "actions": [r"actions_summary", r"improvement_\d+_brag"],
     "reaudit": [r"reaudits"],
     "not_good_enough": [r"weak_criteria", r"incomplete"],
@@ -43,14 +49,16 @@ KIND_TABLES = {
 
 
 def build_inspection(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, *,
-                     audience: str = "published", framework: Framework | None = None) -> dict:
-    """The inspection pack of one cycle for an audience (published: small numbers suppressed; internal: not)."""
+                     audience: str = "published", framework: Framework | None = None, edited: bool = True) -> dict:
+    """The inspection pack of one cycle for an audience (published: small numbers suppressed; internal: not).
+    With `edited`, a heading's paragraph is its latest saved version; without, the one generated from the data."""
     framework = framework or load_framework()
     t = threshold if audience == "published" else 0
     pack = build_pack(session, cycle, as_of, threshold, audience=audience, paper=PaperOptions(audience=audience))
     tables = {tb["key"]: tb for s in pack["sections"] for tb in s["tables"]}
     tables["agreement"] = agreement_table(pack["moderation"]["agreement"]["cycle"], t)
-    tables["family_voice"] = family_voice_table()
+    tables |= family_tables(session, cycle.id, t)
+    saved = latest_versions(session, cycle.id) if edited else {}
     used: set[str] = {"Contents"}
     evidence: dict[str, dict] = {}  # table key -> table with its sheet, in the order first used
     headings = []
@@ -65,7 +73,13 @@ def build_inspection(session: Session, cycle: Cycle, as_of: date, threshold: int
         sentences = [s for kind in heading.evidence for s in SENTENCES[kind](evidence, figures)]
         headings.append({"key": heading.key, "title": heading.title,
                          "kinds": [{"kind": k, "label": KINDS[k]} for k in heading.evidence],
-                         "tables": keys, "paragraph": " ".join(sentences), "figures": figures})
+                         "tables": keys, "generated": tokenise(" ".join(sentences), figures)})
+    for h in headings:  # once every table is in the evidence, so a token may name any of them
+        version = saved.get(h["key"])
+        h["template"] = version.text if version else h["generated"]
+        h["paragraph"], h["figures"], h["missing"] = resolve(h["template"], evidence)
+        h["version"] = ({"number": version.number, "by": version.made_by, "at": moment(version.made_at)}
+                        if version else None)
     return {"title": f"Area SEND inspection evidence: {pack['area']['name']}, {cycle.name}",
             "framework": {"key": framework.key, "title": framework.title},
             "area": pack["area"], "cycle": pack["cycle"], "as_of": as_of.isoformat(), "as_of_words": day(as_of),
@@ -93,28 +107,7 @@ def _pair(row: dict, name: str):
     return None if low is None or high is None else (low, high)
 
 
-def family_voice_table() -> dict:
-    """The family-voice hook: until family survey responses are recorded, the evidence says there are none."""
-    return make_table("family_voice", "Family voice: what children, young people and families told us",
-                      [("what", "Evidence", TEXT)], [{"what": NO_FAMILY_VOICE}], threshold=0)
-
-
 # --- figures and sentences --------------------------------------------------------------------------------
-
-
-def cell_figure(table: dict, row: int, column: str) -> dict:
-    """The figure in a table's row and column, with the workbook sheet and cell it is in."""
-    j = [c["key"] for c in table["columns"]].index(column)
-    cell = table["rows"][row]["cells"][j]
-    return {"text": cell["text"], "value": None if cell["suppressed"] else cell["value"], "table": table["key"],
-            "sheet": table["sheet"], "cell": f"{get_column_letter(j + 1)}{FIRST_DATA_ROW + row}"}
-
-
-def rows_figure(table: dict) -> dict:
-    """How many rows a table has, with the workbook rows they fill."""
-    n = len(table["rows"])
-    return {"text": str(n), "value": n, "table": table["key"], "sheet": table["sheet"],
-            "rows": (FIRST_DATA_ROW, FIRST_DATA_ROW + n - 1)}
 
 
 def _find(table: dict, column: str, value) -> int | None:
@@ -185,8 +178,7 @@ def _open_cases(ev: dict, figs: list) -> list[str]:
 
 
 def _family(ev: dict, figs: list) -> list[str]:
-    table = ev["family_voice"]
-    return [f"Family voice: {_quote(figs, cell_figure(table, 0, 'what'))}."]
+    return family_sentences(ev, figs, _quote)
 
 
 def _actions(ev: dict, figs: list) -> list[str]:

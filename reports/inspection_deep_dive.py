@@ -1,5 +1,6 @@
 """The deep-dive sample for the inspection: children chosen the way inspectors choose, across phases, primary
-needs, settings and teams, and one page per child (audit history, grades, timeliness clocks, amendment tasks).
+needs, settings and teams, and one page per child (audit history, grades, timeliness clocks, the family's view,
+amendment tasks).
 
 The choice is deterministic given the cycle and a draw number: the cycle's audited plans are shuffled by a
 generator seeded with both, then taken one at a time, each time the plan that adds the most phases, needs,
@@ -16,6 +17,7 @@ from audit.results.analysis import load_cycle_results
 from audit.store.models import Action, Cycle, Plan, PlanResult, SampledPlan
 from audit.vocabulary import Grade, label
 from audit.words import day
+from reports.inspection_family import family_page_table, family_pages
 from reports.suppression import TEXT, make_table
 
 SPREAD = ("phase", "primary_need", "setting_type", "team")
@@ -40,9 +42,18 @@ def _values(row) -> set[tuple[str, str]]:
     return {(field, str(getattr(row, field))) for field in SPREAD}
 
 
-def child_pages(session: Session, plan_ids: list[int], reference) -> list[dict]:
-    """One page per child; `reference(plan_ref)` gives the reference shown (pseudonymised or not)."""
-    return [_page(session, session.get(Plan, pid), reference, f"child{i}") for i, pid in enumerate(plan_ids, 1)]
+def child_pages(session: Session, plan_ids: list[int], reference, cycle_id: int | None = None) -> list[dict]:
+    """One page per child; `reference(plan_ref)` gives the reference shown (pseudonymised or not); with the
+    cycle, each page shows what the child's family and the child said in that cycle's survey."""
+    family = family_pages(session, cycle_id) if cycle_id is not None else None
+    pages = []
+    for i, pid in enumerate(plan_ids, 1):
+        plan = session.get(Plan, pid)
+        page = _page(session, plan, reference, f"child{i}")
+        if family is not None:
+            page["tables"].insert(2, family_page_table(f"child{i}", family.get(plan.plan_ref)))
+        pages.append(page)
+    return pages
 
 
 def _status(action: Action) -> str:

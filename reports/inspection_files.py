@@ -38,9 +38,11 @@ def inspection_workbook(pack: dict) -> bytes:
     contents.append(["Sheet", "Table"])
     contents.append([SELF_EVALUATION, "The draft self-evaluation, heading by heading, with each figure's source"])
     evaluation = book.create_sheet(SELF_EVALUATION)
-    evaluation.append(["Heading", "Draft paragraph", "Figure", "Sheet", "Cell or rows"])
+    evaluation.append(["Heading", "Draft paragraph", "Figure", "Sheet", "Cell or rows", "Version"])
     for h in pack["headings"]:
-        evaluation.append([safe_text(h["title"]), safe_text(h["paragraph"])])
+        v = h.get("version")
+        version = f"Version {v['number']}, edited by {v['by']}, {v['at']}" if v else "Generated from the data"
+        evaluation.append([safe_text(h["title"]), safe_text(h["paragraph"]), None, None, None, safe_text(version)])
         evaluation.cell(evaluation.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
         for f in h["figures"]:
             where = f.get("cell") or f"rows {f['rows'][0]} to {f['rows'][1]}"

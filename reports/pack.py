@@ -39,6 +39,7 @@ from reports.family import pack_section as family_section
 from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
 from reports.paper import AUDIENCES, PaperOptions, cover, status
+from reports.precheck import precheck_tables
 from reports.suppression import COUNT, INTERVAL, PERCENT, TEXT, is_small_group, make_table, note
 from reports.trends import Trends
 
@@ -133,9 +134,12 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
               grade_table("by_section", "Grades per plan section", section_rows, "Section", t)]
     if not service:
         tables.insert(0, head_table)
-    sections.append(_section("results", "Results this cycle", tables, ["grades_by_service"] if full else [],
+    flagged = precheck_tables(session, results, keep, t)  # beside the grades: the pre-check's flags (issue 20)
+    sections.append(_section("results", "Results this cycle", tables + flagged, ["grades_by_service"] if full else [],
                              "A service's grade for a plan rolls up the sections that service judges. \"No data\" "
-                             "means no sampled plan had that service's sections, not 0%. " + pack["caps"]["sentence"]))
+                             "means no sampled plan had that service's sections, not 0%. " + pack["caps"]["sentence"]
+                             + (" The pre-check's flags are suggestions on the plans' text; auditors confirm or "
+                                "dismiss each, and they never set a grade." if flagged else "")))
 
     if full:
         sections.append(_trend_section(data.trends, keep, label_, t, charts_))

@@ -231,8 +231,22 @@ def _where(f: _Figures) -> dict:
             verb = "Good or better" if share == "strong_pct" else "Requires Improvement or Inadequate"
             lines.append(f"{words}: “{f.text(key, first, 'criterion_label')}”, {verb} in "
                          f"{f.text(key, first, share)} of {f.text(key, first, 'plans')} plans.")
-    return {"lines": lines or ["Too few plans were graded to say where plans are strongest or weakest."],
-            "weakest_section": weakest_section}
+    lines = lines or ["Too few plans were graded to say where plans are strongest or weakest."]
+    flagged = _precheck(f)
+    return {"lines": lines + ([flagged] if flagged else []), "weakest_section": weakest_section}
+
+
+def _precheck(f: _Figures) -> str | None:
+    """The section the text pre-check flagged in the largest share of plans (issue 20), if the paper may show it."""
+    shown = [(i, r) for i, r in enumerate(f.rows("precheck_by_section"))
+             if r["record"].get("flagged_pct") is not None and r["record"].get("flagged_pct") > 0]
+    if not shown:
+        return None
+    i = max(shown, key=lambda ir: (ir[1]["record"]["flagged_pct"], -ir[0]))[0]
+    key = "precheck_by_section"
+    return (f"The text pre-check flagged {f.text(key, i, 'group')} most often: in {f.text(key, i, 'flagged_pct')} "
+            f"of {f.text(key, i, 'plans')} plans with a document; auditors confirmed {f.text(key, i, 'confirmed')} "
+            f"of its flags and dismissed {f.text(key, i, 'dismissed')}. A flag is a suggestion, never a grade.")
 
 
 def _themes(comments: list[dict]) -> dict:

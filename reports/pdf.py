@@ -46,7 +46,9 @@ def prepare_worker() -> None:
     matplotlib for the charts, imported once before its first job."""
     from weasyprint import HTML  # noqa: F401
 
-    import reports.charts  # noqa: F401  (matplotlib)
+    from reports.charts import load_matplotlib
+
+    load_matplotlib()
 
     _font_config()
 

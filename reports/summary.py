@@ -18,6 +18,7 @@ from audit.results import analysis
 from audit.timeliness.ageing import ADVICE_BANDS, REQUEST_BANDS
 from audit.vocabulary import Agency, Grade
 from reports.pack import build_pack, pack_data, table
+from reports.precheck import ROW as PRECHECK_ROW
 
 SCHEMA = "ehcp-audit/board-summary/2"
 GRADE_ROW = ("group", "plans", *analysis.GRADE_COLUMNS, "incomplete", "good_or_better_pct", "suppressed")
@@ -68,6 +69,8 @@ def summary_from_pack(pack: dict) -> dict:
         "caps": pack["caps"],
         "by_service": by_service,
         "by_section": _rows(pack, "by_section", GRADE_ROW),
+        "precheck_by_section": _rows(pack, "precheck_by_section", PRECHECK_ROW),
+        "precheck_by_service": _rows(pack, "precheck_by_service", PRECHECK_ROW),
         "by_team": _rows(pack, "by_team", GRADE_ROW),
         "by_phase": _rows(pack, "by_phase", GRADE_ROW),
         "by_primary_need": _rows(pack, "by_need", GRADE_ROW),

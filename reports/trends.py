@@ -11,10 +11,11 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from audit.results import analysis
-from audit.store.models import Cycle, PlanResult, RubricVersion
+from audit.results.reported import reported_cycles
+from audit.store.models import Cycle, RubricVersion
 from audit.vocabulary import Grade
 
 Z_95 = 1.959963984540054
@@ -41,16 +42,6 @@ class Trends:
     def series(self, series: str, group: str, themed: bool = False) -> pd.DataFrame:
         frame = self.themed if themed else self.routine
         return frame[(frame["series"] == series) & (frame["group"] == group)].reset_index(drop=True)
-
-
-def reported_cycles(session: Session, area_id: int, upto: Cycle | None = None) -> list[Cycle]:
-    """The area's cycles that have results, oldest first (by due date, then id), up to and including `upto`."""
-    with_results = select(PlanResult.cycle_id).distinct()
-    cycles = session.exec(select(Cycle).where(Cycle.area_id == area_id, Cycle.id.in_(with_results))).all()
-    cycles = sorted(cycles, key=lambda c: (c.due_date, c.id))
-    if upto is not None:
-        cycles = [c for c in cycles if (c.due_date, c.id) <= (upto.due_date, upto.id)]
-    return cycles
 
 
 def cycle_trends(

@@ -148,3 +148,20 @@ def regional_store(tmp_path_factory):
     from tests_regional_data import build_regional_store
 
     return build_regional_store(tmp_path_factory.mktemp("regional"))
+
+
+# --- the browser tests (tests/web and the browser features): one chromium per worker ------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the whole session (Debian's, driven by Playwright's Python package)."""
+    from tests.web.browser import AXE, CHROMIUM, LAUNCH_ARGS
+
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `make web-assets`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
 from starlette.datastructures import FormData
@@ -20,6 +20,7 @@ from audit.protection.users import ROLES, create_user, list_users, set_active, s
 from audit.store.models import Auditor, User
 from audit.vocabulary import SERVICES, label
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+from web.lists import listing
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Administering = Annotated[User, Depends(allow(Permission.manage_users))]
@@ -31,18 +32,26 @@ def auditor_choices(session) -> list[tuple[str, str]]:
             for a in session.exec(select(Auditor).where(Auditor.active.is_(True)).order_by(Auditor.code)).all()]
 
 
+USER_SORTS = {"username": lambda r: r[0].username, "role": lambda r: (label(r[0].role, "role"), r[0].username)}
+
+
 def _users_page(request: Request, status: int = 200, errors: list | None = None, values: dict | None = None,
-                done: str = ""):
+                done: str = "", q: str = "", sort: str = "", order: str = "", page_number: str = "1"):
     with store(request) as session:
         rows, auditors = list_users(session), auditor_choices(session)
-    return page(request, "users.html", status=status, title="Users", rows=rows, roles=ROLES, errors=errors or [],
+    shown = listing(rows, path="/admin/users", sorts=USER_SORTS, default_sort="username", q=q, sort=sort, order=order,
+                    page=page_number, text=lambda r: f"{r[0].username} {label(r[0].role, 'role')} "
+                                                     f"{r[1].code if r[1] else ''} {r[0].service or ''}")
+    return page(request, "users.html", status=status, title="Users", rows=shown.rows, listing=shown, roles=ROLES,
+                errors=errors or [],
                 values=values or {"username": "", "role": "", "auditor": "", "service": ""}, done=done,
                 services=[(s.value, s.label) for s in SERVICES], auditors=auditors)
 
 
 @router.get("/admin/users")
-def users(request: Request, user: Administering, done: str = ""):
-    return _users_page(request, done=done)
+def users(request: Request, user: Administering, done: str = "", q: str = "", sort: str = "", order: str = "",
+          page_number: Annotated[str, Query(alias="page")] = "1"):
+    return _users_page(request, done=done, q=q, sort=sort, order=order, page_number=page_number)
 
 
 @router.post("/admin/users")

@@ -15,6 +15,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import web.board_pack as board_pack
+import web.document_uploads as document_uploads
+import web.inspection as inspection
+import web.self_evaluation as self_evaluation
 import web.uploads as uploads
 from audit.settings import Settings, get_settings
 from audit.store.db import engine_from_settings
@@ -87,8 +90,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates(settings)
     app.state.continue_cycle = continue_cycle_flow  # tests swap this to observe the trigger
     app.state.produce_board_pack = board_pack.produce  # likewise: the board pack's flow, started from its page
+    app.state.produce_inspection = inspection.produce  # and the inspection pack's (issue 23)
     app.state.run_import = uploads.run_import  # and a large upload's import flow (flows/imports.py)
+    app.state.run_check = uploads.run_check  # and a large upload's check (flows/imports.py)
     app.state.big_import_rows = uploads.BIG_IMPORT_ROWS
+    app.state.run_document_import = document_uploads.run_document_import  # plan documents: the same hand-off
+    app.state.big_document_bytes = document_uploads.BIG_DOCUMENT_BYTES
     app.state.flow_threads = []
     app.state.clock = utcnow  # tests move it to expire sessions and throttling
     secure = True if settings.cookie_secure is None else settings.cookie_secure
@@ -116,10 +123,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static/swagger-ui", StaticFiles(directory=NODE_MODULES / "swagger-ui-dist", check_dir=False),
               name="swagger-ui")
     for module in (health, auth, help_pages, accounts, home, sso, auditor, qa, moderation, board, insight, improvement,
-                   admin, api, trail, safeguarding, documents, documents_api, survey,
+                   admin, api, trail, safeguarding, document_uploads, documents, documents_api, survey,
                    family):
         app.include_router(module.router)
     for module in (uploads, board_pack):  # issue 17: the QA lead's imports and the board pack from the web
+        app.include_router(module.router)
+    for module in (inspection, self_evaluation):  # issue 23: the inspection pack and its self-evaluation
         app.include_router(module.router)
     app.include_router(api.docs)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
 from audit import clock
@@ -16,8 +16,8 @@ from audit.cycle.plan_details import plan_details
 from audit.cycle.scorecards import (
     GradeEntry,
     assigned_criteria,
-    assignments_for,
     check_entries,
+    every_assignment_of,
     load_entries,
     save_scorecard,
 )
@@ -32,6 +32,7 @@ from audit.vocabulary import Agency, Grade, ScorecardStatus, label, section_word
 from audit.words import moment
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, one_save_at_a_time, page, store
 from web.documents import document_panel
+from web.lists import listing
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -73,24 +74,27 @@ def sections_words(codes: list[str]) -> str:
     return ", ".join(section_words(code) for code in codes)
 
 
+MY_AUDITS_SORTS = {"due": lambda r: (r["due"], r["plan_ref"]), "plan": lambda r: r["plan_ref"],
+                   "cycle": lambda r: (-r["cycle_id"], r["plan_ref"]), "status": lambda r: (r["tag"][0], r["due"])}
+
+
 @router.get("/my-audits")
-def my_audits(request: Request, user: Auditing):
+def my_audits(request: Request, user: Auditing, q: str = "", sort: str = "", order: str = "",
+              page_number: Annotated[str, Query(alias="page")] = "1"):
+    today = _today()
     with store(request) as session:
         auditor = session.get(Auditor, user.auditor_id)
-        cycles = session.exec(select(Cycle).where(Cycle.area_id == auditor.area_id).order_by(Cycle.id.desc())).all()
-        groups = []
-        for cycle in cycles:
-            rows = []
-            pairs = assignments_for(session, cycle, auditor)
-            cards = {card.assignment_id: card for card in session.exec(
-                select(Scorecard).where(col(Scorecard.assignment_id).in_([a.id for a, _ in pairs])))}
-            for assignment, plan in pairs:
-                state = assignment_state(cards.get(assignment.id), assignment, _today())
-                rows.append({"id": assignment.id, "plan_ref": plan.plan_ref, "sections": sections_words(assignment.sections),
-                             "due": assignment.due_date, "state": state, "tag": STATE_TAGS[state]})
-            if rows:
-                groups.append({"cycle": cycle, "rows": rows})
-    return page(request, "my_audits.html", title="My audits", groups=groups, auditor=auditor,
+        rows = []
+        for assignment, plan, cycle, card in every_assignment_of(session, auditor):
+            state = assignment_state(card, assignment, today)
+            rows.append({"id": assignment.id, "plan_ref": plan.plan_ref, "sections": sections_words(assignment.sections),
+                         "cycle": cycle.name, "cycle_id": cycle.id, "due": assignment.due_date, "state": state,
+                         "tag": STATE_TAGS[state]})
+    # Filtered, sorted and paged on the server (web/lists.py): an auditor with years of cycles still gets one page.
+    shown = listing(rows, path="/my-audits", sorts=MY_AUDITS_SORTS, default_sort="due",
+                    text=lambda r: f"{r['plan_ref']} {r['cycle']} {r['tag'][0]} {r['sections']}", q=q, sort=sort,
+                    order=order, page=page_number)
+    return page(request, "my_audits.html", title="My audits", listing=shown, any_work=bool(rows), auditor=auditor,
                 agency=Agency(auditor.agency).label)
 
 
@@ -167,7 +171,7 @@ def confirmation(request: Request, assignment_id: Id, user: Auditing):
     if card is None or card.status != ScorecardStatus.submitted.value:
         return RedirectResponse(f"/my-audits/{assignment_id}", status_code=303)
     return page(request, "submitted.html", title="Scorecard submitted", plan=plan, cycle=cycle,
-                assignment=assignment, card=card, left=left)
+                assignment=assignment, card=card, left=left, sections=sections_words(assignment.sections))
 
 
 def _blocked(session: Session, assignment: Assignment, cycle: Cycle) -> str | None:

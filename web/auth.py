@@ -39,6 +39,8 @@ WHERE: dict[Permission, tuple[list[tuple[str, str]], str]] = {
     P.operate_service: ([], "ehcp-audit serve and ehcp-audit demo, on the server"),
     P.view_family_voice: ([("Family voice", "/family")],
                           "survey links, letters and imports: ehcp-audit family (QA lead)"),
+    P.produce_inspection_pack: ([("Inspection", "/inspection")], "another framework or column mapping: "
+                                "ehcp-audit inspection-pack --framework, --columns"),
 }
 Account = Annotated[User, Depends(allow(Permission.use_account))]
 WRONG = "Enter a correct username and password"

@@ -10,18 +10,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from audit import clock
 from audit.cycle.lifecycle import find_area
 from audit.improvement.scales import load_scales
 from audit.protection.permissions import AccessDenied, Permission, results_service
 from audit.results.analysis import load_cycle_results
-from audit.store.models import Cycle, PlanResult, User
+from audit.results.reported import reported_cycles
+from audit.store.models import Cycle, User
 from audit.vocabulary import Agency
 from reports.cache import board_summary, cache_folder
 from reports.render import FORMATS, render
 from reports.summary import build_summary
+from web.board_pack import pack_links
 from web.deps import CheckedFirst, Id, Refused, allow, page, store
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -30,14 +32,10 @@ MEDIA = {"html": "text/html", "md": "text/markdown", "json": "application/json"}
 
 
 def cycles_with_results(session: Session, area_code: str) -> list[Cycle]:
-    """Cycles of the area that have been scored at least once, newest first (none before the area exists)."""
+    """Cycles of the area that have been scored at least once, latest first as the home pages order them
+    (audit.results.reported); none before the area exists."""
     area = find_area(session, area_code)
-    if area is None:
-        return []
-    return list(session.exec(
-        select(Cycle).where(Cycle.area_id == area.id, Cycle.id.in_(select(PlanResult.cycle_id)))
-        .order_by(Cycle.id.desc())
-    ).all())
+    return list(reversed(reported_cycles(session, area.id))) if area is not None else []
 
 
 def summary_for(request: Request, cycle_id: int, user: User) -> dict:
@@ -73,7 +71,8 @@ def results(request: Request, user: Reading):
 @router.get("/results/{cycle_id}")
 def cycle_results(request: Request, cycle_id: Id, user: Reading):
     s = summary_for(request, cycle_id, user)
-    return page(request, "summary.html", title=f"Results: {s['cycle']['name']}", s=s, formats=FORMATS)
+    pack = pack_links(request.app.state.settings, cycle_id, s["service"]["code"] if s["service"] else None)
+    return page(request, "summary.html", title=f"Results: {s['cycle']['name']}", s=s, formats=FORMATS, pack=pack)
 
 
 @router.get("/results/{cycle_id}/download/{fmt}")

@@ -45,9 +45,10 @@ def pack_folder(settings: Settings, cycle_id: int) -> Path:
     return Path(settings.resolved_reports_dir) / f"cycle-{cycle_id}"
 
 
-def run_state(settings: Settings, cycle_id: int) -> dict | None:
-    """The latest run started from the web for this cycle: state running, done or failed, and what it did."""
-    path = pack_folder(settings, cycle_id) / "web-run.json"
+def run_state(settings: Settings, cycle_id: int, folder: Path | None = None) -> dict | None:
+    """The latest run started from the web for this cycle: state running, done or failed, and what it did.
+    `folder`: where another pack's run keeps its state (the inspection pack's, web/inspection.py)."""
+    path = (folder or pack_folder(settings, cycle_id)) / "web-run.json"
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -59,8 +60,8 @@ def run_state(settings: Settings, cycle_id: int) -> dict | None:
     return state
 
 
-def _write_state(settings: Settings, cycle_id: int, state: dict) -> None:
-    folder = pack_folder(settings, cycle_id)
+def _write_state(settings: Settings, cycle_id: int, state: dict, folder: Path | None = None) -> None:
+    folder = folder or pack_folder(settings, cycle_id)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "web-run.json.tmp"
     tmp.write_text(json.dumps(state), encoding="utf-8")
@@ -97,6 +98,14 @@ def _files(settings: Settings, cycle_id: int, service: str | None = None) -> dic
     folder = pack_folder(settings, cycle_id) / ("services" if service else "")
     stem = f"board-pack-cycle-{cycle_id}" + (f"-{service}" if service else "")
     return {fmt: folder / f"{stem}.{fmt}" for fmt in PACK_FORMATS if (folder / f"{stem}.{fmt}").is_file()}
+
+
+def pack_links(settings: Settings, cycle_id: int, service: str | None = None) -> list[dict[str, str]]:
+    """The produced pack's downloads for a reader (the board's, or a service lead's own service's), PDF first: the
+    board paper people are sent. Empty until the QA lead has produced the pack."""
+    files = _files(settings, cycle_id, service)
+    return [{"href": f"/results/{cycle_id}/pack/{fmt}", "text": FORMAT_WORDS[fmt]}
+            for fmt in ("pdf", "xlsx", "html") if fmt in files]
 
 
 @router.get("/cycles/{cycle_id}/board-pack")

@@ -58,6 +58,7 @@ PAGES = [(Permission.grade_plans, "My audits", "/my-audits"), (Permission.manage
          (Permission.view_results, "Results", "/results"), (Permission.look_up_plans, "Find a plan", "/plans"),
          (Permission.view_improvement, "Improvement", "/improvement"),
          (Permission.view_family_voice, "Family voice", "/family"),
+         (Permission.produce_inspection_pack, "Inspection", "/inspection"),
          (Permission.follow_up_safeguarding, "Safeguarding", "/safeguarding"), (Permission.manage_users, "Users", "/admin/users"),
          (Permission.view_audit_trail, "Audit trail", "/trail")]
 ACCOUNT_PAGE = "/account"

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func
 from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
+from audit.cycle.lifecycle import find_area
 from audit.documents.access import may_read, read_document
+from audit.documents.precheck import switch_rule, switched_off
 from audit.documents.review import decide_flag, flags_per_section, rule_precision
+from audit.documents.rules import load_rules
 from audit.documents.storage import current_document
 from audit.errors import AuditError, NotFound
 from audit.protection.permissions import Permission
 from audit.store.models import Assignment, Cycle, Plan, PlanDocument, PrecheckFlag, User
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+from web.lists import listing
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
 Reader = Annotated[User, Depends(allow(Permission.use_account))]  # the object check is may_read
@@ -65,6 +69,46 @@ def _view(session: Session, user: User, document_id: int) -> dict:
         raise Refused("object", f"There is no plan document {document_id}.", 404) from None
 
 
+def _rules_view(request: Request, session: Session) -> list[dict]:
+    """Every rule with whether it runs for this area, who switched it, and how often auditors confirmed it."""
+    settings = request.app.state.settings
+    code = settings.area_code
+    by_settings = set(settings.precheck_rules_off.get("*", [])) | set(settings.precheck_rules_off.get(code, []))
+    by_lead = set(switched_off(session, code))
+    precision = {r["rule_id"]: r for r in rule_precision(session)}
+    return [{"rule": rule, "precision": precision.get(rule.id),
+             "state": "settings" if rule.id in by_settings else "off" if rule.id in by_lead else "on"}
+            for rule in load_rules(settings.precheck_dir)]
+
+
+@router.get("/documents/rules")
+def rules_page(request: Request, user: QaLead):
+    with store(request) as session:
+        rules = _rules_view(request, session)
+    return page(request, "precheck_rules.html", title="Pre-check rules for this area", rules=rules)
+
+
+@router.post("/documents/rules/{rule_id}")
+def switch_rule_form(request: Request, rule_id: str, user: QaLead, form: Annotated[FormData, Depends(form_data)]):
+    settings = request.app.state.settings
+    enabled = str(form.get("enabled", ""))
+    errors = []
+    with store(request, write=True) as session:
+        area = find_area(session, settings.area_code)
+        known = load_rules(settings.precheck_dir)
+        if area is None or rule_id not in {r.id for r in known}:
+            raise Refused("object", f"There is no pre-check rule '{rule_id}'.", 404)
+        if enabled not in ("yes", "no"):
+            errors = [{"text": "Choose whether the rule runs: switch it on or off", "href": f"#rule-{rule_id}"}]
+        else:
+            switch_rule(session, area, rule_id, enabled == "yes", known, user.username)
+        rules = _rules_view(request, session) if errors else []
+    if errors:
+        return page(request, "precheck_rules.html", status=400, title="Pre-check rules for this area", rules=rules,
+                    errors=errors)
+    return RedirectResponse(f"/documents/rules#rule-{rule_id}", status_code=303)
+
+
 @router.get("/documents/{document_id}")
 def document_page(request: Request, document_id: Id, user: Reader):
     with store(request, write=True) as session:
@@ -103,8 +147,13 @@ def decide_flag_form(request: Request, document_id: Id, precheck_flag_id: Id, us
     return RedirectResponse(f"{target}#flag-{precheck_flag_id}", status_code=303)
 
 
+DOCUMENT_SORTS = {"plan": lambda d: (d["plan_ref"], d["id"]), "imported": lambda d: (d["imported_at"], d["id"]),
+                  "flags": lambda d: (d["flags"], d["plan_ref"])}
+
+
 @router.get("/documents")
-def documents_list(request: Request, user: QaLead):
+def documents_list(request: Request, user: QaLead, q: str = "", sort: str = "", order: str = "",
+                   page_number: Annotated[str, Query(alias="page")] = "1"):
     with store(request) as session:
         rows = session.exec(
             select(PlanDocument, Plan.plan_ref, func.count(PrecheckFlag.id))
@@ -116,7 +165,13 @@ def documents_list(request: Request, user: QaLead):
         cycles = session.exec(select(Cycle).order_by(Cycle.id.desc())).all()
         precision = [{"cycle": c, "rows": rule_precision(session, c.id)} for c in cycles]
         overall = rule_precision(session)
+    documents = [{"id": d.id, "plan_ref": ref, "file_name": d.label, "imported_at": d.imported_at, "flags": n}
+                 for d, ref, n in rows]
+    # One document per plan: an area's thousands are filtered, sorted and paged on the server (web/lists.py).
+    shown = listing(documents, path="/documents", sorts=DOCUMENT_SORTS, default_sort="plan",
+                    text=lambda d: f"{d['plan_ref']} {d['file_name']}", q=q, sort=sort, order=order,
+                    page=page_number)
     return page(request, "documents.html", title="Plan documents and the pre-check",
-                documents=[{"id": d.id, "plan_ref": ref, "file_name": d.label, "imported_at": d.imported_at,
-                            "flags": n} for d, ref, n in rows],
+                documents=shown.rows, listing=shown, any_documents=bool(documents),
                 per_section=per_section, precision=[p for p in precision if p["rows"]], overall=overall)
+

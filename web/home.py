@@ -23,6 +23,7 @@ from audit.store.models import Auditor, User
 from audit.store.trail import record_view
 from audit.vocabulary import Agency
 from reports.home import board_home, moderator_home, qa_lead_home
+from web.board_pack import pack_links
 from web.deps import PAGES, CheckedFirst, Refused, allow, page, store
 from web.lists import listing
 
@@ -64,7 +65,9 @@ def home(request: Request, user: Account):
                 return page(request, "home.html", title="Home", kind="other", notice=str(exc), **context)
             view = board_home(session, area.id, settings.small_number_threshold, load_scales(settings.scales_dir),
                               today, service)
-            return page(request, "home.html", title="Home", kind="board", v=view,
+            headline = view.get("headline")
+            pack = pack_links(settings, headline["cycle_id"], service) if headline else []
+            return page(request, "home.html", title="Home", kind="board", v=view, pack=pack,
                         can_see_improvement=permits(user.role, Permission.view_improvement), **context)
     return page(request, "home.html", title="Home", kind="other", **context)
 

@@ -48,6 +48,10 @@ def _service(user: User) -> str | None:
 TIMELINESS_SORTS = {"measure": lambda r: r["order"], "group": lambda r: r["group"],
                     "percent": lambda r: None if r["percent"] is None else r["share"]}
 
+# The trend's own order (routine first, then each theme, cycles by date) unless another column is chosen.
+TREND_SORTS = {"cycle": lambda r: r["order"], "group": lambda r: (r["group"], r["order"]),
+               "share": lambda r: r["share"]}
+
 
 @router.get("/timeliness")
 def timeliness(request: Request, user: Reading, by: str = "", months: str = "12", q: str = "", sort: str = "",
@@ -84,7 +88,8 @@ def timeliness(request: Request, user: Reading, by: str = "", months: str = "12"
 
 
 @router.get("/trends")
-def trends(request: Request, user: Reading, series: str = "Overall"):
+def trends(request: Request, user: Reading, series: str = "Overall", q: str = "", sort: str = "", order: str = "",
+           page_number: Annotated[str, Query(alias="page")] = "1"):
     service, errors = _service(user), []
     if service:
         series = "Service"  # a service lead sees their own service's line only
@@ -95,23 +100,27 @@ def trends(request: Request, user: Reading, series: str = "Overall"):
     with store(request) as session:
         area = find_area(session, request.app.state.settings.area_code)
         found = cycle_trends(session, area.id) if area else None
-    tables = []
-    for title, frame in (() if found is None else (("Routine cycles", found.routine),
-                                                   ("Themed cycles (not part of the trend)", found.themed))):
+    rows = []
+    for trend, frame in (() if found is None else (("Routine", found.routine),
+                                                   ("Themed, not in the trend", found.themed))):
         frame = frame[frame["series"] == series]
         if service:
             frame = frame[frame["group"] == Agency(service).label]
-        rows = []
         for r in frame.to_dict("records"):
             small = 0 < r["plans"] < t
             missing = r["pct"] is None or (isinstance(r["pct"], float) and math.isnan(r["pct"]))
-            rows.append({"group": r["group"], "cycle": r["cycle"], "date": r["date"],
-                         "rubric": f"{r['rubric']} {r['rubric_version']}", "break": bool(r["rubric_break"]),
-                         "plans": f"<{t}" if small else str(r["plans"]),
+            rows.append({"trend": trend, "order": len(rows), "group": r["group"], "cycle": r["cycle"],
+                         "date": r["date"], "rubric": f"{r['rubric']} {r['rubric_version']}",
+                         "break": bool(r["rubric_break"]), "plans": f"<{t}" if small else str(r["plans"]),
+                         "share": None if small or missing else float(r["pct"]),
                          "pct": "No data" if missing else "Not shown" if small else f"{r['pct']:.1f}%",
                          "ci": "" if small or missing or r["ci_low"] is None else f"{r['ci_low']:.0f}% to {r['ci_high']:.0f}%"})
-        tables.append({"title": title, "rows": rows})
-    return page(request, "trends.html", status=400 if errors else 200, title="Trends across cycles", tables=tables,
+    # By section, every section of every cycle is a row: filtered, sorted and paged on the server (web/lists.py).
+    shown = listing(rows, path="/trends", sorts=TREND_SORTS, default_sort="cycle", text=lambda r: (
+        f"{r['group']} {r['cycle']} {r['trend']} {r['rubric']}"), q=q, sort=sort, order=order, page=page_number,
+        params={"series": "" if service else series})
+    return page(request, "trends.html", status=400 if errors else 200, title="Trends across cycles", listing=shown,
+                any_rows=bool(rows),
                 series=series, choices=SERIES, errors=errors, service_label=Agency(service).label if service else "")
 
 

@@ -33,6 +33,7 @@ from audit.store.models import Cycle, Plan, RubricVersion, SampledPlan, User
 from audit.vocabulary import CycleStatus, SampleStatus, label
 from flows.mail import reminder_message, send_email, smtp_configured
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+from web.lists import listing
 from web.trigger import launch
 
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -50,12 +51,20 @@ def _cycle(session, request: Request, cycle_id: int) -> Cycle:
     return cycle
 
 
+CYCLE_SORTS = {"due": lambda r: (r.cycle.due_date, r.cycle.id), "name": lambda r: r.cycle.name,
+               "state": lambda r: (label(r.cycle.status, "cycle_status"), r.cycle.id)}
+
+
 @router.get("/cycles")
-def cycles(request: Request, user: Leading):
+def cycles(request: Request, user: Leading, q: str = "", sort: str = "", order: str = "",
+           page_number: Annotated[str, Query(alias="page")] = "1"):
     with store(request) as session:
         area = find_area(session, request.app.state.settings.area_code)
         rows = cycle_rows(session, area.id) if area else []
-    return page(request, "cycles.html", title="Audit cycles", rows=rows)
+    shown = listing(rows, path="/cycles", sorts=CYCLE_SORTS, default_sort="due", default_order="desc",
+                    text=lambda r: f"{r.cycle.name} {label(r.cycle.status, 'cycle_status')} {r.rubric}", q=q,
+                    sort=sort, order=order, page=page_number)
+    return page(request, "cycles.html", title="Audit cycles", rows=shown.rows, listing=shown, any_cycles=bool(rows))
 
 
 @router.get("/cycles/new")

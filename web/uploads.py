@@ -5,6 +5,11 @@ random id that only this browser's session knows. Nothing reaches the store unti
 import itself checks the file again (all or nothing, `import_register` / `import_auditors`, as the CLI does).
 Saved column mappings are the YAML files in <data_dir>/mappings; one uploaded with a register is saved there
 (under its own name) once that register is imported, so the next export can use it.
+
+No request reads a large file: one over EHCP_AUDIT_CHECK_IN_BACKGROUND_BYTES (known from its size before it is
+read) is checked by a flow run (flows/imports.py `check-file`) and one of more than BIG_IMPORT_ROWS rows is
+imported by one (`import-file`), each in its own thread, the page refreshing itself until the flow has written
+its outcome (check.json, run.json) in the held folder.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import secrets
 import shutil
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -45,7 +51,8 @@ UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{20,40}")
 HELD_HOURS = 24  # an upload nobody confirmed is removed after this long
 CHUNK = 1 << 20
 BIG_IMPORT_ROWS = 20_000  # more rows than about a second of importing: handed to a flow run (flows/imports.py)
-REFRESH_SECONDS = 3  # the confirm page refreshes itself while a large import runs as a flow
+REFRESH_SECONDS = 3  # the confirm page refreshes itself while a large file is checked or imported by a flow
+STALE_MINUTES = 30  # a check still "running" after this long was cut short (the server restarted): said so
 
 
 def held_root(request: Request) -> Path:
@@ -159,19 +166,31 @@ async def upload(request: Request, kind: str, user: Importing, form: Annotated[F
             read_mapping(mapping, limits)  # checked before the register, as the CLI does
         elif kind == "register" and chosen:
             mapping = path_inside(mappings_dir(request), chosen)
-        # Checking reads the whole file: in a worker thread, so the server goes on answering everyone else.
-        preview = await run_in_threadpool(_check, request, kind, path, mapping, limits)
+        held = {"kind": kind, "file": path.name, "mapping": str(mapping) if mapping else None,
+                "new_mapping": bool(mapping and mapping.parent == folder)}
+        if path.stat().st_size > settings.check_in_background_bytes:  # decided by size, before reading it
+            held["checking"] = True
+        else:  # a small file: checked here, in a worker thread, so the server goes on answering everyone else
+            held.update(await run_in_threadpool(_check, request, kind, path, mapping, limits))
     except AuditError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         return _form_page(request, kind, _problems(exc), 400, mapping=chosen)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    held = {"kind": kind, "file": path.name, "mapping": str(mapping) if mapping else None,
-            "new_mapping": bool(mapping and mapping.parent == folder), **preview}
-    (folder / "held.json").write_text(json.dumps(held), encoding="utf-8")
+    _write_json(folder, "held.json", held)
     request.session["uploads"] = [*request.session.get("uploads", [])[-4:], upload_id]
+    if held.get("checking"):
+        _write_json(folder, "check.json", {"state": "running", "started": clock.now().isoformat()})
+        _start(request, f"check-{upload_id[:6]}", request.app.state.run_check, settings, kind, folder, path, mapping)
     return RedirectResponse(f"/imports/{upload_id}", status_code=303)
+
+
+def _start(request: Request, name: str, target, *args) -> None:
+    """Run a flow in its own thread (as web.trigger.launch does), not a BackgroundTask that would hold the request."""
+    thread = threading.Thread(target=target, name=name, daemon=True, args=args)
+    thread.start()
+    request.app.state.flow_threads.append(thread)
 
 
 def _check(request: Request, kind: str, path: Path, mapping: Path | None, limits: Limits) -> dict:
@@ -200,6 +219,16 @@ def _let_go(request: Request, upload_id: str, folder: Path) -> None:
 @router.get("/imports/{upload_id}")
 def confirm_page(request: Request, upload_id: str, user: Importing):
     folder, held = _held(request, upload_id)
+    if held.get("checking"):
+        check = _check_state(folder)
+        if check["state"] == "failed":  # refused whole: the problems by file, row and column, nothing kept
+            _let_go(request, upload_id, folder)
+            return _form_page(request, held["kind"], [{"text": p, "href": "#file"} for p in check["problems"]], 400)
+        if check["state"] != "done":
+            return page(request, "import_checking.html", title=f"Checking the {KINDS[held['kind']]}", held=held,
+                        what=KINDS[held["kind"]], check=check, refresh=REFRESH_SECONDS)
+        held = {**held, **check["preview"], "checking": False}
+        _write_json(folder, "held.json", held)
     run = _run_state(folder)
     if run and run["state"] == "done":  # a large import's flow has finished: say what it did
         _let_go(request, upload_id, folder)
@@ -213,17 +242,57 @@ def confirm_page(request: Request, upload_id: str, user: Importing):
                 refresh=REFRESH_SECONDS if run else None)
 
 
-def _run_state(folder: Path) -> dict | None:
+def _read_json(folder: Path, name: str) -> dict | None:
     try:
-        return json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        return json.loads((folder / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def _write_run(folder: Path, state: dict) -> None:
-    tmp = folder / "run.json.tmp"
+def _write_json(folder: Path, name: str, state: dict) -> None:
+    """Written whole or not at all (another worker process may be reading it)."""
+    tmp = folder / f"{name}.tmp"
     tmp.write_text(json.dumps(state), encoding="utf-8")
-    tmp.replace(folder / "run.json")
+    tmp.replace(folder / name)
+
+
+def _run_state(folder: Path) -> dict | None:
+    return _read_json(folder, "run.json")
+
+
+def _write_run(folder: Path, state: dict) -> None:
+    _write_json(folder, "run.json", state)
+
+
+def _check_state(folder: Path) -> dict:
+    """How a large file's check stands: running, done (with its counts) or failed (with its problems)."""
+    state = _read_json(folder, "check.json") or {"state": "running", "started": clock.now().isoformat()}
+    age = clock.now() - datetime.fromisoformat(state["started"]) if state["state"] == "running" else None
+    if age is not None and age.total_seconds() > STALE_MINUTES * 60:
+        return {"state": "failed", "problems": ["The check of the file did not finish (the service was "
+                                                "restarted); nothing was saved. Upload the file again."]}
+    return state
+
+
+def run_check(settings, kind: str, folder: Path, path: Path, mapping: Path | None) -> None:
+    """Check a large held file as a Prefect flow run (flows/imports.py), in its own thread; record the outcome."""
+    from flows.runtime import configure_local_prefect
+
+    try:
+        configure_local_prefect(settings)
+        from flows.imports import check_file
+
+        preview = check_file(kind, str(path), str(mapping) if mapping else None, area_code=settings.area_code,
+                             database_url=settings.resolved_database_url, data_dir=str(settings.data_dir))
+        state = {"state": "done", "preview": preview}
+    except AuditError as exc:
+        state = {"state": "failed", "problems": [e["text"] for e in _problems(exc)]}
+    except Exception as exc:  # shown to the QA lead; a check stores nothing
+        log.exception("The check of %s failed", path.name)
+        state = {"state": "failed", "problems": [f"The check of {path.name} did not finish ({type(exc).__name__}); "
+                                                 "nothing was saved. Upload the file again, or ask the service's "
+                                                 "operator."]}
+    _write_json(folder, "check.json", state)
 
 
 def run_import(settings, kind: str, folder: Path, path: Path, mapping: Path | None, by: str) -> None:
@@ -250,15 +319,15 @@ def run_import(settings, kind: str, folder: Path, path: Path, mapping: Path | No
 @router.post("/imports/{upload_id}/confirm")
 def confirm(request: Request, upload_id: str, user: Importing):
     folder, held = _held(request, upload_id)
+    if held.get("checking"):  # not checked yet: nothing to confirm; the page says how the check stands
+        return RedirectResponse(f"/imports/{upload_id}", status_code=303)
     settings = request.app.state.settings
     path, mapping = folder / held["file"], Path(held["mapping"]) if held["mapping"] else None
     if held["rows"] > request.app.state.big_import_rows:
         if _run_state(folder) is None:  # one run per upload; a second click just shows its progress
             _write_run(folder, {"state": "running", "started": clock.now().isoformat()})
-            thread = threading.Thread(target=request.app.state.run_import, name=f"import-{upload_id[:6]}", daemon=True,
-                                      args=(settings, held["kind"], folder, path, mapping, f"web:{user.username}"))
-            thread.start()
-            request.app.state.flow_threads.append(thread)
+            _start(request, f"import-{upload_id[:6]}", request.app.state.run_import,
+                   settings, held["kind"], folder, path, mapping, f"web:{user.username}")
         return RedirectResponse(f"/imports/{upload_id}", status_code=303)
     try:
         with store(request) as session:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from audit.cells import text_problem
 from audit.errors import Conflict, InputRejected, NotFound, Problem
@@ -172,4 +172,18 @@ def assignments_for(session: Session, cycle: Cycle, auditor: Auditor) -> list[tu
         .where(Assignment.cycle_id == cycle.id, Assignment.auditor_id == auditor.id,
                Assignment.active == True)  # noqa: E712
         .order_by(Plan.plan_ref, Assignment.id)
+    ).all())
+
+
+def every_assignment_of(session: Session, auditor: Auditor) -> list[tuple[Assignment, Plan, Cycle, Scorecard | None]]:
+    """Every active assignment of one auditor in every cycle, with its plan, cycle and scorecard: one query,
+    however many cycles the auditor has worked in (their own only: object-level access)."""
+    return list(session.exec(
+        select(Assignment, Plan, Cycle, Scorecard)
+        .join(SampledPlan, SampledPlan.id == Assignment.sampled_plan_id)
+        .join(Plan, Plan.id == SampledPlan.plan_id)
+        .join(Cycle, Cycle.id == Assignment.cycle_id)
+        .join(Scorecard, col(Scorecard.assignment_id) == Assignment.id, isouter=True)
+        .where(Assignment.auditor_id == auditor.id, Assignment.active == True)  # noqa: E712
+        .order_by(Cycle.id.desc(), Plan.plan_ref, Assignment.id)
     ).all())

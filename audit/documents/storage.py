@@ -27,6 +27,28 @@ class DocumentImport:
     documents: list[tuple[str, str, list[str], int]] = field(default_factory=list)
 
 
+class DocumentsRejected(InputRejected):
+    """An import refused whole, with what was found of every file: `files` holds, per file as the user named
+    it, the plan it matched (or None) and the sections found, so a page can say which files matched which
+    plan and which did not."""
+
+    def __init__(self, what: str, problems: list[Problem], files: list[dict]):
+        super().__init__(what, problems)
+        self.files = files
+
+
+def _outcomes(matched: list[tuple[str, str | None, list[str]]], problems: list[Problem]) -> list[dict]:
+    """Per file: its plan (None when unmatched), sections found and its problems, in the order found."""
+    files: dict[str, dict] = {}
+    for name, ref, letters in matched:
+        files[name] = {"file": name, "plan_ref": ref, "sections": letters, "problems": []}
+    for problem in problems:
+        name = problem.file or ""
+        files.setdefault(name, {"file": name, "plan_ref": None, "sections": [], "problems": []})
+        files[name]["problems"].append(problem.sentence())
+    return list(files.values())
+
+
 def _store_sections(session: Session, document: PlanDocument, parsed: ParsedDocument, rules: list[Rule]) -> int:
     for section in parsed.sections.values():
         session.add(DocumentSection(document_id=document.id, letter=section.letter, heading=section.heading,
@@ -46,24 +68,26 @@ def import_documents(session: Session, area: LocalArea, paths: list[Path], rules
     accepted, problems = gather(paths, limits)
     refs = dict(session.exec(select(Plan.plan_ref, Plan.id).where(Plan.area_id == area.id)).all())
     ready: list[tuple[Incoming, ParsedDocument, str]] = []
+    matched: list[tuple[str, str | None, list[str]]] = []
     for incoming in accepted:
         parsed, found = parse(incoming, heading_map)
         problems += found
         if parsed is None:
             continue
         ref = match_reference(incoming.name, parsed.stated_reference(), set(refs), mapping)
+        matched.append((incoming.name, ref, list(parsed.sections)))
         if ref is None:
             problems.append(Problem(f"no plan in the {area.code} register matches it (reference "
                                     f"'{parsed.stated_reference() or 'none found'}')", file=incoming.name,
-                                    fix="put the plan reference in the file name, or give a mapping file "
-                                        "(--mapping) with columns file,plan_ref"))
+                                    fix="put the plan reference in the file name, or give a mapping file with "
+                                        "columns file,plan_ref (--mapping on the command line)"))
             continue
         ready.append((incoming, parsed, ref))
     if not problems and not ready:
         problems.append(Problem("no plan documents were found", file=", ".join(str(p) for p in paths),
                                 fix="give DOCX or PDF files, or a ZIP of them"))
     if problems:
-        raise InputRejected("The plan documents", problems)
+        raise DocumentsRejected("The plan documents", problems, _outcomes(matched, problems))
     report = DocumentImport()
     for incoming, parsed, ref in ready:
         document = PlanDocument(area_id=area.id, plan_id=refs[ref], label=f"{ref}.{incoming.kind}", kind=incoming.kind,
@@ -74,6 +98,20 @@ def import_documents(session: Session, area: LocalArea, paths: list[Path], rules
         report.documents.append((incoming.name, ref, list(parsed.sections), flags))
     session.flush()
     return report
+
+
+def import_summary(report: DocumentImport) -> dict:
+    """What an import did, as plain data a page (or a flow's result) shows: each file, its plan, sections, flags."""
+    files = [{"file": name, "plan_ref": ref, "sections": letters, "flags": flags, "problems": []}
+             for name, ref, letters, flags in report.documents]
+    return {"state": "done", "files": files, "plans": len({f["plan_ref"] for f in files}),
+            "flags": sum(f["flags"] for f in files)}
+
+
+def refusal_summary(exc: InputRejected) -> dict:
+    """Why an import was refused, as plain data: every problem in words, and what was found of each file."""
+    return {"state": "failed", "problems": [str(p) for p in exc.problems[:100]],
+            "more": max(0, len(exc.problems) - 100), "files": getattr(exc, "files", [])}
 
 
 def current_document(session: Session, plan_id: int) -> PlanDocument | None:

@@ -89,13 +89,15 @@ class Mark:
 
 def piece_marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[int, str], dict[str, Mark]]:
     """(sampled plan id, agency) -> {role: Mark} for the cycle's active assignments."""
+    # The scorecard's id and status only: loading whole scorecards was most of a 200-plan cycle's queue.
     rows = session.exec(
-        select(Assignment, Auditor, Scorecard)
+        select(Assignment, Auditor, Scorecard.id, Scorecard.status)
         .join(Auditor, Auditor.id == Assignment.auditor_id)
         .join(Scorecard, Scorecard.assignment_id == Assignment.id, isouter=True)
         .where(Assignment.cycle_id == cycle.id, Assignment.active == True)  # noqa: E712
     ).all()
-    card_ids = [c.id for _, _, c in rows if c is not None and c.status == ScorecardStatus.submitted.value]
+    submitted_ids = {card_id for _, _, card_id, status in rows if status == ScorecardStatus.submitted.value}
+    card_ids = sorted(submitted_ids)
     criteria: dict[int, dict[str, Grade | str]] = {}
     if card_ids:
         # Plain columns, not ORM objects: a 200-plan cycle has tens of thousands of criterion grades.
@@ -108,12 +110,12 @@ def piece_marks(session: Session, cycle: Cycle, rubric: Rubric) -> dict[tuple[in
             elif grade is not None:
                 criteria.setdefault(card_id, {})[criterion_id] = Grade(grade)
     out: dict[tuple[int, str], dict[str, Mark]] = {}
-    for a, auditor, card in rows:
-        submitted = card is not None and card.status == ScorecardStatus.submitted.value
-        mark = Mark(a, auditor, submitted, card.id if card else None)
+    for a, auditor, card_id, _status in rows:
+        submitted = card_id in submitted_ids
+        mark = Mark(a, auditor, submitted, card_id)
         if submitted:
             for code in a.sections:
-                g = section_grade(rubric.section(code), criteria.get(card.id, {}), rubric.rollup.section_method,
+                g = section_grade(rubric.section(code), criteria.get(card_id, {}), rubric.rollup.section_method,
                                   a.skipped_criteria or ())
                 if g is not None and g != NOT_APPLICABLE:  # a part marked wholly not applicable is not compared
                     mark.sections[code] = g

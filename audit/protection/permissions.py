@@ -24,6 +24,7 @@ class Role(StrEnum):
     board_member = "board_member"
     parent_carer_auditor = "parent_carer_auditor"
     admin = "admin"
+    send_strategic_lead = "send_strategic_lead"  # issue 23: leads the area's SEND inspection, not the audit
 
     @property
     def label(self) -> str:
@@ -55,6 +56,7 @@ class Permission(StrEnum):
     manage_users = "manage_users"
     operate_service = "operate_service"
     view_family_voice = "view_family_voice"
+    produce_inspection_pack = "produce_inspection_pack"
 
 
 DESCRIPTIONS = {
@@ -76,6 +78,8 @@ DESCRIPTIONS = {
     Permission.operate_service: "Run the web server and the synthetic demo (operators on the server).",
     Permission.view_family_voice: "Family voice: response rates, the family view beside the grade, themes "
                                   "(plan references and disagreements: QA lead only).",
+    Permission.produce_inspection_pack: "The area SEND inspection pack: produce it, edit its self-evaluation, "
+                                        "export person-level data (identified only with a reason).",
 }
 
 
@@ -100,14 +104,15 @@ MATRIX: dict[Permission, dict[Role, Scope]] = {
     Permission.import_data: {Role.qa_lead: _ALL},
     Permission.moderate: {Role.qa_lead: _ALL, Role.moderator: _ALL},
     Permission.view_results: {Role.qa_lead: _ALL, Role.moderator: _ALL, Role.board_member: _ALL,
-                              Role.service_lead: _OWN_SERVICE},
+                              Role.service_lead: _OWN_SERVICE, Role.send_strategic_lead: _ALL},
     # Issue 17: an auditor finds only plans they audited, a service lead their service's part of a plan.
     Permission.look_up_plans: {Role.qa_lead: _ALL, Role.moderator: _ALL, Role.board_member: _ALL,
                                Role.service_lead: _OWN_SERVICE, Role.auditor: _OWN_WORK,
                                Role.parent_carer_auditor: _OWN_WORK},
     Permission.send_board_pack: {Role.qa_lead: _ALL},
     # Improvement plans are the partnership's shared plan: every service lead reads all of it.
-    Permission.view_improvement: {Role.qa_lead: _ALL, Role.board_member: _ALL, Role.service_lead: _ALL},
+    Permission.view_improvement: {Role.qa_lead: _ALL, Role.board_member: _ALL, Role.service_lead: _ALL,
+                                  Role.send_strategic_lead: _ALL},
     Permission.manage_improvement: {Role.qa_lead: _ALL},
     # Anyone grading a plan can raise a concern about it; the object check keeps it to their own assignments.
     Permission.flag_safeguarding: {Role.auditor: _OWN_WORK, Role.parent_carer_auditor: _OWN_WORK},
@@ -117,7 +122,10 @@ MATRIX: dict[Permission, dict[Role, Scope]] = {
     Permission.operate_service: {Role.admin: _ALL},
     # Issue 21: the parent carer forum is a partner in the audit and reads what families said, suppressed.
     Permission.view_family_voice: {Role.qa_lead: _ALL, Role.moderator: _ALL, Role.board_member: _ALL,
-                                   Role.parent_carer_auditor: _ALL},
+                                   Role.parent_carer_auditor: _ALL, Role.send_strategic_lead: _ALL},
+    # Issue 23: the SEND strategic lead answers for the area at inspection; they read the evidence (results,
+    # improvement, family voice, suppressed) and produce the pack, but run no audit.
+    Permission.produce_inspection_pack: {Role.qa_lead: _ALL, Role.send_strategic_lead: _ALL},
 }
 
 

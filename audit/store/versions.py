@@ -34,7 +34,10 @@ def data_version(session, ignore: frozenset[str] = frozenset()) -> str:
     The entry's hash covers its time and the chain before it, so the same number in another store (tests make
     many; a data folder can be pointed at another database) never reads as the same version. One indexed
     query: the newest entries are read from the end until one is on a table that counts."""
-    query = select(TrailEntry.id, TrailEntry.entry_hash).order_by(TrailEntry.id.desc()).limit(1)
+    # "view" entries record reads (a plan looked up): they change no data, so they never move the version; else
+    # every plan look-up would empty the board summaries' cache.
+    query = (select(TrailEntry.id, TrailEntry.entry_hash).where(TrailEntry.action != "view")
+             .order_by(TrailEntry.id.desc()).limit(1))
     if ignore:
         query = query.where(TrailEntry.table_name.not_in(sorted(ignore)))
     newest = session.execute(query).first()

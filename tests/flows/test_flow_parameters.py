@@ -16,3 +16,10 @@ def test_the_cycle_flow_reads_a_date_parameter():
 
 def test_the_board_pack_flow_validates_its_parameters():
     assert board_pack.validate_parameters({"cycle_id": 3})["cycle_id"] == 3
+
+
+def test_the_inspection_pack_flow_reads_its_parameters():
+    from flows.inspection_pack import inspection_pack
+
+    params = inspection_pack.validate_parameters({"cycle_id": 3, "audience": "internal", "as_of": "2026-01-02"})
+    assert params["cycle_id"] == 3 and params["as_of"] == date(2026, 1, 2) and params["audience"] == "internal"

@@ -95,3 +95,25 @@ def test_results_page_benchmark(tmp_path):
 
     data, md = run(results_page, tmp_path, "--plans", 200, "--sample", 8, "--rounds", 2, "--views", 3)
     assert data["figures"][0]["value"] > 0 and "7. Results page" in md
+
+
+def test_precheck_benchmark(tmp_path):
+    from bench import precheck
+
+    data, md = run(precheck, tmp_path, "--plans", 6, "--pdf-share", 0.5, "--workers", 1, "--zip-plans", 3)
+    figures = {f["label"]: f for f in data["figures"]}
+    timing = figures["pre-check of 6 plans (3 PDF) in 1 processes"]
+    assert timing["reference"] and timing["ratio"] > 0 and timing["target_seconds"] == pytest.approx(0.36)
+    assert figures["import of a 3-plan ZIP into SQLite"]["runs"]["median"] > 0
+    assert figures["f-unquantified: precision on 6 labelled plans"]["unit"] == "precision"
+    assert "8. Plan documents pre-check" in md and "intake, reading and splitting into words" in md
+
+
+def test_qa_pages_benchmark(tmp_path):
+    from bench import qa_pages
+
+    data, md = run(qa_pages, tmp_path, "--plans", 200, "--sample", 8, "--cycles", 1, "--rounds", 2)
+    labels = [f["label"] for f in data["figures"]]
+    assert "cycle page /cycles/{id} median" in labels and "plan look-up /plans/{ref} median" in labels
+    cycle = next(f for f in data["figures"] if f["label"] == "cycle page /cycles/{id} median")
+    assert cycle["reference"] and cycle["ratio"] > 0 and "9. The QA lead's pages" in md

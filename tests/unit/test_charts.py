@@ -85,3 +85,18 @@ def test_one_cycle_is_a_labelled_dot_not_a_line(monkeypatch):
     labels.clear()
     trend_lines({"All": [Point("Aug", 30.0, 20, 40), Point("Nov", 40.0, 30, 50)]}, "Trend")
     assert labels == []  # two cycles or more: a line, unlabelled
+
+
+def test_the_process_that_builds_a_pack_does_not_load_matplotlib():
+    """Charts are drawn in the worker processes (reports.workers): the pack's own modules leave matplotlib to
+    them, so the command that reads the store stays smaller (issue 16)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.factories import ROOT
+
+    probe = "import sys, reports.pack, reports.pack_files, reports.charts; print('matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "False", done.stderr

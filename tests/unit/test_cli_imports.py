@@ -110,8 +110,18 @@ def test_a_report_already_worked_out_for_the_current_data_loads_no_pandas(scored
     args = ["report", "--cycle", str(cycle_id), "--format", "md"]
     assert "pandas" in loaded_by(*args, env=env)  # worked out, and kept
     assert list((settings.data_dir / "cache").glob("board-summary-*.json"))
-    loaded = loaded_by(*args, env=env)
+    loaded = loaded_by(*args, env={**env, "EHCP_AUDIT_KEEP_OUTPUT": "0"})  # the full path, the summary read back
     assert "sqlalchemy" in loaded and not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    loaded = loaded_by(*args, env=env)  # the output kept for the current data (ehcp_audit_cli/kept_output.py)
+    assert not loaded & {*HEAVY, "sqlalchemy", "sqlmodel", "jinja2"}, sorted(loaded & {*HEAVY, "sqlalchemy"})
+
+
+def test_a_read_command_run_again_on_unchanged_data_loads_no_database_library(current_store):
+    """The second run prints the output kept for the current data version, read with the bare driver
+    (tests/unit/test_kept_output.py runs every read command so, and checks the text)."""
+    loaded_by("cycle", "status", env=current_store)
+    loaded = loaded_by("cycle", "status", env=current_store)
+    assert not loaded & {*HEAVY, "sqlalchemy", "sqlmodel", "numpy"}, sorted(loaded & {*HEAVY, "sqlalchemy", "sqlmodel"})
 
 
 def test_the_trail_commands_help_names_every_action_without_importing_the_trail():

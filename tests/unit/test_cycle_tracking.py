@@ -154,3 +154,30 @@ def test_an_upload_is_counted_before_it_is_stored_and_refused_whole(session, are
     with pytest.raises(InputRejected, match="row 3"):
         preview_auditors(session, area, bad)
     assert len(session.exec(select(Plan)).all()) == 1
+
+
+def test_scorecard_counts_agree_with_the_cycle_progress_in_one_query(session, register):
+    from audit.cycle.lifecycle import cycle_progress
+    from audit.cycle.tracking import scorecard_counts
+
+    cycle = cycle_for(session, register, 6)
+    open_cycle(session, cycle)
+    assignments = session.exec(select(Assignment).where(Assignment.cycle_id == cycle.id)
+                               .order_by(Assignment.id)).all()
+    submitted, draft = assignments[0], assignments[1]
+    for a, status in ((submitted, "submitted"), (draft, "draft")):
+        session.add(Scorecard(assignment_id=a.id, rubric_version_id=cycle.rubric_version_id, auditor_id=a.auditor_id,
+                              status=status))
+    submitted.due_date = draft.due_date = assignments[2].due_date = NOW.date() - relativedelta(days=1)
+    session.commit()
+    statements = []
+    from sqlalchemy import event
+
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    counts = scorecard_counts(session, [cycle.id, 999], NOW.date())
+    event.remove(session.get_bind(), "before_cursor_execute", listen)
+    progress = cycle_progress(session, cycle, NOW.date())
+    assert counts == {cycle.id: (progress.total, progress.submitted, progress.late)} and len(statements) == 1
+    assert progress.submitted == 1 and progress.late == 2, "an overdue submitted scorecard is not late"
+    assert scorecard_counts(session, [], NOW.date()) == {}

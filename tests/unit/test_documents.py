@@ -137,14 +137,6 @@ def test_checking_in_two_processes_gives_the_same_flags_in_the_same_order(tmp_pa
     assert check_files(paths, rules, workers=2) == check_files(paths, rules)
 
 
-def test_the_precheck_benchmark_runs_at_a_tiny_size(capsys):
-    from bench import precheck
-
-    assert precheck.main(["--plans", "4", "--pdf-share", "0.25", "--workers", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "pre-check (" in out and "reference (" in out and "import of a 4-plan ZIP" in out
-
-
 def test_the_commands_import_documents_and_print_the_precheck_as_json(tmp_path, monkeypatch, database_url):
     """`ehcp-audit plans documents import` and `plans precheck --format json` through the real CLI."""
     import json

@@ -24,7 +24,16 @@ from audit.protection.permissions import (
 
 def test_every_permission_is_described_and_in_the_matrix():
     assert set(DESCRIPTIONS) == set(Permission) == set(MATRIX)
-    assert len(ROLES) == 7 and "parent_carer_auditor" in ROLES
+    assert len(ROLES) == 8 and "parent_carer_auditor" in ROLES and "send_strategic_lead" in ROLES
+
+
+def test_the_send_strategic_lead_produces_the_inspection_pack_but_runs_no_audit():
+    assert [r for r in ROLES if permits(r, Permission.produce_inspection_pack)] == ["qa_lead", "send_strategic_lead"]
+    for held in ("view_results", "view_improvement", "view_family_voice"):
+        assert scope("send_strategic_lead", held) is Scope.all
+    for refused in ("manage_cycles", "import_data", "moderate", "send_board_pack", "manage_improvement",
+                    "see_officer_names", "view_audit_trail"):
+        assert not permits("send_strategic_lead", refused), refused
 
 
 def test_every_role_can_use_its_account_and_only_admins_manage_users():

@@ -26,6 +26,7 @@ from audit.results.cycle_scores import score_cycle
 from audit.settings import Settings
 from audit.store.db import engine_from_settings, forget_engine, transaction
 from audit.store.models import Assignment, CriterionGrade, PlanResult, Scorecard
+from audit.store.trail import record_view
 from audit.store.versions import NOT_READ_BY_BOARD_VIEWS, data_version
 from audit.synthetic.submissions import submit_simulated
 from reports import cache
@@ -130,6 +131,9 @@ def test_changes_the_summary_never_reads_leave_it_cached(scored_store):
         member = create_user(session, "board.member", "a-long-password-1", "board_member")
         end_web_session(session, begin_web_session(session, member, clock.now(), timedelta(hours=8)))
     assert summary(settings, cycle_id) is first
+    with transaction(engine_from_settings(settings)) as session:  # a plan looked up: a "view" entry, a read
+        record_view(session, "plan", "1", {"shown": "grades"})
+    assert summary(settings, cycle_id) is first
     assert cache.stats()["builds"] == 1
 
 
@@ -206,3 +210,29 @@ def test_no_process_serves_a_summary_older_than_a_change_made_in_another(scored_
     assert summary(settings, cycle_id)["grade_distribution"][0]["Inadequate"] == before + 1  # this one too
     with transaction(engine_from_settings(settings)) as session:
         assert data_version(session, NOT_READ_BY_BOARD_VIEWS) != "0"
+
+
+def test_the_home_pages_moderation_count_is_worked_out_once_per_data_version(scored_store, monkeypatch):
+    import reports.home as home
+    from audit.moderation.marking import moderation_queue
+
+    settings, cycle_id = scored_store
+    calls = []
+    monkeypatch.setattr(home, "moderation_queue", lambda s, c: calls.append(c.id) or moderation_queue(s, c))
+
+    def counted():
+        with transaction(engine_from_settings(settings)) as session:
+            cycle = get_cycle(session, cycle_id)
+            return home.awaiting_moderation(session, cycle), len({p.sampled_plan_id
+                                                                   for p in moderation_queue(session, cycle)})
+
+    first, truth = counted()
+    assert first == truth and counted()[0] == first and len(calls) == 1, "unchanged data: worked out once"
+    with transaction(engine_from_settings(settings)) as session:  # every second marker now grades 1 throughout
+        seconds = select(Scorecard.id).join(Assignment, Assignment.id == Scorecard.assignment_id).where(
+            Assignment.cycle_id == cycle_id, Assignment.marker_role == "second")
+        for grade in session.exec(select(CriterionGrade).where(CriterionGrade.scorecard_id.in_(seconds))).all():
+            if grade.grade is not None:
+                grade.grade = 1
+    after, truth = counted()
+    assert after == truth and len(calls) == 2 and after > 0, "a change to the grades: worked out again"

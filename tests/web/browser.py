@@ -121,3 +121,81 @@ def sign_in(page, base: str, pages: Pages, username: str, password: str, name: s
         page.fill("#username", username)
         page.fill("#password", password)
         click_and_wait(page, "button:has-text('Sign in')")
+
+
+# --- keyboard journeys: every stop must show where the focus is; progress pages are followed, not skipped ---
+
+FOCUS_SEEN = """() => {
+  // The focused element must look different from the same element unfocused (GOV.UK's yellow focus state).
+  const el = document.activeElement;
+  if (!el || el === document.body) return 'nothing has the focus';
+  // GOV.UK radios and checkboxes draw their focus ring on the label's ::before (the input itself is hidden).
+  const label = el.id ? document.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
+  const seen = getComputedStyle(el).opacity !== '0';  // a hidden input's own outline cannot be seen
+  const look = () => {
+    const s = getComputedStyle(el);
+    return [seen ? [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.backgroundColor, s.color] : [],
+            label ? getComputedStyle(label, '::before').boxShadow : ''].join('|');
+  };
+  const focused = look();
+  el.blur();
+  const unfocused = look();
+  el.focus();
+  if (document.activeElement !== el) return 'the focus could not be put back';
+  return focused !== unfocused ? '' : 'no visible focus on ' + el.outerHTML.slice(0, 200);
+}"""
+
+
+def focus_is_visible(page) -> None:
+    """A keyboard user can see where they are: the focused element looks different from itself unfocused."""
+    problem = page.evaluate(FOCUS_SEEN)
+    assert problem == "", problem
+
+
+def reach(page, test: str) -> None:
+    """Tab to the element (JS test on `el`) and check the focus can be seen there."""
+    tab_to(page, test)
+    focus_is_visible(page)
+
+
+def press(page, test: str) -> None:
+    """Tab to a link or button, see its focus, press Enter and wait for the next page."""
+    reach(page, test)
+    enter_and_wait(page)
+
+
+def type_into(page, field_id: str, text: str) -> None:
+    reach(page, f"el.id === {field_id!r}")
+    page.keyboard.type(text)
+
+
+def link(href: str) -> str:
+    return f"el.tagName === 'A' && el.getAttribute('href') === {href!r}"
+
+
+def button(text: str) -> str:
+    return f"el.tagName === 'BUTTON' && el.textContent.includes({text!r})"
+
+
+def follow_until(page, pages: Pages, name: str, done, seconds: float = 120) -> str:
+    """Wait on the page the browser is showing, through any progress page that refreshes itself, until `done(html)`.
+
+    Uploads and the board pack may be handed to a flow whose page refreshes itself (a meta refresh, no
+    JavaScript); this follows it as a person leaving the tab open would. A page that is neither done nor
+    refreshing fails at once, with its text."""
+    from playwright.sync_api import Error
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            page.wait_for_load_state()
+            html = page.content()
+        except Error:  # the page is refreshing itself right now
+            time.sleep(0.3)
+            continue
+        if done(html):
+            pages.check(page, name)
+            return html
+        assert 'http-equiv="refresh"' in html, f"{name}: neither done nor in progress: {page.inner_text('main')[:1500]}"
+        time.sleep(1)
+    raise AssertionError(f"{name}: still in progress after {seconds} s")

@@ -168,18 +168,3 @@ def run_cli(*args: str):
     from ehcp_audit_cli.main import app as cli_app
 
     return CliRunner().invoke(cli_app, list(args), catch_exceptions=False)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless chromium for the whole session (Debian's, driven by Playwright's Python package)."""
-    from tests.web.browser import AXE, CHROMIUM, LAUNCH_ARGS
-
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `make web-assets`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()

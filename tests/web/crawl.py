@@ -54,12 +54,13 @@ ID_SOURCES = {
     "precheck_flag_id": "SELECT id FROM precheckflag ORDER BY id",
     "exercise_id": "SELECT id FROM calibrationexercise ORDER BY id",
     "programme_id": "SELECT id FROM auditprogramme ORDER BY id",
+    "number": "SELECT DISTINCT number FROM selfevaluationversion ORDER BY number",
     # Plan look-up (issue 17): references of sampled plans first, so each role finds some it may see.
     "ref": "SELECT p.plan_ref FROM plan p JOIN sampledplan s ON s.plan_id = p.id ORDER BY s.id",
 }
 # Path words a route takes from a fixed list (and one it does not know).
-WORDS = {"change": ["pause", "resume", "nope"]}
-FORMATS = ["html", "md", "json", "csv", "xlsx", "pdf", "nope"]
+WORDS = {"change": ["pause", "resume", "nope"], "heading_key": ["identified_assessed", "taking_part", "nope"]}
+FORMATS = ["html", "md", "json", "csv", "xlsx", "pdf", "zip", "nope"]
 
 
 class _Page(HTMLParser):
@@ -318,6 +319,22 @@ def hold_an_upload(client: TestClient, token: str) -> None:
     assert answer.status_code == 303, answer.text[:500]
 
 
+def upload_a_document(client: TestClient, app, token: str) -> None:
+    """Upload a synthetic plan document for the store's first plan (when it has one), so the crawl reaches the
+    upload's result page (an id only this session knows, linked from the upload form); with no plan the upload is
+    refused, on its form."""
+    from audit.synthetic.plan_documents import docx_bytes
+    from audit.synthetic.plan_text import labelled_plans
+
+    with app.state.engine.connect() as connection:
+        ref = connection.execute(text("SELECT plan_ref FROM plan ORDER BY id LIMIT 1")).scalar()
+    plan = labelled_plans(7, 1, styles=("section-colon",))[0]
+    plan.ref = ref or "NO-PLAN-1"
+    answer = client.post("/documents/import", data={"csrf_token": token}, files={"files": (
+        f"{plan.ref}.docx", docx_bytes(plan), "application/vnd.openxmlformats-officedocument.wordprocessingml.document")})
+    assert answer.status_code == (303 if ref else 400), answer.text[:500]
+
+
 def crawl_as(settings, username: str | None, role: str | None, keep_pages: bool = False) -> Crawl:
     """Sign in (unless `username` is None), crawl from `/`, then walk every GET route the role may use."""
     from tests.web.conftest import sign_in
@@ -330,6 +347,7 @@ def crawl_as(settings, username: str | None, role: str | None, keep_pages: bool 
             token = sign_in(client, username)
             if role is not None and permits(role, "import_data"):
                 hold_an_upload(client, token)
+                upload_a_document(client, app, token)
         result = crawl(client, app, username or "nobody", signed_in=username is not None, keep_pages=keep_pages)
         route_walk(client, app, result, role, signed_in=username is not None)
     app.state.engine.dispose()

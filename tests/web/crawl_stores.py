@@ -35,6 +35,7 @@ from audit.register.auditors import import_auditors
 from audit.register.plans import import_register
 from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
+from audit.results.self_evaluation import save_version
 from audit.store.db import engine_from_settings, forget_engine, transaction
 from audit.store.models import Assignment, Auditor, ImprovementAction, Plan, PrecheckFlag, SampledPlan
 from audit.synthetic.area import write_synthetic_area
@@ -49,7 +50,8 @@ from tests.web.conftest import web_settings
 AGENCIES = [Agency.sen_team.value, Agency.education.value, Agency.health.value, Agency.social_care.value]
 SERVICE_LEADS = [Agency.health.value, Agency.sen_team.value]
 # Who the crawl signs in as: a role, or an auditor of one agency, or a service lead of one service.
-NO_AUDITOR_NEEDED = ["qa_lead", "moderator", "board_member", "admin"] + [f"service_lead-{s}" for s in SERVICE_LEADS]
+NO_AUDITOR_NEEDED = (["qa_lead", "moderator", "board_member", "admin", "send_strategic_lead"]
+                     + [f"service_lead-{s}" for s in SERVICE_LEADS])
 EVERYONE = NO_AUDITOR_NEEDED + [f"auditor-{a}" for a in AGENCIES] + ["parent_carer_auditor"]
 
 
@@ -153,6 +155,9 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
         raise_actions(session, load_cycle_results(session, scored), settings, today)
         record_reaudits(session, scored)
         propose_statuses(session, scored, rules.evidence, scales, today)
+        # Issue 23: an edited self-evaluation heading, so its versions' pages are crawled too.
+        save_version(session, scored.id, "taking_part", "Edited: {overall.plans} plans and {nope.figure}.",
+                     "crawl-qa-lead", "Generated: {overall.plans} plans.")
         scored_id = scored.id
 
     # 1b. Family voice (issue 21) for the scored cycle: links and answers, so the crawl reads the family section of
@@ -206,11 +211,15 @@ def build_lifecycle_store(settings, folder: Path) -> dict[str, str]:
             if n:
                 close_flag(session, flag, "Followed up by the school.", "QA-LEAD", now=clock.now())
 
-    # 5. Plan documents (issue 20) for the open cycle's plans, one flag decided, so the crawl reads them.
+    # 5. Plan documents (issue 20) for the open cycle's plans and two of the scored cycle's (so the results
+    # pages show the pre-check's flags beside the grades), one flag decided, so the crawl reads them.
     with transaction(engine) as session:
         area = get_area(session, settings.area_code)
         refs = session.exec(select(Plan.plan_ref).join(SampledPlan, SampledPlan.plan_id == Plan.id)
                             .where(SampledPlan.cycle_id == open_.id).order_by(Plan.plan_ref)).all()[:3]
+        refs += [r for r in session.exec(select(Plan.plan_ref).join(SampledPlan, SampledPlan.plan_id == Plan.id)
+                                         .where(SampledPlan.cycle_id == scored.id).order_by(Plan.plan_ref)).all()
+                 if r not in refs][:2]
         labelled = labelled_plans(9, len(refs), styles=("section-colon", "titles-table", "letter-bold"))
         for plan, ref in zip(labelled, refs, strict=True):
             plan.ref = ref

@@ -41,6 +41,12 @@ ROUTES = {
     ("POST", "/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
     ("GET", "/api/v1/documents/{document_id}"): P.use_account,
     ("POST", "/api/v1/documents/{document_id}/flags/{precheck_flag_id}"): P.use_account,
+    # Uploading plan documents and switching pre-check rules (issue 20): the QA lead's.
+    ("GET", "/documents/import"): P.import_data,
+    ("POST", "/documents/import"): P.import_data,
+    ("GET", "/documents/import/{upload_id}"): P.import_data,
+    ("GET", "/documents/rules"): P.manage_cycles,
+    ("POST", "/documents/rules/{rule_id}"): P.manage_cycles,
     ("GET", "/cycles/new"): P.manage_cycles,
     ("POST", "/cycles/new"): P.manage_cycles,
     ("GET", "/cycles/{cycle_id}"): P.manage_cycles,
@@ -131,6 +137,15 @@ ROUTES = {
     ("GET", "/survey/thank-you"): "public",
     ("GET", "/survey/{token}"): "public",
     ("POST", "/survey/{token}"): "public",
+    # Issue 23: the inspection pack and its self-evaluation (QA lead, SEND strategic lead).
+    ("GET", "/inspection"): P.produce_inspection_pack,
+    ("GET", "/inspection/{cycle_id}"): P.produce_inspection_pack,
+    ("POST", "/inspection/{cycle_id}"): P.produce_inspection_pack,
+    ("GET", "/inspection/{cycle_id}/download/{fmt}"): P.produce_inspection_pack,
+    ("POST", "/inspection/{cycle_id}/person-level"): P.produce_inspection_pack,
+    ("GET", "/inspection/{cycle_id}/self-evaluation/{heading_key}"): P.produce_inspection_pack,
+    ("POST", "/inspection/{cycle_id}/self-evaluation/{heading_key}"): P.produce_inspection_pack,
+    ("GET", "/inspection/{cycle_id}/self-evaluation/{heading_key}/versions/{number}"): P.produce_inspection_pack,
 }
 STATIC_MOUNTS = {"/assets/fonts", "/static/govuk", "/static/app", "/static/swagger-ui"}  # files only, no data
 # Each command's permission, and arguments that get it past argument parsing and then stop harmlessly
@@ -202,8 +217,8 @@ COMMANDS = {
     ("family", "report"): (P.view_results, ["999"]),
     ("serve",): (P.operate_service, []),
     ("health",): (P.operate_service, []),
-    # Issue 23: the inspection evidence pack is the QA lead's, like the board pack it draws on.
-    ("inspection-pack",): (P.send_board_pack, ["--out", "missing-folder"]),
+    # Issue 23: the inspection evidence pack: the QA lead's and the SEND strategic lead's.
+    ("inspection-pack",): (P.produce_inspection_pack, ["--out", "missing-folder"]),
     ("demo",): (P.operate_service, []),
     ("board-pack",): (P.send_board_pack, ["--cycle", "999"]),
     ("trends",): (P.view_results, ["--series", "Service"]),
@@ -244,10 +259,10 @@ def params_for(app, role: str) -> dict:
     return {"assignment_id": (own or assignments_of(app, first_auditor))[0].id, "cycle_id": 1, "fmt": "html",
             "user_id": user_named(app, "demo-board-member").id, "sampled_plan_id": 1,
             "plan_id": 1, "action_id": 1, "proposal_id": 1, "task_id": 1, "flag_id": 1,
-            "document_id": 1, "precheck_flag_id": 1,
+            "document_id": 1, "precheck_flag_id": 1, "rule_id": "f-unquantified",
             "kind": "register", "upload_id": "x" * 24,
             "exercise_id": 1, "programme_id": 1, "change": "pause", "ref": "NO-SUCH-PLAN",
-            "token": "q" * 32}
+            "token": "q" * 32, "heading_key": "taking_part", "number": 1}
 
 
 def call(client, method: str, url: str, headers: dict | None = None):

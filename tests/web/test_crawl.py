@@ -54,3 +54,4 @@ def test_no_page_download_or_api_answer_is_a_server_error(request, caplog, store
     if store == "lifecycle" and signed_in and permits(role_of(who), Permission.manage_cycles):
         opened = {a.url.split("?")[0] for a in result.answers if a.status == 200}
         assert "/documents" in opened and any(u.startswith("/documents/") for u in opened), "plan documents"
+        assert {"/documents/import", "/documents/rules"} <= opened, "the upload form and the rules page"

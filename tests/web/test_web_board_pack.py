@@ -8,7 +8,7 @@ import contextvars
 import pytest
 
 from tests.web.conftest import csrf_of, flows_started, sign_in
-from web.board_pack import produce
+from web.board_pack import pack_folder, produce
 
 pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect")]
 
@@ -45,3 +45,18 @@ def test_no_pack_page_before_a_cycle_has_results(client):
     sign_in(client, "demo-qa-lead")
     assert client.get("/cycles/1/board-pack").status_code == 404
     assert "Produce, download and send the board pack" not in client.get("/cycles/1").text
+
+
+def test_the_board_finds_the_produced_paper_on_their_home_page_and_the_results(app, client, scored):
+    """Once the QA lead has produced the pack, a board member reaches the PDF by a link, not by typing its address."""
+    sign_in(client, "demo-board-member")
+    assert "/results/1/pack/pdf" not in client.get("/").text, "no link before the pack is produced"
+    assert "Download the board paper" not in client.get("/results/1").text
+    folder = pack_folder(app.state.settings, 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "board-pack-cycle-1.pdf").write_bytes(b"%PDF-1.7 a produced pack")
+    home, results = client.get("/").text, client.get("/results/1").text
+    assert 'href="/results/1/pack/pdf"' in home and "Download the board paper of Web test cycle (PDF)" in home
+    assert 'href="/results/1/pack/pdf"' in results and "Board paper (PDF)" in results
+    assert "/pack/xlsx" not in home, "only the files the flow wrote are offered"
+    assert client.get("/results/1/pack/pdf").content.startswith(b"%PDF")

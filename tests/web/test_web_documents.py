@@ -24,6 +24,7 @@ from audit.store.models import (
 from audit.synthetic.plan_documents import write_plan
 from audit.synthetic.plan_text import labelled_plans
 from tests.web.conftest import assignments_of, auditor_users, csrf_of, engine_of, sign_in
+from tests.web.crawl_stores import crawl_lifecycle  # noqa: F401  (fixture)
 from tests.web.test_web_auditor import full_form
 
 RULES = Path(__file__).resolve().parents[2] / "rubrics" / "precheck"
@@ -184,3 +185,127 @@ def test_the_api_reads_a_document_and_decides_a_flag_for_the_assigned_auditor_on
                        json={"decision": "dismissed", "reason": "Quantified in the annex"})
     assert done.status_code == 200 and done.json()["status"] == "dismissed"
     assert client.get(f"/api/v1/documents/{document_id}", headers=board).status_code == 404
+
+
+@pytest.mark.prefect
+def test_a_large_document_upload_is_imported_by_a_flow_run_while_its_page_refreshes(prefect_harness, client, app,
+                                                                                    tmp_path):
+    """Past the size the request imports itself, the `import-plan-documents` flow runs in a thread and the
+    result page refreshes until it has finished; the held documents are gone once it has."""
+    import contextvars
+    import threading
+
+    from audit.synthetic.plan_documents import docx_bytes
+    from tests.documents_data import zip_of
+    from web.document_uploads import run_document_import
+
+    harness, gate = contextvars.copy_context(), threading.Event()
+
+    def held_then_run(*args):  # waits until the test has seen the page while the import runs
+        gate.wait(60)
+        harness.copy().run(run_document_import, *args)
+
+    app.state.run_document_import, app.state.big_document_bytes = held_then_run, 1
+    with transaction(engine_of(app)) as session:
+        refs = session.exec(select(Plan.plan_ref).order_by(Plan.plan_ref)).all()[:2]
+    plans = labelled_plans(41, 2)
+    for plan, ref in zip(plans, refs, strict=True):
+        plan.ref = ref
+    body = zip_of({f"{p.ref}.docx": docx_bytes(p) for p in plans})
+    token = sign_in(client, "demo-qa-lead")
+    r = client.post("/documents/import", data={"csrf_token": token}, files={"files": ("plans.zip", body, "application/zip")})
+    result_url = r.headers["location"]
+    running = client.get(result_url).text
+    assert '<meta http-equiv="refresh" content="3">' in running and "Importing 1 file(s)" in running
+    with transaction(engine_of(app)) as session:
+        assert session.exec(select(PlanDocument)).all() == []
+    gate.set()
+    for thread in app.state.flow_threads:
+        thread.join(120)
+        assert not thread.is_alive(), "the import flow should finish"
+    done = client.get(result_url).text
+    assert "Imported 2 plan document(s) for 2 plan(s)" in done and "refresh" not in done
+    assert all(f"plans.zip: {ref}.docx" in done for ref in refs)
+    with transaction(engine_of(app)) as session:
+        assert len(session.exec(select(PlanDocument)).all()) == 2
+        assert session.exec(select(TrailEntry).where(TrailEntry.actor == "web:demo-qa-lead",
+                                                     TrailEntry.table_name == "plandocument")).first() is not None
+    upload_id = result_url.rsplit("/", 1)[-1]
+    held = Path(app.state.settings.data_dir) / "uploads" / upload_id
+    assert not (held / "files").exists(), "the documents are let go once imported"
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, follow_redirects=False) as stranger:  # another session never sees this upload
+        sign_in(stranger, "demo-qa-lead")
+        assert stranger.get(result_url).status_code == 404
+
+
+def test_the_results_page_shows_the_precheck_flags_beside_the_grades(crawl_lifecycle):
+    """The lifecycle store's scored cycle has plan documents: the board member's results page and a service
+    lead's show flags per service and section (the service lead their own service only)."""
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    settings, accounts = crawl_lifecycle
+    app = create_app(settings)
+    with TestClient(app, follow_redirects=False) as client:
+        sign_in(client, accounts["board_member"])
+        page = client.get("/results/1").text
+        assert "The pre-check beside the grades" in page and 'id="precheck-by-section"' in page
+        assert re.search(r'id="precheck-by-service".*?<th scope="row" class="govuk-table__header">Health', page, re.S)
+    with TestClient(app, follow_redirects=False) as client:
+        sign_in(client, accounts["service_lead-health"])
+        page = client.get("/results/1").text
+        rows = re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)', page.split('id="precheck-by-service"')[1]
+                          .split("</table>")[0])
+        assert [r.strip() for r in rows] == ["Health"]
+    app.state.engine.dispose()
+
+
+@pytest.mark.browser
+def test_the_qa_lead_uploads_plan_documents_and_switches_a_rule_off_in_chromium(app, browser, tmp_path):
+    """From the documents page: an upload refused (the error summary names the file, the table says which files
+    matched), then the same files without the bad one imported, the result page, and a rule switched off; every
+    page checked with axe-core."""
+    from audit.synthetic.plan_documents import docx_bytes
+    from tests.web.browser import Pages, click_and_wait, served
+    from tests.web.browser import sign_in as browser_sign_in
+    from tests.web.conftest import DEMO_PASSWORD
+
+    with transaction(engine_of(app)) as session:
+        refs = session.exec(select(Plan.plan_ref).order_by(Plan.plan_ref)).all()[:2]
+    good = []
+    for i, (plan, ref) in enumerate(zip(labelled_plans(44, 2), refs, strict=True)):
+        plan.ref = ref
+        good.append(tmp_path / f"{ref}.docx")
+        good[i].write_bytes(docx_bytes(plan))
+    stray = labelled_plans(45, 1)[0]
+    stray.ref = "NOPLAN-7"
+    (tmp_path / "NOPLAN-7.docx").write_bytes(docx_bytes(stray))
+    pages = Pages("plan-document-upload")
+    with served(app) as base:
+        page = browser.new_page()
+        browser_sign_in(page, base, pages, "demo-qa-lead", DEMO_PASSWORD, "qa-lead")
+        page.goto(f"{base}/documents")
+        click_and_wait(page, "a:has-text('Upload plan documents')")
+        pages.check(page, "upload-form")
+        page.set_input_files("#files", [str(p) for p in good] + [str(tmp_path / "NOPLAN-7.docx")])
+        click_and_wait(page, "button:has-text('Upload and import')")
+        pages.check(page, "upload-refused")
+        summary = page.locator(".govuk-error-summary").inner_text()
+        assert "NOPLAN-7.docx" in summary and "no plan in the WEBTEST register matches it" in summary
+        assert refs[0] in page.locator("table").inner_text()
+        page.set_input_files("#files", [str(p) for p in good])
+        click_and_wait(page, "button:has-text('Upload and import')")
+        pages.check(page, "upload-result")
+        assert "Imported 2 plan document(s) for 2 plan(s)" in page.locator("main").inner_text()
+        page.goto(f"{base}/documents")
+        click_and_wait(page, "a:has-text('Switch rules on or off')")
+        pages.check(page, "rules")
+        click_and_wait(page, "#rule-f-unquantified button")
+        pages.check(page, "rule-switched-off")
+        assert "Switched off" in page.locator("#rule-f-unquantified").inner_text()
+        page.close()
+    with transaction(engine_of(app)) as session:
+        assert len(session.exec(select(PlanDocument)).all()) == 2

@@ -200,3 +200,25 @@ def test_a_draft_cycle_that_can_sample_nothing_says_why_and_offers_no_start(clie
     assert "No plan can be sampled" in page and "cannot start" in page and "Start cycle</button>" not in page
     r = client.post(cycle_url + "/start", data={"csrf_token": token})
     assert r.status_code == 400 and "No plan can be sampled" in r.text
+
+
+def test_a_background_check_cut_short_by_a_restart_is_said_and_let_go(client, app):
+    import json
+    from datetime import timedelta
+    from pathlib import Path
+
+    import audit.clock
+
+    app.state.settings.check_in_background_bytes = 0  # every file goes to the background
+    app.state.run_check = lambda *args: None  # the check never reports: as if the server restarted mid-check
+    token = sign_in(client, "demo-qa-lead")
+    r = client.post("/imports/auditors", data={"csrf_token": token},
+                    files={"file": ("auditors.csv", b"code,agency\nAUD-CUT-01,health\n", "text/csv")})
+    url = r.headers["location"]
+    assert "Checking auditors.csv" in client.get(url).text
+    folder = Path(app.state.settings.data_dir) / "uploads" / url.rsplit("/", 1)[1]
+    started = audit.clock.now() - timedelta(minutes=31)
+    (folder / "check.json").write_text(json.dumps({"state": "running", "started": started.isoformat()}))
+    page = client.get(url)
+    assert page.status_code == 400 and "did not finish" in page.text and "Upload the file again" in page.text
+    assert client.get(url).status_code == 404 and not folder.exists()

@@ -26,6 +26,7 @@ from audit.store.models.documents import (  # noqa: F401
     GradeEvidence,
     PlanDocument,
     PrecheckFlag,
+    PrecheckRuleSwitch,
 )
 from audit.store.models.family import SurveyLink, SurveyResponse  # noqa: F401
 from audit.store.models.improvement import (  # noqa: F401
@@ -40,6 +41,7 @@ from audit.store.models.improvement import (  # noqa: F401
     StatusProposal,
     WeaknessArea,
 )
+from audit.store.models.inspection import SelfEvaluationVersion  # noqa: F401
 from audit.store.models.moderation import (  # noqa: F401
     CalibrationExercise,
     CalibrationGrade,

@@ -16,7 +16,7 @@ class User(SQLModel, table=True):
     username: str = Field(index=True, unique=True)
     password_hash: str
     role: str = Field(description="audit.protection.permissions.Role: qa_lead, auditor, moderator, service_lead, board_member, "
-                                  "parent_carer_auditor, admin")
+                                  "parent_carer_auditor, admin, send_strategic_lead")
     auditor_id: int | None = Field(default=None, foreign_key="auditor.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)

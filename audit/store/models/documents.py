@@ -80,3 +80,16 @@ class GradeEvidence(SQLModel, table=True):
     section: str
     passage: str
     saved_at: datetime = Field(default_factory=utcnow)
+
+
+class PrecheckRuleSwitch(SQLModel, table=True):
+    """A pre-check rule switched off, or on again, for an area by its QA lead (the web's rules page). A rule the
+    service's settings switch off (EHCP_AUDIT_PRECHECK_RULES_OFF) stays off whatever this says."""
+
+    __table_args__ = (UniqueConstraint("area_id", "rule_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="localarea.id", index=True)
+    rule_id: str
+    enabled: bool
+    changed_by: str
+    changed_at: datetime = Field(default_factory=utcnow)

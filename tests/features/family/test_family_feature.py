@@ -587,7 +587,9 @@ def forum_submitted(ctx):
     from audit.store.models import Assignment, Scorecard, SectionResult
 
     assert ctx["response"].status_code == 303
-    assert "Scorecard submitted" in ctx["forum_client"].get(ctx["response"].headers["location"]).text
+    confirmation = ctx["forum_client"].get(ctx["response"].headers["location"]).text
+    assert "Scorecard submitted" in confirmation
+    assert "A (Parent carer forum&#39;s part), E (Parent carer forum&#39;s part)" in confirmation
     ctx["forum_client"].__exit__(None, None, None)
     with transaction(engine_from_settings(ctx["settings"])) as session:
         card = session.exec(select(Scorecard).where(Scorecard.assignment_id == ctx["aid"])).one()

@@ -15,6 +15,7 @@ Feature: The area SEND inspection evidence pack
     Given three routine cycles and one themed cycle scored, the middle routine one on a changed rubric
     When the published inspection pack for the latest cycle is written
     Then every figure a paragraph quotes is in the paragraph and in its sheet's cell or rows in the workbook
+    And every paragraph and every figure it quotes is in the PDF's text, and each figure is its workbook cell
 
   Scenario: The internal pack shows the counts the published pack suppresses
     Given three routine cycles and one themed cycle scored, the middle routine one on a changed rubric
@@ -51,4 +52,4 @@ Feature: The area SEND inspection evidence pack
     When a deep-dive sample of 6 children is drawn with draw number 1, twice, and once with draw number 2
     Then the two draws numbered 1 are the same children and draw 2 differs
     And the sample covers at least 2 phases, 2 primary needs, 2 settings and 2 teams
-    And the PDF has one page per child with its audit history, timeliness clocks and amendment tasks
+    And the PDF has one page per child with its audit history, timeliness clocks, family view and amendment tasks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -71,8 +72,8 @@ def five_headings(result):
 def family_voice(result):
     pack, _ = result
     taking_part = pack["headings"][1]
-    assert "family_voice" in taking_part["tables"]
-    assert NO_FAMILY_VOICE in taking_part["paragraph"]
+    assert {"response_rates", "family_and_grade", "family_beside_grade"} <= set(taking_part["tables"])
+    assert NO_FAMILY_VOICE.lower() in taking_part["paragraph"]
 
 
 @then("the ZIP holds the PDF, the workbook, the person-level export and a README listing them")
@@ -109,6 +110,24 @@ def figures_traced(result):
     # the self-evaluation sheet names each figure's source too
     sources = {(r[2], r[3], r[4]) for r in book["Self-evaluation"].iter_rows(min_row=2, values_only=True) if r[2]}
     assert ("43.3%", "Timeliness", pack["headings"][0]["figures"][0]["cell"]) in sources
+
+
+@then("every paragraph and every figure it quotes is in the PDF's text, and each figure is its workbook cell")
+def pdf_traced(result):
+    pack, files = result
+    raw = subprocess.run(["pdftotext", str(files["pdf"]), "-"], check=True, capture_output=True, text=True).stdout
+    text = " ".join(raw.replace("-\n", "").replace("-", "").split())  # a hyphen at a line end joins the word
+    book = load_workbook(files["xlsx"])
+    traced = 0
+    for heading in pack["headings"]:
+        assert " ".join(heading["paragraph"].replace("-", "").split()) in text, heading["title"]  # as written
+        for figure in heading["figures"]:
+            assert figure["text"] in text
+            if "cell" in figure:
+                stored = book[figure["sheet"]][figure["cell"]].value
+                assert stored == figure["text"] or (isinstance(stored, int | float) and f"{stored:g}" in figure["text"])
+                traced += 1
+    assert traced >= 15
 
 
 def _traced(pack, book) -> int:
@@ -289,7 +308,7 @@ def dive(store, tmp_path, n):
     with Session(engine) as session:
         cycle = session.get(Cycle, store["cycles"][-1])
         draws = [deep_dive_sample(session, cycle, n, d) for d in (1, 1, 2)]
-        pages = child_pages(session, draws[0], lambda ref: pseudonym(ref, KEY))
+        pages = child_pages(session, draws[0], lambda ref: pseudonym(ref, KEY), cycle_id=cycle.id)
         refs = {pid: session.get(Plan, pid).plan_ref for pid in draws[0]}
         pack = build_inspection(session, cycle, store["today"], 5)
     engine.dispose()
@@ -311,7 +330,7 @@ def spread(dive):
         assert len({p["spread"][field] for p in dive["pages"]}) >= 2, field
 
 
-@then("the PDF has one page per child with its audit history, timeliness clocks and amendment tasks")
+@then("the PDF has one page per child with its audit history, timeliness clocks, family view and amendment tasks")
 def child_pages_in_pdf(dive):
     reader = PdfReader(dive["pdf"])
     texts = [" ".join(page.extract_text().split()) for page in reader.pages]
@@ -322,4 +341,6 @@ def child_pages_in_pdf(dive):
         assert "Audit history" in starts[0] and "Timeliness clocks" in starts[0]
     children = " ".join(t for t in texts if "Deep dive: child" in t)
     assert "Amendment tasks and actions" in children and "Amend plan C-" in children
+    # the family's view, from the cycle's survey (none in this store, and the page says so)
+    assert children.count("Family view") == len(dive["pages"]) and "No family survey" in children
     assert not any(ref in children for ref in dive["refs"].values())  # pseudonymised, task titles too

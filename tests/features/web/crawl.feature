@@ -18,6 +18,7 @@ Feature: Every page works for everyone, and a problem is explained on the servic
       | education auditor          |
       | parent carer forum auditor |
       | admin                      |
+      | SEND strategic lead        |
 
   Scenario: Every command answers every role in sentences
     Given a local area with a scored cycle, a cycle closed early, an open cycle and a calibration exercise

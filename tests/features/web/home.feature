@@ -31,6 +31,12 @@ Feature: Every role's home page says what needs their attention
     Then it shows the share Good or better of the later cycle and the change since the earlier one
     And it offers the latest board summary to download
 
+  Scenario: "Latest" means the cycle due last, on the results page and on the home page alike
+    Given two scored cycles, the one created second due before the first
+    When the board member opens their home page
+    And they open the results page
+    Then both pages name the cycle due last as the latest, not the one created last
+
   Scenario: A service lead sees their own service's headline only
     Given two scored cycles of the same rubric
     When the service lead opens their home page
@@ -53,6 +59,7 @@ Feature: Every role's home page says what needs their attention
       | service lead               |
       | parent carer forum auditor |
       | admin                      |
+      | SEND strategic lead        |
 
   Scenario: Signed out, the home page asks you to sign in
     When someone who is not signed in opens the home page

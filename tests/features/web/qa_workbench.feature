@@ -24,6 +24,35 @@ Feature: The QA lead runs a cycle from the browser
     When they confirm the import
     Then they are told 1 auditors were imported
 
+  @prefect
+  Scenario: A large register is checked by a flow run while its page refreshes itself, then confirmed
+    Given files larger than 1000 bytes are checked in the background
+    When they upload a register of 40 plans, larger than that
+    Then the page says the file is being checked and refreshes itself
+    And the file cannot be imported before it is checked
+    And no plan was stored
+    When the check finishes
+    Then they are asked to confirm 40 plans not yet stored
+    And no plan was stored
+    When they confirm the import
+    Then they are told 40 plans were imported
+
+  @prefect
+  Scenario: A large register with an error is refused whole once its check finishes
+    Given files larger than 1000 bytes are checked in the background
+    When they upload a register of 40 plans whose 30th plan has a date that does not exist
+    Then the page says the file is being checked and refreshes itself
+    When the check finishes
+    Then they see the problem in row 31 by file, row and column with its fix
+    And no plan was stored
+    And the upload is no longer held
+
+  Scenario: A small file is still checked in the request
+    Given files larger than 1000 bytes are checked in the background
+    When they upload the corrected register
+    Then they are asked to confirm 2 plans not yet stored
+    And no check was handed to a flow run
+
   Scenario: Preview a sample, draw again, then start the cycle
     When they create a cycle of 6 plans stratified by team, leaving out plans audited in the last 12 months
     Then they see 6 plans to be sampled, counted per team in words

@@ -14,6 +14,7 @@ from audit.cycle.lifecycle import create_cycle, get_area, get_cycle, open_cycle
 from audit.improvement.actions import raise_actions
 from audit.results.analysis import load_cycle_results
 from audit.results.cycle_scores import score_cycle
+from audit.results.reported import latest_reported
 from audit.store.db import transaction
 from audit.store.models import Assignment, ModeratedGrade, User
 from audit.synthetic.submissions import submit_simulated
@@ -178,6 +179,39 @@ def two_cycles(app):
         raise_actions(session, load_cycle_results(session, second), app.state.settings, audit.clock.today())
 
 
+@given("two scored cycles, the one created second due before the first")
+def catch_up_cycle(app, ctx):
+    with transaction(engine_of(app)) as session:
+        first = get_cycle(session, 1)
+        submit_simulated(session, first, seed=2)
+        score_cycle(session, first)
+        area = get_area(session, app.state.settings.area_code)
+        catch_up = create_cycle(session, area, whole_plan_rubric(), name="Catch-up cycle", sample_size=12,
+                                due_date=first.due_date - timedelta(days=10), seed=5)
+        open_cycle(session, catch_up)
+        submit_simulated(session, catch_up, seed=4)
+        score_cycle(session, catch_up)
+        assert catch_up.id > first.id
+        ctx["due_last"], ctx["created_last"] = (first.id, first.name), (catch_up.id, catch_up.name)
+
+
+@when("they open the results page")
+def results_page(client, ctx):
+    ctx["results"] = client.get("/results").text
+
+
+@then("both pages name the cycle due last as the latest, not the one created last")
+def same_latest(ctx, app):
+    (cycle_id, name), (_, other) = ctx["due_last"], ctx["created_last"]
+    with transaction(engine_of(app)) as session:
+        latest = latest_reported(session, get_area(session, app.state.settings.area_code).id)
+    assert (latest.id, latest.name) == (cycle_id, name)
+    assert f"Latest results: {name}" in ctx["page"] and f'href="/results/{cycle_id}/download/html"' in ctx["page"]
+    summary = ctx["results"][ctx["results"].index("Latest summary"):]
+    assert f'href="/results/{cycle_id}">{name}</a>' in summary[:summary.index("Previous cycles")]
+    assert other in summary[summary.index("Previous cycles"):]
+
+
 @when("the board member opens their home page")
 def board_home(client, ctx):
     sign_in(client, "demo-board-member")
@@ -242,7 +276,7 @@ def sent_to_sign_in(ctx):
 
 WHO = {"QA lead": "demo-qa-lead", "moderator": "demo-moderator", "board member": "demo-board-member",
        "service lead": "demo-service-lead", "parent carer forum auditor": "demo-parent-carer-auditor",
-       "admin": "demo-admin"}
+       "admin": "demo-admin", "SEND strategic lead": "demo-send-strategic-lead"}
 
 
 @when(parsers.parse("the {role} opens their home page and their account page"))

@@ -107,9 +107,13 @@ def upload_auditors(ctx, client):
 
 @then(parsers.parse("they are asked to confirm {n:d} {noun} not yet stored"))
 def asked_to_confirm(ctx, client, n, noun):
-    assert ctx["response"].status_code == 303
-    ctx["confirm_url"] = ctx["response"].headers["location"]
-    page = client.get(ctx["confirm_url"])
+    if ctx["response"].status_code == 200:  # a large file's page, once its check has finished
+        page = ctx["response"]
+        assert 'http-equiv="refresh"' not in page.text, "the page stops refreshing once checked"
+    else:
+        assert ctx["response"].status_code == 303
+        ctx["confirm_url"] = ctx["response"].headers["location"]
+        page = client.get(ctx["confirm_url"])
     assert page.status_code == 200 and f"{n} {noun} not yet stored" in page.text
 
 
@@ -130,6 +134,88 @@ def stored(ctx, app):
     assert _count(app, Plan) == ctx["plans"] + 2
     assert _count(app, Plan, Plan.plan_ref.in_(["WB-1", "WB-2"])) == 2
     assert _count(app, Auditor, Auditor.code == "AUD-WB-01") == 0
+
+
+@given(parsers.parse("files larger than {n:d} bytes are checked in the background"))
+def background_threshold(ctx, app, request, n):
+    app.state.settings.check_in_background_bytes = n
+    ctx["checks"] = []
+    if "prefect" not in request.node.keywords:  # a small file must not start one; record it if it does
+        app.state.run_check = lambda *args: ctx["checks"].append(args)
+        return
+    from web.uploads import run_check
+
+    request.getfixturevalue("prefect_harness")  # the check runs as a real Prefect flow
+    harness, gate = contextvars.copy_context(), threading.Event()
+    ctx["gate"] = gate
+
+    def held_then_run(*args):  # the check waits until the scenario has seen the page while it runs
+        ctx["checks"].append(args)
+        gate.wait(60)
+        harness.copy().run(run_check, *args)
+
+    app.state.run_check = held_then_run
+
+
+def _register_of(n: int, bad_row: int | None = None) -> bytes:
+    rows = [f"BG-{i:03d},North,primary,3,ASD,mainstream,active,CO-01,"
+            f"{'31/02/2025' if i == bad_row else '2025-01-10'},2025-05-01" for i in range(1, n + 1)]
+    return (HEADER + "\n".join(rows)).encode()
+
+
+@when(parsers.parse("they upload a register of {n:d} plans, larger than that"))
+def upload_large(ctx, client, n):
+    body = _register_of(n)
+    assert len(body) > 1000
+    _upload(ctx, client, "register", "large.csv", body)
+
+
+@when(parsers.parse("they upload a register of {n:d} plans whose {bad:d}th plan has a date that does not exist"))
+def upload_large_bad(ctx, client, n, bad):
+    _upload(ctx, client, "register", "large.csv", _register_of(n, bad))
+
+
+@then("the page says the file is being checked and refreshes itself")
+def being_checked(ctx, client):
+    assert ctx["response"].status_code == 303, "the upload request does not wait for the check"
+    ctx["confirm_url"] = ctx["response"].headers["location"]
+    page = client.get(ctx["confirm_url"])
+    assert page.status_code == 200 and '<meta http-equiv="refresh" content="3">' in page.text
+    assert "Checking large.csv" in page.text and "Import 40 plans" not in page.text and len(ctx["checks"]) == 1
+    assert "large.csv: the plan register, being checked" in client.get("/imports").text
+
+
+@then("the file cannot be imported before it is checked")
+def not_before_checked(ctx, client):
+    r = client.post(ctx["confirm_url"] + "/confirm", data={"csrf_token": ctx["token"]})
+    assert r.status_code == 303 and r.headers["location"] == ctx["confirm_url"]
+
+
+@when("the check finishes")
+def check_finishes(ctx, client, app):
+    ctx["gate"].set()
+    for thread in app.state.flow_threads:
+        thread.join(120)
+        assert not thread.is_alive(), "the check flow should finish"
+    ctx["response"] = client.get(ctx["confirm_url"])  # the same address: now the confirm page or the problems
+
+
+@then(parsers.parse("they see the problem in row {row:d} by file, row and column with its fix"))
+def large_problem(ctx, row):
+    r = ctx["response"]
+    assert r.status_code == 400 and "There is a problem" in r.text and "<title>Error:" in r.text
+    assert f"large.csv, row {row}, column &#39;request_date&#39;" in r.text and "Fix:" in r.text
+
+
+@then("the upload is no longer held")
+def not_held(ctx, client):
+    assert client.get(ctx["confirm_url"]).status_code == 404
+    assert "large.csv" not in client.get("/imports").text
+
+
+@then("no check was handed to a flow run")
+def checked_at_once(ctx):
+    assert ctx["checks"] == []
 
 
 @when(parsers.parse("they create a cycle of {n:d} plans stratified by team, leaving out plans audited in the last "

@@ -18,7 +18,7 @@ from web.app import create_app
 scenarios("web/crawl.feature")
 WHO = {"QA lead": "qa_lead", "moderator": "moderator", "board member": "board_member",
        "education auditor": "auditor-education", "parent carer forum auditor": "parent_carer_auditor",
-       "admin": "admin"}
+       "admin": "admin", "SEND strategic lead": "send_strategic_lead"}
 
 
 @pytest.fixture
