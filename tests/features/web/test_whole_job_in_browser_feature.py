@@ -41,7 +41,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.prefect, pytest.mark.xdist_group(
 scenarios("web/whole_job_in_browser.feature")
 
 PASSWORD = "whole-job-password-1"
-AUDITORS = ("AUD-SEN-01", "AUD-SEN-02", "AUD-ED-01")  # two SEN team auditors, so one can second-mark the other
+AUDITORS = ("AUD-SEN-01", "AUD-SEN-02", "AUD-ED-01", "AUD-PCF-01")  # two SEN team auditors, so one can second-mark
+# the other; the parent carer forum grades its own part of sections A and E (whole-plan rubric 2026.2)
 BOARD_MAILBOX = "board.papers@example.org"
 CYCLE = "Whole job audit"
 FLOW_SECONDS = 240
@@ -105,7 +106,7 @@ def new_service(ctx):
     ctx["base"] = ctx["serving"].__enter__()
 
 
-@given("the QA lead has a plan register of 40 plans and an auditor list of 3 auditors")
+@given("the QA lead has a plan register of 40 plans and an auditor list of 4 auditors")
 def files(ctx):
     folder = ctx["folder"] / "files"
     made = write_synthetic_area(folder, seed=17, n_plans=40, as_of=audit.clock.today())
@@ -128,7 +129,8 @@ def files(ctx):
     auditors.write_text("code,agency,team,email,active\n"
                         "AUD-SEN-01,sen_team,North,aud-sen-01@example.org,yes\n"
                         "AUD-SEN-02,sen_team,South,aud-sen-02@example.org,yes\n"
-                        "AUD-ED-01,education,Education,aud-ed-01@example.org,yes\n", encoding="utf-8")
+                        "AUD-ED-01,education,Education,aud-ed-01@example.org,yes\n"
+                        "AUD-PCF-01,parent_carer_forum,Forum,aud-pcf-01@example.org,yes\n", encoding="utf-8")
     ctx["files"] = {"register": register, "broken": broken, "auditors": auditors}
 
 
@@ -197,8 +199,8 @@ def plans_imported(ctx, n):
 @when("they upload the auditor list and confirm it")
 def upload_auditors(ctx):
     html = upload(ctx, "auditors-file", ctx["files"]["auditors"], "Check the auditor list", "auditors-confirm")
-    assert "3 auditors not yet stored" in html
-    press(ctx["qa"], button("Import 3 auditors"))
+    assert "4 auditors not yet stored" in html
+    press(ctx["qa"], button("Import 4 auditors"))
     ctx["html"] = follow_until(ctx["qa"], ctx["pages"], "auditors-imported", lambda html: "Imported" in html)
 
 
@@ -210,10 +212,10 @@ def auditors_imported(ctx, n):
 # --- the admin invites everyone else; each sets a password from the email ---------------------------------------
 
 PEOPLE = [("sen-one", "auditor", "AUD-SEN-01"), ("sen-two", "auditor", "AUD-SEN-02"), ("edu-one", "auditor", "AUD-ED-01"),
-          ("moderator", "moderator", ""), ("board", "board_member", "")]
+          ("forum-one", "parent_carer_auditor", "AUD-PCF-01"), ("moderator", "moderator", ""), ("board", "board_member", "")]
 
 
-@when("the admin invites the 3 auditors, a moderator and a board member by email")
+@when("the admin invites the 4 auditors, a moderator and a board member by email")
 def invite_everyone(ctx):
     admin, pages = ctx["browser"].new_context().new_page(), ctx["pages"]
     ctx["people"]["admin"] = admin
@@ -346,8 +348,8 @@ def grade_from_home(ctx, who: str, grade: str) -> int:
 
 @when("every auditor grades their plans Good from their home page, going on to the next plan each time")
 def auditors_grade(ctx):
-    counts = {who: grade_from_home(ctx, who, "3") for who in ("edu-one", "sen-one", "sen-two")}
-    assert counts == {"edu-one": 2, "sen-one": 1, "sen-two": 1}, counts  # the least loaded auditor of the agency
+    counts = {who: grade_from_home(ctx, who, "3") for who in ("edu-one", "forum-one", "sen-one", "sen-two")}
+    assert counts == {"edu-one": 2, "forum-one": 2, "sen-one": 1, "sen-two": 1}, counts  # the least loaded auditor of the agency
     wait_for_flows(ctx["app"])  # the last scorecard continued the cycle flow: it chose plans for second marking
 
 

@@ -11,7 +11,7 @@ Feature: The whole job in the browser, from an empty store to the board paper
 
   Scenario: A QA lead runs a cycle from an empty store to the board paper, with only a browser
     Given a new service with only an admin's and a QA lead's account, sending email to a local mail server
-    And the QA lead has a plan register of 40 plans and an auditor list of 3 auditors
+    And the QA lead has a plan register of 40 plans and an auditor list of 4 auditors
     When the QA lead signs in with the keyboard alone
     Then their home page says nothing has been imported yet
     When they upload the register with a date that does not exist on row 3
@@ -23,8 +23,8 @@ Feature: The whole job in the browser, from an empty store to the board paper
     When they confirm the import
     Then they are told 40 plans were imported
     When they upload the auditor list and confirm it
-    Then they are told 3 auditors were imported
-    When the admin invites the 3 auditors, a moderator and a board member by email
+    Then they are told 4 auditors were imported
+    When the admin invites the 4 auditors, a moderator and a board member by email
     And each of them sets a password with the link in their email
     And the QA lead creates a cycle of 2 plans
     Then they see the sample preview: 2 plans counted per group, and nobody assigned yet
