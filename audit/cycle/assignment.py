@@ -17,7 +17,7 @@ from audit.errors import AuditError
 from audit.rubrics.conditions import applies
 from audit.rubrics.loading import Rubric, stored_rubric
 from audit.store.models import Assignment, Auditor, Cycle, Plan, SampledPlan
-from audit.vocabulary import MarkerRole, SampleStatus
+from audit.vocabulary import MarkerRole, SampleStatus, label, section_words
 
 
 def applicable_sections(rubric: Rubric, plan: Plan, agency: str) -> list[str]:
@@ -61,6 +61,7 @@ def assign_cycle(session: Session, cycle: Cycle, marker_role: str = MarkerRole.f
     ).all()
     new: list[Assignment] = []
     problems: list[str] = []
+    missing: set[str] = set()  # agencies with no auditor free to take a piece, named in words in the error
     for sp, plan in sampled:
         for agency in rubric.agencies():
             if (sp.id, agency, marker_role) in have:
@@ -70,7 +71,9 @@ def assign_cycle(session: Session, cycle: Cycle, marker_role: str = MarkerRole.f
                 continue
             pool = [a for a in auditors if a.agency == agency and not is_conflicted(a, plan)]
             if not pool:
-                problems.append(f"plan {plan.plan_ref}: no available {agency} auditor (sections {', '.join(sections)})")
+                missing.add(label(agency, "agency"))
+                problems.append(f"plan {plan.plan_ref}: no available {label(agency, 'agency')} auditor "
+                                f"(sections {', '.join(section_words(s) for s in sections)})")
                 continue
             chosen = min(pool, key=lambda a: (load[a.id], a.code))
             load[chosen.id] += 1
@@ -87,9 +90,8 @@ def assign_cycle(session: Session, cycle: Cycle, marker_role: str = MarkerRole.f
                 )
             )
     if problems:
-        agencies = sorted({p.split("no available ")[1].split(" auditor")[0] for p in problems})
         raise AuditError(
-            f"Cannot assign the cycle: no available auditor for {', '.join(agencies)} "
+            f"Cannot assign the cycle: no available auditor for {', '.join(sorted(missing))} "
             f"({len(problems)} piece(s)). Add active auditors for that agency who did not write or advise on "
             "the plans, then run the step again. First: " + "; ".join(problems[:5])
         )

@@ -18,7 +18,7 @@ from audit.errors import Conflict, InputRejected, NotFound, Problem
 from audit.limits import DEFAULT_TEXT_CHARS
 from audit.rubrics.loading import Rubric
 from audit.store.models import Assignment, Auditor, CriterionGrade, Cycle, Plan, SampledPlan, Scorecard, utcnow
-from audit.vocabulary import Grade, ScorecardStatus
+from audit.vocabulary import Grade, ScorecardStatus, section_words
 from audit.words import moment
 
 
@@ -54,7 +54,8 @@ def check_entries(
     for cid in entries:
         if cid not in expected:
             problems.append((cid, Problem(
-                f"criterion {cid} is not in the sections assigned to you ({', '.join(assignment.sections)})",
+                f"criterion {cid} is not in the sections assigned to you "
+                f"({', '.join(section_words(x) for x in assignment.sections)})",
                 column="criterion_id", fix="remove the row or use the scorecard generated for this assignment",
             )))
     for _, cid in assigned_criteria(rubric, assignment):

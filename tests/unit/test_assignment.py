@@ -71,7 +71,7 @@ def test_missing_agency_is_a_clear_error_and_nothing_is_written(session, area):
     from audit.cycle.sampling import sample_cycle
 
     sample_cycle(session, cycle)
-    with pytest.raises(AuditError, match="no available auditor for health"):
+    with pytest.raises(AuditError, match="no available auditor for Health"):
         assign_cycle(session, cycle)
     assert session.exec(select(Assignment)).all() == []
 
