@@ -288,3 +288,21 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured secret key, or one generated once and kept in the data folder (readable by its owner only).
+
+    One key signs the web app's session cookies and makes the inspection export's pseudonyms, so both must read
+    it from here: a second copy of this rule would let the two drift apart (a pseudonym made with another key
+    would no longer match the plan a session saw)."""
+    import secrets
+
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()

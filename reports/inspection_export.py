@@ -70,16 +70,7 @@ def _cell(plan: Plan, field: str, key: str, identified: bool) -> str:
 
 
 def pseudonym_key(settings) -> str:
-    """The key pseudonyms are made with: the configured secret key, or the one kept in the data folder (as the
-    web app's; generated once, readable by its owner only)."""
-    import secrets
-    from pathlib import Path
+    """The key pseudonyms are made with: the web app's own secret key (configured, or kept in the data folder)."""
+    from audit.settings import secret_key
 
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.data_dir) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-    return path.read_text(encoding="utf-8").strip()
+    return secret_key(settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,7 +18,7 @@ import web.document_uploads as document_uploads
 import web.inspection as inspection
 import web.self_evaluation as self_evaluation
 import web.uploads as uploads
-from audit.settings import Settings, get_settings
+from audit.settings import Settings, get_settings, secret_key  # secret_key: also the CLI's `serve`
 from audit.store.db import engine_from_settings
 from audit.store.models import utcnow
 from web import (  # issue 7, data protection
@@ -62,18 +61,6 @@ def missing_assets() -> str | None:
         return None
     return (f"The web assets are missing ({css} does not exist), so no page could be styled. Install them in the "
             f"project folder with: make web-assets (it runs npm install; Node.js and npm are needed).")
-
-
-def secret_key(settings: Settings) -> str:
-    """The configured key, or one generated once and kept in the data folder (readable by its owner only)."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.data_dir) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-    return path.read_text(encoding="utf-8").strip()
 
 
 def app_from_environment() -> FastAPI:

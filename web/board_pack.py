@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +28,7 @@ from audit.settings import Settings
 from audit.store.models import Cycle, User
 from flows.mail import smtp_configured
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+from web.trigger import start_flow_thread
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -134,10 +134,8 @@ def start_pack(request: Request, cycle_id: Id, user: Sending, form: Annotated[Fo
     send = form.get("send") == "yes"
     state = {"state": "running", "send": send, "by": user.username, "started": clock.now().isoformat()}
     _write_state(settings, cycle_id, state)
-    thread = threading.Thread(target=request.app.state.produce_board_pack, args=(settings, cycle_id, send, dict(state)),
-                              name=f"board-pack-{cycle_id}", daemon=True)
-    thread.start()
-    request.app.state.flow_threads.append(thread)
+    start_flow_thread(request.app, f"board-pack-{cycle_id}", request.app.state.produce_board_pack,
+                      settings, cycle_id, send, dict(state))
     return RedirectResponse(f"/cycles/{cycle_id}/board-pack", status_code=303)
 
 

@@ -17,7 +17,6 @@ import json
 import logging
 import secrets
 import shutil
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -36,6 +35,7 @@ from audit.errors import AuditError, InputRejected, Problem
 from audit.protection.permissions import Permission
 from audit.store.models import User
 from web.deps import CheckedFirst, Refused, allow, form_data, page, store
+from web.trigger import start_flow_thread
 from web.uploads import UPLOAD_ID, _forget_old, _keep, held_root
 
 log = logging.getLogger(__name__)
@@ -207,11 +207,8 @@ async def upload_documents(request: Request, user: Importing, form: Annotated[Fo
                "names": [p.name for p in paths], "bytes": sum(p.stat().st_size for p in paths)}
     (folder / "run.json").write_text(json.dumps(started), encoding="utf-8")
     if started["bytes"] > request.app.state.big_document_bytes:
-        thread = threading.Thread(target=request.app.state.run_document_import, name=f"documents-{upload_id[:6]}",
-                                  args=(request.app.state.settings, folder, paths, mapping, headings,
-                                        f"web:{user.username}"), daemon=True)
-        thread.start()
-        request.app.state.flow_threads.append(thread)
+        start_flow_thread(request.app, f"documents-{upload_id[:6]}", request.app.state.run_document_import,
+                          request.app.state.settings, folder, paths, mapping, headings, f"web:{user.username}")
         return RedirectResponse(f"/documents/import/{upload_id}", status_code=303)
     try:
         state = await run_in_threadpool(_import_now, request, paths, mapping, headings)

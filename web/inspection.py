@@ -12,7 +12,6 @@ The self-evaluation is edited on its own pages (web/self_evaluation.py).
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +27,7 @@ from audit.settings import Settings
 from audit.store.models import Cycle, User
 from web.board_pack import REFRESH_SECONDS, _write_state, run_state
 from web.deps import CheckedFirst, Id, Refused, allow, form_data, page, store
+from web.trigger import start_flow_thread
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -142,11 +142,8 @@ def start_inspection(request: Request, cycle_id: Id, user: Producing, form: Anno
         return pack_page(request, cycle_id, 400, errors)
     state = {"state": "running", "audience": audience, "by": user.username, "started": clock.now().isoformat()}
     _write_state(settings, cycle_id, state, inspection_folder(settings, cycle_id))
-    thread = threading.Thread(target=request.app.state.produce_inspection,
-                              args=(settings, cycle_id, audience, deep_dive, dict(state)),
-                              name=f"inspection-pack-{cycle_id}", daemon=True)
-    thread.start()
-    request.app.state.flow_threads.append(thread)
+    start_flow_thread(request.app, f"inspection-pack-{cycle_id}", request.app.state.produce_inspection,
+                      settings, cycle_id, audience, deep_dive, dict(state))
     return RedirectResponse(f"/inspection/{cycle_id}", status_code=303)
 
 

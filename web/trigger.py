@@ -40,8 +40,15 @@ def launch(app, cycle_id: int, finalise: bool = False) -> threading.Thread:
     Not a BackgroundTask: those run inside the request's ASGI call, so a browser reusing the connection for
     the redirect would wait for the whole flow.
     """
-    thread = threading.Thread(target=app.state.continue_cycle, args=(app.state.settings, cycle_id, finalise),
-                              name=f"cycle-flow-{cycle_id}", daemon=True)
+    return start_flow_thread(app, f"cycle-flow-{cycle_id}", app.state.continue_cycle,
+                             app.state.settings, cycle_id, finalise)
+
+
+def start_flow_thread(app, name: str, target, *args) -> threading.Thread:
+    """Run `target(*args)` (a flow run) in its own daemon thread and return at once; every page that hands work to
+    a flow (the cycle, an upload's check or import, plan documents, the board and inspection packs) starts it
+    here, and the app keeps the thread so tests and a clean shutdown can wait for it."""
+    thread = threading.Thread(target=target, name=name, daemon=True, args=args)
     thread.start()
     app.state.flow_threads.append(thread)
     return thread

@@ -19,7 +19,6 @@ import logging
 import re
 import secrets
 import shutil
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ from audit.register.previews import preview_auditors, preview_register
 from audit.safe_files import path_inside, safe_name_part
 from audit.store.models import User
 from web.deps import CheckedFirst, Refused, allow, form_data, page, store
+from web.trigger import start_flow_thread
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=CheckedFirst)
@@ -187,10 +187,8 @@ async def upload(request: Request, kind: str, user: Importing, form: Annotated[F
 
 
 def _start(request: Request, name: str, target, *args) -> None:
-    """Run a flow in its own thread (as web.trigger.launch does), not a BackgroundTask that would hold the request."""
-    thread = threading.Thread(target=target, name=name, daemon=True, args=args)
-    thread.start()
-    request.app.state.flow_threads.append(thread)
+    """Run a flow in its own thread, not a BackgroundTask that would hold the request."""
+    start_flow_thread(request.app, name, target, *args)
 
 
 def _check(request: Request, kind: str, path: Path, mapping: Path | None, limits: Limits) -> dict:
