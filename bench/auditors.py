@@ -132,7 +132,9 @@ def prepare(folder: Path, auditors: int, spare: int, sample: int) -> dict:
     per_agency["social_care"] = total - sum(per_agency.values())
     per_agency = {agency: max(n, 3) for agency, n in per_agency.items()}  # never one auditor who advised
     write_register(generate_register(13, 4000, AS_OF, area_code="LOAD", per_agency=per_agency), folder / "register.csv")
-    write_auditors(generate_auditors(13, per_agency), folder / "auditors.csv")
+    # The parent carer forum grades its own part of A and E (whole-plan 2026.2); it advises on no plan.
+    forum = {"parent_carer_forum": max(total // 10, 3)}
+    write_auditors(generate_auditors(13, {**per_agency, **forum}), folder / "auditors.csv")
     users = []
     with Session(engine, expire_on_commit=False) as session:
         area = get_area(session, "LOAD", create=True, name="Load test area (synthetic)")

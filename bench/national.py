@@ -145,17 +145,23 @@ def duckdb_from_store(path: str, rubrics: dict) -> dict[str, pd.DataFrame]:
             QUALIFY row_number() OVER (PARTITION BY c.area_id ORDER BY c.due_date DESC, c.id DESC) = 1""")
         versions = [v for (v,) in con.sql("SELECT DISTINCT rubric_version_id FROM chosen").fetchall()]
         sections = [(v, k, s) for v in versions for k, s in enumerate(rubrics[v].sections)]
-        layout = pd.DataFrame([(v, s.code, 1 << (3 * k)) for v, k, s in sections], columns=["version", "section", "place"])
+        units = [(v, k, u) for v in versions for k, u in enumerate(rubrics[v].units)]  # sections and shared parts
+        layout = pd.DataFrame([(v, u.code, 1 << (3 * k)) for v, k, u in units if ":" not in u.code],
+                              columns=["version", "section", "place"])
+        part_layout = pd.DataFrame([(v, u.code.split(":")[0], "$." + u.agency, 1 << (3 * k)) for v, k, u in units
+                                    if ":" in u.code], columns=["rubric_version_id", "section", "path", "place"])
         masks = {}
-        for v, k, s in sections:
-            masks[(v, s.agency)] = masks.get((v, s.agency), 0) | (7 << (3 * k))
+        for v, k, u in units:
+            masks[(v, u.agency)] = masks.get((v, u.agency), 0) | (7 << (3 * k))
         mask_frame = pd.DataFrame([(v, a, m) for (v, a), m in masks.items()], columns=["version", "agency", "mask"])
         for name, values in (("section_code", {s.code for _, _, s in sections}),
-                             ("agency_code", {s.agency for _, _, s in sections}), ("section_status", SECTION_STATUSES)):
+                             ("agency_code", {u.agency for _, _, u in units}), ("section_status", SECTION_STATUSES)):
             quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in sorted(values))
             con.execute(f"CREATE TYPE {name} AS ENUM ({quoted})")
         con.register("layout_frame", layout)
         con.register("mask_frame", mask_frame)
+        con.register("part_layout_frame", part_layout)
+        con.execute("CREATE TABLE part_layout AS SELECT * FROM part_layout_frame")
         con.execute("CREATE TABLE layout AS SELECT version AS rubric_version_id, CAST(section AS section_code) AS section, "
                     "place FROM layout_frame")
         con.execute("CREATE TABLE masks AS SELECT version AS rubric_version_id, CAST(agency AS agency_code) AS agency, "
@@ -172,19 +178,31 @@ def duckdb_from_store(path: str, rubrics: dict) -> dict[str, pd.DataFrame]:
                    s.grade, CAST(s.status AS section_status) AS status
             FROM store.sectionresult s JOIN chosen ch ON ch.cycle_id = s.cycle_id
             WHERE s.sampled_plan_id NOT IN (SELECT id FROM reaudits)""")
-        con.execute("""CREATE TABLE pieces AS
-            SELECT s.area_id, s.rubric_version_id, s.sampled_plan_id,
-                   coalesce(bit_or(CAST(s.grade AS BIGINT) * l.place) FILTER (WHERE s.status = 'complete'), 0) AS graded,
-                   coalesce(bit_or(l.place) FILTER (WHERE s.status = 'incomplete'), 0) AS incomplete,
-                   coalesce(bit_or(l.place) FILTER (WHERE s.status <> 'not_applicable'), 0) AS applies
+        con.execute("""CREATE TABLE unit_grades AS
+            SELECT s.area_id, s.rubric_version_id, s.sampled_plan_id, s.grade, s.status, l.place
             FROM sections s JOIN layout l ON l.rubric_version_id = s.rubric_version_id AND l.section = s.section
-            GROUP BY ALL""")
+            UNION ALL
+            SELECT ch.area_id, ch.rubric_version_id, r.sampled_plan_id,
+                   TRY_CAST(json_extract_string(CAST(r.parts AS VARCHAR), l.path) AS INTEGER) AS grade,
+                   CASE WHEN r.status = 'not_applicable' OR NOT json_exists(CAST(r.parts AS VARCHAR), l.path)
+                        THEN 'not_applicable'
+                        WHEN json_extract_string(CAST(r.parts AS VARCHAR), l.path) IS NULL THEN 'incomplete'
+                        ELSE 'complete' END AS status, l.place
+            FROM store.sectionresult r JOIN chosen ch ON ch.cycle_id = r.cycle_id
+            JOIN part_layout l ON l.rubric_version_id = ch.rubric_version_id AND l.section = r.section
+            WHERE r.parts IS NOT NULL AND r.sampled_plan_id NOT IN (SELECT id FROM reaudits)""")
+        con.execute("""CREATE TABLE pieces AS
+            SELECT area_id, rubric_version_id, sampled_plan_id,
+                   coalesce(bit_or(CAST(grade AS BIGINT) * place) FILTER (WHERE status = 'complete'), 0) AS graded,
+                   coalesce(bit_or(place) FILTER (WHERE status = 'incomplete'), 0) AS incomplete,
+                   coalesce(bit_or(place) FILTER (WHERE status <> 'not_applicable'), 0) AS applies
+            FROM unit_grades GROUP BY ALL""")
         distinct = con.sql("""SELECT DISTINCT p.rubric_version_id, m.agency, p.graded & m.mask AS pattern
             FROM pieces p JOIN masks m ON m.rubric_version_id = p.rubric_version_id
             WHERE p.applies & m.mask <> 0 AND p.incomplete & m.mask = 0""").fetchall()
         grade_of = []
         for v, agency, pattern in distinct:
-            grades = {s.code: Grade((pattern >> (3 * k)) & 7) for k, s in enumerate(rubrics[v].sections)
+            grades = {u.code: Grade((pattern >> (3 * k)) & 7) for k, u in enumerate(rubrics[v].units)
                       if (pattern >> (3 * k)) & 7}
             g = service_grade(rubrics[v], grades, agency)
             grade_of.append((v, agency, pattern, None if g is None else int(g)))

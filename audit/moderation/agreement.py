@@ -39,6 +39,8 @@ from audit.moderation.coefficients import (  # noqa: F401  (re-exported: callers
     pair_figures,
     plan_tables,
 )
+from audit.rubrics.model import PART_SEPARATOR
+from audit.vocabulary import label
 
 MIN_PLANS = 5  # fewer double-marked plans than this: raw agreement only, no coefficient
 MIN_UNITS = MIN_PLANS  # the name earlier code used; the minimum counts plans, not sections
@@ -247,7 +249,7 @@ def agreement_tables(units: pd.DataFrame, section_labels: dict[str, str] | None 
                                              ("all", units))]}
     tables["agency"] = [row(agency, g["first_grade"], g["second_grade"], g["sampled_plan_id"])
                         for agency, g in units.groupby("agency", sort=True)]
-    tables["section"] = [row((section_labels or {}).get(code, code), g["first_grade"], g["second_grade"],
+    tables["section"] = [row(_section_label(code, section_labels or {}), g["first_grade"], g["second_grade"],
                              g["sampled_plan_id"]) for code, g in units.groupby("section", sort=True)]
     auditors = sorted(set(units["first_auditor"]) | set(units["second_auditor"]))
     tables["auditor"] = []
@@ -259,6 +261,14 @@ def agreement_tables(units: pd.DataFrame, section_labels: dict[str, str] | None 
             pd.concat([as_first["second_grade"], as_second["first_grade"]]),
             pd.concat([as_first["sampled_plan_id"], as_second["sampled_plan_id"]]), (code, "the other marker")))
     return {k: pd.DataFrame(v, columns=TABLE_COLUMNS) for k, v in tables.items()}
+
+
+def _section_label(code: str, labels: dict[str, str]) -> str:
+    """A section's label, or a shared section's part in words: "A: Views and aspirations (SEN team's part)"."""
+    if code in labels:
+        return labels[code]
+    section, _, agency = str(code).partition(PART_SEPARATOR)
+    return f"{labels.get(section, section)} ({label(agency, 'agency')}'s part)" if agency else labels.get(section, section)
 
 
 def _grades(series: pd.Series) -> list[float | None]:

@@ -11,6 +11,7 @@ by `audit.timeliness.measures`, the same code as a single area's, on a second cu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from sqlmodel import Session, select
 from audit.register.frames import PLAN_CODE_COLUMNS, PLAN_DATE_COLUMNS, PLAN_FLAG_COLUMNS
 from audit.results.analysis import GRADE_COLUMNS
 from audit.rubrics.loading import Rubric, rubric_from_version
+from audit.rubrics.model import PART_SEPARATOR as PART
 from audit.rubrics.model import Section
 from audit.rubrics.scoring import service_grade
 from audit.store.models import RubricVersion
@@ -94,7 +96,11 @@ def open_store(engine: Engine) -> duckdb.DuckDBPyConnection:
     con.execute("CREATE SCHEMA store")
     with engine.connect() as connection:
         for table in STORE_TABLES:
-            _table(con, f"store.{table}", pd.read_sql_table(table, connection))
+            frame = pd.read_sql_table(table, connection)
+            if "parts" in frame.columns:  # a shared section's parts: JSON text, as the SQLite scanner reads them
+                frame["parts"] = frame["parts"].map(lambda v: None if v is None else json.dumps(v)
+                                                    if not isinstance(v, str) else v).astype(object)
+            _table(con, f"store.{table}", frame)
     return con
 
 
@@ -140,16 +146,13 @@ def load_chosen(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric]) -> N
     """
     versions = [v for (v,) in con.sql("SELECT DISTINCT rubric_version_id FROM chosen").fetchall()]
     sections = [(v, k, s) for v in versions for k, s in enumerate(rubrics[v].sections)]
-    too_many = [rubrics[v].key for v in versions if len(rubrics[v].sections) > MAX_SECTIONS]
+    too_many = [rubrics[v].key for v in versions if len(rubrics[v].units) > MAX_SECTIONS]
     if too_many:
-        raise ValueError(f"rubric '{too_many[0]}' has more than {MAX_SECTIONS} sections, more than national results "
-                         "can pack into one number per plan")
+        raise ValueError(f"rubric '{too_many[0]}' has more than {MAX_SECTIONS} sections and shared sections' parts, "
+                         "more than national results can pack into one number per plan")
     _enum(con, "section_code", {s.code for _, _, s in sections})
-    _enum(con, "agency_code", {s.agency for _, _, s in sections})
+    _enum(con, "agency_code", {u.agency for v in versions for u in rubrics[v].units})
     _enum(con, "section_status", SECTION_STATUSES)
-    _table(con, "layout", pd.DataFrame([(v, s.code, 1 << (_SLOT * k)) for v, k, s in sections],
-                                       columns=["rubric_version_id", "section", "place"]),
-           "rubric_version_id, CAST(section AS section_code) AS section, place")
     # Re-audits (plans audited again after an amendment) sit outside the random sample and out of its figures,
     # as in each area's own results (analysis.load_cycle_results); they are few, so leaving them out of the
     # sections is an anti-join on a small table.
@@ -175,31 +178,57 @@ def load_chosen(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric]) -> N
     except duckdb.ConversionException as error:
         raise ValueError("a stored section result has a section its rubric does not have, or a status other than "
                          f"{', '.join(SECTION_STATUSES)}; rescore that cycle ({error})") from error
-    _service_grades(con, rubrics, sections)
+    _service_grades(con, rubrics, [(v, k, u) for v in versions for k, u in enumerate(rubrics[v].units)])
 
 
 def _service_grades(con: duckdb.DuckDBPyConnection, rubrics: dict[int, Rubric],
-                    sections: list[tuple[int, int, Section]]) -> None:
+                    units: list[tuple[int, int, Section]]) -> None:
     """Table `services`: one row per plan and agency with a section that applies, graded by the rubric's rule.
 
-    Each plan's sections are packed into three numbers, _SLOT bits per section in the rubric's order: the
-    grades of complete sections, and a mark on each incomplete and each applicable one. An agency's part is
-    then a mask away, and each distinct (rubric, agency, grades) pattern is graded once by
+    What an agency grades is its units (`Rubric.units`): its own sections, and its own part of each shared
+    section ("A:parent_carer_forum"), never the shared section's combined grade, as in each area's own results
+    (`analysis._service_frame`). Each plan's units are packed into three numbers, _SLOT bits per unit in the
+    rubric's order: the grades of complete units, and a mark on each incomplete and each applicable one. An
+    agency's units are then a mask away, and each distinct (rubric, agency, grades) pattern is graded once by
     `audit.rubrics.scoring.service_grade`. One grouping with three aggregates, where a column per agency took twelve.
     """
     masks: dict[tuple[int, str], int] = {}
-    for v, k, s in sections:
-        masks[v, s.agency] = masks.get((v, s.agency), 0) | (_FULL << (_SLOT * k))
+    for v, k, u in units:
+        masks[v, u.agency] = masks.get((v, u.agency), 0) | (_FULL << (_SLOT * k))
     _table(con, "masks", pd.DataFrame([(v, a, m) for (v, a), m in masks.items()],
                                       columns=["rubric_version_id", "agency", "mask"]),
            "rubric_version_id, CAST(agency AS agency_code) AS agency, mask")
+    # Single-agency sections are their own unit: their slot found by the section code (an ENUM join).
+    _table(con, "unit_layout", pd.DataFrame([(v, u.code, 1 << (_SLOT * k)) for v, k, u in units if PART not in u.code],
+                                            columns=["rubric_version_id", "section", "place"]),
+           "rubric_version_id, CAST(section AS section_code) AS section, place")
+    # A shared section's parts: each agency's grade read from the section row's `parts` ({agency: grade or null});
+    # a part missing from it does not apply to that plan (its advice was not requested).
+    _table(con, "part_layout", pd.DataFrame([(v, u.code.split(PART)[0], "$." + u.agency, 1 << (_SLOT * k))
+                                             for v, k, u in units if PART in u.code],
+                                            columns=["rubric_version_id", "section", "path", "place"]))
+    con.execute("""
+        CREATE OR REPLACE TABLE unit_grades AS
+        SELECT s.area_id, s.rubric_version_id, s.sampled_plan_id, s.grade, s.status, l.place
+        FROM sections s JOIN unit_layout l ON l.rubric_version_id = s.rubric_version_id AND l.section = s.section
+        UNION ALL
+        SELECT ch.area_id, ch.rubric_version_id, r.sampled_plan_id,
+               TRY_CAST(json_extract_string(CAST(r.parts AS VARCHAR), l.path) AS INTEGER) AS grade,
+               CASE WHEN r.status = 'not_applicable' OR NOT json_exists(CAST(r.parts AS VARCHAR), l.path)
+                    THEN 'not_applicable'
+                    WHEN json_extract_string(CAST(r.parts AS VARCHAR), l.path) IS NULL THEN 'incomplete'
+                    ELSE 'complete' END AS status,
+               l.place
+        FROM store.sectionresult r JOIN chosen ch ON ch.cycle_id = r.cycle_id
+        JOIN part_layout l ON l.rubric_version_id = ch.rubric_version_id AND l.section = r.section
+        WHERE r.parts IS NOT NULL AND r.sampled_plan_id NOT IN (SELECT id FROM reaudits)""")
     con.execute("""
         CREATE OR REPLACE TABLE pieces AS
-        SELECT s.area_id, s.rubric_version_id, s.sampled_plan_id,
-               coalesce(bit_or(CAST(s.grade AS BIGINT) * l.place) FILTER (WHERE s.status = 'complete'), 0) AS graded,
-               coalesce(bit_or(l.place) FILTER (WHERE s.status = 'incomplete'), 0) AS incomplete,
-               coalesce(bit_or(l.place) FILTER (WHERE s.status <> 'not_applicable'), 0) AS applies
-        FROM sections s JOIN layout l ON l.rubric_version_id = s.rubric_version_id AND l.section = s.section
+        SELECT area_id, rubric_version_id, sampled_plan_id,
+               coalesce(bit_or(CAST(grade AS BIGINT) * place) FILTER (WHERE status = 'complete'), 0) AS graded,
+               coalesce(bit_or(place) FILTER (WHERE status = 'incomplete'), 0) AS incomplete,
+               coalesce(bit_or(place) FILTER (WHERE status <> 'not_applicable'), 0) AS applies
+        FROM unit_grades
         GROUP BY ALL""")
     distinct = con.sql("""
         SELECT DISTINCT p.rubric_version_id, m.agency, p.graded & m.mask AS pattern
@@ -234,12 +263,12 @@ def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, colum
 
 
 def _unpack(rubric: Rubric, pattern: int) -> dict[str, Grade]:
-    """The section grades packed into a pattern: slot k holds section k's grade (0 = not graded)."""
+    """The unit grades packed into a pattern: slot k holds unit k's grade (0 = not graded)."""
     grades = {}
-    for k, section in enumerate(rubric.sections):
+    for k, unit in enumerate(rubric.units):
         digit = (pattern >> (_SLOT * k)) & _FULL
         if digit:
-            grades[section.code] = Grade(digit)
+            grades[unit.code] = Grade(digit)
     return grades
 
 

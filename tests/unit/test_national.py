@@ -53,7 +53,7 @@ def test_each_area_matches_its_own_results(results, code):
         if expected["plans"] == 0 and expected["incomplete"] == 0:
             assert found.empty
         else:
-            assert [found.iloc[0][c] for c in COLUMNS] == [expected[c] for c in COLUMNS]
+            assert [found.iloc[0][c] for c in COLUMNS] == [expected[c] for c in COLUMNS], service.value
 
 
 def test_sections_and_teams_add_up_to_the_areas(results):

@@ -31,7 +31,8 @@ PASSWORD = "journey-password-1"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, prefect_harness):
-    """The app under uvicorn on loopback, on a small area whose plans need SEN team and education auditors only."""
+    """The app under uvicorn on loopback, on a small area whose plans need SEN team, education and parent carer forum
+    auditors only (the forum grades its own part of A and E)."""
     folder = tmp_path_factory.mktemp("journey")
     settings = web_settings(folder)
     with transaction(engine_from_settings(settings)) as session:
@@ -40,9 +41,11 @@ def server(tmp_path_factory, prefect_harness):
             make_plan(session, area, health_advice_requested=None, health_advice_received=None)
         make_auditor(session, area, "AUD-SEN-01", "sen_team")
         make_auditor(session, area, "AUD-ED-01", "education")
+        make_auditor(session, area, "AUD-PCF-01", "parent_carer_forum")
         create_user(session, "qa", PASSWORD, "qa_lead")
         create_user(session, "sen", PASSWORD, "auditor", "AUD-SEN-01")
         create_user(session, "edu", PASSWORD, "auditor", "AUD-ED-01")
+        create_user(session, "forum", PASSWORD, "parent_carer_auditor", "AUD-PCF-01")
         create_user(session, "board", PASSWORD, "board_member")
     app = create_app(settings)
     harness = contextvars.copy_context()  # the background task runs the flow against the test harness
@@ -119,7 +122,19 @@ def test_the_whole_journey_in_a_real_browser(server, browser):
 
     # QA lead: half-way progress.
     qa.goto(cycle_url)
-    assert "1 of 2 scorecards submitted" in qa.content()
+    assert "1 of 3 scorecards submitted" in qa.content()
+
+    # Parent carer forum auditor: their part of A and E, all Good.
+    forum = browser.new_context().new_page()
+    sign_in(forum, base, pages, "forum", "forum")
+    click_and_wait(forum, "a[href^='/my-audits/']")
+    pages.check(forum, "forum-scorecard")
+    for radio in forum.eval_on_selector_all("input[type=radio][value='3']", "els => els.map(e => e.id)"):
+        forum.check(f"#{radio}")
+    click_and_wait(forum, "button[value=submit]")
+    assert "Scorecard submitted" in forum.content()
+    qa.goto(cycle_url)
+    assert "2 of 3 scorecards submitted" in qa.content()
 
     # SEN team auditor: saves a draft, comes back, submits (the last scorecard of the cycle).
     sen = browser.new_context().new_page()
@@ -140,7 +155,7 @@ def test_the_whole_journey_in_a_real_browser(server, browser):
 
     # The flow continues by itself; the QA lead sees the cycle complete.
     qa.goto(cycle_url)
-    assert "All 2 scorecards are submitted" in qa.content()
+    assert "All 3 scorecards are submitted" in qa.content()
     pages.check(qa, "qa-cycle-complete")
 
     # Board member: the summary appears once the flow has scored and reported.
