@@ -60,7 +60,7 @@ def _workers(prepare: Callable[[], None] | None = None) -> ProcessPoolExecutor:
         else:
             # Preload what the workers run: the pack's own modules (pandas, SQLModel) would add seconds.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", "matplotlib.figure", "reports.charts", "reports.pdf"])
+            context.set_forkserver_preload(["reports.weasy", "matplotlib.figure", "reports.charts", "reports.pdf"])
         _pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context, initializer=prepare)
         atexit.register(_pool.shutdown)
     return _pool
