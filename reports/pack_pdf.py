@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from reports import workers
 from reports.pack_render import render_html, render_pages
-from reports.pdf import join_pdfs, start_pdfs
+from reports.pdf import join_pdfs, prepare_worker, start_pdfs
 
 
 @dataclass
@@ -58,10 +58,13 @@ class PendingPdfs:
 def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
     """Hand every section of every pack to the worker processes, the biggest first, and return at once.
 
-    The pool takes jobs in order: a big section handed over last would be laid out alone while the other
-    cores sit idle, so the sections go by their number of table cells, largest first.
+    A pack started by `ehcp-audit board-pack` has one worker (reports.workers.warm_up); more start here when
+    its tables are big enough to pay for them. The pool takes jobs in order: a big section handed over last
+    would be laid out alone while the other cores sit idle, so the sections go by their number of table cells,
+    largest first.
     """
     jobs = sorted(((i, s) for i, pack in enumerate(packs) for s in pack["sections"]), key=lambda job: -_cells(job[1]))
+    workers.widen(sum(_cells(s) for _, s in jobs), prepare_worker)  # more workers only for a big layout
     futures = start_pdfs(render_html(packs[i], for_pdf=True, part=s["id"]) for i, s in jobs)
     return PendingPdfs(packs, {(i, s["id"]): future for (i, s), future in zip(jobs, futures)})
 

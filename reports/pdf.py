@@ -34,7 +34,7 @@ def html_to_pdf_pages(html: str, tagged: bool = True) -> tuple[bytes, int]:
     Tagged for PDF/UA (headings, tables, figures with the images' alt text, the language of the HTML's
     `lang` and the title of its `<title>`), so screen readers can navigate it; `tagged=False` only for the
     page stamps that reports.pdf_tags lays over tagged pages as artifacts."""
-    from weasyprint import HTML  # imported here: it loads pango, which only PDF output needs
+    from reports.weasy import HTML  # imported here: it loads pango, which only PDF output needs
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     document = HTML(string=html, base_url=".").render(font_config=_font_config())
@@ -44,8 +44,7 @@ def html_to_pdf_pages(html: str, tagged: bool = True) -> tuple[bytes, int]:
 def prepare_worker() -> None:
     """A board pack worker's first step (reports.workers.warm_up): WeasyPrint with its fonts set up, and
     matplotlib for the charts, imported once before its first job."""
-    from weasyprint import HTML  # noqa: F401
-
+    from reports import weasy  # noqa: F401
     from reports.charts import load_matplotlib
 
     load_matplotlib()
@@ -58,7 +57,7 @@ def _font_config():
     """One font configuration per process: WeasyPrint otherwise sets up fontconfig and Pango again for every
     document (about 5% of the pack's layout time, which is a dozen documents per pack). It only gathers
     @font-face rules, and the templates have none."""
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text.fonts import FontConfiguration  # after reports.weasy loaded WeasyPrint (prepare_worker)
 
     return FontConfiguration()
 

@@ -19,6 +19,15 @@ from typing import TypeVar
 T = TypeVar("T")
 
 _pool: ProcessPoolExecutor | None = None
+_extra: ProcessPoolExecutor | None = None  # the other cores' workers, started by `widen` for a big job
+_pending: dict[int, int] = {}  # jobs handed to each pool and not yet done, by id(pool)
+_lock = threading.Lock()
+
+# A worker costs about 0.5 s of a core to start (fork, then WeasyPrint and matplotlib) and 140 MiB while it
+# lives. WeasyPrint lays out about 0.6 ms of a core per table cell (the demo pack's 2,500 cells: 1.5-1.8 s),
+# and one worker does it while the command reads the store and writes the other formats. More workers pay
+# only when the layout would take several seconds on one core.
+CELLS_FOR_MORE_WORKERS = 8000
 
 
 def cores() -> int:
@@ -34,23 +43,47 @@ def submit(fn: Callable[..., T], *args) -> Future[T]:
         except Exception as error:  # handed to whoever asks for the result, as the pool does
             done.set_exception(error)
         return done
-    return _workers().submit(fn, *args)
+    pool = _workers()
+    if _extra is not None and _pending.get(id(_extra), 0) < _pending.get(id(pool), 0):
+        pool = _extra
+    with _lock:
+        _pending[id(pool)] = _pending.get(id(pool), 0) + 1
+    future = pool.submit(fn, *args)
+    future.add_done_callback(lambda _, key=id(pool): _done(key))
+    return future
+
+
+def _done(key: int) -> None:
+    with _lock:
+        _pending[key] -= 1
 
 
 def warm_up(prepare: Callable[[], None] | None = None) -> None:
-    """Start the workers now, each running `prepare` first (reports.pdf.prepare_worker imports WeasyPrint and
-    matplotlib, about a second), while this process imports the domain and reads the store. Call it first thing,
-    while this process is small and has one thread, so workers forked from it carry none of what it loads
-    later. With one core it does nothing."""
+    """Start one worker now, running `prepare` first (reports.pdf.prepare_worker imports WeasyPrint and
+    matplotlib, about half a second), while this process imports the domain and reads the store. Call it first
+    thing, while this process is small and has one thread, so the worker forked from it carries none of what it
+    loads later. One worker, since the work is not yet known: `widen` adds the other cores' workers when it turns
+    out big. With one core it does nothing."""
     if cores() > 1:
-        pool = _workers(prepare)
-        for _ in range(cores()):
-            pool.submit(int)  # a worker is started for each job the pool cannot give to an idle one
+        _workers(prepare, count=1).submit(int)
 
 
-def _workers(prepare: Callable[[], None] | None = None) -> ProcessPoolExecutor:
-    """One pool, one worker per core, for the life of the process: starting workers and importing WeasyPrint
-    and matplotlib costs about a second."""
+def widen(cells: int, prepare: Callable[[], None] | None = None) -> None:
+    """Start workers on the other cores when the PDF work (table cells to lay out) is worth their start
+    (`CELLS_FOR_MORE_WORKERS`); only after `warm_up`, whose pool has one worker. They start from a fork server
+    (this process has threads by now) that has imported what the pack's workers run."""
+    global _extra
+    if cores() <= 1 or _pool is None or _extra is not None or _pool._max_workers >= cores():
+        return
+    if cells < CELLS_FOR_MORE_WORKERS:
+        return
+    _extra = ProcessPoolExecutor(max_workers=cores() - 1, mp_context=_forkserver(), initializer=prepare)
+    atexit.register(_extra.shutdown)
+
+
+def _workers(prepare: Callable[[], None] | None = None, count: int | None = None) -> ProcessPoolExecutor:
+    """One pool, one worker per core (or `count`), for the life of the process: starting a worker and importing
+    WeasyPrint and matplotlib costs about half a second."""
     global _pool
     if _pool is None:
         # fork when this process has one thread (the CLI, a benchmark): workers start at once. forkserver when
@@ -58,9 +91,14 @@ def _workers(prepare: Callable[[], None] | None = None) -> ProcessPoolExecutor:
         if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
         else:
-            # Preload what the workers run: the pack's own modules (pandas, SQLModel) would add seconds.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", "matplotlib.figure", "reports.charts", "reports.pdf"])
-        _pool = ProcessPoolExecutor(max_workers=cores(), mp_context=context, initializer=prepare)
+            context = _forkserver()
+        _pool = ProcessPoolExecutor(max_workers=count or cores(), mp_context=context, initializer=prepare)
         atexit.register(_pool.shutdown)
     return _pool
+
+
+def _forkserver():
+    """Preloaded with what the workers run: the pack's own modules (pandas, SQLModel) would add seconds."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["reports.weasy", "matplotlib.figure", "reports.charts", "reports.pdf"])
+    return context

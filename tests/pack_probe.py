@@ -17,3 +17,12 @@ def lay_out_then_tell() -> list[str]:
 
     html_to_pdf_pages("<h1>Board pack</h1><p>One page.</p>")
     return loaded()
+
+
+def nap() -> int:
+    """A job that keeps its worker busy a moment, so jobs handed over together go to different workers."""
+    import os
+    import time
+
+    time.sleep(0.3)
+    return os.getpid()

@@ -30,3 +30,29 @@ def test_workers_started_first_hold_only_what_their_jobs_use():
     before, after_layout = json.loads(done.stdout.strip().splitlines()[-1])
     assert before == ["matplotlib", "weasyprint"], "imported on start; not the caller's pandas"
     assert after_layout == ["matplotlib", "weasyprint"], "laying out a PDF needs no pypdf"
+
+
+WIDEN = """
+import json, os, time
+from reports import workers
+workers.warm_up()
+def pids(n):
+    return sorted({f.result() for f in [workers.submit(_nap) for _ in range(n)]})
+from tests.pack_probe import nap as _nap
+small = pids(4)
+workers.widen(workers.CELLS_FOR_MORE_WORKERS - 1)
+still = pids(4)
+workers.widen(workers.CELLS_FOR_MORE_WORKERS)
+wide = pids(6)
+print(json.dumps([len(small), len(set(small + still)), len(wide), os.cpu_count()]))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="with one core the work runs in the calling process")
+def test_one_worker_until_the_layout_is_big_enough_for_more():
+    done = subprocess.run([sys.executable, "-c", WIDEN], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    small, still, wide, cores = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (small, still) == (1, 1), "a small pack is laid out by the one worker started first"
+    assert wide == cores, "a big one on every core"
