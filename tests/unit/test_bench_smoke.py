@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -14,7 +15,11 @@ pytestmark = pytest.mark.bench
 
 def run(module, tmp_path, *args):
     out, scratch = tmp_path / "results", tmp_path / "scratch"
-    assert module.main(["--repeat", "1", "--out", str(out), "--tmp", str(scratch), *map(str, args)]) == 0
+    argv = ["--repeat", "1", "--out", str(out), "--tmp", str(scratch), *map(str, args)]
+    # A benchmark is a program of its own: run it in a fresh thread, with no event loop of its own, because a
+    # browser test earlier in this worker leaves Playwright's loop running in this one (asyncio.run would refuse).
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(module.main, argv).result() == 0
     return json.loads((out / f"{module.__name__.split('.')[-1]}.json").read_text()), (out / "results.md").read_text()
 
 
