@@ -14,10 +14,12 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from audit.store.db import forget_engine, init_db, make_engine
 
@@ -122,7 +124,16 @@ def copy_store(url: str, folder: Path) -> str:
         shutil.copy(source, target)
         return f"sqlite:///{target.as_posix()}"
     name = _new_name("t")
-    _run_admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}" STRATEGY FILE_COPY')
+    # PostgreSQL refuses to copy a template while any session is connected to it; a connection another test
+    # is just closing can still be there for a moment, so try again for a few seconds before failing.
+    for attempt in range(20):
+        try:
+            _run_admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}" STRATEGY FILE_COPY')
+            break
+        except OperationalError as error:
+            if "is being accessed by other users" not in str(error) or attempt == 19:
+                raise
+            time.sleep(0.5)
     return database_url(name)
 
 
