@@ -38,6 +38,11 @@ def ctx(tmp_path, monkeypatch):
     monkeypatch.setenv("EHCP_AUDIT_RUBRICS_DIR", str(ROOT / "rubrics"))
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
+    # The default store's URL is relative (data/ehcp-audit.db): an engine an earlier test in this process made for
+    # it holds a connection to that test's folder, so forget it and this folder's store is made afresh.
+    from audit.store.db import forget_engine
+
+    forget_engine(get_settings().resolved_database_url)
     ctx = {"folder": folder, "tmp": tmp_path, "mp": monkeypatch}
     yield ctx
     get_settings.cache_clear()
