@@ -124,11 +124,21 @@ def copy_store(url: str, folder: Path) -> str:
         shutil.copy(source, target)
         return f"sqlite:///{target.as_posix()}"
     name = _new_name("t")
+    template = make_url(url).database
+    # PostgreSQL refuses to copy a database while any session is connected to it. The session-wide stores
+    # (the board store, say) are read by many tests through the product's cached engines, whose idle pooled
+    # connections stay open: close this process's engine, then end any connection still left (tests in one
+    # worker run one at a time, and the product's engines check a connection before use).
+    forget_engine(url)
+    _run_admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{template}' AND pid <> pg_backend_pid()"
+    )
     # PostgreSQL refuses to copy a template while any session is connected to it; a connection another test
     # is just closing can still be there for a moment, so try again for a few seconds before failing.
     for attempt in range(20):
         try:
-            _run_admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}" STRATEGY FILE_COPY')
+            _run_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
             break
         except OperationalError as error:
             if "is being accessed by other users" not in str(error) or attempt == 19:

@@ -32,9 +32,19 @@ _engines_lock = threading.Lock()
 
 
 def normalise_url(url: str) -> str:
-    """`postgresql://...` means psycopg 3 here (SQLAlchemy would otherwise look for psycopg2)."""
+    """One spelling per database, so the process keeps one engine for it.
+
+    `postgresql://...` means psycopg 3 here (SQLAlchemy would otherwise look for psycopg2). A relative SQLite
+    path (the default `sqlite:///data/ehcp-audit.db`) is made absolute: otherwise an engine cached under the
+    relative spelling would keep pointing at the folder the process was in when it was first made.
+    """
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        rest = url[len("sqlite:///"):]
+        path, sep, query = rest.partition("?")
+        if path and path != ":memory:" and not path.startswith("/"):
+            return f"sqlite:///{Path(path).absolute().as_posix()}{sep}{query}"
     return url
 
 

@@ -122,3 +122,15 @@ def test_db_upgrade_adopts_an_unversioned_file(tmp_path):
     path = unversioned_file(tmp_path)
     before, after = upgrade_database(make_engine(f"sqlite:///{path}"))
     assert (before, after) == (None, migrate.head_revision())
+
+
+def test_a_relative_sqlite_path_is_one_database_wherever_the_process_is(tmp_path, monkeypatch):
+    """The default store URL is relative; the engine cache must not mix up two folders' stores."""
+    from audit.store.db import normalise_url
+
+    monkeypatch.chdir(tmp_path)
+    assert normalise_url("sqlite:///data/ehcp-audit.db") == f"sqlite:///{(tmp_path / 'data/ehcp-audit.db').as_posix()}"
+    assert normalise_url("sqlite:///data/x.db?mode=ro").endswith("/data/x.db?mode=ro")
+    assert normalise_url("sqlite:////srv/x.db") == "sqlite:////srv/x.db"
+    assert normalise_url("sqlite:///:memory:") == "sqlite:///:memory:"
+    assert normalise_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
