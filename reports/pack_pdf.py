@@ -7,8 +7,16 @@ the sections' page counts are known, so the contents give the right page numbers
 stamps the running header and "Page n of m" on every page from one more small document.
 The bookmarks (PDF outline) come from each part's headings; the contents list is text, not links.
 
-`start_pack_pdfs` returns as soon as the sections are handed to the workers, so the caller can write the
-other formats meanwhile; `PendingPdfs.result` waits for them and finishes the PDFs.
+Splitting pays only when there are more worker processes than packs: joining the parts (pypdf, in pure
+Python, with each part's structure tree) costs about as much as laying out a third of the pack, and the front
+page and the page stamps are two more documents after the sections. So when each worker has a whole pack to
+lay out (`ehcp-audit board-pack`, whose one worker has one pack; the flow's pack and service packs on two
+cores), each pack is laid out whole, as one document: WeasyPrint numbers its pages and fills in its contents
+itself (the template's `target-counter`). Measured on the demo pack with one worker: split 3.3 s of layout,
+front pages, stamps and join; whole 1.6-2.1 s.
+
+`start_pack_pdfs` returns as soon as the work is handed to the workers, so the caller can write the other
+formats meanwhile; `PendingPdfs.result` waits for them and finishes the PDFs.
 """
 
 from __future__ import annotations
@@ -27,9 +35,12 @@ class PendingPdfs:
 
     packs: list[dict]
     parts: dict[tuple[int, str], Future[tuple[bytes, int]]]  # (pack index, section id) -> PDF and pages
+    whole: dict[int, Future[tuple[bytes, int]]] | None = None  # pack index -> the pack laid out as one document
 
     def result(self) -> list[bytes]:
         """Each pack as one PDF, in the order the packs were given."""
+        if self.whole is not None:
+            return [self.whole[i].result()[0] for i in range(len(self.packs))]
         parts = {job: future.result() for job, future in self.parts.items()}
         counts = {job: pages for job, (_, pages) in parts.items()}
         body = [sum(counts[(i, s["id"])] for s in pack["sections"]) for i, pack in enumerate(self.packs)]
@@ -41,7 +52,7 @@ class PendingPdfs:
             front_pages[i] = fronts[i][1]
         for i, front, stamp in zip(again, *self._fronts_and_stamps(again, counts, front_pages, body)):
             fronts[i], stamps[i] = front, stamp
-        # pypdf joins in pure Python (about 0.1 s a pack), so the packs are joined side by side in the workers.
+        # pypdf joins in pure Python (about 0.9 s for the demo pack's 15 pages), so packs are joined in the workers.
         joined = [workers.submit(join_pdfs, pack["title"],
                                  [fronts[i][0], *(parts[(i, s["id"])][0] for s in pack["sections"])], stamps[i][0])
                   for i, pack in enumerate(self.packs)]
@@ -56,7 +67,8 @@ class PendingPdfs:
 
 
 def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
-    """Hand every section of every pack to the worker processes, the biggest first, and return at once.
+    """Hand the packs to the worker processes, each whole when there are at least as many packs as workers,
+    else split into sections, the biggest first; return at once.
 
     A pack started by `ehcp-audit board-pack` has one worker (reports.workers.warm_up); more start here when
     its tables are big enough to pay for them. The pool takes jobs in order: a big section handed over last
@@ -65,6 +77,11 @@ def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
     """
     jobs = sorted(((i, s) for i, pack in enumerate(packs) for s in pack["sections"]), key=lambda job: -_cells(job[1]))
     workers.widen(sum(_cells(s) for _, s in jobs), prepare_worker)  # more workers only for a big layout
+    if len(packs) >= workers.count():
+        # Every worker has a whole pack to lay out: no parts to join. The biggest pack first, as for sections.
+        order = sorted(range(len(packs)), key=lambda i: -sum(_cells(s) for s in packs[i]["sections"]))
+        futures = start_pdfs(render_html(packs[i], for_pdf=True) for i in order)
+        return PendingPdfs(packs, {}, whole=dict(zip(order, futures)))
     futures = start_pdfs(render_html(packs[i], for_pdf=True, part=s["id"]) for i, s in jobs)
     return PendingPdfs(packs, {(i, s["id"]): future for (i, s), future in zip(jobs, futures)})
 

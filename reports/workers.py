@@ -34,6 +34,14 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+def count() -> int:
+    """How many worker processes lay out the jobs handed to `submit` (those started, or to be started by it)."""
+    if cores() <= 1:
+        return 1
+    started = _pool._max_workers if _pool is not None else cores()
+    return started + (_extra._max_workers if _extra is not None else 0)
+
+
 def submit(fn: Callable[..., T], *args) -> Future[T]:
     """Run `fn(*args)` in a worker process (a module-level function; arguments and result are pickled)."""
     if cores() <= 1:

@@ -15,9 +15,35 @@ def run(*args: str) -> str:
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture(scope="module")
-def pdf(board_pack_files):
-    return board_pack_files[1]["pdf"]
+@pytest.fixture(scope="module", params=["in parts", "whole"])
+def pdf(request, board_pack_files, board_store, tmp_path_factory):
+    """The pack's PDF both ways it is laid out (reports.pack_pdf): in parts on the workers, joined and stamped
+    (more workers than packs, as in this test process), and as one document (a worker per pack, as the command's)."""
+    if request.param == "in parts":
+        return board_pack_files[1]["pdf"]
+    from unittest import mock
+
+    from reports import workers
+    from reports.pack_files import write_pack
+
+    with mock.patch.object(workers, "count", return_value=1):
+        return write_pack(board_pack_files[0], tmp_path_factory.mktemp("whole"))["pdf"]
+
+
+def test_both_layouts_give_the_same_pages(pdf, board_pack_files):
+    from pypdf import PdfReader
+
+    same = PdfReader(board_pack_files[1]["pdf"])
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == len(same.pages)
+    assert "/StructTreeRoot" in reader.trailer["/Root"], "tagged for screen readers"
+    assert _titles(reader.outline) == _titles(same.outline), "the same bookmarks"
+    assert any("Timeliness" in title for title in _titles(reader.outline))
+
+
+def _titles(outline: list) -> list[str]:
+    """Bookmark titles in order; pypdf gives a nested list for the bookmarks under a bookmark."""
+    return [t for item in outline for t in (_titles(item) if isinstance(item, list) else [item.title])]
 
 
 def test_it_is_an_a4_document_of_several_pages(pdf):
