@@ -3,6 +3,7 @@ file written whole or not at all."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from reports.heap import earlier_objects_frozen
@@ -15,14 +16,22 @@ def write_pack(pack: dict, folder: Path) -> dict[str, Path]:
 
 
 @earlier_objects_frozen()
-def write_packs(packs: list[tuple[dict, Path]]) -> list[dict[str, Path]]:
-    """Write several packs (the board's and each service's), their PDFs rendered side by side."""
-    from reports.pack_pdf import start_pack_pdfs
+def write_packs(packs: Iterable[tuple[dict, Path]], count: int | None = None) -> list[dict[str, Path]]:
+    """Write several packs (the board's and each service's), their PDFs rendered side by side.
+
+    `packs` may be a generator that builds each pack when asked; given `count`, how many it will yield, each pack
+    goes to the workers as soon as it is built when there is a worker per pack (reports.pack_pdf), so the first is
+    laid out while the next is built (the board-pack flow builds five)."""
+    from reports.pack_pdf import start_pack_pdfs, start_packs_whole, whole_packs
     from reports.xlsx import pack_workbook
 
     # The PDFs are laid out in worker processes while this process renders every other format. Nothing is
     # written until the PDFs are in, so a failed layout leaves no pack half written.
-    pdfs = start_pack_pdfs([pack for pack, _ in packs])
+    if count is not None and whole_packs(count):
+        pdfs, packs = start_packs_whole(packs)
+    else:
+        packs = list(packs)
+        pdfs = start_pack_pdfs([pack for pack, _ in packs])
     rendered = [{"html": render_html(pack).encode("utf-8"), "md": render_markdown(pack).encode("utf-8"),
                  "json": pack_json(pack).encode("utf-8"), "xlsx": pack_workbook(pack)} for pack, _ in packs]
     written = []

@@ -21,12 +21,16 @@ formats meanwhile; `PendingPdfs.result` waits for them and finishes the PDFs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TypeVar
 
 from reports import workers
 from reports.pack_render import render_html, render_pages
 from reports.pdf import join_pdfs, prepare_worker, start_pdfs
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -77,7 +81,7 @@ def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
     """
     jobs = sorted(((i, s) for i, pack in enumerate(packs) for s in pack["sections"]), key=lambda job: -_cells(job[1]))
     workers.widen(sum(_cells(s) for _, s in jobs), prepare_worker)  # more workers only for a big layout
-    if len(packs) >= workers.count():
+    if whole_packs(len(packs)):
         # Every worker has a whole pack to lay out: no parts to join. The biggest pack first, as for sections.
         order = sorted(range(len(packs)), key=lambda i: -sum(_cells(s) for s in packs[i]["sections"]))
         futures = start_pdfs(render_html(packs[i], for_pdf=True) for i in order)
@@ -96,3 +100,18 @@ def _front(index: int, pack: dict, counts: dict, first_page: int) -> str:
         pages[section["id"]] = page
         page += counts[(index, section["id"])]
     return render_html(pack, for_pdf=True, part="front", pages=pages)
+
+
+def whole_packs(count: int) -> bool:
+    """Whether `count` packs are laid out each as one document: when there is no idle worker to split one for."""
+    return count >= workers.count()
+
+
+def start_packs_whole(packs: Iterable[tuple[dict, T]]) -> tuple[PendingPdfs, list[tuple[dict, T]]]:
+    """Hand each pack to the workers, whole, as soon as `packs` yields it (a generator building them one by one);
+    the pending PDFs and the packs as a list."""
+    listed, futures = [], {}
+    for index, (pack, place) in enumerate(packs):
+        listed.append((pack, place))
+        futures[index] = start_pdfs([render_html(pack, for_pdf=True)])[0]
+    return PendingPdfs([pack for pack, _ in listed], {}, whole=futures), listed

@@ -77,3 +77,37 @@ def test_a_pdf_that_fails_leaves_no_pack_half_written(board_store, tmp_path, mon
     with pytest.raises(RuntimeError, match="could not lay out"):
         write_pack(pack, tmp_path / "reports")
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").rglob("*"))
+
+
+def test_each_pack_goes_to_the_workers_as_soon_as_it_is_built_when_each_has_a_worker(monkeypatch):
+    """The board-pack flow builds five packs one by one; the first is laid out while the next is built."""
+    from concurrent.futures import Future
+
+    from reports import pack_pdf
+
+    events = []
+
+    def laid_out(documents, tagged=True):
+        futures = []
+        for html in documents:
+            events.append(f"laid out {html}")
+            done = Future()
+            done.set_result((f"PDF of {html}".encode(), 1))
+            futures.append(done)
+        return futures
+
+    monkeypatch.setattr(pack_pdf, "start_pdfs", laid_out)
+    monkeypatch.setattr(pack_pdf, "render_html", lambda pack, for_pdf, **_: pack["title"])
+
+    def built():
+        for title in ("board", "health"):
+            events.append(f"built {title}")
+            yield {"title": title}, title
+
+    monkeypatch.setattr(pack_pdf.workers, "count", lambda: 2)
+    assert pack_pdf.whole_packs(5) and pack_pdf.whole_packs(2), "a worker per pack: each laid out whole"
+    assert not pack_pdf.whole_packs(1), "one pack, two workers: split into sections"
+    pending, packs = pack_pdf.start_packs_whole(built())
+    assert events == ["built board", "laid out board", "built health", "laid out health"]
+    assert [place for _, place in packs] == ["board", "health"]
+    assert pending.result() == [b"PDF of board", b"PDF of health"]
