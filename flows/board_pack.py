@@ -73,17 +73,20 @@ def render_step(settings: Settings, cycle_id: int | None, as_of: date, audience:
         pack = build_pack(session, cycle, as_of, t, data=data, scales_dir=settings.scales_dir, audience=audience,
                           paper=paper)
 
+        notes: list[dict] = []
+
         def every_pack():
             # Built one by one as write_packs asks, so the board's pack is laid out while the services' are built.
             yield pack, folder
             for service in SERVICE_MEASURES:
                 yield (build_pack(session, cycle, as_of, t, service=service, data=data, audience=audience, paper=paper),
                        folder / "services")
+            # The feedback notes are worked out here, while the workers lay out the last packs. Re-audited plans are
+            # left out of the board's figures but their case officers still get a note.
+            notes.extend(feedback_notes(session, load_cycle_results(session, cycle, include_reaudits=True)
+                                        if has_reaudits(session, cycle) else data.results))
 
         written = write_packs(every_pack(), count=1 + len(SERVICE_MEASURES))
-        # Re-audited plans are left out of the board's figures but their case officers still get a note.
-        notes = feedback_notes(session, load_cycle_results(session, cycle, include_reaudits=True)
-                               if has_reaudits(session, cycle) else data.results)
     paths = {fmt: str(p) for fmt, p in written[0].items()}
     services = {service: str(files["pdf"]) for service, files in zip(SERVICE_MEASURES, written[1:])}
     write_feedback_notes(folder / "feedback", notes)

@@ -1,19 +1,19 @@
-"""The board pack as PDF: its sections laid out side by side on every core, then joined and numbered.
+"""The board pack as PDF: each pack laid out whole in a worker process, or a big pack split over idle workers.
 
-WeasyPrint lays a document out on one core, and the pack's tables make the PDF by far its slowest format
-(about 2 ms of layout per table cell). Every section starts on a new page, so each section is laid out as its
-own document in a worker process (reports.pdf). The front page (title, headline, contents) is rendered once
-the sections' page counts are known, so the contents give the right page numbers; pypdf joins the parts and
-stamps the running header and "Page n of m" on every page from one more small document.
-The bookmarks (PDF outline) come from each part's headings; the contents list is text, not links.
+WeasyPrint lays a document out on one core, and the pack's tables make the PDF by far its slowest format (about
+0.6 ms of a core per table cell). Laid out whole, as one document, WeasyPrint numbers the pages and fills in the
+contents itself (the template's `target-counter`). That is the rule (`whole_packs`): whenever every worker has a
+pack of its own (`ehcp-audit board-pack`: one worker, one pack; the flow: five packs on two cores), and whenever
+a pack is too small for a split to pay.
 
-Splitting pays only when there are more worker processes than packs: joining the parts (pypdf, in pure
-Python, with each part's structure tree) costs about as much as laying out a third of the pack, and the front
-page and the page stamps are two more documents after the sections. So when each worker has a whole pack to
-lay out (`ehcp-audit board-pack`, whose one worker has one pack; the flow's pack and service packs on two
-cores), each pack is laid out whole, as one document: WeasyPrint numbers its pages and fills in its contents
-itself (the template's `target-counter`). Measured on the demo pack with one worker: split 3.3 s of layout,
-front pages, stamps and join; whole 1.6-2.1 s.
+Split: every section starts on a new page, so each section is laid out as its own document in a worker; the
+front page (title, headline, contents) is rendered once the sections' page counts are known, so the contents
+give the right page numbers; pypdf joins the parts and stamps the running header and "Page n of m" on every
+page from one more small document. The bookmarks (PDF outline) come from each part's headings; the contents
+list is text, not links. The join (pure Python, with each part's structure tree) costs about as much as laying
+out a third of the pack, and the front page and stamps are two more documents after the sections, so a split
+pays only for a big pack with idle workers. Measured on the demo pack with one worker: split, 3.3 s of
+layout, front pages, stamps and join; whole, 1.6-2.1 s.
 
 `start_pack_pdfs` returns as soon as the work is handed to the workers, so the caller can write the other
 formats meanwhile; `PendingPdfs.result` waits for them and finishes the PDFs.
@@ -71,8 +71,8 @@ class PendingPdfs:
 
 
 def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
-    """Hand the packs to the worker processes, each whole when there are at least as many packs as workers,
-    else split into sections, the biggest first; return at once.
+    """Hand the packs to the worker processes, each whole (`whole_packs`), or else split into sections, the
+    biggest first; return at once.
 
     A pack started by `ehcp-audit board-pack` has one worker (reports.workers.warm_up); more start here when
     its tables are big enough to pay for them. The pool takes jobs in order: a big section handed over last
@@ -80,9 +80,10 @@ def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
     largest first.
     """
     jobs = sorted(((i, s) for i, pack in enumerate(packs) for s in pack["sections"]), key=lambda job: -_cells(job[1]))
-    workers.widen(sum(_cells(s) for _, s in jobs), prepare_worker)  # more workers only for a big layout
-    if whole_packs(len(packs)):
-        # Every worker has a whole pack to lay out: no parts to join. The biggest pack first, as for sections.
+    cells = sum(_cells(s) for _, s in jobs)
+    workers.widen(cells, prepare_worker)  # more workers only for a big layout
+    if whole_packs(len(packs), cells):
+        # No parts to join: each pack whole, the biggest first, as for sections.
         order = sorted(range(len(packs)), key=lambda i: -sum(_cells(s) for s in packs[i]["sections"]))
         futures = start_pdfs(render_html(packs[i], for_pdf=True) for i in order)
         return PendingPdfs(packs, {}, whole=dict(zip(order, futures)))
@@ -102,9 +103,11 @@ def _front(index: int, pack: dict, counts: dict, first_page: int) -> str:
     return render_html(pack, for_pdf=True, part="front", pages=pages)
 
 
-def whole_packs(count: int) -> bool:
-    """Whether `count` packs are laid out each as one document: when there is no idle worker to split one for."""
-    return count >= workers.count()
+def whole_packs(count: int, cells: int | None = None) -> bool:
+    """Whether `count` packs are laid out each as one document: when there is no idle worker to split one for,
+    or when their tables (`cells`, if known) are too small for a split to pay for its join: on the 200-plan
+    pack (3,343 cells) two workers and a join took as long as one worker laying it out whole."""
+    return count >= workers.count() or (cells is not None and cells < workers.CELLS_FOR_MORE_WORKERS)
 
 
 def start_packs_whole(packs: Iterable[tuple[dict, T]]) -> tuple[PendingPdfs, list[tuple[dict, T]]]:

@@ -17,17 +17,17 @@ def run(*args: str) -> str:
 
 @pytest.fixture(scope="module", params=["in parts", "whole"])
 def pdf(request, board_pack_files, board_store, tmp_path_factory):
-    """The pack's PDF both ways it is laid out (reports.pack_pdf): in parts on the workers, joined and stamped
-    (more workers than packs, as in this test process), and as one document (a worker per pack, as the command's)."""
-    if request.param == "in parts":
+    """The pack's PDF both ways it is laid out (reports.pack_pdf): as one document (a worker per pack, or a pack too
+    small to split, as this one), and in parts on the workers, joined and stamped (a big pack, idle workers)."""
+    if request.param == "whole":
         return board_pack_files[1]["pdf"]
     from unittest import mock
 
-    from reports import workers
+    from reports import pack_pdf
     from reports.pack_files import write_pack
 
-    with mock.patch.object(workers, "count", return_value=1):
-        return write_pack(board_pack_files[0], tmp_path_factory.mktemp("whole"))["pdf"]
+    with mock.patch.object(pack_pdf, "whole_packs", return_value=False):
+        return write_pack(board_pack_files[0], tmp_path_factory.mktemp("parts"))["pdf"]
 
 
 def test_both_layouts_give_the_same_pages(pdf, board_pack_files):
