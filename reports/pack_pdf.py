@@ -85,8 +85,7 @@ def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
     if whole_packs(len(packs), cells):
         # No parts to join: each pack whole, the biggest first, as for sections.
         order = sorted(range(len(packs)), key=lambda i: -sum(_cells(s) for s in packs[i]["sections"]))
-        futures = start_pdfs(render_html(packs[i], for_pdf=True) for i in order)
-        return PendingPdfs(packs, {}, whole=dict(zip(order, futures)))
+        return PendingPdfs(packs, {}, whole={i: _whole(packs[i]) for i in order})
     futures = start_pdfs(render_html(packs[i], for_pdf=True, part=s["id"]) for i, s in jobs)
     return PendingPdfs(packs, {(i, s["id"]): future for (i, s), future in zip(jobs, futures)})
 
@@ -116,5 +115,9 @@ def start_packs_whole(packs: Iterable[tuple[dict, T]]) -> tuple[PendingPdfs, lis
     listed, futures = [], {}
     for index, (pack, place) in enumerate(packs):
         listed.append((pack, place))
-        futures[index] = start_pdfs([render_html(pack, for_pdf=True)])[0]
+        futures[index] = _whole(pack)
     return PendingPdfs([pack for pack, _ in listed], {}, whole=futures), listed
+
+
+def _whole(pack: dict) -> Future[tuple[bytes, int]]:
+    return start_pdfs([render_html(pack, for_pdf=True)])[0]

@@ -134,8 +134,7 @@ def copy_store(url: str, folder: Path) -> str:
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
         f"WHERE datname = '{template}' AND pid <> pg_backend_pid()"
     )
-    # PostgreSQL refuses to copy a template while any session is connected to it; a connection another test
-    # is just closing can still be there for a moment, so try again for a few seconds before failing.
+    # A connection just being ended can still be there for a moment: try again for a few seconds.
     for attempt in range(20):
         try:
             _run_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')

@@ -15,12 +15,9 @@ def run(*args: str) -> str:
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture(scope="module", params=["in parts", "whole"])
-def pdf(request, board_pack_files, board_store, tmp_path_factory):
-    """The pack's PDF both ways it is laid out (reports.pack_pdf): as one document (a worker per pack, or a pack too
-    small to split, as this one), and in parts on the workers, joined and stamped (a big pack, idle workers)."""
-    if request.param == "whole":
-        return board_pack_files[1]["pdf"]
+@pytest.fixture(scope="module")
+def parts_pdf(board_pack_files, tmp_path_factory):
+    """The same pack laid out in parts on the workers, joined and stamped (how a big pack with idle workers is)."""
     from unittest import mock
 
     from reports import pack_pdf
@@ -30,15 +27,22 @@ def pdf(request, board_pack_files, board_store, tmp_path_factory):
         return write_pack(board_pack_files[0], tmp_path_factory.mktemp("parts"))["pdf"]
 
 
-def test_both_layouts_give_the_same_pages(pdf, board_pack_files):
+@pytest.fixture(scope="module", params=["whole", "in parts"])
+def pdf(request, board_pack_files):
+    """The pack's PDF both ways it is laid out (reports.pack_pdf): as one document (a worker per pack, or a pack too
+    small to split, as this one), and in parts."""
+    return board_pack_files[1]["pdf"] if request.param == "whole" else request.getfixturevalue("parts_pdf")
+
+
+def test_both_layouts_give_the_same_pages(parts_pdf, board_pack_files):
     from pypdf import PdfReader
 
-    same = PdfReader(board_pack_files[1]["pdf"])
-    reader = PdfReader(pdf)
-    assert len(reader.pages) == len(same.pages)
-    assert "/StructTreeRoot" in reader.trailer["/Root"], "tagged for screen readers"
-    assert _titles(reader.outline) == _titles(same.outline), "the same bookmarks"
-    assert any("Timeliness" in title for title in _titles(reader.outline))
+    whole, parts = PdfReader(board_pack_files[1]["pdf"]), PdfReader(parts_pdf)
+    assert len(parts.pages) == len(whole.pages)
+    for reader in (whole, parts):
+        assert "/StructTreeRoot" in reader.trailer["/Root"], "tagged for screen readers"
+    assert _titles(parts.outline) == _titles(whole.outline), "the same bookmarks"
+    assert any("Timeliness" in title for title in _titles(whole.outline))
 
 
 def _titles(outline: list) -> list[str]:
