@@ -53,7 +53,9 @@ def board_pack_cmd(
         return
     from reports import pdf, workers
 
-    workers.warm_up(pdf.prepare_worker)  # the workers import WeasyPrint and matplotlib while this reads the store
+    # The worker imports WeasyPrint and matplotlib while this reads the store; both draw the charts (build_pack's
+    # draw_charts=False, reports.pack_charts).
+    workers.warm_up(pdf.prepare_worker)
     from reports.pack import build_pack
     from reports.pack_files import write_pack
     from reports.paper import PaperOptions
@@ -62,7 +64,7 @@ def board_pack_cmd(
         chosen = _cycle(session, cycle)
         pack = build_pack(session, chosen, day, settings().small_number_threshold, service=service,
                           scales_dir=settings().scales_dir, audience=audience,
-                          paper=PaperOptions.from_settings(settings()))
+                          paper=PaperOptions.from_settings(settings()), draw_charts=False)
         folder = out or Path(settings().resolved_reports_dir) / f"cycle-{chosen.id}"
     for fmt, path in write_pack(pack, folder).items():
         console.print(f"{fmt:>5}: {path}")
@@ -113,7 +115,7 @@ def pack_file(cycle: int, fmt: str, out: Path | None, as_of: str | None) -> None
     with store() as session:
         pack = build_pack(session, get_cycle(session, cycle), parse_date(as_of) or clock.today(),
                           settings().small_number_threshold, service=results_scope(), scales_dir=settings().scales_dir,
-                          paper=PaperOptions.from_settings(settings()))
+                          paper=PaperOptions.from_settings(settings()), draw_charts=False)
     data = html_to_pdf(render_html(pack, for_pdf=True)) if fmt == "pdf" else pack_workbook(pack)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

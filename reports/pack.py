@@ -9,7 +9,6 @@ once (reports.suppression); codes are written in words here and in the templates
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from audit.timeliness.ageing import ADVICE_BANDS, REQUEST_BANDS
 from audit.timeliness.measures import Measure, TimelinessReport
 from audit.vocabulary import Agency, label, stratum_label
 from audit.words import day
-from reports import board, charts, workers
+from reports import board, charts
 from reports.board import (
     GRADES,
     MONTHLY_KEYS,
@@ -38,6 +37,7 @@ from reports.board import (
 from reports.family import pack_section as family_section
 from reports.heap import earlier_objects_frozen
 from reports.improvement import pack_section
+from reports.pack_charts import PackCharts
 from reports.paper import AUDIENCES, PaperOptions, cover, status
 from reports.precheck import precheck_tables
 from reports.suppression import COUNT, INTERVAL, PERCENT, TEXT, is_small_group, make_table, note
@@ -57,7 +57,7 @@ def pack_data(session: Session, cycle: Cycle, as_of: date, scales_dir: Path | No
 @earlier_objects_frozen()
 def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, service: str | None = None,
                data: BoardData | None = None, scales_dir: Path | None = None, *, audience: str | None = None,
-               paper: PaperOptions | None = None) -> dict:
+               paper: PaperOptions | None = None, draw_charts: bool = True) -> dict:
     """Everything the board sees for one cycle (or one service's part of it), tables suppressed, behind a cover
     paper (reports/paper.py).
 
@@ -67,6 +67,10 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
     Pass `data` (from `pack_data`) to build several packs of one cycle (the per-service packs) from one read.
     Data read without the trend (`full=False`, what the summary needs) gives the pack without its trend,
     per-team and monthly timeliness, charts and improvement plan: the same figures, fewer of them.
+
+    The charts are drawn in the worker processes while the rest is built, and the pack holds their PNGs; with
+    `draw_charts=False` it holds them as jobs instead, for reports.pack_files to draw beside the PDF's layout
+    (reports.pack_charts says why).
     """
     data = data or pack_data(session, cycle, as_of, scales_dir)
     results, area, version = data.results, data.area, data.version
@@ -122,12 +126,13 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
         "charts": {},
     }
     sections = pack["sections"]
-    charts_ = pack["charts"]
+    charts_ = PackCharts(start=draw_charts)
 
     section_rows = analysis.by_section(results)
     section_rows = section_rows[section_rows["group"].str.split(":").str[0].isin(keep["sections"])]
     if full:
-        charts_["grades_by_service"] = _chart(
+        charts_.add(
+            "grades_by_service",
             "Grades per service", "Stacked bars: share of plans at each grade, per service",
             charts.grade_bars, records(service_rows), GRADES, t, "Grades per service (share of graded plans)")
     tables = [grade_table("by_service", "Grades per service", service_rows, "Service", t),
@@ -176,7 +181,7 @@ def build_pack(session: Session, cycle: Cycle, as_of: date, threshold: int = 5, 
     pack["status"] = status(cycle.status, progress, counts, figures["plans_incomplete"])
     pack["cover"] = cover(pack, pack["status"], cycle_comments(session, results, keep["sections"]), actions, paper,
                           as_of)
-    pack["charts"] = _drawn(charts_)
+    pack["charts"] = charts_.collected()
     return pack
 
 
@@ -188,7 +193,7 @@ def table(pack: dict, key: str) -> dict | None:
 # --- sections ------------------------------------------------------------------------------------
 
 
-def _trend_section(trends: Trends, keep: dict, label: str | None, t: int, charts_: dict) -> dict:
+def _trend_section(trends: Trends, keep: dict, label: str | None, t: int, charts_: PackCharts) -> dict:
     frame = trends.routine
     wanted = (frame["series"] == "Service") & frame["group"].isin(keep["services"])
     if label is None:
@@ -202,7 +207,8 @@ def _trend_section(trends: Trends, keep: dict, label: str | None, t: int, charts
             continue
         lines[group] = [charts.Point(f"{r.cycle}", None if is_small_group(r.plans, t) else r.pct,
                                      r.ci_low, r.ci_high, bool(r.rubric_break)) for r in points.itertuples()]
-    charts_["trend_good_or_better"] = _chart(
+    charts_.add(
+        "trend_good_or_better",
         "% Good or better, cycle on cycle", "Lines per service with 95% Wilson intervals; dashed lines mark rubric changes",
         charts.trend_lines, lines, "% Good or better per routine cycle (95% Wilson intervals)")
     tables = [_trend_table("trend_routine", "Routine cycles: % Good or better, cycle on cycle", frame, t)]
@@ -234,7 +240,7 @@ def _trend_table(key: str, title: str, frame: pd.DataFrame, t: int, themed: bool
                       parts=(("good", "below"),), shares={"pct": ("good",)})
 
 
-def _timeliness_section(data: BoardData, keep: dict, t: int, charts_: dict) -> dict:
+def _timeliness_section(data: BoardData, keep: dict, t: int, charts_: PackCharts) -> dict:
     report = data.timeliness
     wanted = keep["measures"]
     overall = [m for m in report.measures if wanted is None or m.key in wanted]
@@ -257,9 +263,10 @@ def _timeliness_section(data: BoardData, keep: dict, t: int, charts_: dict) -> d
 
 
 def _team_and_month_tables(by_team: TimelinessReport, monthly: list, overall: list[Measure], wanted: list | None,
-                           t: int, charts_: dict) -> list[dict]:
+                           t: int, charts_: PackCharts) -> list[dict]:
     teams = [m for m in by_team.measures if m.group is not None and (wanted is None or m.key in wanted)]
-    charts_["timeliness_against_target"] = _chart(
+    charts_.add(
+        "timeliness_against_target",
         "Timeliness against the statutory target", "Bars: % of each measure met; dashed line: the target (100%)",
         charts.timeliness_bars, [m.to_dict() for m in overall], t, "Statutory timescales met (% of population)")
     measured = [m.key for m in overall]  # open-case keys are not measures
@@ -273,7 +280,8 @@ def _team_and_month_tables(by_team: TimelinessReport, monthly: list, overall: li
             points.append(charts.Point(month, None if is_small_group(m.total, t) else m.percent))
             month_rows.append(Measure(m.key, m.label, m.definition, m.met, m.total, m.target_days, month))
         lines[monthly[0][1].get(key).label] = points
-    charts_["timeliness_by_month"] = _chart(
+    charts_.add(
+        "timeliness_by_month",
         "Timeliness per month", "Lines: % met per calendar month for the key measures",
         charts.trend_lines, lines, "Timeliness per month (% met)", "% met")
     return [
@@ -312,11 +320,3 @@ def _workbook_only(table: dict) -> dict:
 def _section(id_: str, title: str, tables: list[dict], chart_keys: list[str] | None = None, intro: str = "") -> dict:
     return {"id": id_, "title": title, "intro": intro, "tables": tables, "charts": chart_keys or []}
 
-
-def _chart(title: str, alt: str, draw: Callable[..., bytes], *args) -> dict:
-    """A chart drawn in a worker process while the rest of the pack is built; `_drawn` collects it."""
-    return {"title": title, "alt": alt, "png": workers.submit(draw, *args)}
-
-
-def _drawn(charts_: dict) -> dict:
-    return {key: chart | {"png": chart["png"].result()} for key, chart in charts_.items()}

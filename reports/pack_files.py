@@ -23,7 +23,6 @@ def write_packs(packs: Iterable[tuple[dict, Path]], count: int | None = None) ->
     goes to the workers as soon as it is built when there is a worker per pack (reports.pack_pdf), so the first is
     laid out while the next is built (the board-pack flow builds five)."""
     from reports.pack_pdf import start_pack_pdfs, start_packs_whole, whole_packs
-    from reports.xlsx import pack_workbook
 
     # The PDFs are laid out in worker processes while this process renders every other format. Nothing is
     # written until the PDFs are in, so a failed layout leaves no pack half written.
@@ -32,10 +31,16 @@ def write_packs(packs: Iterable[tuple[dict, Path]], count: int | None = None) ->
     else:
         packs = list(packs)
         pdfs = start_pack_pdfs([pack for pack, _ in packs])
-    rendered = [{"html": render_html(pack).encode("utf-8"), "md": render_markdown(pack).encode("utf-8"),
-                 "json": pack_json(pack).encode("utf-8"), "xlsx": pack_workbook(pack)} for pack, _ in packs]
+    try:
+        from reports.xlsx import pack_workbook  # openpyxl: loaded once the PDFs are on their way
+
+        rendered = [{"html": render_html(pack).encode("utf-8"), "md": render_markdown(pack).encode("utf-8"),
+                     "json": pack_json(pack).encode("utf-8"), "xlsx": pack_workbook(pack)} for pack, _ in packs]
+        laid_out = pdfs.result()
+    finally:
+        pdfs.close()
     written = []
-    for (pack, folder), outputs, pdf in zip(packs, rendered, pdfs.result()):
+    for (pack, folder), outputs, pdf in zip(packs, rendered, laid_out):
         folder = Path(folder)
         (folder / "charts").mkdir(parents=True, exist_ok=True)
         stem = file_stem(pack)

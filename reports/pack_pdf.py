@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from reports import workers
+from reports.pack_charts import ChartFolder, draw_pending, pending, shown
 from reports.pack_render import render_html, render_pages
 from reports.pdf import join_pdfs, prepare_worker, start_pdfs
 
@@ -40,9 +41,21 @@ class PendingPdfs:
     packs: list[dict]
     parts: dict[tuple[int, str], Future[tuple[bytes, int]]]  # (pack index, section id) -> PDF and pages
     whole: dict[int, Future[tuple[bytes, int]]] | None = None  # pack index -> the pack laid out as one document
+    chart_folders: list[ChartFolder] = field(default_factory=list)  # charts drawn here for a layout in a worker
 
     def result(self) -> list[bytes]:
         """Each pack as one PDF, in the order the packs were given."""
+        try:
+            return self._result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Remove the chart folders; a layout still waiting on one stops (the caller has given up on it)."""
+        for folder in self.chart_folders:
+            folder.remove()
+
+    def _result(self) -> list[bytes]:
         if self.whole is not None:
             return [self.whole[i].result()[0] for i in range(len(self.packs))]
         parts = {job: future.result() for job, future in self.parts.items()}
@@ -85,7 +98,12 @@ def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
     if whole_packs(len(packs), cells):
         # No parts to join: each pack whole, the biggest first, as for sections.
         order = sorted(range(len(packs)), key=lambda i: -sum(_cells(s) for s in packs[i]["sections"]))
-        return PendingPdfs(packs, {}, whole={i: _whole(packs[i]) for i in order})
+        pdfs = PendingPdfs(packs, {}, whole={})
+        for i in order:
+            pdfs.whole[i] = _whole(packs[i], pdfs.chart_folders)
+        return pdfs
+    for pack in packs:
+        draw_pending(pack)  # the parts' HTML embeds its charts
     futures = start_pdfs(render_html(packs[i], for_pdf=True, part=s["id"]) for i, s in jobs)
     return PendingPdfs(packs, {(i, s["id"]): future for (i, s), future in zip(jobs, futures)})
 
@@ -112,12 +130,28 @@ def whole_packs(count: int, cells: int | None = None) -> bool:
 def start_packs_whole(packs: Iterable[tuple[dict, T]]) -> tuple[PendingPdfs, list[tuple[dict, T]]]:
     """Hand each pack to the workers, whole, as soon as `packs` yields it (a generator building them one by one);
     the pending PDFs and the packs as a list."""
-    listed, futures = [], {}
+    listed, pdfs = [], PendingPdfs([], {}, whole={})
     for index, (pack, place) in enumerate(packs):
         listed.append((pack, place))
-        futures[index] = _whole(pack)
-    return PendingPdfs([pack for pack, _ in listed], {}, whole=futures), listed
+        pdfs.packs.append(pack)
+        pdfs.whole[index] = _whole(pack, pdfs.chart_folders)
+    return pdfs, listed
 
 
-def _whole(pack: dict) -> Future[tuple[bytes, int]]:
-    return start_pdfs([render_html(pack, for_pdf=True)])[0]
+def _whole(pack: dict, chart_folders: list[ChartFolder]) -> Future[tuple[bytes, int]]:
+    """The pack laid out as one document in a worker. Charts not yet drawn (`ehcp-audit board-pack`) are drawn by
+    the worker and here at once, shared through a folder the layout takes them from (reports.pack_charts); with one
+    core the layout would run here, first, so they are drawn before it."""
+    if not pending(pack) or workers.cores() <= 1:
+        draw_pending(pack)
+        return start_pdfs([render_html(pack, for_pdf=True)])[0]
+    folder = ChartFolder()
+    chart_folders.append(folder)
+    jobs = {key: pack["charts"][key]["job"] for key in shown(pack) if key in pending(pack)}
+    future = start_pdfs([render_html(pack, for_pdf=True)], charts_from=str(folder.path), charts=jobs)[0]
+    try:
+        draw_pending(pack, folder)
+    except BaseException:
+        folder.remove()  # the layout waiting on it stops; nothing else will come for it
+        raise
+    return future

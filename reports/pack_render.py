@@ -7,6 +7,7 @@ import base64
 import json
 
 from reports import templating
+from reports.pack_charts import URL_PREFIX
 
 _env = templating.env
 
@@ -21,9 +22,16 @@ def pack_json(pack: dict) -> str:
 def render_html(pack: dict, for_pdf: bool = False, part: str | None = None, pages: dict[str, int] | None = None) -> str:
     """The pack as HTML; for the PDF, `part` renders only "front" (title and contents) or one section's id,
     unnumbered, and `pages` gives the contents' page numbers when the parts are laid out separately."""
-    images = {k: "data:image/png;base64," + base64.b64encode(c["png"]).decode("ascii") for k, c in pack["charts"].items()
+    images = {k: _image(k, c) for k, c in pack["charts"].items()
               if part is None or any(part == s["id"] and k in s["charts"] for s in pack["sections"])}
     return _env.get_template("pack.html.jinja").render(p=pack, images=images, for_pdf=for_pdf, part=part, pages=pages)
+
+
+def _image(key: str, chart: dict) -> str:
+    """A drawn chart embedded; one still to be drawn named, for the PDF's layout to wait for (reports.pack_charts)."""
+    if "png" not in chart:
+        return URL_PREFIX + key
+    return "data:image/png;base64," + base64.b64encode(chart["png"]).decode("ascii")
 
 
 def render_pages(pack: dict, count: int) -> str:

@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from functools import cache
 
 from reports import workers
+from reports.pack_charts import ChartJob, ChartNotDrawn, chart_fetcher, draw_shared
 
 # PDF/UA-1 (ISO 14289-1): WeasyPrint tags the structure, sets the language and title and embeds the fonts.
 PDF_VARIANT = "pdf/ua-1"
@@ -28,16 +29,28 @@ def html_to_pdf(html: str) -> bytes:
     return html_to_pdf_pages(html)[0]
 
 
-def html_to_pdf_pages(html: str, tagged: bool = True) -> tuple[bytes, int]:
+def html_to_pdf_pages(html: str, tagged: bool = True, charts_from: str | None = None,
+                      charts: dict[str, ChartJob] | None = None) -> tuple[bytes, int]:
     """The PDF and its number of pages (WeasyPrint knows it; reading the PDF back to count costs more).
 
     Tagged for PDF/UA (headings, tables, figures with the images' alt text, the language of the HTML's
     `lang` and the title of its `<title>`), so screen readers can navigate it; `tagged=False` only for the
-    page stamps that reports.pdf_tags lays over tagged pages as artifacts."""
+    page stamps that reports.pdf_tags lays over tagged pages as artifacts. `charts_from`: the folder the HTML's
+    `chart:KEY` images are put in while this lays out, by this worker (`charts`, those nobody has taken) and by
+    the process that built the pack (reports.pack_charts)."""
+    from weasyprint.urls import FatalURLFetchingError
+
     from reports.weasy import HTML  # imported here: it loads pango, which only PDF output needs
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    document = HTML(string=html, base_url=".").render(font_config=_font_config())
+    options = {}
+    if charts_from is not None:
+        draw_shared(charts_from, charts or {})
+        options["url_fetcher"] = chart_fetcher(charts_from)
+    try:
+        document = HTML(string=html, base_url=".", **options).render(font_config=_font_config())
+    except FatalURLFetchingError as error:  # a BaseException, WeasyPrint's; the chart's own error is its cause
+        raise ChartNotDrawn(str(error.__cause__ or error)) from None
     return document.write_pdf(pdf_variant=PDF_VARIANT if tagged else None), len(document.pages)
 
 
@@ -62,13 +75,14 @@ def _font_config():
     return FontConfiguration()
 
 
-def start_pdfs(documents: Iterable[str], tagged: bool = True) -> list[Future[tuple[bytes, int]]]:
+def start_pdfs(documents: Iterable[str], tagged: bool = True, charts_from: str | None = None,
+               charts: dict[str, ChartJob] | None = None) -> list[Future[tuple[bytes, int]]]:
     """Start rendering documents in the worker processes, in the order given; each future gives a PDF and
     its number of pages.
 
     Each document is handed over as soon as it is taken from `documents`, so a generator of HTML keeps the
     workers busy while the rest is rendered to HTML."""
-    return [workers.submit(html_to_pdf_pages, html, tagged) for html in documents]
+    return [workers.submit(html_to_pdf_pages, html, tagged, charts_from, charts) for html in documents]
 
 
 def join_pdfs(title: str, parts: list[bytes], stamp: bytes) -> bytes:

@@ -66,13 +66,15 @@ def build_board_store(folder: Path) -> dict:
     return {"url": url, "cycles": ids, "today": TODAY, "folder": folder, "area_code": "BOARD"}
 
 
-def write_board_pack(store: dict, service: str | None = None):
+def write_board_pack(store: dict, service: str | None = None, folder=None, draw_charts: bool = True):
+    """`draw_charts=False`: the charts drawn beside the PDF's layout, as `ehcp-audit board-pack` does."""
     from audit.store.models import Cycle
     from reports.pack import build_pack
     from reports.pack_files import write_pack
 
     engine = create_engine(store["url"])
     with Session(engine) as session:
-        pack = build_pack(session, session.get(Cycle, store["cycles"][-1]), store["today"], 5, service=service)
+        pack = build_pack(session, session.get(Cycle, store["cycles"][-1]), store["today"], 5, service=service,
+                          draw_charts=draw_charts)
     engine.dispose()
-    return pack, write_pack(pack, store["folder"] / "reports")
+    return pack, write_pack(pack, folder or store["folder"] / "reports")

@@ -27,11 +27,22 @@ def parts_pdf(board_pack_files, tmp_path_factory):
         return write_pack(board_pack_files[0], tmp_path_factory.mktemp("parts"))["pdf"]
 
 
-@pytest.fixture(scope="module", params=["whole", "in parts"])
+@pytest.fixture(scope="module")
+def beside_pdf(board_store, tmp_path_factory):
+    """The same pack with its charts drawn beside the layout, by the worker and this process (`ehcp-audit
+    board-pack`, reports.pack_charts)."""
+    from tests_board_data import write_board_pack
+
+    return write_board_pack(board_store, folder=tmp_path_factory.mktemp("beside"), draw_charts=False)[1]["pdf"]
+
+
+@pytest.fixture(scope="module", params=["whole", "in parts", "charts drawn beside"])
 def pdf(request, board_pack_files):
-    """The pack's PDF both ways it is laid out (reports.pack_pdf): as one document (a worker per pack, or a pack too
-    small to split, as this one), and in parts."""
-    return board_pack_files[1]["pdf"] if request.param == "whole" else request.getfixturevalue("parts_pdf")
+    """The pack's PDF every way it is laid out (reports.pack_pdf): as one document (a worker per pack, or a pack too
+    small to split, as this one), in parts, and whole with its charts drawn while it is laid out."""
+    if request.param == "whole":
+        return board_pack_files[1]["pdf"]
+    return request.getfixturevalue({"in parts": "parts_pdf", "charts drawn beside": "beside_pdf"}[request.param])
 
 
 def test_both_layouts_give_the_same_pages(parts_pdf, board_pack_files):
@@ -43,6 +54,19 @@ def test_both_layouts_give_the_same_pages(parts_pdf, board_pack_files):
         assert "/StructTreeRoot" in reader.trailer["/Root"], "tagged for screen readers"
     assert _titles(parts.outline) == _titles(whole.outline), "the same bookmarks"
     assert any("Timeliness" in title for title in _titles(whole.outline))
+
+
+def test_charts_drawn_beside_the_layout_give_the_same_document(beside_pdf, board_pack_files):
+    from pypdf import PdfReader
+
+    whole, beside = PdfReader(board_pack_files[1]["pdf"]), PdfReader(beside_pdf)
+    assert len(beside.pages) == len(whole.pages)
+    assert _titles(beside.outline) == _titles(whole.outline)
+    assert _images(beside) == _images(whole) > 0, "every chart in its place, the same size"
+
+
+def _images(reader) -> int:
+    return sum(1 for page in reader.pages for image in page.images if image.image.width > 100)
 
 
 def _titles(outline: list) -> list[str]:

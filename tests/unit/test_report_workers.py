@@ -60,6 +60,9 @@ class _FailedLayout:
     def result(self):
         raise RuntimeError("WeasyPrint could not lay out the pack")
 
+    def close(self):
+        pass
+
 
 def test_a_pdf_that_fails_leaves_no_pack_half_written(board_store, tmp_path, monkeypatch):
     from sqlmodel import Session, create_engine
@@ -102,7 +105,7 @@ def test_each_pack_goes_to_the_workers_as_soon_as_it_is_built_when_each_has_a_wo
     def built():
         for title in ("board", "health"):
             events.append(f"built {title}")
-            yield {"title": title}, title
+            yield {"title": title, "sections": [], "charts": {}}, title
 
     monkeypatch.setattr(pack_pdf.workers, "count", lambda: 2)
     assert pack_pdf.whole_packs(5) and pack_pdf.whole_packs(2), "a worker per pack: each laid out whole"
