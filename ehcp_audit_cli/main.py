@@ -229,5 +229,15 @@ def demo(
         console.print(f"  {username:32} {role}{' as ' + code if code else ''}", highlight=False)
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run() -> None:
+    """The `ehcp-audit` command (pyproject's console script, and `python -m ehcp_audit_cli.main`): the garbage
+    collector set for a process that runs one command (reports.heap), then the command. Its worker processes
+    are forked from it and keep the setting."""
+    from reports.heap import collect_less_often
+
+    collect_less_often()
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -56,9 +56,13 @@ def html_to_pdf_pages(html: str, tagged: bool = True, charts_from: str | None = 
 
 def prepare_worker() -> None:
     """A board pack worker's first step (reports.workers.warm_up): WeasyPrint with its fonts set up, and
-    matplotlib for the charts, imported once before its first job."""
+    matplotlib for the charts, imported once before its first job; the garbage collector set for its
+    allocation-heavy layouts (reports.heap; a worker forked from the command has it already)."""
     from reports import weasy  # noqa: F401
     from reports.charts import load_matplotlib
+    from reports.heap import collect_less_often
+
+    collect_less_often()
 
     load_matplotlib()
 

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from reports.heap import SHORT_LIVED_THRESHOLDS
 from tests.factories import ROOT
 
 PROBE = """
@@ -18,7 +19,9 @@ from reports import pdf, workers
 workers.warm_up(pdf.prepare_worker)
 import pandas  # what the command loads after starting its workers (with the domain and the store)
 from tests.pack_probe import lay_out_then_tell, loaded
-print(json.dumps([workers.submit(loaded).result(), workers.submit(lay_out_then_tell).result()]))
+import gc
+print(json.dumps([workers.submit(loaded).result(), workers.submit(lay_out_then_tell).result(),
+                  workers.submit(gc.get_threshold).result()]))
 """
 
 
@@ -27,9 +30,25 @@ def test_workers_started_first_hold_only_what_their_jobs_use():
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    before, after_layout = json.loads(done.stdout.strip().splitlines()[-1])
+    before, after_layout, collector = json.loads(done.stdout.strip().splitlines()[-1])
     assert before == ["matplotlib", "weasyprint"], "imported on start; not the caller's pandas"
     assert after_layout == ["matplotlib", "weasyprint"], "laying out a PDF needs no pypdf"
+    assert tuple(collector) == SHORT_LIVED_THRESHOLDS, "the collector set for a worker's layouts"
+
+
+def test_the_command_sets_the_collector_for_one_command_before_it_runs(monkeypatch):
+    import gc
+
+    from ehcp_audit_cli import main
+
+    seen = []
+    monkeypatch.setattr(main, "app", lambda: seen.append(gc.get_threshold()))
+    defaults = gc.get_threshold()
+    try:
+        main.run()
+    finally:
+        gc.set_threshold(*defaults)
+    assert seen == [SHORT_LIVED_THRESHOLDS]
 
 
 WIDEN = """
