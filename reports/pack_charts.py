@@ -1,15 +1,21 @@
-"""The board pack's charts: started in the workers as the pack is built, or drawn here beside the PDF's layout.
+"""The board pack's charts: started in the workers as the pack is built, or drawn beside the PDF's layout.
 
 `ehcp-audit board-pack` has one worker process (reports.workers.warm_up). When that worker drew the charts
 before laying out the PDF, both sat on the command's critical path (0.6 s of charts, then 1.4 s of layout) while
 the command itself, its store read, waited. So the command builds its pack with the charts as `ChartJob`s, not yet
-drawn: the PDF's HTML names each one `chart:KEY` (reports.pack_render) and goes to the worker at once with the
-jobs. Both processes then draw charts into one `ChartFolder`, each taking the next chart nobody has taken: the
-worker from the last its PDF shows (`draw_shared`), the command from the first (`draw_pending`), which loads
-matplotlib first. The worker then lays out, its fetcher (`chart_fetcher`) taking each chart from the folder,
-waiting for one still being drawn; WeasyPrint asks for images only after parsing the HTML and working out the
-styles. Measured on the demo pack: the timeliness chart (0.4 s, the slowest) drawn in the worker while the command
-draws the other two.
+drawn (`PackCharts(start=False)`), and they are shared out through one private `ChartFolder`, each drawn by
+whichever process takes it first (`ChartFolder.claim`):
+
+- the slowest chart (timeliness: a labelled bar per measure, 0.4 s) goes to the worker as soon as the pack has
+  it (`early`), while the command builds the rest of the pack;
+- the PDF's HTML names each chart `chart:KEY` (reports.pack_render) and follows it to the worker with the jobs;
+- the command then draws every chart nobody has taken, the PDF's first (`draw_pending`), and waits for the
+  others, which the other formats need too;
+- the worker parses the HTML and works out its styles; when WeasyPrint asks for a chart, its fetcher
+  (`chart_fetcher`) draws it if nobody has taken it, else takes it from the folder, waiting while it is drawn.
+
+Measured on the demo pack (a timeline of each step, docs/decisions.md): the worker's layout starts with every
+chart in, against 0.75 s of charts before it when the worker drew them all.
 
 Anything that fails lets the layout stop rather than wait: a chart that cannot be drawn marks the folder failed,
 a folder that is gone means the command has given up, and the fetcher gives up after `WAIT_SECONDS`. WeasyPrint
@@ -24,6 +30,7 @@ import re
 import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,22 +58,35 @@ class ChartJob:
 class PackCharts:
     """The charts a pack asks for as it is built. `start=True` hands each to the workers at once (the flow and the
     web, whose workers draw them while the rest of the pack is built); `start=False` keeps them as jobs for
-    `draw_pending`, beside the PDF's layout."""
+    `draw_pending`, beside the PDF's layout, except a chart added `early`: that one goes to the workers at once,
+    into the pack's `ChartFolder`, to be drawn while the pack is still being built (the command's one worker has
+    nothing else to do until the PDF's HTML is ready)."""
 
     start: bool
     charts: dict[str, dict] = field(default_factory=dict)
+    folder: ChartFolder | None = None
 
-    def add(self, key: str, title: str, alt: str, draw: Callable[..., bytes], *args) -> None:
+    def add(self, key: str, title: str, alt: str, draw: Callable[..., bytes], *args, early: bool = False) -> None:
         job = ChartJob(draw, args)
         self.charts[key] = {"title": title, "alt": alt, "job": job,
                             "png": workers.submit(draw, *args) if self.start else None}
+        if early and not self.start and workers.cores() > 1:
+            self.folder = self.folder or ChartFolder()
+            workers.submit(draw_shared, str(self.folder.path), {key: job})
 
     def collected(self) -> dict[str, dict]:
-        """Each chart's title, alt text and either its PNG (started: waited for) or its job (not yet drawn)."""
+        """Each chart's title, alt text and either its PNG (started: waited for) or its job (not yet drawn), with
+        the folder its drawing is shared through, if one was started early."""
         if self.start:
             return {key: {"title": c["title"], "alt": c["alt"], "png": c["png"].result()}
                     for key, c in self.charts.items()}
-        return {key: {"title": c["title"], "alt": c["alt"], "job": c["job"]} for key, c in self.charts.items()}
+        shared = {"folder": self.folder} if self.folder is not None else {}
+        return {key: {"title": c["title"], "alt": c["alt"], "job": c["job"], **shared} for key, c in self.charts.items()}
+
+
+def folder_of(pack: dict) -> ChartFolder | None:
+    """The folder the pack's charts are already being drawn into (one was started early), if any."""
+    return next((chart["folder"] for chart in pack["charts"].values() if "folder" in chart), None)
 
 
 def pending(pack: dict) -> list[str]:
@@ -82,7 +102,7 @@ def shown(pack: dict) -> list[str]:
 
 def draw_pending(pack: dict, folder: ChartFolder | None = None) -> None:
     """Draw the pack's charts not yet drawn, here, from the first the PDF shows; with a `folder`, each is put there
-    as soon as it is drawn, and one the layout's worker took first (`draw_shared`) is waited for instead.
+    as soon as it is drawn, and one a worker took first is waited for instead.
 
     If one fails (or this process is interrupted), the folder is marked failed before the error goes on, so a
     layout waiting on it stops."""
@@ -94,9 +114,11 @@ def draw_pending(pack: dict, folder: ChartFolder | None = None) -> None:
             elif folder.claim(key):
                 chart["png"] = chart.pop("job")()
                 folder.put(key, chart["png"])
-        for key in pending(pack):  # drawn by the layout's worker
+            chart.pop("folder", None)
+        for key in pending(pack):  # drawn by a worker
             pack["charts"][key]["png"] = wait_for(folder.path, key)
             del pack["charts"][key]["job"]
+            pack["charts"][key].pop("folder", None)
     except BaseException as error:
         if folder is not None:
             folder.fail(f"{type(error).__name__}: {error}")
@@ -104,12 +126,11 @@ def draw_pending(pack: dict, folder: ChartFolder | None = None) -> None:
 
 
 def draw_shared(folder: str | Path, jobs: dict[str, ChartJob]) -> None:
-    """In the layout's worker, before its layout: draw the charts `jobs` names that nobody has taken yet, from the
-    last (the process that built the pack draws from the first), each put in `folder` for both to use. A failure
-    marks the folder failed, so the other process stops too."""
+    """In a worker: draw the charts `jobs` names that nobody has taken yet, each put in `folder` for every process
+    to use. A failure marks the folder failed, so the others stop too."""
     charts = ChartFolder(Path(folder))
     try:
-        for key, job in reversed(jobs.items()):
+        for key, job in jobs.items():
             if charts.claim(key):
                 charts.put(key, job())
     except BaseException as error:
@@ -122,7 +143,13 @@ class ChartFolder:
     the worker laying out its PDF. Each chart is drawn by whichever takes it first (`claim`)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or Path(tempfile.mkdtemp(prefix="ehcp-audit-charts-"))
+        """A new private folder, or (`path`) one another process made."""
+        if path is not None:
+            self.path = path
+            return
+        self.path = Path(tempfile.mkdtemp(prefix="ehcp-audit-charts-"))
+        # Removed with this object, or at exit, if the pack is never written (`remove` is the usual way).
+        weakref.finalize(self, shutil.rmtree, self.path, True)
 
     def claim(self, key: str) -> bool:
         """Take the chart to draw: True for the one process that creates its claim file, False for any other."""
@@ -149,17 +176,24 @@ class ChartNotDrawn(RuntimeError):
     """The layout needed a chart that was not drawn."""
 
 
-def chart_fetcher(folder: str | Path, wait_seconds: float = WAIT_SECONDS):
-    """WeasyPrint's URL fetcher for a layout whose charts are drawn meanwhile: `chart:KEY` waits for KEY's PNG in
-    `folder` (`wait_for`); anything else is fetched as WeasyPrint would. Set to fail on errors, so a chart that
-    is not drawn stops the layout rather than leave its alt text in the chart's place."""
+def chart_fetcher(folder: str | Path, jobs: dict[str, ChartJob] | None = None, wait_seconds: float = WAIT_SECONDS):
+    """WeasyPrint's URL fetcher for a layout whose charts are drawn meanwhile: `chart:KEY` takes KEY's PNG from
+    `folder`, drawing it here first if nobody has taken it (`jobs`), else waiting for it (`wait_for`); anything
+    else is fetched as WeasyPrint would. WeasyPrint asks for the images once it has parsed the HTML and worked out
+    the styles, so the layout gets that far before it draws or waits. Set to fail on errors, so a chart that is
+    not drawn stops the layout rather than leave its alt text in the chart's place."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # in the worker, which has WeasyPrint loaded
+
+    charts = ChartFolder(Path(folder))
+    jobs = jobs or {}
 
     class ChartFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith(URL_PREFIX):
-                png = wait_for(Path(folder), url[len(URL_PREFIX):], wait_seconds)
-                return URLFetcherResponse(url, png, {"Content-Type": "image/png"})
+                key = url[len(URL_PREFIX):]
+                if key in jobs:
+                    draw_shared(charts.path, {key: jobs[key]})
+                return URLFetcherResponse(url, wait_for(charts.path, key, wait_seconds), {"Content-Type": "image/png"})
             return super().fetch(url, headers)
 
     return ChartFetcher(fail_on_errors=True)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from reports import workers
-from reports.pack_charts import ChartFolder, draw_pending, pending, shown
+from reports.pack_charts import ChartFolder, draw_pending, folder_of, pending, shown
 from reports.pack_render import render_html, render_pages
 from reports.pdf import join_pdfs, prepare_worker, start_pdfs
 
@@ -103,7 +103,7 @@ def start_pack_pdfs(packs: list[dict]) -> PendingPdfs:
             pdfs.whole[i] = _whole(packs[i], pdfs.chart_folders)
         return pdfs
     for pack in packs:
-        draw_pending(pack)  # the parts' HTML embeds its charts
+        draw_pending(pack, folder_of(pack))  # the parts' HTML embeds its charts
     futures = start_pdfs(render_html(packs[i], for_pdf=True, part=s["id"]) for i, s in jobs)
     return PendingPdfs(packs, {(i, s["id"]): future for (i, s), future in zip(jobs, futures)})
 
@@ -143,9 +143,9 @@ def _whole(pack: dict, chart_folders: list[ChartFolder]) -> Future[tuple[bytes, 
     the worker and here at once, shared through a folder the layout takes them from (reports.pack_charts); with one
     core the layout would run here, first, so they are drawn before it."""
     if not pending(pack) or workers.cores() <= 1:
-        draw_pending(pack)
+        draw_pending(pack, folder_of(pack))
         return start_pdfs([render_html(pack, for_pdf=True)])[0]
-    folder = ChartFolder()
+    folder = folder_of(pack) or ChartFolder()  # one may be in use already: a chart started early
     chart_folders.append(folder)
     jobs = {key: pack["charts"][key]["job"] for key in shown(pack) if key in pending(pack)}
     future = start_pdfs([render_html(pack, for_pdf=True)], charts_from=str(folder.path), charts=jobs)[0]

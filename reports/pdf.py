@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from functools import cache
 
 from reports import workers
-from reports.pack_charts import ChartJob, ChartNotDrawn, chart_fetcher, draw_shared
+from reports.pack_charts import ChartJob, ChartNotDrawn, chart_fetcher
 
 # PDF/UA-1 (ISO 14289-1): WeasyPrint tags the structure, sets the language and title and embeds the fonts.
 PDF_VARIANT = "pdf/ua-1"
@@ -36,8 +36,8 @@ def html_to_pdf_pages(html: str, tagged: bool = True, charts_from: str | None = 
     Tagged for PDF/UA (headings, tables, figures with the images' alt text, the language of the HTML's
     `lang` and the title of its `<title>`), so screen readers can navigate it; `tagged=False` only for the
     page stamps that reports.pdf_tags lays over tagged pages as artifacts. `charts_from`: the folder the HTML's
-    `chart:KEY` images are put in while this lays out, by this worker (`charts`, those nobody has taken) and by
-    the process that built the pack (reports.pack_charts)."""
+    `chart:KEY` images are put in while this lays out, by the process that built the pack and by this worker
+    (`charts`: one nobody has taken when the layout needs it, reports.pack_charts)."""
     from weasyprint.urls import FatalURLFetchingError
 
     from reports.weasy import HTML  # imported here: it loads pango, which only PDF output needs
@@ -45,8 +45,7 @@ def html_to_pdf_pages(html: str, tagged: bool = True, charts_from: str | None = 
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     options = {}
     if charts_from is not None:
-        draw_shared(charts_from, charts or {})
-        options["url_fetcher"] = chart_fetcher(charts_from)
+        options["url_fetcher"] = chart_fetcher(charts_from, charts)
     try:
         document = HTML(string=html, base_url=".", **options).render(font_config=_font_config())
     except FatalURLFetchingError as error:  # a BaseException, WeasyPrint's; the chart's own error is its cause

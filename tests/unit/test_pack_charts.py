@@ -89,11 +89,28 @@ def test_this_process_draws_what_nobody_took_and_waits_for_the_rest(folder):
     assert sorted(p.name for p in folder.path.glob("*.png")) == ["grades.png", "timeliness.png", "trend.png"]
 
 
-def test_the_worker_draws_from_the_last_chart_the_pdf_shows(folder):
+def test_a_worker_draws_only_the_charts_nobody_has_taken(folder):
     jobs = {key: ChartJob(png, (key,)) for key in ("grades", "trend", "timeliness")}
-    assert folder.claim("grades")  # this process started on the first
+    assert folder.claim("grades")  # this process is drawing it
     draw_shared(folder.path, jobs)
     assert sorted(p.name for p in folder.path.glob("*.png")) == ["timeliness.png", "trend.png"]
+
+
+def test_a_chart_started_early_is_drawn_once_and_waited_for(board_store, tmp_path, monkeypatch):
+    """The slowest chart goes to the worker while the pack is built; the command takes it from the folder."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    pack = _undrawn_pack(board_store)
+    early = [key for key, chart in pack["charts"].items() if "folder" in chart]
+    assert early, "the pack's charts share a folder, the slowest started already"
+    folder = pack["charts"][early[0]]["folder"]
+    draw_pending(pack, folder)
+    assert all(chart["png"][:4] == b"\x89PNG" and set(chart) == {"title", "alt", "png"}
+               for chart in pack["charts"].values())
+    claims = sorted(p.name for p in folder.path.glob("*.claimed"))
+    assert claims == sorted(f"{key}.claimed" for key in pack["charts"]), "each chart drawn once"
+    folder.remove()
 
 
 def test_a_chart_that_fails_here_marks_the_folder_so_the_layout_stops(folder):
@@ -110,7 +127,7 @@ HTML = ('<html lang="en-GB"><head><title>Pack</title></head><body><h1>Pack</h1>'
 
 
 def test_a_layout_whose_chart_cannot_be_drawn_fails_rather_than_leave_it_out(folder):
-    with pytest.raises(ValueError, match="no data for grades"):  # drawn by the layout's worker
+    with pytest.raises(ChartNotDrawn, match="no data for grades"):  # drawn by the layout's worker
         html_to_pdf_pages(HTML, charts_from=str(folder.path), charts={"grades": ChartJob(broken, ("grades",))})
     other = ChartFolder()
     other.fail("ValueError: no data for grades")  # drawn by the process that built the pack
