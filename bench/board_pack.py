@@ -29,6 +29,7 @@ from audit.store.db import make_engine
 from audit.store.models import Cycle
 from bench.harness import ROOT, Figure, alternating, command_line, parser, record, timed
 from bench.stores import area_store
+from reports.heap import collect_less_often
 
 TARGET_SECONDS = 5.0
 TARGET_COLD_SECONDS = 3.0
@@ -38,6 +39,7 @@ TARGET_MIB = 400.0
 def main(argv: list[str] | None = None) -> int:
     args = parser(__doc__.splitlines()[0], plans=4000, sample=200, cycles=4, cold=5, cold_plans=600,
                   cold_sample=40).parse_args(argv)
+    collect_less_often()  # this process runs the pack as `ehcp-audit` runs it (its workers are forked from it)
     store = area_store(args.tmp, n_plans=args.plans, sample_size=args.sample, cycles=args.cycles)
     out = args.tmp / "board-pack"
     engine = make_engine(store.url)
@@ -77,7 +79,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cold_figures(store, out: Path, repeat: int) -> list[Figure]:
     """`ehcp-audit board-pack` in new processes on a demo-size area, in turn with the same calls in this one."""
-    from reports.heap import collect_less_often
     from reports.pack import build_pack
     from reports.pack_files import write_pack
 
@@ -99,7 +100,6 @@ def _cold_figures(store, out: Path, repeat: int) -> list[Figure]:
         if done.returncode != 0:
             raise RuntimeError(f"board-pack failed: {done.stderr.decode()[-2000:]}")
 
-    collect_less_often()  # as the command sets its process (and its workers, forked from it) before it runs
     pack_all_formats()  # this process's imports and workers, once
     runs = alternating({"cold": cold, "warm": pack_all_formats}, repeat)
     engine.dispose()
