@@ -209,11 +209,15 @@ def _plain_child(cycle_id: str) -> int:
 
     Stand-ins for `prefect`, `prefect.artifacts` and `prefect.cache_policies` are put in place before the flow's
     module is imported, so nothing of Prefect is loaded; the store and data folder come from the environment as
-    the CLI's do, and the process exits as the CLI does (ehcp_audit_cli.common.skip_collection_at_exit)."""
+    the CLI's do, the garbage collector is set as the CLI's entry sets it (reports.heap.collect_less_often), and
+    the process exits as the CLI does (ehcp_audit_cli.common.skip_collection_at_exit)."""
     import atexit
     import gc
     import types
 
+    from reports.heap import collect_less_often
+
+    collect_less_often()
     atexit.register(gc.freeze)
 
     def decorator(*args, **kwargs):
