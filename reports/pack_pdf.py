@@ -147,7 +147,8 @@ def _whole(pack: dict, chart_folders: list[ChartFolder]) -> Future[tuple[bytes, 
         return start_pdfs([render_html(pack, for_pdf=True)])[0]
     folder = folder_of(pack) or ChartFolder()  # one may be in use already: a chart started early
     chart_folders.append(folder)
-    jobs = {key: pack["charts"][key]["job"] for key in shown(pack) if key in pending(pack)}
+    undrawn = set(pending(pack))
+    jobs = {key: pack["charts"][key]["job"] for key in shown(pack) if key in undrawn}
     future = start_pdfs([render_html(pack, for_pdf=True)], charts_from=str(folder.path), charts=jobs)[0]
     try:
         draw_pending(pack, folder)

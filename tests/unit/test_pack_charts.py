@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +28,7 @@ def broken(name: str) -> bytes:
 
 
 def claim_in_a_worker(folder: str, key: str) -> bool:
-    return ChartFolder(__import__("pathlib").Path(folder)).claim(key)
+    return ChartFolder(Path(folder)).claim(key)
 
 
 @pytest.fixture

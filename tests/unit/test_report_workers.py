@@ -61,7 +61,7 @@ class _FailedLayout:
         raise RuntimeError("WeasyPrint could not lay out the pack")
 
     def close(self):
-        pass
+        """A fake layout holds no chart folders, so there is nothing to remove."""
 
 
 def test_a_pdf_that_fails_leaves_no_pack_half_written(board_store, tmp_path, monkeypatch):
